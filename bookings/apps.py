@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BookingsConfig(AppConfig):
+    """Holds, bookings, travelers, payments (issue: booking that never oversells)."""
+
+    name = "bookings"

@@ -1,0 +1,7 @@
+"""Placeholder: being written."""
+
+from rest_framework.views import APIView
+
+
+class CarSearchApi(APIView):
+    pass

@@ -1,0 +1,84 @@
+"""Input rules shared by the search endpoints: travel dates, paging, comma lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from travelguru.pagination import PageNumberPagination
+
+
+def today_anywhere(now: datetime | None = None) -> date:
+    """The earliest calendar date still "today" somewhere on Earth (UTC-12).
+
+    A traveler in Honolulu may search for today while it is tomorrow in UTC; dates before
+    this one are in the past for everyone. Departures already gone are filtered later.
+    """
+    now = now or timezone.now()
+    return (now - timedelta(hours=12)).date()
+
+
+def horizon_end(today: date) -> date:
+    """The last date inventory may be searched or sold for."""
+    return today + timedelta(days=settings.INVENTORY_HORIZON_DAYS)
+
+
+class TravelDateField(serializers.DateField):
+    """A date that is neither in the past nor beyond the inventory horizon."""
+
+    default_error_messages = {
+        "past": "This date is in the past.",
+        "beyond_horizon": "We sell up to {days} days ahead; choose a date until {last}.",
+    }
+
+    def to_internal_value(self, value: Any) -> date:
+        day = super().to_internal_value(value)
+        today = today_anywhere()
+        if day < today:
+            self.fail("past")
+        last = horizon_end(today)
+        if day > last:
+            self.fail("beyond_horizon", days=settings.INVENTORY_HORIZON_DAYS, last=last)
+        return day
+
+
+class CommaListField(serializers.ListField):
+    """`amenities=wifi,pool` (or repeated `amenities=wifi&amenities=pool`) as a list."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if hasattr(dictionary, "getlist") and self.field_name in dictionary:
+            raw = dictionary.getlist(self.field_name)
+            return [part.strip() for item in raw for part in item.split(",") if part.strip()]
+        return super().get_value(dictionary)
+
+
+def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
+    """Validate query parameters with a serializer; errors become a 400 problem."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def paginated(
+    *,
+    view: APIView,
+    request: Request,
+    items: Sequence[Any],
+    serializer_class: type[serializers.Serializer],
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """Page a computed result list: `count`, `next`, `previous`, `results` (+ extra keys)."""
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(items, request, view=view)  # type: ignore[arg-type]
+    response = paginator.get_paginated_response(serializer_class(page, many=True).data)
+    if extra:
+        response.data.update(extra)
+    return response

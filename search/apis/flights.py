@@ -1,0 +1,357 @@
+"""GET /api/flights/search: itineraries between two airports on a day, each an offer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Cabin
+from search.apis.common import TravelDateField, paginated, parse_query
+from search.offers import offer_encode
+from search.selectors.flights import (
+    MAX_STOPS,
+    SORTS,
+    FlightResult,
+    Itinerary,
+    LegFare,
+    Party,
+    Place,
+    flight_offers_list,
+)
+from travelguru.serializers import MoneySerializer, local_isoformat
+
+MAX_SEATS = 9
+
+
+class IataCodeField(serializers.CharField):
+    """Three ASCII letters, any case; answered upper-case."""
+
+    default_error_messages = {"iata": "Enter a 3-letter IATA airport code, e.g. JFK."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("min_length", 3)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        code = super().to_internal_value(data)
+        if not (code.isascii() and code.isalpha()):
+            self.fail("iata")
+        return code.upper()
+
+
+class _AirportSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="IATA code")
+    name = serializers.CharField()
+    city = serializers.CharField()
+    country_code = serializers.CharField()
+    timezone = serializers.CharField(help_text="IANA time zone, e.g. America/New_York")
+
+    class Meta:
+        ref_name = "FlightAirport"
+
+
+class _AirlineSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="IATA code")
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "FlightAirline"
+
+
+class _LegSerializer(serializers.Serializer):
+    flight_number = serializers.CharField()
+    airline = _AirlineSerializer()
+    origin = _AirportSerializer()
+    destination = _AirportSerializer()
+    departure = serializers.CharField(help_text="Local ISO 8601 time with offset at the origin")
+    arrival = serializers.CharField(help_text="Local ISO 8601 time with offset at the destination")
+    duration_minutes = serializers.IntegerField()
+    aircraft = serializers.CharField()
+    distance_km = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "FlightLeg"
+
+
+class _ConnectionSerializer(serializers.Serializer):
+    airport = serializers.CharField(help_text="IATA code of the airport where the legs connect")
+    minutes = serializers.IntegerField(help_text="Time on the ground")
+
+    class Meta:
+        ref_name = "FlightConnection"
+
+
+class _ItinerarySerializer(serializers.Serializer):
+    origin = _AirportSerializer()
+    destination = _AirportSerializer()
+    departure = serializers.CharField(help_text="Local ISO 8601 time with offset")
+    arrival = serializers.CharField(help_text="Local ISO 8601 time with offset")
+    duration_minutes = serializers.IntegerField()
+    stops = serializers.IntegerField()
+    legs = _LegSerializer(many=True)
+    connections = _ConnectionSerializer(many=True)
+
+    class Meta:
+        ref_name = "FlightItinerary"
+
+
+class _PassengersSerializer(serializers.Serializer):
+    adults = serializers.IntegerField()
+    children = serializers.IntegerField()
+    infants = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "FlightPassengers"
+
+
+class _BaggageSerializer(serializers.Serializer):
+    checked_bags = serializers.IntegerField(help_text="Included on every leg")
+    cabin_bags = serializers.IntegerField(help_text="Included on every leg")
+
+    class Meta:
+        ref_name = "FlightBaggage"
+
+
+class _FareRulesSerializer(serializers.Serializer):
+    refundable = serializers.BooleanField(help_text="Every leg is refundable")
+    change_fee = MoneySerializer(
+        allow_null=True, help_text="Summed change fees; null when a leg cannot be changed"
+    )
+
+    class Meta:
+        ref_name = "FlightFareRules"
+
+
+class _ProblemSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field name -> messages",
+    )
+
+    class Meta:
+        ref_name = "FlightSearchProblem"
+
+
+class _SearchQuerySerializer(serializers.Serializer):
+    origin = serializers.CharField()
+    destination = serializers.CharField()
+    date = serializers.DateField()
+    return_date = serializers.DateField(allow_null=True)
+    cabin = serializers.ChoiceField(choices=Cabin.choices)
+    passengers = _PassengersSerializer()
+    max_stops = serializers.IntegerField()
+    sort = serializers.ChoiceField(choices=SORTS)
+
+    class Meta:
+        ref_name = "FlightSearchQuery"
+
+
+class FlightSearchApi(APIView):
+    """Direct and one-stop itineraries for a day (and a return day), each a priced offer."""
+
+    class InputSerializer(serializers.Serializer):
+        origin = IataCodeField(help_text="IATA code of the departure airport")
+        destination = IataCodeField(help_text="IATA code of the arrival airport")
+        date = TravelDateField(help_text="Departure day, local at the origin airport")
+        return_date = TravelDateField(
+            required=False, help_text="Return day, local at the destination airport"
+        )
+        passengers = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_SEATS, help_text="Adults (shorthand)"
+        )
+        adults = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEATS)
+        children = serializers.IntegerField(
+            default=0, min_value=0, max_value=MAX_SEATS, help_text="2-11 years, own seat"
+        )
+        infants = serializers.IntegerField(
+            default=0, min_value=0, max_value=MAX_SEATS, help_text="Under 2, on an adult's lap"
+        )
+        cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
+        max_stops = serializers.IntegerField(default=MAX_STOPS, min_value=0, max_value=MAX_STOPS)
+        sort = serializers.ChoiceField(choices=SORTS, default="price")
+        page = serializers.IntegerField(required=False, min_value=1)
+        page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+        class Meta:
+            ref_name = "FlightSearchInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            errors: dict[str, str] = {}
+            if attrs["origin"] == attrs["destination"]:
+                errors["destination"] = "The destination must differ from the origin."
+            return_date = attrs.get("return_date")
+            if return_date is not None and return_date < attrs["date"]:
+                errors["return_date"] = "The return date cannot be before the departure date."
+            if "passengers" in attrs and "adults" in attrs:
+                errors["passengers"] = "Give either passengers or adults, not both."
+            adults = attrs.pop("passengers", None) or attrs.get("adults") or 1
+            attrs["adults"] = adults
+            if attrs["infants"] > adults:
+                errors["infants"] = "Each infant travels on an adult's lap: at most one per adult."
+            if adults + attrs["children"] > MAX_SEATS:
+                errors["children"] = f"At most {MAX_SEATS} seats per booking."
+            if errors:
+                raise serializers.ValidationError(errors)
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        """One priced itinerary (or round trip) for the passengers asked."""
+
+        # The fields document the schema; `to_representation` builds the same dict directly
+        # because this runs for every offer of the page on the hot path.
+
+        offer_id = serializers.CharField(help_text="Opaque, signed; give it to POST /api/holds")
+        kind = serializers.CharField(help_text='Always "flight"')
+        price = MoneySerializer(help_text="Total for every passenger and every leg")
+        price_per_adult = MoneySerializer(help_text="One adult's fare over every leg")
+        available = serializers.IntegerField(help_text="Seats left on the fullest leg")
+        cabin = serializers.ChoiceField(choices=Cabin.choices)
+        passengers = _PassengersSerializer()
+        outbound = _ItinerarySerializer()
+        return_ = _ItinerarySerializer(allow_null=True, help_text="Null for a one-way search")
+        baggage = _BaggageSerializer()
+        fare_rules = _FareRulesSerializer()
+
+        class Meta:
+            ref_name = "FlightSearchOffer"
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            # `return` is a Python keyword: declared as `return_`, answered as `return`.
+            return {
+                ("return" if name == "return_" else name): value
+                for name, value in super().get_fields().items()
+            }
+
+        def to_representation(self, instance: FlightResult) -> dict[str, Any]:
+            return _offer_json(instance)
+
+    @extend_schema(
+        operation_id="flights_search",
+        parameters=[InputSerializer],
+        responses={
+            200: inline_serializer(
+                "FlightSearchPage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": OutputSerializer(many=True),
+                    "search": _SearchQuerySerializer(help_text="The query as understood"),
+                },
+            ),
+            (400, "application/problem+json"): OpenApiResponse(
+                response=_ProblemSerializer,
+                description="application/problem+json naming the fields that were wrong",
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = parse_query(self.InputSerializer, request)
+        party = Party(adults=query["adults"], children=query["children"], infants=query["infants"])
+        results = flight_offers_list(
+            origin=query["origin"],
+            destination=query["destination"],
+            day=query["date"],
+            return_day=query.get("return_date"),
+            party=party,
+            cabin=query["cabin"],
+            max_stops=query["max_stops"],
+            sort=query["sort"],
+            now=timezone.now(),
+        )
+        return_date = query.get("return_date")
+        return paginated(
+            view=self,
+            request=request,
+            items=results,
+            serializer_class=self.OutputSerializer,
+            extra={
+                "search": {
+                    "origin": query["origin"],
+                    "destination": query["destination"],
+                    "date": query["date"].isoformat(),
+                    "return_date": return_date.isoformat() if return_date else None,
+                    "cabin": query["cabin"],
+                    "passengers": _passengers_json(party),
+                    "max_stops": query["max_stops"],
+                    "sort": query["sort"],
+                }
+            },
+        )
+
+
+def _passengers_json(party: Party) -> dict[str, int]:
+    return {"adults": party.adults, "children": party.children, "infants": party.infants}
+
+
+def _airport_json(place: Place) -> dict[str, str]:
+    return {
+        "code": place.code,
+        "name": place.name,
+        "city": place.city,
+        "country_code": place.country_code,
+        "timezone": place.timezone,
+    }
+
+
+def _leg_json(leg: LegFare) -> dict[str, Any]:
+    return {
+        "flight_number": leg.flight_number,
+        "airline": {"code": leg.airline_code, "name": leg.airline_name},
+        "origin": _airport_json(leg.origin),
+        "destination": _airport_json(leg.destination),
+        "departure": local_isoformat(leg.departure_at, leg.origin.timezone),
+        "arrival": local_isoformat(leg.arrival_at, leg.destination.timezone),
+        "duration_minutes": leg.duration_minutes,
+        "aircraft": leg.aircraft,
+        "distance_km": leg.distance_km,
+    }
+
+
+def _itinerary_json(itinerary: Itinerary) -> dict[str, Any]:
+    return {
+        "origin": _airport_json(itinerary.origin),
+        "destination": _airport_json(itinerary.destination),
+        "departure": local_isoformat(itinerary.departure_at, itinerary.origin.timezone),
+        "arrival": local_isoformat(itinerary.arrival_at, itinerary.destination.timezone),
+        "duration_minutes": itinerary.duration_minutes,
+        "stops": itinerary.stops,
+        "legs": [_leg_json(leg) for leg in itinerary.legs],
+        "connections": [
+            {"airport": place.code, "minutes": minutes} for place, minutes in itinerary.connections
+        ],
+    }
+
+
+def _offer_json(result: FlightResult) -> dict[str, Any]:
+    offer = result.offer()
+    change_fee = result.change_fee
+    return {
+        "offer_id": offer_encode(offer),
+        "kind": "flight",
+        "price": offer.price.as_json(),
+        "price_per_adult": result.price_per_adult.as_json(),
+        "available": result.available,
+        "cabin": result.cabin,
+        "passengers": _passengers_json(result.party),
+        "outbound": _itinerary_json(result.outbound),
+        "return": _itinerary_json(result.inbound) if result.inbound else None,
+        "baggage": {"checked_bags": result.checked_bags, "cabin_bags": result.cabin_bags},
+        "fare_rules": {
+            "refundable": result.refundable,
+            "change_fee": change_fee.as_json() if change_fee else None,
+        },
+    }

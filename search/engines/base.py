@@ -1,0 +1,77 @@
+"""The search-engine interface. Keep it narrow: CloudSearch and OpenSearch must fit it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Destination:
+    """An autocomplete suggestion: an airport (`code` = IATA) or a city (`code` empty)."""
+
+    kind: str  # "airport" | "city"
+    id: int
+    code: str
+    name: str
+    city_name: str
+    country_code: str
+    latitude: float | None
+    longitude: float | None
+    timezone: str
+
+
+@dataclass(frozen=True)
+class HotelQuery:
+    """Static filters the index can answer. Exactly one of city_id / (lat, lon) is set."""
+
+    city_id: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float = 10.0
+    min_stars: int | None = None
+    amenities: Sequence[str] = ()
+    text: str = ""
+    limit: int = 2000
+
+
+@dataclass(frozen=True)
+class HotelHit:
+    hotel_id: int
+    stars: int
+    amenities: tuple[str, ...]
+    latitude: float
+    longitude: float
+    distance_km: float | None  # from the query point (or the city centre)
+    rating_average: Decimal | None = None
+    rating_count: int = 0
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CarOfficeHit:
+    office_id: int
+    airport_code: str
+    vendor_name: str
+    data: dict = field(default_factory=dict)
+
+
+class SearchEngine(Protocol):
+    def destinations(self, *, text: str, kinds: Sequence[str], limit: int) -> list[Destination]:
+        """Airports and/or cities whose code, name or city starts with `text`, best first."""
+        ...
+
+    def hotels(self, query: HotelQuery) -> list[HotelHit]:
+        """Published hotels matching the static filters, nearest first."""
+        ...
+
+    def car_offices(self, *, airport_code: str) -> list[CarOfficeHit]:
+        """Published rental offices at an airport."""
+        ...
+
+    def indexed_at(self) -> datetime | None:
+        """When the index was last refreshed (None: never)."""
+        ...

@@ -1,0 +1,57 @@
+"""The local search engine's index: one denormalised document per searchable thing.
+
+It is refreshed by `manage.py sync_search_index`, like CloudSearch in production, so it may
+be stale; prices and availability are never read from it (they come from catalog rows).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DocumentKind(models.TextChoices):
+    AIRPORT = "airport", "Airport"
+    CITY = "city", "City"
+    HOTEL = "hotel", "Hotel"
+    CAR_OFFICE = "car_office", "Car rental office"
+
+
+class SearchDocument(models.Model):
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
+    object_id = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=200)
+    # " word word …" lowercased and accent-folded, with a leading space so that
+    # `contains(" " + prefix)` finds word prefixes on every database.
+    text = models.TextField()
+    code = models.CharField(max_length=8, blank=True, db_index=True)
+    city_id = models.PositiveBigIntegerField(null=True, db_index=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    stars = models.PositiveSmallIntegerField(null=True)
+    amenities = models.CharField(max_length=500, blank=True, help_text="' code code '")
+    popularity = models.FloatField(default=0, help_text="Higher ranks first in autocomplete")
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    data = models.JSONField(default=dict, help_text="Fields shown in results as they are")
+    indexed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_doc_unique"),
+        ]
+        indexes = [models.Index(fields=["kind", "city_id"]), models.Index(fields=["kind", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id} {self.name}"
+
+
+class SyncState(models.Model):
+    """How far an index sync got: `watermark` moves only after a batch is accepted."""
+
+    engine = models.CharField(max_length=32, unique=True)
+    watermark = models.DateTimeField(null=True)
+    last_run_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.engine} @ {self.watermark}"

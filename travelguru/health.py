@@ -1,0 +1,24 @@
+"""Liveness plus database reachability, for load balancers and `make run`'s wait loop."""
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from travelguru.errors import PROBLEM_CONTENT_TYPE, problem
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        body = problem(
+            status_code=503,
+            title="Service unavailable",
+            detail="The database is not reachable.",
+            code="database-unavailable",
+        )
+        return JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse({"status": "ok", "database": "ok"})

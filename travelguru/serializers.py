@@ -1,0 +1,23 @@
+"""Serializers shared by every app's API (Money, local times)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rest_framework import serializers
+
+
+class MoneySerializer(serializers.Serializer):
+    """`{"amount": "129.00", "currency": "EUR"}` from a `travelguru.money.Money`."""
+
+    amount = serializers.CharField(help_text="Decimal string in the currency's minor units")
+    currency = serializers.CharField(help_text="ISO 4217 code")
+
+    def to_representation(self, instance):  # type: ignore[no-untyped-def]
+        return instance.as_json()
+
+
+def local_isoformat(moment: datetime, tz_name: str) -> str:
+    """An aware UTC datetime as ISO 8601 local time with offset, e.g. 2026-12-01T18:30:00-05:00."""
+    return moment.astimezone(ZoneInfo(tz_name)).isoformat()
