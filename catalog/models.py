@@ -26,6 +26,7 @@ class City(models.Model):
     timezone = models.CharField(max_length=64)
     population = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3, help_text="Local ISO 4217 currency")
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "cities"
@@ -50,6 +51,7 @@ class Airport(models.Model):
     # Rank among the world's busiest airports (1 = busiest); drives schedules and search.
     traffic_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["iata"]

@@ -22,6 +22,8 @@ class Destination:
     latitude: float | None
     longitude: float | None
     timezone: str
+    city_id: int | None = None
+    airports: tuple[str, ...] = ()  # a city's airports (IATA codes)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,41 @@ class CarOfficeHit:
     data: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Document:
+    """What an engine indexes for one searchable thing, engine-neutral."""
+
+    kind: str  # search.models.DocumentKind
+    object_id: int
+    name: str
+    text: str  # folded words (search.text.indexed_text)
+    code: str = ""
+    city_id: int | None = None
+    country_code: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    stars: int | None = None
+    amenities: tuple[str, ...] = ()
+    popularity: float = 0.0
+    rating_average: Decimal | None = None
+    rating_count: int = 0
+    data: dict = field(default_factory=dict)
+
+
+class IndexWriter(Protocol):
+    """The write side an indexer feeds (`search.services.indexing`)."""
+
+    def upsert(self, documents: Sequence[Document]) -> None:
+        """Add or replace documents; all or nothing per call."""
+        ...
+
+    def delete(self, kind: str, object_ids: Sequence[int]) -> None: ...
+
+    def object_ids(self, kind: str) -> set[int]:
+        """Ids of the documents of a kind the index holds now."""
+        ...
+
+
 class SearchEngine(Protocol):
     def destinations(self, *, text: str, kinds: Sequence[str], limit: int) -> list[Destination]:
         """Airports and/or cities whose code, name or city starts with `text`, best first."""
@@ -74,4 +111,8 @@ class SearchEngine(Protocol):
 
     def indexed_at(self) -> datetime | None:
         """When the index was last refreshed (None: never)."""
+        ...
+
+    def writer(self) -> IndexWriter:
+        """Where `sync_search_index` sends documents for this engine."""
         ...

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from search.models import SearchDocument, SyncState
+
+
+@admin.register(SearchDocument)
+class SearchDocumentAdmin(admin.ModelAdmin):
+    """The local engine's index, for looking at what search sees. Rebuilt by sync."""
+
+    list_display = ["kind", "object_id", "name", "code", "country_code", "stars", "indexed_at"]
+    list_filter = ["kind", "country_code", "stars"]
+    search_fields = ["name", "code", "text"]
+    readonly_fields = [f.name for f in SearchDocument._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(admin.ModelAdmin):
+    list_display = ["engine", "watermark", "last_run_at"]
+    readonly_fields = ["engine", "last_run_at"]
