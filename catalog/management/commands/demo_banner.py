@@ -1,0 +1,41 @@
+"""manage.py demo_banner: where everything is, printed by `make run` before it serves."""
+
+import os
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from catalog.demo.users import DEFAULT_PASSWORD, STAFF_EMAIL, TRAVELER_EMAIL
+
+
+class Command(BaseCommand):
+    help = "Print the local URLs and the demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+
+    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        base = f"http://{options['host']}:{options['port']}"
+        password = (
+            "(the DEMO_PASSWORD you set)" if os.environ.get("DEMO_PASSWORD") else DEFAULT_PASSWORD
+        )
+        day = (timezone.now() + timedelta(days=14)).date().isoformat()
+        lines = [
+            "",
+            "TravelGuru is starting:",
+            f"  front-end     {base}/",
+            f"  API           {base}/api/",
+            f"  API docs      {base}/api/docs/   (OpenAPI schema: {base}/api/schema/)",
+            f"  admin         {base}/admin/",
+            f"  health        {base}/healthz",
+            "",
+            f"  demo staff    {STAFF_EMAIL} / {password}",
+            f"  demo traveler {TRAVELER_EMAIL} / {password}",
+            "",
+            "  try:",
+            f"  curl '{base}/api/flights/search?origin=JFK&destination=LHR&date={day}'",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
