@@ -120,6 +120,12 @@ def build_hotels(
     return built
 
 
+def night_factor(day: date, latitude: float) -> float:
+    """City hotels charge more on Friday and Saturday nights and in high season."""
+    weekend = 1.18 if day.weekday() in (4, 5) else 1.0
+    return weekend * season_factor(day, latitude)
+
+
 def _room_factor(capacity: int, name: str) -> float:
     factor = {1: 0.75, 2: 1.0, 3: 1.35, 4: 1.55, 6: 2.2}[capacity]
     return factor * (1.3 if "Deluxe" in name or "suite" in name else 1.0)
@@ -185,13 +191,7 @@ def load_hotels(
             )
             total = night_rng.randint(1, 5) if small else night_rng.randint(6, 40)
             for day in dates:
-                weekend = 1.18 if day.weekday() in (4, 5) else 1.0
-                usd = (
-                    base
-                    * weekend
-                    * season_factor(day, hotel.latitude)
-                    * night_rng.uniform(0.96, 1.04)
-                )
+                usd = base * night_factor(day, hotel.latitude) * night_rng.uniform(0.96, 1.04)
                 if small and night_rng.random() < 0.2:
                     available = 0
                 else:

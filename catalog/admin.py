@@ -1,0 +1,192 @@
+"""The catalog in the Django admin: searchable, filterable, with inlines.
+
+Inventory tables are large (hundreds of thousands of rows): foreign keys to them use
+autocomplete or raw ids, lists select their related rows in the same query, and
+inventory inlines show the coming weeks only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from catalog import models
+
+INLINE_DAYS = 60
+
+
+class UpcomingInline(admin.TabularInline):
+    """Per-day inventory of the next INLINE_DAYS days (older and later rows: list pages)."""
+
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        today = timezone.now().date()
+        return (
+            super()
+            .get_queryset(request)
+            .filter(date__gte=today, date__lt=today + timedelta(days=INLINE_DAYS))
+        )
+
+
+@admin.register(models.City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "country_code", "country_name", "population", "timezone", "currency"]
+    list_filter = ["country_code", "currency"]
+    search_fields = ["name", "country_name", "=country_code"]
+    ordering = ["-population"]
+
+
+@admin.register(models.Airport)
+class AirportAdmin(admin.ModelAdmin):
+    list_display = ["iata", "name", "city", "country_code", "timezone", "traffic_rank", "is_active"]
+    list_filter = ["is_active", "country_code"]
+    search_fields = ["=iata", "=icao", "name", "city__name", "city_name"]
+    list_select_related = ["city"]
+    autocomplete_fields = ["city"]
+    ordering = ["traffic_rank", "iata"]
+
+
+@admin.register(models.Airline)
+class AirlineAdmin(admin.ModelAdmin):
+    list_display = ["iata", "name", "country_code", "economy_checked_bags"]
+    list_filter = ["country_code"]
+    search_fields = ["=iata", "name"]
+    filter_horizontal = ["hubs"]
+
+
+class FlightFareInline(admin.TabularInline):
+    model = models.FlightFare
+    extra = 0
+    fields = [
+        "cabin", "price", "currency", "seats_total", "seats_available",
+        "checked_bags", "cabin_bags", "refundable", "change_fee",
+    ]  # fmt: skip
+
+
+@admin.register(models.FlightLeg)
+class FlightLegAdmin(admin.ModelAdmin):
+    list_display = [
+        "flight_number", "airline", "origin", "destination", "departure_at", "arrival_at",
+        "distance_km", "is_cancelled",
+    ]  # fmt: skip
+    list_filter = ["is_cancelled", "airline", ("departure_at", admin.DateFieldListFilter)]
+    search_fields = ["=flight_number", "=origin__iata", "=destination__iata"]
+    list_select_related = ["airline", "origin", "destination"]
+    autocomplete_fields = ["airline", "origin", "destination"]
+    date_hierarchy = "departure_at"
+    inlines = [FlightFareInline]
+    show_full_result_count = False
+
+
+@admin.register(models.FlightFare)
+class FlightFareAdmin(admin.ModelAdmin):
+    list_display = ["leg", "cabin", "price", "currency", "seats_available", "seats_total"]
+    list_filter = ["cabin", "refundable", "leg__airline"]
+    search_fields = ["=leg__flight_number"]
+    list_select_related = ["leg"]
+    raw_id_fields = ["leg"]
+    show_full_result_count = False
+
+
+@admin.register(models.Amenity)
+class AmenityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+class RoomTypeInline(admin.TabularInline):
+    model = models.RoomType
+    extra = 0
+    fields = ["name", "capacity", "beds", "size_m2", "breakfast_included", "is_published"]
+    show_change_link = True
+
+
+@admin.register(models.Hotel)
+class HotelAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "stars", "currency", "is_published", "updated_at"]
+    list_filter = ["is_published", "stars", "city__country_code"]
+    search_fields = ["name", "city__name", "address"]
+    list_select_related = ["city"]
+    autocomplete_fields = ["city"]
+    filter_horizontal = ["amenities"]
+    inlines = [RoomTypeInline]
+
+
+class RoomNightInline(UpcomingInline):
+    model = models.RoomNight
+    fields = ["date", "price", "rooms_total", "rooms_available"]
+
+
+@admin.register(models.RoomType)
+class RoomTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "hotel", "capacity", "breakfast_included", "is_published"]
+    list_filter = ["is_published", "capacity", "breakfast_included"]
+    search_fields = ["name", "hotel__name"]
+    list_select_related = ["hotel"]
+    autocomplete_fields = ["hotel"]
+    inlines = [RoomNightInline]
+
+
+@admin.register(models.RoomNight)
+class RoomNightAdmin(admin.ModelAdmin):
+    list_display = ["room_type", "date", "price", "rooms_available", "rooms_total"]
+    list_filter = [("date", admin.DateFieldListFilter)]
+    search_fields = ["room_type__hotel__name"]
+    list_select_related = ["room_type__hotel"]
+    raw_id_fields = ["room_type"]
+    date_hierarchy = "date"
+    show_full_result_count = False
+
+
+@admin.register(models.CarVendor)
+class CarVendorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["=code", "name"]
+
+
+class RentalCarInline(admin.TabularInline):
+    model = models.RentalCar
+    extra = 0
+    fields = ["car_class", "model_name", "seats", "doors", "bags", "transmission", "is_published"]
+    show_change_link = True
+
+
+@admin.register(models.RentalOffice)
+class RentalOfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "vendor", "airport", "currency", "is_published"]
+    list_filter = ["is_published", "vendor", "airport__country_code"]
+    search_fields = ["name", "=airport__iata", "vendor__name"]
+    list_select_related = ["vendor", "airport"]
+    autocomplete_fields = ["vendor", "airport"]
+    inlines = [RentalCarInline]
+
+
+class CarDayInline(UpcomingInline):
+    model = models.CarDay
+    fields = ["date", "price", "cars_total", "cars_available"]
+
+
+@admin.register(models.RentalCar)
+class RentalCarAdmin(admin.ModelAdmin):
+    list_display = ["model_name", "car_class", "transmission", "office", "is_published"]
+    list_filter = ["is_published", "car_class", "transmission", "office__vendor"]
+    search_fields = ["model_name", "office__name", "=office__airport__iata"]
+    list_select_related = ["office"]
+    autocomplete_fields = ["office"]
+    inlines = [CarDayInline]
+
+
+@admin.register(models.CarDay)
+class CarDayAdmin(admin.ModelAdmin):
+    list_display = ["car", "date", "price", "cars_available", "cars_total"]
+    list_filter = [("date", admin.DateFieldListFilter), "car__car_class"]
+    search_fields = ["=car__office__airport__iata", "car__model_name"]
+    list_select_related = ["car__office__vendor", "car__office__airport"]
+    raw_id_fields = ["car"]
+    date_hierarchy = "date"
+    show_full_result_count = False
