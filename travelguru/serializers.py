@@ -21,3 +21,33 @@ class MoneySerializer(serializers.Serializer):
 def local_isoformat(moment: datetime, tz_name: str) -> str:
     """An aware UTC datetime as ISO 8601 local time with offset, e.g. 2026-12-01T18:30:00-05:00."""
     return moment.astimezone(ZoneInfo(tz_name)).isoformat()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as every 4xx answers (application/problem+json)."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field name -> messages",
+    )
+
+    class Meta:
+        ref_name = "Problem"
+
+
+def problem_responses(*statuses: int) -> dict:
+    """drf-spectacular `responses` entries for the problems an endpoint may answer."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {
+        (code, "application/problem+json"): OpenApiResponse(
+            response=ProblemSerializer, description="application/problem+json"
+        )
+        for code in statuses
+    }

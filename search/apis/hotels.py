@@ -1,11 +1,428 @@
-"""Placeholder: being written."""
+"""GET /api/hotels/search and GET /api/hotels/{id}: rooms free on every night, as offers."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from search.apis.common import CommaListField, TravelDateField, paginated, parse_query
+from search.offers import HotelOffer, offer_encode
+from search.selectors.hotels import (
+    SORTS,
+    HotelResult,
+    HotelSearch,
+    RoomOffer,
+    Stay,
+    amenity_codes,
+    city_resolve,
+    hotel_detail,
+    hotel_search,
+)
+from travelguru.serializers import MoneySerializer, problem_responses
+
+MAX_NIGHTS = 30
+MAX_ROOMS = 9
+MAX_GUESTS = 36
+
+
+class StayInputSerializer(serializers.Serializer):
+    """The dates and party every hotel query carries."""
+
+    check_in = TravelDateField(help_text="First night (a local date at the hotel)")
+    check_out = TravelDateField(help_text="Departure day; 1 to 30 nights after check_in")
+    guests = serializers.IntegerField(default=2, min_value=1, max_value=MAX_GUESTS)
+    rooms = serializers.IntegerField(default=1, min_value=1, max_value=MAX_ROOMS)
+
+    class Meta:
+        ref_name = "HotelStayInput"
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        errors: dict[str, str] = {}
+        check_in, check_out = attrs.get("check_in"), attrs.get("check_out")
+        if check_in and check_out:
+            nights = (check_out - check_in).days
+            if nights < 1:
+                errors["check_out"] = "Check-out must be at least one day after check-in."
+            elif nights > MAX_NIGHTS:
+                errors["check_out"] = f"A stay is at most {MAX_NIGHTS} nights."
+        if attrs.get("guests", 2) < attrs.get("rooms", 1):
+            errors["guests"] = "Every room needs at least one guest."
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+def _stay(data: dict[str, Any]) -> Stay:
+    return Stay(
+        check_in=data["check_in"],
+        check_out=data["check_out"],
+        guests=data["guests"],
+        rooms=data["rooms"],
+    )
+
+
+class _RoomTypeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    capacity = serializers.IntegerField(help_text="Guests per room")
+    beds = serializers.CharField()
+    size_m2 = serializers.IntegerField(allow_null=True)
+    breakfast_included = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "HotelRoomType"
+
+
+class _RoomOfferSerializer(serializers.Serializer):
+    offer_id = serializers.CharField(help_text="Opaque, signed; give it to POST /api/holds")
+    kind = serializers.CharField(help_text='Always "hotel"')
+    room_type = _RoomTypeSerializer()
+    check_in = serializers.DateField()
+    check_out = serializers.DateField()
+    nights = serializers.IntegerField()
+    rooms = serializers.IntegerField()
+    guests = serializers.IntegerField()
+    price = MoneySerializer(help_text="The whole stay: every night, every room")
+    price_per_night = MoneySerializer(help_text="The stay's price divided by its nights")
+    available = serializers.IntegerField(help_text="Rooms left on the fullest night")
+    free_cancellation_until = serializers.DateField(
+        allow_null=True,
+        help_text="Cancel free of charge until this day; null: no free cancellation",
+    )
+
+    class Meta:
+        ref_name = "HotelRoomOffer"
+
+    def to_representation(self, offer: RoomOffer) -> dict[str, Any]:
+        return _offer_json(offer)
+
+
+class _RatingSerializer(serializers.Serializer):
+    average = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    count = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "HotelRatingSummary"
+
+
+class _CitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    country_code = serializers.CharField()
+    timezone = serializers.CharField()
+
+    class Meta:
+        ref_name = "HotelCity"
+
+
+class _AmenitySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "HotelAmenity"
+
+
+def _room_type_json(room_type) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        "id": room_type.pk,
+        "name": room_type.name,
+        "capacity": room_type.capacity,
+        "beds": room_type.beds,
+        "size_m2": room_type.size_m2,
+        "breakfast_included": room_type.breakfast_included,
+    }
+
+
+def _offer_json(offer: RoomOffer) -> dict[str, Any]:
+    stay = offer.stay
+    until = offer.free_cancellation_until
+    return {
+        "offer_id": offer_encode(
+            HotelOffer(
+                room_type_id=offer.room_type.pk,
+                check_in=stay.check_in,
+                check_out=stay.check_out,
+                rooms=stay.rooms,
+                guests=stay.guests,
+                price=offer.price,
+            )
+        ),
+        "kind": "hotel",
+        "room_type": _room_type_json(offer.room_type),
+        "check_in": stay.check_in.isoformat(),
+        "check_out": stay.check_out.isoformat(),
+        "nights": stay.nights,
+        "rooms": stay.rooms,
+        "guests": stay.guests,
+        "price": offer.price.as_json(),
+        "price_per_night": offer.price_per_night.as_json(),
+        "available": offer.available,
+        "free_cancellation_until": until.isoformat() if until else None,
+    }
+
+
+def _hotel_json(hotel) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        "id": hotel.pk,
+        "name": hotel.name,
+        "stars": hotel.stars,
+        "address": hotel.address,
+        "city": {
+            "id": hotel.city.pk,
+            "name": hotel.city.name,
+            "country_code": hotel.city.country_code,
+            "timezone": hotel.city.timezone,
+        },
+        "latitude": hotel.latitude,
+        "longitude": hotel.longitude,
+        "amenities": [{"code": a.code, "name": a.name} for a in hotel.amenities.all()],
+    }
 
 
 class HotelSearchApi(APIView):
-    pass
+    """Hotels in a city or around a point with a room type free on every night asked."""
+
+    class InputSerializer(StayInputSerializer):
+        city = serializers.CharField(
+            required=False, max_length=100, help_text='A city id, or a name: "Paris", "Paris, FR"'
+        )
+        lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        radius_km = serializers.FloatField(default=10.0, min_value=0.1, max_value=100)
+        min_stars = serializers.IntegerField(required=False, min_value=1, max_value=5)
+        amenities = CommaListField(
+            child=serializers.SlugField(max_length=32),
+            required=False,
+            max_length=20,
+            help_text="Comma-separated codes, all required, e.g. wifi,pool",
+        )
+        min_price = serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=0, required=False,
+            help_text="Per night for all rooms, in the hotel's currency",
+        )  # fmt: skip
+        max_price = serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=0, required=False,
+            help_text="Per night for all rooms, in the hotel's currency",
+        )  # fmt: skip
+        q = serializers.CharField(
+            required=False, max_length=100, help_text="Words of the name or description"
+        )
+        sort = serializers.ChoiceField(choices=SORTS, default="price")
+        page = serializers.IntegerField(required=False, min_value=1)
+        page_size = serializers.IntegerField(required=False, min_value=1, max_value=50)
+
+        class Meta:
+            ref_name = "HotelSearchInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            attrs = super().validate(attrs)
+            errors: dict[str, str] = {}
+            has_city = bool(attrs.get("city"))
+            has_point = "lat" in attrs or "lon" in attrs
+            if has_city and has_point:
+                errors["city"] = "Give either a city or lat/lon, not both."
+            elif not has_city and not has_point:
+                errors["city"] = "Give a city, or lat and lon."
+            elif has_point and not ("lat" in attrs and "lon" in attrs):
+                errors["lat" if "lat" not in attrs else "lon"] = "Give both lat and lon."
+            low, high = attrs.get("min_price"), attrs.get("max_price")
+            if low is not None and high is not None and low > high:
+                errors["max_price"] = "max_price must not be below min_price."
+            if errors:
+                raise serializers.ValidationError(errors)
+            unknown = sorted(set(attrs.get("amenities") or ()) - amenity_codes())
+            if unknown:
+                raise serializers.ValidationError(
+                    {"amenities": [f"Unknown amenity: {', '.join(unknown)}."]}
+                )
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        stars = serializers.IntegerField()
+        address = serializers.CharField()
+        city = _CitySerializer()
+        latitude = serializers.FloatField()
+        longitude = serializers.FloatField()
+        distance_km = serializers.FloatField(
+            allow_null=True, help_text="From the point asked, or from the city centre"
+        )
+        amenities = _AmenitySerializer(many=True)
+        rating = _RatingSerializer()
+        cheapest = _RoomOfferSerializer()
+        offers = _RoomOfferSerializer(many=True, help_text="Cheapest first")
+
+        def to_representation(self, result: HotelResult) -> dict[str, Any]:
+            offers = [_offer_json(o) for o in result.offers]
+            hit = result.hit
+            return {
+                **_hotel_json(result.hotel),
+                "distance_km": result.distance_km,
+                "rating": {
+                    "average": str(hit.rating_average) if hit.rating_average else None,
+                    "count": hit.rating_count,
+                },
+                "cheapest": offers[0],
+                "offers": offers,
+            }
+
+    @extend_schema(
+        operation_id="hotels_search",
+        parameters=[InputSerializer],
+        responses={
+            200: inline_serializer(
+                "HotelSearchPage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": OutputSerializer(many=True),
+                    "facets": serializers.DictField(
+                        child=serializers.DictField(child=serializers.IntegerField()),
+                        help_text='{"stars": {"5": 3, …}, "amenities": {"wifi": 10, …}}',
+                    ),
+                },
+            ),
+            **problem_responses(400),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = parse_query(self.InputSerializer, request)
+        city = city_resolve(query["city"]) if query.get("city") else None
+        found = hotel_search(
+            HotelSearch(
+                stay=_stay(query),
+                city_id=city.pk if city else None,
+                latitude=query.get("lat"),
+                longitude=query.get("lon"),
+                radius_km=query["radius_km"],
+                min_stars=query.get("min_stars"),
+                amenities=query.get("amenities") or (),
+                text=query.get("q", ""),
+                min_price=query.get("min_price"),
+                max_price=query.get("max_price"),
+                sort=query["sort"],
+            )
+        )
+        return paginated(
+            view=self,
+            request=request,
+            items=found.hotels,
+            serializer_class=self.OutputSerializer,
+            extra={"facets": found.facets},
+        )
 
 
 class HotelDetailApi(APIView):
-    pass
+    """One hotel: everything a traveler needs, and room offers when dates are given."""
+
+    class InputSerializer(serializers.Serializer):
+        check_in = TravelDateField(required=False)
+        check_out = TravelDateField(required=False)
+        guests = serializers.IntegerField(default=2, min_value=1, max_value=MAX_GUESTS)
+        rooms = serializers.IntegerField(default=1, min_value=1, max_value=MAX_ROOMS)
+
+        class Meta:
+            ref_name = "HotelDetailInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if ("check_in" in attrs) != ("check_out" in attrs):
+                missing = "check_out" if "check_in" in attrs else "check_in"
+                raise serializers.ValidationError({missing: "Give check_in and check_out."})
+            if "check_in" in attrs:
+                stay = StayInputSerializer(data={k: str(v) for k, v in attrs.items()})
+                stay.is_valid(raise_exception=True)
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        stars = serializers.IntegerField()
+        description = serializers.CharField()
+        address = serializers.CharField()
+        city = _CitySerializer()
+        latitude = serializers.FloatField()
+        longitude = serializers.FloatField()
+        amenities = _AmenitySerializer(many=True)
+        check_in_time = serializers.TimeField()
+        check_out_time = serializers.TimeField()
+        currency = serializers.CharField()
+        cancellation_policy = serializers.CharField()
+        room_types = inline_serializer(
+            "HotelDetailRoomType",
+            fields={
+                **_RoomTypeSerializer().get_fields(),
+                "from_price_per_night": MoneySerializer(
+                    allow_null=True, help_text="Cheapest night in the next 30 days"
+                ),
+            },
+            many=True,
+        )
+        offers = _RoomOfferSerializer(
+            many=True, allow_null=True, help_text="For the dates asked; null without dates"
+        )
+        rating = inline_serializer(
+            "HotelRating",
+            fields={
+                "average": serializers.DecimalField(
+                    max_digits=3, decimal_places=2, allow_null=True
+                ),
+                "count": serializers.IntegerField(),
+                "distribution": serializers.DictField(child=serializers.IntegerField()),
+                "sub_scores": serializers.DictField(child=serializers.FloatField()),
+            },
+        )
+        reviews_url = serializers.CharField()
+
+    @extend_schema(
+        operation_id="hotels_retrieve",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, **problem_responses(400, 404)},
+    )
+    def get(self, request: Request, hotel_id: int) -> Response:
+        query = parse_query(self.InputSerializer, request)
+        stay = _stay(query) if "check_in" in query else None
+        detail = hotel_detail(hotel_id=hotel_id, stay=stay, today=timezone.now().date())
+        hotel = detail.hotel
+        days = hotel.free_cancellation_days
+        policy = (
+            "Non-refundable once booked."
+            if days is None
+            else f"Free cancellation until {days} day{'s' if days != 1 else ''} before check-in."
+        )
+        body = {
+            **_hotel_json(hotel),
+            "description": hotel.description,
+            "check_in_time": hotel.check_in_time.strftime("%H:%M"),
+            "check_out_time": hotel.check_out_time.strftime("%H:%M"),
+            "currency": hotel.currency,
+            "cancellation_policy": policy,
+            "room_types": [
+                {
+                    **_room_type_json(rt),
+                    "from_price_per_night": (
+                        detail.from_prices[rt.pk].as_json() if rt.pk in detail.from_prices else None
+                    ),
+                }
+                for rt in detail.room_types
+            ],
+            "offers": None if detail.offers is None else [_offer_json(o) for o in detail.offers],
+            # Reviews arrive with the reviews app; the shape is the contract's already.
+            "rating": {
+                "average": None,
+                "count": 0,
+                "distribution": {str(n): 0 for n in range(1, 6)},
+                "sub_scores": {},
+            },
+            "reviews_url": request.build_absolute_uri(f"/api/hotels/{hotel.pk}/reviews"),
+        }
+        return Response(body)

@@ -1,0 +1,94 @@
+"""Car search: offices from the engine, cars free on every day of the rental from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Min, Sum
+
+from catalog.models import Airport, CarClass, CarDay, RentalCar
+from search.engines import get_engine
+from travelguru.errors import InvalidInput
+from travelguru.money import Money
+
+SORTS = ("price", "-price", "class")
+_CLASS_ORDER = {value: i for i, value in enumerate(CarClass.values)}
+
+
+@dataclass(frozen=True)
+class Rental:
+    pick_up: date
+    drop_off: date
+
+    @property
+    def days(self) -> int:
+        return (self.drop_off - self.pick_up).days
+
+
+@dataclass(frozen=True)
+class CarResult:
+    car: RentalCar
+    rental: Rental
+    price: Money
+    available: int
+
+    @property
+    def price_per_day(self) -> Money:
+        return Money.of(self.price.amount / self.rental.days, self.price.currency)
+
+
+def car_offers_list(
+    *,
+    airport_code: str,
+    rental: Rental,
+    car_classes: Sequence[str] = (),
+    transmission: str | None = None,
+    sort: str = "price",
+) -> list[CarResult]:
+    """Every car of the airport's offices with one free on each day from pick-up to drop-off."""
+    if not Airport.objects.filter(iata=airport_code, is_active=True).exists():
+        raise InvalidInput("Unknown airport code.", field="location")
+    offices = [hit.office_id for hit in get_engine().car_offices(airport_code=airport_code)]
+    if not offices:
+        return []
+    days = CarDay.objects.filter(
+        car__office_id__in=offices,
+        car__is_published=True,
+        car__office__is_published=True,
+        date__gte=rental.pick_up,
+        date__lt=rental.drop_off,
+        cars_available__gte=1,
+    )
+    if car_classes:
+        days = days.filter(car__car_class__in=list(car_classes))
+    if transmission:
+        days = days.filter(car__transmission=transmission)
+    free: dict[int, tuple[Decimal, int]] = {
+        car_id: (total, fewest)
+        for car_id, total, fewest in days.values("car_id")
+        .annotate(n=Count("id"), total=Sum("price"), fewest=Min("cars_available"))
+        .filter(n=rental.days)
+        .values_list("car_id", "total", "fewest")
+    }
+    cars = RentalCar.objects.filter(pk__in=list(free)).select_related(
+        "office__vendor", "office__airport"
+    )
+    results = [
+        CarResult(
+            car=car,
+            rental=rental,
+            price=Money.of(free[car.pk][0], car.office.currency),
+            available=free[car.pk][1],
+        )
+        for car in cars
+    ]
+    keys = {
+        "price": lambda r: (r.price.currency, r.price.amount, r.car.pk),
+        "-price": lambda r: (r.price.currency, -r.price.amount, r.car.pk),
+        "class": lambda r: (_CLASS_ORDER[r.car.car_class], r.price.amount, r.car.pk),
+    }
+    results.sort(key=keys[sort])
+    return results
