@@ -31,6 +31,7 @@ run: $(VENV)/.base-installed
 	@mkdir -p var
 	$(BIN)/python scripts/ensure_database.py
 	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py load_demo_data --if-empty --days $(DEMO_DAYS)
 	$(BIN)/python manage.py sync_search_index

@@ -24,9 +24,12 @@ class DomainError(Exception):
     status = status.HTTP_409_CONFLICT
     title = "The request conflicts with the current state"
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         self.detail = detail or self.title
         self.extra = extra
+        self.headers = headers or {}  # e.g. Retry-After on a 429
         super().__init__(self.detail)
 
 
@@ -93,7 +96,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             problem(
                 status_code=exc.status, title=exc.title, detail=exc.detail, code=exc.code,
                 **exc.extra,
-            )
+            ),
+            exc.headers,
         )  # fmt: skip
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -112,6 +116,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         headers = {}
         if getattr(exc, "wait", None) is not None:
             headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+        if getattr(exc, "auth_header", None):  # set by DRF on 401: how to authenticate
+            headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return _problem_response(
             problem(

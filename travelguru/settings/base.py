@@ -5,6 +5,7 @@ integration (search engine, payment provider, storage) is picked by a setting wh
 default is the local twin, so a laptop and the test suite need no AWS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "rest_framework_simplejwt.token_blacklist",
     "accounts",
     "catalog",
     "search",
@@ -107,6 +109,12 @@ SILENCED_SYSTEM_CHECKS = ["models.W044"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# Argon2id first (the OWASP recommendation); older hashes are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -125,14 +133,38 @@ STATIC_ROOT = VAR_DIR / "static"
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "travelguru.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "travelguru.schema.AutoSchema",
     "EXCEPTION_HANDLER": "travelguru.errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Client IP = REMOTE_ADDR unless told how many proxies add X-Forwarded-For (Zappa puts
+    # API Gateway's sourceIp in REMOTE_ADDR), so the header cannot be spoofed to dodge limits.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "DEFAULT_THROTTLE_RATES": {"register": env.str("REGISTER_RATE", default="20/hour")},
 }
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,  # accounts.services does it on our login
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+# One cache shared by every process (failed-login counters, throttles): the database by
+# default, so a laptop and Lambda need nothing more; CACHE_URL=redis://… to use Redis.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://travelguru_cache")}
+
+# Failed logins allowed per window before 429: per account and per client IP.
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TravelGuru API",

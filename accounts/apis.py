@@ -1,0 +1,151 @@
+"""POST /api/auth/register, /api/auth/token, /api/auth/token/refresh; GET/PATCH /api/me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from accounts.models import User
+from accounts.services import user_authenticate, user_register
+from travelguru.serializers import problem_responses
+
+
+class _UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    date_joined = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        ref_name = "User"
+
+
+class _TokensSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`")
+    refresh = serializers.CharField(help_text="Exchange at /api/auth/token/refresh")
+
+    class Meta:
+        ref_name = "Tokens"
+
+
+def _tokens(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class RegisterThrottle(AnonRateThrottle):
+    scope = "register"
+
+
+class UserRegisterApi(APIView):
+    """Create a traveler account and log it in."""
+
+    throttle_classes = [RegisterThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(max_length=128, write_only=True)
+        first_name = serializers.CharField(max_length=150)
+        last_name = serializers.CharField(max_length=150)
+        username = serializers.RegexField(
+            r"^[\w.@+-]+\Z", max_length=150, required=False, help_text="Optional"
+        )
+
+        class Meta:
+            ref_name = "RegisterInput"
+
+    class OutputSerializer(serializers.Serializer):
+        user = _UserSerializer()
+        tokens = _TokensSerializer()
+
+    @extend_schema(
+        operation_id="auth_register",
+        request=InputSerializer,
+        responses={201: OutputSerializer, **problem_responses(400, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_register(**data.validated_data)
+        body = {"user": _UserSerializer(user).data, "tokens": _tokens(user)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainApi(APIView):
+    """Log in with email (or username) and password: an access and a refresh token."""
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.CharField(required=False, max_length=254)
+        username = serializers.CharField(required=False, max_length=150)
+        password = serializers.CharField(max_length=128, write_only=True)
+
+        class Meta:
+            ref_name = "TokenInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if bool(attrs.get("email")) == bool(attrs.get("username")):
+                raise serializers.ValidationError({"email": ["Give email or username."]})
+            return attrs
+
+    @extend_schema(
+        operation_id="auth_token",
+        request=InputSerializer,
+        responses={200: _TokensSerializer, **problem_responses(400, 401, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_authenticate(
+            identifier=data.validated_data.get("email") or data.validated_data["username"],
+            password=data.validated_data["password"],
+            ip=RegisterThrottle().get_ident(request),
+        )
+        return Response(_tokens(user))
+
+
+class TokenRefreshApi(TokenRefreshView):
+    """A new access token (and a rotated refresh token) for a valid refresh token."""
+
+
+class MeApi(APIView):
+    """The logged-in traveler's own account."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        first_name = serializers.CharField(max_length=150, required=False)
+        last_name = serializers.CharField(max_length=150, required=False)
+
+        class Meta:
+            ref_name = "MeInput"
+
+    @extend_schema(
+        operation_id="me_retrieve", responses={200: _UserSerializer, **problem_responses(401)}
+    )
+    def get(self, request: Request) -> Response:
+        return Response(_UserSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_update",
+        request=InputSerializer,
+        responses={200: _UserSerializer, **problem_responses(400, 401)},
+    )
+    def patch(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        for field, value in data.validated_data.items():
+            setattr(user, field, value.strip())
+        user.save(update_fields=[*data.validated_data])
+        return Response(_UserSerializer(user).data)

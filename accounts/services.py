@@ -1,0 +1,117 @@
+"""Accounts: registration and password login with failed-attempt limits."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from rest_framework import serializers
+
+from accounts.errors import InvalidCredentials, TooManyLoginAttempts
+from accounts.models import User
+
+
+def _unique_username(email: str) -> str:
+    base = slugify(email.split("@")[0])[:140] or "traveler"
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def user_register(
+    *, email: str, password: str, first_name: str = "", last_name: str = "", username: str = ""
+) -> User:
+    """A new traveler. The password must pass Django's validators; the email is unique."""
+    email = get_user_model().objects.normalize_email(email.strip())
+    if User.objects.filter(email__iexact=email).exists():
+        raise serializers.ValidationError({"email": ["An account with this email exists."]})
+    if username and User.objects.filter(username__iexact=username).exists():
+        raise serializers.ValidationError({"username": ["This username is taken."]})
+    user = User(
+        email=email,
+        username=username or _unique_username(email),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+    )
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"password": list(exc.messages)}) from None
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # a concurrent registration with the same email won
+        raise serializers.ValidationError(
+            {"email": ["An account with this email exists."]}
+        ) from None
+    return user
+
+
+# --- failed logins -----------------------------------------------------------------------
+
+
+def _window() -> tuple[int, int]:
+    """(window number, seconds until it ends) for fixed windows of the configured length."""
+    length = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    now = time.time()
+    return int(now // length), math.ceil(length - now % length)
+
+
+def _keys(ip: str, identifier: str) -> tuple[str, str]:
+    window, _ = _window()
+    return (f"login-fail:ip:{ip}:{window}", f"login-fail:who:{identifier.lower()}:{window}")
+
+
+def _check_not_throttled(ip: str, identifier: str) -> None:
+    ip_key, who_key = _keys(ip, identifier)
+    counts = cache.get_many([ip_key, who_key])
+    if (
+        counts.get(ip_key, 0) >= settings.LOGIN_FAILURES_PER_IP
+        or counts.get(who_key, 0) >= settings.LOGIN_FAILURES_PER_ACCOUNT
+    ):
+        _, retry_after = _window()
+        raise TooManyLoginAttempts(
+            f"Too many failed logins. Try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def _record_failure(ip: str, identifier: str) -> None:
+    timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    for key in _keys(ip, identifier):
+        cache.add(key, 0, timeout)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout)
+
+
+def user_authenticate(*, identifier: str, password: str, ip: str) -> User:
+    """The active user whose email or username is `identifier`, if the password matches.
+
+    Failures are counted per account and per client IP in fixed windows; past the limit
+    the answer is 429 with Retry-After even for the right password, so guessing gains
+    nothing. A success clears the account's counter.
+    """
+    _check_not_throttled(ip, identifier)
+    lookup = "email__iexact" if "@" in identifier else "username__iexact"
+    user = User.objects.filter(**{lookup: identifier.strip()}).first()
+    if user is None:
+        User().set_password(password)  # same work as a real check: no timing oracle
+    if user is None or not user.is_active or not user.check_password(password):
+        _record_failure(ip, identifier)
+        raise InvalidCredentials()
+    cache.delete(_keys(ip, identifier)[1])
+    update_last_login(None, user)
+    return user
