@@ -10,6 +10,7 @@ api_patterns = [
     path("", ApiRootApi.as_view(), name="api-root"),
     path("", include("search.urls")),
     path("", include("accounts.urls")),
+    path("", include("bookings.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

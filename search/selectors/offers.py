@@ -1,16 +1,19 @@
 """Re-price an offer from the database: what it costs now, and how many units are left.
 
 The search index and the offer id only say what was asked; this reads the inventory rows
-themselves, so it is the truth the hold will check again under lock.
+themselves, so it is the truth. It is split in two so that a hold can price an offer from
+the rows it has *locked*: `offer_rows` finds the rows (no lock), `offer_quote_rows` prices
+given rows (no query but the descriptions' parents).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from catalog import pricing
-from catalog.models import CarDay, FlightFare, RentalCar, RoomNight, RoomType
+from catalog.models import CarDay, FlightFare, FlightLeg, RentalCar, RoomNight, RoomType
 from search.offers import CarOffer, FlightOffer, HotelOffer, Offer
 from travelguru.errors import NotFound
 from travelguru.money import Money
@@ -38,28 +41,79 @@ class Quote:
         return self.available >= self.needed
 
 
+@dataclass(frozen=True)
+class OfferRows:
+    """The inventory rows an offer needs: fares, room nights or car days, in offer order."""
+
+    model: type[FlightFare] | type[RoomNight] | type[CarDay]
+    rows: Sequence[FlightFare | RoomNight | CarDay]
+    needed: int
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.pk for row in self.rows]
+
+
+def units_needed(offer: Offer) -> int:
+    if isinstance(offer, FlightOffer):
+        return pricing.seats_needed(
+            adults=offer.adults, children=offer.children, infants=offer.infants
+        )
+    if isinstance(offer, HotelOffer):
+        return offer.rooms
+    return 1
+
+
+def _dates(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def offer_rows(*, offer: Offer, now: datetime) -> OfferRows:
+    """The rows `offer` needs, read without locks. Raises OfferGone when any is gone."""
+    needed = units_needed(offer)
+    if isinstance(offer, FlightOffer):
+        fare_ids = [*offer.outbound_fare_ids, *offer.return_fare_ids]
+        fares = FlightFare.objects.in_bulk(fare_ids)
+        if len(fares) != len(set(fare_ids)):
+            raise OfferGone("A flight of this offer is no longer sold.")
+        return OfferRows(FlightFare, [fares[pk] for pk in fare_ids], needed)
+    if isinstance(offer, HotelOffer):
+        dates = _dates(offer.check_in, offer.check_out)
+        nights = list(
+            RoomNight.objects.filter(room_type_id=offer.room_type_id, date__in=dates).order_by(
+                "date"
+            )
+        )
+        if len(nights) != len(dates):
+            raise OfferGone("This room is no longer sold for these dates.")
+        return OfferRows(RoomNight, nights, needed)
+    dates = _dates(offer.pick_up, offer.drop_off)
+    days = list(CarDay.objects.filter(car_id=offer.car_id, date__in=dates).order_by("date"))
+    if len(days) != len(dates):
+        raise OfferGone("This car is no longer rented for these dates.")
+    return OfferRows(CarDay, days, needed)
+
+
+def offer_quote_rows(*, offer: Offer, rows: Sequence, now: datetime) -> Quote:
+    """Price and availability of `offer` from its rows (as read, or as locked)."""
+    if isinstance(offer, FlightOffer):
+        return _flight_quote(offer, rows, now)
+    if isinstance(offer, HotelOffer):
+        return _hotel_quote(offer, rows)
+    return _car_quote(offer, rows)
+
+
 def offer_quote(*, offer: Offer, now: datetime) -> Quote:
     """Price and availability of `offer` now. Raises OfferGone when its rows are gone."""
-    if isinstance(offer, FlightOffer):
-        return _flight_quote(offer, now)
-    if isinstance(offer, HotelOffer):
-        return _hotel_quote(offer)
-    return _car_quote(offer)
+    return offer_quote_rows(offer=offer, rows=offer_rows(offer=offer, now=now).rows, now=now)
 
 
-def _flight_quote(offer: FlightOffer, now: datetime) -> Quote:
-    fare_ids = [*offer.outbound_fare_ids, *offer.return_fare_ids]
-    fares = {
-        fare.pk: fare
-        for fare in FlightFare.objects.select_related("leg").filter(
-            pk__in=fare_ids, leg__is_cancelled=False, leg__departure_at__gt=now
-        )
-    }
-    if len(fares) != len(set(fare_ids)):
-        raise OfferGone("A flight of this offer has departed, was cancelled or is no longer sold.")
-    ordered = [fares[pk] for pk in fare_ids]
+def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime) -> Quote:
+    legs = FlightLeg.objects.in_bulk({fare.leg_id for fare in fares})
+    if any(legs[f.leg_id].is_cancelled or legs[f.leg_id].departure_at <= now for f in fares):
+        raise OfferGone("A flight of this offer has departed or was cancelled.")
     price = pricing.flight_price(
-        adult_fares=[Money.of(f.price, f.currency) for f in ordered],
+        adult_fares=[Money.of(f.price, f.currency) for f in fares],
         adults=offer.adults,
         children=offer.children,
         infants=offer.infants,
@@ -67,28 +121,22 @@ def _flight_quote(offer: FlightOffer, now: datetime) -> Quote:
     return Quote(
         offer=offer,
         price=price,
-        available=min(f.seats_available for f in ordered),
-        needed=pricing.seats_needed(
-            adults=offer.adults, children=offer.children, infants=offer.infants
+        available=min(f.seats_available for f in fares),
+        needed=units_needed(offer),
+        description=" + ".join(
+            f"{legs[f.leg_id].flight_number} {legs[f.leg_id].departure_at:%Y-%m-%d}" for f in fares
         ),
-        description=" + ".join(f.leg.flight_number for f in ordered),
     )
 
 
-def _dates(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range((end - start).days)]
-
-
-def _hotel_quote(offer: HotelOffer) -> Quote:
+def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight]) -> Quote:
     room_type = (
         RoomType.objects.select_related("hotel")
         .filter(pk=offer.room_type_id, is_published=True, hotel__is_published=True)
         .first()
     )
-    dates = _dates(offer.check_in, offer.check_out)
-    nights = list(RoomNight.objects.filter(room_type_id=offer.room_type_id, date__in=dates))
-    if room_type is None or len(nights) != len(dates):
-        raise OfferGone("This room is no longer sold for these dates.")
+    if room_type is None:
+        raise OfferGone("This room is no longer sold.")
     currency = room_type.hotel.currency
     return Quote(
         offer=offer,
@@ -101,16 +149,14 @@ def _hotel_quote(offer: HotelOffer) -> Quote:
     )
 
 
-def _car_quote(offer: CarOffer) -> Quote:
+def _car_quote(offer: CarOffer, days: Sequence[CarDay]) -> Quote:
     car = (
         RentalCar.objects.select_related("office__vendor")
         .filter(pk=offer.car_id, is_published=True, office__is_published=True)
         .first()
     )
-    dates = _dates(offer.pick_up, offer.drop_off)
-    days = list(CarDay.objects.filter(car_id=offer.car_id, date__in=dates))
-    if car is None or len(days) != len(dates):
-        raise OfferGone("This car is no longer rented for these dates.")
+    if car is None:
+        raise OfferGone("This car is no longer rented.")
     currency = car.office.currency
     return Quote(
         offer=offer,

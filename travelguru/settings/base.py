@@ -79,7 +79,8 @@ def database_from_url(url: str) -> dict:
         config.setdefault("OPTIONS", {}).update(
             {
                 "charset": "utf8mb4",
-                "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+                # Strict mode; and a row lock not had within 3 s is an error (-> 503), not a hang.
+                "init_command": ("SET sql_mode='STRICT_TRANS_TABLES', innodb_lock_wait_timeout=3"),
                 "isolation_level": "read committed",
             }
         )
@@ -180,6 +181,9 @@ SPECTACULAR_SETTINGS = {
 INVENTORY_HORIZON_DAYS = env.int("INVENTORY_HORIZON_DAYS", default=330)
 # How long a search offer's id stays valid; the hold re-prices it anyway.
 OFFER_TTL_SECONDS = env.int("OFFER_TTL_SECONDS", default=6 * 3600)
+# How long a hold keeps inventory aside, and how many a traveler may have at once.
+HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=15 * 60)
+MAX_ACTIVE_HOLDS = env.int("MAX_ACTIVE_HOLDS", default=5)
 # Which search engine answers /api/*/search: "local" (database index) or "cloudsearch".
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="local")
 

@@ -1,0 +1,42 @@
+"""Why a hold or a booking could not be made: stable codes for the front-end."""
+
+from rest_framework import status
+
+from travelguru.errors import DomainError, NotFound
+
+
+class SoldOut(DomainError):
+    code = "sold-out"
+    status = status.HTTP_409_CONFLICT
+    title = "Not enough left for this offer"
+
+
+class PriceChanged(DomainError):
+    code = "price-changed"
+    status = status.HTTP_409_CONFLICT
+    title = "The price changed since the search"
+
+
+class InventoryBusy(DomainError):
+    """A lock could not be taken in time (another booking holds it): retry shortly."""
+
+    code = "inventory-busy"
+    status = status.HTTP_503_SERVICE_UNAVAILABLE
+    title = "Many travelers are booking this right now; try again in a moment"
+
+
+class TooManyHolds(DomainError):
+    code = "too-many-holds"
+    status = status.HTTP_409_CONFLICT
+    title = "You already hold the maximum number of trips"
+
+
+class HoldNotFound(NotFound):
+    code = "hold-not-found"
+    title = "No such hold"
+
+
+class HoldNotActive(DomainError):
+    code = "hold-not-active"
+    status = status.HTTP_409_CONFLICT
+    title = "This hold is no longer active"

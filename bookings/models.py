@@ -1,0 +1,120 @@
+"""Holds: inventory set aside for a traveler for a few minutes, all items or none.
+
+A hold takes units out of the catalog's `available` counts at once (so nobody else can
+sell them) and records exactly which rows and how many units in `HoldUnit`, so that
+releasing or expiring it gives back precisely what it took.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from travelguru.money import Money
+
+
+class HoldStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    BOOKED = "booked", "Booked"
+    RELEASED = "released", "Released by the traveler"
+    EXPIRED = "expired", "Expired"
+
+
+class ItemKind(models.TextChoices):
+    FLIGHT = "flight", "Flight"
+    HOTEL = "hotel", "Hotel stay"
+    CAR = "car", "Car rental"
+
+
+class Hold(models.Model):
+    # A random id: a hold's URL reveals nothing and cannot be guessed from another.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holds"
+    )
+    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"]),
+            models.Index(fields=["user", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.id} ({self.status})"
+
+    def status_at(self, now: datetime) -> str:
+        """What the traveler sees: an active hold past its expiry is expired already,
+        whether or not `release_expired_holds` has given its inventory back yet."""
+        if self.status == HoldStatus.ACTIVE and now >= self.expires_at:
+            return HoldStatus.EXPIRED
+        return self.status
+
+    def totals(self) -> list[Money]:
+        """One total per currency (a USD flight and a EUR hotel are two totals)."""
+        sums: dict[str, Money] = {}
+        for item in self.items.all():
+            price = item.price
+            sums[price.currency] = sums[price.currency] + price if price.currency in sums else price
+        return [sums[c] for c in sorted(sums)]
+
+
+class HoldItem(models.Model):
+    hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8, choices=ItemKind.choices)
+    description = models.CharField(max_length=300)
+    price_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    price_currency = models.CharField(max_length=3)
+    units = models.PositiveSmallIntegerField(help_text="Seats, rooms or cars per inventory row")
+    # What was asked (dates, party, rows), as the offer carried it: bookings build on it.
+    offer = models.JSONField()
+
+    class Meta:
+        ordering = ["hold_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["hold", "position"], name="hold_item_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.description}"
+
+    @property
+    def price(self) -> Money:
+        return Money.of(self.price_amount, self.price_currency)
+
+
+class HoldUnit(models.Model):
+    """Units of one inventory row taken by a hold item (exactly one row reference is set)."""
+
+    item = models.ForeignKey(HoldItem, on_delete=models.CASCADE, related_name="units_taken")
+    fare = models.ForeignKey("catalog.FlightFare", null=True, blank=True, on_delete=models.PROTECT)
+    room_night = models.ForeignKey(
+        "catalog.RoomNight", null=True, blank=True, on_delete=models.PROTECT
+    )
+    car_day = models.ForeignKey("catalog.CarDay", null=True, blank=True, on_delete=models.PROTECT)
+    units = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(fare__isnull=False, room_night__isnull=True, car_day__isnull=True)
+                    | Q(fare__isnull=True, room_night__isnull=False, car_day__isnull=True)
+                    | Q(fare__isnull=True, room_night__isnull=True, car_day__isnull=False)
+                ),
+                name="hold_unit_one_row",
+            ),
+            models.CheckConstraint(condition=Q(units__gt=0), name="hold_unit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.units} × {self.fare_id or self.room_night_id or self.car_day_id}"

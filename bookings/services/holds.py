@@ -1,0 +1,195 @@
+"""Holds: take inventory for a trip (flight, stay, car) all together, or none of it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from bookings.errors import HoldNotActive, HoldNotFound, PriceChanged, SoldOut, TooManyHolds
+from bookings.models import Hold, HoldItem, HoldStatus, HoldUnit
+from bookings.services.inventory import (
+    AVAILABLE,
+    inventory_give_back,
+    inventory_lock,
+    inventory_take,
+    lock_wait_bounded,
+)
+from catalog.models import CarDay, FlightFare, RoomNight
+from search.offers import Offer, offer_encode
+from search.selectors.offers import OfferGone, offer_quote_rows, offer_rows
+
+MAX_ITEMS = 5
+_UNIT_FIELD = {FlightFare: "fare_id", RoomNight: "room_night_id", CarDay: "car_day_id"}
+
+
+def _offer_json(offer: Offer) -> dict[str, Any]:
+    data = dataclasses.asdict(offer)
+    data["price"] = offer.price.as_json()
+    for key, value in data.items():
+        if isinstance(value, date):
+            data[key] = value.isoformat()
+        elif isinstance(value, tuple):
+            data[key] = list(value)
+    return data
+
+
+def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # type: ignore[no-untyped-def]
+    """Reserve every unit the offers need until now + HOLD_TTL_SECONDS, all or nothing.
+
+    Rows are found without locks, then locked (see bookings.services.inventory) and
+    re-read: availability and price are checked on the locked rows, so two travelers
+    racing for the last room cannot both get it. Raises SoldOut (409), PriceChanged (409,
+    with the new prices and fresh offer ids), OfferGone (404), InventoryBusy (503) or
+    TooManyHolds (409); on any of them nothing was taken.
+    """
+    active = Hold.objects.filter(user=user, status=HoldStatus.ACTIVE, expires_at__gt=now)
+    if active.count() >= settings.MAX_ACTIVE_HOLDS:
+        raise TooManyHolds(
+            f"You may hold {settings.MAX_ACTIVE_HOLDS} trips at once; book or release one first."
+        )
+    found = [offer_rows(offer=offer, now=now) for offer in offers]
+    wanted: dict[type, list[int]] = defaultdict(list)
+    for rows in found:
+        wanted[rows.model].extend(rows.ids)
+
+    with transaction.atomic():
+        locked = inventory_lock(wanted)
+        quotes = []
+        need: dict[tuple[type, int], int] = defaultdict(int)
+        for offer, rows in zip(offers, found, strict=True):
+            try:
+                current = [locked[rows.model][pk] for pk in rows.ids]
+            except KeyError:
+                raise OfferGone("Inventory of this offer was removed meanwhile.") from None
+            quotes.append(offer_quote_rows(offer=offer, rows=current, now=now))
+            for pk in rows.ids:
+                need[(rows.model, pk)] += rows.needed
+
+        short = sorted(
+            {
+                position
+                for position, rows in enumerate(found)
+                for pk in rows.ids
+                if getattr(locked[rows.model][pk], AVAILABLE[rows.model]) < need[(rows.model, pk)]
+            }
+        )
+        if short:
+            raise SoldOut(
+                "Not enough left: " + "; ".join(quotes[i].description for i in short) + ".",
+                items=[{"position": i, "available": quotes[i].available} for i in short],
+            )
+        changed = [i for i, quote in enumerate(quotes) if quote.price_changed]
+        if changed:
+            raise PriceChanged(
+                "Prices changed since the search: review them and hold the new offers.",
+                items=[
+                    {
+                        "position": i,
+                        "quoted_price": offers[i].price.as_json(),
+                        "price": quotes[i].price.as_json(),
+                        "offer_id": offer_encode(
+                            dataclasses.replace(offers[i], price=quotes[i].price)
+                        ),
+                    }
+                    for i in changed
+                ],
+            )
+
+        inventory_take((rows.model, pk, rows.needed) for rows in found for pk in rows.ids)
+        hold = Hold.objects.create(
+            user=user,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.HOLD_TTL_SECONDS),
+        )
+        items = HoldItem.objects.bulk_create(
+            [
+                HoldItem(
+                    hold=hold,
+                    position=position,
+                    kind=offer.kind,
+                    description=quote.description[:300],
+                    price_amount=quote.price.amount,
+                    price_currency=quote.price.currency,
+                    units=rows.needed,
+                    offer=_offer_json(offer),
+                )
+                for position, (offer, rows, quote) in enumerate(
+                    zip(offers, found, quotes, strict=True)
+                )
+            ]
+        )
+        HoldUnit.objects.bulk_create(
+            [
+                HoldUnit(item=item, units=rows.needed, **{_UNIT_FIELD[rows.model]: pk})
+                for item, rows in zip(items, found, strict=True)
+                for pk in rows.ids
+            ]
+        )
+    return hold
+
+
+def _hold_end(*, hold_id, status: str, now: datetime, user=None) -> tuple[Hold, bool]:  # type: ignore[no-untyped-def]
+    """Give back what an active hold took and mark it `status`; idempotent per hold.
+
+    The hold row is locked first, then its inventory (same order as hold_create's
+    inventory locks), so an expiry racing a booking or a second expiry finds the hold
+    already ended and does nothing.
+    """
+    with transaction.atomic(), lock_wait_bounded():
+        holds = Hold.objects.select_for_update().filter(pk=hold_id)
+        if user is not None:
+            holds = holds.filter(user=user)
+        hold = holds.first()
+        if hold is None:
+            raise HoldNotFound()
+        if hold.status != HoldStatus.ACTIVE:
+            return hold, False
+        units = list(HoldUnit.objects.filter(item__hold=hold))
+        gives = [
+            (model, getattr(unit, field), unit.units)
+            for unit in units
+            for model, field in _UNIT_FIELD.items()
+            if getattr(unit, field) is not None
+        ]
+        wanted: dict[type, list[int]] = defaultdict(list)
+        for model, pk, _ in gives:
+            wanted[model].append(pk)
+        inventory_lock(wanted)
+        inventory_give_back(gives)
+        hold.status = status
+        hold.released_at = now
+        hold.save(update_fields=["status", "released_at"])
+    return hold, True
+
+
+def hold_release(*, user, hold_id, now: datetime) -> Hold:  # type: ignore[no-untyped-def]
+    """The traveler gives a hold up before it expires."""
+    hold = Hold.objects.filter(pk=hold_id, user=user).first()
+    if hold is None:
+        raise HoldNotFound()
+    if hold.status == HoldStatus.BOOKED:
+        raise HoldNotActive("This hold was booked; cancel the booking instead.")
+    status = (
+        HoldStatus.EXPIRED if hold.status_at(now) == HoldStatus.EXPIRED else HoldStatus.RELEASED
+    )
+    return _hold_end(hold_id=hold_id, status=status, now=now, user=user)[0]
+
+
+def hold_expire_due(*, now: datetime, limit: int = 500) -> int:
+    """Give back the inventory of every hold past its expiry; returns how many ended.
+
+    Safe to run concurrently with itself and with bookings (each hold is ended in its
+    own short transaction under its row lock).
+    """
+    due = list(
+        Hold.objects.filter(status=HoldStatus.ACTIVE, expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(_hold_end(hold_id=pk, status=HoldStatus.EXPIRED, now=now)[1] for pk in due)

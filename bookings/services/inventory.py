@@ -1,0 +1,93 @@
+"""The one place bookings lock, take and give back catalog inventory.
+
+Rows are locked with an *evaluated* `SELECT … FOR UPDATE` (a lazy queryset locks nothing),
+table by table in a fixed order (fares, room nights, car days) and by primary key within a
+table, so two transactions never wait on each other in a cycle. MySQL/MariaDB bound the
+wait with `innodb_lock_wait_timeout` (3 s, set per connection in settings), SQLite with
+its busy timeout; either way a lock not had in time becomes `InventoryBusy` (503), never
+a hang or a 500. Counts are then changed with `F()` updates in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.db import OperationalError
+from django.db.models import F, Model
+from django.db.models.functions import Least
+
+from bookings.errors import InventoryBusy
+from catalog.models import CarDay, FlightFare, RoomNight
+
+# Lock order across tables; never lock in another order.
+LOCK_ORDER: tuple[type[Model], ...] = (FlightFare, RoomNight, CarDay)
+AVAILABLE = {FlightFare: "seats_available", RoomNight: "rooms_available", CarDay: "cars_available"}
+TOTAL = {FlightFare: "seats_total", RoomNight: "rooms_total", CarDay: "cars_total"}
+# MySQL/MariaDB error numbers: lock wait timeout, deadlock. SQLite: "database is locked".
+_BUSY_CODES = {1205, 1213}
+
+
+@contextmanager
+def lock_wait_bounded() -> Iterator[None]:
+    """Turn a lock not obtained in time into InventoryBusy."""
+    try:
+        yield
+    except OperationalError as exc:
+        code = exc.args[0] if exc.args else None
+        if code in _BUSY_CODES or "locked" in str(exc):
+            raise InventoryBusy() from exc
+        raise
+
+
+def inventory_lock(wanted: dict[type[Model], Iterable[int]]) -> dict[type[Model], dict[int, Model]]:
+    """Lock the rows, in LOCK_ORDER and primary-key order; returns them re-read."""
+    locked: dict[type[Model], dict[int, Model]] = {}
+    with lock_wait_bounded():
+        for model in LOCK_ORDER:
+            ids = sorted(set(wanted.get(model, ())))
+            if not ids:
+                continue
+            rows = list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+            locked[model] = {row.pk: row for row in rows}
+    return locked
+
+
+def inventory_take(takes: Iterable[tuple[type[Model], int, int]]) -> None:
+    """Decrement (model, row id, units); callers hold the locks and checked availability."""
+    for model, ids_by_units in _grouped(takes).items():
+        field = AVAILABLE[model]
+        for units, ids in ids_by_units.items():
+            with lock_wait_bounded():
+                model.objects.filter(pk__in=ids).update(**{field: F(field) - units})
+
+
+def inventory_give_back(gives: Iterable[tuple[type[Model], int, int]]) -> None:
+    """Increment (model, row id, units), never above the row's total (staff may have
+    lowered it meanwhile). Callers hold the locks."""
+    for model, ids_by_units in _grouped(gives).items():
+        field, total = AVAILABLE[model], TOTAL[model]
+        for units, ids in ids_by_units.items():
+            with lock_wait_bounded():
+                model.objects.filter(pk__in=ids).update(
+                    **{field: Least(F(field) + units, F(total))}
+                )
+
+
+def _grouped(
+    changes: Iterable[tuple[type[Model], int, int]],
+) -> dict[type[Model], dict[int, list[int]]]:
+    """model -> units -> row ids, summing units per row first; in LOCK_ORDER."""
+    per_row: dict[tuple[type[Model], int], int] = defaultdict(int)
+    for model, pk, units in changes:
+        per_row[(model, pk)] += units
+    grouped: dict[type[Model], dict[int, list[int]]] = {}
+    for model in LOCK_ORDER:
+        by_units: dict[int, list[int]] = defaultdict(list)
+        for (m, pk), units in sorted(per_row.items(), key=lambda kv: kv[0][1]):
+            if m is model:
+                by_units[units].append(pk)
+        if by_units:
+            grouped[model] = dict(by_units)
+    return grouped

@@ -1,0 +1,255 @@
+"""POST /api/holds, GET/DELETE /api/holds/{id}: inventory set aside, all or nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bookings.models import Hold, HoldStatus
+from catalog.models import CarDay, FlightFare, RoomNight
+from tests.factories.accounts import UserFactory
+from tests.factories.offers import car_offer, flight_offer, hotel_offer
+
+pytestmark = pytest.mark.django_db
+
+
+def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
+    return list(
+        RoomNight.objects.filter(room_type=room_type)
+        .order_by("date")
+        .values_list("rooms_available", flat=True)
+    )
+
+
+def hold(client, *offer_ids):  # type: ignore[no-untyped-def]
+    return client.post("/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json")
+
+
+def test_a_hold_takes_the_rooms_of_every_night(client_of, traveler, room_type, day):
+    offer = hotel_offer(room_type, day, 2, rooms=2)
+
+    response = hold(client_of(traveler), offer)
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "active"
+    assert body["total"] == {"amount": "420.00", "currency": "EUR"}  # (100 + 110) × 2
+    assert body["items"][0]["units"] == 2
+    expires = timezone.datetime.fromisoformat(body["expires_at"])
+    assert timedelta(minutes=14) < expires - timezone.now() <= timedelta(minutes=15)
+    assert rooms_left(room_type) == [1, 1, 3]
+
+
+def test_a_trip_holds_flight_stay_and_car_with_a_total_per_currency(
+    client_of, traveler, room_type, car, fare, day
+):
+    response = hold(
+        client_of(traveler),
+        flight_offer(fare, adults=2, infants=1),
+        hotel_offer(room_type, day, 3),
+        car_offer(car, day, 3),
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert [i["kind"] for i in body["items"]] == ["flight", "hotel", "car"]
+    assert body["total"] is None
+    assert body["totals"] == [
+        {"amount": "450.00", "currency": "EUR"},  # 330 stay + 120 car
+        {"amount": "945.00", "currency": "USD"},  # 2 × 450 + 10% infant
+    ]
+    fare.refresh_from_db()
+    assert fare.seats_available == 2  # the infant sits on a lap
+    assert set(CarDay.objects.filter(car=car).values_list("cars_available", flat=True)) == {1}
+
+
+def test_a_trip_that_cannot_get_its_car_holds_nothing(client_of, traveler, room_type, car, day):
+    CarDay.objects.filter(car=car, date=day + timedelta(days=1)).update(cars_available=0)
+
+    response = hold(client_of(traveler), hotel_offer(room_type, day, 3), car_offer(car, day, 3))
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "sold-out"
+    assert body["items"] == [{"position": 1, "available": 0}]
+    assert rooms_left(room_type) == [3, 3, 3]  # the stay was not taken either
+    assert not Hold.objects.exists()
+
+
+def test_price_moved_since_the_search_is_a_409_with_the_new_price(
+    client_of, traveler, room_type, day
+):
+    offer = hotel_offer(room_type, day, 2)
+    RoomNight.objects.filter(room_type=room_type, date=day).update(price=Decimal("150.00"))
+    client = client_of(traveler)
+
+    response = hold(client, offer)
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "price-changed"
+    [item] = body["items"]
+    assert item["quoted_price"] == {"amount": "210.00", "currency": "EUR"}
+    assert item["price"] == {"amount": "260.00", "currency": "EUR"}
+    assert rooms_left(room_type) == [3, 3, 3]
+    # The fresh offer id in the answer holds at the new price.
+    again = hold(client, item["offer_id"])
+    assert again.status_code == 201
+    assert again.json()["total"] == {"amount": "260.00", "currency": "EUR"}
+
+
+def test_two_offers_on_the_same_rows_need_the_units_of_both(client_of, room_type, day):
+    # 3 rooms: one hold asking 2 + 2 of the same nights must fail as a whole.
+    client = client_of(UserFactory())
+    first = hotel_offer(room_type, day, 1, rooms=2)
+    second = hotel_offer(room_type, day, 2, rooms=2)
+
+    response = hold(client, first, second)
+
+    assert response.status_code == 409
+    assert rooms_left(room_type) == [3, 3, 3]
+
+
+def test_holds_are_private(client_of, traveler, room_type, day):
+    created = hold(client_of(traveler), hotel_offer(room_type, day, 1)).json()
+    stranger = client_of(UserFactory())
+
+    assert stranger.get(f"/api/holds/{created['id']}").status_code == 404
+    assert stranger.delete(f"/api/holds/{created['id']}").status_code == 404
+    assert client_of(traveler).get(f"/api/holds/{created['id']}").json()["id"] == created["id"]
+    assert rooms_left(room_type) == [2, 3, 3]
+
+
+def test_releasing_gives_the_rooms_back_once(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    created = hold(client, hotel_offer(room_type, day, 3, rooms=3, guests=3)).json()
+
+    assert client.delete(f"/api/holds/{created['id']}").status_code == 204
+    assert client.delete(f"/api/holds/{created['id']}").status_code == 204
+    assert rooms_left(room_type) == [3, 3, 3]
+    assert client.get(f"/api/holds/{created['id']}").json()["status"] == "released"
+
+
+def test_expired_holds_read_as_expired_and_give_inventory_back(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    created = hold(client, hotel_offer(room_type, day, 2)).json()
+    Hold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert client.get(f"/api/holds/{created['id']}").json()["status"] == "expired"
+    assert rooms_left(room_type) == [2, 2, 3]  # not yet given back
+    call_command("release_expired_holds")
+    call_command("release_expired_holds")  # twice is harmless
+    assert rooms_left(room_type) == [3, 3, 3]
+    assert Hold.objects.get().status == HoldStatus.EXPIRED
+
+
+def test_give_back_never_exceeds_the_total(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    created = hold(client, hotel_offer(room_type, day, 1)).json()
+    # Staff closed a room meanwhile: the total went 3 -> 2 while 2 were still free.
+    RoomNight.objects.filter(room_type=room_type, date=day).update(rooms_total=2)
+
+    client.delete(f"/api/holds/{created['id']}")
+
+    assert rooms_left(room_type) == [2, 3, 3]
+
+
+def test_a_traveler_may_not_hoard_inventory(client_of, traveler, room_type, day, settings):
+    settings.MAX_ACTIVE_HOLDS = 2
+    client = client_of(traveler)
+    for _ in range(2):
+        assert hold(client, hotel_offer(room_type, day, 1)).status_code == 201
+
+    response = hold(client, hotel_offer(room_type, day, 1))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "too-many-holds"
+    assert rooms_left(room_type)[0] == 1
+
+
+def test_sold_out_flight_cabin(client_of, traveler, fare):
+    FlightFare.objects.filter(pk=fare.pk).update(seats_available=1)
+
+    response = hold(client_of(traveler), flight_offer(fare, adults=2))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "sold-out"
+
+
+def test_a_departed_flight_cannot_be_held(client_of, traveler, fare):
+    offer = flight_offer(fare)
+    type(fare.leg).objects.filter(pk=fare.leg_id).update(
+        departure_at=timezone.now() - timedelta(hours=1),
+        arrival_at=timezone.now() + timedelta(hours=1),
+    )
+
+    response = hold(client_of(traveler), offer)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "offer-gone"
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        ({"items": []}, 400, "validation-error"),
+        ({}, 400, "validation-error"),
+        ({"items": [{"offer_id": "forged"}]}, 400, "invalid-offer"),
+        ({"items": [{"offer_id": "x" * 2001}]}, 400, "validation-error"),
+        ({"items": "all of them"}, 400, "validation-error"),
+        ({"items": [{"offer": "typo"}]}, 400, "validation-error"),
+    ],
+)
+def test_bad_hold_requests(client_of, traveler, payload, status, code):
+    response = client_of(traveler).post("/api/holds", payload, format="json")
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == code
+
+
+def test_the_same_offer_twice_and_too_many_items(client_of, traveler, room_type, day):
+    offer = hotel_offer(room_type, day, 1)
+    client = client_of(traveler)
+
+    assert hold(client, offer, offer).status_code == 400
+    many = [hotel_offer(room_type, day, 1, rooms=1, guests=g) for g in range(1, 7)]
+    assert hold(client, *many).status_code == 400
+    assert rooms_left(room_type) == [3, 3, 3]
+
+
+def test_an_edited_offer_id_is_refused(client_of, traveler, room_type, day):
+    offer = hotel_offer(room_type, day, 1)
+    tampered = offer[:-3] + ("AAA" if not offer.endswith("AAA") else "BBB")
+
+    response = hold(client_of(traveler), tampered)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid-offer"
+
+
+def test_holding_needs_a_login(api_client, room_type, day):
+    response = hold(api_client, hotel_offer(room_type, day, 1))
+
+    assert response.status_code == 401
+    assert rooms_left(room_type) == [3, 3, 3]
+
+
+@pytest.mark.mariadb
+def test_rows_are_locked_before_they_are_changed(client_of, traveler, room_type, car, day):
+    with CaptureQueriesContext(connection) as ctx:
+        response = hold(client_of(traveler), hotel_offer(room_type, day, 2), car_offer(car, day, 2))
+    assert response.status_code == 201
+    sql = [q["sql"] for q in ctx.captured_queries]
+    locks = [i for i, q in enumerate(sql) if q.rstrip().endswith("FOR UPDATE")]
+    updates = [i for i, q in enumerate(sql) if q.startswith("UPDATE")]
+    assert len(locks) == 2  # room nights, then car days: one evaluated lock query each
+    assert "catalog_roomnight" in sql[locks[0]]
+    assert "catalog_carday" in sql[locks[1]]
+    assert max(locks) < min(updates)
