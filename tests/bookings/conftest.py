@@ -56,3 +56,11 @@ def car(day):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fare():  # type: ignore[no-untyped-def]
     return FlightFareFactory(price=Decimal("450.00"), currency="USD", seats_total=4)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_accepts_a_crowd():  # type: ignore[no-untyped-def]
+    """Django's test server listens with a backlog of 10; races open 60 connections at once."""
+    from django.core.servers.basehttp import WSGIServer
+
+    WSGIServer.request_queue_size = 256

@@ -1,0 +1,155 @@
+"""Invariant 1 on MariaDB: racing travelers never get more than there is.
+
+Real threads send real HTTP requests to a live server (one thread and one database
+connection per request), all released at once by a barrier.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import requests
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from bookings.models import Hold, HoldStatus
+from catalog.models import CarDay, FlightFare, RoomNight
+from search.apis.common import today_anywhere
+from tests.factories.accounts import UserFactory
+from tests.factories.catalog import (
+    FlightFareFactory,
+    RentalCarFactory,
+    RoomTypeFactory,
+    car_days,
+    room_nights,
+)
+from tests.factories.offers import car_offer, flight_offer, hotel_offer
+
+pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
+
+RACERS = 50
+
+
+def race(live_server, offers_per_racer: list[list[str]]) -> Counter:
+    """Every racer (own account) posts its hold at the same moment; counts the statuses."""
+    tokens = [str(RefreshToken.for_user(UserFactory()).access_token) for _ in offers_per_racer]
+    barrier = threading.Barrier(len(offers_per_racer))
+
+    def attempt(args: tuple[str, list[str]]) -> tuple[int, str]:
+        token, offers = args
+        barrier.wait()
+        response = requests.post(
+            f"{live_server.url}/api/holds",
+            json={"items": [{"offer_id": o} for o in offers]},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        return response.status_code, response.json().get("code", "")
+
+    with ThreadPoolExecutor(max_workers=len(offers_per_racer)) as pool:
+        results = list(pool.map(attempt, zip(tokens, offers_per_racer, strict=True)))
+    return Counter(results)
+
+
+def test_fifty_travelers_race_for_the_last_three_rooms(live_server):
+    day = today_anywhere() + timedelta(days=30)
+    room_type = RoomTypeFactory()
+    room_nights(room_type, day, 2, rooms_total=10, rooms_available=3)
+    offer = hotel_offer(room_type, day, 2)
+
+    outcome = race(live_server, [[offer]] * RACERS)
+
+    assert outcome == {(201, ""): 3, (409, "sold-out"): RACERS - 3}
+    assert set(RoomNight.objects.values_list("rooms_available", flat=True)) == {0}
+    assert Hold.objects.filter(status=HoldStatus.ACTIVE).count() == 3
+
+
+def test_sixty_travelers_race_for_five_seats_two_at_a_time(live_server):
+    fare = FlightFareFactory(seats_total=150, seats_available=5, price=Decimal("300.00"))
+    offer = flight_offer(fare, adults=2)
+
+    outcome = race(live_server, [[offer]] * 60)
+
+    assert outcome == {(201, ""): 2, (409, "sold-out"): 58}
+    fare.refresh_from_db()
+    assert fare.seats_available == 1
+
+
+def test_fifty_travelers_race_for_two_cars(live_server):
+    day = today_anywhere() + timedelta(days=30)
+    car = RentalCarFactory()
+    car_days(car, day, 3, cars_total=2)
+    offer = car_offer(car, day, 3)
+
+    outcome = race(live_server, [[offer]] * RACERS)
+
+    assert outcome == {(201, ""): 2, (409, "sold-out"): RACERS - 2}
+    assert set(CarDay.objects.values_list("cars_available", flat=True)) == {0}
+
+
+def test_trips_that_cannot_get_a_car_hold_nothing_at_all(live_server):
+    day = today_anywhere() + timedelta(days=30)
+    room_type = RoomTypeFactory()
+    room_nights(room_type, day, 3, rooms_total=100)
+    car = RentalCarFactory()
+    car_days(car, day, 3, cars_total=2)
+    fare = FlightFareFactory(seats_total=100)
+    trip = [flight_offer(fare), hotel_offer(room_type, day, 3), car_offer(car, day, 3)]
+
+    outcome = race(live_server, [trip] * RACERS)
+
+    assert outcome == {(201, ""): 2, (409, "sold-out"): RACERS - 2}
+    # Only the two winning trips took a room and a seat; the losers took nothing.
+    assert set(RoomNight.objects.values_list("rooms_available", flat=True)) == {98}
+    assert FlightFare.objects.get().seats_available == 98
+
+
+def test_expiry_racing_release_gives_back_exactly_once(live_server):
+    """release_expired_holds running twice at once with travelers releasing their own."""
+    from django.utils import timezone
+
+    from bookings.services.holds import hold_expire_due
+
+    day = today_anywhere() + timedelta(days=30)
+    room_type = RoomTypeFactory()
+    room_nights(room_type, day, 1, rooms_total=20)
+    offer = hotel_offer(room_type, day, 1)
+    users = [UserFactory() for _ in range(10)]
+    tokens = [str(RefreshToken.for_user(u).access_token) for u in users]
+    holds = [
+        requests.post(
+            f"{live_server.url}/api/holds",
+            json={"items": [{"offer_id": offer}]},
+            headers={"Authorization": f"Bearer {t}"},
+            timeout=30,
+        ).json()["id"]
+        for t in tokens
+    ]
+    Hold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    barrier = threading.Barrier(12)
+
+    def expire(_: int) -> None:
+        barrier.wait()
+        hold_expire_due(now=timezone.now())
+
+    def release(args: tuple[str, str]) -> None:
+        token, hold_id = args
+        barrier.wait()
+        requests.delete(
+            f"{live_server.url}/api/holds/{hold_id}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        jobs = [pool.submit(expire, n) for n in range(2)]
+        jobs += [pool.submit(release, pair) for pair in zip(tokens, holds, strict=True)]
+        for job in jobs:
+            job.result()
+
+    assert RoomNight.objects.get().rooms_available == 20
+    assert not Hold.objects.filter(status=HoldStatus.ACTIVE).exists()
