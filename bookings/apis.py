@@ -5,18 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.models import Hold, ItemKind
-from bookings.selectors import hold_get
+from bookings.models import Booking, Hold, ItemKind, PaymentStatus, TravelerType
+from bookings.selectors import booking_get, booking_list, hold_get
+from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.holds import MAX_ITEMS, hold_create, hold_release
+from bookings.services.idempotency import idempotent_call
 from search.offers import offer_decode
+from travelguru.errors import PROBLEM_CONTENT_TYPE
+from travelguru.money import Money
+from travelguru.pagination import PageNumberPagination
 from travelguru.serializers import MoneySerializer, problem_responses
+
+MAX_TRAVELERS = 18
 
 
 def hold_json(hold: Hold, now) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -119,3 +126,183 @@ class HoldDetailApi(APIView):
     def delete(self, request: Request, hold_id) -> Response:  # type: ignore[no-untyped-def]
         hold_release(user=request.user, hold_id=hold_id, now=timezone.now())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- bookings ----------------------------------------------------------------------------
+
+
+def _payment_status(payments: list) -> str:  # type: ignore[type-arg]
+    statuses = {p.status for p in payments}
+    if statuses == {PaymentStatus.SUCCEEDED}:
+        return "paid"
+    if statuses == {PaymentStatus.REFUNDED}:
+        return "refunded"
+    return "partially refunded"
+
+
+def booking_json(booking: Booking) -> dict[str, Any]:
+    totals = booking.totals()
+    payments = list(booking.payments.all())
+    return {
+        "reference": booking.reference,
+        "status": booking.status,
+        "created_at": booking.created_at.isoformat(),
+        "items": [
+            {
+                "position": item.position,
+                "kind": item.kind,
+                "description": item.description,
+                "price": item.price.as_json(),
+                "units": item.units,
+                "status": item.status,
+                "offer": item.offer,
+            }
+            for item in booking.items.all()
+        ],
+        "travelers": [
+            {
+                "type": t.type,
+                "first_name": t.first_name,
+                "last_name": t.last_name,
+                "birth_date": t.birth_date.isoformat() if t.birth_date else None,
+                "is_driver": t.is_driver,
+            }
+            for t in booking.travelers.all()
+        ],
+        "total": totals[0].as_json() if len(totals) == 1 else None,
+        "totals": [t.as_json() for t in totals],
+        "payment": {
+            "status": _payment_status(payments),
+            "charges": [
+                {
+                    "amount": p.money.as_json(),
+                    "status": p.status,
+                    "refunded": Money.of(p.refunded_amount, p.currency).as_json(),
+                }
+                for p in payments
+            ],
+        },
+    }  # fmt: skip
+
+
+_TravelerSerializer = inline_serializer(
+    "TravelerInput",
+    fields={
+        "type": serializers.ChoiceField(choices=TravelerType.choices, default="adult"),
+        "first_name": serializers.CharField(max_length=100),
+        "last_name": serializers.CharField(max_length=100),
+        "birth_date": serializers.DateField(required=False, allow_null=True),
+        "is_driver": serializers.BooleanField(default=False),
+    },
+)
+
+
+class _BookingOutputSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="e.g. TG-7K3QXM")
+    status = serializers.ChoiceField(choices=["confirmed", "cancelled"])
+    created_at = serializers.DateTimeField()
+    items = serializers.ListField(child=serializers.DictField())
+    travelers = serializers.ListField(child=serializers.DictField())
+    total = MoneySerializer(allow_null=True)
+    totals = MoneySerializer(many=True)
+    payment = serializers.DictField()
+
+    class Meta:
+        ref_name = "Booking"
+
+
+class BookingCreateApi(APIView):
+    """Pay for a hold and confirm it. Send an `Idempotency-Key` header (any unique string,
+    e.g. a UUID): a retry with the same key and body replays the first answer."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        hold_id = serializers.UUIDField()
+        travelers = serializers.ListField(
+            child=_TravelerSerializer, min_length=1, max_length=MAX_TRAVELERS
+        )
+        payment_token = serializers.RegexField(
+            r"^[A-Za-z0-9_]{3,255}$",
+            help_text="A token from the payment form (tok_visa in the sandbox); never card data",
+        )
+
+        class Meta:
+            ref_name = "BookingCreateInput"
+
+    @extend_schema(
+        operation_id="bookings_create",
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+                description="Unique per booking attempt; retries reuse it",
+            )
+        ],
+        responses={
+            201: _BookingOutputSerializer,
+            **problem_responses(400, 401, 402, 404, 409, 422, 503, 504),
+        },
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 255:
+            raise serializers.ValidationError(
+                {"Idempotency-Key": ["Send an Idempotency-Key header (1-255 characters)."]}
+            )
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+
+        def run() -> tuple[int, dict]:
+            booking = booking_create(
+                user=request.user,
+                hold_id=data.validated_data["hold_id"],
+                travelers=[TravelerIn(**t) for t in data.validated_data["travelers"]],
+                payment_token=data.validated_data["payment_token"],
+                now=now,
+            )
+            booking = booking_get(user=request.user, reference=booking.reference)
+            return status.HTTP_201_CREATED, booking_json(booking)
+
+        status_code, body, replayed = idempotent_call(
+            user=request.user, key=key, data=request.data, now=now, run=run
+        )
+        response = Response(
+            body,
+            status=status_code,
+            content_type=PROBLEM_CONTENT_TYPE if status_code >= 400 else None,
+        )
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class BookingListApi(APIView):
+    """The caller's bookings, newest first (only their own)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="bookings_list",
+        responses={200: _BookingOutputSerializer(many=True), **problem_responses(401)},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(booking_list(user=request.user), request, view=self)
+        return paginator.get_paginated_response([booking_json(b) for b in page])
+
+
+class BookingDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="bookings_retrieve",
+        responses={200: _BookingOutputSerializer, **problem_responses(401, 404)},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        return Response(booking_json(booking_get(user=request.user, reference=reference)))
+
+
+class BookingCollectionApi(BookingListApi, BookingCreateApi):
+    """/api/bookings: GET lists the caller's bookings, POST books a hold."""

@@ -40,3 +40,20 @@ class HoldNotActive(DomainError):
     code = "hold-not-active"
     status = status.HTTP_409_CONFLICT
     title = "This hold is no longer active"
+
+
+class BookingNotFound(NotFound):
+    code = "booking-not-found"
+    title = "No such booking"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency-key-reused"
+    status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    title = "This Idempotency-Key was used with a different request"
+
+
+class IdempotencyInProgress(DomainError):
+    code = "idempotency-in-progress"
+    status = status.HTTP_409_CONFLICT
+    title = "A request with this Idempotency-Key is still being processed"

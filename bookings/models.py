@@ -118,3 +118,198 @@ class HoldUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.units} × {self.fare_id or self.room_night_id or self.car_day_id}"
+
+
+# --- bookings ----------------------------------------------------------------------------
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Booking(models.Model):
+    """A paid trip. It exists only once every payment of it has succeeded."""
+
+    reference = models.CharField(max_length=12, unique=True, help_text="e.g. TG-7K3QXM")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="booking")
+    status = models.CharField(
+        max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
+    )
+    created_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def totals(self) -> list[Money]:
+        sums: dict[str, Money] = {}
+        for item in self.items.all():
+            price = item.price
+            sums[price.currency] = sums[price.currency] + price if price.currency in sums else price
+        return [sums[c] for c in sorted(sums)]
+
+
+class BookingItem(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8, choices=ItemKind.choices)
+    description = models.CharField(max_length=300)
+    price_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    price_currency = models.CharField(max_length=3)
+    units = models.PositiveSmallIntegerField()
+    offer = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
+    )
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["booking_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "position"], name="booking_item_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking.reference} #{self.position} {self.description}"
+
+    @property
+    def price(self) -> Money:
+        return Money.of(self.price_amount, self.price_currency)
+
+
+class TravelerType(models.TextChoices):
+    ADULT = "adult", "Adult (12+)"
+    CHILD = "child", "Child (2-11)"
+    INFANT = "infant", "Infant (under 2, on a lap)"
+
+
+class Traveler(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="travelers")
+    position = models.PositiveSmallIntegerField()
+    type = models.CharField(max_length=8, choices=TravelerType.choices)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    birth_date = models.DateField(null=True, blank=True)
+    is_driver = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["booking_id", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+# --- payments ----------------------------------------------------------------------------
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending (sent to the provider)"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed (declined)"
+    UNKNOWN = "unknown", "Unknown (provider timed out)"
+    REFUNDED = "refunded", "Refunded"
+
+
+class Payment(models.Model):
+    """One charge attempt in one currency. Written *before* the provider is called, so a
+    charge always has a row here, with or without a booking (see reconcile_payments)."""
+
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="payments")
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    provider = models.CharField(max_length=16)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=PaymentStatus.choices)
+    provider_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.amount} {self.currency} {self.status}"
+
+    @property
+    def money(self) -> Money:
+        return Money.of(self.amount, self.currency)
+
+    @property
+    def idempotency_key(self) -> str:
+        """What the provider deduplicates this charge by: one charge per Payment row."""
+        return f"travelguru-payment-{self.pk}"
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=100)
+    provider_ref = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} {self.currency} of payment {self.payment_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to (user, Idempotency-Key), replayed to retries for 24 hours."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, help_text="Null: in progress")
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
+
+
+class SandboxCharge(models.Model):
+    """The sandbox payment provider's own ledger (what a real provider's dashboard shows)."""
+
+    ref = models.CharField(max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    token = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    succeeded = models.BooleanField()
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.ref
+
+
+class SandboxRefund(models.Model):
+    ref = models.CharField(max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    charge = models.ForeignKey(SandboxCharge, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.ref

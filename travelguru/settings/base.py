@@ -40,6 +40,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that could store or log a body: refuse card numbers outright.
+    "travelguru.cards.CardNumberGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -184,6 +186,8 @@ OFFER_TTL_SECONDS = env.int("OFFER_TTL_SECONDS", default=6 * 3600)
 # How long a hold keeps inventory aside, and how many a traveler may have at once.
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=15 * 60)
 MAX_ACTIVE_HOLDS = env.int("MAX_ACTIVE_HOLDS", default=5)
+# Who charges cards: "sandbox" (embedded, Stripe's test tokens) or "stripe".
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="sandbox")
 # Which search engine answers /api/*/search: "local" (database index) or "cloudsearch".
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="local")
 

@@ -1,0 +1,81 @@
+"""Idempotency-Key: a retried request gets the first answer, never a second charge.
+
+The record is claimed by a unique (user, key) row *before* the work runs, so two
+concurrent retries cannot both run it: the second sees "in progress" (409). The stored
+answer is replayed for 24 hours; the same key with a different body is 422. Server-side
+failures (5xx: a provider timeout, a busy lock) are not stored, so the traveler may retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from bookings.errors import IdempotencyInProgress, IdempotencyKeyReused
+from bookings.models import IdempotencyRecord
+from travelguru.errors import DomainError, problem
+
+KEY_TTL = timedelta(hours=24)
+
+
+def request_fingerprint(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _claim(*, user, key: str, fingerprint: str, now: datetime) -> IdempotencyRecord | None:  # type: ignore[no-untyped-def]
+    """Our new record, or None with the earlier answer to replay (raises on conflicts)."""
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(
+                    user=user, key=key, request_hash=fingerprint, created_at=now
+                )
+            return None
+        except IntegrityError:
+            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is None:
+                continue  # deleted in between: try again
+            if record.created_at <= now - KEY_TTL:
+                record.delete()
+                continue
+            if record.request_hash != fingerprint:
+                raise IdempotencyKeyReused(
+                    "Use a new Idempotency-Key for a different request."
+                ) from None
+            if record.response_status is None:
+                raise IdempotencyInProgress() from None
+            return record
+    raise IdempotencyInProgress()
+
+
+def idempotent_call(  # type: ignore[no-untyped-def]
+    *, user, key: str, data: Any, now: datetime, run: Callable[[], tuple[int, dict]]
+) -> tuple[int, dict, bool]:
+    """(status, body, replayed) for `run()` done at most once per (user, key, body)."""
+    fingerprint = request_fingerprint(data)
+    earlier = _claim(user=user, key=key, fingerprint=fingerprint, now=now)
+    if earlier is not None:
+        return earlier.response_status, earlier.response_body, True
+    try:
+        status_code, body = run()
+    except DomainError as exc:
+        if exc.status >= 500:
+            IdempotencyRecord.objects.filter(user=user, key=key).delete()
+            raise
+        status_code = exc.status
+        body = problem(
+            status_code=exc.status, title=exc.title, detail=exc.detail, code=exc.code, **exc.extra
+        )
+    except BaseException:
+        IdempotencyRecord.objects.filter(user=user, key=key).delete()
+        raise
+    IdempotencyRecord.objects.filter(user=user, key=key).update(
+        response_status=status_code, response_body=body
+    )
+    return status_code, body, False

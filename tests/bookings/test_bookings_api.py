@@ -1,0 +1,372 @@
+"""POST /api/bookings and reading bookings: paid means booked, and nothing else."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from bookings.errors import HoldNotActive
+from bookings.models import (
+    Booking,
+    Hold,
+    HoldStatus,
+    IdempotencyRecord,
+    Payment,
+    PaymentStatus,
+    SandboxCharge,
+)
+from bookings.payments.base import PaymentDeclined
+from bookings.payments.sandbox import SandboxProvider
+from bookings.services.bookings import TravelerIn, booking_create
+from bookings.services.holds import hold_expire_due
+from tests.factories.accounts import UserFactory
+from tests.factories.offers import car_offer, flight_offer, hotel_offer
+
+pytestmark = pytest.mark.django_db
+
+ADULT = {"first_name": "Ada", "last_name": "Lovelace", "type": "adult"}
+DRIVER = {**ADULT, "birth_date": "1990-05-01", "is_driver": True}
+
+
+def make_hold(client, *offer_ids) -> str:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def book(client, hold_id, travelers=None, token="tok_visa", key=None):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/bookings",
+        {"hold_id": hold_id, "travelers": travelers or [ADULT], "payment_token": token},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
+    )
+
+
+def ledger() -> list[tuple[str, str, bool, str]]:
+    return [
+        (str(c.amount), c.currency, c.succeeded, str(c.refunded_amount))
+        for c in SandboxCharge.objects.order_by("pk")
+    ]
+
+
+def test_paying_a_hold_confirms_a_booking(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 2))
+
+    response = book(client, hold_id)
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert re.fullmatch(r"TG-[A-HJ-NP-Z2-9]{6}", body["reference"])
+    assert body["status"] == "confirmed"
+    assert body["total"] == {"amount": "210.00", "currency": "EUR"}
+    assert body["payment"]["status"] == "paid"
+    assert body["travelers"][0]["last_name"] == "Lovelace"
+    assert ledger() == [("210.00", "EUR", True, "0.00")]
+    assert Hold.objects.get().status == HoldStatus.BOOKED
+    assert client.get(f"/api/bookings/{body['reference']}").json() == body
+
+
+def test_a_trip_in_two_currencies_is_two_charges(client_of, traveler, room_type, car, fare, day):
+    client = client_of(traveler)
+    hold_id = make_hold(
+        client, flight_offer(fare), hotel_offer(room_type, day, 1), car_offer(car, day, 1)
+    )
+
+    response = book(client, hold_id, travelers=[DRIVER])
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["totals"] == [
+        {"amount": "140.00", "currency": "EUR"},
+        {"amount": "450.00", "currency": "USD"},
+    ]
+    assert ledger() == [("140.00", "EUR", True, "0.00"), ("450.00", "USD", True, "0.00")]
+
+
+def test_a_declined_card_books_nothing_and_the_hold_stays(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+
+    declined = book(client, hold_id, token="tok_chargeDeclined")
+
+    assert declined.status_code == 402
+    assert declined["Content-Type"] == "application/problem+json"
+    assert declined.json()["code"] == "payment-declined"
+    assert not Booking.objects.exists()
+    assert Payment.objects.get().status == PaymentStatus.FAILED
+    assert ledger() == [("100.00", "EUR", False, "0.00")]
+    # The hold is still there: another card works.
+    assert book(client, hold_id).status_code == 201
+
+
+def test_a_timed_out_payment_keeps_no_charge(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+
+    response = book(client, hold_id, token="tok_timeout")
+
+    assert response.status_code == 504
+    assert response.json()["code"] == "payment-timeout"
+    assert not Booking.objects.exists()
+    # The sandbox did charge; we learnt it and refunded at once.
+    assert ledger() == [("100.00", "EUR", True, "100.00")]
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED
+    assert Hold.objects.get().status == HoldStatus.ACTIVE
+
+
+def test_when_the_second_charge_fails_the_first_is_refunded(
+    traveler, room_type, fare, day, client_of
+):
+    class DeclinesDollars(SandboxProvider):
+        def charge(self, *, amount, token, idempotency_key, description):  # type: ignore[no-untyped-def]
+            if amount.currency == "USD":
+                raise PaymentDeclined("Your card was declined.", decline_code="card_declined")
+            return super().charge(
+                amount=amount, token=token, idempotency_key=idempotency_key,
+                description=description,
+            )  # fmt: skip
+
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1), flight_offer(fare))
+
+    with pytest.raises(PaymentDeclined):
+        booking_create(
+            user=traveler, hold_id=hold_id, travelers=[TravelerIn(**ADULT)],
+            payment_token="tok_visa", now=timezone.now(), provider=DeclinesDollars(),
+        )  # fmt: skip
+
+    assert not Booking.objects.exists()
+    assert ledger() == [("100.00", "EUR", True, "100.00")]
+    assert sorted(Payment.objects.values_list("status", flat=True)) == ["failed", "refunded"]
+
+
+def test_a_hold_that_ends_during_payment_is_refunded(traveler, room_type, day, client_of):
+    class SlowProvider(SandboxProvider):
+        def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+            charge = super().charge(**kwargs)
+            Hold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+            hold_expire_due(now=timezone.now())  # the scheduled job runs meanwhile
+            return charge
+
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
+
+    with pytest.raises(HoldNotActive):
+        booking_create(
+            user=traveler, hold_id=hold_id, travelers=[TravelerIn(**ADULT)],
+            payment_token="tok_visa", now=timezone.now(), provider=SlowProvider(),
+        )  # fmt: skip
+
+    assert not Booking.objects.exists()
+    assert ledger() == [("100.00", "EUR", True, "100.00")]
+
+
+def test_the_same_key_and_body_replay_the_first_answer(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+
+    first = book(client, hold_id, key="key-1")
+    again = book(client, hold_id, key="key-1")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert len(ledger()) == 1
+    assert Booking.objects.count() == 1
+
+
+def test_a_replayed_decline_charges_nothing_more(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+
+    first = book(client, hold_id, token="tok_chargeDeclined", key="k")
+    again = book(client, hold_id, token="tok_chargeDeclined", key="k")
+
+    assert first.status_code == again.status_code == 402
+    assert again.json() == first.json()
+    assert len(ledger()) == 1
+
+
+def test_the_same_key_with_another_body_is_422(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+    book(client, hold_id, key="k")
+
+    response = book(client, hold_id, key="k", travelers=[{**ADULT, "first_name": "Eve"}])
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency-key-reused"
+    assert len(ledger()) == 1
+
+
+def test_keys_belong_to_their_user_and_expire_after_a_day(client_of, room_type, day):
+    alice, bob = UserFactory(), UserFactory()
+    alice_hold = make_hold(client_of(alice), hotel_offer(room_type, day, 1))
+    bob_hold = make_hold(client_of(bob), hotel_offer(room_type, day, 1))
+
+    assert book(client_of(alice), alice_hold, key="shared").status_code == 201
+    assert book(client_of(bob), bob_hold, key="shared").status_code == 201  # not a replay
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    late = book(client_of(alice), alice_hold, key="shared")
+    assert late.status_code == 409  # processed afresh: the hold is booked already
+    assert late.json()["code"] == "hold-not-active"
+
+
+@pytest.mark.parametrize("key", [None, "", "x" * 256])
+def test_an_idempotency_key_is_required(client_of, traveler, room_type, day, key):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+    headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
+
+    response = client.post(
+        "/api/bookings",
+        {"hold_id": hold_id, "travelers": [ADULT], "payment_token": "tok_visa"},
+        format="json",
+        **headers,
+    )
+
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert not SandboxCharge.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"payment_token": "4242424242424242"},
+        {"payment_token": "tok_visa", "travelers": [{**ADULT, "last_name": "4242 4242 4242 4242"}]},
+        {"payment_token": "tok_visa", "note": "card 5555-5555-5555-4444 exp 12/30"},
+        {"payment_token": "tok_visa", "card": {"number": 378282246310005}},
+    ],
+)
+def test_card_numbers_are_refused_and_never_stored_or_logged(
+    client_of, traveler, room_type, day, where, caplog
+):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+    caplog.set_level(logging.DEBUG)
+
+    response = client.post(
+        "/api/bookings",
+        {"hold_id": hold_id, "travelers": [ADULT], **where},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "card-number-refused"
+    assert not Payment.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+    for digits in ("4242", "5555", "378282"):
+        assert digits not in caplog.text
+
+
+def test_tokens_and_ids_that_are_not_card_numbers_pass(client_of, traveler, room_type, day):
+    # Luhn-invalid 16 digits (an order number, say) are not a card.
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+
+    response = book(client, hold_id, travelers=[{**ADULT, "last_name": "1234567812345678"}])
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("travelers", "needs_car"),
+    [
+        ([{**ADULT, "type": "child", "birth_date": "2020-01-01"}], False),  # no adult
+        ([ADULT, {**ADULT, "type": "child"}], False),  # child without a birth date
+        ([ADULT], True),  # a car but no driver
+        ([{**DRIVER, "birth_date": str(date.today().replace(year=date.today().year - 19))}], True),
+        ([DRIVER], False),  # a driver but no car
+    ],
+)
+def test_travelers_must_fit_the_trip(
+    client_of, traveler, room_type, car, day, travelers, needs_car
+):
+    client = client_of(traveler)
+    offers = [hotel_offer(room_type, day, 1)] + ([car_offer(car, day, 1)] if needs_car else [])
+    hold_id = make_hold(client, *offers)
+
+    response = book(client, hold_id, travelers=travelers)
+
+    assert response.status_code == 400
+    assert "travelers" in response.json()["errors"]
+    assert not SandboxCharge.objects.exists()
+
+
+def test_flight_passengers_must_match_the_offer(client_of, traveler, fare):
+    client = client_of(traveler)
+    hold_id = make_hold(client, flight_offer(fare, adults=1, infants=1))
+
+    short = book(client, hold_id, travelers=[ADULT])
+    baby = {**ADULT, "first_name": "Baby", "type": "infant", "birth_date": "2026-05-01"}
+    right = book(client, hold_id, travelers=[ADULT, baby])
+
+    assert short.status_code == 400
+    assert right.status_code == 201, right.json()
+
+
+def test_an_expired_hold_cannot_be_booked(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+    Hold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = book(client, hold_id)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "hold-not-active"
+    assert not SandboxCharge.objects.exists()
+
+
+def test_travelers_only_see_their_own_bookings(client_of, room_type, day):
+    alice, mallory = UserFactory(), UserFactory()
+    alice_client, mallory_client = client_of(alice), client_of(mallory)
+    reference = book(alice_client, make_hold(alice_client, hotel_offer(room_type, day, 1))).json()[
+        "reference"
+    ]
+    alice_hold = Hold.objects.get(user=alice)
+
+    assert mallory_client.get(f"/api/bookings/{reference}").status_code == 404
+    assert mallory_client.get("/api/bookings").json()["count"] == 0
+    assert book(mallory_client, str(alice_hold.id)).status_code == 404
+    assert [b["reference"] for b in alice_client.get("/api/bookings").json()["results"]] == [
+        reference
+    ]
+
+
+def test_bookings_need_a_login(api_client):
+    assert api_client.get("/api/bookings").status_code == 401
+    assert api_client.post("/api/bookings", {}, format="json").status_code == 401
+
+
+def test_reconcile_refunds_a_charge_left_without_a_booking(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+    # The process died after the provider said yes and before the booking was written.
+    payment = Payment.objects.create(
+        hold_id=hold_id, user=traveler, provider="sandbox", amount=Decimal("100.00"),
+        currency="EUR", status=PaymentStatus.PENDING,
+        created_at=timezone.now() - timedelta(minutes=10),
+        updated_at=timezone.now() - timedelta(minutes=10),
+    )  # fmt: skip
+    charge = SandboxProvider().charge(
+        amount=payment.money, token="tok_visa", idempotency_key=payment.idempotency_key,
+        description="orphan",
+    )  # fmt: skip
+    Payment.objects.filter(pk=payment.pk).update(status="succeeded", provider_ref=charge.ref)
+
+    call_command("reconcile_payments")
+    call_command("reconcile_payments")  # twice is harmless
+
+    assert ledger() == [("100.00", "EUR", True, "100.00")]
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED
