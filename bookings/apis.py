@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from bookings.models import Booking, Hold, ItemKind, PaymentStatus, TravelerType
 from bookings.selectors import booking_get, booking_list, hold_get
 from bookings.services.bookings import TravelerIn, booking_create
+from bookings.services.cancellation import booking_cancel
 from bookings.services.holds import MAX_ITEMS, hold_create, hold_release
 from bookings.services.idempotency import idempotent_call
 from search.offers import offer_decode
@@ -132,12 +133,11 @@ class HoldDetailApi(APIView):
 
 
 def _payment_status(payments: list) -> str:  # type: ignore[type-arg]
-    statuses = {p.status for p in payments}
-    if statuses == {PaymentStatus.SUCCEEDED}:
-        return "paid"
-    if statuses == {PaymentStatus.REFUNDED}:
+    if all(p.status == PaymentStatus.REFUNDED for p in payments):
         return "refunded"
-    return "partially refunded"
+    if any(p.refunded_amount > 0 for p in payments):
+        return "partially refunded"
+    return "paid"
 
 
 def booking_json(booking: Booking) -> dict[str, Any]:
@@ -147,6 +147,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "reference": booking.reference,
         "status": booking.status,
         "created_at": booking.created_at.isoformat(),
+        "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
         "items": [
             {
                 "position": item.position,
@@ -156,6 +157,17 @@ def booking_json(booking: Booking) -> dict[str, Any]:
                 "units": item.units,
                 "status": item.status,
                 "offer": item.offer,
+                "service_start": item.service_start.isoformat(),
+                "service_end": item.service_end.isoformat(),
+                "free_cancellation_until": (
+                    item.free_cancellation_until.isoformat()
+                    if item.free_cancellation_until
+                    else None
+                ),
+                "refund_if_cancelled_later": Money.of(
+                    item.refund_after_deadline, item.price_currency
+                ).as_json(),
+                "refunded": Money.of(item.refunded_amount, item.price_currency).as_json(),
             }
             for item in booking.items.all()
         ],
@@ -306,3 +318,19 @@ class BookingDetailApi(APIView):
 
 class BookingCollectionApi(BookingListApi, BookingCreateApi):
     """/api/bookings: GET lists the caller's bookings, POST books a hold."""
+
+
+class BookingCancelApi(APIView):
+    """Cancel the caller's booking: each item refunds under its policy; twice is harmless."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="bookings_cancel",
+        request=None,
+        responses={200: _BookingOutputSerializer, **problem_responses(401, 404, 503)},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        booking = booking_get(user=request.user, reference=reference)
+        booking_cancel(booking=booking, now=timezone.now())
+        return Response(booking_json(booking_get(user=request.user, reference=reference)))

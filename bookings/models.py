@@ -170,6 +170,15 @@ class BookingItem(models.Model):
         max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
     )
     refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # When the service is used (UTC): a stay from check-in to check-out, a flight from the
+    # first departure to the last arrival, a rental from pick-up to drop-off.
+    service_start = models.DateTimeField()
+    service_end = models.DateTimeField()
+    # The cancellation policy as sold: a full refund until `free_cancellation_until`
+    # (null: never free), then `refund_after_deadline` until the service starts, then none.
+    free_cancellation_until = models.DateTimeField(null=True, blank=True)
+    refund_after_deadline = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["booking_id", "position"]

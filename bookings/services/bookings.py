@@ -33,6 +33,7 @@ from bookings.models import (
 from bookings.payments import get_provider
 from bookings.payments.base import PaymentDeclined, PaymentProvider, PaymentTimeout
 from bookings.services.inventory import lock_wait_bounded
+from bookings.services.policies import item_policy
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 MIN_DRIVER_AGE = 21
@@ -231,8 +232,10 @@ def _booking_confirm(*, hold: Hold, items, payments, travelers, now: datetime) -
                 booking = Booking.objects.create(
                     reference=_reference(), user=hold.user, hold=locked, created_at=now
                 )
-                BookingItem.objects.bulk_create(
-                    [
+                booking_items = []
+                for item in items:
+                    policy = item_policy(item, booked_at=now)
+                    booking_items.append(
                         BookingItem(
                             booking=booking,
                             position=item.position,
@@ -242,10 +245,13 @@ def _booking_confirm(*, hold: Hold, items, payments, travelers, now: datetime) -
                             price_currency=item.price_currency,
                             units=item.units,
                             offer=item.offer,
+                            service_start=policy.service_start,
+                            service_end=policy.service_end,
+                            free_cancellation_until=policy.free_until,
+                            refund_after_deadline=policy.refund_after_deadline,
                         )
-                        for item in items
-                    ]
-                )
+                    )
+                BookingItem.objects.bulk_create(booking_items)
                 Traveler.objects.bulk_create(
                     [
                         Traveler(

@@ -1,0 +1,102 @@
+"""Cancel a booking: refund each item under its policy, give its inventory back."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    HoldUnit,
+    Payment,
+    PaymentStatus,
+    Refund,
+)
+from bookings.payments import get_provider
+from bookings.services.inventory import (
+    inventory_give_back,
+    inventory_lock,
+    lock_wait_bounded,
+)
+from bookings.services.policies import refund_due
+from catalog.models import CarDay, FlightFare, RoomNight
+from travelguru.money import Money
+
+_UNIT_FIELD = {FlightFare: "fare_id", RoomNight: "room_night_id", CarDay: "car_day_id"}
+
+
+def booking_cancel(
+    *, booking: Booking, now: datetime, reason: str = "cancelled by traveler"
+) -> Booking:
+    """Cancel every confirmed item; idempotent (a second call changes nothing).
+
+    Refunds go to the provider first, outside any lock, with idempotency keys derived
+    from the payment, so a retry after a crash refunds nothing twice; then one transaction
+    under the booking's row lock gives back the inventory of what has not started yet
+    and records the refunds.
+    """
+    if booking.status == BookingStatus.CANCELLED:
+        return booking
+    items = [i for i in booking.items.all() if i.status == BookingStatus.CONFIRMED]
+    due = {item.pk: refund_due(item, now=now) for item in items}
+    per_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for item in items:
+        per_currency[item.price_currency] += due[item.pk]
+    payments = {
+        p.currency: p
+        for p in Payment.objects.filter(booking=booking, status=PaymentStatus.SUCCEEDED)
+    }
+    refund_refs: dict[str, str] = {}
+    for currency, amount in per_currency.items():
+        payment = payments.get(currency)
+        if amount <= 0 or payment is None:
+            continue
+        amount = min(amount, payment.amount - payment.refunded_amount)
+        refund_refs[currency] = get_provider(payment.provider).refund(
+            charge_ref=payment.provider_ref,
+            amount=Money.of(amount, currency),
+            idempotency_key=f"{payment.idempotency_key}-cancel",
+        )
+        per_currency[currency] = amount
+
+    with transaction.atomic(), lock_wait_bounded():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status == BookingStatus.CANCELLED:
+            return locked
+        upcoming = [item.position for item in items if now < item.service_start]
+        units = HoldUnit.objects.filter(item__hold_id=booking.hold_id, item__position__in=upcoming)
+        gives = [
+            (model, getattr(unit, field), unit.units)
+            for unit in units
+            for model, field in _UNIT_FIELD.items()
+            if getattr(unit, field) is not None
+        ]
+        wanted: dict[type, list[int]] = defaultdict(list)
+        for model, pk, _ in gives:
+            wanted[model].append(pk)
+        inventory_lock(wanted)
+        inventory_give_back(gives)
+        for item in items:
+            item.status = BookingStatus.CANCELLED
+            item.refunded_amount = due[item.pk]
+            item.cancelled_at = now
+            item.save(update_fields=["status", "refunded_amount", "cancelled_at"])
+        for currency, ref in refund_refs.items():
+            payment = payments[currency]
+            Refund.objects.create(
+                payment=payment, amount=per_currency[currency], currency=currency,
+                reason=reason[:100], provider_ref=ref, created_at=now,
+            )  # fmt: skip
+            payment.refunded_amount += per_currency[currency]
+            if payment.refunded_amount >= payment.amount:
+                payment.status = PaymentStatus.REFUNDED
+            payment.updated_at = now
+            payment.save(update_fields=["refunded_amount", "status", "updated_at"])
+        locked.status = BookingStatus.CANCELLED
+        locked.cancelled_at = now
+        locked.save(update_fields=["status", "cancelled_at"])
+    return locked
