@@ -1,32 +1,29 @@
-from django.contrib import admin
+"""Bookings, holds and payments in the admin: read-only, searchable; staff cancel and
+refund through the same service travelers use, after a confirmation page."""
 
-from bookings.models import Hold, HoldItem
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from bookings.models import (
+    Booking,
+    BookingItem,
+    Hold,
+    HoldItem,
+    Payment,
+    Refund,
+    SandboxCharge,
+    Traveler,
+)
+from bookings.services.cancellation import booking_cancel
+from bookings.services.policies import refund_due
+from travelguru.money import Money
 
 
-class HoldItemInline(admin.TabularInline):
-    model = HoldItem
-    extra = 0
-    can_delete = False
-    fields = ["position", "kind", "description", "price_amount", "price_currency", "units"]
-    readonly_fields = fields
-
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-@admin.register(Hold)
-class HoldAdmin(admin.ModelAdmin):
-    """Holds are read-only here: they change only through the hold services."""
-
-    list_display = ["id", "user", "status", "created_at", "expires_at"]
-    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["=id", "user__email"]
-    list_select_related = ["user"]
-    date_hierarchy = "created_at"
-    readonly_fields = ["id", "user", "status", "created_at", "expires_at", "released_at"]
-    inlines = [HoldItemInline]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -34,3 +31,119 @@ class HoldAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class HoldItemInline(ReadOnlyInline):
+    model = HoldItem
+    fields = ["position", "kind", "description", "price_amount", "price_currency", "units"]
+
+
+@admin.register(Hold)
+class HoldAdmin(ReadOnlyAdmin):
+    list_display = ["id", "user", "status", "created_at", "expires_at"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=id", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    inlines = [HoldItemInline]
+
+
+class BookingItemInline(ReadOnlyInline):
+    model = BookingItem
+    fields = [
+        "position", "kind", "description", "price_amount", "price_currency", "status",
+        "service_start", "free_cancellation_until", "refund_after_deadline", "refunded_amount",
+    ]  # fmt: skip
+
+
+class TravelerInline(ReadOnlyInline):
+    model = Traveler
+    fields = ["position", "type", "first_name", "last_name", "birth_date", "is_driver"]
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["provider", "amount", "currency", "status", "provider_ref", "refunded_amount"]
+
+
+@admin.register(Booking)
+class BookingAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "user", "status", "created_at", "cancelled_at"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter), "items__kind"]
+    search_fields = ["=reference", "user__email", "travelers__last_name"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    inlines = [BookingItemInline, TravelerInline, PaymentInline]
+    actions = ["cancel_and_refund"]
+
+    @admin.action(description="Cancel and refund the selected bookings…")
+    def cancel_and_refund(self, request, queryset):  # type: ignore[no-untyped-def]
+        now = timezone.now()
+        bookings = list(queryset.select_related("user").prefetch_related("items"))
+        if request.POST.get("post") != "yes":
+            rows = [
+                {
+                    "reference": b.reference,
+                    "email": b.user.email,
+                    "description": item.description,
+                    "price": item.price.as_json(),
+                    "refund": Money.of(refund_due(item, now=now), item.price_currency).as_json(),
+                }
+                for b in bookings
+                for item in b.items.all()
+                if item.status == "confirmed"
+            ]
+            return TemplateResponse(
+                request,
+                "admin/bookings/booking/cancel_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "queryset": bookings,
+                    "rows": rows,
+                    "title": "Cancel and refund",
+                },
+            )
+        for booking in bookings:
+            booking_cancel(booking=booking, now=now, reason=f"cancelled by staff {request.user}")
+        self.message_user(request, f"Cancelled {len(bookings)} booking(s).", messages.SUCCESS)
+        return None
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id", "provider", "amount", "currency", "status", "booking", "user", "created_at",
+    ]  # fmt: skip
+    list_filter = ["status", "provider", "currency", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=provider_ref", "=booking__reference", "user__email", "=hold__id"]
+    list_select_related = ["booking", "user"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["payment", "amount", "currency", "reason", "created_at"]
+    list_filter = [("created_at", admin.DateFieldListFilter), "currency"]
+    search_fields = ["=provider_ref", "=payment__booking__reference", "payment__user__email"]
+    list_select_related = ["payment"]
+
+
+@admin.register(SandboxCharge)
+class SandboxChargeAdmin(ReadOnlyAdmin):
+    """The sandbox provider's own ledger (its 'dashboard')."""
+
+    list_display = ["ref", "amount", "currency", "succeeded", "refunded_amount", "created_at"]
+    list_filter = ["succeeded", "currency"]
+    search_fields = ["=ref", "=idempotency_key"]
