@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bookings.errors import InvalidWebhook
 from bookings.models import Booking, Hold, ItemKind, PaymentStatus, TravelerType
 from bookings.selectors import booking_get, booking_list, hold_get
 from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.cancellation import booking_cancel
 from bookings.services.holds import MAX_ITEMS, hold_create, hold_release
 from bookings.services.idempotency import idempotent_call
+from bookings.services.webhooks import stripe_event_apply
 from search.offers import offer_decode
 from travelguru.errors import PROBLEM_CONTENT_TYPE
 from travelguru.money import Money
@@ -334,3 +337,32 @@ class BookingCancelApi(APIView):
         booking = booking_get(user=request.user, reference=reference)
         booking_cancel(booking=booking, now=timezone.now())
         return Response(booking_json(booking_get(user=request.user, reference=reference)))
+
+
+class StripeWebhookApi(APIView):
+    """Events from Stripe, verified by their signature (Stripe-Signature header)."""
+
+    authentication_classes: list = []  # type: ignore[type-arg]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="payments_stripe_webhook",
+        request=None,
+        responses={200: None, **problem_responses(400)},
+    )
+    def post(self, request: Request) -> Response:
+        import stripe
+
+        secret = settings.STRIPE_WEBHOOK_SECRET
+        try:
+            if not secret:
+                raise ValueError("no webhook secret configured")
+            event = stripe.Webhook.construct_event(
+                request.body, request.headers.get("Stripe-Signature"), secret
+            )
+        except (ValueError, stripe.SignatureVerificationError):
+            raise InvalidWebhook() from None
+        done = stripe_event_apply(
+            event_type=event["type"], obj=event["data"]["object"].to_dict(), now=timezone.now()
+        )
+        return Response({"received": True, "result": done})

@@ -57,3 +57,9 @@ class IdempotencyInProgress(DomainError):
     code = "idempotency-in-progress"
     status = status.HTTP_409_CONFLICT
     title = "A request with this Idempotency-Key is still being processed"
+
+
+class InvalidWebhook(DomainError):
+    code = "invalid-webhook"
+    status = status.HTTP_400_BAD_REQUEST
+    title = "The webhook signature does not verify"

@@ -188,6 +188,10 @@ HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=15 * 60)
 MAX_ACTIVE_HOLDS = env.int("MAX_ACTIVE_HOLDS", default=5)
 # Who charges cards: "sandbox" (embedded, Stripe's test tokens) or "stripe".
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="sandbox")
+# Stripe (PAYMENT_PROVIDER=stripe): secrets from the environment / Secrets Manager only.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=10)
 # Which search engine answers /api/*/search: "local" (database index) or "cloudsearch".
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="local")
 

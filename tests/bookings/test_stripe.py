@@ -1,0 +1,287 @@
+"""The Stripe provider against the real SDK, with only its HTTP layer stubbed (responses)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from decimal import Decimal
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from bookings.models import Payment, PaymentStatus
+from bookings.payments.base import PaymentDeclined, PaymentProviderError, PaymentTimeout
+from bookings.payments.stripe import StripeProvider, from_minor, to_minor
+from tests.factories.offers import hotel_offer
+from travelguru.money import Money
+
+pytestmark = pytest.mark.django_db
+
+API = "https://api.stripe.com/v1"
+SECRET = "whsec_test_secret"
+
+
+@pytest.fixture
+def stripe_settings(settings):  # type: ignore[no-untyped-def]
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+    return settings
+
+
+def intent(status="succeeded", amount=21000, currency="eur", id="pi_123", key="k"):  # type: ignore[no-untyped-def]
+    return {
+        "id": id, "object": "payment_intent", "status": status, "amount": amount,
+        "currency": currency, "metadata": {"travelguru_key": key},
+    }  # fmt: skip
+
+
+def form(call) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    return parse_qs(call.request.body)
+
+
+def test_minor_units():
+    assert to_minor(Money.of("210.00", "EUR")) == 21000
+    assert to_minor(Money.of("29000", "JPY")) == 29000
+    assert from_minor(21000, "eur") == Money.of("210.00", "EUR")
+
+
+@responses.activate
+def test_charge_creates_and_confirms_a_payment_intent_once(stripe_settings):
+    responses.post(f"{API}/payment_intents", json=intent())
+
+    charge = StripeProvider().charge(
+        amount=Money.of("210.00", "EUR"), token="tok_visa",
+        idempotency_key="travelguru-payment-7", description="trip",
+    )  # fmt: skip
+
+    assert charge.ref == "pi_123"
+    assert charge.amount == Money.of("210.00", "EUR")
+    [call] = responses.calls
+    body = form(call)
+    assert body["amount"] == ["21000"]
+    assert body["currency"] == ["eur"]
+    assert body["confirm"] == ["true"]
+    assert body["payment_method_data[card][token]"] == ["tok_visa"]
+    assert body["metadata[travelguru_key]"] == ["travelguru-payment-7"]
+    assert call.request.headers["Idempotency-Key"] == "travelguru-payment-7"
+    assert call.request.headers["Authorization"] == "Bearer sk_test_123"
+
+
+@responses.activate
+def test_a_payment_method_id_is_passed_as_is(stripe_settings):
+    responses.post(f"{API}/payment_intents", json=intent(currency="jpy", amount=29000))
+
+    StripeProvider().charge(
+        amount=Money.of("29000", "JPY"), token="pm_card_visa", idempotency_key="k",
+        description="trip",
+    )  # fmt: skip
+
+    body = form(responses.calls[0])
+    assert body["payment_method"] == ["pm_card_visa"]
+    assert body["amount"] == ["29000"]
+
+
+@responses.activate
+def test_a_card_error_is_a_decline(stripe_settings):
+    responses.post(
+        f"{API}/payment_intents",
+        status=402,
+        json={"error": {"type": "card_error", "code": "card_declined",
+                        "decline_code": "generic_decline", "message": "Your card was declined."}},
+    )  # fmt: skip
+
+    with pytest.raises(PaymentDeclined) as declined:
+        StripeProvider().charge(
+            amount=Money.of("10.00", "EUR"), token="tok_chargeDeclined", idempotency_key="k",
+            description="trip",
+        )  # fmt: skip
+    assert declined.value.extra["decline_code"] == "card_declined"
+
+
+@responses.activate
+def test_a_3ds_card_is_declined_for_this_flow(stripe_settings):
+    responses.post(f"{API}/payment_intents", json=intent(status="requires_action"))
+
+    with pytest.raises(PaymentDeclined):
+        StripeProvider().charge(
+            amount=Money.of("10.00", "EUR"), token="tok_threeDSecure2Required",
+            idempotency_key="k", description="trip",
+        )  # fmt: skip
+
+
+@responses.activate
+def test_no_answer_is_a_timeout(stripe_settings):
+    responses.post(f"{API}/payment_intents", body=requests.ConnectionError("reset"))
+
+    with pytest.raises(PaymentTimeout):
+        StripeProvider().charge(
+            amount=Money.of("10.00", "EUR"), token="tok_visa", idempotency_key="k",
+            description="trip",
+        )  # fmt: skip
+    # The SDK retried with the same idempotency key: Stripe would charge at most once.
+    keys = {call.request.headers["Idempotency-Key"] for call in responses.calls}
+    assert keys == {"k"}
+
+
+@responses.activate
+def test_an_api_error_is_a_provider_error(stripe_settings):
+    responses.post(
+        f"{API}/refunds",
+        status=400,
+        json={"error": {"type": "invalid_request_error", "code": "charge_already_refunded",
+                        "message": "Charge has already been refunded."}},
+    )  # fmt: skip
+
+    with pytest.raises(PaymentProviderError):
+        StripeProvider().refund(
+            charge_ref="pi_123", amount=Money.of("1.00", "EUR"), idempotency_key="r"
+        )
+
+
+@responses.activate
+def test_refund_and_find_charge(stripe_settings):
+    responses.post(f"{API}/refunds", json={"id": "re_9", "object": "refund", "amount": 5000})
+    responses.get(
+        f"{API}/payment_intents/search",
+        json={"object": "search_result", "data": [intent(id="pi_found")], "has_more": False,
+              "url": "/v1/payment_intents/search"},
+    )  # fmt: skip
+    provider = StripeProvider()
+
+    ref = provider.refund(charge_ref="pi_123", amount=Money.of("50.00", "EUR"), idempotency_key="r")
+    found = provider.find_charge(idempotency_key="travelguru-payment-3")
+
+    assert ref == "re_9"
+    assert form(responses.calls[0]) == {"payment_intent": ["pi_123"], "amount": ["5000"]}
+    assert responses.calls[0].request.headers["Idempotency-Key"] == "r"
+    assert "travelguru-payment-3" in responses.calls[1].request.url
+    assert found.ref == "pi_found"
+    assert found.succeeded
+
+
+@responses.activate
+def test_a_booking_paid_with_stripe(stripe_settings, client_of, traveler, room_type, day):
+    stripe_settings.PAYMENT_PROVIDER = "stripe"
+    responses.post(f"{API}/payment_intents", json=intent(id="pi_trip", amount=21000))
+    client = client_of(traveler)
+    hold = client.post(
+        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]}, format="json"
+    ).json()
+
+    response = client.post(
+        "/api/bookings",
+        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
+         "payment_token": "tok_visa"},
+        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )  # fmt: skip
+
+    assert response.status_code == 201, response.json()
+    payment = Payment.objects.get()
+    assert (payment.provider, payment.provider_ref, payment.status) == (
+        "stripe",
+        "pi_trip",
+        "succeeded",
+    )
+    assert responses.calls[0].request.headers["Idempotency-Key"] == payment.idempotency_key
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+
+def signed(payload: dict, secret: str = SECRET, at: int | None = None) -> tuple[bytes, str]:
+    body = json.dumps(payload).encode()
+    at = at or int(time.time())
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={at},v1={mac}"
+
+
+def post_event(client, payload, header):  # type: ignore[no-untyped-def]
+    return client.generic(
+        "POST", "/api/payments/stripe/webhook", payload, content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=header,
+    )  # fmt: skip
+
+
+def event(type_: str, obj: dict) -> dict:
+    return {"id": "evt_1", "object": "event", "type": type_, "data": {"object": obj}}
+
+
+@pytest.fixture
+def unknown_payment(traveler, client_of, room_type, day):  # type: ignore[no-untyped-def]
+    hold = (
+        client_of(traveler)
+        .post(
+            "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 1)}]}, format="json"
+        )
+        .json()
+    )
+    return Payment.objects.create(
+        hold_id=hold["id"], user=traveler, provider="stripe", amount=Decimal("100.00"),
+        currency="EUR", status=PaymentStatus.UNKNOWN, created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )  # fmt: skip
+
+
+def test_a_signed_event_settles_a_timed_out_payment(api_client, stripe_settings, unknown_payment):
+    payload, header = signed(
+        event("payment_intent.succeeded", intent(id="pi_late", amount=10000,
+                                                 key=unknown_payment.idempotency_key))
+    )  # fmt: skip
+
+    response = post_event(api_client, payload, header)
+
+    assert response.status_code == 200
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.status == PaymentStatus.SUCCEEDED
+    assert unknown_payment.provider_ref == "pi_late"
+
+
+def test_a_dashboard_refund_is_recorded(api_client, stripe_settings, unknown_payment):
+    Payment.objects.filter(pk=unknown_payment.pk).update(status="succeeded", provider_ref="pi_x")
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_x", "amount_refunded": 10000}
+
+    post_event(api_client, *signed(event("charge.refunded", charge)))
+
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.status == PaymentStatus.REFUNDED
+    assert unknown_payment.refunded_amount == Decimal("100.00")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "t=1,v1=deadbeef",
+        "garbage",
+        "stale",  # right secret, timestamp older than Stripe's 5-minute tolerance
+        "wrong-secret",
+    ],
+)
+def test_unsigned_or_forged_events_are_refused(
+    api_client, stripe_settings, unknown_payment, header
+):
+    payload = event("payment_intent.succeeded", intent(key=unknown_payment.idempotency_key))
+    body, good = signed(payload)
+    if header == "stale":
+        body, header = signed(payload, at=int(time.time()) - 3600)
+    elif header == "wrong-secret":
+        body, header = signed(payload, secret="whsec_other")
+
+    response = (
+        post_event(api_client, body, header)
+        if header
+        else api_client.generic(
+            "POST", "/api/payments/stripe/webhook", body, content_type="application/json"
+        )
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.status == PaymentStatus.UNKNOWN
