@@ -153,3 +153,44 @@ def test_expiry_racing_release_gives_back_exactly_once(live_server):
 
     assert RoomNight.objects.get().rooms_available == 20
     assert not Hold.objects.filter(status=HoldStatus.ACTIVE).exists()
+
+
+def test_a_stuck_lock_answers_503_within_seconds_not_a_hang(live_server):
+    """Another transaction sits on the room night: the hold gives up after the bounded wait."""
+    import time
+
+    from django.db import connections, transaction
+
+    day = today_anywhere() + timedelta(days=30)
+    room_type = RoomTypeFactory()
+    [night] = room_nights(room_type, day, 1, rooms_total=5)
+    offer = hotel_offer(room_type, day, 1)
+    token = str(RefreshToken.for_user(UserFactory()).access_token)
+    locked, done = threading.Event(), threading.Event()
+
+    def sit_on_the_lock() -> None:
+        with transaction.atomic():
+            RoomNight.objects.select_for_update().get(pk=night.pk)
+            locked.set()
+            done.wait(timeout=30)
+        connections.close_all()
+
+    blocker = threading.Thread(target=sit_on_the_lock)
+    blocker.start()
+    locked.wait(timeout=10)
+    started = time.monotonic()
+    response = requests.post(
+        f"{live_server.url}/api/holds",
+        json={"items": [{"offer_id": offer}]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    waited = time.monotonic() - started
+    done.set()
+    blocker.join()
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "inventory-busy"
+    assert 2 <= waited < 10
+    night.refresh_from_db()
+    assert night.rooms_available == 5
