@@ -26,3 +26,35 @@ count=$(echo "$out" | head -1 | python3 -c 'import json,sys; print(json.load(sys
 echo "JFK->LHR on $day: $count offers"
 [ "$count" -gt 0 ] || { tail -50 "$log"; exit 1; }
 grep -E "staff@|/admin/" "$log" | head -3
+# The whole booking path through gunicorn: log in, hold the cheapest offer, pay, read back.
+base="http://127.0.0.1:$port" OFFERS="$out" python3 - <<'PY'
+import json, os, time, urllib.request, uuid
+
+base = os.environ["base"]
+def call(method, path, body=None, token=None, headers=None):
+    req = urllib.request.Request(base + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    started = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return resp.status, json.load(resp), (time.perf_counter() - started) * 1000
+
+offer = json.loads(os.environ["OFFERS"].splitlines()[0])["results"][0]["offer_id"]
+_, tokens, _ = call("POST", "/api/auth/token",
+                    {"email": "traveler@travelguru.example", "password": "travelguru-demo"})
+status, hold, hold_ms = call("POST", "/api/holds", {"items": [{"offer_id": offer}]},
+                             tokens["access"])
+assert status == 201, hold
+status, booking, book_ms = call(
+    "POST", "/api/bookings",
+    {"hold_id": hold["id"], "travelers": [{"first_name": "Smoke", "last_name": "Test"}],
+     "payment_token": "tok_visa"},
+    tokens["access"], {"Idempotency-Key": str(uuid.uuid4())})
+assert status == 201 and booking["status"] == "confirmed", booking
+print(f"hold {hold_ms:.0f} ms, booking {booking['reference']} {book_ms:.0f} ms, "
+      f"total {booking['total']['amount']} {booking['total']['currency']}")
+PY

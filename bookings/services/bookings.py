@@ -69,6 +69,8 @@ def travelers_check(*, items: Sequence, travelers: Sequence[TravelerIn]) -> None
                     f"The flight is for {party['adults']} adult(s), {party['children']} "
                     f"child(ren) and {party['infants']} infant(s): name each of them."
                 )
+        if item.kind == ItemKind.HOTEL and len(travelers) < item.offer["guests"]:
+            errors.append(f"Name every guest of the stay ({item.offer['guests']}).")
     if not counts["adult"]:
         errors.append("At least one adult travels.")
     for t in travelers:

@@ -303,6 +303,17 @@ def test_travelers_must_fit_the_trip(
     assert not SandboxCharge.objects.exists()
 
 
+def test_every_guest_of_a_stay_is_named(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1, rooms=1, guests=2))
+
+    short = book(client, hold_id, travelers=[ADULT])
+    both = book(client, hold_id, travelers=[ADULT, {**ADULT, "first_name": "Bo"}])
+
+    assert short.status_code == 400
+    assert both.status_code == 201
+
+
 def test_flight_passengers_must_match_the_offer(client_of, traveler, fare):
     client = client_of(traveler)
     hold_id = make_hold(client, flight_offer(fare, adults=1, infants=1))

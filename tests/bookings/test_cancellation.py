@@ -59,7 +59,8 @@ def test_free_cancellation_refunds_everything_and_frees_the_rooms(
     client_of, traveler, room_type, day
 ):
     client = client_of(traveler)
-    reference = booked(client, hotel_offer(room_type, day, 3, rooms=2, guests=2))
+    guests = [{"first_name": "Ada", "last_name": "L"}, {"first_name": "Bo", "last_name": "L"}]
+    reference = booked(client, hotel_offer(room_type, day, 3, rooms=2, guests=2), travelers=guests)
     assert rooms_left(room_type) == [1, 1, 1]
 
     response = cancel(client, reference)

@@ -74,7 +74,7 @@ class Travelers(RuleBasedStateMachine):
         hold = data.draw(st.sampled_from(holds))
         with contextlib.suppress(PaymentDeclined, HoldNotActive):
             booking_create(
-                user=hold.user, hold_id=hold.pk, travelers=[ADULT],
+                user=hold.user, hold_id=hold.pk, travelers=[ADULT] * 3,
                 payment_token="tok_visa" if pay_ok else "tok_chargeDeclined", now=self.now,
             )  # fmt: skip
 
