@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from travelguru.money import Money
+from travelguru.money import Money, totals_by_currency
 
 
 class HoldStatus(models.TextChoices):
@@ -60,11 +60,7 @@ class Hold(models.Model):
 
     def totals(self) -> list[Money]:
         """One total per currency (a USD flight and a EUR hotel are two totals)."""
-        sums: dict[str, Money] = {}
-        for item in self.items.all():
-            price = item.price
-            sums[price.currency] = sums[price.currency] + price if price.currency in sums else price
-        return [sums[c] for c in sorted(sums)]
+        return totals_by_currency(item.price for item in self.items.all())
 
 
 class HoldItem(models.Model):
@@ -150,11 +146,7 @@ class Booking(models.Model):
         return self.reference
 
     def totals(self) -> list[Money]:
-        sums: dict[str, Money] = {}
-        for item in self.items.all():
-            price = item.price
-            sums[price.currency] = sums[price.currency] + price if price.currency in sums else price
-        return [sums[c] for c in sorted(sums)]
+        return totals_by_currency(item.price for item in self.items.all())
 
 
 class BookingItem(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -47,3 +48,11 @@ class Money:
 
     def as_json(self) -> dict[str, str]:
         return {"amount": str(quantize(self.amount, self.currency)), "currency": self.currency}
+
+
+def totals_by_currency(prices: Iterable[Money]) -> list[Money]:
+    """One sum per currency, in currency order (a USD flight and a EUR hotel: two)."""
+    sums: dict[str, Money] = {}
+    for price in prices:
+        sums[price.currency] = sums[price.currency] + price if price.currency in sums else price
+    return [sums[c] for c in sorted(sums)]

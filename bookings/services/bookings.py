@@ -178,8 +178,12 @@ def booking_create(  # type: ignore[no-untyped-def]
     charged: list[Payment] = []
 
     def undo(reason: str) -> None:
+        """Refund this attempt's charges; the ones never tried are marked so."""
         for done in charged:
             payment_refund_full(done, provider=provider, reason=reason, now=now)
+        Payment.objects.filter(
+            pk__in=[p.pk for p in payments], status=PaymentStatus.PENDING
+        ).update(status=PaymentStatus.FAILED, failure_code="not attempted", updated_at=now)
 
     for payment in payments:
         try:
@@ -195,9 +199,6 @@ def booking_create(  # type: ignore[no-untyped-def]
             payment.updated_at = now
             payment.save(update_fields=["status", "failure_code", "updated_at"])
             undo("another charge of the trip was declined")
-            Payment.objects.filter(
-                pk__in=[p.pk for p in payments], status=PaymentStatus.PENDING
-            ).update(status=PaymentStatus.FAILED, failure_code="not attempted", updated_at=now)
             raise
         except PaymentTimeout:
             payment.status = PaymentStatus.UNKNOWN
@@ -205,9 +206,6 @@ def booking_create(  # type: ignore[no-untyped-def]
             payment.save(update_fields=["status", "updated_at"])
             payment_settle_unknown(payment, provider=provider, now=now)
             undo("another charge of the trip timed out")
-            Payment.objects.filter(
-                pk__in=[p.pk for p in payments], status=PaymentStatus.PENDING
-            ).update(status=PaymentStatus.FAILED, failure_code="not attempted", updated_at=now)
             raise
         payment.status = PaymentStatus.SUCCEEDED
         payment.provider_ref = charge.ref

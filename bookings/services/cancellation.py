@@ -17,16 +17,9 @@ from bookings.models import (
     Refund,
 )
 from bookings.payments import get_provider
-from bookings.services.inventory import (
-    inventory_give_back,
-    inventory_lock,
-    lock_wait_bounded,
-)
+from bookings.services.inventory import lock_wait_bounded, units_give_back
 from bookings.services.policies import refund_due
-from catalog.models import CarDay, FlightFare, RoomNight
 from travelguru.money import Money
-
-_UNIT_FIELD = {FlightFare: "fare_id", RoomNight: "room_night_id", CarDay: "car_day_id"}
 
 
 def booking_cancel(
@@ -68,18 +61,9 @@ def booking_cancel(
         if locked.status == BookingStatus.CANCELLED:
             return locked
         upcoming = [item.position for item in items if now < item.service_start]
-        units = HoldUnit.objects.filter(item__hold_id=booking.hold_id, item__position__in=upcoming)
-        gives = [
-            (model, getattr(unit, field), unit.units)
-            for unit in units
-            for model, field in _UNIT_FIELD.items()
-            if getattr(unit, field) is not None
-        ]
-        wanted: dict[type, list[int]] = defaultdict(list)
-        for model, pk, _ in gives:
-            wanted[model].append(pk)
-        inventory_lock(wanted)
-        inventory_give_back(gives)
+        units_give_back(
+            HoldUnit.objects.filter(item__hold_id=booking.hold_id, item__position__in=upcoming)
+        )
         for item in items:
             item.status = BookingStatus.CANCELLED
             item.refunded_amount = due[item.pk]

@@ -15,17 +15,16 @@ from bookings.errors import HoldNotActive, HoldNotFound, PriceChanged, SoldOut, 
 from bookings.models import Hold, HoldItem, HoldStatus, HoldUnit
 from bookings.services.inventory import (
     AVAILABLE,
-    inventory_give_back,
+    UNIT_FIELD,
     inventory_lock,
     inventory_take,
     lock_wait_bounded,
+    units_give_back,
 )
-from catalog.models import CarDay, FlightFare, RoomNight
 from search.offers import Offer, offer_encode
 from search.selectors.offers import OfferGone, offer_quote_rows, offer_rows
 
 MAX_ITEMS = 5
-_UNIT_FIELD = {FlightFare: "fare_id", RoomNight: "room_night_id", CarDay: "car_day_id"}
 
 
 def _offer_json(offer: Offer) -> dict[str, Any]:
@@ -126,7 +125,7 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
         )
         HoldUnit.objects.bulk_create(
             [
-                HoldUnit(item=item, units=rows.needed, **{_UNIT_FIELD[rows.model]: pk})
+                HoldUnit(item=item, units=rows.needed, **{UNIT_FIELD[rows.model]: pk})
                 for item, rows in zip(items, found, strict=True)
                 for pk in rows.ids
             ]
@@ -150,18 +149,7 @@ def _hold_end(*, hold_id, status: str, now: datetime, user=None) -> tuple[Hold, 
             raise HoldNotFound()
         if hold.status != HoldStatus.ACTIVE:
             return hold, False
-        units = list(HoldUnit.objects.filter(item__hold=hold))
-        gives = [
-            (model, getattr(unit, field), unit.units)
-            for unit in units
-            for model, field in _UNIT_FIELD.items()
-            if getattr(unit, field) is not None
-        ]
-        wanted: dict[type, list[int]] = defaultdict(list)
-        for model, pk, _ in gives:
-            wanted[model].append(pk)
-        inventory_lock(wanted)
-        inventory_give_back(gives)
+        units_give_back(HoldUnit.objects.filter(item__hold=hold))
         hold.status = status
         hold.released_at = now
         hold.save(update_fields=["status", "released_at"])

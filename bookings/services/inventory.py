@@ -19,12 +19,15 @@ from django.db.models import F, Model
 from django.db.models.functions import Least
 
 from bookings.errors import InventoryBusy
+from bookings.models import HoldUnit
 from catalog.models import CarDay, FlightFare, RoomNight
 
 # Lock order across tables; never lock in another order.
 LOCK_ORDER: tuple[type[Model], ...] = (FlightFare, RoomNight, CarDay)
 AVAILABLE = {FlightFare: "seats_available", RoomNight: "rooms_available", CarDay: "cars_available"}
 TOTAL = {FlightFare: "seats_total", RoomNight: "rooms_total", CarDay: "cars_total"}
+# Which HoldUnit column points at each inventory table.
+UNIT_FIELD = {FlightFare: "fare_id", RoomNight: "room_night_id", CarDay: "car_day_id"}
 # MySQL/MariaDB error numbers: lock wait timeout, deadlock. SQLite: "database is locked".
 _BUSY_CODES = {1205, 1213}
 
@@ -91,3 +94,18 @@ def _grouped(
         if by_units:
             grouped[model] = dict(by_units)
     return grouped
+
+
+def units_give_back(units: Iterable[HoldUnit]) -> None:
+    """Lock and give back what these hold units took; the caller's transaction commits."""
+    gives = [
+        (model, getattr(unit, field), unit.units)
+        for unit in units
+        for model, field in UNIT_FIELD.items()
+        if getattr(unit, field) is not None
+    ]
+    wanted: dict[type[Model], list[int]] = defaultdict(list)
+    for model, pk, _ in gives:
+        wanted[model].append(pk)
+    inventory_lock(wanted)
+    inventory_give_back(gives)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +24,7 @@ from search.selectors.flights import (
     Place,
     flight_offers_list,
 )
-from travelguru.serializers import MoneySerializer, local_isoformat
+from travelguru.serializers import MoneySerializer, local_isoformat, problem_responses
 
 MAX_SEATS = 9
 
@@ -129,20 +129,8 @@ class _FareRulesSerializer(serializers.Serializer):
         ref_name = "FlightFareRules"
 
 
-class _ProblemSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Field name -> messages",
-    )
-
-    class Meta:
-        ref_name = "FlightSearchProblem"
+class Meta:
+    ref_name = "FlightSearchProblem"
 
 
 class _SearchQuerySerializer(serializers.Serializer):
@@ -252,10 +240,7 @@ class FlightSearchApi(APIView):
                     "search": _SearchQuerySerializer(help_text="The query as understood"),
                 },
             ),
-            (400, "application/problem+json"): OpenApiResponse(
-                response=_ProblemSerializer,
-                description="application/problem+json naming the fields that were wrong",
-            ),
+            **problem_responses(400),
         },
     )
     def get(self, request: Request) -> Response:
