@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class ReviewsConfig(AppConfig):
-    """Verified reviews and rating aggregates (to come)."""
+    """Verified reviews, moderation and rating aggregates."""
 
     name = "reviews"

@@ -33,6 +33,9 @@ class SearchDocument(models.Model):
     popularity = models.FloatField(default=0, help_text="Higher ranks first in autocomplete")
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True)
     rating_count = models.PositiveIntegerField(default=0)
+    rating_score = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, help_text="Bayesian average: ranks by rating"
+    )
     data = models.JSONField(default=dict, help_text="Fields shown in results as they are")
     indexed_at = models.DateTimeField()
 

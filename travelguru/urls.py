@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("search.urls")),
     path("", include("accounts.urls")),
     path("", include("bookings.urls")),
+    path("", include("reviews.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -57,7 +57,19 @@ class CarSearchApi(APIView):
         offer_id = serializers.CharField(help_text="Opaque, signed; give it to POST /api/holds")
         kind = serializers.CharField(help_text='Always "car"')
         vendor = inline_serializer(
-            "CarVendor", fields={"code": serializers.CharField(), "name": serializers.CharField()}
+            "CarVendor",
+            fields={
+                "id": serializers.IntegerField(),
+                "code": serializers.CharField(),
+                "name": serializers.CharField(),
+                "rating": inline_serializer(
+                    "CarVendorRating",
+                    fields={
+                        "average": serializers.CharField(allow_null=True),
+                        "count": serializers.IntegerField(),
+                    },
+                ),
+            },
         )
         office = inline_serializer(
             "CarOffice",
@@ -102,7 +114,12 @@ class CarSearchApi(APIView):
                     )
                 ),
                 "kind": "car",
-                "vendor": {"code": office.vendor.code, "name": office.vendor.name},
+                "vendor": {
+                    "id": office.vendor_id,
+                    "code": office.vendor.code,
+                    "name": office.vendor.name,
+                    "rating": result.vendor_rating,
+                },
                 "office": {
                     "id": office.pk,
                     "name": office.name,

@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reviews.models import Subject
+from reviews.selectors import rating_get
 from search.apis.common import CommaListField, TravelDateField, paginated, parse_query
 from search.offers import HotelOffer, offer_encode
 from search.selectors.hotels import (
@@ -416,13 +418,7 @@ class HotelDetailApi(APIView):
                 for rt in detail.room_types
             ],
             "offers": None if detail.offers is None else [_offer_json(o) for o in detail.offers],
-            # Reviews arrive with the reviews app; the shape is the contract's already.
-            "rating": {
-                "average": None,
-                "count": 0,
-                "distribution": {str(n): 0 for n in range(1, 6)},
-                "sub_scores": {},
-            },
+            "rating": rating_get(subject=Subject.HOTEL, subject_id=hotel.pk),
             "reviews_url": request.build_absolute_uri(f"/api/hotels/{hotel.pk}/reviews"),
         }
         return Response(body)

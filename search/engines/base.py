@@ -50,6 +50,7 @@ class HotelHit:
     distance_km: float | None  # from the query point (or the city centre)
     rating_average: Decimal | None = None
     rating_count: int = 0
+    rating_score: Decimal | None = None
     data: dict = field(default_factory=dict)
 
 
@@ -79,6 +80,7 @@ class Document:
     popularity: float = 0.0
     rating_average: Decimal | None = None
     rating_count: int = 0
+    rating_score: Decimal | None = None
     data: dict = field(default_factory=dict)
 
 

@@ -118,6 +118,7 @@ class LocalEngine:
                     distance_km=None if distance is None else round(distance, 2),
                     rating_average=doc.rating_average,
                     rating_count=doc.rating_count,
+                    rating_score=doc.rating_score,
                     data=doc.data,
                 )
             )
@@ -197,6 +198,7 @@ def _row(doc: Document, now: datetime) -> SearchDocument:
         popularity=doc.popularity,
         rating_average=doc.rating_average,
         rating_count=doc.rating_count,
+        rating_score=doc.rating_score,
         data=doc.data,
         indexed_at=now,
     )

@@ -220,8 +220,8 @@ def _sort(results: list[HotelResult], sort: str) -> None:
             r.hotel.pk,
         ),  # fmt: skip
         "rating": lambda r: (
-            r.hit.rating_average is None,
-            -(r.hit.rating_average or 0),
+            r.hit.rating_score is None,
+            -(r.hit.rating_score or 0),
             -r.hit.rating_count,
             *price_key(r),
         ),

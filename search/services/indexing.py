@@ -18,6 +18,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Airport, City, Hotel, RentalOffice
+from reviews.models import RatingAggregate, Subject
+from reviews.selectors import ratings_map
 from search.engines import get_engine
 from search.engines.base import Document, IndexWriter
 from search.models import DocumentKind, SyncState
@@ -98,6 +100,7 @@ def city_document(city: City) -> Document:
 
 def hotel_document(hotel: Hotel) -> Document:
     amenities = sorted(a.code for a in hotel.amenities.all())
+    rating = getattr(hotel, "rating", None)  # set by _hotels() from reviews' aggregates
     return Document(
         kind=DocumentKind.HOTEL,
         object_id=hotel.pk,
@@ -110,6 +113,9 @@ def hotel_document(hotel: Hotel) -> Document:
         stars=hotel.stars,
         amenities=tuple(amenities),
         popularity=float(hotel.stars),
+        rating_average=rating.average if rating else None,
+        rating_count=rating.count if rating else 0,
+        rating_score=rating.score if rating else None,
         data={
             "name": hotel.name,
             "city_name": hotel.city.name,
@@ -145,6 +151,12 @@ class Source:
     published: Callable[[], QuerySet]
     changed: Callable[[datetime], Q]
     render: Callable[..., Document]
+    render_batch: Callable[[list], list[Document]] | None = None
+
+    def documents(self, rows: list) -> list[Document]:
+        if self.render_batch is not None:
+            return self.render_batch(rows)
+        return [self.render(row) for row in rows]
 
 
 def _cities() -> QuerySet[City]:
@@ -157,6 +169,28 @@ def _cities() -> QuerySet[City]:
         .filter(Q(n_airports__gt=0) | Q(n_hotels__gt=0))
         .prefetch_related("airports")
     )
+
+
+def _hotels() -> QuerySet[Hotel]:
+    return (
+        Hotel.objects.filter(is_published=True).select_related("city").prefetch_related("amenities")
+    )
+
+
+def _hotel_changed(since: datetime) -> Q:
+    rated = RatingAggregate.objects.filter(subject=Subject.HOTEL, updated_at__gt=since)
+    return (
+        Q(updated_at__gt=since)
+        | Q(city__updated_at__gt=since)
+        | Q(pk__in=rated.values("subject_id"))
+    )
+
+
+def _render_hotels(rows: list[Hotel]) -> list[Document]:
+    ratings = ratings_map(subject=Subject.HOTEL, subject_ids=[h.pk for h in rows])
+    for hotel in rows:
+        hotel.rating = ratings.get(hotel.pk)  # type: ignore[attr-defined]
+    return [hotel_document(hotel) for hotel in rows]
 
 
 SOURCES: tuple[Source, ...] = (
@@ -238,7 +272,7 @@ def sync_index(
             todo = published.filter(Q(pk__in=changed) | Q(pk__in=missing))
         count = 0
         for rows in _batches(todo, batch_size):
-            documents = [source.render(row) for row in rows]
+            documents = source.documents(rows)
             if not dry_run:
                 writer.upsert(documents)
             report.batches += 1

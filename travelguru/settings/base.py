@@ -186,6 +186,9 @@ OFFER_TTL_SECONDS = env.int("OFFER_TTL_SECONDS", default=6 * 3600)
 # How long a hold keeps inventory aside, and how many a traveler may have at once.
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=15 * 60)
 MAX_ACTIVE_HOLDS = env.int("MAX_ACTIVE_HOLDS", default=5)
+# Bayesian rating: `REVIEW_PRIOR_WEIGHT` imaginary reviews at `REVIEW_PRIOR_MEAN` stars.
+REVIEW_PRIOR_MEAN = env.str("REVIEW_PRIOR_MEAN", default="3.5")
+REVIEW_PRIOR_WEIGHT = env.int("REVIEW_PRIOR_WEIGHT", default=10)
 # Who charges cards: "sandbox" (embedded, Stripe's test tokens) or "stripe".
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="sandbox")
 # Stripe (PAYMENT_PROVIDER=stripe): secrets from the environment / Secrets Manager only.

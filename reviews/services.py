@@ -1,0 +1,230 @@
+"""Reviews: written by real guests only, screened, moderated, and summed into aggregates."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from rest_framework import serializers
+
+from bookings.models import BookingItem, BookingStatus, ItemKind
+from bookings.selectors import booking_get
+from catalog.models import FlightFare, RentalCar, RoomType
+from reviews.errors import AlreadyReviewed, NotReviewable, OwnReview, ReviewNotFound
+from reviews.models import SUB_SCORES, HelpfulVote, RatingAggregate, Review, ReviewStatus, Subject
+
+TWO_PLACES = Decimal("0.01")
+
+
+def review_subject(item: BookingItem) -> tuple[str, int]:
+    """What a booked item lets its traveler review: the hotel, the rental company, or the
+    airline (of the first flight when an itinerary mixes airlines)."""
+    offer = item.offer
+    if item.kind == ItemKind.HOTEL:
+        hotels = RoomType.objects.values_list("hotel_id", flat=True)
+        return Subject.HOTEL, hotels.get(pk=offer["room_type_id"])
+    if item.kind == ItemKind.CAR:
+        vendors = RentalCar.objects.values_list("office__vendor_id", flat=True)
+        return Subject.CAR_VENDOR, vendors.get(pk=offer["car_id"])
+    airlines = FlightFare.objects.values_list("leg__airline_id", flat=True)
+    return Subject.AIRLINE, airlines.get(pk=offer["outbound_fare_ids"][0])
+
+
+# --- the automatic screen ----------------------------------------------------------------
+
+_LINK = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|net|org|ru|io|xyz|biz)\b)", re.I)
+_HTML = re.compile(r"<\s*/?\s*[a-z][^>]*>", re.I)
+_REPEAT = re.compile(r"\b(\w+)(\W+\1\b){4,}", re.I)
+PROFANITY = frozenset(
+    {"fuck", "fucking", "shit", "bullshit", "asshole", "bastard", "bitch", "cunt", "dick",
+     "wanker", "scam"}
+)  # fmt: skip
+
+
+def review_screen(*, title: str, text: str, user_id: int | None = None) -> list[str]:
+    """Flags for staff (never a verdict): links, markup, repetition, profanity, shouting,
+    and text copied from another review."""
+    body = f"{title}\n{text}"
+    flags = []
+    if _LINK.search(body):
+        flags.append("link")
+    if _HTML.search(body):
+        flags.append("html")
+    if _REPEAT.search(body) or re.search(r"(.)\1{9,}", body):
+        flags.append("repeated-text")
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", body)}
+    if words & PROFANITY:
+        flags.append("profanity")
+    letters = [c for c in body if c.isalpha()]
+    if len(letters) >= 20 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
+        flags.append("shouting")
+    if text.strip() and Review.objects.filter(text=text.strip()).exists():
+        flags.append("duplicate")
+    return flags
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def review_create(  # type: ignore[no-untyped-def]
+    *,
+    user,
+    booking_reference: str,
+    position: int | None,
+    rating: int,
+    sub_scores: dict[str, int],
+    title: str,
+    text: str,
+    now: datetime,
+) -> Review:
+    """A pending review of one completed, not cancelled item of the caller's own booking.
+
+    Another traveler's booking is 404 (not 403: its existence is not confirmed).
+    """
+    booking = booking_get(user=user, reference=booking_reference)
+    items = list(booking.items.all())
+    if position is None:
+        reviewable = [i for i in items if i.status == BookingStatus.CONFIRMED]
+        if len(reviewable) != 1:
+            raise serializers.ValidationError(
+                {"item": ["This booking has several items: say which one (its position)."]}
+            )
+        item = reviewable[0]
+    else:
+        item = next((i for i in items if i.position == position), None)
+        if item is None:
+            raise serializers.ValidationError({"item": ["This booking has no such item."]})
+    if booking.status == BookingStatus.CANCELLED or item.status == BookingStatus.CANCELLED:
+        raise NotReviewable("A cancelled booking cannot be reviewed.")
+    if now < item.service_end:
+        raise NotReviewable(
+            f"Reviews open once the trip is over (after {item.service_end.isoformat()})."
+        )
+    subject, subject_id = review_subject(item)
+    allowed = SUB_SCORES[subject]
+    unknown = sorted(set(sub_scores) - set(allowed))
+    if unknown:
+        raise serializers.ValidationError(
+            {
+                "sub_scores": [
+                    f"Unknown for a {subject}: {', '.join(unknown)}; use {', '.join(allowed)}."
+                ]
+            }
+        )
+    try:
+        with transaction.atomic():
+            return Review.objects.create(
+                user=user,
+                booking_item=item,
+                subject=subject,
+                subject_id=subject_id,
+                rating=rating,
+                sub_scores=sub_scores,
+                title=title.strip(),
+                text=text.strip(),
+                flags=review_screen(title=title, text=text),
+                travelled_on=item.service_start.date(),
+                created_at=now,
+            )
+    except IntegrityError:
+        raise AlreadyReviewed() from None
+
+
+def _moderate(review: Review, *, status: str, staff, reason: str, now: datetime) -> Review:  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review.pk)
+        review.status = status
+        review.moderation_reason = reason[:300]
+        review.moderated_by = staff
+        review.moderated_at = now
+        review.save(update_fields=["status", "moderation_reason", "moderated_by", "moderated_at"])
+        rating_recompute(subject=review.subject, subject_id=review.subject_id, now=now)
+    return review
+
+
+def review_approve(review: Review, *, staff, now: datetime, reason: str = "") -> Review:  # type: ignore[no-untyped-def]
+    return _moderate(review, status=ReviewStatus.APPROVED, staff=staff, reason=reason, now=now)
+
+
+def review_reject(review: Review, *, staff, reason: str, now: datetime) -> Review:  # type: ignore[no-untyped-def]
+    if not reason.strip():
+        raise ValueError("a rejection needs a reason")
+    return _moderate(review, status=ReviewStatus.REJECTED, staff=staff, reason=reason, now=now)
+
+
+def review_delete(review: Review, *, now: datetime) -> None:
+    with transaction.atomic():
+        subject, subject_id = review.subject, review.subject_id
+        review.delete()
+        rating_recompute(subject=subject, subject_id=subject_id, now=now)
+
+
+def helpful_vote(*, user, review_id: int, now: datetime) -> tuple[Review, bool]:  # type: ignore[no-untyped-def]
+    """Count the caller's vote once; returns (review, whether this call counted)."""
+    review = Review.objects.filter(pk=review_id, status=ReviewStatus.APPROVED).first()
+    if review is None:
+        raise ReviewNotFound()
+    if review.user_id == user.pk:
+        raise OwnReview()
+    try:
+        with transaction.atomic():
+            HelpfulVote.objects.create(review=review, user=user, created_at=now)
+            Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+    except IntegrityError:
+        return review, False
+    review.refresh_from_db(fields=["helpful_count"])
+    return review, True
+
+
+# --- aggregates --------------------------------------------------------------------------
+
+
+def bayesian_score(*, count: int, total: int) -> Decimal | None:
+    """(C·m + Σ ratings) / (C + n): a few reviews pull toward the prior mean m."""
+    if count == 0:
+        return None
+    weight = settings.REVIEW_PRIOR_WEIGHT
+    mean = Decimal(settings.REVIEW_PRIOR_MEAN)
+    score = (weight * mean + total) / (weight + count)
+    return score.quantize(TWO_PLACES, ROUND_HALF_UP)
+
+
+def rating_compute(*, subject: str, subject_id: int) -> dict:
+    """The aggregate of a subject's approved reviews, from scratch."""
+    approved = Review.objects.filter(
+        subject=subject, subject_id=subject_id, status=ReviewStatus.APPROVED
+    )
+    by_rating = dict(
+        approved.values_list("rating").annotate(n=Count("id")).values_list("rating", "n")
+    )
+    count = sum(by_rating.values())
+    total = sum(r * n for r, n in by_rating.items())
+    sums: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for scores in approved.values_list("sub_scores", flat=True):
+        for name, value in scores.items():
+            sums[name] += value
+            seen[name] += 1
+    return {
+        "count": count,
+        "average": (Decimal(total) / count).quantize(TWO_PLACES, ROUND_HALF_UP) if count else None,
+        "score": bayesian_score(count=count, total=total),
+        "distribution": {str(n): by_rating.get(n, 0) for n in range(1, 6)},
+        "sub_scores": {
+            name: float((Decimal(sums[name]) / seen[name]).quantize(Decimal("0.1"), ROUND_HALF_UP))
+            for name in sorted(sums)
+        },
+    }
+
+
+def rating_recompute(*, subject: str, subject_id: int, now: datetime) -> RatingAggregate:
+    values = rating_compute(subject=subject, subject_id=subject_id)
+    aggregate, _ = RatingAggregate.objects.update_or_create(
+        subject=subject, subject_id=subject_id, defaults={**values, "updated_at": now}
+    )
+    return aggregate
