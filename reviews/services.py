@@ -90,6 +90,8 @@ def review_create(  # type: ignore[no-untyped-def]
     items = list(booking.items.all())
     if position is None:
         reviewable = [i for i in items if i.status == BookingStatus.CONFIRMED]
+        if len(items) == 1:
+            reviewable = items
         if len(reviewable) != 1:
             raise serializers.ValidationError(
                 {"item": ["This booking has several items: say which one (its position)."]}

@@ -1,7 +1,20 @@
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
+
+from search.apis.common import today_anywhere
+from tests.factories.accounts import UserFactory
+from tests.factories.catalog import (
+    FlightFareFactory,
+    RentalCarFactory,
+    RoomTypeFactory,
+    car_days,
+    room_nights,
+)
 
 # Database-backed examples vary in speed on a busy CI box: no per-example deadline.
 settings.register_profile(
@@ -23,3 +36,49 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     for item in items:
         if "mariadb" in item.keywords:
             item.add_marker(skip)
+
+
+# --- shared catalog and traveler fixtures (bookings, reviews) ---
+
+
+@pytest.fixture
+def day():  # type: ignore[no-untyped-def]
+    return today_anywhere() + timedelta(days=20)
+
+
+@pytest.fixture
+def traveler():  # type: ignore[no-untyped-def]
+    return UserFactory()
+
+
+@pytest.fixture
+def client_of():  # type: ignore[no-untyped-def]
+    """An API client logged in as `user`."""
+
+    def make(user):  # type: ignore[no-untyped-def]
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def room_type(day):  # type: ignore[no-untyped-def]
+    """A double room in a EUR hotel, 3 rooms a night for 3 nights at 100/110/120."""
+    room_type = RoomTypeFactory(hotel__currency="EUR", capacity=2)
+    for i, price in enumerate(["100.00", "110.00", "120.00"]):
+        room_nights(room_type, day + timedelta(days=i), 1, price=Decimal(price), rooms_total=3)
+    return room_type
+
+
+@pytest.fixture
+def car(day):  # type: ignore[no-untyped-def]
+    car = RentalCarFactory(office__currency="EUR")
+    car_days(car, day, 3, price=Decimal("40.00"), cars_total=2)
+    return car
+
+
+@pytest.fixture
+def fare():  # type: ignore[no-untyped-def]
+    return FlightFareFactory(price=Decimal("450.00"), currency="USD", seats_total=4)

@@ -100,7 +100,7 @@ def city_document(city: City) -> Document:
 
 def hotel_document(hotel: Hotel) -> Document:
     amenities = sorted(a.code for a in hotel.amenities.all())
-    rating = getattr(hotel, "rating", None)  # set by _hotels() from reviews' aggregates
+    rating = getattr(hotel, "rating", None)  # set by _render_hotels from reviews' aggregates
     return Document(
         kind=DocumentKind.HOTEL,
         object_id=hotel.pk,
@@ -206,16 +206,7 @@ SOURCES: tuple[Source, ...] = (
         lambda since: Q(updated_at__gt=since) | Q(airports__updated_at__gt=since),
         city_document,
     ),
-    Source(
-        DocumentKind.HOTEL,
-        lambda: (
-            Hotel.objects.filter(is_published=True)
-            .select_related("city")
-            .prefetch_related("amenities")
-        ),
-        lambda since: Q(updated_at__gt=since) | Q(city__updated_at__gt=since),
-        hotel_document,
-    ),
+    Source(DocumentKind.HOTEL, _hotels, _hotel_changed, hotel_document, _render_hotels),
     Source(
         DocumentKind.CAR_OFFICE,
         lambda: RentalOffice.objects.filter(is_published=True).select_related("vendor", "airport"),

@@ -1,0 +1,32 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bookings.models import BookingItem
+from bookings.services.bookings import TravelerIn, booking_create
+from bookings.services.holds import hold_create
+from search.offers import offer_decode
+
+
+@pytest.fixture
+def trip_of():  # type: ignore[no-untyped-def]
+    """Book offers for a user through the real services; `done=True` puts the trip in the past."""
+
+    def make(user, *offer_ids, done=True, travelers=None):  # type: ignore[no-untyped-def]
+        now = timezone.now()
+        hold = hold_create(user=user, offers=[offer_decode(o) for o in offer_ids], now=now)
+        booking = booking_create(
+            user=user,
+            hold_id=hold.pk,
+            travelers=travelers or [TravelerIn(type="adult", first_name="Ada", last_name="L")],
+            payment_token="tok_visa",
+            now=now,
+        )  # fmt: skip
+        if done:
+            BookingItem.objects.filter(booking=booking).update(
+                service_start=now - timedelta(days=5), service_end=now - timedelta(days=2)
+            )
+        return booking
+
+    return make

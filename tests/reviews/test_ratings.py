@@ -1,0 +1,166 @@
+"""Aggregates: what travelers see summed from approved reviews, and ranked fairly."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bookings.models import BookingItem
+from reviews.models import RatingAggregate, Review, Subject
+from reviews.services import (
+    bayesian_score,
+    review_approve,
+    review_delete,
+    review_reject,
+)
+from search.services.indexing import sync_index
+from tests.factories.accounts import UserFactory
+from tests.factories.catalog import CityFactory, HotelFactory, RoomTypeFactory, room_nights
+from tests.factories.offers import hotel_offer
+
+pytestmark = pytest.mark.django_db
+
+
+def make_reviews(trip_of, room_type, day, ratings):  # type: ignore[no-untyped-def]
+    reviews = []
+    for n, rating in enumerate(ratings):
+        user = UserFactory()
+        booking = trip_of(user, hotel_offer(room_type, day, 1))
+        reviews.append(
+            Review.objects.create(
+                user=user, booking_item=BookingItem.objects.get(booking=booking),
+                subject=Subject.HOTEL, subject_id=room_type.hotel_id, rating=rating,
+                sub_scores={"cleanliness": rating, "value": max(1, rating - n % 2)},
+                title="A stay", text="Something long enough to count.",
+                travelled_on=day, created_at=timezone.now(),
+            )
+        )  # fmt: skip
+    return reviews
+
+
+def expected(hotel_id: int) -> dict:
+    """The aggregate recomputed here from scratch, independently of reviews.services."""
+    approved = list(
+        Review.objects.filter(subject=Subject.HOTEL, subject_id=hotel_id, status="approved")
+    )
+    ratings = [r.rating for r in approved]
+    subs: dict[str, list[int]] = {}
+    for r in approved:
+        for k, v in r.sub_scores.items():
+            subs.setdefault(k, []).append(v)
+    two = Decimal("0.01")
+    return {
+        "count": len(ratings),
+        "average": (Decimal(sum(ratings)) / len(ratings)).quantize(two, ROUND_HALF_UP)
+        if ratings
+        else None,
+        "distribution": {str(n): Counter(ratings)[n] for n in range(1, 6)},
+        "sub_scores": {
+            k: float((Decimal(sum(v)) / len(v)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+            for k, v in sorted(subs.items())
+        },
+    }
+
+
+def stored(hotel_id: int) -> dict:
+    aggregate = RatingAggregate.objects.filter(subject=Subject.HOTEL, subject_id=hotel_id).first()
+    if aggregate is None:
+        return expected(hotel_id) | {"count": 0}
+    return {
+        "count": aggregate.count,
+        "average": aggregate.average,
+        "distribution": aggregate.distribution,
+        "sub_scores": aggregate.sub_scores,
+    }
+
+
+@settings(max_examples=15)
+@given(
+    ratings=st.lists(st.integers(1, 5), min_size=1, max_size=6),
+    actions=st.lists(
+        st.tuples(st.sampled_from(["approve", "reject", "delete"]), st.integers(0, 5)),
+        max_size=10,
+    ),
+)
+def test_aggregates_always_equal_a_fresh_recount(trip_of, ratings, actions):
+    from search.apis.common import today_anywhere
+
+    day = today_anywhere() + timedelta(days=40)
+    room_type = RoomTypeFactory()
+    room_nights(room_type, day, 1, rooms_total=20)
+    reviews = make_reviews(trip_of, room_type, day, ratings)
+    staff, now = UserFactory(is_staff=True), timezone.now()
+    alive = list(reviews)
+
+    for action, index in actions:
+        if not alive:
+            break
+        review = alive[index % len(alive)]
+        if action == "approve":
+            review_approve(review, staff=staff, now=now)
+        elif action == "reject":
+            review_reject(review, staff=staff, reason="spam", now=now)
+        else:
+            review_delete(review, now=now)
+            alive.remove(review)
+        assert stored(room_type.hotel_id) == expected(room_type.hotel_id)
+
+
+def test_one_five_star_review_does_not_beat_hundreds_at_4_7():
+    assert bayesian_score(count=1, total=5) < bayesian_score(count=400, total=1880)
+    assert bayesian_score(count=0, total=0) is None
+
+
+def test_rating_sort_in_search_uses_the_bayesian_score(api_client, day):
+    from search.apis.common import today_anywhere
+
+    check_in = today_anywhere() + timedelta(days=10)
+    rome = CityFactory(name="Rome", country_code="IT")
+    for name, count, average in [("One Rave", 1, "5.00"), ("Crowd Pleaser", 400, "4.70"),
+                                 ("Unrated", 0, None)]:  # fmt: skip
+        hotel = HotelFactory(name=name, city=rome)
+        room_nights(RoomTypeFactory(hotel=hotel), check_in, 2)
+        if count:
+            RatingAggregate.objects.create(
+                subject=Subject.HOTEL, subject_id=hotel.pk, count=count,
+                average=Decimal(average), updated_at=timezone.now(),
+                score=bayesian_score(count=count, total=int(Decimal(average) * count)),
+            )  # fmt: skip
+    sync_index(full=True)
+
+    body = api_client.get(
+        "/api/hotels/search",
+        {"city": "Rome", "check_in": check_in, "check_out": check_in + timedelta(days=2),
+         "sort": "rating"},
+    ).json()  # fmt: skip
+
+    assert [h["name"] for h in body["results"]] == ["Crowd Pleaser", "One Rave", "Unrated"]
+    assert body["results"][0]["rating"] == {"average": "4.70", "count": 400}
+
+
+def test_detail_and_search_show_the_rating_after_approval(api_client, trip_of, room_type, day):
+    reviews = make_reviews(trip_of, room_type, day, [5, 4])
+    staff = UserFactory(is_staff=True)
+    for review in reviews:
+        review_approve(review, staff=staff, now=timezone.now())
+
+    detail = api_client.get(f"/api/hotels/{room_type.hotel_id}").json()["rating"]
+
+    assert detail["count"] == 2
+    assert detail["average"] == "4.50"
+    assert detail["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
+    assert detail["sub_scores"] == {"cleanliness": 4.5, "value": 4.0}
+    # The search index catches up at its next (incremental) sync.
+    report = sync_index()
+    assert report.upserted["hotel"] >= 1
+    from search.engines.base import HotelQuery
+    from search.engines.local import LocalEngine
+
+    [hit] = LocalEngine().hotels(HotelQuery(city_id=room_type.hotel.city_id))
+    assert (hit.rating_average, hit.rating_count) == (Decimal("4.50"), 2)
