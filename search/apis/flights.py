@@ -238,6 +238,10 @@ class FlightSearchApi(APIView):
                     "previous": serializers.URLField(allow_null=True),
                     "results": OutputSerializer(many=True),
                     "search": _SearchQuerySerializer(help_text="The query as understood"),
+                    "airline_ratings": serializers.DictField(
+                        child=serializers.DictField(),
+                        help_text='IATA code -> {"airline_id", "average", "count"} (rated only)',
+                    ),
                 },
             ),
             **problem_responses(400),
@@ -258,6 +262,13 @@ class FlightSearchApi(APIView):
             now=timezone.now(),
         )
         return_date = query.get("return_date")
+        codes = {
+            leg.airline_code
+            for result in results
+            for itinerary in (result.outbound, result.inbound)
+            if itinerary
+            for leg in itinerary.legs
+        }
         return paginated(
             view=self,
             request=request,
@@ -273,9 +284,31 @@ class FlightSearchApi(APIView):
                     "passengers": _passengers_json(party),
                     "max_stops": query["max_stops"],
                     "sort": query["sort"],
-                }
+                },
+                "airline_ratings": airline_ratings(codes),
             },
         )
+
+
+def airline_ratings(codes: set[str]) -> dict[str, dict[str, Any]]:
+    """IATA code -> rating summary and airline id (for its reviews) of rated airlines."""
+    if not codes:
+        return {}
+    from django.db.models import OuterRef, Subquery
+
+    from catalog.models import Airline
+    from reviews.models import RatingAggregate, Subject
+
+    airlines = Airline.objects.filter(pk=OuterRef("subject_id")).values("iata")[:1]
+    rated = RatingAggregate.objects.filter(
+        subject=Subject.AIRLINE,
+        subject_id__in=Airline.objects.filter(iata__in=codes).values("pk"),
+        count__gt=0,
+    ).annotate(code=Subquery(airlines))
+    return {
+        a.code: {"airline_id": a.subject_id, "average": str(a.average), "count": a.count}
+        for a in rated
+    }
 
 
 def _passengers_json(party: Party) -> dict[str, int]:

@@ -164,3 +164,29 @@ def test_detail_and_search_show_the_rating_after_approval(api_client, trip_of, r
 
     [hit] = LocalEngine().hotels(HotelQuery(city_id=room_type.hotel.city_id))
     assert (hit.rating_average, hit.rating_count) == (Decimal("4.50"), 2)
+
+
+def test_flight_and_car_results_carry_the_ratings(api_client, fare, car, day):
+    for subject, subject_id in [(Subject.AIRLINE, fare.leg.airline_id),
+                                (Subject.CAR_VENDOR, car.office.vendor_id)]:  # fmt: skip
+        RatingAggregate.objects.create(
+            subject=subject, subject_id=subject_id, count=12, average=Decimal("4.25"),
+            score=bayesian_score(count=12, total=51), updated_at=timezone.now(),
+        )  # fmt: skip
+    sync_index(full=True)
+    leg = fare.leg
+
+    flights = api_client.get(
+        "/api/flights/search",
+        {"origin": leg.origin.iata, "destination": leg.destination.iata,
+         "date": leg.departure_at.date()},
+    ).json()  # fmt: skip
+    cars = api_client.get(
+        "/api/cars/search",
+        {"location": car.office.airport.iata, "pick_up": day, "drop_off": day + timedelta(days=2)},
+    ).json()  # fmt: skip
+
+    assert flights["airline_ratings"] == {
+        leg.airline.iata: {"airline_id": leg.airline_id, "average": "4.25", "count": 12}
+    }
+    assert cars["results"][0]["vendor"]["rating"] == {"average": "4.25", "count": 12}
