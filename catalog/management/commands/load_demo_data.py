@@ -1,9 +1,11 @@
 """manage.py load_demo_data: the demo catalog, deterministic for a seed."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from catalog.demo.loader import catalog_is_empty, load_demo, wipe_catalog
 from catalog.demo.users import ensure_demo_users
+from reviews.demo import load_demo_reviews
 
 MAX_DAYS = 330
 
@@ -17,7 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=120, help="Inventory days from today")
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--if-empty", action="store_true", help="Skip if a catalog exists")
-        mode.add_argument("--replace", action="store_true", help="Delete the catalog first")
+        mode.add_argument(
+            "--replace",
+            action="store_true",
+            help="Delete the catalog (and every hold, booking and review) first",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
@@ -39,6 +45,8 @@ class Command(BaseCommand):
         report = load_demo(
             scale=scale, seed=options["seed"], days=days, progress=not options["no_progress"]
         )
+        reviews = load_demo_reviews(seed=options["seed"], now=timezone.now())
         self.stdout.write(f"Demo data loaded (scale {scale}, seed {options['seed']}, {days} days):")
         for line in report.lines():
             self.stdout.write(line)
+        self.stdout.write(f"  approved reviews of past demo trips: {reviews:,}")

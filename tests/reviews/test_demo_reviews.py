@@ -1,0 +1,36 @@
+"""A fresh `make run` shows ratings: the demo has past trips with approved reviews."""
+
+import pytest
+from django.utils import timezone
+
+from bookings.models import BookingStatus
+from catalog.demo.loader import load_demo
+from reviews.demo import load_demo_reviews
+from reviews.models import RatingAggregate, Review, ReviewStatus, Subject
+from search.services.indexing import sync_index
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_reviews_are_verified_approved_and_summed(api_client):
+    load_demo(days=1, progress=False)
+    now = timezone.now()
+
+    count = load_demo_reviews(seed=42, now=now)
+
+    assert count > 500
+    subjects = set(RatingAggregate.objects.values_list("subject", flat=True))
+    assert subjects == {Subject.HOTEL, Subject.CAR_VENDOR, Subject.AIRLINE}
+    for review in Review.objects.select_related("booking_item__booking")[:200]:
+        item = review.booking_item
+        assert review.status == ReviewStatus.APPROVED
+        assert item.booking.user_id == review.user_id  # the reviewer's own trip
+        assert item.booking.status == BookingStatus.CONFIRMED
+        assert item.service_end < review.created_at <= now + timezone.timedelta(days=3)
+    rated = RatingAggregate.objects.filter(subject=Subject.HOTEL).first()
+    detail = api_client.get(f"/api/hotels/{rated.subject_id}").json()
+    assert detail["rating"]["count"] == rated.count > 0
+    sync_index(full=True)
+    listed = api_client.get(f"/api/hotels/{rated.subject_id}/reviews").json()
+    assert listed["count"] == rated.count
+    assert listed["results"][0]["verified"] is True
