@@ -14,6 +14,7 @@ class DocumentKind(models.TextChoices):
     CITY = "city", "City"
     HOTEL = "hotel", "Hotel"
     CAR_OFFICE = "car_office", "Car rental office"
+    FLIGHT_LEG = "flight_leg", "Flight leg"
 
 
 class SearchDocument(models.Model):

@@ -16,6 +16,7 @@ from search.engines.base import SearchEngine
 
 ENGINES = {
     "local": "search.engines.local.LocalEngine",
+    "cloudsearch": "search.engines.cloudsearch.CloudSearchEngine",
 }
 
 

@@ -82,10 +82,15 @@ class Document:
     rating_count: int = 0
     rating_score: Decimal | None = None
     data: dict = field(default_factory=dict)
+    # Kind-specific searchable fields (a flight leg's origin, destination, departure …).
+    fields: dict = field(default_factory=dict)
 
 
 class IndexWriter(Protocol):
     """The write side an indexer feeds (`search.services.indexing`)."""
+
+    # Kinds this index holds; the local engine reads flight legs from the schedule itself.
+    kinds: frozenset[str]
 
     def upsert(self, documents: Sequence[Document]) -> None:
         """Add or replace documents; all or nothing per call."""

@@ -48,6 +48,10 @@ def _matching_words(qs: QuerySet[SearchDocument], text: str) -> QuerySet[SearchD
 
 class LocalEngine:
     name = ENGINE_NAME
+    # Flight legs are the schedule table itself: the local engine does not copy them.
+    kinds = frozenset(
+        {DocumentKind.AIRPORT, DocumentKind.CITY, DocumentKind.HOTEL, DocumentKind.CAR_OFFICE}
+    )
 
     # --- read side --------------------------------------------------------------------
 

@@ -12,12 +12,12 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from catalog.models import Airport, City, Hotel, RentalOffice
+from catalog.models import Airport, City, FlightLeg, Hotel, RentalOffice
 from reviews.models import RatingAggregate, Subject
 from reviews.selectors import ratings_map
 from search.engines import get_engine
@@ -143,6 +143,34 @@ def office_document(office: RentalOffice) -> Document:
     )
 
 
+def flight_leg_document(leg: FlightLeg) -> Document:
+    return Document(
+        kind=DocumentKind.FLIGHT_LEG,
+        object_id=leg.pk,
+        name=leg.flight_number,
+        text=indexed_text(leg.flight_number, leg.airline.name),
+        code=leg.flight_number,
+        country_code=leg.origin.country_code,
+        latitude=leg.origin.latitude,
+        longitude=leg.origin.longitude,
+        data={"airline": leg.airline.iata, "duration_minutes": leg.duration_minutes},
+        fields={
+            "origin": leg.origin.iata,
+            "destination": leg.destination.iata,
+            "airline": leg.airline.iata,
+            "departure": leg.departure_at,
+        },
+    )
+
+
+def _legs() -> QuerySet[FlightLeg]:
+    # Legs still to fly (a day of slack for late departures), not cancelled.
+    since = timezone.now() - timedelta(days=1)
+    return FlightLeg.objects.filter(is_cancelled=False, departure_at__gte=since).select_related(
+        "airline", "origin", "destination"
+    )
+
+
 @dataclass(frozen=True)
 class Source:
     """One kind of document: which rows belong in the index and how to render them."""
@@ -208,6 +236,12 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(DocumentKind.HOTEL, _hotels, _hotel_changed, hotel_document, _render_hotels),
     Source(
+        DocumentKind.FLIGHT_LEG,
+        _legs,
+        lambda since: Q(updated_at__gt=since),
+        flight_leg_document,
+    ),
+    Source(
         DocumentKind.CAR_OFFICE,
         lambda: RentalOffice.objects.filter(is_published=True).select_related("vendor", "airport"),
         lambda since: Q(updated_at__gt=since) | Q(airport__updated_at__gt=since),
@@ -250,6 +284,8 @@ def sync_index(
     report = SyncReport(engine=name, full=full or since is None, dry_run=dry_run, since=since)
 
     for source in sources:
+        if source.kind not in writer.kinds:
+            continue
         published = source.published()
         wanted = set(published.values_list("pk", flat=True))
         indexed = writer.object_ids(source.kind)

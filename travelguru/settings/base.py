@@ -197,6 +197,10 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=10)
 # Which search engine answers /api/*/search: "local" (database index) or "cloudsearch".
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="local")
+# SEARCH_BACKEND=cloudsearch: the domain's two endpoints (https://search-… / https://doc-…).
+CLOUDSEARCH_SEARCH_ENDPOINT = env.str("CLOUDSEARCH_SEARCH_ENDPOINT", default="")
+CLOUDSEARCH_DOCUMENT_ENDPOINT = env.str("CLOUDSEARCH_DOCUMENT_ENDPOINT", default="")
+AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
 
 LOGGING = {
     "version": 1,

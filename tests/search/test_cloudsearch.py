@@ -1,0 +1,283 @@
+"""The CloudSearch engine: every request checked against botocore's own service model."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from search.engines.base import Document, HotelQuery
+from search.engines.cloudsearch import (
+    MAX_BATCH_BYTES,
+    CloudSearchEngine,
+    SearchUnavailable,
+    sdf_batches,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def hit(kind: str, object_id: int, **fields) -> dict:  # type: ignore[no-untyped-def]
+    values = {"kind": kind, "object_id": str(object_id), **fields}
+    return {"id": f"{kind}-{object_id}", "fields": {k: [str(v)] if not isinstance(v, list) else v
+                                                     for k, v in values.items()}}  # fmt: skip
+
+
+def page(*hits, cursor=None, facets=None) -> dict:  # type: ignore[no-untyped-def]
+    body = {"status": {"timems": 3, "rid": "r"}, "hits": {"found": len(hits), "start": 0,
+                                                          "hit": list(hits)}}  # fmt: skip
+    if cursor:
+        body["hits"]["cursor"] = cursor
+    if facets:
+        body["facets"] = facets
+    return body
+
+
+@pytest.fixture
+def stubbed():  # type: ignore[no-untyped-def]
+    domain = "tg.eu-west-1.cloudsearch.amazonaws.com"
+    search = boto3.client(
+        "cloudsearchdomain", region_name="eu-west-1", endpoint_url=f"https://search-{domain}"
+    )
+    docs = boto3.client(
+        "cloudsearchdomain", region_name="eu-west-1", endpoint_url=f"https://doc-{domain}"
+    )
+    with Stubber(search) as search_stub, Stubber(docs) as doc_stub:
+        yield CloudSearchEngine(search, docs), search_stub, doc_stub
+        search_stub.assert_no_pending_responses()
+        doc_stub.assert_no_pending_responses()
+
+
+def test_autocomplete_query(stubbed):
+    engine, search, _ = stubbed
+    search.add_response(
+        "search",
+        page(
+            hit(
+                "airport",
+                2,
+                name="London Gatwick Airport",
+                code="LGW",
+                popularity="70",
+                data=json.dumps({"city_name": "London", "timezone": "Europe/London"}),
+                location="51.148,-0.190",
+                country_code="GB",
+                city_id="9",
+            ),
+            hit(
+                "airport",
+                1,
+                name="Longyear Airport",
+                code="LON",
+                popularity="20",
+                data="{}",
+                country_code="SJ",
+            ),
+        ),  # fmt: skip
+        {
+            "queryParser": "structured",
+            "query": "(or (prefix field=words 'lon') code:'LON')",
+            "filterQuery": "kind:'airport'",
+            "sort": "popularity desc",
+            "size": 20,
+            "return": ANY,
+        },
+    )
+
+    found = engine.destinations(text="Lon", kinds=["airport"], limit=5)
+
+    assert [d.code for d in found] == ["LON", "LGW"]  # the exact code first
+    assert found[1].city_name == "London"
+    assert (found[1].latitude, found[1].city_id) == (51.148, 9)
+
+
+def test_hotels_by_city_with_filters_and_words(stubbed):
+    engine, search, _ = stubbed
+    search.add_response(
+        "search", page(hit("city", 7, location="48.856600,2.352200")),
+        {"queryParser": "structured", "query": "matchall",
+         "filterQuery": "(and kind:'city' object_id:7)", "size": 1, "return": "location"},
+    )  # fmt: skip
+    search.add_response(
+        "search",
+        page(
+            {
+                **hit(
+                    "hotel",
+                    41,
+                    stars="5",
+                    amenities=["spa", "wifi"],
+                    location="48.86,2.34",
+                    rating_average="4.5",
+                    rating_count="12",
+                    rating_score="4.21",
+                    data='{"currency": "EUR"}',
+                ),
+                "exprs": {"distance": "1.2345"},
+            },
+            facets={"stars": {"buckets": [{"value": "5", "count": 1}]}},
+        ),  # fmt: skip
+        {
+            "queryParser": "structured",
+            "query": "(and (prefix field=words 'eiffel') (prefix field=words 'view'))",
+            "filterQuery": "(and kind:'hotel' city_id:7 (range field=stars [4,5]) "
+            "amenities:'spa' amenities:'wifi')",
+            "size": 2000,
+            "facet": ANY,
+            "return": ANY,
+            "expr": json.dumps(
+                {"distance": "haversin(48.856600,2.352200,location.latitude,location.longitude)"}
+            ),  # fmt: skip
+            "sort": "distance asc",
+        },
+    )
+
+    [found] = engine.hotels(
+        HotelQuery(city_id=7, min_stars=4, amenities=("spa", "wifi"), text="Eiffel view")
+    )
+
+    assert found.hotel_id == 41
+    assert found.distance_km == 1.23
+    assert (found.rating_average, found.rating_count, found.rating_score) == (
+        Decimal("4.50"), 12, Decimal("4.21"),
+    )  # fmt: skip
+    assert found.amenities == ("spa", "wifi")
+    assert engine.last_facets == {"stars": {"5": 1}}
+
+
+def test_hotels_around_a_point_drop_the_box_corners(stubbed):
+    engine, search, _ = stubbed
+    search.add_response(
+        "search",
+        page({**hit("hotel", 1, stars="3"), "exprs": {"distance": "4.0"}},
+             {**hit("hotel", 2, stars="3"), "exprs": {"distance": "6.5"}}),  # fmt: skip
+        {"queryParser": "structured", "query": "matchall", "filterQuery": ANY, "size": 2000,
+         "facet": ANY, "return": ANY, "expr": ANY, "sort": "distance asc"},
+    )  # fmt: skip
+
+    found = engine.hotels(HotelQuery(latitude=51.5, longitude=-0.12, radius_km=5))
+
+    assert [h.hotel_id for h in found] == [1]  # 6.5 km lies in the box, outside the circle
+
+
+def test_car_offices_at_an_airport(stubbed):
+    engine, search, _ = stubbed
+    search.add_response(
+        "search",
+        page(hit("car_office", 3, code="LHR", data='{"vendor_name": "Avis"}')),
+        {"queryParser": "structured", "query": "matchall",
+         "filterQuery": "(and kind:'car_office' code:'LHR')", "sort": "name asc", "size": 100,
+         "return": ANY},
+    )  # fmt: skip
+
+    [office] = engine.car_offices(airport_code="lhr")
+
+    assert (office.office_id, office.vendor_name) == (3, "Avis")
+
+
+def test_empty_results(stubbed):
+    engine, search, _ = stubbed
+    search.add_response("search", page())
+
+    assert engine.car_offices(airport_code="XXX") == []
+
+
+def test_a_throttled_search_is_a_503_problem(stubbed):
+    engine, search, _ = stubbed
+    search.add_client_error("search", service_error_code="Throttling", http_status_code=429)
+
+    with pytest.raises(SearchUnavailable):
+        engine.car_offices(airport_code="LHR")
+
+
+def test_quotes_in_text_cannot_break_the_query(stubbed):
+    engine, search, _ = stubbed
+    search.add_response(
+        "search", page(),
+        {"queryParser": "structured", "query": "(prefix field=words 'o')",
+         "filterQuery": "kind:'city'", "sort": "popularity desc", "size": 20, "return": ANY},
+    )  # fmt: skip
+
+    assert engine.destinations(text="'o'", kinds=["city"], limit=5) == []
+
+
+def test_object_ids_follow_the_cursor(stubbed):
+    engine, search, _ = stubbed
+    search.add_response("search", page(hit("hotel", 1), hit("hotel", 2), cursor="c2"),
+                        {"queryParser": "structured", "query": "matchall",
+                         "filterQuery": "kind:'hotel'", "cursor": "initial", "size": 10000,
+                         "return": "_no_fields"})  # fmt: skip
+    search.add_response("search", page(hit("hotel", 3), cursor="c3"),
+                        {"queryParser": "structured", "query": "matchall",
+                         "filterQuery": "kind:'hotel'", "cursor": "c2", "size": 10000,
+                         "return": "_no_fields"})  # fmt: skip
+    search.add_response("search", page())
+
+    assert engine.object_ids("hotel") == {1, 2, 3}
+
+
+def doc(n: int, **kw) -> Document:  # type: ignore[no-untyped-def]
+    return Document(kind="hotel", object_id=n, name=f"Hotel {n}", text=" hotel ", stars=4,
+                    amenities=("wifi",), latitude=48.8, longitude=2.3, **kw)  # fmt: skip
+
+
+def test_upsert_and_delete_send_sdf(stubbed):
+    engine, _, docs = stubbed
+    docs.add_response(
+        "upload_documents", {"status": "success", "adds": 1, "deletes": 0},
+        {"contentType": "application/json", "documents": ANY},
+    )  # fmt: skip
+    docs.add_response(
+        "upload_documents", {"status": "success", "adds": 0, "deletes": 2},
+        {"contentType": "application/json",
+         "documents": b'[{"type":"delete","id":"hotel-8"},{"type":"delete","id":"hotel-9"}]'},
+    )  # fmt: skip
+
+    engine.upsert([doc(1, rating_average=Decimal("4.50"), rating_count=3)])
+    engine.delete("hotel", [8, 9])
+
+
+def test_sdf_fields_and_batches():
+    from search.engines.cloudsearch import sdf_fields
+
+    fields = sdf_fields(doc(1, rating_average=Decimal("4.50"), rating_count=3))
+    assert fields["location"] == "48.800000,2.300000"
+    assert fields["rating_average"] == 4.5
+    assert fields["amenities"] == ["wifi"]
+    assert "city_id" not in fields  # absent values are not sent as null
+
+    big = [{"type": "add", "id": f"hotel-{n}", "fields": {"words": "x" * 600_000}}
+           for n in range(20)]  # fmt: skip
+    batches = sdf_batches(big)
+    assert len(batches) == 3
+    assert all(len(b) <= MAX_BATCH_BYTES for b in batches)
+    assert sum(len(json.loads(b)) for b in batches) == 20
+    with pytest.raises(ValueError, match="1 MB"):
+        sdf_batches([{"type": "add", "id": "hotel-1", "fields": {"words": "x" * 1_100_000}}])
+
+
+def test_throttled_uploads_are_retried_with_back_off(stubbed, monkeypatch):
+    engine, _, docs = stubbed
+    waits: list[float] = []
+    monkeypatch.setattr("search.engines.cloudsearch.time.sleep", waits.append)
+    docs.add_client_error("upload_documents", service_error_code="Throttling", http_status_code=429)
+    docs.add_client_error("upload_documents", service_error_code="Throttling", http_status_code=429)
+    docs.add_response("upload_documents", {"status": "success", "adds": 1, "deletes": 0})
+
+    engine.upsert([doc(1)])
+
+    assert waits == [0.5, 1.0]
+
+
+def test_other_upload_errors_are_not_retried(stubbed):
+    from botocore.exceptions import ClientError
+
+    engine, _, docs = stubbed
+    docs.add_client_error("upload_documents", service_error_code="DocumentServiceException",
+                          http_status_code=400)  # fmt: skip
+
+    with pytest.raises(ClientError):
+        engine.upsert([doc(1)])
