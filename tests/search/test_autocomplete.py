@@ -10,7 +10,7 @@ from search.services.indexing import sync_index
 from search.text import fold
 from tests.factories.catalog import AirportFactory, CityFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tests.factories.catalog import (
     car_days,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 
 @pytest.fixture

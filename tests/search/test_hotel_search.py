@@ -13,7 +13,7 @@ from search.apis.common import today_anywhere
 from search.offers import HotelOffer, offer_decode
 from tests.factories.catalog import CityFactory, HotelFactory, RoomTypeFactory, room_nights
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.conf import settings
 from search.apis.common import today_anywhere
 from tests.factories.catalog import AirportFactory, AmenityFactory, CityFactory, HotelFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 T = today_anywhere()
 D = T + timedelta(days=10)
