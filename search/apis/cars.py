@@ -11,7 +11,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import CarClass, Transmission
-from search.apis.common import CommaListField, TravelDateField, paginated, parse_query
+from search.apis.common import (
+    CommaListField,
+    TravelDateField,
+    index_freshness,
+    paginated,
+    parse_query,
+)
 from search.apis.flights import IataCodeField
 from search.offers import CarOffer, offer_encode
 from search.selectors.cars import SORTS, CarResult, Rental, car_offers_list
@@ -157,6 +163,7 @@ class CarSearchApi(APIView):
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
                     "results": OutputSerializer(many=True),
+                    "indexed_at": serializers.DateTimeField(allow_null=True),
                 },
             ),
             **problem_responses(400),
@@ -172,5 +179,9 @@ class CarSearchApi(APIView):
             sort=query["sort"],
         )
         return paginated(
-            view=self, request=request, items=results, serializer_class=self.OutputSerializer
+            view=self,
+            request=request,
+            items=results,
+            serializer_class=self.OutputSerializer,
+            extra=index_freshness(),
         )

@@ -67,6 +67,14 @@ def parse_query(serializer_class: type[serializers.Serializer], request: Request
     return serializer.validated_data
 
 
+def index_freshness() -> dict[str, str | None]:
+    """`indexed_at`: when the search index was last refreshed (results may lag it)."""
+    from search.engines import get_engine
+
+    moment = get_engine().indexed_at()
+    return {"indexed_at": moment.isoformat() if moment else None}
+
+
 def paginated(
     *,
     view: APIView,

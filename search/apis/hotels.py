@@ -13,7 +13,13 @@ from rest_framework.views import APIView
 
 from reviews.models import Subject
 from reviews.selectors import rating_get
-from search.apis.common import CommaListField, TravelDateField, paginated, parse_query
+from search.apis.common import (
+    CommaListField,
+    TravelDateField,
+    index_freshness,
+    paginated,
+    parse_query,
+)
 from search.offers import HotelOffer, offer_encode
 from search.selectors.hotels import (
     SORTS,
@@ -288,6 +294,9 @@ class HotelSearchApi(APIView):
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
                     "results": OutputSerializer(many=True),
+                    "indexed_at": serializers.DateTimeField(
+                        allow_null=True, help_text="When the search index was last refreshed"
+                    ),
                     "facets": serializers.DictField(
                         child=serializers.DictField(child=serializers.IntegerField()),
                         help_text='{"stars": {"5": 3, …}, "amenities": {"wifi": 10, …}}',
@@ -320,7 +329,7 @@ class HotelSearchApi(APIView):
             request=request,
             items=found.hotels,
             serializer_class=self.OutputSerializer,
-            extra={"facets": found.facets},
+            extra={"facets": found.facets, **index_freshness()},
         )
 
 

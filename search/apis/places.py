@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from search.apis.common import paginated, parse_query
+from search.apis.common import index_freshness, paginated, parse_query
 from search.selectors.places import airport_suggestions, city_suggestions
 
 
@@ -54,6 +54,7 @@ class AirportAutocompleteApi(APIView):
             request=request,
             items=airport_suggestions(text=query["q"]),
             serializer_class=self.OutputSerializer,
+            extra=index_freshness(),
         )
 
 
@@ -77,4 +78,5 @@ class CityAutocompleteApi(APIView):
             request=request,
             items=city_suggestions(text=query["q"]),
             serializer_class=self.OutputSerializer,
+            extra=index_freshness(),
         )
