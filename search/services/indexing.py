@@ -37,6 +37,7 @@ class SyncReport:
     dry_run: bool
     since: datetime | None
     upserted: dict[str, int] = field(default_factory=dict)
+    added: dict[str, int] = field(default_factory=dict)  # of upserted: new to the index
     removed: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     seconds: float = 0.0
@@ -46,8 +47,11 @@ class SyncReport:
         sent = ", ".join(f"{n} {kind}" for kind, n in self.upserted.items()) or "nothing"
         gone = ", ".join(f"{n} {kind}" for kind, n in self.removed.items() if n) or "nothing"
         verb = "would index" if self.dry_run else "indexed"
+        added = sum(self.added.values())
+        updated = sum(self.upserted.values()) - added
         return (
             f"{self.engine} index ({mode}): {verb} {sent}; removed {gone}; "
+            f"{added} added, {updated} updated, {sum(self.removed.values())} deleted; "
             f"{self.batches} batches in {self.seconds:.2f}s"
         )
 
@@ -253,6 +257,13 @@ SOURCES: tuple[Source, ...] = (
 # --- the run ---------------------------------------------------------------------------
 
 
+def _bar(kind: str, todo: QuerySet, show: bool):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    total = todo.count() if show else None
+    return tqdm(total=total, desc=f"{kind:<10}", unit=" docs", disable=None if show else True)
+
+
 def _batches(qs: QuerySet, size: int) -> Iterator[list]:
     """Rows in primary-key order, `size` at a time, without one huge result set."""
     last_pk = 0
@@ -272,6 +283,7 @@ def sync_index(
     engine_name: str | None = None,
     writer: IndexWriter | None = None,
     sources: Sequence[Source] = SOURCES,
+    progress: bool = False,
 ) -> SyncReport:
     """Send what changed (everything with `full`) to the engine; remove what is gone."""
     started = time.perf_counter()
@@ -297,14 +309,18 @@ def sync_index(
         else:
             changed = published.model.objects.filter(source.changed(since)).values("pk")
             todo = published.filter(Q(pk__in=changed) | Q(pk__in=missing))
-        count = 0
-        for rows in _batches(todo, batch_size):
-            documents = source.documents(rows)
-            if not dry_run:
-                writer.upsert(documents)
-            report.batches += 1
-            count += len(documents)
+        count = added = 0
+        with _bar(source.kind, todo, progress) as bar:
+            for rows in _batches(todo, batch_size):
+                documents = source.documents(rows)
+                if not dry_run:
+                    writer.upsert(documents)
+                report.batches += 1
+                count += len(documents)
+                added += sum(1 for row in rows if row.pk not in indexed)
+                bar.update(len(rows))
         report.upserted[source.kind] = count
+        report.added[source.kind] = added
         gone = sorted(indexed - wanted)
         if gone and not dry_run:
             writer.delete(source.kind, gone)

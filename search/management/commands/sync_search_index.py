@@ -17,6 +17,9 @@ class Command(BaseCommand):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
         report = sync_index(
-            full=options["full"], dry_run=options["dry_run"], batch_size=options["batch_size"]
+            full=options["full"],
+            dry_run=options["dry_run"],
+            batch_size=options["batch_size"],
+            progress=True,
         )
         self.stdout.write(report.summary())
