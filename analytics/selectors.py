@@ -164,6 +164,11 @@ def length_of_stay(*, start: date, end: date) -> Table:
     return Table(["nights", "hotel_bookings"], _histogram(flat, STAY_BUCKETS))
 
 
+def _cents(value: Decimal | None) -> Decimal:
+    # SQLite sums decimals without their scale: 80 rather than 80.00.
+    return (value or Decimal("0")).quantize(Decimal("0.01"))
+
+
 def revenue(*, start: date, end: date) -> Table:
     """Booked amounts per currency and product, and what was refunded of them by now."""
     booked = events_between(start=start, end=end, kind=EventKind.BOOKING)
@@ -176,9 +181,9 @@ def revenue(*, start: date, end: date) -> Table:
         .values_list("currency", "product")
         .annotate(total=Sum("amount"))
     )
-    refunded = {(c, p): total or Decimal("0") for c, p, total in refunds}
+    refunded = {(c, p): _cents(total) for c, p, total in refunds}
     rows = sorted(
-        (currency, product, n, total, refunded.get((currency, product), Decimal("0.00")))
+        (currency, product, n, _cents(total), refunded.get((currency, product), _cents(None)))
         for currency, product, total, n in sums
     )
     return Table(["currency", "product", "booked_items", "booked", "refunded"], rows)
