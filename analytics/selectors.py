@@ -73,16 +73,17 @@ def activity_per_day(*, start: date, end: date) -> Table:
 
 
 def destination_labels(codes: Iterable[str]) -> dict[str, str]:
-    """IATA code -> "City (CODE)" for the codes that are airports; one query."""
+    """IATA code -> its city's name for the codes that are airports; one query.
+
+    Flights and cars are searched by airport, hotels by city: naming airports by their
+    city lets "Paris" count CDG, ORY and Paris hotels together.
+    """
     from catalog.models import Airport
 
     codes = {c for c in codes if len(c) == 3 and c.isupper()}
     if not codes:
         return {}
-    return {
-        iata: f"{city} ({iata})"
-        for iata, city in Airport.objects.filter(iata__in=codes).values_list("iata", "city__name")
-    }
+    return dict(Airport.objects.filter(iata__in=codes).values_list("iata", "city__name"))
 
 
 def top_destinations(*, start: date, end: date, kind: str, limit: int = 10) -> Table:
