@@ -250,3 +250,38 @@ def test_a_broken_analytics_table_does_not_cost_the_traveler_the_booking(
 
     assert response.status_code == 201
     assert Booking.objects.count() == 1
+
+
+def test_recording_can_be_switched_off(api_client, paris_room, day, reindex, settings):
+    settings.ANALYTICS_RECORDING = False
+    reindex()
+    params = {"city": "Paris", "check_in": day, "check_out": day + timedelta(days=1)}
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get("/api/hotels/search", params)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert inserts_into_events(queries.captured_queries) == 0
+    assert not Event.objects.exists()
+
+
+def test_the_event_is_written_once_the_response_is_closed(paris_room, day, reindex):
+    """Under gunicorn, close() comes after the body was sent: travelers do not wait for us."""
+    from rest_framework.test import APIRequestFactory
+
+    from search.apis.hotels import HotelSearchApi
+
+    reindex()
+    request = APIRequestFactory().get(
+        "/api/hotels/search",
+        {"city": "Paris", "check_in": day, "check_out": day + timedelta(days=1)},
+    )
+
+    response = HotelSearchApi.as_view()(request)
+    response.render()
+
+    assert response.status_code == 200
+    assert not Event.objects.exists()
+    response.close()
+    assert Event.objects.get().results_count == 1

@@ -201,6 +201,8 @@ SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="local")
 CLOUDSEARCH_SEARCH_ENDPOINT = env.str("CLOUDSEARCH_SEARCH_ENDPOINT", default="")
 CLOUDSEARCH_DOCUMENT_ENDPOINT = env.str("CLOUDSEARCH_DOCUMENT_ENDPOINT", default="")
 AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
+# Record traveler events (analytics.hooks); false turns recording off without a deploy.
+ANALYTICS_RECORDING = env.bool("ANALYTICS_RECORDING", default=True)
 # manage.py export_analytics writes date-partitioned gzip CSV + QuickSight manifests here.
 ANALYTICS_BUCKET = env.str("ANALYTICS_BUCKET", default="")
 ANALYTICS_PREFIX = env.str("ANALYTICS_PREFIX", default="")  # e.g. "travelguru/" (ends with /)
