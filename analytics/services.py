@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 SESSION_HEADER = "X-Session-Id"
 SESSION_COOKIE = "tg_sid"
-_SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_SESSION_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def session_id_from(request: Any) -> str:
@@ -35,7 +35,7 @@ def session_id_from(request: Any) -> str:
     id from the IP address, the user agent or the account.
     """
     raw = request.headers.get(SESSION_HEADER) or request.COOKIES.get(SESSION_COOKIE) or ""
-    return raw if _SESSION_RE.match(raw) else ""
+    return raw if _SESSION_RE.fullmatch(raw) else ""
 
 
 def group_key_of(kind: str, value: str) -> str:

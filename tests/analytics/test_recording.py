@@ -118,6 +118,7 @@ def test_a_rejected_search_records_nothing(api_client, day):
     [
         ("ada@example.com", None, ""),  # not an opaque token: dropped
         ("short", None, ""),
+        (None, "cookie-id-1234567\n", ""),  # no trailing newline sneaks past the pattern
         (None, "cookie-id-1234567", "cookie-id-1234567"),
         ("header-wins-123", "cookie-id-1234567", "header-wins-123"),
     ],

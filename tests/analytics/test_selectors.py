@@ -15,19 +15,26 @@ The fixture (1-3 November 2026, UTC):
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics import selectors
-from analytics.models import EventKind
+from analytics.models import Event, EventKind
 from tests.factories.analytics import EventFactory
 from tests.factories.catalog import AirportFactory, CityFactory
 
 pytestmark = pytest.mark.django_db
 
 START, END = date(2026, 11, 1), date(2026, 11, 3)
+
+
+def at(day: int, hour: int = 12) -> datetime:
+    return datetime(2026, 11, day, hour, tzinfo=UTC)
 
 
 def test_searches_and_bookings_per_day_by_product(small_history):
@@ -142,3 +149,23 @@ def test_an_airport_and_its_city_count_as_one_destination(db):
     table = selectors.top_destinations(start=START, end=START, kind=EventKind.SEARCH)
 
     assert table.rows == [("Paris", 2), ("XXX", 1)]
+
+
+@given(latencies=st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=40))
+@settings(max_examples=25)
+def test_percentiles_match_the_nearest_rank_definition(db, latencies):
+    Event.objects.all().delete()
+    Event.objects.bulk_create(
+        [
+            Event(kind=EventKind.SEARCH, product="hotel", occurred_at=at(1), latency_ms=ms)
+            for ms in latencies
+        ]
+    )
+    ordered = sorted(latencies)
+    expected = tuple(
+        float(ordered[math.ceil(p / 100 * len(ordered)) - 1]) for p in (50, 90, 95, 99)
+    )
+
+    row = selectors.search_latency_percentiles(start=START, end=START).rows[1]
+
+    assert row == ("hotel", len(latencies), *expected)
