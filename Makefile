@@ -7,7 +7,8 @@ PORT ?= 8000
 DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
-.PHONY: run serve test test-sqlite test-mariadb lint fmt check-migrations sysdeps lock clean
+.PHONY: run serve test test-sqlite test-mariadb lint fmt check-migrations sysdeps lock clean \
+	bench-analytics
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +54,14 @@ fmt: $(VENV)/.dev-installed
 check-migrations: $(VENV)/.dev-installed
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=travelguru.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Figures, not pass/fail: per-search cost of analytics recording, with and without it.
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench-analytics.sqlite3
+BENCH_PORT ?= 8701
+bench-analytics: $(VENV)/.dev-installed
+	@mkdir -p var
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python scripts/ensure_database.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_PORT=$(BENCH_PORT) $(BIN)/python bench/analytics_overhead.py
 
 # Re-pin requirements/*.txt from requirements/*.in in a throwaway environment.
 lock:

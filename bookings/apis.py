@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.hooks import booking_recorded, cancellation_recorded, hold_recorded
 from bookings.errors import InvalidWebhook
 from bookings.models import Booking, Hold, ItemKind, PaymentStatus, TravelerType
 from bookings.selectors import booking_get, booking_list, hold_get
@@ -102,6 +103,7 @@ class HoldCreateApi(APIView):
         request=InputSerializer,
         responses={201: _HoldOutputSerializer, **problem_responses(400, 401, 404, 409, 503)},
     )
+    @hold_recorded
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -259,6 +261,7 @@ class BookingCreateApi(APIView):
             **problem_responses(400, 401, 402, 404, 409, 422, 503, 504),
         },
     )  # fmt: skip
+    @booking_recorded
     def post(self, request: Request) -> Response:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or len(key) > 255:
@@ -333,6 +336,7 @@ class BookingCancelApi(APIView):
         request=None,
         responses={200: _BookingOutputSerializer, **problem_responses(401, 404, 503)},
     )
+    @cancellation_recorded
     def post(self, request: Request, reference: str) -> Response:
         booking = booking_get(user=request.user, reference=reference)
         booking_cancel(booking=booking, now=timezone.now())

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.hooks import search_recorded
 from catalog.models import CarClass, Transmission
 from search.apis.common import (
     CommaListField,
@@ -169,6 +170,7 @@ class CarSearchApi(APIView):
             **problem_responses(400),
         },
     )
+    @search_recorded("car")
     def get(self, request: Request) -> Response:
         query = parse_query(self.InputSerializer, request)
         results = car_offers_list(

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.hooks import search_recorded
 from catalog.models import Cabin
 from search.apis.common import TravelDateField, paginated, parse_query
 from search.offers import offer_encode
@@ -247,6 +248,7 @@ class FlightSearchApi(APIView):
             **problem_responses(400),
         },
     )
+    @search_recorded("flight")
     def get(self, request: Request) -> Response:
         query = parse_query(self.InputSerializer, request)
         party = Party(adults=query["adults"], children=query["children"], infants=query["infants"])

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.hooks import search_recorded
 from reviews.models import Subject
 from reviews.selectors import rating_get
 from search.apis.common import (
@@ -306,6 +307,7 @@ class HotelSearchApi(APIView):
             **problem_responses(400),
         },
     )
+    @search_recorded("hotel")
     def get(self, request: Request) -> Response:
         query = parse_query(self.InputSerializer, request)
         city = city_resolve(query["city"]) if query.get("city") else None

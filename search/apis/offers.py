@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.hooks import offer_view_recorded
 from search.offers import offer_decode
 from search.selectors.offers import offer_quote
 from travelguru.serializers import MoneySerializer
@@ -31,6 +32,7 @@ class OfferDetailApi(APIView):
             409: OpenApiResponse(description="The offer expired: search again"),
         }
     )
+    @offer_view_recorded
     def get(self, request: Request, offer_id: str) -> Response:
         offer = offer_decode(offer_id)
         quote = offer_quote(offer=offer, now=timezone.now())

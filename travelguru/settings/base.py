@@ -201,6 +201,13 @@ SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="local")
 CLOUDSEARCH_SEARCH_ENDPOINT = env.str("CLOUDSEARCH_SEARCH_ENDPOINT", default="")
 CLOUDSEARCH_DOCUMENT_ENDPOINT = env.str("CLOUDSEARCH_DOCUMENT_ENDPOINT", default="")
 AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
+# Record traveler events (analytics.hooks); false turns recording off without a deploy.
+ANALYTICS_RECORDING = env.bool("ANALYTICS_RECORDING", default=True)
+# manage.py export_analytics writes date-partitioned gzip CSV + QuickSight manifests here.
+ANALYTICS_BUCKET = env.str("ANALYTICS_BUCKET", default="")
+ANALYTICS_PREFIX = env.str("ANALYTICS_PREFIX", default="")  # e.g. "travelguru/" (ends with /)
+# Only for an S3 twin (moto, MinIO) on a laptop; empty means AWS's own endpoint.
+ANALYTICS_S3_ENDPOINT_URL = env.str("ANALYTICS_S3_ENDPOINT_URL", default="")
 
 LOGGING = {
     "version": 1,

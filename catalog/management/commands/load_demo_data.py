@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from analytics.demo import load_demo_history
 from catalog.demo.loader import catalog_is_empty, load_demo, wipe_catalog
 from catalog.demo.users import ensure_demo_users
 from reviews.demo import load_demo_reviews
@@ -46,7 +47,9 @@ class Command(BaseCommand):
             scale=scale, seed=options["seed"], days=days, progress=not options["no_progress"]
         )
         reviews = load_demo_reviews(seed=options["seed"], now=timezone.now())
+        events = load_demo_history(seed=options["seed"], now=timezone.now())
         self.stdout.write(f"Demo data loaded (scale {scale}, seed {options['seed']}, {days} days):")
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write(f"  approved reviews of past demo trips: {reviews:,}")
+        self.stdout.write(f"  analytics events of the last 120 days: {events:,}")
