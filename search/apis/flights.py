@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Cabin
-from search.apis.common import TravelDateField, paginated, parse_query
+from search.apis.common import TravelDateField, index_freshness, paginated, parse_query
 from search.offers import offer_encode
 from search.selectors.flights import (
     MAX_STOPS,
@@ -242,6 +242,10 @@ class FlightSearchApi(APIView):
                         child=serializers.DictField(),
                         help_text='IATA code -> {"airline_id", "average", "count"} (rated only)',
                     ),
+                    "indexed_at": serializers.DateTimeField(
+                        allow_null=True,
+                        help_text="When the search index (candidate legs) was last refreshed",
+                    ),
                 },
             ),
             **problem_responses(400),
@@ -286,6 +290,7 @@ class FlightSearchApi(APIView):
                     "sort": query["sort"],
                 },
                 "airline_ratings": airline_ratings(codes),
+                **index_freshness(),
             },
         )
 

@@ -8,7 +8,7 @@ throttled. Documents are `<kind>-<id>`; every field is declared in
 infra/cloudsearch/index-fields.json.
 
 CloudSearch is closed to new AWS accounts (2024): an OpenSearch engine would implement
-the same five methods (see README).
+the same six methods (see README).
 """
 
 from __future__ import annotations
@@ -17,13 +17,20 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 
-from search.engines.base import CarOfficeHit, Destination, Document, HotelHit, HotelQuery
+from search.engines.base import (
+    CarOfficeHit,
+    Destination,
+    Document,
+    HotelHit,
+    HotelQuery,
+    LegQuery,
+)
 from search.models import DocumentKind, SyncState
 from search.text import fold, words
 from travelguru.errors import DomainError
@@ -86,6 +93,11 @@ def _latlon(fields: dict[str, list[str]]) -> tuple[float | None, float | None]:
         return None, None
     lat, lon = value.split(",")
     return float(lat), float(lon)
+
+
+def _utc(moment: datetime) -> str:
+    """A date-field literal: ISO 8601 in UTC with a Z, as CloudSearch stores dates."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -300,6 +312,34 @@ class CloudSearchEngine:
             )
         return hits
 
+    def flight_legs(self, query: LegQuery) -> list[int]:
+        """Leg documents by airports and a departure range, every page of them."""
+        filters = [
+            f"kind:{quote(DocumentKind.FLIGHT_LEG)}",
+            f"(range field=departure [{quote(_utc(query.departs_from))},"
+            f"{quote(_utc(query.departs_until))}])",
+        ]
+        if query.origins:
+            filters.append(_or(*(f"origin:{quote(code)}" for code in query.origins)))
+        if query.destination:
+            filters.append(f"destination:{quote(query.destination)}")
+        return [int(i.rsplit("-", 1)[1]) for i in self._all_ids(_and(*filters))]
+
+    def _all_ids(self, filter_query: str) -> list[str]:
+        """Document ids matching a filter, following the cursor past CloudSearch's page size."""
+        ids: list[str] = []
+        cursor: str | None = "initial"
+        while cursor:
+            response = self._search(
+                query="matchall", filterQuery=filter_query, cursor=cursor, size=MAX_SIZE,
+                **{"return": "_no_fields"},
+            )  # fmt: skip
+            hits = response["hits"]["hit"]
+            ids.extend(h["id"] for h in hits)
+            done = not hits or len(ids) >= response["hits"]["found"]
+            cursor = None if done else response["hits"].get("cursor")
+        return ids
+
     def indexed_at(self) -> datetime | None:
         return (
             SyncState.objects.filter(engine=ENGINE_NAME)
@@ -313,17 +353,7 @@ class CloudSearchEngine:
         return self
 
     def object_ids(self, kind: str) -> set[int]:
-        ids: set[int] = set()
-        cursor = "initial"
-        while cursor:
-            response = self._search(
-                query="matchall", filterQuery=f"kind:{quote(kind)}", cursor=cursor,
-                size=MAX_SIZE, **{"return": "_no_fields"},
-            )  # fmt: skip
-            hits = response["hits"]["hit"]
-            ids.update(int(h["id"].rsplit("-", 1)[1]) for h in hits)
-            cursor = response["hits"].get("cursor") if hits else None
-        return ids
+        return {int(i.rsplit("-", 1)[1]) for i in self._all_ids(f"kind:{quote(kind)}")}
 
     def upsert(self, documents: Sequence[Document]) -> None:
         self.send([{"type": "add", "id": doc_id(d.kind, d.object_id), "fields": sdf_fields(d)}

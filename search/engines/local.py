@@ -9,19 +9,21 @@ in production.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from catalog.models import FlightLeg
 from search.engines.base import (
     CarOfficeHit,
     Destination,
     Document,
     HotelHit,
     HotelQuery,
+    LegQuery,
 )
 from search.models import DocumentKind, SearchDocument, SyncState
 from search.text import fold, words
@@ -48,7 +50,7 @@ def _matching_words(qs: QuerySet[SearchDocument], text: str) -> QuerySet[SearchD
 
 class LocalEngine:
     name = ENGINE_NAME
-    # Flight legs are the schedule table itself: the local engine does not copy them.
+    # Flight legs are the schedule table itself (`flight_legs` reads it): no copy is kept.
     kinds = frozenset(
         {DocumentKind.AIRPORT, DocumentKind.CITY, DocumentKind.HOTEL, DocumentKind.CAR_OFFICE}
     )
@@ -142,6 +144,20 @@ class LocalEngine:
             )
             for doc in docs
         ]
+
+    def flight_legs(self, query: LegQuery) -> Iterable[int]:
+        """The schedule is this engine's leg index: a lazy id query the caller's fare query
+        runs as a subquery, so the local engine costs no extra round trip."""
+        legs = FlightLeg.objects.filter(
+            is_cancelled=False,
+            departure_at__gte=query.departs_from,
+            departure_at__lte=query.departs_until,
+        )
+        if query.origins:
+            legs = legs.filter(origin__iata__in=list(query.origins))
+        if query.destination:
+            legs = legs.filter(destination__iata=query.destination)
+        return legs.order_by().values_list("pk", flat=True)
 
     def indexed_at(self) -> datetime | None:
         return (

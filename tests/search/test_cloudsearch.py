@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from search.engines.base import Document, HotelQuery
+from search.engines.base import Document, HotelQuery, LegQuery
 from search.engines.cloudsearch import (
     MAX_BATCH_BYTES,
     CloudSearchEngine,
@@ -26,8 +27,10 @@ def hit(kind: str, object_id: int, **fields) -> dict:  # type: ignore[no-untyped
                                                      for k, v in values.items()}}  # fmt: skip
 
 
-def page(*hits, cursor=None, facets=None) -> dict:  # type: ignore[no-untyped-def]
-    body = {"status": {"timems": 3, "rid": "r"}, "hits": {"found": len(hits), "start": 0,
+def page(*hits, cursor=None, facets=None, found=None) -> dict:  # type: ignore[no-untyped-def]
+    """A search answer; `found` is the total over every page (this page's hits by default)."""
+    found = len(hits) if found is None else found
+    body = {"status": {"timems": 3, "rid": "r"}, "hits": {"found": found, "start": 0,
                                                           "hit": list(hits)}}  # fmt: skip
     if cursor:
         body["hits"]["cursor"] = cursor
@@ -206,17 +209,111 @@ def test_quotes_in_text_cannot_break_the_query(stubbed):
 
 def test_object_ids_follow_the_cursor(stubbed):
     engine, search, _ = stubbed
-    search.add_response("search", page(hit("hotel", 1), hit("hotel", 2), cursor="c2"),
+    search.add_response("search", page(hit("hotel", 1), hit("hotel", 2), cursor="c2", found=3),
                         {"queryParser": "structured", "query": "matchall",
                          "filterQuery": "kind:'hotel'", "cursor": "initial", "size": 10000,
                          "return": "_no_fields"})  # fmt: skip
-    search.add_response("search", page(hit("hotel", 3), cursor="c3"),
+    search.add_response("search", page(hit("hotel", 3), cursor="c3", found=3),
                         {"queryParser": "structured", "query": "matchall",
                          "filterQuery": "kind:'hotel'", "cursor": "c2", "size": 10000,
                          "return": "_no_fields"})  # fmt: skip
+
+    assert engine.object_ids("hotel") == {1, 2, 3}  # and no third request once all are read
+
+
+def test_an_empty_index_answers_no_ids_in_one_request(stubbed):
+    engine, search, _ = stubbed
+    search.add_response("search", page(cursor="c1"))
+
+    assert engine.object_ids("city") == set()
+
+
+UTC_DAY = (datetime(2027, 3, 1, 5, tzinfo=UTC), datetime(2027, 3, 2, 5, tzinfo=UTC))
+DAY_RANGE = "(range field=departure ['2027-03-01T05:00:00Z','2027-03-02T05:00:00Z'])"
+
+
+def test_flight_legs_leaving_an_airport_on_a_day(stubbed):
+    engine, search, _ = stubbed
+    search.add_response(
+        "search", page(hit("flight_leg", 11), hit("flight_leg", 12)),
+        {"queryParser": "structured", "query": "matchall",
+         "filterQuery": f"(and kind:'flight_leg' {DAY_RANGE} origin:'JFK')",
+         "cursor": "initial", "size": 10000, "return": "_no_fields"},
+    )  # fmt: skip
+
+    ids = engine.flight_legs(LegQuery(departs_from=UTC_DAY[0], departs_until=UTC_DAY[1],
+                                      origins=("JFK",)))  # fmt: skip
+
+    assert ids == [11, 12]
+
+
+def test_second_legs_from_several_hubs_to_one_airport_page_by_page(stubbed):
+    engine, search, _ = stubbed
+    wanted = f"(and kind:'flight_leg' {DAY_RANGE} (or origin:'DUB' origin:'KEF') destination:'LHR')"
+    search.add_response(
+        "search", page(hit("flight_leg", 1), cursor="next", found=2),
+        {"queryParser": "structured", "query": "matchall", "filterQuery": wanted,
+         "cursor": "initial", "size": 10000, "return": "_no_fields"},
+    )  # fmt: skip
+    search.add_response(
+        "search", page(hit("flight_leg", 2), found=2),
+        {"queryParser": "structured", "query": "matchall", "filterQuery": wanted,
+         "cursor": "next", "size": 10000, "return": "_no_fields"},
+    )  # fmt: skip
+
+    ids = engine.flight_legs(LegQuery(departs_from=UTC_DAY[0], departs_until=UTC_DAY[1],
+                                      origins=("DUB", "KEF"), destination="LHR"))  # fmt: skip
+
+    assert ids == [1, 2]
+
+
+READS = {
+    "autocomplete": lambda e: e.destinations(text="par", kinds=["city"], limit=5),
+    "hotels by city": lambda e: e.hotels(HotelQuery(city_id=1)),
+    "hotels by point": lambda e: e.hotels(HotelQuery(latitude=1.0, longitude=2.0)),
+    "car offices": lambda e: e.car_offices(airport_code="LHR"),
+    "flight legs": lambda e: e.flight_legs(
+        LegQuery(departs_from=UTC_DAY[0], departs_until=UTC_DAY[1], origins=("JFK",))
+    ),
+    "index ids": lambda e: e.object_ids("hotel"),
+}
+
+
+@pytest.mark.parametrize(
+    "code", ["Throttling", "ThrottlingException", "SearchException", "InternalFailure"]
+)
+@pytest.mark.parametrize("read", list(READS), ids=list(READS))
+def test_every_read_turns_a_search_error_into_a_503_problem(stubbed, read, code):
+    engine, search, _ = stubbed
+    search.add_client_error("search", service_error_code=code, http_status_code=429)
+
+    with pytest.raises(SearchUnavailable):
+        READS[read](engine)
+
+
+@pytest.mark.parametrize("read", list(READS), ids=list(READS))
+def test_every_read_of_an_empty_domain_is_empty(stubbed, read):
+    engine, search, _ = stubbed
+    if read == "hotels by city":
+        search.add_response("search", page(hit("city", 1, location="1.0,2.0")))  # the centre
     search.add_response("search", page())
 
-    assert engine.object_ids("hotel") == {1, 2, 3}
+    assert not READS[read](engine)
+
+
+def test_botocore_validates_what_the_engine_sends():
+    """Stubber answers after botocore's parameter validation: a bad request cannot pass."""
+    from botocore.exceptions import ParamValidationError
+
+    client = boto3.client(
+        "cloudsearchdomain",
+        region_name="eu-west-1",
+        endpoint_url="https://search-x.eu-west-1.cloudsearch.amazonaws.com",
+    )
+    with Stubber(client) as stub:
+        stub.add_response("search", page())
+        with pytest.raises(ParamValidationError):
+            client.search(query="matchall", size="ten")
 
 
 def doc(n: int, **kw) -> Document:  # type: ignore[no-untyped-def]
