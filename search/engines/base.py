@@ -106,11 +106,13 @@ class IndexWriter(Protocol):
     # Kinds this index holds; the local engine reads flight legs from the schedule itself.
     kinds: frozenset[str]
 
-    def upsert(self, documents: Sequence[Document]) -> None:
-        """Add or replace documents; all or nothing per call."""
+    def upsert(self, documents: Sequence[Document]) -> int | None:
+        """Add or replace documents; returns the batches sent (None: one)."""
         ...
 
-    def delete(self, kind: str, object_ids: Sequence[int]) -> None: ...
+    def delete(self, kind: str, object_ids: Sequence[int]) -> int | None:
+        """Remove documents; returns the batches sent (None: one)."""
+        ...
 
     def object_ids(self, kind: str) -> set[int]:
         """Ids of the documents of a kind the index holds now."""

@@ -355,12 +355,13 @@ class CloudSearchEngine:
     def object_ids(self, kind: str) -> set[int]:
         return {int(i.rsplit("-", 1)[1]) for i in self._all_ids(f"kind:{quote(kind)}")}
 
-    def upsert(self, documents: Sequence[Document]) -> None:
-        self.send([{"type": "add", "id": doc_id(d.kind, d.object_id), "fields": sdf_fields(d)}
-                   for d in documents])  # fmt: skip
+    def upsert(self, documents: Sequence[Document]) -> int:
+        """Add or replace documents; returns how many SDF batches were uploaded."""
+        return self.send([fit_document({"type": "add", "id": doc_id(d.kind, d.object_id),
+                                        "fields": sdf_fields(d)}) for d in documents])  # fmt: skip
 
-    def delete(self, kind: str, object_ids: Sequence[int]) -> None:
-        self.send([{"type": "delete", "id": doc_id(kind, pk)} for pk in object_ids])
+    def delete(self, kind: str, object_ids: Sequence[int]) -> int:
+        return self.send([{"type": "delete", "id": doc_id(kind, pk)} for pk in object_ids])
 
     def send(self, operations: Sequence[dict]) -> int:
         """Upload SDF operations in batches under the size limits; returns the batch count."""
@@ -387,13 +388,35 @@ class CloudSearchEngine:
         raise AssertionError("unreachable")
 
 
+def _encoded(op: dict) -> bytes:
+    return json.dumps(op, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def fit_document(op: dict) -> dict:
+    """An add operation under CloudSearch's 1 MB per document.
+
+    Only `words` (the searchable text, e.g. a very long hotel description) can grow without
+    bound: it is cut at a word boundary so the document fits, and the rest of the document
+    is indexed as usual rather than failing the whole sync. Anything else that large is a
+    bug and `sdf_batches` refuses it.
+    """
+    excess = len(_encoded(op)) - MAX_DOCUMENT_BYTES
+    text = op.get("fields", {}).get("words")
+    if excess <= 0 or not text:
+        return op
+    raw = text.encode()
+    # JSON escaping can make a character longer than its UTF-8 bytes: leave some room.
+    keep = raw[: max(0, len(raw) - excess - 1024)].decode(errors="ignore").rsplit(" ", 1)[0]
+    return {**op, "fields": {**op["fields"], "words": keep}}
+
+
 def sdf_batches(operations: Sequence[dict]) -> list[bytes]:
     """JSON arrays of SDF operations, each under 5 MB; a document over 1 MB is refused."""
     batches: list[bytes] = []
     current: list[bytes] = []
     size = 2  # the brackets
     for op in operations:
-        encoded = json.dumps(op, separators=(",", ":"), ensure_ascii=False).encode()
+        encoded = _encoded(op)
         if len(encoded) > MAX_DOCUMENT_BYTES:
             raise ValueError(f"document {op['id']} is {len(encoded)} bytes; CloudSearch takes 1 MB")
         if current and size + len(encoded) + 1 > MAX_BATCH_BYTES:

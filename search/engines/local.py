@@ -171,7 +171,8 @@ class LocalEngine:
     def writer(self) -> LocalEngine:
         return self
 
-    def upsert(self, documents: Sequence[Document]) -> None:
+    def upsert(self, documents: Sequence[Document]) -> int:
+        """Replace the documents in one transaction (one batch)."""
         now = timezone.now()
         rows = [_row(doc, now) for doc in documents]
         with transaction.atomic():
@@ -179,13 +180,15 @@ class LocalEngine:
                 ids = [doc.object_id for doc in documents if doc.kind == kind]
                 SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()
             SearchDocument.objects.bulk_create(rows, batch_size=500)
+        return 1
 
-    def delete(self, kind: str, object_ids: Sequence[int]) -> None:
+    def delete(self, kind: str, object_ids: Sequence[int]) -> int:
         ids = list(object_ids)
         for start in range(0, len(ids), 500):
             SearchDocument.objects.filter(
                 kind=kind, object_id__in=ids[start : start + 500]
             ).delete()
+        return math.ceil(len(ids) / 500)
 
     def object_ids(self, kind: str) -> set[int]:
         return set(SearchDocument.objects.filter(kind=kind).values_list("object_id", flat=True))

@@ -13,6 +13,7 @@ from botocore.stub import ANY, Stubber
 from search.engines.base import Document, HotelQuery, LegQuery
 from search.engines.cloudsearch import (
     MAX_BATCH_BYTES,
+    MAX_DOCUMENT_BYTES,
     CloudSearchEngine,
     SearchUnavailable,
     sdf_batches,
@@ -354,6 +355,49 @@ def test_sdf_fields_and_batches():
     assert sum(len(json.loads(b)) for b in batches) == 20
     with pytest.raises(ValueError, match="1 MB"):
         sdf_batches([{"type": "add", "id": "hotel-1", "fields": {"words": "x" * 1_100_000}}])
+
+
+def sized(n_bytes: int, n: int = 1) -> dict:
+    """An add operation whose SDF encoding is exactly `n_bytes` long."""
+    op = {"type": "add", "id": f"hotel-{n}", "fields": {"words": ""}}
+    empty = len(json.dumps(op, separators=(",", ":")))
+    op["fields"]["words"] = "x" * (n_bytes - empty)
+    return op
+
+
+def test_a_document_of_exactly_1_mb_is_taken_one_byte_more_is_refused():
+    assert len(sdf_batches([sized(MAX_DOCUMENT_BYTES)])) == 1
+    with pytest.raises(ValueError, match="1 MB"):
+        sdf_batches([sized(MAX_DOCUMENT_BYTES + 1)])
+
+
+def test_a_batch_of_exactly_5_mb_is_one_batch_one_byte_more_is_two():
+    # "[" + five documents + four commas + "]": 6 bytes of framing
+    full = [sized(MAX_DOCUMENT_BYTES, n) for n in range(4)]
+    last = MAX_BATCH_BYTES - 6 - 4 * MAX_DOCUMENT_BYTES
+
+    exact = sdf_batches([*full, sized(last, 9)])
+    over = sdf_batches([*full, sized(last + 1, 9)])
+
+    assert [len(b) for b in exact] == [MAX_BATCH_BYTES]
+    assert len(over) == 2
+    assert all(len(b) <= MAX_BATCH_BYTES for b in over)
+    assert [len(json.loads(b)) for b in over] == [4, 1]
+
+
+def test_fit_document_cuts_only_the_words_at_a_word_boundary():
+    from search.engines.cloudsearch import fit_document
+
+    op = {"type": "add", "id": "hotel-1",
+          "fields": {"name": "Big", "words": "élan " * 300_000}}  # fmt: skip
+
+    fitted = fit_document(op)
+
+    encoded = json.dumps(fitted, separators=(",", ":"), ensure_ascii=False).encode()
+    assert len(encoded) <= MAX_DOCUMENT_BYTES
+    assert fitted["fields"]["name"] == "Big"
+    assert set(fitted["fields"]["words"].split(" ")) == {"élan"}
+    assert fit_document(sized(1000)) == sized(1000)  # small documents are left alone
 
 
 def test_throttled_uploads_are_retried_with_back_off(stubbed, monkeypatch):
