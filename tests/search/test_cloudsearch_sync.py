@@ -194,3 +194,43 @@ def test_a_document_over_1_mb_is_trimmed_not_fatal(domain, engine):
     assert {"zanzibar", "w0000000"} <= set(kept[:10])  # the start of the text is searchable
     assert 100_000 < len(kept) < 1_500_000 // 9
     assert report.upserted["hotel"] == 2
+
+
+def test_the_dry_run_command_counts_what_it_would_send_and_sends_nothing(
+    domain, engine, settings, monkeypatch
+):
+    settings.SEARCH_BACKEND = "cloudsearch"
+    init = CloudSearchEngine.__init__
+    monkeypatch.setattr(
+        CloudSearchEngine, "__init__",
+        lambda self, *a, **k: init(self, domain.search_client, domain.document_client),
+    )  # fmt: skip
+    kept = HotelFactory()
+    sync(engine)
+    gone = HotelFactory(city=kept.city)
+    domain.docs[f"hotel-{gone.pk + 1000}"] = {"kind": "hotel", "object_id": gone.pk + 1000}
+    before = dict(domain.docs)
+    watermark = SyncState.objects.get(engine="cloudsearch").watermark
+    out = StringIO()
+
+    call_command("sync_search_index", "--dry-run", stdout=out)
+
+    assert "would index 0 airport, 0 city, 1 hotel" in out.getvalue()
+    assert "1 added, 0 updated, 1 deleted" in out.getvalue()
+    assert domain.docs == before
+    assert SyncState.objects.get(engine="cloudsearch").watermark == watermark
+
+
+def test_a_progress_bar_per_kind_on_a_terminal(domain, engine, monkeypatch):
+    import io
+
+    HotelFactory()
+    screen = io.StringIO()
+    screen.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stderr", screen)
+
+    sync(engine, progress=True)
+
+    shown = screen.getvalue()
+    assert "hotel" in shown
+    assert "1/1" in shown  # the one hotel, counted
