@@ -129,3 +129,25 @@ def test_queries_do_not_grow_with_results(
     with django_assert_max_num_queries(6):
         body = search(api_client, lhr, day, page_size=50)
     assert body["count"] == cars
+
+
+def test_two_or_twenty_cars_cost_the_same_queries(api_client, lhr, day, reindex):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_a_search() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as context:
+            body = search(api_client, lhr, day, page_size=50)
+        return body["count"], len(context.captured_queries)
+
+    for _ in range(2):
+        car_days(RentalCarFactory(office=RentalOfficeFactory(airport=lhr)), day, 3)
+    reindex()
+    few = queries_for_a_search()
+    for _ in range(18):
+        car_days(RentalCarFactory(office=RentalOfficeFactory(airport=lhr)), day, 3)
+    reindex()
+    many = queries_for_a_search()
+
+    assert (few[0], many[0]) == (2, 20)
+    assert few[1] == many[1]

@@ -290,3 +290,25 @@ def test_offered_iff_every_night_has_the_rooms(
         total = sum(Decimal(price) for _, price in asked) * rooms
         assert Decimal(body["results"][0]["cheapest"]["price"]["amount"]) == total
     room_type.hotel.delete()
+
+
+def test_three_or_thirty_hotels_cost_the_same_queries(api_client, paris, day, reindex):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_a_search() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as context:
+            body = search(api_client, city=paris.pk, page_size=50, **stay(day))
+        return body["count"], len(context.captured_queries)
+
+    for _ in range(3):
+        room_nights(RoomTypeFactory(hotel=HotelFactory(city=paris, amenities=["wifi"])), day, 3)
+    reindex()
+    few = queries_for_a_search()
+    for _ in range(27):
+        room_nights(RoomTypeFactory(hotel=HotelFactory(city=paris, amenities=["spa"])), day, 3)
+    reindex()
+    many = queries_for_a_search()
+
+    assert (few[0], many[0]) == (3, 30)
+    assert few[1] == many[1]
