@@ -151,3 +151,22 @@ def test_two_or_twenty_cars_cost_the_same_queries(api_client, lhr, day, reindex)
 
     assert (few[0], many[0]) == (2, 20)
     assert few[1] == many[1]
+
+
+def test_search_by_one_office_offers_only_its_cars(api_client, lhr, day, reindex):
+    hertz = RentalOfficeFactory(airport=lhr, vendor__name="Hertz")
+    avis = RentalOfficeFactory(airport=lhr, vendor__name="Avis")
+    car_days(RentalCarFactory(office=hertz, model_name="VW Golf"), day, 3)
+    car_days(RentalCarFactory(office=avis, model_name="VW Polo"), day, 3)
+    reindex()
+
+    response = api_client.get(
+        "/api/cars/search",
+        {"office": avis.pk, "pick_up": day, "drop_off": day + timedelta(days=3)},
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert models_of(body) == ["VW Polo or similar"]
+    assert body["results"][0]["office"]["id"] == avis.pk
+    assert len(models_of(search(api_client, lhr, day))) == 2  # the airport has both

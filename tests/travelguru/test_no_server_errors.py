@@ -28,7 +28,9 @@ ENDPOINTS = {
         "city", "lat", "lon", "radius_km", "check_in", "check_out", "guests", "rooms",
         "min_stars", "amenities", "min_price", "max_price", "q", "sort", "page_size",
     ],
-    "/api/cars/search": ["location", "pick_up", "drop_off", "car_class", "transmission", "sort"],
+    "/api/cars/search": [
+        "location", "office", "pick_up", "drop_off", "car_class", "transmission", "sort",
+    ],
     "/api/hotels/1": ["check_in", "check_out", "guests", "rooms"],
 }  # fmt: skip
 
