@@ -422,3 +422,74 @@ def test_other_upload_errors_are_not_retried(stubbed):
 
     with pytest.raises(ClientError):
         engine.upsert([doc(1)])
+
+
+# A table of reads and the exact request each must send (botocore validates every one
+# against the service model before the stub answers).
+FACETS = json.dumps(
+    {"stars": {"sort": "bucket", "size": 5}, "amenities": {"sort": "count", "size": 30}}
+)
+HAVERSIN = "haversin({},location.latitude,location.longitude)"
+QUERY_TABLE = [
+    (
+        "autocomplete: words of a city name, cities and airports",
+        lambda e: e.destinations(text="São Pau", kinds=["city", "airport"], limit=3),
+        {"query": "(and (prefix field=words 'sao') (prefix field=words 'pau'))",
+         "filterQuery": "(or kind:'city' kind:'airport')", "sort": "popularity desc",
+         "size": 20},
+    ),
+    (
+        "autocomplete: a three-letter code may be an IATA code",
+        lambda e: e.destinations(text="cdg", kinds=["airport"], limit=10),
+        {"query": "(or (prefix field=words 'cdg') code:'CDG')", "filterQuery": "kind:'airport'",
+         "sort": "popularity desc", "size": 40},
+    ),
+    (
+        "hotels around a point: box filter, haversin sort, facets",
+        lambda e: e.hotels(HotelQuery(latitude=0.0, longitude=0.0, radius_km=111.19508)),
+        {"query": "matchall",
+         "filterQuery": "(and kind:'hotel' location:['1.000000,-1.000000','-1.000000,1.000000'])",
+         "size": 2000, "facet": FACETS, "sort": "distance asc",
+         "expr": json.dumps({"distance": HAVERSIN.format("0.000000,0.000000")})},
+    ),
+    (
+        "hotels around a point with stars, two amenities and words",
+        lambda e: e.hotels(HotelQuery(latitude=0.0, longitude=0.0, radius_km=111.19508,
+                                      min_stars=3, amenities=("pool", "wifi"), text="spa")),
+        {"query": "(prefix field=words 'spa')",
+         "filterQuery": "(and kind:'hotel' location:['1.000000,-1.000000','-1.000000,1.000000'] "
+                        "(range field=stars [3,5]) amenities:'pool' amenities:'wifi')",
+         "size": 2000, "facet": FACETS, "sort": "distance asc",
+         "expr": json.dumps({"distance": HAVERSIN.format("0.000000,0.000000")})},
+    ),
+    (
+        "hotels limited to fewer results",
+        lambda e: e.hotels(HotelQuery(latitude=10.0, longitude=20.0, limit=50)),
+        {"query": "matchall", "filterQuery": ANY, "size": 50, "facet": FACETS,
+         "sort": "distance asc", "expr": ANY},
+    ),
+    (
+        "car offices at an airport, by name",
+        lambda e: e.car_offices(airport_code="cdg"),
+        {"query": "matchall", "filterQuery": "(and kind:'car_office' code:'CDG')",
+         "sort": "name asc", "size": 100},
+    ),
+    (
+        "flight legs from anywhere into one airport",
+        lambda e: e.flight_legs(LegQuery(departs_from=UTC_DAY[0], departs_until=UTC_DAY[1],
+                                         destination="SIN")),
+        {"query": "matchall",
+         "filterQuery": f"(and kind:'flight_leg' {DAY_RANGE} destination:'SIN')",
+         "cursor": "initial", "size": 10000, "return": "_no_fields"},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"), [case[1:] for case in QUERY_TABLE], ids=[case[0] for case in QUERY_TABLE]
+)
+def test_each_read_sends_exactly_this_request(stubbed, call, expected):
+    engine, search, _ = stubbed
+    search.add_response("search", page(), {"queryParser": "structured", "return": ANY, **expected})
+
+    assert not call(engine)
