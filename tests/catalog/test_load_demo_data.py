@@ -372,3 +372,15 @@ def test_banner_says_where_everything_is(db):
     assert "http://127.0.0.1:9123/api/docs/" in text
     assert STAFF_EMAIL in text
     assert "travelguru-demo" in text
+
+
+def test_the_largest_scale_still_names_every_hotel_apart():
+    # more hotels in one city than the name patterns can tell apart
+    city = City(name="Paris", country_code="FR", latitude=48.85, longitude=2.35,
+                population=2_000_000, currency="EUR")  # fmt: skip
+
+    built = build_hotels([city], 100, rng_for(42, "hotels"))
+
+    names = [hotel.name for hotel, _, _ in built]
+    assert len(names) == 600
+    assert len(set(names)) == 600
