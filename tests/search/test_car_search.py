@@ -170,3 +170,16 @@ def test_search_by_one_office_offers_only_its_cars(api_client, lhr, day, reindex
     assert models_of(body) == ["VW Polo or similar"]
     assert body["results"][0]["office"]["id"] == avis.pk
     assert len(models_of(search(api_client, lhr, day))) == 2  # the airport has both
+
+
+def test_a_stale_index_never_rents_out_a_closed_office(api_client, lhr, day, reindex):
+    open_office = RentalOfficeFactory(airport=lhr)
+    closed = RentalOfficeFactory(airport=lhr)
+    car_days(RentalCarFactory(office=open_office, model_name="VW Golf"), day, 3)
+    car_days(RentalCarFactory(office=closed, model_name="VW Polo"), day, 3)
+    reindex()
+
+    closed.is_published = False
+    closed.save()
+
+    assert models_of(search(api_client, lhr, day)) == ["VW Golf or similar"]
