@@ -384,3 +384,23 @@ def test_the_largest_scale_still_names_every_hotel_apart():
     names = [hotel.name for hotel, _, _ in built]
     assert len(names) == 600
     assert len(set(names)) == 600
+
+
+def test_the_loader_shows_a_progress_bar_on_a_terminal_only_when_asked(monkeypatch):
+    import io
+
+    from catalog.demo.loader import _bar
+
+    screen = io.StringIO()
+    screen.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stderr", screen)
+
+    with _bar("flights", True) as bar:
+        bar.update(1500)
+    shown = screen.getvalue()
+    with _bar("hotels", False) as bar:  # --no-progress
+        bar.update(10)
+
+    assert "flights" in shown
+    assert "1.50k rows" in shown
+    assert screen.getvalue() == shown
