@@ -493,3 +493,35 @@ def test_each_read_sends_exactly_this_request(stubbed, call, expected):
     search.add_response("search", page(), {"queryParser": "structured", "return": ANY, **expected})
 
     assert not call(engine)
+
+
+def test_search_backend_setting_selects_cloudsearch_with_the_domains_endpoints(settings):
+    from search.engines import get_engine
+    from search.engines.local import LocalEngine
+
+    settings.SEARCH_BACKEND = "cloudsearch"
+    settings.CLOUDSEARCH_SEARCH_ENDPOINT = (
+        "https://search-tg-abc.eu-west-1.cloudsearch.amazonaws.com"
+    )
+    settings.CLOUDSEARCH_DOCUMENT_ENDPOINT = (
+        "https://doc-tg-abc.eu-west-1.cloudsearch.amazonaws.com"
+    )
+    settings.AWS_REGION = "eu-west-1"
+
+    engine = get_engine()
+
+    assert isinstance(engine, CloudSearchEngine)
+    assert engine.search_client.meta.endpoint_url == settings.CLOUDSEARCH_SEARCH_ENDPOINT
+    assert engine.document_client.meta.endpoint_url == settings.CLOUDSEARCH_DOCUMENT_ENDPOINT
+    assert engine.search_client.meta.service_model.service_name == "cloudsearchdomain"
+    settings.SEARCH_BACKEND = "local"
+    assert isinstance(get_engine(), LocalEngine)
+
+
+def test_an_unknown_search_backend_is_refused_by_name(settings):
+    from search.engines import get_engine
+
+    settings.SEARCH_BACKEND = "elastic"
+
+    with pytest.raises(LookupError, match="unknown SEARCH_BACKEND 'elastic'"):
+        get_engine()
