@@ -47,6 +47,7 @@ class SearchUnavailable(DomainError):
 MAX_BATCH_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_SIZE = 10000  # CloudSearch's largest page
+MAX_ORIGIN_TERMS = 100  # origins in one filter query (about 1.7 kB of URL)
 EARTH_RADIUS_KM = 6371.0088
 THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "SlowDown"}
 _RETURN = (
@@ -319,7 +320,9 @@ class CloudSearchEngine:
             f"(range field=departure [{quote(_utc(query.departs_from))},"
             f"{quote(_utc(query.departs_until))}])",
         ]
-        if query.origins:
+        # Searches are GETs: a very long list of origins would make an over-long URL, so
+        # past MAX_ORIGIN_TERMS the filter is left out (the caller keeps its own).
+        if query.origins and len(query.origins) <= MAX_ORIGIN_TERMS:
             filters.append(_or(*(f"origin:{quote(code)}" for code in query.origins)))
         if query.destination:
             filters.append(f"destination:{quote(query.destination)}")

@@ -268,6 +268,22 @@ def test_second_legs_from_several_hubs_to_one_airport_page_by_page(stubbed):
     assert ids == [1, 2]
 
 
+def test_too_many_origins_leave_the_origin_filter_out(stubbed):
+    engine, search, _ = stubbed
+    search.add_response(
+        "search", page(hit("flight_leg", 5)),
+        {"queryParser": "structured", "query": "matchall",
+         "filterQuery": f"(and kind:'flight_leg' {DAY_RANGE} destination:'LHR')",
+         "cursor": "initial", "size": 10000, "return": "_no_fields"},
+    )  # fmt: skip
+    origins = tuple(f"A{n:02d}" for n in range(101))
+
+    ids = engine.flight_legs(LegQuery(departs_from=UTC_DAY[0], departs_until=UTC_DAY[1],
+                                      origins=origins, destination="LHR"))  # fmt: skip
+
+    assert ids == [5]  # a superset: the flight selector keeps only its hubs
+
+
 READS = {
     "autocomplete": lambda e: e.destinations(text="par", kinds=["city"], limit=5),
     "hotels by city": lambda e: e.hotels(HotelQuery(city_id=1)),
