@@ -189,8 +189,13 @@ class FlightSearchApi(APIView):
             attrs["adults"] = adults
             if attrs["infants"] > adults:
                 errors["infants"] = "Each infant travels on an adult's lap: at most one per adult."
+            # 1 to 9 travellers in all, lap infants included (so at most 9 seats too).
             if adults + attrs["children"] > MAX_SEATS:
-                errors["children"] = f"At most {MAX_SEATS} seats per booking."
+                errors["children"] = f"At most {MAX_SEATS} passengers per booking."
+            elif adults + attrs["children"] + attrs["infants"] > MAX_SEATS:
+                errors["infants"] = (
+                    f"At most {MAX_SEATS} passengers per booking, lap infants included."
+                )
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs
