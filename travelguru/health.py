@@ -2,13 +2,24 @@
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
 
 from travelguru.errors import PROBLEM_CONTENT_TYPE, problem
 
 
-@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse(
+            problem(
+                status_code=405,
+                title="Method not allowed",
+                detail=f"{request.method} is not allowed here; use GET.",
+                code="method-not-allowed",
+            ),
+            status=405,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+        response["Allow"] = "GET, HEAD"
+        return response
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

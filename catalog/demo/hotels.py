@@ -54,7 +54,11 @@ def _hotel_count(city: City, scale: int) -> int:
 
 
 def _name(city: City, rng: random.Random, taken: set[str]) -> tuple[str, str]:
+    """A name not yet used in the city. The patterns give about 300 names per city; past
+    that (large --scale) a number tells the hotels apart instead of looping forever."""
+    attempts = 0
     while True:
+        attempts += 1
         brand = rng.choice(reference.HOTEL_BRANDS)
         kind = rng.choice(reference.HOTEL_KINDS)
         pattern = rng.randrange(3)
@@ -66,6 +70,8 @@ def _name(city: City, rng: random.Random, taken: set[str]) -> tuple[str, str]:
             )
         else:
             name = f"The {brand} {city.name}"
+        if attempts > 50:
+            name = f"{name} {len(taken) + 1}"
         if name not in taken:
             taken.add(name)
             return name, kind

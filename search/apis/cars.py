@@ -28,10 +28,16 @@ MAX_DAYS = 30
 
 
 class CarSearchApi(APIView):
-    """Rental cars at an airport with one free on every day from pick-up to drop-off."""
+    """Rental cars at an airport (or one office) with one free on every day of the rental."""
 
     class InputSerializer(serializers.Serializer):
-        location = IataCodeField(help_text="IATA code of the airport, e.g. LHR")
+        location = IataCodeField(
+            required=False, help_text="IATA code of the airport, e.g. LHR (or give office)"
+        )
+        office = serializers.IntegerField(
+            required=False, min_value=1, max_value=2**53,
+            help_text="One rental office's id (instead of location)",
+        )  # fmt: skip
         pick_up = TravelDateField(help_text="Pick-up day (local)")
         drop_off = TravelDateField(help_text="Drop-off day (local); 1 to 30 days later")
         car_class = CommaListField(
@@ -49,6 +55,11 @@ class CarSearchApi(APIView):
             ref_name = "CarSearchInput"
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if ("location" in attrs) == ("office" in attrs):
+                message = "Give an airport (location) or an office, not both."
+                if "location" not in attrs:
+                    message = "Give an airport (location) or an office."
+                raise serializers.ValidationError({"location": message})
             days = (attrs["drop_off"] - attrs["pick_up"]).days
             if days < 1:
                 raise serializers.ValidationError(
@@ -174,7 +185,8 @@ class CarSearchApi(APIView):
     def get(self, request: Request) -> Response:
         query = parse_query(self.InputSerializer, request)
         results = car_offers_list(
-            airport_code=query["location"],
+            airport_code=query.get("location"),
+            office_id=query.get("office"),
             rental=Rental(pick_up=query["pick_up"], drop_off=query["drop_off"]),
             car_classes=query.get("car_class") or (),
             transmission=query.get("transmission"),

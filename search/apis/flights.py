@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from analytics.hooks import search_recorded
 from catalog.models import Cabin
-from search.apis.common import TravelDateField, paginated, parse_query
+from search.apis.common import TravelDateField, index_freshness, paginated, parse_query
 from search.offers import offer_encode
 from search.selectors.flights import (
     MAX_STOPS,
@@ -190,8 +190,13 @@ class FlightSearchApi(APIView):
             attrs["adults"] = adults
             if attrs["infants"] > adults:
                 errors["infants"] = "Each infant travels on an adult's lap: at most one per adult."
+            # 1 to 9 travellers in all, lap infants included (so at most 9 seats too).
             if adults + attrs["children"] > MAX_SEATS:
-                errors["children"] = f"At most {MAX_SEATS} seats per booking."
+                errors["children"] = f"At most {MAX_SEATS} passengers per booking."
+            elif adults + attrs["children"] + attrs["infants"] > MAX_SEATS:
+                errors["infants"] = (
+                    f"At most {MAX_SEATS} passengers per booking, lap infants included."
+                )
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs
@@ -243,6 +248,10 @@ class FlightSearchApi(APIView):
                         child=serializers.DictField(),
                         help_text='IATA code -> {"airline_id", "average", "count"} (rated only)',
                     ),
+                    "indexed_at": serializers.DateTimeField(
+                        allow_null=True,
+                        help_text="When the search index (candidate legs) was last refreshed",
+                    ),
                 },
             ),
             **problem_responses(400),
@@ -288,6 +297,7 @@ class FlightSearchApi(APIView):
                     "sort": query["sort"],
                 },
                 "airline_ratings": airline_ratings(codes),
+                **index_freshness(),
             },
         )
 

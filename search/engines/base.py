@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -38,6 +38,20 @@ class HotelQuery:
     amenities: Sequence[str] = ()
     text: str = ""
     limit: int = 2000
+
+
+@dataclass(frozen=True)
+class LegQuery:
+    """Scheduled legs departing between two UTC instants (both included), by IATA code.
+
+    `origins` empty: from anywhere. The answer is candidates: the flight selector re-reads
+    each leg's schedule, fares and seats from the database.
+    """
+
+    departs_from: datetime
+    departs_until: datetime
+    origins: Sequence[str] = ()
+    destination: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,11 +106,13 @@ class IndexWriter(Protocol):
     # Kinds this index holds; the local engine reads flight legs from the schedule itself.
     kinds: frozenset[str]
 
-    def upsert(self, documents: Sequence[Document]) -> None:
-        """Add or replace documents; all or nothing per call."""
+    def upsert(self, documents: Sequence[Document]) -> int | None:
+        """Add or replace documents; returns the batches sent (None: one)."""
         ...
 
-    def delete(self, kind: str, object_ids: Sequence[int]) -> None: ...
+    def delete(self, kind: str, object_ids: Sequence[int]) -> int | None:
+        """Remove documents; returns the batches sent (None: one)."""
+        ...
 
     def object_ids(self, kind: str) -> set[int]:
         """Ids of the documents of a kind the index holds now."""
@@ -114,6 +130,10 @@ class SearchEngine(Protocol):
 
     def car_offices(self, *, airport_code: str) -> list[CarOfficeHit]:
         """Published rental offices at an airport."""
+        ...
+
+    def flight_legs(self, query: LegQuery) -> Iterable[int]:
+        """Ids of the flight legs matching the query (any order; an empty answer is fine)."""
         ...
 
     def indexed_at(self) -> datetime | None:

@@ -8,7 +8,7 @@ throttled. Documents are `<kind>-<id>`; every field is declared in
 infra/cloudsearch/index-fields.json.
 
 CloudSearch is closed to new AWS accounts (2024): an OpenSearch engine would implement
-the same five methods (see README).
+the same six methods (see README).
 """
 
 from __future__ import annotations
@@ -17,13 +17,20 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 
-from search.engines.base import CarOfficeHit, Destination, Document, HotelHit, HotelQuery
+from search.engines.base import (
+    CarOfficeHit,
+    Destination,
+    Document,
+    HotelHit,
+    HotelQuery,
+    LegQuery,
+)
 from search.models import DocumentKind, SyncState
 from search.text import fold, words
 from travelguru.errors import DomainError
@@ -40,6 +47,7 @@ class SearchUnavailable(DomainError):
 MAX_BATCH_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_SIZE = 10000  # CloudSearch's largest page
+MAX_ORIGIN_TERMS = 100  # origins in one filter query (about 1.7 kB of URL)
 EARTH_RADIUS_KM = 6371.0088
 THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "SlowDown"}
 _RETURN = (
@@ -86,6 +94,11 @@ def _latlon(fields: dict[str, list[str]]) -> tuple[float | None, float | None]:
         return None, None
     lat, lon = value.split(",")
     return float(lat), float(lon)
+
+
+def _utc(moment: datetime) -> str:
+    """A date-field literal: ISO 8601 in UTC with a Z, as CloudSearch stores dates."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -300,6 +313,36 @@ class CloudSearchEngine:
             )
         return hits
 
+    def flight_legs(self, query: LegQuery) -> list[int]:
+        """Leg documents by airports and a departure range, every page of them."""
+        filters = [
+            f"kind:{quote(DocumentKind.FLIGHT_LEG)}",
+            f"(range field=departure [{quote(_utc(query.departs_from))},"
+            f"{quote(_utc(query.departs_until))}])",
+        ]
+        # Searches are GETs: a very long list of origins would make an over-long URL, so
+        # past MAX_ORIGIN_TERMS the filter is left out (the caller keeps its own).
+        if query.origins and len(query.origins) <= MAX_ORIGIN_TERMS:
+            filters.append(_or(*(f"origin:{quote(code)}" for code in query.origins)))
+        if query.destination:
+            filters.append(f"destination:{quote(query.destination)}")
+        return [int(i.rsplit("-", 1)[1]) for i in self._all_ids(_and(*filters))]
+
+    def _all_ids(self, filter_query: str) -> list[str]:
+        """Document ids matching a filter, following the cursor past CloudSearch's page size."""
+        ids: list[str] = []
+        cursor: str | None = "initial"
+        while cursor:
+            response = self._search(
+                query="matchall", filterQuery=filter_query, cursor=cursor, size=MAX_SIZE,
+                **{"return": "_no_fields"},
+            )  # fmt: skip
+            hits = response["hits"]["hit"]
+            ids.extend(h["id"] for h in hits)
+            done = not hits or len(ids) >= response["hits"]["found"]
+            cursor = None if done else response["hits"].get("cursor")
+        return ids
+
     def indexed_at(self) -> datetime | None:
         return (
             SyncState.objects.filter(engine=ENGINE_NAME)
@@ -313,24 +356,15 @@ class CloudSearchEngine:
         return self
 
     def object_ids(self, kind: str) -> set[int]:
-        ids: set[int] = set()
-        cursor = "initial"
-        while cursor:
-            response = self._search(
-                query="matchall", filterQuery=f"kind:{quote(kind)}", cursor=cursor,
-                size=MAX_SIZE, **{"return": "_no_fields"},
-            )  # fmt: skip
-            hits = response["hits"]["hit"]
-            ids.update(int(h["id"].rsplit("-", 1)[1]) for h in hits)
-            cursor = response["hits"].get("cursor") if hits else None
-        return ids
+        return {int(i.rsplit("-", 1)[1]) for i in self._all_ids(f"kind:{quote(kind)}")}
 
-    def upsert(self, documents: Sequence[Document]) -> None:
-        self.send([{"type": "add", "id": doc_id(d.kind, d.object_id), "fields": sdf_fields(d)}
-                   for d in documents])  # fmt: skip
+    def upsert(self, documents: Sequence[Document]) -> int:
+        """Add or replace documents; returns how many SDF batches were uploaded."""
+        return self.send([fit_document({"type": "add", "id": doc_id(d.kind, d.object_id),
+                                        "fields": sdf_fields(d)}) for d in documents])  # fmt: skip
 
-    def delete(self, kind: str, object_ids: Sequence[int]) -> None:
-        self.send([{"type": "delete", "id": doc_id(kind, pk)} for pk in object_ids])
+    def delete(self, kind: str, object_ids: Sequence[int]) -> int:
+        return self.send([{"type": "delete", "id": doc_id(kind, pk)} for pk in object_ids])
 
     def send(self, operations: Sequence[dict]) -> int:
         """Upload SDF operations in batches under the size limits; returns the batch count."""
@@ -357,13 +391,35 @@ class CloudSearchEngine:
         raise AssertionError("unreachable")
 
 
+def _encoded(op: dict) -> bytes:
+    return json.dumps(op, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def fit_document(op: dict) -> dict:
+    """An add operation under CloudSearch's 1 MB per document.
+
+    Only `words` (the searchable text, e.g. a very long hotel description) can grow without
+    bound: it is cut at a word boundary so the document fits, and the rest of the document
+    is indexed as usual rather than failing the whole sync. Anything else that large is a
+    bug and `sdf_batches` refuses it.
+    """
+    excess = len(_encoded(op)) - MAX_DOCUMENT_BYTES
+    text = op.get("fields", {}).get("words")
+    if excess <= 0 or not text:
+        return op
+    raw = text.encode()
+    # JSON escaping can make a character longer than its UTF-8 bytes: leave some room.
+    keep = raw[: max(0, len(raw) - excess - 1024)].decode(errors="ignore").rsplit(" ", 1)[0]
+    return {**op, "fields": {**op["fields"], "words": keep}}
+
+
 def sdf_batches(operations: Sequence[dict]) -> list[bytes]:
     """JSON arrays of SDF operations, each under 5 MB; a document over 1 MB is refused."""
     batches: list[bytes] = []
     current: list[bytes] = []
     size = 2  # the brackets
     for op in operations:
-        encoded = json.dumps(op, separators=(",", ":"), ensure_ascii=False).encode()
+        encoded = _encoded(op)
         if len(encoded) > MAX_DOCUMENT_BYTES:
             raise ValueError(f"document {op['id']} is {len(encoded)} bytes; CloudSearch takes 1 MB")
         if current and size + len(encoded) + 1 > MAX_BATCH_BYTES:

@@ -9,19 +9,21 @@ in production.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from catalog.models import FlightLeg
 from search.engines.base import (
     CarOfficeHit,
     Destination,
     Document,
     HotelHit,
     HotelQuery,
+    LegQuery,
 )
 from search.models import DocumentKind, SearchDocument, SyncState
 from search.text import fold, words
@@ -48,7 +50,7 @@ def _matching_words(qs: QuerySet[SearchDocument], text: str) -> QuerySet[SearchD
 
 class LocalEngine:
     name = ENGINE_NAME
-    # Flight legs are the schedule table itself: the local engine does not copy them.
+    # Flight legs are the schedule table itself (`flight_legs` reads it): no copy is kept.
     kinds = frozenset(
         {DocumentKind.AIRPORT, DocumentKind.CITY, DocumentKind.HOTEL, DocumentKind.CAR_OFFICE}
     )
@@ -143,6 +145,20 @@ class LocalEngine:
             for doc in docs
         ]
 
+    def flight_legs(self, query: LegQuery) -> Iterable[int]:
+        """The schedule is this engine's leg index: a lazy id query the caller's fare query
+        runs as a subquery, so the local engine costs no extra round trip."""
+        legs = FlightLeg.objects.filter(
+            is_cancelled=False,
+            departure_at__gte=query.departs_from,
+            departure_at__lte=query.departs_until,
+        )
+        if query.origins:
+            legs = legs.filter(origin__iata__in=list(query.origins))
+        if query.destination:
+            legs = legs.filter(destination__iata=query.destination)
+        return legs.order_by().values_list("pk", flat=True)
+
     def indexed_at(self) -> datetime | None:
         return (
             SyncState.objects.filter(engine=ENGINE_NAME)
@@ -155,7 +171,8 @@ class LocalEngine:
     def writer(self) -> LocalEngine:
         return self
 
-    def upsert(self, documents: Sequence[Document]) -> None:
+    def upsert(self, documents: Sequence[Document]) -> int:
+        """Replace the documents in one transaction (one batch)."""
         now = timezone.now()
         rows = [_row(doc, now) for doc in documents]
         with transaction.atomic():
@@ -163,13 +180,15 @@ class LocalEngine:
                 ids = [doc.object_id for doc in documents if doc.kind == kind]
                 SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()
             SearchDocument.objects.bulk_create(rows, batch_size=500)
+        return 1
 
-    def delete(self, kind: str, object_ids: Sequence[int]) -> None:
+    def delete(self, kind: str, object_ids: Sequence[int]) -> int:
         ids = list(object_ids)
         for start in range(0, len(ids), 500):
             SearchDocument.objects.filter(
                 kind=kind, object_id__in=ids[start : start + 500]
             ).delete()
+        return math.ceil(len(ids) / 500)
 
     def object_ids(self, kind: str) -> set[int]:
         return set(SearchDocument.objects.filter(kind=kind).values_list("object_id", flat=True))

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Min, Sum
 
-from catalog.models import Airport, CarClass, CarDay, RentalCar
+from catalog.models import Airport, CarClass, CarDay, RentalCar, RentalOffice
 from reviews.models import Subject
 from reviews.selectors import ratings_map
 from search.engines import get_engine
@@ -51,16 +51,23 @@ def _summary(aggregate) -> dict:  # type: ignore[no-untyped-def]
 
 def car_offers_list(
     *,
-    airport_code: str,
+    airport_code: str | None = None,
+    office_id: int | None = None,
     rental: Rental,
     car_classes: Sequence[str] = (),
     transmission: str | None = None,
     sort: str = "price",
 ) -> list[CarResult]:
-    """Every car of the airport's offices with one free on each day from pick-up to drop-off."""
-    if not Airport.objects.filter(iata=airport_code, is_active=True).exists():
-        raise InvalidInput("Unknown airport code.", field="location")
-    offices = [hit.office_id for hit in get_engine().car_offices(airport_code=airport_code)]
+    """Every car of the airport's offices (or of one office) with one free on each day from
+    pick-up to drop-off. Raises InvalidInput for an unknown airport or office."""
+    if office_id is not None:
+        if not RentalOffice.objects.filter(pk=office_id, is_published=True).exists():
+            raise InvalidInput("Unknown rental office.", field="office")
+        offices = [office_id]
+    else:
+        if not Airport.objects.filter(iata=airport_code, is_active=True).exists():
+            raise InvalidInput("Unknown airport code.", field="location")
+        offices = [hit.office_id for hit in get_engine().car_offices(airport_code=airport_code)]
     if not offices:
         return []
     days = CarDay.objects.filter(

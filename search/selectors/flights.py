@@ -8,6 +8,11 @@ Python: second legs grouped by their airport and bisected by departure time. Row
 as tuples, not model instances, because this is the product's hot path; the page alone is
 turned into JSON and offer ids by the API.
 
+Candidate legs come from the search engine (`SearchEngine.flight_legs`: CloudSearch's
+flight-leg documents, or the schedule itself for the local engine, as a subquery of the
+same fare query); schedule, fares and seats are always re-read from the database, so a
+stale index can hide a leg or name a changed one but never sells one.
+
 A round trip is one offer: the best `ROUND_TRIP_BOUND` outbound itineraries are combined
 with the best `ROUND_TRIP_BOUND` return ones (by the sort asked), so the work stays bounded.
 """
@@ -24,6 +29,8 @@ from zoneinfo import ZoneInfo
 
 from catalog import pricing
 from catalog.models import Airport, FlightFare
+from search.engines import get_engine
+from search.engines.base import LegQuery, SearchEngine
 from search.offers import FlightOffer
 from travelguru.errors import InvalidInput
 from travelguru.money import Money
@@ -251,7 +258,7 @@ def flight_offers_list(
     or before `now` are never offered. Raises InvalidInput for an unknown airport code.
     """
     source, target = _airports_get(origin=origin, destination=destination)
-    search = _Search(party=party, cabin=cabin, max_stops=max_stops, now=now)
+    search = _Search(party=party, cabin=cabin, max_stops=max_stops, now=now, engine=get_engine())
     outbound = search.itineraries(source=source, target=target, day=day)
     if return_day is None:
         results = [
@@ -379,6 +386,7 @@ class _Search:
     cabin: str
     max_stops: int
     now: datetime
+    engine: SearchEngine
     places: dict[int, Place] = field(default_factory=dict)
     _party_amounts: dict[tuple[Decimal, str], tuple[Money, Decimal]] = field(default_factory=dict)
 
@@ -387,8 +395,20 @@ class _Search:
         self.places.setdefault(source.id, source)
         self.places.setdefault(target.id, target)
         start, end = _local_day_in_utc(day, source.timezone)
+        candidates = self.engine.flight_legs(
+            LegQuery(
+                departs_from=max(start, self.now),
+                departs_until=end,
+                origins=(source.code,),
+                destination=target.code if self.max_stops == 0 else None,
+            )  # fmt: skip
+        )
+        # The engine names candidates; the schedule decides (a stale index never sells).
         leaving = self._fares().filter(
-            leg__origin_id=source.id, leg__departure_at__gte=start, leg__departure_at__lt=end
+            leg_id__in=candidates,
+            leg__origin_id=source.id,
+            leg__departure_at__gte=start,
+            leg__departure_at__lt=end,
         )
         if self.max_stops == 0:
             leaving = leaving.filter(leg__destination_id=target.id)
@@ -410,12 +430,24 @@ class _Search:
         Second legs all end at `target`, never at the origin, so no pair goes back home.
         """
         hubs = {leg.destination.id for leg in first_legs}
-        arriving = self._fares().filter(
-            leg__destination_id=target.id,
-            leg__departure_at__gte=min(leg.arrival_at for leg in first_legs) + MIN_CONNECTION,
-            leg__departure_at__lte=max(leg.arrival_at for leg in first_legs) + MAX_CONNECTION,
+        earliest = min(leg.arrival_at for leg in first_legs) + MIN_CONNECTION
+        latest = max(leg.arrival_at for leg in first_legs) + MAX_CONNECTION
+        few = len(hubs) <= _MAX_IN_LIST
+        candidates = self.engine.flight_legs(
+            LegQuery(
+                departs_from=earliest,
+                departs_until=latest,
+                destination=target.code,
+                origins=sorted({leg.destination.code for leg in first_legs}) if few else (),
+            )  # fmt: skip
         )
-        if len(hubs) <= _MAX_IN_LIST:
+        arriving = self._fares().filter(
+            leg_id__in=candidates,
+            leg__destination_id=target.id,
+            leg__departure_at__gte=earliest,
+            leg__departure_at__lte=latest,
+        )
+        if few:
             arriving = arriving.filter(leg__origin_id__in=hubs)
         by_hub: dict[int, list[LegFare]] = {}
         for row in arriving.values_list(*_FARE_FIELDS, *_far_airport("origin")):

@@ -313,9 +313,8 @@ def sync_index(
         with _bar(source.kind, todo, progress) as bar:
             for rows in _batches(todo, batch_size):
                 documents = source.documents(rows)
-                if not dry_run:
-                    writer.upsert(documents)
-                report.batches += 1
+                sent = None if dry_run else writer.upsert(documents)
+                report.batches += 1 if sent is None else sent
                 count += len(documents)
                 added += sum(1 for row in rows if row.pk not in indexed)
                 bar.update(len(rows))
@@ -323,7 +322,8 @@ def sync_index(
         report.added[source.kind] = added
         gone = sorted(indexed - wanted)
         if gone and not dry_run:
-            writer.delete(source.kind, gone)
+            sent = writer.delete(source.kind, gone)
+            report.batches += 1 if sent is None else sent
         report.removed[source.kind] = len(gone)
 
     if not dry_run:

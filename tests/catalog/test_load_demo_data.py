@@ -13,8 +13,9 @@ from django.db.models import Count, F, Min
 from django.utils import timezone
 
 from catalog.demo import reference
-from catalog.demo.flights import minutes_for
-from catalog.demo.hotels import night_factor
+from catalog.demo.common import rng_for
+from catalog.demo.flights import build_routes, load_flights, minutes_for
+from catalog.demo.hotels import build_hotels, night_factor
 from catalog.demo.loader import load_demo, wipe_catalog
 from catalog.demo.users import STAFF_EMAIL, TRAVELER_EMAIL
 from catalog.models import (
@@ -124,6 +125,66 @@ def test_anchor_routes_fly_direct_every_day_both_ways(demo):
             assert {start + timedelta(days=i) for i in range(DAYS - 1)} <= days, (origin, days)
 
 
+# The anchor pairs and the hubs of the routes that connect them.
+ANCHOR_NETWORK = ("JFK", "LHR", "SFO", "NRT", "CDG", "SIN", "DUB", "ICN", "DXB", "BOS")
+
+
+def test_anchor_pairs_have_options_every_day_of_120_both_ways(demo):
+    """Every local day of a 120-day load offers JFK-LHR, SFO-NRT and CDG-SIN, each way.
+
+    The anchor network alone is loaded for 120 days (after the module's 3), then searched
+    day by day through the same selector the API uses, economy, one adult, up to one stop.
+    """
+    from search.selectors.flights import Party, flight_offers_list
+
+    _, start = demo
+    first = start + timedelta(days=DAYS)
+    airports = {a.iata: a for a in Airport.objects.filter(iata__in=ANCHOR_NETWORK)}
+    airlines = {a.iata: a for a in Airline.objects.all()}
+    load_flights(airports=airports, airlines=airlines, start=first, days=120, scale=1, seed=42,
+                 progress=lambda n: None)  # fmt: skip
+    long_ago = timezone.now() - timedelta(days=365)
+
+    empty = []
+    for a, b in ANCHORS:
+        for origin, destination in ((a, b), (b, a)):
+            for i in range(120):
+                day = first + timedelta(days=i)
+                offers = flight_offers_list(
+                    origin=origin, destination=destination, day=day, party=Party(adults=1),
+                    cabin="economy", max_stops=1, now=long_ago,
+                )  # fmt: skip
+                if not offers:
+                    empty.append((origin, destination, day))
+    assert empty == []
+
+
+def test_anchor_routes_are_in_every_network_at_every_scale(demo):
+    airports = {a.iata: a for a in Airport.objects.order_by("traffic_rank")}
+    for scale in (1, 3, 10):
+        for seed in (1, 42, 2024):
+            routes = build_routes(airports, scale, rng_for(seed, "flights"))
+            direct = {(r.origin, r.destination) for r in routes if r.departures}
+            for a, b in ANCHORS:
+                assert {(a, b), (b, a)} <= direct, (scale, seed, a, b)
+
+
+def test_scale_10_gives_about_ten_times_the_hotels_and_flights(demo):
+    airports = {a.iata: a for a in Airport.objects.order_by("traffic_rank")}
+    cities = list(City.objects.all())
+
+    def daily_legs(scale: int) -> int:
+        routes = build_routes(airports, scale, rng_for(42, "flights"))
+        return sum(len(r.departures) for r in routes)
+
+    def hotels(scale: int) -> int:
+        return len(build_hotels(cities, scale, rng_for(42, "hotels")))
+
+    assert hotels(10) == 10 * hotels(1) == 10 * Hotel.objects.count()
+    assert daily_legs(1) * DAYS == FlightLeg.objects.count()
+    assert 8 <= daily_legs(10) / daily_legs(1) <= 12
+
+
 def test_leg_durations_follow_great_circle_distance(demo):
     jfk_lhr = FlightLeg.objects.filter(origin__iata="JFK", destination__iata="LHR").first()
     assert timedelta(hours=6) <= jfk_lhr.arrival_at - jfk_lhr.departure_at <= timedelta(hours=8.5)
@@ -158,6 +219,9 @@ def test_airlines_have_real_hubs(demo):
 def test_small_hotels_sell_out(demo):
     small = RoomNight.objects.filter(rooms_total__lte=5)
     assert small.exists()
+    assert set(small.values_list("rooms_total", flat=True)) == {1, 2, 3, 4, 5}
+    small_hotels = Hotel.objects.filter(room_types__nights__rooms_total__lte=5).distinct()
+    assert small_hotels.count() >= 20
     assert small.filter(rooms_available=0).exists()
     assert RoomNight.objects.filter(rooms_total__gte=6).exists()
 
@@ -308,3 +372,35 @@ def test_banner_says_where_everything_is(db):
     assert "http://127.0.0.1:9123/api/docs/" in text
     assert STAFF_EMAIL in text
     assert "travelguru-demo" in text
+
+
+def test_the_largest_scale_still_names_every_hotel_apart():
+    # more hotels in one city than the name patterns can tell apart
+    city = City(name="Paris", country_code="FR", latitude=48.85, longitude=2.35,
+                population=2_000_000, currency="EUR")  # fmt: skip
+
+    built = build_hotels([city], 100, rng_for(42, "hotels"))
+
+    names = [hotel.name for hotel, _, _ in built]
+    assert len(names) == 600
+    assert len(set(names)) == 600
+
+
+def test_the_loader_shows_a_progress_bar_on_a_terminal_only_when_asked(monkeypatch):
+    import io
+
+    from catalog.demo.loader import _bar
+
+    screen = io.StringIO()
+    screen.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stderr", screen)
+
+    with _bar("flights", True) as bar:
+        bar.update(1500)
+    shown = screen.getvalue()
+    with _bar("hotels", False) as bar:  # --no-progress
+        bar.update(10)
+
+    assert "flights" in shown
+    assert "1.50k rows" in shown
+    assert screen.getvalue() == shown

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import pytest
 
 from search.services.indexing import sync_index
@@ -25,3 +27,41 @@ def search_engine(request, settings, monkeypatch):  # type: ignore[no-untyped-de
             lambda self, *a, **k: init(self, domain.search_client, domain.document_client),
         )
     return request.param
+
+
+@pytest.fixture
+def flight_index(search_engine, monkeypatch):  # type: ignore[no-untyped-def]
+    """Flight searches see the legs the test just created.
+
+    On CloudSearch the flight selector's engine is synced before each search (as the
+    scheduled job would have done); `paused()` stops that where a test counts queries.
+    The local engine reads the schedule itself and needs nothing.
+    """
+    from search.engines import get_engine
+
+    state = {"auto": search_engine == "cloudsearch"}
+
+    def engine():  # type: ignore[no-untyped-def]
+        if state["auto"]:
+            sync_index()
+        return get_engine()
+
+    monkeypatch.setattr("search.selectors.flights.get_engine", engine)
+
+    class Control:
+        name = search_engine
+
+        @staticmethod
+        def sync() -> None:
+            sync_index()
+
+        @staticmethod
+        @contextmanager
+        def paused():  # type: ignore[no-untyped-def]
+            before, state["auto"] = state["auto"], False
+            try:
+                yield
+            finally:
+                state["auto"] = before
+
+    return Control

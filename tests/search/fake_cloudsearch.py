@@ -70,11 +70,11 @@ def _matches(node: Any, doc: dict) -> bool:
             field = args[0].split("=", 1)[1]
             low, high = (p.strip() for p in args[1][1:-1].split(","))
             value = doc.get(field)
-            return (
-                value is not None
-                and (not low or value >= float(low))
-                and (not high or value <= float(high))
-            )
+            if value is None:
+                return False
+            if low.startswith("'") or high.startswith("'"):  # dates: ISO strings in UTC
+                return (not low or value >= _unquote(low)) and (not high or value <= _unquote(high))
+            return (not low or value >= float(low)) and (not high or value <= float(high))
         raise ValueError(f"unsupported operator {op}")
     field, _, value = node.partition(":")
     have = doc.get(field)

@@ -129,3 +129,57 @@ def test_queries_do_not_grow_with_results(
     with django_assert_max_num_queries(6):
         body = search(api_client, lhr, day, page_size=50)
     assert body["count"] == cars
+
+
+def test_two_or_twenty_cars_cost_the_same_queries(api_client, lhr, day, reindex):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_a_search() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as context:
+            body = search(api_client, lhr, day, page_size=50)
+        return body["count"], len(context.captured_queries)
+
+    for _ in range(2):
+        car_days(RentalCarFactory(office=RentalOfficeFactory(airport=lhr)), day, 3)
+    reindex()
+    few = queries_for_a_search()
+    for _ in range(18):
+        car_days(RentalCarFactory(office=RentalOfficeFactory(airport=lhr)), day, 3)
+    reindex()
+    many = queries_for_a_search()
+
+    assert (few[0], many[0]) == (2, 20)
+    assert few[1] == many[1]
+
+
+def test_search_by_one_office_offers_only_its_cars(api_client, lhr, day, reindex):
+    hertz = RentalOfficeFactory(airport=lhr, vendor__name="Hertz")
+    avis = RentalOfficeFactory(airport=lhr, vendor__name="Avis")
+    car_days(RentalCarFactory(office=hertz, model_name="VW Golf"), day, 3)
+    car_days(RentalCarFactory(office=avis, model_name="VW Polo"), day, 3)
+    reindex()
+
+    response = api_client.get(
+        "/api/cars/search",
+        {"office": avis.pk, "pick_up": day, "drop_off": day + timedelta(days=3)},
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert models_of(body) == ["VW Polo or similar"]
+    assert body["results"][0]["office"]["id"] == avis.pk
+    assert len(models_of(search(api_client, lhr, day))) == 2  # the airport has both
+
+
+def test_a_stale_index_never_rents_out_a_closed_office(api_client, lhr, day, reindex):
+    open_office = RentalOfficeFactory(airport=lhr)
+    closed = RentalOfficeFactory(airport=lhr)
+    car_days(RentalCarFactory(office=open_office, model_name="VW Golf"), day, 3)
+    car_days(RentalCarFactory(office=closed, model_name="VW Polo"), day, 3)
+    reindex()
+
+    closed.is_published = False
+    closed.save()
+
+    assert models_of(search(api_client, lhr, day)) == ["VW Golf or similar"]

@@ -54,7 +54,9 @@ def test_every_emitted_field_is_defined_with_a_compatible_type(catalog):
 
 
 def test_fields_the_engine_filters_sorts_facets_and_returns_have_those_options():
-    for name in ("kind", "object_id", "code", "city_id", "stars", "amenities", "location"):
+    filtered = ("kind", "object_id", "code", "city_id", "stars", "amenities", "location",
+                "origin", "destination", "departure")  # fmt: skip
+    for name in filtered:
         assert options(name)["SearchEnabled"], name  # used in fq
     for name in ("popularity", "name", "location"):
         assert options(name)["SortEnabled"], name
@@ -63,6 +65,7 @@ def test_fields_the_engine_filters_sorts_facets_and_returns_have_those_options()
     for name in cloudsearch._RETURN.split(","):
         assert options(name)["ReturnEnabled"], name
     assert SCHEMA["words"]["IndexFieldType"] == "text"  # prefix queries need a text field
+    assert SCHEMA["departure"]["IndexFieldType"] == "date"  # ranges of ISO instants
 
 
 def test_the_schema_is_valid_for_the_cloudsearch_api():

@@ -10,7 +10,7 @@ from catalog.models import FlightLeg
 from search.selectors.flights import MAX_CONNECTION, MIN_CONNECTION, Party, flight_offers_list
 from tests.factories.catalog import AirportFactory, flight_fare
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("flight_index")]
 
 DAY = datetime.now(UTC).date() + timedelta(days=20)
 NOW = datetime.now(UTC)

@@ -57,6 +57,8 @@ BAD_INPUTS = [
     ("10 seats with children", _valid(adults="5", children="5"), "children"),
     ("negative children", _valid(children="-1"), "children"),
     ("more infants than adults", _valid(adults="1", infants="2"), "infants"),
+    ("10 passengers with a lap infant", _valid(adults="5", children="4", infants="1"), "infants"),
+    ("10 passengers, 5 of them infants", _valid(adults="5", infants="5"), "infants"),
     ("passengers and adults both given", _valid(passengers="2", adults="2"), "passengers"),
     ("passengers not a number", _valid(passengers="two"), "passengers"),
     ("bad cabin", _valid(cabin="cargo"), "cabin"),
@@ -125,13 +127,31 @@ def test_codes_are_case_insensitive_and_defaults_are_applied(api_client):
     }
 
 
-def test_nine_seats_and_the_last_horizon_day_are_accepted(api_client):
+def test_nine_passengers_and_the_last_horizon_day_are_accepted(api_client):
     last = horizon_end(today_anywhere()).isoformat()
 
-    response = api_client.get(URL, _valid(date=last, adults="5", children="4", infants="5"))
+    response = api_client.get(URL, _valid(date=last, adults="4", children="2", infants="3"))
 
     assert response.status_code == 200
-    assert response.json()["search"]["passengers"] == {"adults": 5, "children": 4, "infants": 5}
+    assert response.json()["search"]["passengers"] == {"adults": 4, "children": 2, "infants": 3}
+
+
+@given(
+    adults=st.integers(min_value=1, max_value=9),
+    children=st.integers(min_value=0, max_value=9),
+    infants=st.integers(min_value=0, max_value=9),
+)
+def test_a_party_is_accepted_iff_1_to_9_passengers_with_an_adult_per_infant(
+    api_client, adults, children, infants
+):
+    response = api_client.get(
+        URL, _valid(adults=str(adults), children=str(children), infants=str(infants))
+    )
+
+    valid = adults + children + infants <= 9 and infants <= adults
+    assert response.status_code == (200 if valid else 400), response.json()
+    if not valid:
+        assert set(response.json()["errors"]) <= {"children", "infants"}
 
 
 def test_a_page_past_the_end_is_a_404_problem(api_client):

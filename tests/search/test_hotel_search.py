@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from catalog.models import RoomNight
 from search.apis.common import today_anywhere
 from search.offers import HotelOffer, offer_decode
 from tests.factories.catalog import CityFactory, HotelFactory, RoomTypeFactory, room_nights
@@ -290,3 +291,43 @@ def test_offered_iff_every_night_has_the_rooms(
         total = sum(Decimal(price) for _, price in asked) * rooms
         assert Decimal(body["results"][0]["cheapest"]["price"]["amount"]) == total
     room_type.hotel.delete()
+
+
+def test_three_or_thirty_hotels_cost_the_same_queries(api_client, paris, day, reindex):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_a_search() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as context:
+            body = search(api_client, city=paris.pk, page_size=50, **stay(day))
+        return body["count"], len(context.captured_queries)
+
+    for _ in range(3):
+        room_nights(RoomTypeFactory(hotel=HotelFactory(city=paris, amenities=["wifi"])), day, 3)
+    reindex()
+    few = queries_for_a_search()
+    for _ in range(27):
+        room_nights(RoomTypeFactory(hotel=HotelFactory(city=paris, amenities=["spa"])), day, 3)
+    reindex()
+    many = queries_for_a_search()
+
+    assert (few[0], many[0]) == (3, 30)
+    assert few[1] == many[1]
+
+
+def test_a_stale_index_never_sells_what_changed_since_the_sync(api_client, paris, day, reindex):
+    # given three hotels with rooms, indexed
+    kept, closed, full = (HotelFactory(city=paris, name=n) for n in ("Kept", "Closed", "Full"))
+    for hotel in (kept, closed, full):
+        room_nights(RoomTypeFactory(hotel=hotel), day, 3, rooms_available=2)
+    reindex()
+
+    # when, before the next sync, one hotel is unpublished and another sells out a night
+    closed.is_published = False
+    closed.save()
+    RoomNight.objects.filter(room_type__hotel=full, date=day + timedelta(days=1)).update(
+        rooms_available=0
+    )
+
+    # then the index still names them, but the database decides: only one is offered
+    assert names(search(api_client, city=paris.pk, **stay(day))) == ["Kept"]

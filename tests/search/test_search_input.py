@@ -126,6 +126,11 @@ CAR_CASES = [
     (car_query(location="C1G"), "location"),
     (car_query(location="PARIS"), "location"),
     (car_query(location=None), "location"),
+    (car_query(office="1"), "location"),  # an airport and an office
+    (car_query(location=None, office="999999"), "office"),  # no such office
+    (car_query(location=None, office="0"), "office"),
+    (car_query(location=None, office="one"), "office"),
+    (car_query(location=None, office="9" * 40), "office"),
     (car_query(pick_up=iso(T - timedelta(days=1))), "pick_up"),
     (car_query(drop_off=iso(D)), "drop_off"),  # same day
     (car_query(drop_off=iso(D - timedelta(days=2))), "drop_off"),

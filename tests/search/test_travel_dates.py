@@ -40,3 +40,79 @@ def test_malformed_dates_are_field_errors(raw):
     serializer = _Input(data={"day": raw})
     assert not serializer.is_valid()
     assert "day" in serializer.errors
+
+
+# The same rules through each search endpoint, with ranges: a stay or a rental is 1 to 30
+# days, starts today at the earliest and ends by the horizon; a return is not before the
+# outbound. Anything else is a 400 naming a date field; never a 500.
+ranges = {"start": st.integers(min_value=-3, max_value=340), "length": st.integers(-3, 40)}
+
+
+@pytest.fixture
+def searchable(db):  # type: ignore[no-untyped-def]
+    from search.services.indexing import sync_index
+    from tests.factories.catalog import AirportFactory, CityFactory
+
+    paris = CityFactory(name="Paris")
+    AirportFactory(iata="CDG", city=paris)
+    AirportFactory(iata="JFK")
+    sync_index(full=True)
+
+
+def _window(start: int, length: int) -> tuple[date, date, bool, date]:
+    today = today_anywhere()
+    first, last = today + timedelta(days=start), today + timedelta(days=start + length)
+    in_horizon = today <= first and last <= horizon_end(today)
+    return first, last, in_horizon, today
+
+
+@given(**ranges)
+def test_a_stay_is_accepted_iff_1_to_30_nights_inside_the_horizon(
+    api_client, searchable, start, length
+):
+    check_in, check_out, in_horizon, _ = _window(start, length)
+    response = api_client.get(
+        "/api/hotels/search",
+        {"city": "Paris", "check_in": check_in.isoformat(), "check_out": check_out.isoformat()},
+    )
+
+    if in_horizon and 1 <= length <= 30:
+        assert response.status_code == 200, response.json()
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["errors"]) & {"check_in", "check_out"}
+
+
+@given(**ranges)
+def test_a_rental_is_accepted_iff_1_to_30_days_inside_the_horizon(
+    api_client, searchable, start, length
+):
+    pick_up, drop_off, in_horizon, _ = _window(start, length)
+    response = api_client.get(
+        "/api/cars/search",
+        {"location": "CDG", "pick_up": pick_up.isoformat(), "drop_off": drop_off.isoformat()},
+    )
+
+    if in_horizon and 1 <= length <= 30:
+        assert response.status_code == 200, response.json()
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["errors"]) & {"pick_up", "drop_off"}
+
+
+@given(**ranges)
+def test_a_round_trip_is_accepted_iff_the_return_is_not_before_inside_the_horizon(
+    api_client, searchable, start, length
+):
+    outbound, back, in_horizon, _ = _window(start, length)
+    response = api_client.get(
+        "/api/flights/search",
+        {"origin": "CDG", "destination": "JFK", "date": outbound.isoformat(),
+         "return_date": back.isoformat()},
+    )  # fmt: skip
+
+    if in_horizon and length >= 0:
+        assert response.status_code == 200, response.json()
+    else:
+        assert response.status_code == 400
+        assert set(response.json()["errors"]) & {"date", "return_date"}

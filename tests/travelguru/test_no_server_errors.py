@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import quote
+
 import pytest
 from django.urls import path
 from hypothesis import given, settings
@@ -9,6 +12,7 @@ from hypothesis import strategies as st
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from search.apis.common import today_anywhere
 from tests.factories.catalog import AirportFactory, CityFactory, HotelFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,14 +28,20 @@ ENDPOINTS = {
         "city", "lat", "lon", "radius_km", "check_in", "check_out", "guests", "rooms",
         "min_stars", "amenities", "min_price", "max_price", "q", "sort", "page_size",
     ],
-    "/api/cars/search": ["location", "pick_up", "drop_off", "car_class", "transmission", "sort"],
+    "/api/cars/search": [
+        "location", "office", "pick_up", "drop_off", "car_class", "transmission", "sort",
+    ],
     "/api/hotels/1": ["check_in", "check_out", "guests", "rooms"],
 }  # fmt: skip
 
+# Valid values (dates inside the inventory horizon), so that the fuzzed parameters reach
+# the search itself and not only the date validation.
+_D = today_anywhere() + timedelta(days=10)
+_D2 = (_D + timedelta(days=2)).isoformat()
 VALID = {
-    "origin": "CDG", "destination": "JFK", "date": "2030-01-01", "city": "Paris",
-    "check_in": "2030-01-01", "check_out": "2030-01-03", "location": "CDG",
-    "pick_up": "2030-01-01", "drop_off": "2030-01-03", "q": "par",
+    "origin": "CDG", "destination": "JFK", "date": _D.isoformat(), "city": "Paris",
+    "check_in": _D.isoformat(), "check_out": _D2, "location": "CDG",
+    "pick_up": _D.isoformat(), "drop_off": _D2, "q": "par",
 }  # fmt: skip
 
 # Text a browser, a script or an attacker may send: unicode, NUL bytes, huge numbers.
@@ -46,6 +56,7 @@ nasty = st.one_of(
 def catalog(reindex):  # type: ignore[no-untyped-def]
     paris = CityFactory(name="Paris")
     AirportFactory(iata="CDG", city=paris)
+    AirportFactory(iata="JFK")
     HotelFactory(city=paris)
     reindex()
 
@@ -71,6 +82,23 @@ def test_arbitrary_query_text_never_fails_the_server(api_client, catalog, endpoi
     assert response.status_code in (200, 400, 404), (params, response.content[:300])
     if response.status_code != 200:
         assert response["Content-Type"] == "application/problem+json"
+
+
+def test_the_valid_baseline_answers_200(api_client, catalog):
+    for endpoint, names in ENDPOINTS.items():
+        params = {k: v for k, v in VALID.items() if k in names}
+        if endpoint == "/api/hotels/1":
+            continue  # the hotel's id is the factory's
+        assert api_client.get(endpoint, params).status_code == 200, endpoint
+
+
+@settings(max_examples=60)
+@given(offer_id=nasty)
+def test_arbitrary_offer_ids_never_fail_the_server(api_client, offer_id):
+    response = api_client.get(f"/api/offers/{quote(offer_id, safe='')}")
+
+    assert response.status_code in (400, 404, 409), (offer_id, response.content[:300])
+    assert response["Content-Type"] == "application/problem+json"
 
 
 class EchoApi(APIView):
