@@ -1,0 +1,69 @@
+// A tiny History API router: every journey has its own URL, deep links and Back work.
+
+export interface RouteContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  outlet: HTMLElement;
+  /** False once the user has navigated elsewhere: late answers must not render. */
+  current: () => boolean;
+}
+
+type View = (ctx: RouteContext) => void | Promise<void>;
+interface Route {
+  pattern: RegExp;
+  keys: string[];
+  view: View;
+}
+
+const routes: Route[] = [];
+let renderId = 0;
+let outletEl: HTMLElement;
+let afterRender: (path: string) => void = () => {};
+
+export function route(path: string, view: View): void {
+  const keys: string[] = [];
+  const pattern = new RegExp(
+    "^" + path.replace(/:(\w+)/g, (_, key: string) => (keys.push(key), "([^/]+)")) + "/?$",
+  );
+  routes.push({ pattern, keys, view });
+}
+
+export function navigate(url: string, replace = false): void {
+  if (replace) history.replaceState(null, "", url);
+  else history.pushState(null, "", url);
+  void render();
+}
+
+export async function render(): Promise<void> {
+  const id = ++renderId;
+  const { pathname, search } = window.location;
+  const query = new URLSearchParams(search);
+  for (const r of routes) {
+    const match = r.pattern.exec(pathname);
+    if (!match) continue;
+    const params: Record<string, string> = {};
+    r.keys.forEach((k, i) => (params[k] = decodeURIComponent(match[i + 1])));
+    outletEl.replaceChildren();
+    afterRender(pathname);
+    await r.view({ params, query, outlet: outletEl, current: () => id === renderId });
+    return;
+  }
+}
+
+export function startRouter(outlet: HTMLElement, onRender: (path: string) => void): void {
+  outletEl = outlet;
+  afterRender = onRender;
+  window.addEventListener("popstate", () => void render());
+  document.addEventListener("click", (event) => {
+    if (event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const a = (event.target as Element).closest?.("a");
+    if (!a || a.target || a.hasAttribute("download")) return;
+    const url = new URL(a.href, window.location.href);
+    if (url.origin !== window.location.origin) return;
+    if (/^\/(api|admin|static|healthz)(\/|$)/.test(url.pathname)) return;
+    event.preventDefault();
+    navigate(url.pathname + url.search);
+  });
+  void render();
+}
