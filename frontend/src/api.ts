@@ -16,8 +16,8 @@ export class ApiError extends Error {
   /** Every message, field errors included, for a human. */
   messages(): string[] {
     const fieldMessages = Object.values(this.errors).flat();
-    const head = this.detail || this.title;
-    return fieldMessages.length ? [head, ...fieldMessages].filter(Boolean) : [head];
+    // The detail of a validation problem repeats the field messages: list those alone.
+    return fieldMessages.length ? fieldMessages : [this.detail || this.title];
   }
 }
 

@@ -85,8 +85,12 @@ export function formatDate(isoDate: string, locale: string, style: "medium" | "l
 /** An instant (ISO 8601 with offset) in the viewer's zone: for "expires at", "booked on". */
 export function formatDateTime(iso: string, locale: string, timeZone?: string): string {
   return new Intl.DateTimeFormat(locale, {
-    dateStyle: "medium",
-    timeStyle: "short",
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZoneName: "short",
     timeZone,
   }).format(new Date(iso));
 }

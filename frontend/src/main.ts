@@ -38,7 +38,9 @@ function renderHeader(path: string): void {
   const link = (href: string, label: string, extra: Node | null = null) =>
     h("a", { href, "aria-current": path === href || (href !== "/" && path.startsWith(`${href}/`)) ? "page" : null }, label, extra);
   const count = basketCount(basket);
-  const held = holdActive(basket, new Date()) ? h("span", { class: "small", id: "hold-left" }, ` ${remaining(basket.hold!.expires_at, new Date()).text}`) : null;
+  const held = holdActive(basket, new Date())
+    ? h("a", { href: "/basket", class: "small held", title: t("hold.header") }, "⏱", h("span", { id: "hold-left" }, ` ${remaining(basket.hold!.expires_at, new Date()).text}`), h("span", { class: "sr-only" }, ` ${t("hold.header")}`))
+    : null;
   const lang = h("select", { id: "lang", "aria-label": t("nav.language") }, LANGUAGES.map(([code, name]) => h("option", { value: code, selected: code === locale() }, name)));
   lang.addEventListener("change", () => {
     setLanguage(lang.value);
@@ -64,7 +66,7 @@ function renderHeader(path: string): void {
       link("/flights", t("nav.flights")),
       link("/hotels", t("nav.hotels")),
       link("/cars", t("nav.cars")),
-      link("/basket", t("nav.basket"), h("span", { class: "count", "aria-label": t("nav.items", { n: count }) }, ` (${count})`)),
+      link("/basket", t("nav.basket"), h("span", { class: "nav-count" }, ` (${count})`, h("span", { class: "sr-only" }, ` ${t("nav.items", { n: count })}`))),
       held,
       auth ? link("/trips", t("nav.trips")) : null,
       auth ? signOut : link("/signin", t("auth.signIn")),

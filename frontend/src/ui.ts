@@ -148,10 +148,16 @@ export function pager(
   );
 }
 
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+
 export function toast(message: string): void {
   const region = document.getElementById("toast");
   if (!region) return;
   region.textContent = message;
   region.classList.add("show");
-  setTimeout(() => region.classList.remove("show"), 3000);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    region.classList.remove("show");
+    region.textContent = "";
+  }, 3000);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { convert, dayShift, formatDate, formatDuration, formatLocalTime, formatMoney, formatPrice } from "../src/format";
+import { convert, dayShift, formatDate, formatDateTime, formatDuration, formatLocalTime, formatMoney, formatPrice } from "../src/format";
 
 describe("money", () => {
   it("formats in the offer's currency for each locale", () => {
@@ -45,6 +45,11 @@ describe("dates and times", () => {
     expect(formatDate("2026-12-09", "en-US")).toBe("Dec 9, 2026");
     expect(formatDate("2026-12-09", "es-ES")).toBe("9 dic 2026");
     expect(formatDate("2026-01-01", "fr-FR", "long")).toBe("1 janvier 2026");
+  });
+
+  it("shows an instant (hold expiry, cancellation deadline) in the viewer's zone, named", () => {
+    expect(formatDateTime("2026-12-14T22:00:00Z", "en-GB", "Europe/Paris")).toBe("14 Dec 2026, 23:00 CET");
+    expect(formatDateTime("2026-07-14T22:00:00Z", "fr-FR", "Europe/Paris")).toBe("15 juil. 2026, 00:00 UTC+2");
   });
 
   it("formats durations in hours and minutes", () => {

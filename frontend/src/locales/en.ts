@@ -182,6 +182,7 @@ export const en = {
   "basket.priceChanged": "The price has changed: search again for the current price",
   "basket.holdFailed": "We could not hold your trip",
   "hold.left": "Held for you: {time} left",
+  "hold.header": "left on your hold",
   "hold.expired": "Hold expired",
   "hold.expiredLong": "Your hold has expired and the inventory was released. Hold the trip again to continue.",
   "hold.until": "(until {when})",

@@ -184,6 +184,7 @@ export const es: Record<keyof typeof en, string> = {
   "basket.priceChanged": "El precio ha cambiado: busque de nuevo para ver el precio actual",
   "basket.holdFailed": "No pudimos reservar su viaje",
   "hold.left": "Reservado para usted: quedan {time}",
+  "hold.header": "restantes de su reserva",
   "hold.expired": "Reserva caducada",
   "hold.expiredLong": "Su reserva temporal ha caducado y el inventario se liberó. Vuelva a reservar el viaje para continuar.",
   "hold.until": "(hasta {when})",

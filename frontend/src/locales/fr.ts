@@ -184,6 +184,7 @@ export const fr: Record<keyof typeof en, string> = {
   "basket.priceChanged": "Le prix a changé : relancez la recherche pour le prix actuel",
   "basket.holdFailed": "Impossible de bloquer votre voyage",
   "hold.left": "Bloqué pour vous : encore {time}",
+  "hold.header": "restant sur votre blocage",
   "hold.expired": "Blocage expiré",
   "hold.expiredLong": "Votre blocage a expiré et les places ont été libérées. Bloquez à nouveau le voyage pour continuer.",
   "hold.until": "(jusqu'à {when})",

@@ -66,7 +66,7 @@ export function basketView(ctx: RouteContext): void {
         "div",
         { class: "hold" },
         h("p", null, countdownBadge(hold, render), " ", h("span", { class: "small muted" }, t("hold.until", { when: formatDateTime(hold.expires_at, locale()) }))),
-        h("p", null, t("basket.total"), " ", hold.total ? price(hold.total) : hold.totals.map((m) => price(m))),
+        h("p", null, t("basket.total"), " ", hold.total ? price(hold.total) : hold.totals.flatMap((m, i) => (i ? [" + ", price(m)] : [price(m)]))),
         h("a", { class: "button primary", href: "/checkout" }, t("basket.checkout")),
       );
     } else {
@@ -95,7 +95,7 @@ export function basketView(ctx: RouteContext): void {
         "div",
         { class: "hold" },
         hold ? h("p", { class: "expired" }, t("hold.expiredLong")) : null,
-        h("p", null, t("basket.estimate"), " ", basketTotals(basket).map((m) => price(m))),
+        h("p", null, t("basket.estimate"), " ", basketTotals(basket).flatMap((m, i) => (i ? [" + ", price(m)] : [price(m)]))),
         store.auth ? null : h("p", { class: "small muted" }, t("basket.signInFirst")),
         button,
       );

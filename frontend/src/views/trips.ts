@@ -26,8 +26,9 @@ function requireSignIn(): boolean {
   return false;
 }
 
-function totalOf(b: Booking): HTMLElement[] {
-  return b.total ? [price(b.total)] : b.totals.map((m) => price(m));
+function totalOf(b: Booking): (HTMLElement | string)[] {
+  if (b.total) return [price(b.total)];
+  return b.totals.flatMap((m, i) => (i ? [" + ", price(m)] : [price(m)]));
 }
 
 export async function tripsView(ctx: RouteContext): Promise<void> {
