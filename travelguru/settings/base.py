@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "rest_framework_simplejwt.token_blacklist",
+    "travelguru",  # project-wide commands (publish_frontend); no models
     "accounts",
     "catalog",
     "search",
