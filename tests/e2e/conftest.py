@@ -178,7 +178,7 @@ class Trip:
             name="Double room", capacity=2,
         )  # fmt: skip
         self.nights = room_nights(
-            self.room_type, self.check_in, 3, price=Decimal("100.00"), rooms_total=2
+            self.room_type, self.check_in, 3, price=Decimal("100.00"), rooms_total=10
         )
         office = RentalOfficeFactory(
             vendor=CarVendorFactory(code="ZE", name="Hertz"), airport=self.lhr, currency="GBP"

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking, BookingStatus, Hold
 from catalog.models import RoomNight
 from tests.factories.accounts import PASSWORD, UserFactory
+from travelguru.money import Money
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
 
@@ -240,3 +241,82 @@ def test_the_search_form_works_from_the_keyboard(live_server, trip, open_page):
     focused.fill(trip.day.isoformat())
     page.keyboard.press("Enter")
     expect(page.locator(".count")).to_have_text("1 result")
+
+
+def book_past_stay(trip, user):  # type: ignore[no-untyped-def]
+    """A stay booked through the real services, then moved into the past (it is over)."""
+    from django.utils import timezone
+
+    from bookings.models import BookingItem
+    from bookings.services.bookings import TravelerIn, booking_create
+    from bookings.services.holds import hold_create
+    from search.offers import HotelOffer
+
+    now = timezone.now()
+    offer = HotelOffer(
+        room_type_id=trip.room_type.pk, check_in=trip.check_in, check_out=trip.check_out,
+        rooms=1, guests=1, price=Money.of("300.00", "GBP"),
+    )  # fmt: skip
+    hold = hold_create(user=user, offers=[offer], now=now)
+    booking = booking_create(
+        user=user, hold_id=hold.pk, payment_token="tok_visa", now=now,
+        travelers=[TravelerIn(type="adult", first_name=user.first_name, last_name="Guest")],
+    )  # fmt: skip
+    BookingItem.objects.filter(booking=booking).update(
+        service_start=now - timedelta(days=5), service_end=now - timedelta(days=2)
+    )
+    return booking
+
+
+def test_a_guest_reviews_a_finished_stay_and_others_page_and_vote_on_reviews(
+    live_server, trip, open_page, shot
+):
+    from django.utils import timezone
+
+    from reviews.models import Review, ReviewStatus
+    from reviews.services import review_approve, review_create
+
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    for i in range(6):  # six approved reviews: two pages of five
+        guest = UserFactory(email=f"guest{i}@example.com", first_name=f"Guest{i}")
+        booked = book_past_stay(trip, guest)
+        review = review_create(
+            user=guest, booking_reference=booked.reference, position=None, rating=5 - i % 2,
+            sub_scores={"cleanliness": 5}, title=f"Stay number {i}",
+            text="Quiet room, friendly staff and a short walk to the river.", now=timezone.now(),
+        )  # fmt: skip
+        review_approve(review, staff=staff, now=timezone.now())
+    ada = UserFactory(email="ada@example.com", first_name="Ada")
+    booking = book_past_stay(trip, ada)
+
+    page, _ = open_page()
+    page.goto(f"{live_server.url}/signin?next=/trips/{booking.reference}")
+    sign_in(page, ada.email)
+    form = page.locator("form.review-form")
+    expect(form).to_contain_text("Review: Hotel Lumière")
+    form.get_by_label("Overall rating").select_option("4")
+    form.get_by_label("Cleanliness").select_option("5")
+    form.get_by_label("Title").fill("Lovely stay")
+    form.get_by_label("Your review").fill("Bright room, great breakfast, very helpful staff.")
+    shot(page, "01-review-form")
+    form.get_by_role("button", name="Send review").click()
+    expect(page.get_by_role("status").filter(has_text="Thank you!")).to_be_visible()
+    mine = Review.objects.get(booking_item__booking=booking)
+    assert (mine.rating, mine.title, mine.status) == (4, "Lovely stay", ReviewStatus.PENDING)
+    assert mine.sub_scores == {"cleanliness": 5}
+
+    # The hotel page: rating breakdown and reviews, five a page, helpful votes.
+    page.goto(f"{live_server.url}/hotels/{trip.hotel.pk}")
+    breakdown = page.locator(".breakdown")
+    expect(breakdown).to_contain_text("4.5/5 (6 reviews)")
+    expect(breakdown.get_by_label("5 stars: 3")).to_be_visible()
+    reviews = page.locator("li.review")
+    expect(reviews).to_have_count(5)
+    expect(page.locator(".reviews-section .pager")).to_contain_text("Page 1 of 2")
+    page.locator(".reviews-section").get_by_role("link", name="Next").click()
+    expect(reviews).to_have_count(1)
+    expect(reviews.first).to_contain_text("Stay number 0")
+    reviews.first.get_by_role("button", name="Helpful").click()
+    expect(reviews.first).to_contain_text("1 found this helpful")
+    shot(page, "02-hotel-reviews")
+    assert Review.objects.get(title="Stay number 0").helpful_count == 1
