@@ -14,6 +14,10 @@ export default defineConfig({
     sourcemap: false,
     target: "es2020",
   },
+  // `npx vite`: a hot-reloading dev server; /api goes to a running Django (make run).
+  server: {
+    proxy: { "/api": process.env.API_PROXY ?? "http://127.0.0.1:8000" },
+  },
   test: {
     include: ["tests/**/*.test.ts"],
     environment: "node",

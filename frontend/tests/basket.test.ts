@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   basketAdd,
+  basketProblems,
   basketCount,
   basketRemove,
   basketTotals,
@@ -98,5 +99,18 @@ describe("travelers to name at checkout", () => {
   it("asks for one adult driver for a car alone", () => {
     const slots = travelerSlots(basketAdd(emptyBasket(), car).basket);
     expect(slots).toEqual([{ type: "adult", needsBirthDate: true, isDriver: true, role: "guest", number: 1 }]);
+  });
+});
+
+describe("basket problems", () => {
+  it("refuses a stay with more guests than the flight has passengers", () => {
+    let b = basketAdd(emptyBasket(), { ...flight, party: { adults: 1, children: 0, infants: 0 } }).basket;
+    b = basketAdd(b, { ...hotel, guests: 2 }).basket;
+    expect(basketProblems(b)).toEqual([{ code: "guests-exceed-passengers", guests: 2, passengers: 1 }]);
+  });
+
+  it("accepts as many guests as passengers, or a stay without a flight", () => {
+    expect(basketProblems(filled())).toEqual([]);
+    expect(basketProblems(basketAdd(emptyBasket(), { ...hotel, guests: 4 }).basket)).toEqual([]);
   });
 });

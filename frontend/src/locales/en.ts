@@ -178,6 +178,7 @@ export const en = {
   "basket.holding": "Holding…",
   "basket.checkout": "Continue to checkout",
   "basket.signInFirst": "You will be asked to sign in first.",
+  "basket.tooManyGuests": "The stay is for {guests} guests but the flight for {n} passenger: every guest must fly. Change the stay's guests or the flight's passengers.|The stay is for {guests} guests but the flight for {n} passengers: every guest must fly. Change the stay's guests or the flight's passengers.",
   "basket.soldOut": "Sold out: one of these offers is no longer available",
   "basket.priceChanged": "The price has changed: search again for the current price",
   "basket.holdFailed": "We could not hold your trip",

@@ -180,6 +180,7 @@ export const es: Record<keyof typeof en, string> = {
   "basket.holding": "Reservando…",
   "basket.checkout": "Continuar al pago",
   "basket.signInFirst": "Primero deberá iniciar sesión.",
+  "basket.tooManyGuests": "La estancia es para {guests} huéspedes pero el vuelo para {n} pasajero: todos los huéspedes deben volar. Cambie los huéspedes o los pasajeros.|La estancia es para {guests} huéspedes pero el vuelo para {n} pasajeros: todos los huéspedes deben volar. Cambie los huéspedes o los pasajeros.",
   "basket.soldOut": "Agotado: una de estas ofertas ya no está disponible",
   "basket.priceChanged": "El precio ha cambiado: busque de nuevo para ver el precio actual",
   "basket.holdFailed": "No pudimos reservar su viaje",

@@ -180,6 +180,7 @@ export const fr: Record<keyof typeof en, string> = {
   "basket.holding": "Blocage…",
   "basket.checkout": "Passer au paiement",
   "basket.signInFirst": "Vous devrez d'abord vous connecter.",
+  "basket.tooManyGuests": "Le séjour est pour {guests} personnes mais le vol pour {n} passager : chaque client doit voyager. Modifiez le nombre de personnes ou de passagers.|Le séjour est pour {guests} personnes mais le vol pour {n} passagers : chaque client doit voyager. Modifiez le nombre de personnes ou de passagers.",
   "basket.soldOut": "Complet : une de ces offres n'est plus disponible",
   "basket.priceChanged": "Le prix a changé : relancez la recherche pour le prix actuel",
   "basket.holdFailed": "Impossible de bloquer votre voyage",

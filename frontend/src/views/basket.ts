@@ -1,6 +1,6 @@
 // /basket: the trip (flight + hotel + car), held together in one hold with a countdown.
 import { api, ApiError } from "../api";
-import { basketItems, basketRemove, basketTotals, holdActive, holdRequest, type Hold } from "../basket";
+import { basketItems, basketProblems, basketRemove, basketTotals, holdActive, holdRequest, type Hold } from "../basket";
 import { startCountdown } from "../countdown";
 import { clear, h } from "../dom";
 import { formatDateTime } from "../format";
@@ -91,9 +91,12 @@ export function basketView(ctx: RouteContext): void {
           if (soldOut) status.querySelector(".error")?.classList.add("soldout-box");
         }
       });
+      const problems = basketProblems(basket);
+      if (problems.length) button.setAttribute("disabled", "");
       actions = h(
         "div",
         { class: "hold" },
+        problems.map((p) => h("p", { class: "error", role: "alert" }, t("basket.tooManyGuests", { guests: p.guests, n: p.passengers }))),
         hold ? h("p", { class: "expired" }, t("hold.expiredLong")) : null,
         h("p", null, t("basket.estimate"), " ", basketTotals(basket).flatMap((m, i) => (i ? [" + ", price(m)] : [price(m)]))),
         store.auth ? null : h("p", { class: "small muted" }, t("basket.signInFirst")),
