@@ -34,10 +34,23 @@ export function navigate(url: string, replace = false): void {
   void render();
 }
 
+let lastPath: string | null = null;
+
+/** A new page (not just new filters on the same one): its heading takes the focus. */
+export function isNewPage(): boolean {
+  return newPage;
+}
+let newPage = true;
+
 export async function render(): Promise<void> {
   const id = ++renderId;
   const { pathname, search } = window.location;
   const query = new URLSearchParams(search);
+  newPage = pathname !== lastPath;
+  lastPath = pathname;
+  // Same page, new query (a filter or sort changed): give the focus back to that control.
+  const active = document.activeElement as HTMLElement | null;
+  const focusedName = !newPage ? active?.getAttribute("name") : null;
   for (const r of routes) {
     const match = r.pattern.exec(pathname);
     if (!match) continue;
@@ -46,6 +59,9 @@ export async function render(): Promise<void> {
     outletEl.replaceChildren();
     afterRender(pathname);
     await r.view({ params, query, outlet: outletEl, current: () => id === renderId });
+    if (focusedName && id === renderId) {
+      outletEl.querySelector<HTMLElement>(`[name="${CSS.escape(focusedName)}"]`)?.focus();
+    }
     return;
   }
 }

@@ -3,6 +3,7 @@ import { api, ApiError } from "./api";
 import { h, uid } from "./dom";
 import { formatPrice, type Money } from "./format";
 import { locale, t, type MessageKey } from "./i18n";
+import { isNewPage } from "./router";
 import { store } from "./store";
 
 export function loading(): HTMLElement {
@@ -44,8 +45,8 @@ export function pageTitle(key: MessageKey, extra = ""): void {
 
 export function heading(text: string): HTMLElement {
   const el = h("h1", { tabindex: "-1" }, text);
-  // Move focus to the new page's heading: screen readers and keyboards follow navigation.
-  queueMicrotask(() => el.focus({ preventScroll: true }));
+  // Move focus to a new page's heading: screen readers and keyboards follow navigation.
+  if (isNewPage()) queueMicrotask(() => el.focus({ preventScroll: true }));
   return el;
 }
 

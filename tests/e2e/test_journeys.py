@@ -241,6 +241,12 @@ def test_the_search_form_works_from_the_keyboard(live_server, trip, open_page):
     focused.fill(trip.day.isoformat())
     page.keyboard.press("Enter")
     expect(page.locator(".count")).to_have_text("1 result")
+    # Changing the sort from the keyboard reloads the results and keeps the focus there.
+    page.get_by_label("Sort by").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"sort=duration"))
+    expect(page.locator(".count")).to_have_text("1 result")
+    expect(page.locator(":focus")).to_have_attribute("name", "sort")
 
 
 def book_past_stay(trip, user):  # type: ignore[no-untyped-def]
