@@ -39,7 +39,7 @@ function renderHeader(path: string): void {
     h("a", { href, "aria-current": path === href || (href !== "/" && path.startsWith(`${href}/`)) ? "page" : null }, label, extra);
   const count = basketCount(basket);
   const held = holdActive(basket, new Date())
-    ? h("a", { href: "/basket", class: "small held", title: t("hold.header") }, "⏱", h("span", { id: "hold-left" }, ` ${remaining(basket.hold!.expires_at, new Date()).text}`), h("span", { class: "sr-only" }, ` ${t("hold.header")}`))
+    ? h("a", { href: "/basket", class: "small held", title: t("hold.header") }, t("nav.hold"), h("span", { id: "hold-left" }, ` ${remaining(basket.hold!.expires_at, new Date()).text}`), h("span", { class: "sr-only" }, ` ${t("hold.header")}`))
     : null;
   const lang = h("select", { id: "lang", "aria-label": t("nav.language") }, LANGUAGES.map(([code, name]) => h("option", { value: code, selected: code === locale() }, name)));
   lang.addEventListener("change", () => {
@@ -78,7 +78,10 @@ function renderHeader(path: string): void {
 setInterval(() => {
   const el = document.getElementById("hold-left");
   const hold = store.basket.hold;
-  if (el && hold) el.textContent = ` ${remaining(hold.expires_at, new Date()).text}`;
+  if (!el || !hold) return;
+  const left = remaining(hold.expires_at, new Date());
+  if (left.expired) renderHeader(location.pathname); // the timer leaves the header
+  else el.textContent = ` ${left.text}`;
 }, 1000);
 
 onStoreChange(() => renderHeader(location.pathname));
