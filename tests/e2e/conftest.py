@@ -134,13 +134,24 @@ def open_page(browser):  # type: ignore[no-untyped-def]
         assert console.unexpected() == [], "console errors or CSP violations"
 
 
+UNLABELLED_CONTROLS = """
+[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                  && !el.getAttribute('aria-labelledby'))
+  .map((el) => el.name || el.outerHTML)
+"""
+
+
 @pytest.fixture
 def shot(request):  # type: ignore[no-untyped-def]
-    """`shot(page, "01-results")` saves test-results/e2e/<test>/01-results.png."""
+    """`shot(page, "01-results")` saves test-results/e2e/<test>/01-results.png (and checks
+    that every form control on the page has a label)."""
     folder = RESULTS / request.node.name.replace("[", "-").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+        # Every journey step is also checked for form controls without a label.
+        assert page.evaluate(UNLABELLED_CONTROLS) == [], f"unlabelled form controls on {name}"
         path = folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

@@ -87,6 +87,7 @@ export const en = {
   "hotels.rooms.n": "{n} room|{n} rooms",
   "hotels.minStars": "Stars",
   "hotels.words": "Name or keywords",
+  "hotels.minPrice": "Min per night",
   "hotels.maxPrice": "Max per night",
   "hotels.amenities": "Amenities",
   "hotels.distance": "{km} km from the centre",

@@ -89,6 +89,7 @@ export const es: Record<keyof typeof en, string> = {
   "hotels.rooms.n": "{n} habitación|{n} habitaciones",
   "hotels.minStars": "Estrellas",
   "hotels.words": "Nombre o palabras clave",
+  "hotels.minPrice": "Mín. por noche",
   "hotels.maxPrice": "Máx. por noche",
   "hotels.amenities": "Servicios",
   "hotels.distance": "a {km} km del centro",

@@ -89,6 +89,7 @@ export const fr: Record<keyof typeof en, string> = {
   "hotels.rooms.n": "{n} chambre|{n} chambres",
   "hotels.minStars": "Étoiles",
   "hotels.words": "Nom ou mots-clés",
+  "hotels.minPrice": "Min par nuit",
   "hotels.maxPrice": "Max par nuit",
   "hotels.amenities": "Équipements",
   "hotels.distance": "à {km} km du centre",

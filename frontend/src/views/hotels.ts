@@ -126,6 +126,7 @@ export async function hotelsView(ctx: RouteContext): Promise<void> {
       h("label", null, t("sort"), " ", select("sort", [["price", t("sort.price")], ["-price", t("sort.-price")], ["rating", t("sort.rating")], ["stars", t("sort.stars")], ["distance", t("sort.distance")]], q.get("sort") ?? "price")),
       h("label", null, t("hotels.minStars"), " ", select("min_stars", [["", t("any")], ...["5", "4", "3", "2", "1"].map((s): [string, string] => [s, `${"★".repeat(Number(s))}+ (${atLeast(starFacets, Number(s))})`])], q.get("min_stars") ?? "")),
       h("label", null, t("hotels.words"), " ", input("q", "search", q.get("q"))),
+      h("label", null, t("hotels.minPrice"), " ", input("min_price", "number", q.get("min_price"), { min: "0", step: "1" })),
       h("label", null, t("hotels.maxPrice"), " ", input("max_price", "number", q.get("max_price"), { min: "0", step: "1" })),
       h(
         "fieldset",
@@ -139,7 +140,7 @@ export async function hotelsView(ctx: RouteContext): Promise<void> {
     );
     const apply = () => {
       const d = formData(filters);
-      navigate(href({ sort: d.sort ?? null, min_stars: d.min_stars ?? null, q: d.q ?? null, max_price: d.max_price ?? null, amenities: d.amenities ?? null, page: null }));
+      navigate(href({ sort: d.sort ?? null, min_stars: d.min_stars ?? null, q: d.q ?? null, min_price: d.min_price ?? null, max_price: d.max_price ?? null, amenities: d.amenities ?? null, page: null }));
     };
     filters.addEventListener("submit", (e) => (e.preventDefault(), apply()));
     filters.querySelectorAll("select, input[type=checkbox]").forEach((el) => el.addEventListener("change", apply));
