@@ -95,3 +95,10 @@ def test_without_a_build_the_home_page_points_at_the_api(client, db, settings, t
     response = client.get("/")
     assert response.status_code == 200
     assert b'href="/api/docs/"' in response.content
+
+
+def test_index_html_by_its_own_name_has_the_same_csp_and_no_cache(client, db, dist):
+    response = client.get("/index.html")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-cache"
+    assert response["Content-Security-Policy"] == client.get("/")["Content-Security-Policy"]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from travelguru.asset_headers import add_asset_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -141,6 +143,7 @@ FRONTEND_DIST = env.path("FRONTEND_DIST", default=BASE_DIR / "frontend" / "dist"
 WHITENOISE_ROOT = FRONTEND_DIST
 # Vite names every asset <name>-<8-char hash>.<ext> under /assets/: cached for a year,
 # immutable (a regex on the URL; Django's own hashed static names still qualify too).
+WHITENOISE_ADD_HEADERS_FUNCTION = add_asset_headers
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$|\.[0-9a-f]{12}\.\w+$"
 # Origins the app may call besides its own (an API on another host: VITE_API_BASE).
 FRONTEND_CONNECT_SRC = env.list("FRONTEND_CONNECT_SRC", default=[])
