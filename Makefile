@@ -7,8 +7,8 @@ PORT ?= 8000
 DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
-.PHONY: run serve test test-sqlite test-mariadb lint fmt check-migrations sysdeps lock clean \
-	bench-analytics
+.PHONY: run serve test test-sqlite test-mariadb test-frontend frontend lint fmt check-migrations \
+	sysdeps lock clean bench-analytics
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,27 @@ $(VENV)/.dev-installed: requirements/dev.txt requirements/base.txt | $(BIN)/pyth
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@ $(VENV)/.base-installed
 
-run: $(VENV)/.base-installed
+# The traveler app: `npm ci` when the lock file changes, `vite build` when a source changes
+# (so re-runs skip both). VITE_API_BASE=https://api.example.com make -B frontend builds for
+# an API on another origin (default: same-origin /api).
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	@bash scripts/nodedeps.sh
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+	cd frontend && npm run --silent build
+
+frontend: frontend/dist/index.html
+
+# Unit tests of the app's logic (formatting, countdown, basket) with Vitest.
+test-frontend: frontend/node_modules/.installed
+	cd frontend && npm test --silent
+
+run: $(VENV)/.base-installed frontend/dist/index.html
 	@mkdir -p var
 	$(BIN)/python scripts/ensure_database.py
 	$(BIN)/python manage.py migrate --noinput -v 0
@@ -40,7 +60,10 @@ run: $(VENV)/.base-installed
 	exec $(BIN)/gunicorn travelguru.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --timeout 30
 
-test: $(VENV)/.dev-installed
+# The end-to-end tests (tests/e2e, Chromium) drive the built app; SKIP_VITEST=1 leaves the
+# Vitest run out (CI runs it once in its own step).
+test: $(VENV)/.dev-installed frontend/dist/index.html
+	@[ -n "$(SKIP_VITEST)" ] || $(MAKE) --no-print-directory test-frontend
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
@@ -68,4 +91,4 @@ lock:
 	bash scripts/lock.sh
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache frontend/node_modules frontend/dist test-results

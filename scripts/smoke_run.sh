@@ -18,6 +18,13 @@ for _ in $(seq 1 300); do
   sleep 1
 done
 echo "make run answered /healthz after $(( $(date +%s) - start ))s"
+# The traveler app at /, its hashed script cached for good.
+asset=$(curl -fsS "http://127.0.0.1:$port/" | grep -oE '/assets/index-[A-Za-z0-9_-]{8}\.js' | head -1)
+[ -n "$asset" ] || { echo "/ does not serve the traveler app" >&2; exit 1; }
+curl -fsS -o /dev/null -D - "http://127.0.0.1:$port$asset" | grep -i '^cache-control: .*immutable' \
+  || { echo "$asset is not served immutable" >&2; exit 1; }
+curl -fsS -o /dev/null -D - "http://127.0.0.1:$port/trips/TG-SMOKE" \
+  | grep -i '^content-security-policy:' | cut -c1-80
 day=$(date -u -d '+14 days' +%F)
 out=$(curl -fsS -w '\n%{http_code} %{time_total}s' \
   "http://127.0.0.1:$port/api/flights/search?origin=JFK&destination=LHR&date=$day")

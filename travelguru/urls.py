@@ -1,13 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from travelguru.api_root import ApiRootApi
+from travelguru.config_api import PublicConfigApi
+from travelguru.frontend import APP_ROUTES, spa
 from travelguru.health import healthz
-from travelguru.views import home
 
 api_patterns = [
     path("", ApiRootApi.as_view(), name="api-root"),
+    path("config", PublicConfigApi.as_view(), name="public-config"),
     path("", include("search.urls")),
     path("", include("accounts.urls")),
     path("", include("bookings.urls")),
@@ -17,10 +19,12 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", spa, name="home"),
     path("healthz", healthz, name="healthz"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
+    # The traveler app's own routes (deep links, reloads): its index.html.
+    re_path(rf"^(?P<path>(?:{'|'.join(APP_ROUTES)})(?:/.*)?)$", spa, name="app"),
 ]
 
 handler400 = "travelguru.errors.bad_request_view"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from travelguru.asset_headers import add_asset_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "rest_framework_simplejwt.token_blacklist",
+    "travelguru",  # project-wide commands (publish_frontend); no models
     "accounts",
     "catalog",
     "search",
@@ -133,6 +136,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+# The traveler app (frontend/, built by Vite into frontend/dist): WhiteNoise serves its files
+# at the site root (/assets/index-<hash>.js, /favicon.svg), travelguru.frontend serves its
+# index.html at / and at every app route. The same build is published to S3 for CloudFront.
+FRONTEND_DIST = env.path("FRONTEND_DIST", default=BASE_DIR / "frontend" / "dist")
+WHITENOISE_ROOT = FRONTEND_DIST
+# Vite names every asset <name>-<8-char hash>.<ext> under /assets/: cached for a year,
+# immutable (a regex on the URL; Django's own hashed static names still qualify too).
+WHITENOISE_ADD_HEADERS_FUNCTION = add_asset_headers
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$|\.[0-9a-f]{12}\.\w+$"
+# Origins the app may call besides its own (an API on another host: VITE_API_BASE).
+FRONTEND_CONNECT_SRC = env.list("FRONTEND_CONNECT_SRC", default=[])
+# `manage.py publish_frontend` uploads the build here (CloudFront's origin bucket).
+FRONTEND_BUCKET = env.str("FRONTEND_BUCKET", default="")
+FRONTEND_BUCKET_ENDPOINT_URL = env.str("FRONTEND_BUCKET_ENDPOINT_URL", default="") or None
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -195,6 +213,8 @@ PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="sandbox")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=10)
+# Public by design (it goes to the browser for Stripe Elements); GET /api/config answers it.
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 # Which search engine answers /api/*/search: "local" (database index) or "cloudsearch".
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="local")
 # SEARCH_BACKEND=cloudsearch: the domain's two endpoints (https://search-… / https://doc-…).

@@ -1,0 +1,170 @@
+// The trip basket: at most one flight, one hotel stay and one car, held together in one
+// hold. Pure functions over plain data (persisted by store.ts), so they are unit-tested.
+import type { Money } from "./format";
+
+export type Kind = "flight" | "hotel" | "car";
+export const KINDS: Kind[] = ["flight", "hotel", "car"];
+
+export interface BasketItem {
+  kind: Kind;
+  offer_id: string;
+  title: string; // "JFK → LHR, BA 117" / "Hotel Lumière, Double room" / "Hertz, VW Golf"
+  subtitle: string; // dates, party
+  price: Money;
+  /** Flights: the party; hotels: guests; cars: nothing (one driver). */
+  party?: { adults: number; children: number; infants: number };
+  guests?: number;
+  /** Where "back to results" goes. */
+  from?: string;
+}
+
+export interface HoldItem {
+  position: number;
+  kind: Kind;
+  description: string;
+  price: Money;
+  units: number;
+  offer: Record<string, unknown>;
+}
+
+export interface Hold {
+  id: string;
+  status: string;
+  expires_at: string;
+  items: HoldItem[];
+  total: Money | null;
+  totals: Money[];
+}
+
+export interface Basket {
+  items: Partial<Record<Kind, BasketItem>>;
+  hold: Hold | null;
+}
+
+export const emptyBasket = (): Basket => ({ items: {}, hold: null });
+
+export interface Change {
+  basket: Basket;
+  /** A hold that no longer matches the basket: give its inventory back. */
+  release: Hold | null;
+}
+
+/** Put an offer in the basket, replacing any of the same kind; an existing hold is dropped. */
+export function basketAdd(basket: Basket, item: BasketItem): Change {
+  return {
+    basket: { items: { ...basket.items, [item.kind]: item }, hold: null },
+    release: basket.hold,
+  };
+}
+
+export function basketRemove(basket: Basket, kind: Kind): Change {
+  if (!basket.items[kind]) return { basket, release: null };
+  const items = { ...basket.items };
+  delete items[kind];
+  return { basket: { items, hold: null }, release: basket.hold };
+}
+
+export function basketItems(basket: Basket): BasketItem[] {
+  return KINDS.map((k) => basket.items[k]).filter((i): i is BasketItem => Boolean(i));
+}
+
+export function basketCount(basket: Basket): number {
+  return basketItems(basket).length;
+}
+
+/** The body of POST /api/holds, flight first, then hotel, then car. */
+export function holdRequest(basket: Basket): { items: { offer_id: string }[] } {
+  return { items: basketItems(basket).map((i) => ({ offer_id: i.offer_id })) };
+}
+
+/** Prices summed per currency (the server's hold total is what is charged). */
+export function basketTotals(basket: Basket): Money[] {
+  const sums = new Map<string, number>();
+  for (const item of basketItems(basket)) {
+    // Cents as integers: no float drift in the sum.
+    const cents = Math.round(Number(item.price.amount) * 100);
+    sums.set(item.price.currency, (sums.get(item.price.currency) ?? 0) + cents);
+  }
+  return [...sums.entries()].map(([currency, cents]) => ({
+    currency,
+    amount: (cents / 100).toFixed(2),
+  }));
+}
+
+/** The hold is active and not past its expiry at `now`. */
+export function holdActive(basket: Basket, now: Date): boolean {
+  return Boolean(
+    basket.hold && basket.hold.status === "active" && new Date(basket.hold.expires_at) > now,
+  );
+}
+
+export type TravelerType = "adult" | "child" | "infant";
+
+export interface TravelerSlot {
+  type: TravelerType;
+  /** Child, infant and the driver need a birth date. */
+  needsBirthDate: boolean;
+  isDriver: boolean;
+  /** "Passenger 1 (adult)", "Guest 3", "Driver": a key and its number for the label. */
+  role: "passenger" | "guest";
+  number: number;
+}
+
+/**
+ * The travelers to name at checkout: every flight passenger by type, more guests until the
+ * stay's guest count is reached, and one adult marked as the car's driver (the first).
+ */
+export function travelerSlots(basket: Basket): TravelerSlot[] {
+  const slots: TravelerSlot[] = [];
+  const flight = basket.items.flight;
+  const party = flight?.party;
+  if (party) {
+    const types: TravelerType[] = [
+      ...Array<TravelerType>(party.adults).fill("adult"),
+      ...Array<TravelerType>(party.children).fill("child"),
+      ...Array<TravelerType>(party.infants).fill("infant"),
+    ];
+    types.forEach((type, i) =>
+      slots.push({
+        type,
+        needsBirthDate: type !== "adult",
+        isDriver: false,
+        role: "passenger",
+        number: i + 1,
+      }),
+    );
+  }
+  const guests = basket.items.hotel?.guests ?? 0;
+  while (slots.length < guests) {
+    slots.push({
+      type: "adult",
+      needsBirthDate: false,
+      isDriver: false,
+      role: "guest",
+      number: slots.length + 1,
+    });
+  }
+  if (slots.length === 0) {
+    slots.push({ type: "adult", needsBirthDate: false, isDriver: false, role: "guest", number: 1 });
+  }
+  if (basket.items.car) {
+    const driver = slots.find((s) => s.type === "adult");
+    if (driver) {
+      driver.isDriver = true;
+      driver.needsBirthDate = true;
+    }
+  }
+  return slots;
+}
+
+/**
+ * Why this basket cannot be booked as it is (the server's traveler rules): with a flight,
+ * the travelers are exactly its passengers, so the stay cannot have more guests than that.
+ */
+export function basketProblems(basket: Basket): { code: "guests-exceed-passengers"; guests: number; passengers: number }[] {
+  const party = basket.items.flight?.party;
+  const guests = basket.items.hotel?.guests;
+  if (!party || !guests) return [];
+  const passengers = party.adults + party.children + party.infants;
+  return guests > passengers ? [{ code: "guests-exceed-passengers", guests, passengers }] : [];
+}

@@ -1,0 +1,45 @@
+// What the result pages share: adding an offer to the basket.
+import { api } from "../api";
+import { basketAdd, type BasketItem } from "../basket";
+import { h } from "../dom";
+import { t } from "../i18n";
+import { store } from "../store";
+import { toast } from "../ui";
+
+export function addToBasket(item: BasketItem): void {
+  const change = basketAdd(store.basket, item);
+  store.basket = change.basket;
+  if (change.release) {
+    // The old hold no longer matches the basket: give its inventory back now.
+    api(`/holds/${change.release.id}`, { method: "DELETE" }).catch(() => undefined);
+  }
+  toast(t("basket.added", { title: item.title }));
+}
+
+export function addButton(item: BasketItem): HTMLElement {
+  const inBasket = store.basket.items[item.kind]?.offer_id === item.offer_id;
+  const button = h(
+    "button",
+    { type: "button", class: "add", "aria-pressed": inBasket ? "true" : "false" },
+    inBasket ? t("basket.inTrip") : t("basket.add"),
+  );
+  button.addEventListener("click", () => {
+    addToBasket(item);
+    button.textContent = t("basket.inTrip");
+    button.setAttribute("aria-pressed", "true");
+  });
+  return button;
+}
+
+export function seatsLeft(n: number, key: "left.seats" | "left.rooms" | "left.cars"): HTMLElement | null {
+  if (n <= 0) return h("span", { class: "soldout" }, t("soldOut"));
+  return n <= 5 ? h("span", { class: "few" }, t(key, { n })) : null;
+}
+
+/** Today and n days later as YYYY-MM-DD in the browser's calendar. */
+export function dayFromToday(n: number): string {
+  const d = new Date();
+  d.setDate(d.getDate() + n);
+  const pad = (x: number) => String(x).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
