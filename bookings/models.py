@@ -284,6 +284,7 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key"),
         ]
+        indexes = [models.Index(fields=["created_at"])]  # the purge of expired keys
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

@@ -122,12 +122,21 @@ def payment_refund_full(
         payment.save(update_fields=["refunded_amount", "status", "updated_at"])
 
 
-def payment_settle_unknown(payment: Payment, *, provider: PaymentProvider, now: datetime) -> None:
-    """After a timeout: if the provider did charge, refund it now; else mark it failed."""
+def payment_settle_unknown(
+    payment: Payment, *, provider: PaymentProvider, now: datetime, final: bool = False
+) -> None:
+    """After a timeout (or a crash mid-charge): if the provider did charge, refund it now.
+
+    When the provider knows no such charge the payment is marked failed only when `final`
+    (reconcile_payments, past a grace period): right after a timeout Stripe's search may
+    not list a charge made a moment ago, so the request path leaves it unknown.
+    """
     try:
         charge = provider.find_charge(idempotency_key=payment.idempotency_key)
     except PaymentTimeout:
         return  # still unknown: reconcile_payments settles it later
+    if charge is None and not final:
+        return
     if charge is None or not charge.succeeded:
         payment.status = PaymentStatus.FAILED
         payment.failure_code = "timeout"

@@ -54,6 +54,13 @@ def _claim(*, user, key: str, fingerprint: str, now: datetime) -> IdempotencyRec
     raise IdempotencyInProgress()
 
 
+def idempotency_purge_expired(*, now: datetime) -> int:
+    """Forget answers older than KEY_TTL (reconcile_payments runs this on its schedule);
+    returns how many. An expired key is treated as new even before it is purged."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lte=now - KEY_TTL).delete()
+    return deleted
+
+
 def idempotent_call(  # type: ignore[no-untyped-def]
     *, user, key: str, data: Any, now: datetime, run: Callable[[], tuple[int, dict]]
 ) -> tuple[int, dict, bool]:

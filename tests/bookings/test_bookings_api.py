@@ -22,7 +22,7 @@ from bookings.models import (
     PaymentStatus,
     SandboxCharge,
 )
-from bookings.payments.base import PaymentDeclined
+from bookings.payments.base import PaymentDeclined, PaymentTimeout
 from bookings.payments.sandbox import SandboxProvider
 from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.holds import hold_expire_due
@@ -381,3 +381,127 @@ def test_reconcile_refunds_a_charge_left_without_a_booking(client_of, traveler, 
     assert ledger() == [("100.00", "EUR", True, "100.00")]
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED
+
+
+def orphan_payment(traveler, hold_id, *, status=PaymentStatus.PENDING, minutes_ago=10):  # type: ignore[no-untyped-def]
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    return Payment.objects.create(
+        hold_id=hold_id, user=traveler, provider="sandbox", amount=Decimal("100.00"),
+        currency="EUR", status=status, created_at=at, updated_at=at,
+    )  # fmt: skip
+
+
+def test_reconcile_refunds_a_charge_whose_payment_was_never_updated(
+    client_of, traveler, room_type, day, capsys
+):
+    # The process died after the provider charged and before the answer was recorded:
+    # the Payment row still says pending.
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
+    payment = orphan_payment(traveler, hold_id)
+    SandboxProvider().charge(
+        amount=payment.money, token="tok_visa", idempotency_key=payment.idempotency_key,
+        description="orphan",
+    )  # fmt: skip
+
+    call_command("reconcile_payments")
+
+    assert ledger() == [("100.00", "EUR", True, "100.00")]
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED
+    out = capsys.readouterr().out
+    assert f"settled 1 pending or timed-out payment(s) [{payment.pk}]" in out
+
+
+def test_reconcile_fails_a_pending_payment_the_provider_never_charged(
+    client_of, traveler, room_type, day
+):
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
+    payment = orphan_payment(traveler, hold_id)
+    recent = orphan_payment(traveler, hold_id, minutes_ago=1)  # may still be in flight
+
+    call_command("reconcile_payments")
+
+    payment.refresh_from_db()
+    recent.refresh_from_db()
+    assert (payment.status, payment.failure_code) == (PaymentStatus.FAILED, "timeout")
+    assert recent.status == PaymentStatus.PENDING
+    assert ledger() == []
+
+
+def test_reconcile_reports_what_it_refunded(client_of, traveler, room_type, day, capsys):
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
+    payment = orphan_payment(traveler, hold_id)
+    charge = SandboxProvider().charge(
+        amount=payment.money, token="tok_visa", idempotency_key=payment.idempotency_key,
+        description="orphan",
+    )  # fmt: skip
+    Payment.objects.filter(pk=payment.pk).update(status="succeeded", provider_ref=charge.ref)
+
+    call_command("reconcile_payments")
+    call_command("reconcile_payments")
+
+    first, second = capsys.readouterr().out.strip().splitlines()
+    assert first.startswith(f"refunded 1 charge(s) without a booking [{payment.pk}];")
+    assert second.startswith("refunded 0 charge(s) without a booking [];")
+    assert payment.refunds.get().reason == "charge without a booking"
+
+
+def test_reconcile_goes_on_past_a_provider_failure(client_of, traveler, room_type, day, capsys):
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
+    broken = orphan_payment(traveler, hold_id, status=PaymentStatus.SUCCEEDED)
+    Payment.objects.filter(pk=broken.pk).update(provider_ref="ch_sandbox_unknown")
+    good = orphan_payment(traveler, hold_id)
+    SandboxProvider().charge(
+        amount=good.money, token="tok_visa", idempotency_key=good.idempotency_key,
+        description="orphan",
+    )  # fmt: skip
+
+    call_command("reconcile_payments")
+
+    good.refresh_from_db()
+    broken.refresh_from_db()
+    assert good.status == PaymentStatus.REFUNDED
+    assert broken.status == PaymentStatus.SUCCEEDED  # tried again next run
+    assert f"1 failed at the provider [{broken.pk}]" in capsys.readouterr().out
+
+
+def test_a_timeout_the_provider_cannot_find_yet_stays_unknown_until_reconcile(
+    client_of, traveler, room_type, day
+):
+    class LaggingSearch(SandboxProvider):
+        """Like Stripe's search: a charge made a moment ago is not listed yet."""
+
+        def find_charge(self, *, idempotency_key):  # type: ignore[no-untyped-def]
+            return None
+
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
+
+    with pytest.raises(PaymentTimeout):
+        booking_create(
+            user=traveler, hold_id=hold_id, travelers=[TravelerIn(**ADULT)],
+            payment_token="tok_timeout", now=timezone.now(), provider=LaggingSearch(),
+        )  # fmt: skip
+
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.UNKNOWN  # not guessed "failed"
+    assert not Booking.objects.exists()
+    assert Hold.objects.get().status == HoldStatus.ACTIVE
+    # Later, the scheduled reconciliation finds the charge and gives it back.
+    Payment.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+    call_command("reconcile_payments")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED
+    assert ledger() == [("100.00", "EUR", True, "100.00")]
+
+
+def test_idempotency_keys_older_than_a_day_are_purged(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    book(client, make_hold(client, hotel_offer(room_type, day, 1)), key="old")
+    book(client, make_hold(client, hotel_offer(room_type, day + timedelta(days=1), 1)), key="new")
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=24, seconds=1)
+    )
+
+    call_command("reconcile_payments")
+
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]

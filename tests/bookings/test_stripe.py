@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs
 
@@ -285,3 +286,61 @@ def test_unsigned_or_forged_events_are_refused(
     assert response["Content-Type"] == "application/problem+json"
     unknown_payment.refresh_from_db()
     assert unknown_payment.status == PaymentStatus.UNKNOWN
+
+
+def test_a_charge_thought_failed_after_a_timeout_is_recorded_for_refund(
+    api_client, stripe_settings, unknown_payment
+):
+    # Right after the timeout Stripe's search listed nothing and reconcile marked it failed;
+    # Stripe's event says the charge went through after all.
+    Payment.objects.filter(pk=unknown_payment.pk).update(status="failed", failure_code="timeout")
+    payload, header = signed(
+        event("payment_intent.succeeded", intent(id="pi_late", amount=10000,
+                                                 key=unknown_payment.idempotency_key))
+    )  # fmt: skip
+
+    response = post_event(api_client, payload, header)
+
+    assert response.status_code == 200
+    unknown_payment.refresh_from_db()
+    assert (unknown_payment.status, unknown_payment.provider_ref) == ("succeeded", "pi_late")
+    assert unknown_payment.booking is None  # reconcile_payments refunds it
+
+
+def test_a_declined_payment_stays_declined_whatever_the_events(
+    api_client, stripe_settings, unknown_payment
+):
+    Payment.objects.filter(pk=unknown_payment.pk).update(
+        status="failed", failure_code="card_declined"
+    )
+    payload, header = signed(
+        event("payment_intent.succeeded", intent(key=unknown_payment.idempotency_key))
+    )
+
+    response = post_event(api_client, payload, header)
+
+    assert response.json()["result"] == "ignored: payment already failed"
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.status == PaymentStatus.FAILED
+
+
+@responses.activate
+def test_reconcile_refunds_a_stripe_charge_without_a_booking(stripe_settings, unknown_payment):
+    from django.core.management import call_command
+
+    Payment.objects.filter(pk=unknown_payment.pk).update(
+        status="succeeded", provider_ref="pi_orphan",
+        created_at=timezone.now() - timedelta(minutes=10),
+    )  # fmt: skip
+    responses.post(f"{API}/refunds", json={"id": "re_orphan", "object": "refund", "amount": 10000})
+
+    call_command("reconcile_payments")
+
+    assert form(responses.calls[0]) == {"payment_intent": ["pi_orphan"], "amount": ["10000"]}
+    assert (
+        responses.calls[0].request.headers["Idempotency-Key"]
+        == f"{unknown_payment.idempotency_key}-refund-full"
+    )
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.status == PaymentStatus.REFUNDED
+    assert unknown_payment.refunds.get().provider_ref == "re_orphan"
