@@ -305,3 +305,32 @@ def test_holds_without_a_key_are_each_their_own(client_of, traveler, room_type, 
         "/api/holds", {"items": [{"offer_id": offer}]}, format="json", HTTP_IDEMPOTENCY_KEY=" "
     )
     assert empty_key.status_code == 400
+
+
+def test_an_expired_hold_frees_its_rooms_for_the_next_traveler_before_the_job_runs(
+    client_of, room_type, day
+):
+    # given: the last room of the night is in a hold that has just expired; no job ran
+    RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
+    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1)).json()
+    Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    # when
+    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+
+    # then
+    assert second.status_code == 201, second.json()
+    assert Hold.objects.get(pk=first["id"]).status == HoldStatus.EXPIRED
+    assert rooms_left(room_type) == [0, 1, 1]
+    call_command("release_expired_holds")  # nothing is given back twice
+    assert rooms_left(room_type) == [0, 1, 1]
+
+
+def test_the_hold_lifetime_is_configurable(client_of, traveler, room_type, day, settings):
+    settings.HOLD_TTL_SECONDS = 120
+
+    body = hold(client_of(traveler), hotel_offer(room_type, day, 1)).json()
+
+    expires = timezone.datetime.fromisoformat(body["expires_at"])
+    created = timezone.datetime.fromisoformat(body["created_at"])
+    assert expires - created == timedelta(minutes=2)
