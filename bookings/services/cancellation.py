@@ -17,6 +17,7 @@ from bookings.models import (
     Refund,
 )
 from bookings.payments import get_provider
+from bookings.payments.base import PaymentProviderError
 from bookings.services.inventory import lock_wait_bounded, units_give_back
 from bookings.services.policies import refund_due
 from travelguru.money import Money
@@ -49,11 +50,19 @@ def booking_cancel(
         if amount <= 0 or payment is None:
             continue
         amount = min(amount, payment.amount - payment.refunded_amount)
-        refund_refs[currency] = get_provider(payment.provider).refund(
-            charge_ref=payment.provider_ref,
-            amount=Money.of(amount, currency),
-            idempotency_key=f"{payment.idempotency_key}-cancel",
-        )
+        try:
+            refund_refs[currency] = get_provider(payment.provider).refund(
+                charge_ref=payment.provider_ref,
+                amount=Money.of(amount, currency),
+                idempotency_key=f"{payment.idempotency_key}-cancel",
+            )
+        except PaymentProviderError:
+            # Cancelled twice at once: the provider refused the second, same-key refund
+            # while the first was under way. Cancelling twice is harmless.
+            booking.refresh_from_db(fields=["status"])
+            if booking.status == BookingStatus.CANCELLED:
+                return booking
+            raise
         per_currency[currency] = amount
 
     with transaction.atomic(), lock_wait_bounded():

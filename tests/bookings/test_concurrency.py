@@ -334,3 +334,38 @@ def test_the_expiry_job_racing_payments_never_books_an_expired_hold_or_keeps_its
     assert statuses == {HoldStatus.BOOKED: booked, HoldStatus.EXPIRED: 10 - booked}
     assert RoomNight.objects.get().rooms_available == 20 - booked
     assert _kept_charges() == booked
+
+
+def test_ten_cancellations_of_one_booking_at_once_refund_and_give_back_once(live_server):
+    from bookings.models import Booking, BookingStatus, Refund, SandboxCharge
+
+    day = today_anywhere() + timedelta(days=30)
+    room_type = RoomTypeFactory(hotel__free_cancellation_days=1)
+    room_nights(room_type, day, 2, rooms_total=5, price=Decimal("80.00"))
+    token = str(RefreshToken.for_user(UserFactory()).access_token)
+    hold_id = requests.post(
+        f"{live_server.url}/api/holds",
+        json={"items": [{"offer_id": hotel_offer(room_type, day, 2)}]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()["id"]
+    assert _post_booking(live_server, token, hold_id, "k") == (201, "")
+    reference = Booking.objects.get().reference
+    barrier = threading.Barrier(10)
+
+    def cancel(_: int) -> int:
+        barrier.wait()
+        return requests.post(
+            f"{live_server.url}/api/bookings/{reference}/cancel",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = Counter(pool.map(cancel, range(10)))
+
+    assert statuses == {200: 10}
+    assert Booking.objects.get().status == BookingStatus.CANCELLED
+    assert Refund.objects.count() == 1
+    assert SandboxCharge.objects.get().refunded_amount == Decimal("160.00")
+    assert set(RoomNight.objects.values_list("rooms_available", flat=True)) == {5}
