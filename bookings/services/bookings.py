@@ -17,7 +17,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from bookings.errors import HoldNotActive, HoldNotFound
+from bookings.errors import HoldNotActive, HoldNotFound, InventoryBusy
 from bookings.models import (
     Booking,
     BookingItem,
@@ -160,8 +160,9 @@ def booking_create(  # type: ignore[no-untyped-def]
     """Charge the hold's totals (one charge per currency) and confirm it as a booking.
 
     Raises HoldNotFound, HoldNotActive (expired, released or booked), PaymentDeclined
-    (402), PaymentTimeout (504); on each of them no booking exists and no charge of this
-    attempt is kept. The hold stays usable until it expires.
+    (402), PaymentTimeout (504), InventoryBusy (503: the hold row stayed locked past the
+    bounded wait); on each of them no booking exists and no charge of this attempt is
+    kept. The hold stays usable until it expires.
     """
     hold = Hold.objects.filter(pk=hold_id, user=user).prefetch_related("items").first()
     if hold is None:
@@ -171,19 +172,22 @@ def booking_create(  # type: ignore[no-untyped-def]
     items = list(hold.items.all())
     travelers_check(items=items, travelers=travelers)
     provider = provider or get_provider()
-    payments = [
-        Payment.objects.create(
-            hold=hold,
-            user=user,
-            provider=provider.name,
-            amount=total.amount,
-            currency=total.currency,
-            status=PaymentStatus.PENDING,
-            created_at=now,
-            updated_at=now,
-        )
-        for total in hold.totals()
-    ]
+    # The rows reference the hold, so writing them waits (bounded) if the expiry job or a
+    # concurrent confirmation holds its row lock; nothing is charged before they exist.
+    with transaction.atomic(), lock_wait_bounded():
+        payments = [
+            Payment.objects.create(
+                hold=hold,
+                user=user,
+                provider=provider.name,
+                amount=total.amount,
+                currency=total.currency,
+                status=PaymentStatus.PENDING,
+                created_at=now,
+                updated_at=now,
+            )
+            for total in hold.totals()
+        ]
     charged: list[Payment] = []
 
     def undo(reason: str) -> None:
@@ -228,6 +232,11 @@ def booking_create(  # type: ignore[no-untyped-def]
         )
     except HoldNotActive:
         undo("the hold ended before the booking was confirmed")
+        raise
+    except InventoryBusy:
+        # The hold row stayed locked past the bounded wait (503): give the money back now
+        # rather than leave it to reconcile_payments; the hold is still the traveler's.
+        undo("the booking could not be confirmed in time")
         raise
 
 

@@ -369,3 +369,83 @@ def test_ten_cancellations_of_one_booking_at_once_refund_and_give_back_once(live
     assert Refund.objects.count() == 1
     assert SandboxCharge.objects.get().refunded_amount == Decimal("160.00")
     assert set(RoomNight.objects.values_list("rooms_available", flat=True)) == {5}
+
+
+def _hold_row_locker(hold_id):  # type: ignore[no-untyped-def]
+    """A thread that, once told, sits on the hold's row lock until released."""
+    from django.db import connections, transaction
+
+    go, locked, done = threading.Event(), threading.Event(), threading.Event()
+
+    def sit() -> None:
+        go.wait(timeout=30)
+        with transaction.atomic():
+            Hold.objects.select_for_update().get(pk=hold_id)
+            locked.set()
+            done.wait(timeout=30)
+        connections.close_all()
+
+    thread = threading.Thread(target=sit)
+    thread.start()
+    return go, locked, done, thread
+
+
+@pytest.mark.parametrize("when", ["before-charging", "at-confirmation"])
+def test_a_hold_locked_past_the_bounded_wait_answers_503_and_keeps_no_money(when):
+    """Another transaction sits on the hold row while the traveler pays: after the
+    bounded wait the answer is 503 (not a hang, not a 500), any charge is given back at
+    once, and the hold stays usable."""
+    import time
+
+    from django.utils import timezone
+
+    from bookings.errors import InventoryBusy
+    from bookings.models import Booking, Payment, SandboxCharge
+    from bookings.payments.sandbox import SandboxProvider
+    from bookings.services.bookings import TravelerIn, booking_create
+    from bookings.services.holds import hold_create
+    from search.offers import offer_decode
+
+    day = today_anywhere() + timedelta(days=30)
+    room_type = RoomTypeFactory()
+    room_nights(room_type, day, 1, rooms_total=5, price=Decimal("90.00"))
+    user = UserFactory()
+    hold = hold_create(
+        user=user, offers=[offer_decode(hotel_offer(room_type, day, 1))], now=timezone.now()
+    )
+    go, locked, done, locker = _hold_row_locker(hold.pk)
+
+    class LockedWhileCharging(SandboxProvider):
+        def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+            charge = super().charge(**kwargs)
+            go.set()
+            locked.wait(timeout=10)
+            return charge
+
+    if when == "before-charging":
+        go.set()
+        locked.wait(timeout=10)
+    started = time.monotonic()
+    try:
+        with pytest.raises(InventoryBusy):
+            booking_create(
+                user=user, hold_id=hold.pk,
+                travelers=[TravelerIn(type="adult", first_name="A", last_name="B")],
+                payment_token="tok_visa", now=timezone.now(), provider=LockedWhileCharging(),
+            )  # fmt: skip
+    finally:
+        waited = time.monotonic() - started
+        done.set()
+        locker.join()
+
+    assert 2 <= waited < 10
+    assert not Booking.objects.exists()
+    if when == "before-charging":
+        assert not SandboxCharge.objects.exists()
+        assert not Payment.objects.exists()
+    else:
+        charge = SandboxCharge.objects.get()
+        assert (charge.succeeded, charge.refunded_amount) == (True, Decimal("90.00"))
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.ACTIVE
+    assert RoomNight.objects.get().rooms_available == 4
