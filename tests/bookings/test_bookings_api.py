@@ -505,3 +505,30 @@ def test_idempotency_keys_older_than_a_day_are_purged(client_of, traveler, room_
     call_command("reconcile_payments")
 
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_request_bodies_never_reach_the_logs(
+    api_client, client_of, traveler, room_type, day, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+
+    weak = api_client.post(
+        "/api/auth/register",
+        {"email": "zz@example.com", "password": "Marker1", "first_name": "Qx", "last_name": "Y"},
+        format="json",
+    )
+    wrong = api_client.post(
+        "/api/auth/token", {"email": traveler.email, "password": "Marker-Two-secret"},
+        format="json",
+    )  # fmt: skip
+    declined = book(
+        client, hold_id, token="tok_chargeDeclined",
+        travelers=[{**ADULT, "last_name": "Marker-Three-Surname"}],
+    )  # fmt: skip
+
+    assert (weak.status_code, wrong.status_code, declined.status_code) == (400, 401, 402)
+    assert caplog.records  # the failures were logged (as paths), just not their bodies
+    for marker in ("Marker1", "Marker-Two", "Marker-Three", "tok_chargeDeclined"):
+        assert marker not in caplog.text
