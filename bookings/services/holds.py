@@ -190,15 +190,20 @@ def hold_release(*, user, hold_id, now: datetime) -> Hold:  # type: ignore[no-un
     return _hold_end(hold_id=hold_id, status=status, now=now, user=user)[0]
 
 
-def hold_expire_due(*, now: datetime, limit: int = 500) -> int:
-    """Give back the inventory of every hold past its expiry; returns how many ended.
+def hold_expire_due(*, now: datetime, batch: int = 500) -> int:
+    """Give back the inventory of every hold past its expiry; returns how many it ended.
 
     Safe to run concurrently with itself and with bookings (each hold is ended in its
-    own short transaction under its row lock).
+    own short transaction under its row lock; one ended meanwhile is skipped). Works in
+    batches until none is due, so a backlog clears in one run.
     """
-    due = list(
-        Hold.objects.filter(status=HoldStatus.ACTIVE, expires_at__lte=now)
-        .order_by("expires_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(_hold_end(hold_id=pk, status=HoldStatus.EXPIRED, now=now)[1] for pk in due)
+    ended = 0
+    while True:
+        due = list(
+            Hold.objects.filter(status=HoldStatus.ACTIVE, expires_at__lte=now)
+            .order_by("expires_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        ended += sum(_hold_end(hold_id=pk, status=HoldStatus.EXPIRED, now=now)[1] for pk in due)
+        if len(due) < batch:
+            return ended

@@ -334,3 +334,20 @@ def test_the_hold_lifetime_is_configurable(client_of, traveler, room_type, day, 
     expires = timezone.datetime.fromisoformat(body["expires_at"])
     created = timezone.datetime.fromisoformat(body["created_at"])
     assert expires - created == timedelta(minutes=2)
+
+
+def test_the_expiry_job_clears_a_backlog_larger_than_its_batch(room_type, day):
+    from bookings.services.holds import hold_create, hold_expire_due
+    from search.offers import offer_decode
+
+    now = timezone.now()
+    for night in (0, 0, 0, 1, 1):
+        offer = offer_decode(hotel_offer(room_type, day + timedelta(days=night), 1))
+        hold_create(user=UserFactory(), offers=[offer], now=now)
+    assert rooms_left(room_type) == [0, 1, 3]
+
+    ended = hold_expire_due(now=now + timedelta(hours=1), batch=2)
+
+    assert ended == Hold.objects.filter(status=HoldStatus.EXPIRED).count() == 5
+    assert rooms_left(room_type) == [3, 3, 3]
+    assert hold_expire_due(now=now + timedelta(hours=1), batch=2) == 0
