@@ -135,8 +135,8 @@ def payment_settle_unknown(
         charge = provider.find_charge(idempotency_key=payment.idempotency_key)
     except PaymentTimeout:
         return  # still unknown: reconcile_payments settles it later
-    if charge is None and not final:
-        return
+    if (charge is None and not final) or (charge is not None and charge.pending):
+        return  # not known yet: stays unknown for reconcile_payments / the webhook
     if charge is None or not charge.succeeded:
         payment.status = PaymentStatus.FAILED
         payment.failure_code = "timeout"

@@ -532,3 +532,28 @@ def test_request_bodies_never_reach_the_logs(
     assert caplog.records  # the failures were logged (as paths), just not their bodies
     for marker in ("Marker1", "Marker-Two", "Marker-Three", "tok_chargeDeclined"):
         assert marker not in caplog.text
+
+
+def test_a_claim_abandoned_by_a_dead_process_is_taken_over(client_of, traveler, room_type, day):
+    from bookings.services.idempotency import request_fingerprint
+
+    client = client_of(traveler)
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
+    body = {"hold_id": hold_id, "travelers": [ADULT], "payment_token": "tok_visa"}
+    # A first attempt claimed the key and its process died before answering.
+    record = IdempotencyRecord.objects.create(
+        user=traveler, key="k", request_hash=request_fingerprint(body),
+        created_at=timezone.now() - timedelta(seconds=30),
+    )  # fmt: skip
+
+    too_soon = book(client, hold_id, key="k")
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created_at=timezone.now() - timedelta(minutes=3)
+    )
+    later = book(client, hold_id, key="k")
+
+    assert too_soon.status_code == 409
+    assert too_soon.json()["code"] == "idempotency-in-progress"
+    assert later.status_code == 201
+    assert Booking.objects.count() == 1
+    assert IdempotencyRecord.objects.get().response_status == 201

@@ -344,3 +344,33 @@ def test_reconcile_refunds_a_stripe_charge_without_a_booking(stripe_settings, un
     unknown_payment.refresh_from_db()
     assert unknown_payment.status == PaymentStatus.REFUNDED
     assert unknown_payment.refunds.get().provider_ref == "re_orphan"
+
+
+@responses.activate
+def test_a_payment_still_processing_is_settled_later_not_guessed(
+    stripe_settings, client_of, traveler, room_type, day
+):
+    stripe_settings.PAYMENT_PROVIDER = "stripe"
+    responses.post(f"{API}/payment_intents", json=intent(id="pi_slow", status="processing"))
+    responses.get(
+        f"{API}/payment_intents/search",
+        json={"object": "search_result", "data": [intent(id="pi_slow", status="processing")],
+              "has_more": False, "url": "/v1/payment_intents/search"},
+    )  # fmt: skip
+    client = client_of(traveler)
+    hold = client.post(
+        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 1)}]}, format="json"
+    ).json()
+
+    response = client.post(
+        "/api/bookings",
+        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
+         "payment_token": "tok_visa"},
+        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )  # fmt: skip
+
+    assert response.status_code == 504
+    assert response.json()["code"] == "payment-timeout"
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.UNKNOWN  # the webhook or reconcile settles it
+    assert [c.request.method for c in responses.calls] == ["POST", "GET"]  # no refund yet
