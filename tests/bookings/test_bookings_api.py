@@ -557,3 +557,17 @@ def test_a_claim_abandoned_by_a_dead_process_is_taken_over(client_of, traveler, 
     assert later.status_code == 201
     assert Booking.objects.count() == 1
     assert IdempotencyRecord.objects.get().response_status == 201
+
+
+def test_the_booking_list_costs_the_same_few_queries_for_many_bookings(
+    client_of, traveler, room_type, day, django_assert_max_num_queries
+):
+    client = client_of(traveler)
+    for night in range(3):
+        book(client, make_hold(client, hotel_offer(room_type, day + timedelta(days=night), 1)))
+
+    with django_assert_max_num_queries(6):  # count, page, items, travelers, payments (+ auth)
+        body = client.get("/api/bookings").json()
+
+    assert body["count"] == 3
+    assert [len(b["items"]) for b in body["results"]] == [1, 1, 1]

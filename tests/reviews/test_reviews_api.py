@@ -306,3 +306,19 @@ def test_voting_needs_a_login(api_client, client_of, trip_of, traveler, room_typ
     assert response.status_code == 401
     assert Review.objects.get().helpful_count == 0
     assert api_client.post("/api/reviews", {}, format="json").status_code == 401
+
+
+def test_the_public_list_costs_the_same_few_queries_for_many_reviews(
+    client_of, trip_of, room_type, day, django_assert_max_num_queries
+):
+    staff = UserFactory(is_staff=True)
+    for _ in range(3):
+        user = UserFactory()
+        post_review(client_of(user), trip_of(user, hotel_offer(room_type, day, 1)).reference)
+        review_approve(Review.objects.latest("pk"), staff=staff, now=timezone.now())
+    anyone = client_of(UserFactory())
+
+    with django_assert_max_num_queries(4):  # subject exists, count, page with authors, rating
+        body = anyone.get(f"/api/hotels/{room_type.hotel_id}/reviews").json()
+
+    assert body["count"] == 3
