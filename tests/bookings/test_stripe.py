@@ -374,3 +374,35 @@ def test_a_payment_still_processing_is_settled_later_not_guessed(
     payment = Payment.objects.get()
     assert payment.status == PaymentStatus.UNKNOWN  # the webhook or reconcile settles it
     assert [c.request.method for c in responses.calls] == ["POST", "GET"]  # no refund yet
+
+
+@responses.activate
+def test_cancelling_a_stripe_booking_refunds_its_payment_intent(
+    stripe_settings, client_of, traveler, room_type, day
+):
+    stripe_settings.PAYMENT_PROVIDER = "stripe"
+    responses.post(f"{API}/payment_intents", json=intent(id="pi_trip", amount=21000))
+    responses.post(f"{API}/refunds", json={"id": "re_trip", "object": "refund", "amount": 21000})
+    client = client_of(traveler)
+    hold = client.post(
+        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]}, format="json"
+    ).json()
+    reference = client.post(
+        "/api/bookings",
+        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
+         "payment_token": "tok_visa"},
+        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    ).json()["reference"]  # fmt: skip
+
+    first = client.post(f"/api/bookings/{reference}/cancel")
+    second = client.post(f"/api/bookings/{reference}/cancel")
+
+    assert first.status_code == second.status_code == 200
+    assert first.json()["payment"]["status"] == "refunded"
+    refunds = [c for c in responses.calls if c.request.url.endswith("/v1/refunds")]
+    assert len(refunds) == 1  # the second cancel asked Stripe nothing
+    payment = Payment.objects.get()
+    assert form(refunds[0]) == {"payment_intent": ["pi_trip"], "amount": ["21000"]}
+    assert refunds[0].request.headers["Idempotency-Key"] == f"{payment.idempotency_key}-cancel"
+    assert refunds[0].request.headers["Authorization"] == "Bearer sk_test_123"
+    assert payment.refunds.get().provider_ref == "re_trip"
