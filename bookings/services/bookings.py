@@ -31,7 +31,12 @@ from bookings.models import (
     TravelerType,
 )
 from bookings.payments import get_provider
-from bookings.payments.base import PaymentDeclined, PaymentProvider, PaymentTimeout
+from bookings.payments.base import (
+    PaymentDeclined,
+    PaymentProvider,
+    PaymentProviderError,
+    PaymentTimeout,
+)
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import item_policy
 
@@ -160,9 +165,9 @@ def booking_create(  # type: ignore[no-untyped-def]
     """Charge the hold's totals (one charge per currency) and confirm it as a booking.
 
     Raises HoldNotFound, HoldNotActive (expired, released or booked), PaymentDeclined
-    (402), PaymentTimeout (504), InventoryBusy (503: the hold row stayed locked past the
-    bounded wait); on each of them no booking exists and no charge of this attempt is
-    kept. The hold stays usable until it expires.
+    (402), PaymentTimeout (504), PaymentProviderError (502), InventoryBusy (503: the hold
+    row stayed locked past the bounded wait); on each of them no booking exists and no
+    charge of this attempt is kept. The hold stays usable until it expires.
     """
     hold = Hold.objects.filter(pk=hold_id, user=user).prefetch_related("items").first()
     if hold is None:
@@ -213,12 +218,14 @@ def booking_create(  # type: ignore[no-untyped-def]
             payment.save(update_fields=["status", "failure_code", "updated_at"])
             undo("another charge of the trip was declined")
             raise
-        except PaymentTimeout:
+        except (PaymentTimeout, PaymentProviderError):
+            # No answer, or an error from the provider's side: the charge may or may not
+            # have happened. Look it up (refund if found) and give back the others now.
             payment.status = PaymentStatus.UNKNOWN
             payment.updated_at = now
             payment.save(update_fields=["status", "updated_at"])
             payment_settle_unknown(payment, provider=provider, now=now)
-            undo("another charge of the trip timed out")
+            undo("another charge of the trip failed at the provider")
             raise
         payment.status = PaymentStatus.SUCCEEDED
         payment.provider_ref = charge.ref

@@ -571,3 +571,32 @@ def test_the_booking_list_costs_the_same_few_queries_for_many_bookings(
 
     assert body["count"] == 3
     assert [len(b["items"]) for b in body["results"]] == [1, 1, 1]
+
+
+def test_a_provider_error_on_the_second_charge_refunds_the_first_at_once(
+    traveler, room_type, fare, day, client_of
+):
+    from bookings.payments.base import PaymentProviderError
+
+    class FailsOnDollars(SandboxProvider):
+        def charge(self, *, amount, token, idempotency_key, description):  # type: ignore[no-untyped-def]
+            if amount.currency == "USD":
+                raise PaymentProviderError("Stripe refused the request (api_error).")
+            return super().charge(
+                amount=amount, token=token, idempotency_key=idempotency_key,
+                description=description,
+            )  # fmt: skip
+
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1), flight_offer(fare))
+
+    with pytest.raises(PaymentProviderError):
+        booking_create(
+            user=traveler, hold_id=hold_id, travelers=[TravelerIn(**ADULT)],
+            payment_token="tok_visa", now=timezone.now(), provider=FailsOnDollars(),
+        )  # fmt: skip
+
+    assert not Booking.objects.exists()
+    assert ledger() == [("100.00", "EUR", True, "100.00")]  # the euro charge came back
+    # The failed one is left for reconcile to look up (it may have been charged).
+    assert sorted(Payment.objects.values_list("status", flat=True)) == ["refunded", "unknown"]
+    assert Hold.objects.get().status == HoldStatus.ACTIVE
