@@ -22,6 +22,7 @@ from bookings.payments import get_provider
 from bookings.services.bookings import payment_refund_full
 from bookings.services.cancellation import booking_cancel
 from bookings.services.policies import refund_due
+from travelguru.errors import DomainError
 from travelguru.money import Money
 
 
@@ -163,19 +164,27 @@ class PaymentAdmin(ReadOnlyAdmin):
                 },
             )
         now = timezone.now()
+        refunded, failed = 0, []
         for payment in orphans:
-            payment_refund_full(
-                payment,
-                provider=get_provider(payment.provider),
-                reason=f"refunded by staff {request.user}",
-                now=now,
-            )
+            try:
+                payment_refund_full(
+                    payment,
+                    provider=get_provider(payment.provider),
+                    reason=f"refunded by staff {request.user}",
+                    now=now,
+                )
+            except DomainError as exc:  # the provider said no or did not answer
+                failed.append(f"payment {payment.pk}: {exc.detail}")
+                continue
+            refunded += 1
         self.message_user(
             request,
-            f"Refunded {len(orphans)} charge(s); {skipped} skipped (booked, failed or "
+            f"Refunded {refunded} charge(s); {skipped} skipped (booked, failed or "
             "refunded already: cancel a booking to refund it).",
             messages.SUCCESS,
         )
+        if failed:
+            self.message_user(request, "Not refunded: " + "; ".join(failed), messages.ERROR)
         return None
 
 

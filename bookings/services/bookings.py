@@ -39,6 +39,7 @@ from bookings.payments.base import (
 )
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import item_policy
+from travelguru.money import Money
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 MIN_DRIVER_AGE = 21
@@ -106,25 +107,37 @@ def _reference() -> str:
 def payment_refund_full(
     payment: Payment, *, provider: PaymentProvider, reason: str, now: datetime
 ) -> None:
-    """Give a succeeded charge back in full (idempotent per payment)."""
+    """Give back what is left of a succeeded charge (idempotent per payment).
+
+    The provider is asked for what has not been refunded yet (a dashboard refund may have
+    given part back); the record is written under the payment's row lock, so two callers
+    at once (reconcile and staff, say) record the one refund once.
+    """
+    remaining = payment.amount - payment.refunded_amount
+    if payment.status == PaymentStatus.REFUNDED or remaining <= 0:
+        return
     ref = provider.refund(
         charge_ref=payment.provider_ref,
-        amount=payment.money,
+        amount=Money.of(remaining, payment.currency),
         idempotency_key=f"{payment.idempotency_key}-refund-full",
     )
     with transaction.atomic():
-        Refund.objects.create(
-            payment=payment,
-            amount=payment.amount - payment.refunded_amount,
-            currency=payment.currency,
-            reason=reason,
-            provider_ref=ref,
-            created_at=now,
-        )
-        payment.refunded_amount = payment.amount
-        payment.status = PaymentStatus.REFUNDED
-        payment.updated_at = now
-        payment.save(update_fields=["refunded_amount", "status", "updated_at"])
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != PaymentStatus.REFUNDED:
+            Refund.objects.create(
+                payment=locked,
+                amount=locked.amount - locked.refunded_amount,
+                currency=locked.currency,
+                reason=reason,
+                provider_ref=ref,
+                created_at=now,
+            )
+            locked.refunded_amount = locked.amount
+            locked.status = PaymentStatus.REFUNDED
+            locked.updated_at = now
+            locked.save(update_fields=["refunded_amount", "status", "updated_at"])
+    payment.refunded_amount, payment.status = locked.refunded_amount, locked.status
+    payment.updated_at = locked.updated_at
 
 
 def payment_settle_unknown(

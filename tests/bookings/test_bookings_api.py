@@ -28,6 +28,7 @@ from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.holds import hold_expire_due
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
+from travelguru.money import Money
 
 pytestmark = pytest.mark.django_db
 
@@ -600,3 +601,31 @@ def test_a_provider_error_on_the_second_charge_refunds_the_first_at_once(
     # The failed one is left for reconcile to look up (it may have been charged).
     assert sorted(Payment.objects.values_list("status", flat=True)) == ["refunded", "unknown"]
     assert Hold.objects.get().status == HoldStatus.ACTIVE
+
+
+def test_a_charge_partly_refunded_in_the_dashboard_gets_the_rest_back_once(
+    client_of, traveler, room_type, day
+):
+    from bookings.services.bookings import payment_refund_full
+
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
+    payment = orphan_payment(traveler, hold_id, status=PaymentStatus.SUCCEEDED)
+    provider = SandboxProvider()
+    charge = provider.charge(
+        amount=payment.money, token="tok_visa", idempotency_key=payment.idempotency_key,
+        description="orphan",
+    )  # fmt: skip
+    provider.refund(charge_ref=charge.ref, amount=Money.of("30.00", "EUR"), idempotency_key="d")
+    Payment.objects.filter(pk=payment.pk).update(
+        provider_ref=charge.ref, refunded_amount=Decimal("30.00")
+    )
+    payment.refresh_from_db()
+    stale_copy = Payment.objects.get(pk=payment.pk)  # e.g. staff and reconcile at once
+
+    payment_refund_full(payment, provider=provider, reason="first", now=timezone.now())
+    payment_refund_full(stale_copy, provider=provider, reason="second", now=timezone.now())
+
+    assert ledger() == [("100.00", "EUR", True, "100.00")]
+    assert [(str(r.amount), r.reason) for r in payment.refunds.all()] == [("70.00", "first")]
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_amount) == ("refunded", Decimal("100.00"))
