@@ -68,13 +68,19 @@ def _window() -> tuple[int, int]:
     return int(now // length), math.ceil(length - now % length)
 
 
-def _keys(ip: str, identifier: str) -> tuple[str, str]:
+def _keys(ip: str, account: str) -> tuple[str, str]:
     window, _ = _window()
-    return (f"login-fail:ip:{ip}:{window}", f"login-fail:who:{identifier.lower()}:{window}")
+    return (f"login-fail:ip:{ip}:{window}", f"login-fail:who:{account}:{window}")
 
 
-def _check_not_throttled(ip: str, identifier: str) -> None:
-    ip_key, who_key = _keys(ip, identifier)
+def _account_key(user: User | None, identifier: str) -> str:
+    """One counter per account whichever name it is logged in by (email or username);
+    unknown names count under the name itself."""
+    return f"user-{user.pk}" if user is not None else f"name-{identifier.strip().lower()}"
+
+
+def _check_not_throttled(ip: str, account: str) -> None:
+    ip_key, who_key = _keys(ip, account)
     counts = cache.get_many([ip_key, who_key])
     if (
         counts.get(ip_key, 0) >= settings.LOGIN_FAILURES_PER_IP
@@ -87,9 +93,9 @@ def _check_not_throttled(ip: str, identifier: str) -> None:
         )
 
 
-def _record_failure(ip: str, identifier: str) -> None:
+def _record_failure(ip: str, account: str) -> None:
     timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key in _keys(ip, identifier):
+    for key in _keys(ip, account):
         cache.add(key, 0, timeout)
         try:
             cache.incr(key)
@@ -100,18 +106,19 @@ def _record_failure(ip: str, identifier: str) -> None:
 def user_authenticate(*, identifier: str, password: str, ip: str) -> User:
     """The active user whose email or username is `identifier`, if the password matches.
 
-    Failures are counted per account and per client IP in fixed windows; past the limit
-    the answer is 429 with Retry-After even for the right password, so guessing gains
-    nothing. A success clears the account's counter.
+    Failures are counted per account (by email and username alike) and per client IP in
+    fixed windows; past the limit the answer is 429 with Retry-After even for the right
+    password, so guessing gains nothing. A success clears the account's counter.
     """
-    _check_not_throttled(ip, identifier)
     lookup = "email__iexact" if "@" in identifier else "username__iexact"
     user = User.objects.filter(**{lookup: identifier.strip()}).first()
+    account = _account_key(user, identifier)
+    _check_not_throttled(ip, account)
     if user is None:
         User().set_password(password)  # same work as a real check: no timing oracle
     if user is None or not user.is_active or not user.check_password(password):
-        _record_failure(ip, identifier)
+        _record_failure(ip, account)
         raise InvalidCredentials()
-    cache.delete(_keys(ip, identifier)[1])
+    cache.delete(_keys(ip, account)[1])
     update_last_login(None, user)
     return user

@@ -108,7 +108,11 @@ def hold_recorded(method: View) -> View:
     @functools.wraps(method)
     def wrapper(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
         response = method(self, request, *args, **kwargs)
-        if settings.ANALYTICS_RECORDING and response.status_code == 201:
+        if (
+            settings.ANALYTICS_RECORDING
+            and response.status_code == 201
+            and not response.get("Idempotent-Replayed")
+        ):
             now, data = timezone.now(), response.data
             after_response(
                 response,

@@ -13,13 +13,21 @@ from bookings.models import (
     Hold,
     HoldItem,
     Payment,
+    PaymentStatus,
     Refund,
     SandboxCharge,
     Traveler,
 )
+from bookings.payments import get_provider
+from bookings.services.bookings import payment_refund_full
 from bookings.services.cancellation import booking_cancel
 from bookings.services.policies import refund_due
+from travelguru.errors import DomainError
 from travelguru.money import Money
+
+
+def _money(money: Money) -> str:
+    return f"{money.amount} {money.currency}"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,7 +61,7 @@ class HoldItemInline(ReadOnlyInline):
 class HoldAdmin(ReadOnlyAdmin):
     list_display = ["id", "user", "status", "created_at", "expires_at"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["=id", "user__email"]
+    search_fields = ["=id", "user__email", "=booking__reference"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     inlines = [HoldItemInline]
@@ -97,8 +105,8 @@ class BookingAdmin(ReadOnlyAdmin):
                     "reference": b.reference,
                     "email": b.user.email,
                     "description": item.description,
-                    "price": item.price.as_json(),
-                    "refund": Money.of(refund_due(item, now=now), item.price_currency).as_json(),
+                    "price": _money(item.price),
+                    "refund": _money(Money.of(refund_due(item, now=now), item.price_currency)),
                 }
                 for b in bookings
                 for item in b.items.all()
@@ -130,6 +138,54 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ["=provider_ref", "=booking__reference", "user__email", "=hold__id"]
     list_select_related = ["booking", "user"]
     date_hierarchy = "created_at"
+    actions = ["refund_orphans"]
+
+    @admin.action(description="Refund the selected charges that have no booking…")
+    def refund_orphans(self, request, queryset):  # type: ignore[no-untyped-def]
+        """What reconcile_payments does, now, for the charges staff picked. Charges of a
+        booking are refunded by cancelling it (so its inventory goes back too)."""
+        orphans = list(
+            queryset.filter(status=PaymentStatus.SUCCEEDED, booking__isnull=True).select_related(
+                "user"
+            )
+        )
+        skipped = queryset.count() - len(orphans)
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/bookings/payment/refund_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "payments": orphans,
+                    "selected": list(queryset.values_list("pk", flat=True)),
+                    "skipped": skipped,
+                    "title": "Refund charges without a booking",
+                },
+            )
+        now = timezone.now()
+        refunded, failed = 0, []
+        for payment in orphans:
+            try:
+                payment_refund_full(
+                    payment,
+                    provider=get_provider(payment.provider),
+                    reason=f"refunded by staff {request.user}",
+                    now=now,
+                )
+            except DomainError as exc:  # the provider said no or did not answer
+                failed.append(f"payment {payment.pk}: {exc.detail}")
+                continue
+            refunded += 1
+        self.message_user(
+            request,
+            f"Refunded {refunded} charge(s); {skipped} skipped (booked, failed or "
+            "refunded already: cancel a booking to refund it).",
+            messages.SUCCESS,
+        )
+        if failed:
+            self.message_user(request, "Not refunded: " + "; ".join(failed), messages.ERROR)
+        return None
 
 
 @admin.register(Refund)
@@ -138,6 +194,7 @@ class RefundAdmin(ReadOnlyAdmin):
     list_filter = [("created_at", admin.DateFieldListFilter), "currency"]
     search_fields = ["=provider_ref", "=payment__booking__reference", "payment__user__email"]
     list_select_related = ["payment"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(SandboxCharge)

@@ -78,6 +78,36 @@ class _HoldOutputSerializer(serializers.Serializer):
         ref_name = "Hold"
 
 
+def _idempotency_key(request: Request, *, required: bool) -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key and not required and "Idempotency-Key" not in request.headers:
+        return None
+    if not key or len(key) > 255:
+        raise serializers.ValidationError(
+            {"Idempotency-Key": ["Send an Idempotency-Key header (1-255 characters)."]}
+        )
+    return key
+
+
+def _idempotent_response(  # type: ignore[no-untyped-def]
+    request: Request, *, key: str, endpoint: str, now, run
+) -> Response:
+    """Run once per (caller, key); the same body again replays the first answer. The
+    endpoint is part of what must match, so one key cannot be replayed across endpoints."""
+    data = request.data if endpoint == "bookings" else {"endpoint": endpoint, "body": request.data}
+    status_code, body, replayed = idempotent_call(
+        user=request.user, key=key, data=data, now=now, run=run
+    )
+    response = Response(
+        body,
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE if status_code >= 400 else None,
+    )
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
 class HoldCreateApi(APIView):
     """Reserve one or more offers (a flight, a stay, a car) together, or none of them."""
 
@@ -101,16 +131,30 @@ class HoldCreateApi(APIView):
     @extend_schema(
         operation_id="holds_create",
         request=InputSerializer,
-        responses={201: _HoldOutputSerializer, **problem_responses(400, 401, 404, 409, 503)},
-    )
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                description="Optional: a retry (or a double click) with the same key and body "
+                "gets the first hold back instead of holding twice",
+            )
+        ],
+        responses={201: _HoldOutputSerializer, **problem_responses(400, 401, 404, 409, 422, 503)},
+    )  # fmt: skip
     @hold_recorded
     def post(self, request: Request) -> Response:
+        key = _idempotency_key(request, required=False)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         offers = [offer_decode(item["offer_id"]) for item in data.validated_data["items"]]
         now = timezone.now()
-        hold = hold_create(user=request.user, offers=offers, now=now)
-        return Response(hold_json(hold, now), status=status.HTTP_201_CREATED)
+
+        def run() -> tuple[int, dict]:
+            hold = hold_create(user=request.user, offers=offers, now=now)
+            return status.HTTP_201_CREATED, hold_json(hold, now)
+
+        if key is None:
+            return Response(run()[1], status=status.HTTP_201_CREATED)
+        return _idempotent_response(request, key=key, endpoint="holds", now=now, run=run)
 
 
 class HoldDetailApi(APIView):
@@ -263,11 +307,7 @@ class BookingCreateApi(APIView):
     )  # fmt: skip
     @booking_recorded
     def post(self, request: Request) -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 255:
-            raise serializers.ValidationError(
-                {"Idempotency-Key": ["Send an Idempotency-Key header (1-255 characters)."]}
-            )
+        key = _idempotency_key(request, required=True)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         now = timezone.now()
@@ -283,17 +323,7 @@ class BookingCreateApi(APIView):
             booking = booking_get(user=request.user, reference=booking.reference)
             return status.HTTP_201_CREATED, booking_json(booking)
 
-        status_code, body, replayed = idempotent_call(
-            user=request.user, key=key, data=request.data, now=now, run=run
-        )
-        response = Response(
-            body,
-            status=status_code,
-            content_type=PROBLEM_CONTENT_TYPE if status_code >= 400 else None,
-        )
-        if replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return _idempotent_response(request, key=key, endpoint="bookings", now=now, run=run)
 
 
 class BookingListApi(APIView):

@@ -136,6 +136,9 @@ class Booking(models.Model):
         max_length=10, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
     )
     created_at = models.DateTimeField()
+    # When cancelling was first asked: refunds are computed for this moment, so a retry
+    # after a failure asks the provider for exactly the same refunds (same idempotency keys).
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -284,6 +287,7 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key"),
         ]
+        indexes = [models.Index(fields=["created_at"])]  # the purge of expired keys
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

@@ -224,9 +224,34 @@ def rating_compute(*, subject: str, subject_id: int) -> dict:
     }
 
 
-def rating_recompute(*, subject: str, subject_id: int, now: datetime) -> RatingAggregate:
-    values = rating_compute(subject=subject, subject_id=subject_id)
-    aggregate, _ = RatingAggregate.objects.update_or_create(
-        subject=subject, subject_id=subject_id, defaults={**values, "updated_at": now}
+def _aggregate_locked(*, subject: str, subject_id: int, now: datetime) -> RatingAggregate:
+    """The subject's aggregate row, created if missing, locked for this transaction."""
+    rows = RatingAggregate.objects.select_for_update().filter(
+        subject=subject, subject_id=subject_id
     )
+    aggregate = rows.first()
+    if aggregate is None:
+        try:
+            with transaction.atomic():
+                return RatingAggregate.objects.create(
+                    subject=subject, subject_id=subject_id, updated_at=now
+                )
+        except IntegrityError:  # created meanwhile by a concurrent moderation
+            aggregate = rows.get()
+    return aggregate
+
+
+def rating_recompute(*, subject: str, subject_id: int, now: datetime) -> RatingAggregate:
+    """Recount the subject's approved reviews into its aggregate, from scratch.
+
+    The aggregate row is locked before the recount, so two moderations of the same subject
+    at once recount one after the other (READ COMMITTED: the second sees the first's
+    change) instead of the later writer storing a count that misses the other's review.
+    """
+    with transaction.atomic():
+        aggregate = _aggregate_locked(subject=subject, subject_id=subject_id, now=now)
+        for field, value in rating_compute(subject=subject, subject_id=subject_id).items():
+            setattr(aggregate, field, value)
+        aggregate.updated_at = now
+        aggregate.save()
     return aggregate

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -67,8 +68,28 @@ def contains_card_number(data: Any) -> bool:
 EXEMPT_PATHS = frozenset({"/api/payments/stripe/webhook"})
 
 
+def _body_has_card_number(request: HttpRequest) -> bool:
+    """JSON is walked field by field; a body that is not JSON (a form, text, or JSON that
+    does not parse) is searched as text, so a card number cannot slip by in another shape."""
+    raw = request.body or b""
+    if request.content_type == "application/json":
+        try:
+            return contains_card_number(json.loads(raw or b"null"))
+        except ValueError:  # malformed: the parser will answer it, but not with a card in it
+            pass
+    text = raw.decode("utf-8", errors="replace")
+    if request.content_type == "application/x-www-form-urlencoded":
+        text = "\n".join(f"{k}\n{v}" for k, v in parse_qsl(text, keep_blank_values=True))
+    return looks_like_card_number_anywhere(text)
+
+
+def looks_like_card_number_anywhere(text: str) -> bool:
+    """Like looks_like_card_number, line by line (one field per line)."""
+    return any(looks_like_card_number(line) for line in text.splitlines())
+
+
 class CardNumberGuardMiddleware:
-    """400 problem for any API write whose JSON body holds something card-like."""
+    """400 problem for any API write whose body holds something card-like."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -78,24 +99,19 @@ class CardNumberGuardMiddleware:
             request.method in ("POST", "PUT", "PATCH")
             and request.path.startswith("/api/")
             and request.path not in EXEMPT_PATHS
-            and request.content_type == "application/json"
+            and _body_has_card_number(request)
         ):
-            try:
-                data = json.loads(request.body or b"null")
-            except ValueError:  # the parser answers malformed JSON
-                data = None
-            if contains_card_number(data):
-                return JsonResponse(
-                    problem(
-                        status_code=400,
-                        title="Card numbers are not accepted",
-                        detail=(
-                            "Send a payment token from the payment form, never a card "
-                            "number. Nothing of this request was stored."
-                        ),
-                        code="card-number-refused",
+            return JsonResponse(
+                problem(
+                    status_code=400,
+                    title="Card numbers are not accepted",
+                    detail=(
+                        "Send a payment token from the payment form, never a card "
+                        "number. Nothing of this request was stored."
                     ),
-                    status=400,
-                    content_type=PROBLEM_CONTENT_TYPE,
-                )
+                    code="card-number-refused",
+                ),
+                status=400,
+                content_type=PROBLEM_CONTENT_TYPE,
+            )
         return self.get_response(request)

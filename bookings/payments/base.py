@@ -37,6 +37,8 @@ class Charge:
     amount: Money
     succeeded: bool
     refunded: Money | None = None
+    # Neither succeeded nor failed yet (Stripe "processing"): settle it later.
+    pending: bool = False
 
 
 class PaymentProvider(Protocol):

@@ -71,6 +71,11 @@ class SandboxProvider:
             return done.ref
         with transaction.atomic():
             charge = SandboxCharge.objects.select_for_update().filter(ref=charge_ref).first()
+            # The same key sent twice at once: the second waited for the lock; answer it
+            # with the first refund, as Stripe does for a repeated idempotency key.
+            done = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
+            if done is not None:
+                return done.ref
             if charge is None or not charge.succeeded:
                 raise PaymentProviderError(f"No successful charge {charge_ref} to refund.")
             if charge.refunded_amount + amount.amount > charge.amount:

@@ -79,6 +79,8 @@ class StripeProvider:
             },
             options={"idempotency_key": idempotency_key},
         )
+        if intent.status == "processing":  # the outcome comes later (webhook / reconcile)
+            raise PaymentTimeout("Stripe is still processing this payment.")
         if intent.status != "succeeded":
             raise PaymentDeclined(
                 "The card needs a confirmation step this checkout cannot do.",
@@ -106,5 +108,6 @@ class StripeProvider:
                 ref=intent.id,
                 amount=from_minor(intent.amount, intent.currency),
                 succeeded=intent.status == "succeeded",
+                pending=intent.status == "processing",
             )
         return None

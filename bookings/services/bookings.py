@@ -17,7 +17,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from bookings.errors import HoldNotActive, HoldNotFound
+from bookings.errors import HoldNotActive, HoldNotFound, InventoryBusy
 from bookings.models import (
     Booking,
     BookingItem,
@@ -31,9 +31,15 @@ from bookings.models import (
     TravelerType,
 )
 from bookings.payments import get_provider
-from bookings.payments.base import PaymentDeclined, PaymentProvider, PaymentTimeout
+from bookings.payments.base import (
+    PaymentDeclined,
+    PaymentProvider,
+    PaymentProviderError,
+    PaymentTimeout,
+)
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import item_policy
+from travelguru.money import Money
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 MIN_DRIVER_AGE = 21
@@ -101,33 +107,54 @@ def _reference() -> str:
 def payment_refund_full(
     payment: Payment, *, provider: PaymentProvider, reason: str, now: datetime
 ) -> None:
-    """Give a succeeded charge back in full (idempotent per payment)."""
+    """Give back what is left of a succeeded charge (idempotent per payment).
+
+    The provider is asked for what has not been refunded yet (a dashboard refund may have
+    given part back); the record is written under the payment's row lock, so two callers
+    at once (reconcile and staff, say) record the one refund once.
+    """
+    remaining = payment.amount - payment.refunded_amount
+    if payment.status == PaymentStatus.REFUNDED or remaining <= 0:
+        return
     ref = provider.refund(
         charge_ref=payment.provider_ref,
-        amount=payment.money,
+        amount=Money.of(remaining, payment.currency),
         idempotency_key=f"{payment.idempotency_key}-refund-full",
     )
     with transaction.atomic():
-        Refund.objects.create(
-            payment=payment,
-            amount=payment.amount - payment.refunded_amount,
-            currency=payment.currency,
-            reason=reason,
-            provider_ref=ref,
-            created_at=now,
-        )
-        payment.refunded_amount = payment.amount
-        payment.status = PaymentStatus.REFUNDED
-        payment.updated_at = now
-        payment.save(update_fields=["refunded_amount", "status", "updated_at"])
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != PaymentStatus.REFUNDED:
+            Refund.objects.create(
+                payment=locked,
+                amount=locked.amount - locked.refunded_amount,
+                currency=locked.currency,
+                reason=reason,
+                provider_ref=ref,
+                created_at=now,
+            )
+            locked.refunded_amount = locked.amount
+            locked.status = PaymentStatus.REFUNDED
+            locked.updated_at = now
+            locked.save(update_fields=["refunded_amount", "status", "updated_at"])
+    payment.refunded_amount, payment.status = locked.refunded_amount, locked.status
+    payment.updated_at = locked.updated_at
 
 
-def payment_settle_unknown(payment: Payment, *, provider: PaymentProvider, now: datetime) -> None:
-    """After a timeout: if the provider did charge, refund it now; else mark it failed."""
+def payment_settle_unknown(
+    payment: Payment, *, provider: PaymentProvider, now: datetime, final: bool = False
+) -> None:
+    """After a timeout (or a crash mid-charge): if the provider did charge, refund it now.
+
+    When the provider knows no such charge the payment is marked failed only when `final`
+    (reconcile_payments, past a grace period): right after a timeout Stripe's search may
+    not list a charge made a moment ago, so the request path leaves it unknown.
+    """
     try:
         charge = provider.find_charge(idempotency_key=payment.idempotency_key)
     except PaymentTimeout:
         return  # still unknown: reconcile_payments settles it later
+    if (charge is None and not final) or (charge is not None and charge.pending):
+        return  # not known yet: stays unknown for reconcile_payments / the webhook
     if charge is None or not charge.succeeded:
         payment.status = PaymentStatus.FAILED
         payment.failure_code = "timeout"
@@ -151,8 +178,9 @@ def booking_create(  # type: ignore[no-untyped-def]
     """Charge the hold's totals (one charge per currency) and confirm it as a booking.
 
     Raises HoldNotFound, HoldNotActive (expired, released or booked), PaymentDeclined
-    (402), PaymentTimeout (504); on each of them no booking exists and no charge of this
-    attempt is kept. The hold stays usable until it expires.
+    (402), PaymentTimeout (504), PaymentProviderError (502), InventoryBusy (503: the hold
+    row stayed locked past the bounded wait); on each of them no booking exists and no
+    charge of this attempt is kept. The hold stays usable until it expires.
     """
     hold = Hold.objects.filter(pk=hold_id, user=user).prefetch_related("items").first()
     if hold is None:
@@ -162,19 +190,22 @@ def booking_create(  # type: ignore[no-untyped-def]
     items = list(hold.items.all())
     travelers_check(items=items, travelers=travelers)
     provider = provider or get_provider()
-    payments = [
-        Payment.objects.create(
-            hold=hold,
-            user=user,
-            provider=provider.name,
-            amount=total.amount,
-            currency=total.currency,
-            status=PaymentStatus.PENDING,
-            created_at=now,
-            updated_at=now,
-        )
-        for total in hold.totals()
-    ]
+    # The rows reference the hold, so writing them waits (bounded) if the expiry job or a
+    # concurrent confirmation holds its row lock; nothing is charged before they exist.
+    with transaction.atomic(), lock_wait_bounded():
+        payments = [
+            Payment.objects.create(
+                hold=hold,
+                user=user,
+                provider=provider.name,
+                amount=total.amount,
+                currency=total.currency,
+                status=PaymentStatus.PENDING,
+                created_at=now,
+                updated_at=now,
+            )
+            for total in hold.totals()
+        ]
     charged: list[Payment] = []
 
     def undo(reason: str) -> None:
@@ -200,12 +231,14 @@ def booking_create(  # type: ignore[no-untyped-def]
             payment.save(update_fields=["status", "failure_code", "updated_at"])
             undo("another charge of the trip was declined")
             raise
-        except PaymentTimeout:
+        except (PaymentTimeout, PaymentProviderError):
+            # No answer, or an error from the provider's side: the charge may or may not
+            # have happened. Look it up (refund if found) and give back the others now.
             payment.status = PaymentStatus.UNKNOWN
             payment.updated_at = now
             payment.save(update_fields=["status", "updated_at"])
             payment_settle_unknown(payment, provider=provider, now=now)
-            undo("another charge of the trip timed out")
+            undo("another charge of the trip failed at the provider")
             raise
         payment.status = PaymentStatus.SUCCEEDED
         payment.provider_ref = charge.ref
@@ -219,6 +252,11 @@ def booking_create(  # type: ignore[no-untyped-def]
         )
     except HoldNotActive:
         undo("the hold ended before the booking was confirmed")
+        raise
+    except InventoryBusy:
+        # The hold row stayed locked past the bounded wait (503): give the money back now
+        # rather than leave it to reconcile_payments; the hold is still the traveler's.
+        undo("the booking could not be confirmed in time")
         raise
 
 

@@ -17,6 +17,7 @@ from bookings.models import (
     Refund,
 )
 from bookings.payments import get_provider
+from bookings.payments.base import PaymentProviderError
 from bookings.services.inventory import lock_wait_bounded, units_give_back
 from bookings.services.policies import refund_due
 from travelguru.money import Money
@@ -27,15 +28,25 @@ def booking_cancel(
 ) -> Booking:
     """Cancel every confirmed item; idempotent (a second call changes nothing).
 
-    Refunds go to the provider first, outside any lock, with idempotency keys derived
-    from the payment, so a retry after a crash refunds nothing twice; then one transaction
-    under the booking's row lock gives back the inventory of what has not started yet
-    and records the refunds.
+    The moment cancelling was first asked is recorded first and the policy is applied
+    for that moment, so a retry after a failure (a busy lock, a crash) asks the provider
+    for the same refunds under the same idempotency keys. Refunds go to the provider
+    outside any lock, so a retry refunds nothing twice; then one transaction under the
+    booking's row lock gives back the inventory of what has not started yet and records
+    the refunds.
     """
     if booking.status == BookingStatus.CANCELLED:
         return booking
+    with transaction.atomic(), lock_wait_bounded():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status == BookingStatus.CANCELLED:
+            return locked
+        if locked.cancel_requested_at is None:
+            locked.cancel_requested_at = now
+            locked.save(update_fields=["cancel_requested_at"])
+    asked_at = locked.cancel_requested_at
     items = [i for i in booking.items.all() if i.status == BookingStatus.CONFIRMED]
-    due = {item.pk: refund_due(item, now=now) for item in items}
+    due = {item.pk: refund_due(item, now=asked_at) for item in items}
     per_currency: dict[str, Decimal] = defaultdict(Decimal)
     for item in items:
         per_currency[item.price_currency] += due[item.pk]
@@ -49,11 +60,19 @@ def booking_cancel(
         if amount <= 0 or payment is None:
             continue
         amount = min(amount, payment.amount - payment.refunded_amount)
-        refund_refs[currency] = get_provider(payment.provider).refund(
-            charge_ref=payment.provider_ref,
-            amount=Money.of(amount, currency),
-            idempotency_key=f"{payment.idempotency_key}-cancel",
-        )
+        try:
+            refund_refs[currency] = get_provider(payment.provider).refund(
+                charge_ref=payment.provider_ref,
+                amount=Money.of(amount, currency),
+                idempotency_key=f"{payment.idempotency_key}-cancel",
+            )
+        except PaymentProviderError:
+            # Cancelled twice at once: the provider refused the second, same-key refund
+            # while the first was under way. Cancelling twice is harmless.
+            booking.refresh_from_db(fields=["status"])
+            if booking.status == BookingStatus.CANCELLED:
+                return booking
+            raise
         per_currency[currency] = amount
 
     with transaction.atomic(), lock_wait_bounded():

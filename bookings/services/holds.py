@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from bookings.errors import HoldNotActive, HoldNotFound, PriceChanged, SoldOut, TooManyHolds
 from bookings.models import Hold, HoldItem, HoldStatus, HoldUnit
@@ -41,9 +42,11 @@ def _offer_json(offer: Offer) -> dict[str, Any]:
 def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # type: ignore[no-untyped-def]
     """Reserve every unit the offers need until now + HOLD_TTL_SECONDS, all or nothing.
 
-    Rows are found without locks, then locked (see bookings.services.inventory) and
-    re-read: availability and price are checked on the locked rows, so two travelers
-    racing for the last room cannot both get it. Raises SoldOut (409), PriceChanged (409,
+    Expired holds still sitting on the rows are ended first (reads and writes treat an
+    expired hold as released, whether or not the expiry job has run). Rows are found
+    without locks, then locked (see bookings.services.inventory) and re-read: availability
+    and price are checked on the locked rows, so two travelers racing for the last room
+    cannot both get it. Raises SoldOut (409), PriceChanged (409,
     with the new prices and fresh offer ids), OfferGone (404), InventoryBusy (503) or
     TooManyHolds (409); on any of them nothing was taken.
     """
@@ -56,6 +59,7 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
     wanted: dict[type, list[int]] = defaultdict(list)
     for rows in found:
         wanted[rows.model].extend(rows.ids)
+    _holds_expire_on(wanted, now=now)
 
     with transaction.atomic():
         locked = inventory_lock(wanted)
@@ -133,6 +137,23 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
     return hold
 
 
+def _holds_expire_on(wanted: dict[type, list[int]], *, now: datetime) -> int:
+    """End the expired holds still sitting on these rows before holding them, so an expired
+    hold is released for a new traveler at once, not at the next run of the expiry job."""
+    rows = Q()
+    for model, ids in wanted.items():
+        rows |= Q(**{f"{UNIT_FIELD[model]}__in": ids})
+    due = (
+        HoldUnit.objects.filter(rows, item__hold__status=HoldStatus.ACTIVE)
+        .filter(item__hold__expires_at__lte=now)
+        .values_list("item__hold_id", flat=True)
+        .distinct()
+    )
+    return sum(
+        _hold_end(hold_id=pk, status=HoldStatus.EXPIRED, now=now)[1] for pk in sorted(set(due))
+    )
+
+
 def _hold_end(*, hold_id, status: str, now: datetime, user=None) -> tuple[Hold, bool]:  # type: ignore[no-untyped-def]
     """Give back what an active hold took and mark it `status`; idempotent per hold.
 
@@ -169,15 +190,20 @@ def hold_release(*, user, hold_id, now: datetime) -> Hold:  # type: ignore[no-un
     return _hold_end(hold_id=hold_id, status=status, now=now, user=user)[0]
 
 
-def hold_expire_due(*, now: datetime, limit: int = 500) -> int:
-    """Give back the inventory of every hold past its expiry; returns how many ended.
+def hold_expire_due(*, now: datetime, batch: int = 500) -> int:
+    """Give back the inventory of every hold past its expiry; returns how many it ended.
 
     Safe to run concurrently with itself and with bookings (each hold is ended in its
-    own short transaction under its row lock).
+    own short transaction under its row lock; one ended meanwhile is skipped). Works in
+    batches until none is due, so a backlog clears in one run.
     """
-    due = list(
-        Hold.objects.filter(status=HoldStatus.ACTIVE, expires_at__lte=now)
-        .order_by("expires_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(_hold_end(hold_id=pk, status=HoldStatus.EXPIRED, now=now)[1] for pk in due)
+    ended = 0
+    while True:
+        due = list(
+            Hold.objects.filter(status=HoldStatus.ACTIVE, expires_at__lte=now)
+            .order_by("expires_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        ended += sum(_hold_end(hold_id=pk, status=HoldStatus.EXPIRED, now=now)[1] for pk in due)
+        if len(due) < batch:
+            return ended

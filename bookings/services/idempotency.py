@@ -1,7 +1,8 @@
 """Idempotency-Key: a retried request gets the first answer, never a second charge.
 
 The record is claimed by a unique (user, key) row *before* the work runs, so two
-concurrent retries cannot both run it: the second sees "in progress" (409). The stored
+concurrent retries cannot both run it: the second sees "in progress" (409) — until the
+claim is older than any request can run, when it is taken over as abandoned. The stored
 answer is replayed for 24 hours; the same key with a different body is 422. Server-side
 failures (5xx: a provider timeout, a busy lock) are not stored, so the traveler may retry.
 """
@@ -21,6 +22,9 @@ from bookings.models import IdempotencyRecord
 from travelguru.errors import DomainError, problem
 
 KEY_TTL = timedelta(hours=24)
+# Longer than any request may run (gunicorn and Lambda time out at 30 s, the payment
+# provider's own timeout included): a claim older than this was abandoned.
+IN_PROGRESS_LEASE = timedelta(minutes=2)
 
 
 def request_fingerprint(data: Any) -> str:
@@ -49,9 +53,22 @@ def _claim(*, user, key: str, fingerprint: str, now: datetime) -> IdempotencyRec
                     "Use a new Idempotency-Key for a different request."
                 ) from None
             if record.response_status is None:
-                raise IdempotencyInProgress() from None
+                if record.created_at > now - IN_PROGRESS_LEASE:
+                    raise IdempotencyInProgress() from None
+                # Claimed but never answered: the process died (a Lambda timeout, a
+                # deploy). Take it over; money stays safe because charges are keyed by
+                # Payment row and a hold is booked at most once.
+                IdempotencyRecord.objects.filter(pk=record.pk, response_status=None).delete()
+                continue
             return record
     raise IdempotencyInProgress()
+
+
+def idempotency_purge_expired(*, now: datetime) -> int:
+    """Forget answers older than KEY_TTL (reconcile_payments runs this on its schedule);
+    returns how many. An expired key is treated as new even before it is purged."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lte=now - KEY_TTL).delete()
+    return deleted
 
 
 def idempotent_call(  # type: ignore[no-untyped-def]

@@ -35,9 +35,19 @@ def stripe_event_apply(*, event_type: str, obj: dict[str, Any], now: datetime) -
             if payment is None:
                 return "ignored: unknown payment"
             payment = Payment.objects.select_for_update().get(pk=payment.pk)
-            if payment.status not in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN):
-                return f"ignored: payment already {payment.status}"
             succeeded = event_type == "payment_intent.succeeded"
+            # A payment we marked failed after a timeout (no charge found then) that Stripe
+            # says succeeded after all: record it, so reconcile_payments refunds it.
+            guessed_failed = (
+                succeeded
+                and payment.status == PaymentStatus.FAILED
+                and payment.failure_code == "timeout"
+                and payment.booking_id is None
+            )
+            if payment.status not in (PaymentStatus.PENDING, PaymentStatus.UNKNOWN) and not (
+                guessed_failed
+            ):
+                return f"ignored: payment already {payment.status}"
             payment.status = PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.FAILED
             payment.provider_ref = obj["id"]
             payment.updated_at = now

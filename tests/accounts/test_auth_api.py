@@ -44,6 +44,48 @@ def test_passwords_are_stored_as_argon2(api_client):
     assert GOOD["password"] not in stored
 
 
+def test_production_settings_hash_with_argon2_first(monkeypatch):
+    """The test settings hash with MD5 for speed; what production runs is base's list."""
+    import importlib
+    import sys
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "api.travelguru.example")
+    monkeypatch.delitem(sys.modules, "travelguru.settings.production", raising=False)
+    production = importlib.import_module("travelguru.settings.production")
+    monkeypatch.delitem(sys.modules, "travelguru.settings.production")
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    validators = [v["NAME"].rsplit(".", 1)[1] for v in production.AUTH_PASSWORD_VALIDATORS]
+    assert validators == [
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    ]
+
+
+@override_settings(
+    PASSWORD_HASHERS=[
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+)
+def test_an_older_hash_becomes_argon2_at_the_next_login(api_client):
+    from django.contrib.auth.hashers import make_password
+
+    user = UserFactory(email="old@example.com")
+    User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
+
+    response = api_client.post(
+        "/api/auth/token", {"email": "old@example.com", "password": PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert identify_hasher(user.password).algorithm == "argon2"
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -148,6 +190,25 @@ def test_failed_logins_are_throttled_per_account(api_client):
     assert blocked["Content-Type"] == "application/problem+json"
     assert int(blocked["Retry-After"]) > 0
     assert other.status_code == 401  # other accounts are not locked out
+
+
+@override_settings(LOGIN_FAILURES_PER_ACCOUNT=4, LOGIN_FAILURES_PER_IP=100)
+def test_guessing_by_email_and_by_username_counts_for_one_account(api_client):
+    UserFactory(email="gil@example.com", username="gil")
+    for login in [{"email": "gil@example.com"}, {"username": "gil"}] * 2:
+        first = api_client.post("/api/auth/token", {**login, "password": "guess"}, format="json")
+        assert first.status_code == 401
+
+    by_name = api_client.post(
+        "/api/auth/token", {"username": "GIL", "password": PASSWORD}, format="json"
+    )
+    by_email = api_client.post(
+        "/api/auth/token", {"email": "Gil@Example.com", "password": PASSWORD}, format="json"
+    )
+
+    assert by_name.status_code == 429
+    assert by_email.status_code == 429
+    assert by_email.json()["code"] == "too-many-login-attempts"
 
 
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=100, LOGIN_FAILURES_PER_IP=4)

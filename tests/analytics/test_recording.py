@@ -286,3 +286,22 @@ def test_the_event_is_written_once_the_response_is_closed(paris_room, day, reind
     assert not Event.objects.exists()
     response.close()
     assert Event.objects.get().results_count == 1
+
+
+def test_a_replayed_hold_is_recorded_once_and_writes_nothing_the_second_time(
+    client_of, traveler, paris_room, day
+):
+    client = client_of(traveler)
+    body = {"items": [{"offer_id": hotel_offer(paris_room, day, 2, guests=2)}]}
+    first = client.post("/api/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="h-1")
+
+    # when: the same hold request is sent again (a double click)
+    with CaptureQueriesContext(connection) as queries:
+        replay = client.post("/api/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="h-1")
+
+    # then: the traveler gets the first hold back, and the funnel counts one hold
+    assert (first.status_code, replay.status_code) == (201, 201)
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == first.json()["id"]
+    assert inserts_into_events(queries) == 0
+    assert Event.objects.filter(kind=EventKind.HOLD).count() == 1

@@ -190,3 +190,38 @@ def test_another_travelers_booking_cannot_be_cancelled(client_of, traveler, room
     assert response.status_code == 404
     assert refunded() == ["0.00"]
     assert rooms_left(room_type) == [2, 3, 3]
+
+
+def test_a_cancel_retried_after_the_deadline_refunds_what_was_due_when_first_asked(
+    client_of, traveler, room_type, day, monkeypatch
+):
+    from bookings.errors import InventoryBusy
+    from bookings.models import Booking, Refund
+    from bookings.services import cancellation
+
+    client = client_of(traveler)
+    booking = Booking.objects.get(reference=booked(client, hotel_offer(room_type, day, 3)))
+    deadline = BookingItem.objects.get().free_cancellation_until
+    asked = deadline - timedelta(hours=1)  # free cancellation: 330.00 back
+
+    def busy(units):  # type: ignore[no-untyped-def]
+        raise InventoryBusy()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cancellation, "units_give_back", busy)
+        with pytest.raises(InventoryBusy):
+            cancellation.booking_cancel(booking=booking, now=asked)
+    # The provider refunded, our side did not commit; the traveler retries a day later.
+    assert refunded() == ["330.00"]
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+    cancellation.booking_cancel(booking=booking, now=deadline + timedelta(days=1))
+
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert booking.cancel_requested_at == asked
+    assert refunded() == ["330.00"]  # refunded once, as first asked
+    assert [str(r.amount) for r in Refund.objects.all()] == ["330.00"]  # our books agree
+    assert Payment.objects.get().refunded_amount == Decimal("330.00")
+    assert rooms_left(room_type) == [3, 3, 3]

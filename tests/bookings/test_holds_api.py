@@ -253,3 +253,101 @@ def test_rows_are_locked_before_they_are_changed(client_of, traveler, room_type,
     assert "catalog_roomnight" in sql[locks[0]]
     assert "catalog_carday" in sql[locks[1]]
     assert max(locks) < min(updates)
+
+
+def test_a_double_clicked_hold_with_one_key_holds_once(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    offer = hotel_offer(room_type, day, 2)
+
+    def post(key: str, *offers: str):  # type: ignore[no-untyped-def]
+        return client.post(
+            "/api/holds", {"items": [{"offer_id": o} for o in offers]}, format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )  # fmt: skip
+
+    first, again = post("click-1", offer), post("click-1", offer)
+    other_body = post("click-1", hotel_offer(room_type, day, 1))
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert other_body.status_code == 422
+    assert Hold.objects.count() == 1
+    assert rooms_left(room_type) == [2, 2, 3]
+
+
+def test_a_hold_key_is_not_replayed_as_a_booking(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    created = client.post(
+        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 1)}]}, format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    ).json()  # fmt: skip
+
+    booking = client.post(
+        "/api/bookings",
+        {"hold_id": created["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
+         "payment_token": "tok_visa"},
+        format="json", HTTP_IDEMPOTENCY_KEY="k",
+    )  # fmt: skip
+
+    assert booking.status_code == 422
+    assert Hold.objects.get().status == HoldStatus.ACTIVE
+
+
+def test_holds_without_a_key_are_each_their_own(client_of, traveler, room_type, day):
+    client = client_of(traveler)
+    offer = hotel_offer(room_type, day, 1)
+
+    assert hold(client, offer).status_code == hold(client, offer).status_code == 201
+    assert Hold.objects.count() == 2
+    assert rooms_left(room_type) == [1, 3, 3]
+    empty_key = client.post(
+        "/api/holds", {"items": [{"offer_id": offer}]}, format="json", HTTP_IDEMPOTENCY_KEY=" "
+    )
+    assert empty_key.status_code == 400
+
+
+def test_an_expired_hold_frees_its_rooms_for_the_next_traveler_before_the_job_runs(
+    client_of, room_type, day
+):
+    # given: the last room of the night is in a hold that has just expired; no job ran
+    RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
+    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1)).json()
+    Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    # when
+    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+
+    # then
+    assert second.status_code == 201, second.json()
+    assert Hold.objects.get(pk=first["id"]).status == HoldStatus.EXPIRED
+    assert rooms_left(room_type) == [0, 1, 1]
+    call_command("release_expired_holds")  # nothing is given back twice
+    assert rooms_left(room_type) == [0, 1, 1]
+
+
+def test_the_hold_lifetime_is_configurable(client_of, traveler, room_type, day, settings):
+    settings.HOLD_TTL_SECONDS = 120
+
+    body = hold(client_of(traveler), hotel_offer(room_type, day, 1)).json()
+
+    expires = timezone.datetime.fromisoformat(body["expires_at"])
+    created = timezone.datetime.fromisoformat(body["created_at"])
+    assert expires - created == timedelta(minutes=2)
+
+
+def test_the_expiry_job_clears_a_backlog_larger_than_its_batch(room_type, day):
+    from bookings.services.holds import hold_create, hold_expire_due
+    from search.offers import offer_decode
+
+    now = timezone.now()
+    for night in (0, 0, 0, 1, 1):
+        offer = offer_decode(hotel_offer(room_type, day + timedelta(days=night), 1))
+        hold_create(user=UserFactory(), offers=[offer], now=now)
+    assert rooms_left(room_type) == [0, 1, 3]
+
+    ended = hold_expire_due(now=now + timedelta(hours=1), batch=2)
+
+    assert ended == Hold.objects.filter(status=HoldStatus.EXPIRED).count() == 5
+    assert rooms_left(room_type) == [3, 3, 3]
+    assert hold_expire_due(now=now + timedelta(hours=1), batch=2) == 0

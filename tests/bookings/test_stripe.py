@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs
 
@@ -285,3 +286,123 @@ def test_unsigned_or_forged_events_are_refused(
     assert response["Content-Type"] == "application/problem+json"
     unknown_payment.refresh_from_db()
     assert unknown_payment.status == PaymentStatus.UNKNOWN
+
+
+def test_a_charge_thought_failed_after_a_timeout_is_recorded_for_refund(
+    api_client, stripe_settings, unknown_payment
+):
+    # Right after the timeout Stripe's search listed nothing and reconcile marked it failed;
+    # Stripe's event says the charge went through after all.
+    Payment.objects.filter(pk=unknown_payment.pk).update(status="failed", failure_code="timeout")
+    payload, header = signed(
+        event("payment_intent.succeeded", intent(id="pi_late", amount=10000,
+                                                 key=unknown_payment.idempotency_key))
+    )  # fmt: skip
+
+    response = post_event(api_client, payload, header)
+
+    assert response.status_code == 200
+    unknown_payment.refresh_from_db()
+    assert (unknown_payment.status, unknown_payment.provider_ref) == ("succeeded", "pi_late")
+    assert unknown_payment.booking is None  # reconcile_payments refunds it
+
+
+def test_a_declined_payment_stays_declined_whatever_the_events(
+    api_client, stripe_settings, unknown_payment
+):
+    Payment.objects.filter(pk=unknown_payment.pk).update(
+        status="failed", failure_code="card_declined"
+    )
+    payload, header = signed(
+        event("payment_intent.succeeded", intent(key=unknown_payment.idempotency_key))
+    )
+
+    response = post_event(api_client, payload, header)
+
+    assert response.json()["result"] == "ignored: payment already failed"
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.status == PaymentStatus.FAILED
+
+
+@responses.activate
+def test_reconcile_refunds_a_stripe_charge_without_a_booking(stripe_settings, unknown_payment):
+    from django.core.management import call_command
+
+    Payment.objects.filter(pk=unknown_payment.pk).update(
+        status="succeeded", provider_ref="pi_orphan",
+        created_at=timezone.now() - timedelta(minutes=10),
+    )  # fmt: skip
+    responses.post(f"{API}/refunds", json={"id": "re_orphan", "object": "refund", "amount": 10000})
+
+    call_command("reconcile_payments")
+
+    assert form(responses.calls[0]) == {"payment_intent": ["pi_orphan"], "amount": ["10000"]}
+    assert (
+        responses.calls[0].request.headers["Idempotency-Key"]
+        == f"{unknown_payment.idempotency_key}-refund-full"
+    )
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.status == PaymentStatus.REFUNDED
+    assert unknown_payment.refunds.get().provider_ref == "re_orphan"
+
+
+@responses.activate
+def test_a_payment_still_processing_is_settled_later_not_guessed(
+    stripe_settings, client_of, traveler, room_type, day
+):
+    stripe_settings.PAYMENT_PROVIDER = "stripe"
+    responses.post(f"{API}/payment_intents", json=intent(id="pi_slow", status="processing"))
+    responses.get(
+        f"{API}/payment_intents/search",
+        json={"object": "search_result", "data": [intent(id="pi_slow", status="processing")],
+              "has_more": False, "url": "/v1/payment_intents/search"},
+    )  # fmt: skip
+    client = client_of(traveler)
+    hold = client.post(
+        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 1)}]}, format="json"
+    ).json()
+
+    response = client.post(
+        "/api/bookings",
+        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
+         "payment_token": "tok_visa"},
+        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )  # fmt: skip
+
+    assert response.status_code == 504
+    assert response.json()["code"] == "payment-timeout"
+    payment = Payment.objects.get()
+    assert payment.status == PaymentStatus.UNKNOWN  # the webhook or reconcile settles it
+    assert [c.request.method for c in responses.calls] == ["POST", "GET"]  # no refund yet
+
+
+@responses.activate
+def test_cancelling_a_stripe_booking_refunds_its_payment_intent(
+    stripe_settings, client_of, traveler, room_type, day
+):
+    stripe_settings.PAYMENT_PROVIDER = "stripe"
+    responses.post(f"{API}/payment_intents", json=intent(id="pi_trip", amount=21000))
+    responses.post(f"{API}/refunds", json={"id": "re_trip", "object": "refund", "amount": 21000})
+    client = client_of(traveler)
+    hold = client.post(
+        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]}, format="json"
+    ).json()
+    reference = client.post(
+        "/api/bookings",
+        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
+         "payment_token": "tok_visa"},
+        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    ).json()["reference"]  # fmt: skip
+
+    first = client.post(f"/api/bookings/{reference}/cancel")
+    second = client.post(f"/api/bookings/{reference}/cancel")
+
+    assert first.status_code == second.status_code == 200
+    assert first.json()["payment"]["status"] == "refunded"
+    refunds = [c for c in responses.calls if c.request.url.endswith("/v1/refunds")]
+    assert len(refunds) == 1  # the second cancel asked Stripe nothing
+    payment = Payment.objects.get()
+    assert form(refunds[0]) == {"payment_intent": ["pi_trip"], "amount": ["21000"]}
+    assert refunds[0].request.headers["Idempotency-Key"] == f"{payment.idempotency_key}-cancel"
+    assert refunds[0].request.headers["Authorization"] == "Bearer sk_test_123"
+    assert payment.refunds.get().provider_ref == "re_trip"

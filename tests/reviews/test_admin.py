@@ -106,3 +106,21 @@ def test_staff_cannot_rewrite_a_review(admin_client, pending):
     assert response.status_code in (200, 302)
     assert pending[0].rating == 5
     assert pending[0].text.startswith("Spotless")
+
+
+def test_markup_in_reviews_stays_text_on_every_moderation_page(admin_client, pending):
+    Review.objects.filter(pk=pending[0].pk).update(
+        title="<img src=x onerror=alert(1)>", flags=["html"]
+    )
+
+    pages = [
+        admin_client.get(URL).content.decode(),
+        admin_client.get(URL, {"flagged": "yes"}).content.decode(),
+        admin_client.post(
+            URL, {"action": "reject", "_selected_action": [pending[0].pk]}
+        ).content.decode(),
+    ]
+
+    for page in pages:
+        assert "<img src=x" not in page
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page

@@ -190,3 +190,28 @@ def test_flight_and_car_results_carry_the_ratings(api_client, fare, car, day):
         leg.airline.iata: {"airline_id": leg.airline_id, "average": "4.25", "count": 12}
     }
     assert cars["results"][0]["vendor"]["rating"] == {"average": "4.25", "count": 12}
+
+
+def test_a_page_of_results_gets_every_full_rating_in_one_query(
+    trip_of, room_type, day, django_assert_num_queries
+):
+    from reviews.selectors import ratings_json_map
+
+    for review in make_reviews(trip_of, room_type, day, [5, 3, 4]):
+        review_approve(review, staff=UserFactory(is_staff=True), now=timezone.now())
+    unrated = HotelFactory()
+
+    with django_assert_num_queries(1):
+        ratings = ratings_json_map(
+            subject=Subject.HOTEL, subject_ids=[room_type.hotel_id, unrated.pk]
+        )
+
+    assert ratings[room_type.hotel_id] == {
+        "average": "4.00", "count": 3,
+        "distribution": {"1": 0, "2": 0, "3": 1, "4": 1, "5": 1},
+        "sub_scores": {"cleanliness": 4.0, "value": 3.7},
+    }  # fmt: skip
+    assert ratings[unrated.pk] == {
+        "average": None, "count": 0,
+        "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}, "sub_scores": {},
+    }  # fmt: skip

@@ -209,3 +209,116 @@ def test_unapproved_reviews_cannot_be_voted(client_of, trip_of, traveler, room_t
 
     assert response.status_code == 404
     assert Review.objects.get().status == ReviewStatus.PENDING
+
+
+def test_each_item_opens_for_review_only_once_it_is_over(
+    traveler, trip_of, room_type, car, fare, day
+):
+    """Stay checked out, car returned, flight arrived: not a second earlier."""
+    from zoneinfo import ZoneInfo
+
+    from reviews.errors import NotReviewable
+    from reviews.services import review_create
+
+    driver = TravelerIn(type="adult", first_name="Ada", last_name="L",
+                        birth_date=day.replace(year=1990), is_driver=True)  # fmt: skip
+    booking = trip_of(
+        traveler, flight_offer(fare), hotel_offer(room_type, day, 2), car_offer(car, day, 3),
+        travelers=[driver], done=False,
+    )  # fmt: skip
+    flight, stay, rental = booking.items.order_by("position")
+    hotel, office = room_type.hotel, car.office
+    hotel.refresh_from_db()
+    office.refresh_from_db()  # times as the database gives them back
+    utc = ZoneInfo("UTC")
+    checked_out = timezone.datetime.combine(
+        day + timedelta(days=2), hotel.check_out_time, tzinfo=ZoneInfo(hotel.city.timezone)
+    ).astimezone(utc)
+    returned = timezone.datetime.combine(
+        day + timedelta(days=3), office.closes_at, tzinfo=ZoneInfo(office.airport.timezone)
+    ).astimezone(utc)
+    assert flight.service_end == fare.leg.arrival_at
+    assert stay.service_end == checked_out
+    assert rental.service_end == returned
+    scores = {0: {"comfort": 4}, 1: {"cleanliness": 4}, 2: {"vehicle": 4}}
+
+    for item in (flight, stay, rental):
+
+        def review(now, item=item):  # type: ignore[no-untyped-def]
+            return review_create(
+                user=traveler, booking_reference=booking.reference, position=item.position,
+                rating=4, sub_scores=scores[item.position], title="Fine",
+                text="It was fine, all things considered.", now=now,
+            )  # fmt: skip
+
+        with pytest.raises(NotReviewable):
+            review(item.service_start + timedelta(minutes=1))  # under way
+        with pytest.raises(NotReviewable):
+            review(item.service_end - timedelta(seconds=1))
+        assert review(item.service_end).status == ReviewStatus.PENDING
+
+    assert Review.objects.count() == 3
+
+
+@pytest.mark.parametrize("kind", ["car", "airline"])
+def test_car_rental_companies_and_airlines_have_public_reviews_too(
+    client_of, trip_of, traveler, car, fare, day, kind
+):
+    driver = TravelerIn(type="adult", first_name="Ada", last_name="L",
+                        birth_date=day.replace(year=1990), is_driver=True)  # fmt: skip
+    if kind == "car":
+        booking = trip_of(traveler, car_offer(car, day, 2), travelers=[driver])
+        scores, url = {"vehicle": 5, "pick_up": 2, "value": 4}, "car-vendors"
+        subject_id = car.office.vendor_id
+    else:
+        booking = trip_of(traveler, flight_offer(fare))
+        scores, url = {"comfort": 3, "punctuality": 5, "service": 4}, "airlines"
+        subject_id = fare.leg.airline_id
+    created = post_review(
+        client_of(traveler), booking.reference, rating=4, sub_scores=scores,
+        title="<b>Good</b> value", text="Would use again & recommend <i>warmly</i>.",
+    )  # fmt: skip
+    assert created.status_code == 201, created.json()
+    anyone = client_of(UserFactory())
+    assert anyone.get(f"/api/{url}/{subject_id}/reviews").json()["count"] == 0  # pending
+
+    review_approve(Review.objects.get(), staff=UserFactory(is_staff=True), now=timezone.now())
+    page = anyone.get(f"/api/{url}/{subject_id}/reviews").json()
+
+    assert [(r["rating"], r["sub_scores"], r["title"]) for r in page["results"]] == [
+        (4, scores, "<b>Good</b> value")  # plain text, as written
+    ]
+    assert page["rating"] == {
+        "average": "4.00", "count": 1,
+        "distribution": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
+        "sub_scores": {name: float(value) for name, value in sorted(scores.items())},
+    }  # fmt: skip
+    assert anyone.get(f"/api/{url}/987654/reviews").status_code == 404
+
+
+def test_voting_needs_a_login(api_client, client_of, trip_of, traveler, room_type, day):
+    booking = trip_of(traveler, hotel_offer(room_type, day, 1))
+    post_review(client_of(traveler), booking.reference)
+    review = review_approve(Review.objects.get(), staff=UserFactory(), now=timezone.now())
+
+    response = api_client.post(f"/api/reviews/{review.pk}/helpful")
+
+    assert response.status_code == 401
+    assert Review.objects.get().helpful_count == 0
+    assert api_client.post("/api/reviews", {}, format="json").status_code == 401
+
+
+def test_the_public_list_costs_the_same_few_queries_for_many_reviews(
+    client_of, trip_of, room_type, day, django_assert_max_num_queries
+):
+    staff = UserFactory(is_staff=True)
+    for _ in range(3):
+        user = UserFactory()
+        post_review(client_of(user), trip_of(user, hotel_offer(room_type, day, 1)).reference)
+        review_approve(Review.objects.latest("pk"), staff=staff, now=timezone.now())
+    anyone = client_of(UserFactory())
+
+    with django_assert_max_num_queries(4):  # subject exists, count, page with authors, rating
+        body = anyone.get(f"/api/hotels/{room_type.hotel_id}/reviews").json()
+
+    assert body["count"] == 3

@@ -1,0 +1,160 @@
+"""Every service that changes inventory locks first (an evaluated SELECT … FOR UPDATE), in
+one fixed order (hold or booking row, then fares, room nights, car days), and only then
+updates. On MariaDB, where FOR UPDATE is real SQL (SQLite has no row locks to show)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bookings.models import Hold
+from bookings.services.holds import hold_expire_due
+from tests.factories.offers import car_offer, flight_offer, hotel_offer
+
+pytestmark = [pytest.mark.mariadb, pytest.mark.django_db]
+
+DRIVER = {
+    "first_name": "Ada", "last_name": "Lovelace", "type": "adult",
+    "birth_date": "1990-05-01", "is_driver": True,
+}  # fmt: skip
+
+
+def statements(ctx: CaptureQueriesContext) -> list[tuple[str, str]]:
+    """(kind, table) per query: kind is 'lock', 'update' or 'other'."""
+    out = []
+    for query in ctx.captured_queries:
+        sql = query["sql"].strip()
+        table = re.search(r"`(\w+)`", sql)
+        name = table.group(1) if table else ""
+        if sql.endswith("FOR UPDATE"):
+            out.append(("lock", name))
+        elif sql.startswith("UPDATE"):
+            out.append(("update", name))
+        else:
+            out.append(("other", name))
+    return out
+
+
+def first(seen: list[tuple[str, str]], kind: str, table: str) -> int:
+    return next(i for i, s in enumerate(seen) if s == (kind, table))
+
+
+def locks(seen: list[tuple[str, str]]) -> list[str]:
+    """Our locks; the sandbox provider's own ledger locks are the provider's business."""
+    return [t for kind, t in seen if kind == "lock" and not t.startswith("bookings_sandbox")]
+
+
+INVENTORY = ["catalog_flightfare", "catalog_roomnight", "catalog_carday"]
+
+
+def trip(client, room_type, car, fare, day) -> str:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/api/holds",
+        {"items": [{"offer_id": o} for o in (
+            car_offer(car, day, 2), hotel_offer(room_type, day, 2), flight_offer(fare)
+        )]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def test_a_hold_locks_fares_nights_and_car_days_in_that_order_before_any_update(
+    client_of, traveler, room_type, car, fare, day
+):
+    with CaptureQueriesContext(connection) as ctx:
+        trip(client_of(traveler), room_type, car, fare, day)
+
+    seen = statements(ctx)
+    assert locks(seen) == INVENTORY  # one evaluated lock query per table, in the fixed order
+    assert max(first(seen, "lock", t) for t in INVENTORY) < min(
+        first(seen, "update", t) for t in INVENTORY
+    )
+
+
+def test_releasing_locks_the_hold_then_the_inventory_then_updates(
+    client_of, traveler, room_type, car, fare, day
+):
+    client = client_of(traveler)
+    hold_id = trip(client, room_type, car, fare, day)
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.delete(f"/api/holds/{hold_id}").status_code == 204
+
+    seen = statements(ctx)
+    assert locks(seen) == ["bookings_hold", *INVENTORY]
+    last_lock = first(seen, "lock", "catalog_carday")
+    assert last_lock < min(first(seen, "update", t) for t in [*INVENTORY, "bookings_hold"])
+
+
+def test_the_expiry_job_locks_before_it_gives_back(client_of, traveler, room_type, car, fare, day):
+    trip(client_of(traveler), room_type, car, fare, day)
+    later = timezone.now() + timedelta(hours=1)
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert hold_expire_due(now=later) == 1
+
+    seen = statements(ctx)
+    assert locks(seen) == ["bookings_hold", *INVENTORY]
+    last_lock = first(seen, "lock", "catalog_carday")
+    assert last_lock < min(first(seen, "update", t) for t in [*INVENTORY, "bookings_hold"])
+
+
+def test_confirming_a_booking_locks_the_hold_before_marking_it_booked(
+    client_of, traveler, room_type, day
+):
+    client = client_of(traveler)
+    hold_id = client.post(
+        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 1)}]}, format="json"
+    ).json()["id"]
+    adult = {"first_name": "Ada", "last_name": "Lovelace"}
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            "/api/bookings",
+            {"hold_id": hold_id, "travelers": [adult], "payment_token": "tok_visa"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+
+    assert response.status_code == 201, response.json()
+    seen = statements(ctx)
+    assert "bookings_hold" in locks(seen)
+    assert first(seen, "lock", "bookings_hold") < first(seen, "update", "bookings_hold")
+    # The provider was called before the hold lock: payments never run under a lock.
+    charge = first(seen, "other", "bookings_sandboxcharge")
+    assert charge < first(seen, "lock", "bookings_hold")
+
+
+def test_cancelling_locks_the_booking_then_the_inventory_then_updates(
+    client_of, traveler, room_type, car, fare, day
+):
+    client = client_of(traveler)
+    hold_id = trip(client, room_type, car, fare, day)
+    reference = client.post(
+        "/api/bookings",
+        {"hold_id": hold_id, "travelers": [DRIVER], "payment_token": "tok_visa"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    ).json()["reference"]
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.post(f"/api/bookings/{reference}/cancel").status_code == 200
+
+    seen = statements(ctx)
+    # The booking is locked twice: to record when cancelling was asked (committed), then,
+    # after the provider refunded outside any lock of ours, to give back and record.
+    assert locks(seen) == ["bookings_booking", "bookings_booking", *INVENTORY]
+    second_lock = [i for i, s in enumerate(seen) if s == ("lock", "bookings_booking")][1]
+    assert first(seen, "lock", "bookings_sandboxcharge") < second_lock
+    last_lock = first(seen, "lock", "catalog_carday")
+    assert second_lock < last_lock < min(first(seen, "update", t) for t in INVENTORY)
+    status_update = max(i for i, s in enumerate(seen) if s == ("update", "bookings_booking"))
+    assert last_lock < status_update
+    assert Hold.objects.get().status == "booked"
