@@ -63,6 +63,7 @@ run: $(VENV)/.base-installed frontend/dist/index.html
 # The end-to-end tests (tests/e2e, Chromium) drive the built app; SKIP_VITEST=1 leaves the
 # Vitest run out (CI runs it once in its own step).
 test: $(VENV)/.dev-installed frontend/dist/index.html
+	@bash scripts/testdeps.sh
 	@[ -n "$(SKIP_VITEST)" ] || $(MAKE) --no-print-directory test-frontend
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 

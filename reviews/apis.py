@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from reviews.models import SUB_SCORES, Review, ReviewStatus, Subject
 from reviews.selectors import SORTS, rating_get, reviews_list, subject_check
+from reviews.serializers import RatingSerializer
 from reviews.services import helpful_vote, review_create
 from search.apis.common import parse_query
 from travelguru.pagination import PageNumberPagination
@@ -37,17 +38,6 @@ def review_json(review: Review) -> dict[str, Any]:
         "helpful_count": review.helpful_count,
         "created_at": review.created_at.isoformat(),
     }
-
-
-_RatingSerializer = inline_serializer(
-    "Rating",
-    fields={
-        "average": serializers.CharField(allow_null=True),
-        "count": serializers.IntegerField(),
-        "distribution": serializers.DictField(child=serializers.IntegerField()),
-        "sub_scores": serializers.DictField(child=serializers.FloatField()),
-    },
-)
 
 
 class _ReviewSerializer(serializers.Serializer):
@@ -149,7 +139,7 @@ class SubjectReviewsApi(APIView):
                     "count": serializers.IntegerField(),
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
-                    "rating": _RatingSerializer,
+                    "rating": RatingSerializer,
                     "results": _ReviewSerializer(many=True),
                 },
             ),

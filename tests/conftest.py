@@ -1,3 +1,4 @@
+import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -82,3 +83,39 @@ def car(day):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def fare():  # type: ignore[no-untyped-def]
     return FlightFareFactory(price=Decimal("450.00"), currency="USD", seats_total=4)
+
+
+# --- a real browser: Debian's Chromium driven by Playwright (e2e journeys, dashboard) ---
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """One Chromium per test module; a missing browser fails, never skips (`make test`
+    installs it). Playwright's sync API runs an asyncio loop in this thread while it is
+    started, so it is stopped after the module: later tests' ORM calls must not see a
+    running loop (Django would refuse them), and no second Playwright may start inside it.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium")
+    # While the loop runs, the tests' own ORM calls (and the database flush between
+    # transactional tests) are synchronous code in this thread: let Django allow them.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from analytics.hooks import search_recorded
 from catalog.models import CarClass, Transmission
+from reviews.serializers import RatingSerializer
 from search.apis.common import (
     CommaListField,
     TravelDateField,
@@ -80,13 +81,7 @@ class CarSearchApi(APIView):
                 "id": serializers.IntegerField(),
                 "code": serializers.CharField(),
                 "name": serializers.CharField(),
-                "rating": inline_serializer(
-                    "CarVendorRating",
-                    fields={
-                        "average": serializers.CharField(allow_null=True),
-                        "count": serializers.IntegerField(),
-                    },
-                ),
+                "rating": RatingSerializer(),
             },
         )
         office = inline_serializer(

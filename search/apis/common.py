@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -82,11 +82,18 @@ def paginated(
     items: Sequence[Any],
     serializer_class: type[serializers.Serializer],
     extra: dict[str, Any] | None = None,
+    page_context: Callable[[list[Any]], dict[str, Any]] | None = None,
 ) -> Response:
-    """Page a computed result list: `count`, `next`, `previous`, `results` (+ extra keys)."""
+    """Page a computed result list: `count`, `next`, `previous`, `results` (+ extra keys).
+
+    `page_context(page)` gives the serializer what only the shown page needs (one batched
+    read for the page, not for every result)."""
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(items, request, view=view)  # type: ignore[arg-type]
-    response = paginator.get_paginated_response(serializer_class(page, many=True).data)
+    page = paginator.paginate_queryset(items, request, view=view) or []  # type: ignore[arg-type]
+    context = page_context(page) if page_context else {}
+    response = paginator.get_paginated_response(
+        serializer_class(page, many=True, context=context).data
+    )
     if extra:
         response.data.update(extra)
     return response

@@ -246,7 +246,8 @@ class FlightSearchApi(APIView):
                     "search": _SearchQuerySerializer(help_text="The query as understood"),
                     "airline_ratings": serializers.DictField(
                         child=serializers.DictField(),
-                        help_text='IATA code -> {"airline_id", "average", "count"} (rated only)',
+                        help_text='IATA code -> {"airline_id", "average", "count", "distribution", '
+                        '"sub_scores"} (rated airlines only)',
                     ),
                     "indexed_at": serializers.DateTimeField(
                         allow_null=True,
@@ -303,7 +304,7 @@ class FlightSearchApi(APIView):
 
 
 def airline_ratings(codes: set[str]) -> dict[str, dict[str, Any]]:
-    """IATA code -> rating summary and airline id (for its reviews) of rated airlines."""
+    """IATA code -> full rating and airline id (for its reviews) of rated airlines."""
     if not codes:
         return {}
     from django.db.models import OuterRef, Subquery
@@ -317,10 +318,7 @@ def airline_ratings(codes: set[str]) -> dict[str, dict[str, Any]]:
         subject_id__in=Airline.objects.filter(iata__in=codes).values("pk"),
         count__gt=0,
     ).annotate(code=Subquery(airlines))
-    return {
-        a.code: {"airline_id": a.subject_id, "average": str(a.average), "count": a.count}
-        for a in rated
-    }
+    return {a.code: {"airline_id": a.subject_id, **a.as_json()} for a in rated}
 
 
 def _passengers_json(party: Party) -> dict[str, int]:

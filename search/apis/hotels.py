@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 
 from analytics.hooks import search_recorded
 from reviews.models import Subject
-from reviews.selectors import rating_get
+from reviews.selectors import rating_get, ratings_json_map
+from reviews.serializers import RatingSerializer
 from search.apis.common import (
     CommaListField,
     TravelDateField,
@@ -111,14 +112,6 @@ class _RoomOfferSerializer(serializers.Serializer):
 
     def to_representation(self, offer: RoomOffer) -> dict[str, Any]:
         return _offer_json(offer)
-
-
-class _RatingSerializer(serializers.Serializer):
-    average = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
-    count = serializers.IntegerField()
-
-    class Meta:
-        ref_name = "HotelRatingSummary"
 
 
 class _CitySerializer(serializers.Serializer):
@@ -266,20 +259,16 @@ class HotelSearchApi(APIView):
             allow_null=True, help_text="From the point asked, or from the city centre"
         )
         amenities = _AmenitySerializer(many=True)
-        rating = _RatingSerializer()
+        rating = RatingSerializer()
         cheapest = _RoomOfferSerializer()
         offers = _RoomOfferSerializer(many=True, help_text="Cheapest first")
 
         def to_representation(self, result: HotelResult) -> dict[str, Any]:
             offers = [_offer_json(o) for o in result.offers]
-            hit = result.hit
             return {
                 **_hotel_json(result.hotel),
                 "distance_km": result.distance_km,
-                "rating": {
-                    "average": str(hit.rating_average) if hit.rating_average else None,
-                    "count": hit.rating_count,
-                },
+                "rating": self.context["ratings"][result.hotel.pk],
                 "cheapest": offers[0],
                 "offers": offers,
             }
@@ -332,6 +321,12 @@ class HotelSearchApi(APIView):
             items=found.hotels,
             serializer_class=self.OutputSerializer,
             extra={"facets": found.facets, **index_freshness()},
+            # Shown ratings are live (the index's copy only ranks `sort=rating`).
+            page_context=lambda page: {
+                "ratings": ratings_json_map(
+                    subject=Subject.HOTEL, subject_ids=[r.hotel.pk for r in page]
+                )
+            },
         )
 
 
@@ -383,17 +378,7 @@ class HotelDetailApi(APIView):
         offers = _RoomOfferSerializer(
             many=True, allow_null=True, help_text="For the dates asked; null without dates"
         )
-        rating = inline_serializer(
-            "HotelRating",
-            fields={
-                "average": serializers.DecimalField(
-                    max_digits=3, decimal_places=2, allow_null=True
-                ),
-                "count": serializers.IntegerField(),
-                "distribution": serializers.DictField(child=serializers.IntegerField()),
-                "sub_scores": serializers.DictField(child=serializers.FloatField()),
-            },
-        )
+        rating = RatingSerializer()
         reviews_url = serializers.CharField()
 
     @extend_schema(

@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Sum
 
 from catalog.models import Airport, CarClass, CarDay, RentalCar, RentalOffice
 from reviews.models import Subject
-from reviews.selectors import ratings_map
+from reviews.selectors import ratings_json_map
 from search.engines import get_engine
 from travelguru.errors import InvalidInput
 from travelguru.money import Money
@@ -36,17 +36,11 @@ class CarResult:
     rental: Rental
     price: Money
     available: int
-    vendor_rating: dict | None = None  # {"average", "count"} of approved reviews
+    vendor_rating: dict | None = None  # the vendor's full public rating
 
     @property
     def price_per_day(self) -> Money:
         return Money.of(self.price.amount / self.rental.days, self.price.currency)
-
-
-def _summary(aggregate) -> dict:  # type: ignore[no-untyped-def]
-    if aggregate is None:
-        return {"average": None, "count": 0}
-    return {"average": str(aggregate.average), "count": aggregate.count}
 
 
 def car_offers_list(
@@ -93,7 +87,7 @@ def car_offers_list(
         "office__vendor", "office__airport"
     )
     cars = list(cars)
-    ratings = ratings_map(
+    ratings = ratings_json_map(
         subject=Subject.CAR_VENDOR, subject_ids={car.office.vendor_id for car in cars}
     )
     results = [
@@ -102,7 +96,7 @@ def car_offers_list(
             rental=rental,
             price=Money.of(free[car.pk][0], car.office.currency),
             available=free[car.pk][1],
-            vendor_rating=_summary(ratings.get(car.office.vendor_id)),
+            vendor_rating=ratings[car.office.vendor_id],
         )
         for car in cars
     ]

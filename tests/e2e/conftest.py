@@ -9,7 +9,6 @@ HTTP error statuses it expects. Screenshots go to test-results/e2e/.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -35,17 +34,6 @@ from tests.factories.catalog import (
     room_nights,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 RESULTS = Path(settings.BASE_DIR) / "test-results" / "e2e"
 
 
@@ -59,27 +47,6 @@ def frontend_build() -> Path:
         subprocess.run(command, cwd=settings.BASE_DIR, check=True)  # noqa: S603
     assert index.exists(), f"no front-end build at {index}"
     return index
-
-
-@pytest.fixture(scope="module")
-def browser(frontend_build):  # type: ignore[no-untyped-def]
-    """One Chromium per module. Playwright's sync API runs an asyncio loop in this thread
-    while it is started, so it is stopped after the module: later tests' ORM calls must not
-    see a running loop (Django would refuse them)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium")
-    # While the loop runs, the tests' own ORM calls (and the database flush between
-    # transactional tests) are synchronous code in this thread: let Django allow them.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 class Console:
@@ -108,7 +75,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def open_page(browser):  # type: ignore[no-untyped-def]
+def open_page(browser, frontend_build):  # type: ignore[no-untyped-def]
     """`open_page(width=1280, locale="en-GB")` -> (page, console); checked at teardown."""
     opened: list[tuple[object, Console]] = []
 

@@ -141,24 +141,36 @@ def test_rating_sort_in_search_uses_the_bayesian_score(api_client, day):
     ).json()  # fmt: skip
 
     assert [h["name"] for h in body["results"]] == ["Crowd Pleaser", "One Rave", "Unrated"]
-    assert body["results"][0]["rating"] == {"average": "4.70", "count": 400}
+    assert body["results"][0]["rating"]["average"] == "4.70"
+    assert body["results"][0]["rating"]["count"] == 400
+    assert body["results"][2]["rating"] == {
+        "average": None, "count": 0, "distribution": {str(n): 0 for n in range(1, 6)},
+        "sub_scores": {},
+    }  # fmt: skip
 
 
 def test_detail_and_search_show_the_rating_after_approval(api_client, trip_of, room_type, day):
     reviews = make_reviews(trip_of, room_type, day, [5, 4])
+    sync_index(full=True)  # the index knows the hotel, not yet its rating
     staff = UserFactory(is_staff=True)
     for review in reviews:
         review_approve(review, staff=staff, now=timezone.now())
 
     detail = api_client.get(f"/api/hotels/{room_type.hotel_id}").json()["rating"]
+    results = api_client.get(
+        "/api/hotels/search",
+        {"city": room_type.hotel.city_id, "check_in": day, "check_out": day + timedelta(days=2)},
+    ).json()["results"]  # fmt: skip
 
     assert detail["count"] == 2
     assert detail["average"] == "4.50"
     assert detail["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 1}
     assert detail["sub_scores"] == {"cleanliness": 4.5, "value": 4.0}
+    # Search results show the same full rating at once, before the index is refreshed.
+    assert [r["rating"] for r in results if r["id"] == room_type.hotel_id] == [detail]
     # The search index catches up at its next (incremental) sync.
     report = sync_index()
-    assert report.upserted["hotel"] >= 1
+    assert report.upserted["hotel"] == 1
     from search.engines.base import HotelQuery
     from search.engines.local import LocalEngine
 
@@ -172,6 +184,7 @@ def test_flight_and_car_results_carry_the_ratings(api_client, fare, car, day):
         RatingAggregate.objects.create(
             subject=subject, subject_id=subject_id, count=12, average=Decimal("4.25"),
             score=bayesian_score(count=12, total=51), updated_at=timezone.now(),
+            distribution={"3": 2, "4": 5, "5": 5}, sub_scores={"service": 4.1},
         )  # fmt: skip
     sync_index(full=True)
     leg = fare.leg
@@ -186,10 +199,10 @@ def test_flight_and_car_results_carry_the_ratings(api_client, fare, car, day):
         {"location": car.office.airport.iata, "pick_up": day, "drop_off": day + timedelta(days=2)},
     ).json()  # fmt: skip
 
-    assert flights["airline_ratings"] == {
-        leg.airline.iata: {"airline_id": leg.airline_id, "average": "4.25", "count": 12}
-    }
-    assert cars["results"][0]["vendor"]["rating"] == {"average": "4.25", "count": 12}
+    full = {"average": "4.25", "count": 12, "distribution": {"1": 0, "2": 0, "3": 2, "4": 5,
+            "5": 5}, "sub_scores": {"service": 4.1}}  # fmt: skip
+    assert flights["airline_ratings"] == {leg.airline.iata: {"airline_id": leg.airline_id, **full}}
+    assert cars["results"][0]["vendor"]["rating"] == full
 
 
 def test_a_page_of_results_gets_every_full_rating_in_one_query(
