@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
-.PHONY: run serve test test-sqlite test-mariadb lint fmt check-migrations sysdeps lock clean
+.PHONY: run serve test test-sqlite test-mariadb lint fmt check-migrations sysdeps lock clean package
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,13 @@ fmt: $(VENV)/.dev-installed
 check-migrations: $(VENV)/.dev-installed
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=travelguru.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The Lambda zip (var/package/travelguru-$(STAGE).zip): `zappa package` from its own lean
+# environment (var/package-venv), plus bytecode; fails past 40 MB zipped or when a compiled
+# extension needs a library Lambda does not have. See scripts/package.sh.
+STAGE ?= prod
+package:
+	STAGE=$(STAGE) PYTHON=$(PYTHON) bash scripts/package.sh
 
 # Re-pin requirements/*.txt from requirements/*.in in a throwaway environment.
 lock:
