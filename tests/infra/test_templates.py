@@ -57,6 +57,7 @@ def test_the_stacks_are_the_ones_the_runbook_deploys():
         "database.yaml",
         "edge.yaml",
         "network.yaml",
+        "search.yaml",
         "storage.yaml",
     ]
 
