@@ -8,7 +8,7 @@ DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
 .PHONY: run serve test test-sqlite test-mariadb test-frontend frontend lint fmt check-migrations \
-	sysdeps lock clean bench-analytics
+	sysdeps lock clean bench-analytics package infra-lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,31 @@ bench-analytics: $(VENV)/.dev-installed
 	@mkdir -p var
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python scripts/ensure_database.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_PORT=$(BENCH_PORT) $(BIN)/python bench/analytics_overhead.py
+# The Lambda zip (var/package/travelguru-$(STAGE).zip): `zappa package` from its own lean
+# environment (var/package-venv), plus bytecode; fails past 40 MB zipped or when a compiled
+# extension needs a library Lambda does not have. See scripts/package.sh.
+STAGE ?= prod
+package:
+	STAGE=$(STAGE) PYTHON=$(PYTHON) bash scripts/package.sh
+
+# CloudFormation gates: cfn-lint (no errors) and checkov (no failed check; each skip in a
+# template says why), offline, from their own environment: checkov's pins clash with ours.
+INFRA_VENV := var/checkov-venv
+$(INFRA_VENV)/.installed: requirements/infra-tools.txt
+	rm -rf $(INFRA_VENV)
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/pip install --quiet -r requirements/infra-tools.txt
+	touch $@
+
+infra-lint: $(INFRA_VENV)/.installed
+	$(INFRA_VENV)/bin/cfn-lint infra/*.yaml
+	$(INFRA_VENV)/bin/checkov -d infra --framework cloudformation --skip-download --compact \
+		--quiet --external-checks-dir infra/checkov
+	@# The custom boundary policy must really catch a role without one.
+	@if $(INFRA_VENV)/bin/checkov -f tests/infra/fixtures/role-without-boundary.yaml \
+		--framework cloudformation --skip-download --quiet --compact \
+		--external-checks-dir infra/checkov --check CKV_TG_1 >/dev/null; then \
+		echo "CKV_TG_1 did not catch a role without a permissions boundary" >&2; exit 1; fi
 
 # Re-pin requirements/*.txt from requirements/*.in in a throwaway environment.
 lock:

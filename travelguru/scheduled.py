@@ -36,3 +36,8 @@ def release_expired_holds(event: Any = None, context: Any = None) -> None:
 
 def reconcile_payments(event: Any = None, context: Any = None) -> None:
     _command("reconcile_payments")
+
+
+def export_analytics(event: Any = None, context: Any = None) -> None:
+    """Write yesterday's analytics export to S3 for QuickSight (daily, 02:15 UTC)."""
+    _command("export_analytics")

@@ -33,6 +33,43 @@ def test_the_index_is_refreshed_daily_at_a_quiet_hour_and_rebuilt_weekly():
     assert by_function["sync_search_index_full"].startswith("cron(")
     assert "SUN" in by_function["sync_search_index_full"]
     assert by_function["release_expired_holds"] == "rate(1 minute)"
+    assert by_function["export_analytics"] == "cron(15 2 * * ? *)"
+
+
+def _command_run_by(function_path: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
+    """Call a scheduled bridge with call_command recorded, and return what it ran."""
+    import django.core.management
+
+    module, _, name = function_path.rpartition(".")
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr(django.core.management, "call_command", lambda *a: calls.append(a))
+    getattr(importlib.import_module(module), name)({"source": "aws.events"}, None)
+    assert len(calls) == 1, calls
+    return calls[0]
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: e["function"].rpartition(".")[2])
+def test_every_event_runs_a_management_command_that_exists(event, monkeypatch):
+    from django.core.management import get_commands
+
+    command, *_ = _command_run_by(event["function"], monkeypatch)
+
+    assert command in get_commands(), f"{event['function']} runs unknown command {command!r}"
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_every_stage_runs_every_event_and_holds_no_secret(stage):
+    # given: Zappa merges base into each stage through "extends"
+    config = {**SETTINGS["base"], **SETTINGS[stage]}
+
+    # then: the stages share the schedule, and the file carries secret names, never values
+    assert SETTINGS[stage]["extends"] == "base"
+    assert "events" not in SETTINGS[stage]
+    assert config["django_settings"] == "travelguru.settings.production"
+    assert config["runtime"] == "python3.11"
+    names = set(config["aws_environment_variables"]) | set(config.get("environment_variables", {}))
+    assert names == {"DJANGO_SECRETS_ID", "DATABASE_SECRET_ID", "DJANGO_SSM_PATH"}
+    assert not {"DJANGO_SECRET_KEY", "STRIPE_SECRET_KEY", "DATABASE_URL"} & names
 
 
 @pytest.mark.django_db
@@ -43,6 +80,7 @@ def test_the_index_is_refreshed_daily_at_a_quiet_hour_and_rebuilt_weekly():
         ("sync_search_index_full", "sync_search_index", ("--full",)),
         ("release_expired_holds", "release_expired_holds", ()),
         ("reconcile_payments", "reconcile_payments", ()),
+        ("export_analytics", "export_analytics", ()),
     ],
 )
 def test_scheduled_functions_run_the_commands(monkeypatch, function, command, args):

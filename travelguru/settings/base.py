@@ -104,6 +104,14 @@ def database_from_url(url: str) -> dict:
     return config
 
 
+# Which MySQL driver: "mysqlclient" (C, the local default) or "pymysql" (pure Python: the
+# Lambda package, which cannot ship a mysqlclient built against Debian's libmariadb).
+DB_DRIVER = env.str("DB_DRIVER", default="mysqlclient")
+if DB_DRIVER == "pymysql":
+    import pymysql
+
+    pymysql.install_as_MySQLdb()
+
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'travelguru.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 

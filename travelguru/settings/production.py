@@ -1,18 +1,100 @@
-"""Production (Lambda behind API Gateway): only tightens base. Secrets come from the env."""
+"""Production (Lambda behind API Gateway, Aurora through RDS Proxy, S3): only tightens base.
 
-from travelguru.settings.base import *  # noqa: F403
-from travelguru.settings.base import env
+Configuration arrives as environment names (zappa_settings.json `aws_environment_variables`);
+values come from Secrets Manager / SSM, read once per cold start before base reads the
+environment. Nothing secret is in zappa_settings.json or in the package.
+"""
+
+import os
+
+from travelguru.settings import aws_config
+
+# Before base: base reads the environment exactly once, and it must see the secrets.
+aws_config.load_into_environment(os.environ)
+if _proxy_url := aws_config.database_from_proxy_secret(os.environ):
+    os.environ["DATABASE_URL"] = _proxy_url
+# The Lambda package has no mysqlclient (it would need Debian's libmariadb); PyMySQL is
+# pure Python. Base installs it as MySQLdb when DB_DRIVER=pymysql.
+os.environ.setdefault("DB_DRIVER", "pymysql")
+
+from travelguru.settings.base import *  # noqa: E402, F403
+from travelguru.settings.base import DATABASES, env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # required: no default in production
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- database: Aurora MySQL Serverless v2 through RDS Proxy ----------------------------
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.mysql":
+    options = _db.setdefault("OPTIONS", {})
+    # Any SET a client sends pins its proxy connection to one database connection for its
+    # whole life, which defeats the proxy's multiplexing. sql_mode, the lock wait and READ
+    # COMMITTED are therefore the cluster's defaults (infra/database.yaml parameter group),
+    # and the app sends no SET at all on Aurora.
+    if env.bool("DATABASE_SETTINGS_FROM_CLUSTER", default=True):
+        options.pop("init_command", None)
+        options.pop("isolation_level", None)
+    # The proxy requires TLS; its certificate chains to Amazon's root CAs (in certifi).
+    if env.bool("DATABASE_TLS", default=True):
+        import certifi
+
+        options["ssl"] = {"ca": certifi.where(), "check_hostname": True}
+    options["connect_timeout"] = 5
+# One Lambda instance serves one request at a time and is frozen in between, so a
+# connection kept for 5 minutes serves every request of a warm instance without a new TLS
+# handshake (~20-40 ms) and costs the proxy only an idle client connection (the proxy
+# multiplexes them onto few database connections; its idle-client timeout is 15 minutes,
+# longer than this). Health checks replace a connection the proxy closed during a freeze
+# instead of failing the request.
+_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+_db["CONN_HEALTH_CHECKS"] = True
+
+# --- files: S3 through django-storages ------------------------------------------------
+# Static files are collected into their bucket at deploy time and served by CloudFront
+# (/static/*); media (uploads) go to a private bucket and are served by signed URLs.
+AWS_S3_REGION_NAME = env.str("AWS_REGION", default="eu-west-1")
+STATIC_HOST = env.str("STATIC_HOST", default="")  # the CloudFront domain
+STORAGES = {
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("MEDIA_BUCKET"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    },
+    "staticfiles": {
+        "BACKEND": "storages.backends.s3.S3StaticStorage",
+        "OPTIONS": {
+            "bucket_name": env.str("STATIC_BUCKET"),
+            "location": "static",
+            "default_acl": None,
+            "querystring_auth": False,
+            "custom_domain": STATIC_HOST or None,
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    },
+}
+STATIC_URL = f"https://{STATIC_HOST}/static/" if STATIC_HOST else "/static/"
+# Static files live in S3; nothing for whitenoise to serve on Lambda.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+# --- transport and cookies -------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
