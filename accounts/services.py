@@ -69,8 +69,17 @@ def _window() -> tuple[int, int]:
 
 
 def _keys(ip: str, identifier: str) -> tuple[str, str]:
+    """The client IP's counter, and the account's counter *from that IP*.
+
+    The account counter is keyed by account and IP together (django-axes' "username and
+    IP" combination): someone failing from one address cannot lock the real traveler out
+    from theirs, while that address stays limited on every account by the IP counter.
+    """
     window, _ = _window()
-    return (f"login-fail:ip:{ip}:{window}", f"login-fail:who:{identifier.lower()}:{window}")
+    return (
+        f"login-fail:ip:{ip}:{window}",
+        f"login-fail:who:{identifier.lower()}:ip:{ip}:{window}",
+    )
 
 
 def _check_not_throttled(ip: str, identifier: str) -> None:
