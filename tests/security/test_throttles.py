@@ -1,0 +1,82 @@
+"""Per-IP and per-traveler API throttles: 429 problem with Retry-After, counted in the
+shared cache (the database by default) so every Lambda instance sees the same count."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from rest_framework.test import APIRequestFactory
+from rest_framework.throttling import SimpleRateThrottle
+
+from tests.factories.accounts import UserFactory
+from travelguru.security import AnonymousRateThrottle
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rates(monkeypatch):  # type: ignore[no-untyped-def]
+    """Production's throttles with small rates (the test settings switch them off)."""
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/min", "user": "4/min"},
+    )
+
+
+def test_one_ip_over_its_rate_gets_429_with_retry_after_and_others_do_not(api_client, rates):
+    answers = [
+        api_client.get("/api/airports?q=par", REMOTE_ADDR="198.51.100.1").status_code
+        for _ in range(4)
+    ]
+    blocked = api_client.get("/api/airports?q=par", REMOTE_ADDR="198.51.100.1")
+    other = api_client.get("/api/airports?q=par", REMOTE_ADDR="198.51.100.2")
+
+    assert answers == [200, 200, 200, 429]
+    assert blocked.status_code == 429
+    assert blocked["Content-Type"] == "application/problem+json"
+    assert blocked.json()["code"] == "throttled"
+    assert 0 < int(blocked["Retry-After"]) <= 60
+    assert other.status_code == 200
+
+
+def test_a_traveler_over_their_rate_is_throttled_on_every_ip(client_of, rates):
+    greedy, patient = UserFactory(), UserFactory()
+    client = client_of(greedy)
+    answers = [
+        client.get("/api/bookings", REMOTE_ADDR=f"198.51.100.{n}").status_code for n in range(5)
+    ]
+    neighbour = client_of(patient).get("/api/bookings", REMOTE_ADDR="198.51.100.4")
+
+    assert answers == [200, 200, 200, 200, 429]
+    assert neighbour.status_code == 200  # same IP, another traveler
+
+
+def test_the_default_cache_is_shared_not_per_process():
+    backend = settings.CACHES["default"]["BACKEND"]
+
+    assert backend in (
+        "django.core.cache.backends.db.DatabaseCache",
+        "django.core.cache.backends.redis.RedisCache",
+    )
+    assert not isinstance(caches["default"], LocMemCache)
+
+
+def test_two_cache_clients_see_the_same_throttle_count(rates):
+    """Two Lambda instances are two processes with their own cache clients; the count
+    one of them writes must stop the other. Two separate backend instances stand in."""
+    first, second = caches.create_connection("default"), caches.create_connection("default")
+    assert first is not second
+    request = APIRequestFactory().get("/api/airports", REMOTE_ADDR="198.51.100.9")
+    request.user = None
+
+    def allowed(cache) -> bool:  # type: ignore[no-untyped-def]
+        throttle = AnonymousRateThrottle()
+        throttle.cache = cache
+        return throttle.allow_request(request, view=None)
+
+    assert [allowed(first), allowed(second), allowed(first)] == [True, True, True]
+    assert allowed(second) is False
+    assert allowed(first) is False
