@@ -219,3 +219,18 @@ def test_methods_an_endpoint_does_not_take_are_405_and_change_nothing(
     assert booking.status == "confirmed"
     assert booking.totals()[0].amount == Decimal("100.00")
     assert Hold.objects.get().status == HoldStatus.BOOKED
+
+
+def test_registering_cannot_make_staff(api_client):
+    response = api_client.post(
+        "/api/auth/register",
+        {"email": "eve@example.com", "password": "a-long-unusual-passphrase", "first_name": "Eve",
+         "last_name": "E", "is_staff": True, "is_superuser": True, "is_active": True,
+         "groups": [1], "id": 1, "date_joined": "2000-01-01T00:00:00Z"},
+        format="json",
+    )  # fmt: skip
+
+    assert response.status_code == 201
+    eve = User.objects.get(email="eve@example.com")
+    assert (eve.is_staff, eve.is_superuser, eve.groups.count()) == (False, False, 0)
+    assert eve.date_joined.year != 2000
