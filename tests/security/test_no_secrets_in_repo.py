@@ -41,6 +41,7 @@ ALLOWED = {
     "whsec_test_secret": "the test suite's webhook signing secret",
     "tok_": "Stripe's public test card tokens (tok_visa, tok_chargeDeclined…), not secrets",
     "pm_card_": "Stripe's public test payment methods",
+    "Quartz-Heron-Lantern-42": "planted by the log test to prove passwords are never logged",
     "pw-admin-123": "a throwaway password of a test account (tests/catalog/test_admin.py)",
     "pw-traveler-123": "a throwaway password of a test account (tests/catalog/test_admin.py)",
     "test-only-not-secret-": "prefix of the test settings' fixed SECRET_KEY",
