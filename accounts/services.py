@@ -106,6 +106,19 @@ def _record_failure(ip: str, identifier: str) -> None:
             cache.set(key, 1, timeout)
 
 
+def login_failures_check(*, ip: str, identifier: str) -> None:
+    """Raise TooManyLoginAttempts (429, Retry-After) when this IP or account+IP is locked."""
+    _check_not_throttled(ip, identifier)
+
+
+def login_failure_record(*, ip: str, identifier: str) -> None:
+    _record_failure(ip, identifier)
+
+
+def login_success_record(*, ip: str, identifier: str) -> None:
+    cache.delete(_keys(ip, identifier)[1])
+
+
 def user_authenticate(*, identifier: str, password: str, ip: str) -> User:
     """The active user whose email or username is `identifier`, if the password matches.
 

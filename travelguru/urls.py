@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import admin_login
 from travelguru.api_root import ApiRootApi
 from travelguru.health import healthz
 from travelguru.views import home
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("api/", include(api_patterns)),
+    path("admin/login/", admin_login, name="admin-login"),  # failed-login limits
     path("admin/", admin.site.urls),
 ]
 
