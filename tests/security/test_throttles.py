@@ -80,3 +80,45 @@ def test_two_cache_clients_see_the_same_throttle_count(rates):
     assert [allowed(first), allowed(second), allowed(first)] == [True, True, True]
     assert allowed(second) is False
     assert allowed(first) is False
+
+
+_CHILD = r"""
+import json, sys, django
+django.setup()
+from rest_framework.test import APIRequestFactory
+from rest_framework.throttling import SimpleRateThrottle
+from travelguru.security import AnonymousRateThrottle
+SimpleRateThrottle.THROTTLE_RATES = {"anon": "3/min"}
+request = APIRequestFactory().get("/api/airports", REMOTE_ADDR=sys.argv[1])
+request.user = None
+print(json.dumps([AnonymousRateThrottle().allow_request(request, None) for _ in range(3)]))
+"""
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True)
+def test_a_count_written_by_another_process_stops_this_one(rates):
+    """Two Lambda instances for real: a child process spends an IP's budget through its own
+    database connection; this process then refuses that IP."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = f"mysql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
+    ip = f"198.51.100.{os.getpid() % 250}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "travelguru.settings.test", "DATABASE_URL": url}
+
+    child = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", _CHILD, ip], cwd=Path(__file__).resolve().parents[2], env=env,
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    request = APIRequestFactory().get("/api/airports", REMOTE_ADDR=ip)
+    request.user = None
+
+    assert json.loads(child.stdout.strip().splitlines()[-1]) == [True, True, True]
+    assert AnonymousRateThrottle().allow_request(request, view=None) is False
