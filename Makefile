@@ -61,8 +61,8 @@ audit-deps: $(VENV)/.dev-installed
 	@$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
 		--vulnerability-service pypi -r requirements/base.txt -r requirements/dev.txt || { \
 		echo "pip-audit FAILED: a known vulnerability (upgrade the pin), or a package it could" \
-			"not check because PyPI's JSON API (pypi.org/pypi/<name>/<version>/json) is not" \
-			"reachable from here. Either way this gate does not pass." >&2; exit 1; }
+			"not check because PyPI's JSON API is not reachable from" \
+			"here. Either way this gate does not pass." >&2; exit 1; }
 
 check-migrations: $(VENV)/.dev-installed
 	@mkdir -p var

@@ -53,9 +53,10 @@ SKIP_SUFFIXES = (".png", ".jpg", ".gif", ".ico", ".woff", ".woff2", ".gz", ".zip
 def tracked_files() -> list[Path]:
     if shutil.which("git") and (ROOT / ".git").exists():
         out = subprocess.run(  # noqa: S603
-            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True  # noqa: S607
+            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=False  # noqa: S607
         )  # fmt: skip
-        return [ROOT / name for name in out.stdout.decode().split("\0") if name]
+        if out.returncode == 0:  # else (e.g. git's "dubious ownership"): walk the tree
+            return [ROOT / name for name in out.stdout.decode().split("\0") if name]
     skip = {".git", ".venv", "var", "node_modules", "__pycache__", "test-results"}
     return [
         Path(folder) / name

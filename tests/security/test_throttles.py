@@ -10,6 +10,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIRequestFactory
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.models import User
 from tests.factories.accounts import UserFactory
 from travelguru.security import AnonymousRateThrottle
 
@@ -122,3 +123,21 @@ def test_a_count_written_by_another_process_stops_this_one(rates):
 
     assert json.loads(child.stdout.strip().splitlines()[-1]) == [True, True, True]
     assert AnonymousRateThrottle().allow_request(request, view=None) is False
+
+
+def test_registrations_per_ip_are_throttled_with_retry_after(api_client, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"register": "2/hour"})
+
+    def register(n: int):  # type: ignore[no-untyped-def]
+        return api_client.post(
+            "/api/auth/register",
+            {"email": f"new{n}@example.com", "password": "a-long-unusual-passphrase",
+             "first_name": "N", "last_name": "N"},
+            format="json", REMOTE_ADDR="198.51.100.77",
+        )  # fmt: skip
+
+    answers = [register(n) for n in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert 0 < int(answers[2]["Retry-After"]) <= 3600
+    assert not User.objects.filter(email="new2@example.com").exists()
