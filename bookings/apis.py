@@ -352,6 +352,9 @@ class StripeWebhookApi(APIView):
 
     authentication_classes: list = []  # type: ignore[type-arg]
     permission_classes = [AllowAny]
+    # Stripe sends from a few addresses; a per-IP limit would delay payments. The signature,
+    # checked first and cheaply, is what keeps others out.
+    throttle_classes: list = []  # type: ignore[type-arg]
 
     @extend_schema(
         operation_id="payments_stripe_webhook",

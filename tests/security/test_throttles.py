@@ -141,3 +141,17 @@ def test_registrations_per_ip_are_throttled_with_retry_after(api_client, monkeyp
     assert [a.status_code for a in answers] == [201, 201, 429]
     assert 0 < int(answers[2]["Retry-After"]) <= 3600
     assert not User.objects.filter(email="new2@example.com").exists()
+
+
+def test_stripes_webhook_is_not_throttled_per_ip(api_client, rates, settings):
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+
+    answers = [
+        api_client.generic(
+            "POST", "/api/payments/stripe/webhook", b"{}", content_type="application/json",
+            HTTP_STRIPE_SIGNATURE="t=1,v1=00", REMOTE_ADDR="198.51.100.99",
+        ).status_code
+        for _ in range(5)
+    ]  # fmt: skip
+
+    assert answers == [400] * 5  # refused by signature every time, never 429
