@@ -1,4 +1,5 @@
-"""POST /api/auth/register, /api/auth/token, /api/auth/token/refresh; GET/PATCH /api/me."""
+"""POST /api/auth/register, /api/auth/token, /api/auth/token/refresh, /api/auth/logout;
+GET/PATCH /api/me."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
@@ -116,6 +118,38 @@ class TokenObtainApi(APIView):
 
 class TokenRefreshApi(TokenRefreshView):
     """A new access token (and a rotated refresh token) for a valid refresh token."""
+
+
+class LogoutApi(APIView):
+    """Log out: the refresh token is blacklisted, so it can never mint an access token again.
+
+    Access tokens are short-lived (JWT_ACCESS_MINUTES, 15 by default) and simply expire.
+    Anyone holding the refresh token may end its session, so no access token is needed.
+    """
+
+    authentication_classes: list = []  # type: ignore[type-arg]
+
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=2000)
+
+        class Meta:
+            ref_name = "LogoutInput"
+
+    @extend_schema(
+        operation_id="auth_logout",
+        request=InputSerializer,
+        responses={204: None, **problem_responses(400)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            RefreshToken(data.validated_data["refresh"]).blacklist()
+        except TokenError:
+            raise serializers.ValidationError(
+                {"refresh": ["Not a valid refresh token (expired or already logged out)."]}
+            ) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

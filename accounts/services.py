@@ -69,14 +69,25 @@ def _window() -> tuple[int, int]:
 
 
 def _keys(ip: str, account: str) -> tuple[str, str]:
+    """The client IP's counter, and the account's counter *from that IP*.
+
+    The account counter is keyed by account and IP together (django-axes' "username and
+    IP" combination): someone failing from one address cannot lock the real traveler out
+    from theirs, while that address stays limited on every account by the IP counter.
+    """
     window, _ = _window()
-    return (f"login-fail:ip:{ip}:{window}", f"login-fail:who:{account}:{window}")
+    return (f"login-fail:ip:{ip}:{window}", f"login-fail:who:{account}:ip:{ip}:{window}")
 
 
 def _account_key(user: User | None, identifier: str) -> str:
     """One counter per account whichever name it is logged in by (email or username);
     unknown names count under the name itself."""
     return f"user-{user.pk}" if user is not None else f"name-{identifier.strip().lower()}"
+
+
+def _user_named(identifier: str) -> User | None:
+    lookup = "email__iexact" if "@" in identifier else "username__iexact"
+    return User.objects.filter(**{lookup: identifier.strip()}).first()
 
 
 def _check_not_throttled(ip: str, account: str) -> None:
@@ -103,6 +114,21 @@ def _record_failure(ip: str, account: str) -> None:
             cache.set(key, 1, timeout)
 
 
+def login_failures_check(*, ip: str, identifier: str) -> None:
+    """Raise TooManyLoginAttempts (429, Retry-After) when this IP or account+IP is locked.
+
+    For logins checked elsewhere (the admin's form): the same counters as the API's."""
+    _check_not_throttled(ip, _account_key(_user_named(identifier), identifier))
+
+
+def login_failure_record(*, ip: str, identifier: str) -> None:
+    _record_failure(ip, _account_key(_user_named(identifier), identifier))
+
+
+def login_success_record(*, ip: str, identifier: str) -> None:
+    cache.delete(_keys(ip, _account_key(_user_named(identifier), identifier))[1])
+
+
 def user_authenticate(*, identifier: str, password: str, ip: str) -> User:
     """The active user whose email or username is `identifier`, if the password matches.
 
@@ -110,8 +136,7 @@ def user_authenticate(*, identifier: str, password: str, ip: str) -> User:
     fixed windows; past the limit the answer is 429 with Retry-After even for the right
     password, so guessing gains nothing. A success clears the account's counter.
     """
-    lookup = "email__iexact" if "@" in identifier else "username__iexact"
-    user = User.objects.filter(**{lookup: identifier.strip()}).first()
+    user = _user_named(identifier)
     account = _account_key(user, identifier)
     _check_not_throttled(ip, account)
     if user is None:

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from audit.services import audit_record
 from bookings.models import (
     Booking,
     BookingItem,
@@ -123,8 +124,17 @@ class BookingAdmin(ReadOnlyAdmin):
                     "title": "Cancel and refund",
                 },
             )
+        reason = request.POST.get("reason", "").strip()[:300] or "cancelled by staff"
         for booking in bookings:
+            if booking.status == "cancelled":
+                continue  # nothing happens, so nothing to record
             booking_cancel(booking=booking, now=now, reason=f"cancelled by staff {request.user}")
+            refunds = Refund.objects.filter(payment__booking=booking, created_at=now)
+            audit_record(
+                actor=request.user, action="booking.cancel_refund", target=booking, now=now,
+                reason=reason,
+                details={"refunds": [Money.of(r.amount, r.currency).as_json() for r in refunds]},
+            )  # fmt: skip
         self.message_user(request, f"Cancelled {len(bookings)} booking(s).", messages.SUCCESS)
         return None
 

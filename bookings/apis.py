@@ -21,7 +21,11 @@ from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.cancellation import booking_cancel
 from bookings.services.holds import MAX_ITEMS, hold_create, hold_release
 from bookings.services.idempotency import idempotent_call
-from bookings.services.webhooks import stripe_event_apply
+from bookings.services.webhooks import (
+    stripe_event_apply,
+    stripe_event_claim,
+    stripe_event_unclaim,
+)
 from search.offers import offer_decode
 from travelguru.errors import PROBLEM_CONTENT_TYPE
 from travelguru.money import Money
@@ -378,6 +382,9 @@ class StripeWebhookApi(APIView):
 
     authentication_classes: list = []  # type: ignore[type-arg]
     permission_classes = [AllowAny]
+    # Stripe sends from a few addresses; a per-IP limit would delay payments. The signature,
+    # checked first and cheaply, is what keeps others out.
+    throttle_classes: list = []  # type: ignore[type-arg]
 
     @extend_schema(
         operation_id="payments_stripe_webhook",
@@ -396,7 +403,14 @@ class StripeWebhookApi(APIView):
             )
         except (ValueError, stripe.SignatureVerificationError):
             raise InvalidWebhook() from None
-        done = stripe_event_apply(
-            event_type=event["type"], obj=event["data"]["object"].to_dict(), now=timezone.now()
-        )
+        if not stripe_event_claim(event_id=event["id"]):
+            # A replay is not applied again; 200 so Stripe stops redelivering a duplicate.
+            return Response({"received": True, "result": "ignored: duplicate event"})
+        try:
+            done = stripe_event_apply(
+                event_type=event["type"], obj=event["data"]["object"].to_dict(), now=timezone.now()
+            )
+        except BaseException:
+            stripe_event_unclaim(event_id=event["id"])
+            raise
         return Response({"received": True, "result": done})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from audit.services import audit_record
 from reviews.models import RatingAggregate, Review
 from reviews.services import review_approve, review_delete, review_reject
 
@@ -56,6 +58,7 @@ class ReviewAdmin(admin.ModelAdmin):
         now = timezone.now()
         for review in queryset:
             review_approve(review, staff=request.user, now=now)
+            audit_record(actor=request.user, action="review.approve", target=review, now=now)
         self.message_user(request, f"Approved {queryset.count()} review(s).", messages.SUCCESS)
 
     @admin.action(description="Reject the selected reviews…")
@@ -76,16 +79,24 @@ class ReviewAdmin(admin.ModelAdmin):
         now = timezone.now()
         for review in queryset:
             review_reject(review, staff=request.user, reason=reason, now=now)
+            audit_record(
+                actor=request.user, action="review.reject", target=review, now=now, reason=reason
+            )
         self.message_user(request, f"Rejected {queryset.count()} review(s).", messages.SUCCESS)
         return None
 
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        review_delete(obj, now=timezone.now())
+        now = timezone.now()
+        with transaction.atomic():  # the entry exists only if the delete happened
+            audit_record(actor=request.user, action="review.delete", target=obj, now=now)
+            review_delete(obj, now=now)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         now = timezone.now()
         for review in queryset:
-            review_delete(review, now=now)
+            with transaction.atomic():
+                audit_record(actor=request.user, action="review.delete", target=review, now=now)
+                review_delete(review, now=now)
 
 
 @admin.register(RatingAggregate)

@@ -148,4 +148,12 @@ def server_error_view(request: HttpRequest) -> JsonResponse:
 
 
 def bad_request_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        from django.conf import settings
+
+        from travelguru.security import request_too_large
+
+        return request_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     return _json_problem(400, "Bad request", "The request could not be understood.", "bad-request")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import admin_login
 from travelguru.api_root import ApiRootApi
 from travelguru.config_api import PublicConfigApi
 from travelguru.frontend import APP_ROUTES, spa
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", spa, name="home"),
     path("healthz", healthz, name="healthz"),
     path("api/", include(api_patterns)),
+    path("admin/login/", admin_login, name="admin-login"),  # failed-login limits
     path("admin/", admin.site.urls),
     # The traveler app's own routes (deep links, reloads): its index.html.
     re_path(rf"^(?P<path>(?:{'|'.join(APP_ROUTES)})(?:/.*)?)$", spa, name="app"),

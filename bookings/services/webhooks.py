@@ -11,12 +11,30 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 
 from bookings.models import Payment, PaymentStatus
 from travelguru.money import minor_units
 
 _KEY_PREFIX = "travelguru-payment-"
+# Stripe redelivers an unacknowledged event for up to three days, with the same id.
+EVENT_MEMORY_SECONDS = 3 * 24 * 3600
+
+
+def stripe_event_claim(*, event_id: str) -> bool:
+    """True the first time an event id is seen (in the shared cache), False for a replay.
+
+    Signatures older than Stripe's 5-minute tolerance are refused before this; within it
+    (and for redeliveries) the id is the guard. `cache.add` is atomic on the database and
+    on Redis, so two deliveries at once claim it once.
+    """
+    return cache.add(f"stripe-event:{event_id}", 1, timeout=EVENT_MEMORY_SECONDS)
+
+
+def stripe_event_unclaim(*, event_id: str) -> None:
+    """Forget an event whose processing failed, so Stripe's redelivery is applied."""
+    cache.delete(f"stripe-event:{event_id}")
 
 
 def _payment_for(intent_id: str, metadata: dict[str, Any] | None) -> Payment | None:

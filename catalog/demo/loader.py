@@ -74,7 +74,7 @@ def wipe_catalog() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for model in (*_dependent_tables(), *CATALOG_TABLES):
             table = connection.ops.quote_name(model._meta.db_table)  # our own table names
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 # nosec B608
 
 
 def _bar(desc: str, show: bool):  # type: ignore[no-untyped-def]

@@ -406,3 +406,42 @@ def test_cancelling_a_stripe_booking_refunds_its_payment_intent(
     assert refunds[0].request.headers["Idempotency-Key"] == f"{payment.idempotency_key}-cancel"
     assert refunds[0].request.headers["Authorization"] == "Bearer sk_test_123"
     assert payment.refunds.get().provider_ref == "re_trip"
+def test_a_replayed_event_is_not_applied_twice(api_client, stripe_settings, unknown_payment):
+    # A refund event, replayed after staff corrected the row: the replay must not undo it.
+    Payment.objects.filter(pk=unknown_payment.pk).update(status="succeeded", provider_ref="pi_x")
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_x", "amount_refunded": 4000}
+    body, header = signed(event("charge.refunded", charge))
+    first = post_event(api_client, body, header)
+    Payment.objects.filter(pk=unknown_payment.pk).update(refunded_amount=Decimal("0.00"))
+
+    replay = post_event(api_client, body, header)  # the very same signed request
+    resigned = post_event(api_client, *signed(event("charge.refunded", charge)))  # same id
+
+    assert first.json()["result"] == f"payment {unknown_payment.pk} refunded 40.00"
+    assert replay.status_code == resigned.status_code == 200  # acknowledged, so not resent
+    assert replay.json()["result"] == resigned.json()["result"] == "ignored: duplicate event"
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.refunded_amount == Decimal("0.00")
+
+
+def test_an_event_that_failed_to_apply_is_applied_when_redelivered(
+    api_client, stripe_settings, unknown_payment, monkeypatch
+):
+    from bookings import apis
+
+    payload = event("payment_intent.succeeded", intent(key=unknown_payment.idempotency_key))
+    real_apply = apis.stripe_event_apply
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(apis, "stripe_event_apply", broken)
+    with pytest.raises(RuntimeError):
+        post_event(api_client, *signed(payload))
+    monkeypatch.setattr(apis, "stripe_event_apply", real_apply)
+
+    redelivered = post_event(api_client, *signed(payload))
+
+    assert redelivered.json()["result"] == f"payment {unknown_payment.pk} succeeded"
+    unknown_payment.refresh_from_db()
+    assert unknown_payment.status == PaymentStatus.SUCCEEDED

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "rest_framework_simplejwt.token_blacklist",
@@ -39,10 +40,16 @@ INSTALLED_APPS = [
     "bookings",
     "reviews",
     "analytics",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CORS answers preflights before anything else can; then API headers on every answer
+    # (413s and card refusals included), then the size limit before anything reads a body.
+    "corsheaders.middleware.CorsMiddleware",
+    "travelguru.security.ApiSecurityHeadersMiddleware",
+    "travelguru.security.RequestSizeLimitMiddleware",
     # Before anything that could store or log a body: refuse card numbers outright.
     "travelguru.cards.CardNumberGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -174,7 +181,16 @@ REST_FRAMEWORK = {
     # Client IP = REMOTE_ADDR unless told how many proxies add X-Forwarded-For (Zappa puts
     # API Gateway's sourceIp in REMOTE_ADDR), so the header cannot be spoofed to dodge limits.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
-    "DEFAULT_THROTTLE_RATES": {"register": env.str("REGISTER_RATE", default="20/hour")},
+    # Per client IP (anonymous) and per traveler (logged in), counted in the shared cache.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "travelguru.security.AnonymousRateThrottle",
+        "travelguru.security.TravelerRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "register": env.str("REGISTER_RATE", default="20/hour"),
+        "anon": env.str("API_ANON_RATE", default="300/minute"),
+        "user": env.str("API_USER_RATE", default="600/minute"),
+    },
 }
 
 SIMPLE_JWT = {
@@ -194,6 +210,26 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://travelguru_ca
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+
+# --- HTTP hardening (docs/decisions.md 38) ------------------------------------------------
+
+# The API takes small JSON bodies: anything larger is 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# CORS: only the front-end's origin(s) may call /api/ from a browser. Empty (the default,
+# and locally, where Django serves the front-end itself) means same-origin only.
+CORS_ALLOWED_ORIGINS = env.list("FRONTEND_ORIGIN", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False  # the API uses Bearer tokens, never cookies
+CORS_ALLOW_HEADERS = (
+    "accept", "authorization", "content-type", "idempotency-key", "x-session-id",
+)  # fmt: skip
+CORS_EXPOSE_HEADERS = ("retry-after", "idempotent-replayed")
+CORS_PREFLIGHT_MAX_AGE = 600
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "TravelGuru API",

@@ -1,0 +1,50 @@
+"""The admin login page is under the same failed-login limits as the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+
+from tests.factories.accounts import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/admin/login/?next=/admin/"
+
+
+def attempt(client: Client, username: str, password: str, ip: str):  # type: ignore[no-untyped-def]
+    return client.post(URL, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+@override_settings(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURES_PER_IP=100)
+def test_guessing_a_staff_password_is_locked_out_for_that_ip_only():
+    UserFactory(username="boss", is_staff=True)
+    guesser, owner = Client(), Client()
+    tries = [attempt(guesser, "boss", f"guess{n}", "198.51.100.5").status_code for n in range(3)]
+
+    locked = attempt(guesser, "boss", PASSWORD, "198.51.100.5")
+    elsewhere = attempt(owner, "boss", PASSWORD, "203.0.113.5")
+
+    assert tries == [200, 200, 200]  # the form again, with its error
+    assert locked.status_code == 429
+    assert 0 < int(locked["Retry-After"]) <= 900
+    assert "_auth_user_id" not in guesser.session
+    assert elsewhere.status_code == 302
+    assert elsewhere["Location"] == "/admin/"
+
+
+@override_settings(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURES_PER_IP=100)
+def test_a_successful_admin_login_clears_the_count():
+    UserFactory(username="chief", is_staff=True)
+    client = Client()
+    for password in ["x", "x", PASSWORD, "x", "x"]:
+        attempt(client, "chief", password, "198.51.100.6")
+        client.logout()
+
+    assert attempt(client, "chief", PASSWORD, "198.51.100.6").status_code == 302
+
+
+def test_the_login_page_still_shows():
+    response = Client().get(URL)
+
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
