@@ -406,6 +406,8 @@ def test_cancelling_a_stripe_booking_refunds_its_payment_intent(
     assert refunds[0].request.headers["Idempotency-Key"] == f"{payment.idempotency_key}-cancel"
     assert refunds[0].request.headers["Authorization"] == "Bearer sk_test_123"
     assert payment.refunds.get().provider_ref == "re_trip"
+
+
 def test_a_replayed_event_is_not_applied_twice(api_client, stripe_settings, unknown_payment):
     # A refund event, replayed after staff corrected the row: the replay must not undo it.
     Payment.objects.filter(pk=unknown_payment.pk).update(status="succeeded", provider_ref="pi_x")
