@@ -1,6 +1,7 @@
 // The only way the app talks to the server: JSON over fetch, problem+json errors, bearer
 // tokens refreshed once on 401.
 import { apiBase } from "./config";
+import { visitId } from "./session";
 import { store } from "./store";
 
 export class ApiError extends Error {
@@ -83,7 +84,11 @@ export interface RequestOptions {
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const send = () => {
-    const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      "X-Session-Id": visitId(), // anonymous, for analytics (search -> hold -> booking)
+      ...options.headers,
+    };
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
     const auth = store.auth;
     if (options.auth !== false && auth) headers.Authorization = `Bearer ${auth.access}`;

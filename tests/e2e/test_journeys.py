@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from analytics.models import Event, EventKind
 from bookings.models import Booking, BookingStatus, Hold
 from catalog.models import RoomNight
 from tests.factories.accounts import PASSWORD, UserFactory
@@ -151,6 +152,12 @@ def test_search_detail_sign_up_hold_pay_see_and_cancel_a_whole_trip(
     shot(page, "10-cancelled")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
+    # Analytics saw one anonymous visit, from the searches through the hold to the booking.
+    kinds = [EventKind.SEARCH, EventKind.HOLD, EventKind.BOOKING, EventKind.PAYMENT_FAILURE]
+    events = Event.objects.filter(kind__in=kinds)
+    assert set(events.values_list("kind", flat=True)) == set(kinds)
+    [visit] = set(events.values_list("session_id", flat=True))
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", visit)
 
 
 def test_an_offer_sold_out_after_the_search_shows_as_sold_out(live_server, trip, open_page, shot):
