@@ -119,3 +119,27 @@ def browser():  # type: ignore[no-untyped-def]
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+# --- AWS twins: moto's S3 server on loopback, driven by the real boto3 code path ---
+
+
+@pytest.fixture(scope="session")
+def moto_s3_endpoint():  # type: ignore[no-untyped-def]
+    """One moto server (S3 API) on 127.0.0.1 and a free port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_test_credentials(monkeypatch):  # type: ignore[no-untyped-def]
+    """Fake credentials, so boto3 never looks for (or uses) a real profile."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)

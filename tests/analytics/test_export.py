@@ -21,29 +21,13 @@ from tests.factories.analytics import EventFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint():  # type: ignore[no-untyped-def]
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def s3(moto_endpoint, settings, monkeypatch):  # type: ignore[no-untyped-def]
+def s3(moto_s3_endpoint, aws_test_credentials, settings):  # type: ignore[no-untyped-def]
     """A fresh bucket on the moto server; settings point the real boto3 code path at it."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    settings.ANALYTICS_S3_ENDPOINT_URL = moto_endpoint
+    settings.ANALYTICS_S3_ENDPOINT_URL = moto_s3_endpoint
     settings.ANALYTICS_BUCKET = f"analytics-{uuid.uuid4().hex[:12]}"
     settings.ANALYTICS_PREFIX = ""
-    client = boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=moto_endpoint)
+    client = boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=moto_s3_endpoint)
     client.create_bucket(
         Bucket=settings.ANALYTICS_BUCKET,
         CreateBucketConfiguration={"LocationConstraint": settings.AWS_REGION},

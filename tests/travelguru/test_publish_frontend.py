@@ -15,28 +15,13 @@ INDEX = (
 )
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():  # type: ignore[no-untyped-def]
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def bucket(s3_endpoint, settings, monkeypatch, request):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def bucket(moto_s3_endpoint, aws_test_credentials, settings, request):  # type: ignore[no-untyped-def]
     name = f"tg-frontend-{request.node.name[-30:].lower().replace('_', '-').strip('-')}"
     settings.FRONTEND_BUCKET = name
-    settings.FRONTEND_BUCKET_ENDPOINT_URL = s3_endpoint
+    settings.FRONTEND_BUCKET_ENDPOINT_URL = moto_s3_endpoint
     settings.AWS_REGION = "eu-west-1"
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="eu-west-1")
+    client = boto3.client("s3", endpoint_url=moto_s3_endpoint, region_name="eu-west-1")
     client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     return client, name
 
