@@ -51,6 +51,8 @@ def test_production_settings_hash_with_argon2_first(monkeypatch):
 
     monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
     monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "api.travelguru.example")
+    monkeypatch.setenv("MEDIA_BUCKET", "travelguru-test-media")
+    monkeypatch.setenv("STATIC_BUCKET", "travelguru-test-static")
     monkeypatch.delitem(sys.modules, "travelguru.settings.production", raising=False)
     production = importlib.import_module("travelguru.settings.production")
     monkeypatch.delitem(sys.modules, "travelguru.settings.production")

@@ -166,6 +166,8 @@ def production(**env: str) -> dict:
         DJANGO_SETTINGS_MODULE="travelguru.settings.production",
         DJANGO_SECRET_KEY="probe-" + "k" * 50,
         DJANGO_ALLOWED_HOSTS="api.travelguru.example",
+        MEDIA_BUCKET="travelguru-test-media",
+        STATIC_BUCKET="travelguru-test-static",
         **env,
     )
     out = subprocess.run(  # noqa: S603

@@ -82,7 +82,9 @@ def findings(text: str) -> list[str]:
         name, value = match.group(1), match.group(2)
         if any(value.startswith(allowed) for allowed in ALLOWED):
             continue
-        if re.search(r"IDEMPOTENCY|PREFIX", name, re.IGNORECASE):  # names, not credentials
+        # Names of things, not credentials: key prefixes, and the ids, ARNs, names and paths
+        # by which a secret is looked up (e.g. DJANGO_SECRETS_ID = "travelguru/prod/django").
+        if re.search(r"IDEMPOTENCY|PREFIX|(?:ID|ARN|NAME|PATH)$", name, re.IGNORECASE):
             continue
         if entropy(value) >= 3.5 and not re.fullmatch(r"[a-z_.{}%()-]+", value):
             found.append(f"{match.group(1)} = {value[:6]}… (entropy {entropy(value):.1f})")
@@ -133,6 +135,8 @@ def test_the_scanner_catches_each_kind_of_secret(text):
         'STRIPE_SECRET_KEY = "sk_test_123"',  # too short to be a real key
         "PASSWORD_RESET_TIMEOUT = 3600",
         'csrf_token = "{% csrf_token %}"',
+        'DJANGO_SECRETS_ID = "travelguru/prod/django"',  # where a secret is, not the secret
+        '{"SecretId": "travelguru/prod/database"}',
     ],
 )
 def test_the_scanner_leaves_documented_and_harmless_values_alone(text):
