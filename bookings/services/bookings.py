@@ -31,7 +31,12 @@ from bookings.models import (
     TravelerType,
 )
 from bookings.payments import get_provider
-from bookings.payments.base import PaymentDeclined, PaymentProvider, PaymentTimeout
+from bookings.payments.base import (
+    PaymentDeclined,
+    PaymentProvider,
+    PaymentProviderError,
+    PaymentTimeout,
+)
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import item_policy
 
@@ -123,10 +128,11 @@ def payment_refund_full(
 
 
 def payment_settle_unknown(payment: Payment, *, provider: PaymentProvider, now: datetime) -> None:
-    """After a timeout: if the provider did charge, refund it now; else mark it failed."""
+    """After a timeout, a provider error or a crash mid-call: if the provider did charge,
+    refund it now; else mark it failed."""
     try:
         charge = provider.find_charge(idempotency_key=payment.idempotency_key)
-    except PaymentTimeout:
+    except (PaymentTimeout, PaymentProviderError):
         return  # still unknown: reconcile_payments settles it later
     if charge is None or not charge.succeeded:
         payment.status = PaymentStatus.FAILED
@@ -200,12 +206,14 @@ def booking_create(  # type: ignore[no-untyped-def]
             payment.save(update_fields=["status", "failure_code", "updated_at"])
             undo("another charge of the trip was declined")
             raise
-        except PaymentTimeout:
+        except (PaymentTimeout, PaymentProviderError):
+            # A 5xx may have charged all the same (Stripe answers 500 after charging):
+            # the outcome is unknown until the provider is asked with our key.
             payment.status = PaymentStatus.UNKNOWN
             payment.updated_at = now
             payment.save(update_fields=["status", "updated_at"])
             payment_settle_unknown(payment, provider=provider, now=now)
-            undo("another charge of the trip timed out")
+            undo("another charge of the trip failed or timed out")
             raise
         payment.status = PaymentStatus.SUCCEEDED
         payment.provider_ref = charge.ref

@@ -1,7 +1,8 @@
 """Find charges that have no booking and give the money back (`manage.py reconcile_payments`).
 
 A charge without a booking happens when the process dies between the provider's "yes" and
-the confirming commit, or when a provider timed out and nobody learnt the outcome. Only
+the confirming commit, when it dies during the provider call (the payment stays pending),
+or when a provider timed out or failed and nobody learnt the outcome. Only
 payments older than a grace period are touched, so a booking still being confirmed is left
 alone.
 """
@@ -42,7 +43,11 @@ def payments_reconcile(*, now: datetime) -> ReconcileReport:
         provider = get_provider(payment.provider)
         payment_refund_full(payment, provider=provider, reason="charge without a booking", now=now)
         report.refunded.append(payment.pk)
-    unknown = Payment.objects.filter(status=PaymentStatus.UNKNOWN, created_at__lte=cutoff)
+    # PENDING past the grace period means the process died during the provider call
+    # (a killed worker, a Lambda timeout): exactly as unknown as a timeout.
+    unknown = Payment.objects.filter(
+        status__in=[PaymentStatus.UNKNOWN, PaymentStatus.PENDING], created_at__lte=cutoff
+    )
     for payment in unknown:
         payment_settle_unknown(payment, provider=get_provider(payment.provider), now=now)
         payment.refresh_from_db()
