@@ -125,10 +125,11 @@ def serve() -> subprocess.Popen:
         try:
             if requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=2).ok:
                 return proc
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or busy booting workers
             pass
         time.sleep(0.5)
-    proc.kill()
+    proc.terminate()
+    proc.wait(timeout=30)
     raise SystemExit("gunicorn did not start; see var/surge/gunicorn.log")
 
 
@@ -142,7 +143,7 @@ def swarm() -> None:
     )  # fmt: skip
 
 
-def report(started: datetime, inventory: list[str], payments: list[str]) -> Path:
+def report(started: datetime, baseline: dict, inventory: list[str], payments: list[str]) -> Path:
     from django.db.models import Count
 
     from bookings.models import Booking, Hold, SandboxCharge
@@ -192,7 +193,8 @@ def report(started: datetime, inventory: list[str], payments: list[str]) -> Path
         f"- bookings confirmed: {Booking.objects.filter(created_at__gte=started).count()}; "
         f"sandbox charges: {SandboxCharge.objects.filter(succeeded=True).count()}; "
         f"holds by status: {holds}",
-        f"- inventory (available >= 0, available + held + booked = total): "
+        f"- inventory (available >= 0; available + held + booked = available before the "
+        f"run, for each of {len(baseline)} fares, room nights and car days): "
         f"{'OK' if not inventory else f'{len(inventory)} VIOLATIONS'}",
         f"- payments (one succeeded charge per confirmed booking and currency, none orphan, "
         f"none pending): {'OK' if not payments else f'{len(payments)} VIOLATIONS'}",
@@ -211,17 +213,18 @@ def main() -> int:
     prepare()
     django_setup()
     travelers_and_catalog()
+    from bench.surge.check import inventory_snapshot, inventory_violations, payment_violations
+
+    baseline = inventory_snapshot()
     server = serve()
     try:
         swarm()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    from bench.surge.check import inventory_violations, payment_violations
-
-    inventory = inventory_violations()
+    inventory = inventory_violations(baseline)
     payments = payment_violations(since=started)
-    path = report(started, inventory, payments)
+    path = report(started, baseline, inventory, payments)
     print(path.read_text())
     return 1 if inventory or payments else 0
 

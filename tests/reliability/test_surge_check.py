@@ -100,3 +100,19 @@ def test_a_payment_left_pending_is_caught(booked):
     problems = payment_violations()
 
     assert f"payment {Payment.objects.get().pk} is still pending" in problems
+
+
+def test_against_a_snapshot_units_taken_before_the_run_do_not_count(room_type, day, booked):
+    # given: a night that was partly sold before the snapshot, with no holds behind it
+    RoomNight.objects.filter(date=day + timedelta(days=2)).update(rooms_available=1)
+    from bench.surge.check import inventory_snapshot
+
+    baseline = inventory_snapshot()
+    assert inventory_violations(baseline) == []
+    # when: a unit disappears after the snapshot
+    RoomNight.objects.filter(date=day + timedelta(days=2)).update(rooms_available=0)
+
+    assert inventory_violations(baseline) == [
+        f"RoomNight {RoomNight.objects.get(date=day + timedelta(days=2)).pk}: "
+        "available 0 + held/booked 0 != before 1"
+    ]
