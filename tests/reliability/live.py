@@ -105,7 +105,13 @@ def free_port() -> int:
 def database_url(*, port: int | None = None) -> str:
     """The test database (the one this test process uses), optionally via another port."""
     s = connection.settings_dict
-    return f"mysql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{port or s['PORT'] or 3306}/{s['NAME']}"
+    user = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"mysql://{user}@{s['HOST'] or '127.0.0.1'}:{port or s['PORT'] or 3306}/{s['NAME']}"
+
+
+def database_address() -> tuple[str, int]:
+    s = connection.settings_dict
+    return s["HOST"] or "127.0.0.1", int(s["PORT"] or 3306)
 
 
 class Gunicorn:

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from bookings.models import Hold
 from catalog.models import RoomNight
 from tests.factories.offers import hotel_offer
-from tests.reliability.live import TcpProxy, database_url, gunicorn
+from tests.reliability.live import TcpProxy, database_address, database_url, gunicorn
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -23,9 +23,7 @@ pytestmark = [pytest.mark.mariadb, pytest.mark.slow, pytest.mark.django_db(trans
 def test_the_api_answers_503_while_the_database_is_away_and_recovers_by_itself(
     tmp_path, traveler, room_type, day
 ):
-    from django.db import connection
-
-    proxy = TcpProxy((connection.settings_dict["HOST"] or "127.0.0.1", 3306))
+    proxy = TcpProxy(database_address())
     token = str(RefreshToken.for_user(traveler).access_token)
     auth = {"Authorization": f"Bearer {token}"}
     offer = hotel_offer(room_type, day, 2)
