@@ -38,7 +38,8 @@ def check(response, name: str) -> None:  # type: ignore[no-untyped-def]
     if 200 <= response.status_code < 300 or response.status_code in EXPECTED_NO.get(name, ()):
         response.success()
     else:
-        response.failure(f"{response.status_code}: {response.text[:120]}")
+        detail = response.error if response.status_code == 0 else response.text[:120]
+        response.failure(f"{response.status_code}: {detail!r}")
 
 
 def stay(days_ahead: range) -> dict[str, str]:

@@ -38,6 +38,10 @@ RESULTS = ROOT / "bench/results"
 CPUS = os.cpu_count() or 1
 WORKERS = 2 * CPUS
 THREADS = 4
+# Longer than any traveler's think time (3 s): with gunicorn's default of 2 s the server
+# closes idle connections just as clients reuse them (RemoteDisconnected, status 0), a
+# measuring artefact. Behind a load balancer the rule is the same: server idle > client's.
+KEEP_ALIVE = 10
 
 ENV = {
     **os.environ,
@@ -118,7 +122,7 @@ def serve() -> subprocess.Popen:
     proc = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "travelguru.wsgi", "--bind", f"127.0.0.1:{PORT}",
          "--workers", str(WORKERS), "--threads", str(THREADS), "--timeout", "30",
-         "--backlog", "512"],
+         "--backlog", "512", "--keep-alive", str(KEEP_ALIVE)],
         cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     for _ in range(120):
@@ -177,7 +181,8 @@ def report(started: datetime, baseline: dict, inventory: list[str], payments: li
         f"# Surge {started:%Y-%m-%d %H:%M} UTC",
         "",
         f"locust {RUN_TIME}, 1 -> {USERS} users at {SPAWN_RATE}/s (3 searching : 1 booking), "
-        f"loopback; gunicorn {WORKERS} workers x {THREADS} threads on {CPUS} CPUs "
+        f"loopback; gunicorn {WORKERS} workers x {THREADS} threads (keep-alive {KEEP_ALIVE} s) "
+        f"on {CPUS} CPUs "
         f"(shared machine), MariaDB, `load_demo_data --days {DAYS}`, sandbox payments.",
         "Errors = 5xx, timeouts and unexpected answers; 409 (sold out / price changed), "
         "402 and 429 (too many holds) on holds/bookings are the business saying no.",
