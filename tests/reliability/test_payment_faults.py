@@ -155,9 +155,13 @@ def test_a_5xx_on_the_second_currency_refunds_the_first_at_once(
         client_of(traveler), hotel_offer(room_type, day, 2), car_offer(car, day, 2),
         travelers=[DRIVER],
     )  # fmt: skip
-    # then
+    # then: no booking, and the EUR charge is given back at once
     assert response.status_code == 502
     assert not Booking.objects.exists()
+    assert Payment.objects.get(currency="EUR").status == PaymentStatus.REFUNDED
+    assert refunds_posted() == ["payment_intent=pi_eur&amount=21000"]
+    # when reconcile runs: Stripe knows no USD charge, so that payment failed
+    payments_reconcile(now=timezone.now() + timedelta(minutes=6))
     statuses = dict(Payment.objects.values_list("currency", "status"))
     assert statuses == {"EUR": PaymentStatus.REFUNDED, "USD": PaymentStatus.FAILED}
     assert refunds_posted() == ["payment_intent=pi_eur&amount=21000"]

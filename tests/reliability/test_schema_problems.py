@@ -40,7 +40,7 @@ def test_every_operation_documents_the_problems_any_request_can_meet(schema):
         assert {"400", "406", "503"} <= codes, name
         if method in ("post", "patch", "put"):
             assert "415" in codes, name
-        if name != "POST /api/payments/stripe/webhook":  # signed, not authenticated
+        if any(operation.get("security", [])):  # a token is read: it may be malformed
             assert "401" in codes, name
 
 
