@@ -26,7 +26,10 @@ export DATABASE_URL="mysql://root@127.0.0.1:3306/$db"
 export DJANGO_SETTINGS_MODULE=travelguru.settings.local DJANGO_DEBUG=false
 # The fuzzer registers users and fails logins by the hundred: lift those limits for this
 # throwaway server only (what the throttles do is tested in tests/accounts).
+# The per-IP API throttles (API_ANON_RATE/API_USER_RATE, where present) likewise: every
+# request comes from 127.0.0.1; a 429 would still be checked against the schema.
 export REGISTER_RATE=100000/hour LOGIN_FAILURES_PER_ACCOUNT=100000 LOGIN_FAILURES_PER_IP=100000
+export API_ANON_RATE=100000/minute API_USER_RATE=100000/minute
 export JWT_ACCESS_MINUTES=240
 
 mysql -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \`$db\`"
