@@ -8,7 +8,7 @@ DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
 .PHONY: run serve test test-sqlite test-mariadb test-frontend frontend lint fmt check-migrations \
-	sysdeps lock clean bench-analytics package infra-lint bandit audit-deps
+	sysdeps lock clean bench-analytics package infra-lint bandit audit-deps fuzz fuzz-ci surge
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -124,6 +124,31 @@ infra-lint: $(INFRA_VENV)/.installed
 		--framework cloudformation --skip-download --quiet --compact \
 		--external-checks-dir infra/checkov --check CKV_TG_1 >/dev/null; then \
 		echo "CKV_TG_1 did not catch a role without a permissions boundary" >&2; exit 1; fi
+
+# schemathesis against our OpenAPI schema on gunicorn + MariaDB, anonymous and logged in
+# (scripts/fuzz_api.sh). `fuzz-ci` is .ci/run's bounded run; `fuzz` goes deeper.
+FUZZ_PORT ?= 18710
+FUZZ_DB_NAME ?= tg_fuzz
+fuzz: $(VENV)/.dev-installed
+	FUZZ_EXAMPLES=150 FUZZ_MAX_TIME=600 FUZZ_PORT=$(FUZZ_PORT) FUZZ_DB_NAME=$(FUZZ_DB_NAME) \
+		bash scripts/fuzz_api.sh
+fuzz-ci: $(VENV)/.dev-installed
+	FUZZ_EXAMPLES=15 FUZZ_MAX_TIME=45 FUZZ_PORT=$(FUZZ_PORT) FUZZ_DB_NAME=$(FUZZ_DB_NAME) \
+		bash scripts/fuzz_api.sh
+
+# Surge (figures, not pass/fail): locust ramps 1 -> 200 searching and booking travelers
+# against gunicorn + MariaDB, then checks nothing was oversold or charged wrongly; writes
+# bench/results/surge-<date>.md/.csv. locust lives in its own venv (gevent pins).
+SURGE_PORT ?= 18720
+SURGE_DB_NAME ?= tg_surge
+SURGE_RUN_TIME ?= 130s
+var/locust-venv/bin/locust: bench/surge/requirements.txt
+	$(PYTHON) -m venv var/locust-venv
+	var/locust-venv/bin/pip install --quiet -r bench/surge/requirements.txt
+	touch $@
+surge: $(VENV)/.dev-installed var/locust-venv/bin/locust
+	SURGE_PORT=$(SURGE_PORT) SURGE_DB_NAME=$(SURGE_DB_NAME) SURGE_RUN_TIME=$(SURGE_RUN_TIME) \
+		$(BIN)/python bench/surge/run.py
 
 # Re-pin requirements/*.txt from requirements/*.in in a throwaway environment.
 lock:

@@ -119,6 +119,12 @@ class TokenObtainApi(APIView):
 class TokenRefreshApi(TokenRefreshView):
     """A new access token (and a rotated refresh token) for a valid refresh token."""
 
+    @extend_schema(
+        responses={200: TokenRefreshView.serializer_class, **problem_responses(400, 401)}
+    )
+    def post(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        return super().post(request, *args, **kwargs)
+
 
 class LogoutApi(APIView):
     """Log out: the refresh token is blacklisted, so it can never mint an access token again.

@@ -30,7 +30,7 @@ from search.offers import offer_decode
 from travelguru.errors import PROBLEM_CONTENT_TYPE
 from travelguru.money import Money
 from travelguru.pagination import PageNumberPagination
-from travelguru.serializers import MoneySerializer, problem_responses
+from travelguru.serializers import MoneySerializer, page_of, problem_responses
 
 MAX_TRAVELERS = 18
 
@@ -337,7 +337,14 @@ class BookingListApi(APIView):
 
     @extend_schema(
         operation_id="bookings_list",
-        responses={200: _BookingOutputSerializer(many=True), **problem_responses(401)},
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="Up to 100 (default 20)"),
+        ],
+        responses={
+            200: page_of("BookingPage", _BookingOutputSerializer(many=True)),
+            **problem_responses(401, 404),
+        },
     )
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()

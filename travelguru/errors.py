@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -90,7 +91,27 @@ def _problem_response(body: dict[str, Any], headers: dict[str, str] | None = Non
     return response
 
 
+# Seconds a client should wait before retrying when the database is away.
+DATABASE_RETRY_AFTER = "5"
+
+
+def database_unavailable_problem() -> dict[str, Any]:
+    return problem(
+        status_code=503,
+        title="Service unavailable",
+        detail="The database is not reachable; try again in a few seconds.",
+        code="database-unavailable",
+    )
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, OperationalError | InterfaceError):
+        # Cannot connect, or the connection died mid-request. Lock waits never get here
+        # (bookings turns them into inventory-busy). Django drops the broken connection at
+        # the end of the request, so the next one reconnects by itself.
+        return _problem_response(
+            database_unavailable_problem(), {"Retry-After": DATABASE_RETRY_AFTER}
+        )
     if isinstance(exc, DomainError):
         return _problem_response(
             problem(
@@ -137,6 +158,25 @@ def _json_problem(status_code: int, title: str, detail: str, code: str) -> JsonR
         status=status_code,
         content_type=PROBLEM_CONTENT_TYPE,
     )
+
+
+class DatabaseUnavailableMiddleware:
+    """The same 503 for paths outside DRF (admin, /healthz's neighbours, the home page)."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        response = JsonResponse(
+            database_unavailable_problem(), status=503, content_type=PROBLEM_CONTENT_TYPE
+        )
+        response["Retry-After"] = DATABASE_RETRY_AFTER
+        return response
 
 
 def not_found_view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

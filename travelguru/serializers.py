@@ -51,3 +51,19 @@ def problem_responses(*statuses: int) -> dict:
         )
         for code in statuses
     }
+
+
+def page_of(name: str, results: serializers.BaseSerializer, **extra: serializers.Field):  # type: ignore[no-untyped-def]
+    """The schema of a PageNumberPagination answer: `count`, `next`, `previous`, `results`."""
+    from drf_spectacular.utils import inline_serializer
+
+    return inline_serializer(
+        name,
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": results,
+            **extra,
+        },
+    )

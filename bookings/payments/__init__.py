@@ -19,12 +19,11 @@ PROVIDERS = {
 
 
 def get_provider(name: str | None = None) -> PaymentProvider:
+    """The provider called `name` (default: settings.PAYMENT_PROVIDER), or a dotted path to
+    a provider class (fault-injection providers in tests/reliability use that)."""
     name = name or settings.PAYMENT_PROVIDER
-    try:
-        dotted = PROVIDERS[name]
-    except KeyError:
-        raise LookupError(
-            f"unknown PAYMENT_PROVIDER {name!r}; choose from {sorted(PROVIDERS)}"
-        ) from None
+    dotted = PROVIDERS.get(name, name if "." in name else None)
+    if dotted is None:
+        raise LookupError(f"unknown PAYMENT_PROVIDER {name!r}; choose from {sorted(PROVIDERS)}")
     module, _, cls = dotted.rpartition(".")
     return getattr(import_module(module), cls)()

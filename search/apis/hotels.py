@@ -361,8 +361,8 @@ class HotelDetailApi(APIView):
         latitude = serializers.FloatField()
         longitude = serializers.FloatField()
         amenities = _AmenitySerializer(many=True)
-        check_in_time = serializers.TimeField()
-        check_out_time = serializers.TimeField()
+        check_in_time = serializers.RegexField(r"^\d{2}:\d{2}$", help_text="HH:MM, local time")
+        check_out_time = serializers.RegexField(r"^\d{2}:\d{2}$", help_text="HH:MM, local time")
         currency = serializers.CharField()
         cancellation_policy = serializers.CharField()
         room_types = inline_serializer(

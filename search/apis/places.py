@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from search.apis.common import index_freshness, paginated, parse_query
 from search.selectors.places import airport_suggestions, city_suggestions
+from travelguru.serializers import page_of, problem_responses
 
 
 class _QuerySerializer(serializers.Serializer):
@@ -46,7 +47,16 @@ class AirportAutocompleteApi(APIView):
         latitude = serializers.FloatField()
         longitude = serializers.FloatField()
 
-    @extend_schema(parameters=_PARAMS, responses=OutputSerializer(many=True))
+    @extend_schema(
+        parameters=_PARAMS,
+        responses={
+            200: page_of(
+                "AirportPage", OutputSerializer(many=True),
+                indexed_at=serializers.DateTimeField(allow_null=True),
+            ),
+            **problem_responses(400, 404),
+        },
+    )  # fmt: skip
     def get(self, request: Request) -> Response:
         query = parse_query(_QuerySerializer, request)
         return paginated(
@@ -70,7 +80,16 @@ class CityAutocompleteApi(APIView):
         longitude = serializers.FloatField()
         airports = serializers.ListField(child=serializers.CharField(), help_text="IATA codes")
 
-    @extend_schema(parameters=_PARAMS, responses=OutputSerializer(many=True))
+    @extend_schema(
+        parameters=_PARAMS,
+        responses={
+            200: page_of(
+                "CityPage", OutputSerializer(many=True),
+                indexed_at=serializers.DateTimeField(allow_null=True),
+            ),
+            **problem_responses(400, 404),
+        },
+    )  # fmt: skip
     def get(self, request: Request) -> Response:
         query = parse_query(_QuerySerializer, request)
         return paginated(

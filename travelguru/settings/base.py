@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so a view's OperationalError (database away) becomes 503 problem+json.
+    "travelguru.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "travelguru.urls"
