@@ -199,9 +199,11 @@ def report(started: datetime, baseline: dict, inventory: list[str], payments: li
         "",
         "## The books afterwards (bench/surge/check.py)",
         "",
-        f"- bookings confirmed: {Booking.objects.filter(created_at__gte=started).count()}; "
-        f"sandbox charges: {SandboxCharge.objects.filter(succeeded=True).count()}; "
-        f"holds by status: {holds}",
+        f"- bookings confirmed in this run: "
+        f"{Booking.objects.filter(created_at__gte=started).count()}; on this database since "
+        f"its demo load (earlier runs included): "
+        f"{SandboxCharge.objects.filter(succeeded=True).count()} sandbox charges, "
+        f"holds by status {holds}",
         f"- inventory (available >= 0; available + held + booked = available before the "
         f"run, for each of {len(baseline)} fares, room nights and car days): "
         f"{'OK' if not inventory else f'{len(inventory)} VIOLATIONS'}",
