@@ -119,3 +119,13 @@ def browser():  # type: ignore[no-untyped-def]
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_suggestion_cache():
+    """Autocomplete's in-process cache (search.apis.places) starts empty in every test."""
+    from search.apis import places
+
+    places._suggestions.clear()
+    yield
+    places._suggestions.clear()
