@@ -8,7 +8,7 @@ DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
 .PHONY: run serve test test-sqlite test-mariadb test-frontend frontend lint fmt check-migrations \
-	sysdeps lock clean bench-analytics package infra-lint bandit audit-deps fuzz fuzz-ci surge
+	sysdeps lock clean bench bench-analytics package infra-lint bandit audit-deps fuzz fuzz-ci surge
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +99,17 @@ bench-analytics: $(VENV)/.dev-installed
 	@mkdir -p var
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python scripts/ensure_database.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_PORT=$(BENCH_PORT) $(BIN)/python bench/analytics_overhead.py
+
+# Issue 10's figures: search latency vs its SQL floor, hold+book A/B/C throughput, cold
+# start vs a bare project, queries per request, package size -> bench/results/latest.md.
+# Loads --scale 10 --days 30 into MariaDB once (reused); BENCH_ARGS=--quick for a smoke run.
+# Cold start needs `make package` first (skipped, and said so, without it).
+BENCH_MARIADB_URL ?= mysql://root@127.0.0.1:3306/tg_bench
+BENCH_ARGS ?=
+bench: $(VENV)/.dev-installed
+	@mkdir -p var
+	$(BIN)/python bench/run.py --database-url $(BENCH_MARIADB_URL) --port $(BENCH_PORT) $(BENCH_ARGS)
+
 # The Lambda zip (var/package/travelguru-$(STAGE).zip): `zappa package` from its own lean
 # environment (var/package-venv), plus bytecode; fails past 40 MB zipped or when a compiled
 # extension needs a library Lambda does not have. See scripts/package.sh.

@@ -143,3 +143,13 @@ def aws_test_credentials(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_suggestion_cache():
+    """Autocomplete's in-process cache (search.apis.places) starts empty in every test."""
+    from search.apis import places
+
+    places._suggestions.clear()
+    yield
+    places._suggestions.clear()

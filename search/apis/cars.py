@@ -15,6 +15,7 @@ from catalog.models import CarClass, Transmission
 from reviews.serializers import RatingSerializer
 from search.apis.common import (
     CommaListField,
+    PublicCacheMixin,
     TravelDateField,
     index_freshness,
     paginated,
@@ -28,7 +29,7 @@ from travelguru.serializers import MoneySerializer, problem_responses
 MAX_DAYS = 30
 
 
-class CarSearchApi(APIView):
+class CarSearchApi(PublicCacheMixin, APIView):
     """Rental cars at an airport (or one office) with one free on every day of the rental."""
 
     class InputSerializer(serializers.Serializer):

@@ -97,3 +97,31 @@ def paginated(
     if extra:
         response.data.update(extra)
     return response
+
+
+class PublicCacheMixin:
+    """Search answers that API Gateway/CloudFront (and browsers) may keep for a short while.
+
+    `Cache-Control: public, max-age=N` on a 200 to a request without credentials; the
+    answer depends only on the URL (query string) and these request headers, hence
+    `Vary: Accept, Accept-Encoding, Origin` (Origin: the CORS headers differ per origin).
+    A request carrying Authorization or a cookie keeps the API default (no-store): its
+    answer is never shared. A hold re-checks price and availability, so a result list up
+    to N seconds old costs at most a 409 on hold, never a wrong sale.
+    """
+
+    cache_max_age: int = 60
+
+    def finalize_response(self, request, response, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from django.utils.cache import patch_vary_headers
+
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and not request.headers.get("Authorization")
+            and not request.headers.get("Cookie")
+        ):
+            response.headers["Cache-Control"] = f"public, max-age={self.cache_max_age}"
+            patch_vary_headers(response, ("Accept", "Accept-Encoding", "Origin"))
+        return response

@@ -13,7 +13,13 @@ from rest_framework.views import APIView
 
 from analytics.hooks import search_recorded
 from catalog.models import Cabin
-from search.apis.common import TravelDateField, index_freshness, paginated, parse_query
+from search.apis.common import (
+    PublicCacheMixin,
+    TravelDateField,
+    index_freshness,
+    paginated,
+    parse_query,
+)
 from search.offers import offer_encode
 from search.selectors.flights import (
     MAX_STOPS,
@@ -148,7 +154,7 @@ class _SearchQuerySerializer(serializers.Serializer):
         ref_name = "FlightSearchQuery"
 
 
-class FlightSearchApi(APIView):
+class FlightSearchApi(PublicCacheMixin, APIView):
     """Direct and one-stop itineraries for a day (and a return day), each a priced offer."""
 
     class InputSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from reviews.selectors import rating_get, ratings_json_map
 from reviews.serializers import RatingSerializer
 from search.apis.common import (
     CommaListField,
+    PublicCacheMixin,
     TravelDateField,
     index_freshness,
     paginated,
@@ -189,7 +190,7 @@ def _hotel_json(hotel) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     }
 
 
-class HotelSearchApi(APIView):
+class HotelSearchApi(PublicCacheMixin, APIView):
     """Hotels in a city or around a point with a room type free on every night asked."""
 
     class InputSerializer(StayInputSerializer):

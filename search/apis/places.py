@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from search.apis.common import index_freshness, paginated, parse_query
+from search.apis.common import PublicCacheMixin, index_freshness, paginated, parse_query
 from search.selectors.places import airport_suggestions, city_suggestions
 from travelguru.serializers import page_of, problem_responses
+
+# Suggestions per (kind, normalised text, index refresh time), least recently used out
+# first. The refresh time is in the key, so a re-index (by any process: the scheduled sync
+# runs elsewhere) makes every older entry unreachable; no stale suggestion outlives it.
+SUGGESTION_CACHE_SIZE = 1024
+_suggestions: OrderedDict[tuple[str, str, str | None], list[Any]] = OrderedDict()
+_suggestions_lock = threading.Lock()
+
+
+def cached_suggestions(
+    kind: str, text: str, indexed_at: str | None, fetch: Callable[[str], list[Any]]
+) -> list[Any]:
+    if indexed_at is None:  # never indexed: nothing to tell a re-index apart by
+        return list(fetch(text))
+    key = (kind, " ".join(text.casefold().split()), indexed_at)
+    with _suggestions_lock:
+        if key in _suggestions:
+            _suggestions.move_to_end(key)
+            return _suggestions[key]
+    found = list(fetch(text))
+    with _suggestions_lock:
+        _suggestions[key] = found
+        _suggestions.move_to_end(key)
+        while len(_suggestions) > SUGGESTION_CACHE_SIZE:
+            _suggestions.popitem(last=False)
+    return found
+
+
+def _airports(text: str) -> list[Any]:
+    return airport_suggestions(text=text)
+
+
+def _cities(text: str) -> list[Any]:
+    return city_suggestions(text=text)
 
 
 class _QuerySerializer(serializers.Serializer):
@@ -34,8 +73,10 @@ _PARAMS = [
 ]
 
 
-class AirportAutocompleteApi(APIView):
+class AirportAutocompleteApi(PublicCacheMixin, APIView):
     """Airports whose IATA code, name or city starts with `q`; an exact code ranks first."""
+
+    cache_max_age = 300
 
     class OutputSerializer(serializers.Serializer):
         code = serializers.CharField(help_text="IATA code")
@@ -59,17 +100,20 @@ class AirportAutocompleteApi(APIView):
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         query = parse_query(_QuerySerializer, request)
+        freshness = index_freshness()
         return paginated(
             view=self,
             request=request,
-            items=airport_suggestions(text=query["q"]),
+            items=cached_suggestions("airport", query["q"], freshness["indexed_at"], _airports),
             serializer_class=self.OutputSerializer,
-            extra=index_freshness(),
+            extra=freshness,
         )
 
 
-class CityAutocompleteApi(APIView):
+class CityAutocompleteApi(PublicCacheMixin, APIView):
     """Cities we fly to or have hotels in, for hotel search's `city`."""
+
+    cache_max_age = 300
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -92,10 +136,11 @@ class CityAutocompleteApi(APIView):
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         query = parse_query(_QuerySerializer, request)
+        freshness = index_freshness()
         return paginated(
             view=self,
             request=request,
-            items=city_suggestions(text=query["q"]),
+            items=cached_suggestions("city", query["q"], freshness["indexed_at"], _cities),
             serializer_class=self.OutputSerializer,
-            extra=index_freshness(),
+            extra=freshness,
         )

@@ -1,0 +1,425 @@
+"""Hold + book throughput on MariaDB, three ways, in interleaved rounds (A B C A B C ...).
+
+Every iteration holds one room for one night (one RoomNight row) and books it:
+
+A  raw SQL through mysqlclient, what the engine can do: BEGIN; SELECT … FOR UPDATE the
+   room night; UPDATE rooms_available = rooms_available - 1 WHERE id = %s AND
+   rooms_available >= 1 (rowcount checked); INSERT hold, hold item, hold unit; COMMIT;
+   then INSERT payment; INSERT sandbox charge, UPDATE payment; BEGIN; SELECT hold FOR
+   UPDATE; INSERT booking, booking item, traveler; UPDATE hold, payment; COMMIT. The same
+   rows and roughly the same statements as B and C, without Python in between.
+B  the ORM services called in-process: hold_create + booking_create (sandbox provider).
+C  the full HTTP stack: POST /api/holds, then POST /api/bookings (JWT, Idempotency-Key),
+   against gunicorn (2 workers x 4 threads).
+
+16 clients run back-to-back (closed loop) for `duration` seconds per round; "spread" picks
+a different room night per iteration (over 200 hotels' rooms), "hot" uses one row. The
+rows' counts are raised before each round (so nothing sells out) and the bench's holds
+and bookings are deleted after it. After every round the oversold check runs:
+available < 0, or total - available != units held by active/booked holds.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import threading
+import time
+import uuid
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from bench.common import Gunicorn, closed_loop, open_loop, summary
+
+CLIENTS = 16
+BIG = 30_000  # rooms_total is a PositiveSmallIntegerField
+EMAIL = "bench-{n}@bench.travelguru.example"
+
+
+def _users() -> list:  # type: ignore[type-arg]
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    users = []
+    for n in range(CLIENTS):
+        user, _ = User.objects.get_or_create(
+            username=f"bench-{n}", defaults={"email": EMAIL.format(n=n)}
+        )
+        users.append(user)
+    return users
+
+
+def _rows(count: int) -> list:  # type: ignore[type-arg]
+    """`count` room nights 10 days out, each of another room type (spread over hotels)."""
+    from catalog.models import RoomNight
+    from search.apis.common import today_anywhere
+
+    day = today_anywhere() + timedelta(days=10)
+    nights = list(
+        RoomNight.objects.filter(date=day).select_related("room_type").order_by("id")[: count * 3]
+    )
+    random.Random(3).shuffle(nights)
+    return nights[:count]
+
+
+def _offers(nights: list) -> list:  # type: ignore[type-arg]
+    import dataclasses
+
+    from django.utils import timezone
+
+    from search.offers import HotelOffer
+    from search.selectors.offers import offer_quote
+    from travelguru.money import Money
+
+    offers = []
+    for night in nights:
+        draft = HotelOffer(
+            room_type_id=night.room_type_id, check_in=night.date,
+            check_out=night.date + timedelta(days=1), rooms=1, guests=1,
+            price=Money.of(0, "USD"),
+        )  # fmt: skip
+        quote = offer_quote(offer=draft, now=timezone.now())
+        offers.append(dataclasses.replace(draft, price=quote.price))
+    return offers
+
+
+def _reset(nights: list) -> None:  # type: ignore[type-arg]
+    """Delete the bench users' holds/bookings and set the rows' counts high (raw SQL)."""
+    from django.db import connection, transaction
+
+    from catalog.models import RoomNight
+
+    # Fixed SQL text, no outside input (S608 does not apply).
+    with transaction.atomic(), connection.cursor() as c:
+        users = "SELECT id FROM accounts_user WHERE username LIKE 'bench-%%'"
+        holds = f"SELECT id FROM bookings_hold WHERE user_id IN ({users})"  # noqa: S608
+        bookings = f"SELECT id FROM bookings_booking WHERE hold_id IN ({holds})"  # noqa: S608
+        payments = f"SELECT id FROM bookings_payment WHERE hold_id IN ({holds})"  # noqa: S608
+        for sql in (
+            f"DELETE FROM bookings_refund WHERE payment_id IN ({payments})",  # noqa: S608
+            f"DELETE FROM bookings_traveler WHERE booking_id IN ({bookings})",  # noqa: S608
+            f"DELETE FROM bookings_bookingitem WHERE booking_id IN ({bookings})",  # noqa: S608
+            f"DELETE FROM bookings_payment WHERE hold_id IN ({holds})",  # noqa: S608
+            f"DELETE FROM bookings_booking WHERE hold_id IN ({holds})",  # noqa: S608
+            "DELETE FROM bookings_holdunit WHERE item_id IN "  # noqa: S608
+            f"(SELECT id FROM bookings_holditem WHERE hold_id IN ({holds}))",  # noqa: S608
+            f"DELETE FROM bookings_holditem WHERE hold_id IN ({holds})",  # noqa: S608
+            f"DELETE FROM bookings_hold WHERE user_id IN ({users})",  # noqa: S608
+            f"DELETE FROM bookings_idempotencyrecord WHERE user_id IN ({users})",  # noqa: S608
+            "DELETE FROM bookings_sandboxcharge WHERE token = 'tok_visa'",
+        ):
+            c.execute(sql)
+        RoomNight.objects.filter(pk__in=[n.pk for n in nights]).update(
+            rooms_total=BIG, rooms_available=BIG
+        )
+
+
+def oversold(nights: list) -> int:  # type: ignore[type-arg]
+    """Rows sold beyond their count, or whose count disagrees with the holds on them."""
+    from django.db import connection
+
+    ids = ",".join(str(n.pk) for n in nights)
+    with connection.cursor() as c:
+        c.execute(
+            f"""SELECT COUNT(*) FROM catalog_roomnight rn
+            LEFT JOIN (SELECT u.room_night_id, SUM(u.units) AS taken FROM bookings_holdunit u
+                JOIN bookings_holditem i ON i.id = u.item_id
+                JOIN bookings_hold h ON h.id = i.hold_id
+                WHERE h.status IN ('active', 'booked') GROUP BY u.room_night_id) t
+              ON t.room_night_id = rn.id
+            WHERE rn.id IN ({ids})
+              AND (rn.rooms_available < 0
+                   OR rn.rooms_total - rn.rooms_available != COALESCE(t.taken, 0))"""  # noqa: S608
+        )
+        return int(c.fetchone()[0])
+
+
+# ---------------------------------------------------------------- A: raw SQL
+
+
+def _raw_connect(database_url: str):  # type: ignore[no-untyped-def]
+    import MySQLdb
+
+    url = urlparse(database_url)
+    conn = MySQLdb.connect(
+        host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
+        passwd=url.password or "", db=url.path.strip("/"), charset="utf8mb4",
+    )  # fmt: skip
+    conn.autocommit(True)
+    c = conn.cursor()
+    c.execute("SET SESSION innodb_lock_wait_timeout=3")
+    c.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+    return conn
+
+
+def raw_iteration(conn, user_id: int, offer_json: str, price, night_id: int) -> bool:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    hold_id = uuid.uuid4().hex
+    c = conn.cursor()
+    c.execute("BEGIN")
+    c.execute(
+        "SELECT id, rooms_available FROM catalog_roomnight WHERE id = %s FOR UPDATE", (night_id,)
+    )
+    c.execute(
+        "UPDATE catalog_roomnight SET rooms_available = rooms_available - 1 "
+        "WHERE id = %s AND rooms_available >= 1",
+        (night_id,),
+    )
+    if c.rowcount != 1:
+        c.execute("ROLLBACK")
+        return False
+    c.execute(
+        "INSERT INTO bookings_hold (id, user_id, status, created_at, expires_at) "
+        "VALUES (%s, %s, 'active', %s, %s)",
+        (hold_id, user_id, now, now + timedelta(minutes=15)),
+    )
+    c.execute(
+        "INSERT INTO bookings_holditem (hold_id, position, kind, description, price_amount, "
+        "price_currency, units, offer) VALUES (%s, 0, 'hotel', 'bench room', %s, %s, 1, %s)",
+        (hold_id, price.amount, price.currency, offer_json),
+    )
+    item_id = c.lastrowid
+    c.execute(
+        "INSERT INTO bookings_holdunit (item_id, room_night_id, units) VALUES (%s, %s, 1)",
+        (item_id, night_id),
+    )
+    c.execute("COMMIT")
+    c.execute(
+        "INSERT INTO bookings_payment (hold_id, user_id, provider, amount, currency, status, "
+        "provider_ref, failure_code, refunded_amount, created_at, updated_at) "
+        "VALUES (%s, %s, 'sandbox', %s, %s, 'pending', '', '', 0, %s, %s)",
+        (hold_id, user_id, price.amount, price.currency, now, now),
+    )
+    payment_id = c.lastrowid
+    ref = "ch_" + uuid.uuid4().hex[:24]
+    c.execute(
+        "INSERT INTO bookings_sandboxcharge (ref, idempotency_key, token, amount, currency, "
+        "succeeded, refunded_amount, created_at) VALUES (%s, %s, 'tok_visa', %s, %s, 1, 0, %s)",
+        (ref, f"travelguru-payment-{payment_id}", price.amount, price.currency, now),
+    )
+    c.execute(
+        "UPDATE bookings_payment SET status = 'succeeded', provider_ref = %s, updated_at = %s "
+        "WHERE id = %s",
+        (ref, now, payment_id),
+    )
+    c.execute("BEGIN")
+    c.execute("SELECT status FROM bookings_hold WHERE id = %s FOR UPDATE", (hold_id,))
+    c.execute(
+        "INSERT INTO bookings_booking (reference, user_id, hold_id, status, created_at) "
+        "VALUES (%s, %s, %s, 'confirmed', %s)",
+        ("TB-" + uuid.uuid4().hex[:9].upper(), user_id, hold_id, now),
+    )
+    booking_id = c.lastrowid
+    c.execute(
+        "INSERT INTO bookings_bookingitem (booking_id, position, kind, description, "
+        "price_amount, price_currency, units, offer, status, refunded_amount, service_start, "
+        "service_end, free_cancellation_until, refund_after_deadline) VALUES "
+        "(%s, 0, 'hotel', 'bench room', %s, %s, 1, %s, 'confirmed', 0, %s, %s, NULL, 0)",
+        (booking_id, price.amount, price.currency, offer_json, now, now + timedelta(days=1)),
+    )
+    c.execute(
+        "INSERT INTO bookings_traveler (booking_id, position, type, first_name, last_name, "
+        "birth_date, is_driver) VALUES (%s, 0, 'adult', 'Bench', 'Traveler', NULL, 0)",
+        (booking_id,),
+    )
+    c.execute("UPDATE bookings_hold SET status = 'booked' WHERE id = %s", (hold_id,))
+    c.execute("UPDATE bookings_payment SET booking_id = %s WHERE id = %s", (booking_id, payment_id))
+    c.execute("COMMIT")
+    return True
+
+
+# ---------------------------------------------------------------- the three ways
+
+
+def _plan(offers: list, nights: list, hot: bool):  # type: ignore[no-untyped-def]
+    """(offer, night) for iteration i of client n."""
+    if hot:
+        return lambda n, i: (offers[0], nights[0])
+    return lambda n, i: (offers[(n * 7919 + i) % len(offers)], nights[(n * 7919 + i) % len(offers)])
+
+
+def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
+    from bookings.services.holds import _offer_json
+
+    plan = _plan(offers, nights, hot)
+    jsons = [json.dumps(_offer_json(o)) for o in offers]
+
+    def state(n: int):  # type: ignore[no-untyped-def]
+        return (n, _raw_connect(database_url))
+
+    def call(i: int, st) -> bool:  # type: ignore[no-untyped-def]
+        n, conn = st
+        offer, night = plan(n, i)
+        return raw_iteration(
+            conn,
+            users[n].pk,
+            jsons[offers.index(offer)] if hot else jsons[(n * 7919 + i) % len(offers)],
+            offer.price,
+            night.pk,
+        )
+
+    return closed_loop(call, clients=CLIENTS, duration=duration, make_state=state)
+
+
+def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.utils import timezone
+
+    from bookings.services.bookings import TravelerIn, booking_create
+    from bookings.services.holds import hold_create
+
+    plan = _plan(offers, nights, hot)
+    traveler = [TravelerIn(type="adult", first_name="Bench", last_name="Traveler")]
+
+    def call(i: int, n) -> bool:  # type: ignore[no-untyped-def]
+        offer, _night = plan(n, i)
+        try:
+            hold = hold_create(user=users[n], offers=[offer], now=timezone.now())
+            booking_create(
+                user=users[n], hold_id=hold.pk, travelers=traveler,
+                payment_token="tok_visa", now=timezone.now(),  # noqa: S106 - the sandbox test token
+            )  # fmt: skip
+            return True
+        finally:
+            if i % 50 == 49:
+                connection.close()
+
+    return closed_loop(call, clients=CLIENTS, duration=duration, make_state=lambda n: n)
+
+
+def _tokens(users) -> list[str]:  # type: ignore[no-untyped-def]
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    return [str(AccessToken.for_user(u)) for u in users]
+
+
+def _http_pair(port: int, token: str, offer_id: str, conn: http.client.HTTPConnection):
+    """POST /api/holds then POST /api/bookings: (ok, booking POST ms)."""
+    headers = {
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json",
+        "Accept": "application/json",
+    }  # fmt: skip
+    conn.request("POST", "/api/holds", json.dumps({"items": [{"offer_id": offer_id}]}), headers)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 201:
+        return response.status, 0.0
+    hold_id = json.loads(body)["id"]
+    started = time.perf_counter()
+    conn.request(
+        "POST", "/api/bookings",
+        json.dumps({
+            "hold_id": hold_id, "payment_token": "tok_visa",
+            "travelers": [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}],
+        }),
+        {**headers, "Idempotency-Key": uuid.uuid4().hex},
+    )  # fmt: skip
+    response = conn.getresponse()
+    response.read()
+    return response.status, (time.perf_counter() - started) * 1000
+
+
+def way_c(port: int, tokens, offer_ids, hot: bool, duration: float):  # type: ignore[no-untyped-def]
+    def state(n: int):  # type: ignore[no-untyped-def]
+        return (n, http.client.HTTPConnection("127.0.0.1", port, timeout=30))
+
+    def call(i: int, st) -> bool:  # type: ignore[no-untyped-def]
+        n, conn = st
+        k = 0 if hot else (n * 7919 + i) % len(offer_ids)
+        status, _ = _http_pair(port, tokens[n], offer_ids[k], conn)
+        return status == 201
+
+    return closed_loop(call, clients=CLIENTS, duration=duration, make_state=state)
+
+
+def _figures(ok: int, failed: int, latencies: list[float], seconds: float) -> dict:
+    return {"ok": ok, "failed": failed, "per_s": ok / seconds, **summary(latencies)}
+
+
+def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate: float,
+        open_duration: float) -> dict:  # fmt: skip
+    from django.db import connections
+
+    from search.offers import offer_encode
+
+    users = _users()
+    nights = _rows(200)
+    _reset(nights)
+    offers = _offers(nights)
+    offer_ids = [offer_encode(o) for o in offers]
+    tokens = _tokens(users)
+    out: dict = {}
+    with Gunicorn(database_url, port) as server:
+        for variant, hot in (("spread", False), ("hot row", True)):
+            figures: dict[str, list] = {"A": [], "B": [], "C": []}
+            bad = 0
+            for _ in range(rounds):
+                for way in "ABC":
+                    _reset(nights)
+                    connections.close_all()
+                    if way == "A":
+                        result = way_a(database_url, users, offers, nights, hot, duration)
+                    elif way == "B":
+                        result = way_b(users, offers, nights, hot, duration)
+                    else:
+                        result = way_c(server.port, tokens, offer_ids, hot, duration)
+                    connections.close_all()
+                    bad += oversold(nights)
+                    figures[way].append(result)
+            merged = {}
+            for way, results in figures.items():
+                ok = sum(r[0] for r in results)
+                failed = sum(r[1] for r in results)
+                lat = [x for r in results for x in r[2]]
+                seconds = sum(r[3] for r in results)
+                merged[way] = _figures(ok, failed, lat, seconds)
+            out[variant] = {**merged, "oversold": bad}
+        # open loop: hold + booking POST pairs at open_rate pairs/s (2 requests each)
+        _reset(nights)
+        booking_ms: list[float] = []
+        lock = threading.Lock()
+
+        def pair(i: int, conn) -> int:  # type: ignore[no-untyped-def]
+            status, ms = _http_pair(
+                server.port, tokens[i % CLIENTS], offer_ids[i % len(offer_ids)], conn
+            )
+            with lock:
+                if ms:
+                    booking_ms.append(ms)
+            return status
+
+        result = open_loop(
+            pair, rate=open_rate, duration=open_duration, workers=32,
+            make_state=lambda: http.client.HTTPConnection("127.0.0.1", server.port, timeout=30),
+        )  # fmt: skip
+        out["open loop"] = {
+            "requests_per_s": 2 * open_rate,
+            "pair_from_schedule": summary(result.latencies_ms),
+            "booking_post": summary(booking_ms),
+            "statuses": result.statuses,
+            "errors": result.errors,
+            "oversold": oversold(nights),
+        }
+        out["lock timeout"] = lock_timeout(
+            database_url, server.port, tokens[0], offer_ids[0], nights[0].pk
+        )
+    _reset(nights)
+    return out
+
+
+def lock_timeout(database_url: str, port: int, token: str, offer_id: str, night_id: int) -> dict:
+    """Hold the row lock for 6 s elsewhere; POST /api/holds must answer 409/503 in ~3 s."""
+    conn = _raw_connect(database_url)
+    c = conn.cursor()
+    c.execute("BEGIN")
+    c.execute("SELECT id FROM catalog_roomnight WHERE id = %s FOR UPDATE", (night_id,))
+    started = time.perf_counter()
+    http_conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    status, _ = _http_pair(port, token, offer_id, http_conn)
+    seconds = time.perf_counter() - started
+    c.execute("ROLLBACK")
+    conn.close()
+    return {"status": status, "seconds": round(seconds, 2)}

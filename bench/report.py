@@ -1,0 +1,189 @@
+"""bench/results/latest.md from one run's figures (the raw JSON goes to bench/results/raw/)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# Issue 10's targets (ms unless said), at --scale 10 on the 2-core machine.
+SEARCH_P95 = {
+    "hotels (filters)": 30.0,
+    "flights (connections)": 60.0,
+    "autocomplete": 10.0,
+    "hotels, same query repeated (cached)": 20.0,
+}
+
+
+def _ms(x: float | None) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1f}"
+
+
+def _ratio(a: float, b: float) -> str:
+    if not b or math.isnan(a) or math.isnan(b):
+        return "–"
+    return f"{a / b:.2f}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**missed**")
+
+
+def render(figures: dict[str, Any]) -> str:
+    meta = figures["meta"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"`{meta['command']}` on {meta['when']} (commit {meta['commit']}), {meta['machine']}.",
+        f"Data: --scale {meta['scale']} --days {meta['days']} --seed {meta['seed']} on "
+        f"{meta['database']}. Analytics recording: on (production behaviour).",
+        "The machine is shared: every figure sits next to its baseline from the same run, "
+        "measured in interleaved rounds. Latencies are from the *scheduled* send time of an "
+        "open-loop load (a fixed arrival rate), so stalls are not hidden.",
+        "",
+    ]
+    targets: list[tuple[str, str, str]] = []
+    search = figures.get("search")
+    if search:
+        lines += [
+            "## Search latency (gunicorn 2 workers x 4 threads) vs the same SQL run raw",
+            "",
+            "Floor: the SELECTs the endpoint sent (captured once with CaptureQueriesContext,"
+            " parameters inlined) replayed through a raw cursor at the same arrival rate.",
+            "",
+            "| endpoint | rate/s | p50 | p95 | p99 | floor p50 | floor p95 | floor p99 |"
+            " p95 / floor p95 | queries | non-2xx |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, row in search.items():
+            h, f = row["http"], row["floor"]
+            bad = sum(n for s, n in row["statuses"].items() if not 200 <= int(s) < 300)
+            lines.append(
+                f"| {name} | {row['rate']:g} | {_ms(h['p50'])} | {_ms(h['p95'])} | "
+                f"{_ms(h['p99'])} | {_ms(f['p50'])} | {_ms(f['p95'])} | {_ms(f['p99'])} | "
+                f"{_ratio(h['p95'], f['p95'])} | {max(row['queries_per_request'])} | {bad} |"
+            )
+            if name in SEARCH_P95:
+                target = SEARCH_P95[name]
+                targets.append(
+                    (f"{name} p95 <= {target:g} ms", _ms(h["p95"]), _verdict(h["p95"] <= target))
+                )
+        lines.append("")
+    queries = figures.get("queries")
+    if queries:
+        lines += [
+            "## Queries per request at two result sizes",
+            "",
+            "| endpoint | results (small) | queries | results (large) | queries | grows |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, row in queries.items():
+            keys = list(row)
+            lines.append(
+                f"| {name} | {row[keys[0]]} | {row[keys[1]]} | {row[keys[2]]} | {row[keys[3]]} "
+                f"| {'**yes**' if row['grows'] else 'no'} |"
+            )
+            targets.append((f"{name}: queries do not grow", "", _verdict(not row["grows"])))
+        lines.append("")
+    booking = figures.get("booking")
+    if booking:
+        lines += [
+            "## Hold + book, 16 concurrent clients, MariaDB (A raw SQL, B ORM services, C HTTP)",
+            "",
+            "Closed loop, interleaved rounds A B C A B C ...; one iteration = hold one room"
+            " night + book it (payment, sandbox charge, booking, item, traveler).",
+            "",
+            "| rows | way | ok | failed | per s | p50 | p99 | per-s ratio to A | p50 ratio |"
+            " p99 ratio | oversold |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for variant in ("spread", "hot row"):
+            data = booking.get(variant)
+            if not data:
+                continue
+            a = data["A"]
+            for way in "ABC":
+                r = data[way]
+                lines.append(
+                    f"| {variant} | {way} | {r['ok']} | {r['failed']} | {r['per_s']:.1f} | "
+                    f"{_ms(r['p50'])} | {_ms(r['p99'])} | {_ratio(r['per_s'], a['per_s'])} | "
+                    f"{_ratio(r['p50'], a['p50'])} | {_ratio(r['p99'], a['p99'])} | "
+                    f"{data['oversold']} |"
+                )
+            b_ratio = data["B"]["per_s"] / a["per_s"] if a["per_s"] else 0
+            c_ratio = data["C"]["per_s"] / a["per_s"] if a["per_s"] else 0
+            if variant == "spread":
+                targets.append(
+                    ("B/A throughput >= 0.8", f"{b_ratio:.2f}", _verdict(b_ratio >= 0.8))
+                )
+                targets.append(
+                    ("C/A throughput >= 0.35", f"{c_ratio:.2f}", _verdict(c_ratio >= 0.35))
+                )
+            else:
+                targets.append(
+                    ("hot row: B >= 0.7 x raw", f"{b_ratio:.2f}", _verdict(b_ratio >= 0.7))
+                )
+            targets.append(
+                (
+                    f"{variant}: oversold == 0",
+                    str(data["oversold"]),
+                    _verdict(data["oversold"] == 0),
+                )
+            )
+        lines.append("")
+        ol = booking.get("open loop")
+        if ol:
+            lines += [
+                f"Open loop, {ol['requests_per_s']:g} requests/s (hold + booking POST pairs):"
+                f" booking POST p50 {_ms(ol['booking_post']['p50'])} ms, p99"
+                f" {_ms(ol['booking_post']['p99'])} ms (service time); whole pair from its"
+                f" scheduled time p50 {_ms(ol['pair_from_schedule']['p50'])} ms, p99"
+                f" {_ms(ol['pair_from_schedule']['p99'])} ms; statuses {ol['statuses']},"
+                f" errors {ol['errors']}, oversold {ol['oversold']}.",
+                "",
+            ]
+            p99 = ol["booking_post"]["p99"]
+            targets.append(
+                (f"booking POST p99 <= 50 ms at {ol['requests_per_s']:g} req/s", _ms(p99),
+                 _verdict(p99 <= 50))
+            )  # fmt: skip
+        lock = booking.get("lock timeout")
+        if lock:
+            lines += [
+                f"A row lock held elsewhere for longer than 3 s: POST /api/holds answered "
+                f"{lock['status']} after {lock['seconds']} s.",
+                "",
+            ]
+            targets.append(
+                ("lock not had in 3 s -> 409/503", str(lock["status"]),
+                 _verdict(lock["status"] in (409, 503)))
+            )  # fmt: skip
+    cold = figures.get("cold_start")
+    if cold:
+        lines += ["## Cold start (process start -> first response)", ""]
+        if "skipped" in cold:
+            lines += [f"Skipped: {cold['skipped']}", ""]
+        else:
+            p, b = cold["package"], cold["bare"]
+            lines += [
+                "| process | n | p50 ms | runs |",
+                "|---|---|---|---|",
+                f"| Zappa handler, unpacked package (`python -S`) | {p['n']} | {_ms(p['p50'])} "
+                f"| {cold['package_runs_ms']} |",
+                f"| bare Django + DRF, one JSON view | {b['n']} | {_ms(b['p50'])} "
+                f"| {cold['bare_runs_ms']} |",
+                "",
+                f"Ratio package / bare (p50): {_ratio(p['p50'], b['p50'])}. Lambda package: "
+                f"{cold['package_zip_mb']:.1f} MB zipped.",
+                "",
+                "Import time, top 10 (self time summed per top-level package, ms): "
+                + ", ".join(f"{name} {ms:.0f}" for name, ms in cold["importtime_top"]),
+                "",
+            ]
+            ratio = p["p50"] / b["p50"]
+            targets.append(("cold start <= 800 ms", _ms(p["p50"]), _verdict(p["p50"] <= 800)))
+            targets.append(("cold start <= 1.5 x bare", f"{ratio:.2f}", _verdict(ratio <= 1.5)))
+    if targets:
+        lines += ["## Targets (issue 10)", "", "| target | figure | |", "|---|---|---|"]
+        lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets]
+        lines.append("")
+    return "\n".join(lines)

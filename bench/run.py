@@ -1,0 +1,127 @@
+"""`make bench`: load the bench data once, run every section, write bench/results/latest.md.
+
+    python bench/run.py                # full: --scale 10 --days 30 on MariaDB (minutes)
+    python bench/run.py --quick        # smoke: scale 1, a few seconds per section
+    python bench/run.py --only search,queries --database-url sqlite:///var/bench.sqlite3
+    python bench/run.py --reload       # reload the data even if the same scale/seed is there
+
+Figures, not pass/fail: the Targets table says which of issue 10's targets are met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import RAW, ROOT, ensure_data, is_mysql, setup_django  # noqa: E402
+
+SECTIONS = ("search", "queries", "booking", "cold_start")
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="scale 1, short sections (smoke run)")
+    p.add_argument("--scale", type=int, default=None)
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--reload", action="store_true")
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/tg_bench"),
+    )
+    p.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8710")))
+    p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    p.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
+    args = p.parse_args(argv)
+    args.scale = args.scale or (1 if args.quick else 10)
+    args.sections = [s for s in args.only.split(",") if s]
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        p.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
+    return args
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+            check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    # SIGTERM unwinds like Ctrl-C, so the gunicorn the bench started is stopped with it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    quick = args.quick
+    url = args.database_url
+    data = ensure_data(url, scale=args.scale, seed=args.seed, days=args.days, reload=args.reload)
+    print(f"bench: data {data}", flush=True)
+    setup_django(url)
+    figures: dict = {
+        "meta": {
+            "command": "make bench" + (" BENCH_ARGS=--quick" if quick else ""),
+            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "commit": _commit(),
+            "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
+            "scale": args.scale, "days": args.days, "seed": args.seed,
+            "database": "MariaDB" if is_mysql(url) else "SQLite",
+        }
+    }  # fmt: skip
+    if "search" in args.sections or "queries" in args.sections:
+        from bench import search_latency
+
+        queries = search_latency.pick_queries()
+        if "queries" in args.sections:
+            from bench import queries as queries_section
+
+            print("bench: queries per request", flush=True)
+            figures["queries"] = queries_section.run(queries)
+        if "search" in args.sections:
+            print("bench: search latency", flush=True)
+            figures["search"] = search_latency.run(
+                url, args.port, rate=20 if quick else 40, duration=2 if quick else 6,
+                rounds=2,
+            )  # fmt: skip
+    if "booking" in args.sections:
+        if is_mysql(url):
+            from bench import booking_throughput
+
+            print("bench: booking throughput", flush=True)
+            figures["booking"] = booking_throughput.run(
+                url, args.port + 1, duration=2 if quick else 6, rounds=1 if quick else 2,
+                open_rate=20 if quick else 100, open_duration=3 if quick else 10,
+            )  # fmt: skip
+        else:
+            print("bench: booking throughput needs MariaDB (skipped)", flush=True)
+    if "cold_start" in args.sections:
+        from bench import cold_start
+
+        print("bench: cold start", flush=True)
+        figures["cold_start"] = cold_start.run(repeats=2 if quick else 5)
+
+    from bench.report import render
+
+    RAW.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    (RAW / f"{stamp}.json").write_text(json.dumps(figures, indent=1, default=str))
+    text = render(figures)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

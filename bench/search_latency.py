@@ -1,0 +1,174 @@
+"""Search latency through gunicorn next to the same SQL run raw (the floor).
+
+Each endpoint's queries are picked from the loaded catalog (`pick_queries`). The floor is
+derived once per query: the request runs in-process under CaptureQueriesContext, the
+SELECTs it sent are kept (writes, i.e. the analytics event INSERT and savepoints, are left
+out), and the floor replays exactly those statements through a raw DB-API cursor, one
+request's worth per scheduled arrival. HTTP and floor run at the same open-loop arrival
+rate, interleaved in rounds (HTTP, floor, HTTP, floor ...), so both see the same machine.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from bench.common import Gunicorn, open_loop, summary
+
+# name -> list of (path, params); the request i uses variant i % len
+Queries = dict[str, list[tuple[str, dict]]]
+
+
+def pick_queries() -> Queries:
+    """Realistic searches over the loaded catalog (needs django set up)."""
+    from django.db.models import Count
+    from django.test import Client
+
+    from catalog.models import Airport, City, RentalOffice
+    from search.apis.common import today_anywhere
+
+    day = today_anywhere() + timedelta(days=10)
+    client = Client()
+    cities = list(City.objects.annotate(n=Count("hotels")).filter(n__gt=0).order_by("-n")[:5])
+    hotels = [
+        ("/api/hotels/search", {
+            "city": c.name, "check_in": str(day), "check_out": str(day + timedelta(days=2)),
+            "guests": 2, "min_stars": 3, "sort": "price",
+        })
+        for c in cities
+    ]  # fmt: skip
+    airports = list(Airport.objects.order_by("id").values_list("iata", flat=True)[:30])
+    flights: list[tuple[str, dict]] = []
+    rng = random.Random(7)
+    pairs = [(a, b) for a in airports for b in airports if a != b]
+    rng.shuffle(pairs)
+    for origin, destination in pairs[:200]:
+        params = {"origin": origin, "destination": destination, "date": str(day), "max_stops": 1}
+        response = client.get("/api/flights/search", params)
+        if response.status_code != 200:
+            continue
+        results = response.json().get("results", [])
+        if any(r["outbound"]["stops"] >= 1 for r in results):
+            flights.append(("/api/flights/search", params))
+        if len(flights) >= 5:
+            break
+    office_airports = list(
+        RentalOffice.objects.exclude(airport=None)
+        .values_list("airport__iata", flat=True)
+        .distinct()[:5]
+    )
+    cars = [
+        ("/api/cars/search", {
+            "location": iata, "pick_up": str(day), "drop_off": str(day + timedelta(days=3)),
+        })
+        for iata in office_airports
+    ]  # fmt: skip
+    autocomplete = [
+        ("/api/cities", {"q": q}) for q in ("par", "lon", "new", "ber", "tok", "san")
+    ] + [("/api/airports", {"q": q}) for q in ("lo", "ams", "fra", "ma")]
+    queries: Queries = {
+        "hotels (filters)": hotels,
+        "flights (connections)": flights,
+        "cars": cars,
+        "autocomplete": autocomplete,
+    }
+    if hotels:
+        queries["hotels, same query repeated (cached)"] = hotels[:1]
+    return {name: variants for name, variants in queries.items() if variants}
+
+
+def capture_sql(variants: list[tuple[str, dict]]) -> list[list[str]]:
+    """The SELECT statements each variant's request sends, as run (parameters inlined)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    captured = []
+    for path, params in variants:
+        client.get(path, params)  # warm: lazily loaded state does not count
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path, params)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} {params} answered {response.status_code}")
+        captured.append(
+            [
+                q["sql"]
+                for q in ctx.captured_queries
+                if q["sql"].lstrip().upper().startswith("SELECT")
+            ]
+        )
+    return captured
+
+
+def _http_call(port: int, variants: list[tuple[str, dict]]):  # type: ignore[no-untyped-def]
+    def call(i: int, conn: object) -> int:
+        if not isinstance(conn, http.client.HTTPConnection):
+            raise TypeError(conn)
+        path, params = variants[i % len(variants)]
+        conn.request("GET", f"{path}?{urlencode(params)}", headers={"Accept": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    return call
+
+
+def _floor_call(statements: list[list[str]]):  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    def call(i: int, _state: object) -> int:
+        with connection.cursor() as cursor:
+            for sql in statements[i % len(statements)]:
+                cursor.execute(sql)
+                cursor.fetchall()
+        return 200
+
+    return call
+
+
+def run(
+    database_url: str, port: int, *, rate: float, duration: float, rounds: int
+) -> dict[str, dict]:
+    from django.db import connections
+
+    queries = pick_queries()
+    floors = {name: capture_sql(variants) for name, variants in queries.items()}
+    connections.close_all()
+    out: dict[str, dict] = {}
+    with Gunicorn(database_url, port) as server:
+        make_conn = lambda: http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)  # noqa: E731
+        # warm-up: every variant a few times (imports, caches, DB buffer pool)
+        warm = _http_call(server.port, [v for vs in queries.values() for v in vs])
+        conn = make_conn()
+        for i in range(3 * sum(len(v) for v in queries.values())):
+            warm(i, conn)
+        for name, variants in queries.items():
+            http_lat: list[float] = []
+            floor_lat: list[float] = []
+            statuses: dict[int, int] = {}
+            for _ in range(rounds):
+                result = open_loop(
+                    _http_call(server.port, variants), rate=rate, duration=duration,
+                    workers=8, make_state=make_conn,
+                )  # fmt: skip
+                http_lat += result.latencies_ms
+                for s, n in result.statuses.items():
+                    statuses[s] = statuses.get(s, 0) + n
+                statuses[0] = statuses.get(0, 0) + result.errors
+                floor = open_loop(
+                    _floor_call(floors[name]), rate=rate, duration=duration, workers=8
+                )
+                floor_lat += floor.latencies_ms
+                connections.close_all()
+            out[name] = {
+                "http": summary(http_lat),
+                "floor": summary(floor_lat),
+                "statuses": statuses,
+                "queries_per_request": [len(s) for s in floors[name]],
+                "example": variants[0],
+                "rate": rate,
+            }
+    return out

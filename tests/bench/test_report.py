@@ -1,0 +1,115 @@
+"""The bench's pure parts: percentiles, the open-loop schedule, and the report it writes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bench.common import open_loop, percentile, summary
+from bench.report import render
+from bench.run import parse
+
+
+def test_percentile_is_nearest_rank():
+    values = [float(x) for x in range(1, 101)]  # 1..100
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 95) == 95.0
+    assert percentile(values, 99) == 99.0
+    assert percentile([7.0], 99) == 7.0
+    assert summary([3.0, 1.0, 2.0]) == {"n": 3, "p50": 2.0, "p95": 3.0, "p99": 3.0}
+
+
+def test_open_loop_counts_latency_from_the_scheduled_time_not_the_send_time():
+    """One server stall of 0.3 s delays the requests queued behind it: they count it."""
+
+    def call(i: int, _state: object) -> int:
+        if i == 0:
+            time.sleep(0.3)
+        return 200
+
+    result = open_loop(call, rate=50, duration=0.2, workers=1)
+    assert result.statuses == {200: 10}
+    assert result.errors == 0
+    # the 10th request was due at 0.18 s and could only start after 0.3 s
+    assert max(result.latencies_ms) >= 100
+    assert sorted(result.service_ms)[5] < 50  # each one alone was quick
+
+
+def test_open_loop_counts_a_failed_call_as_an_error():
+    def call(i: int, _state: object) -> int:
+        if i % 2:
+            raise ConnectionResetError
+        return 503
+
+    result = open_loop(call, rate=100, duration=0.1, workers=2)
+    assert result.statuses == {503: 5}
+    assert result.errors == 5
+    assert result.ok == 0
+
+
+def _figures() -> dict:
+    row = lambda p: {"n": 10, "p50": p / 2, "p95": p, "p99": p * 1.5}  # noqa: E731
+    way = lambda per_s, p50: {"ok": 100, "failed": 0, "per_s": per_s, **row(p50 * 2)}  # noqa: E731
+    return {
+        "meta": {
+            "command": "make bench", "when": "2026-11-25 11:00 UTC", "commit": "abc1234",
+            "machine": "2 CPUs", "scale": 10, "days": 30, "seed": 42, "database": "MariaDB",
+        },
+        "search": {
+            "hotels (filters)": {
+                "http": row(25.0), "floor": row(5.0), "statuses": {200: 10},
+                "queries_per_request": [6], "example": None, "rate": 40,
+            },
+            "autocomplete": {
+                "http": row(12.0), "floor": row(2.0), "statuses": {200: 9, 500: 1},
+                "queries_per_request": [2], "example": None, "rate": 40,
+            },
+        },
+        "queries": {
+            "cars": {"results@5": 5, "queries@5": 4, "results@50": 50, "queries@50": 4,
+                     "grows": False},
+        },
+        "booking": {
+            "spread": {"A": way(200, 10), "B": way(170, 12), "C": way(60, 30), "oversold": 0},
+            "hot row": {"A": way(100, 10), "B": way(50, 20), "C": way(40, 30), "oversold": 0},
+            "lock timeout": {"status": 503, "seconds": 3.01},
+        },
+        "cold_start": {
+            "package": row(700.0), "bare": row(400.0), "package_runs_ms": [700],
+            "bare_runs_ms": [400], "importtime_top": [("django", 300.0)], "package_zip_mb": 25.7,
+        },
+    }  # fmt: skip
+
+
+def test_report_states_each_figure_and_which_targets_are_met():
+    text = render(_figures())
+    assert "| hotels (filters) | 40 | 12.5 | 25.0 | 37.5 | 2.5 | 5.0 | 7.5 | 5.00 | 6 | 0 |" in text
+    assert "| autocomplete | 40 | 6.0 | 12.0 | 18.0 | 1.0 | 2.0 | 3.0 | 6.00 | 2 | 1 |" in text
+    assert "| hotels (filters) p95 <= 30 ms | 25.0 | met |" in text
+    assert "| autocomplete p95 <= 10 ms | 12.0 | **missed** |" in text
+    assert "| B/A throughput >= 0.8 | 0.85 | met |" in text
+    assert "| C/A throughput >= 0.35 | 0.30 | **missed** |" in text
+    assert "| hot row: B >= 0.7 x raw | 0.50 | **missed** |" in text
+    assert "| lock not had in 3 s -> 409/503 | 503 | met |" in text
+    assert "| cold start <= 800 ms | 350.0 | met |" in text
+    assert "| cold start <= 1.5 x bare | 1.75 | **missed** |" in text
+    assert "| cars | 5 | 4 | 50 | 4 | no |" in text
+    assert "25.7 MB zipped" in text
+
+
+def test_report_leaves_out_the_sections_not_run():
+    figures = _figures()
+    del figures["booking"], figures["cold_start"]
+    text = render(figures)
+    assert "Hold + book" not in text
+    assert "Cold start" not in text
+    assert "B/A" not in text
+
+
+def test_quick_run_uses_scale_1_and_rejects_unknown_sections():
+    assert parse(["--quick"]).scale == 1
+    assert parse([]).scale == 10
+    assert parse(["--only", "search,queries"]).sections == ["search", "queries"]
+    with pytest.raises(SystemExit):
+        parse(["--only", "search,nope"])
