@@ -90,23 +90,23 @@ def _reset(nights: list) -> None:  # type: ignore[type-arg]
 
     from catalog.models import RoomNight
 
-    # Fixed SQL text, no outside input (S608 does not apply).
+    # Fixed SQL text, no outside input: neither S608 nor bandit B608 applies.
     with transaction.atomic(), connection.cursor() as c:
         users = "SELECT id FROM accounts_user WHERE username LIKE 'bench-%%'"
-        holds = f"SELECT id FROM bookings_hold WHERE user_id IN ({users})"  # noqa: S608
-        bookings = f"SELECT id FROM bookings_booking WHERE hold_id IN ({holds})"  # noqa: S608
-        payments = f"SELECT id FROM bookings_payment WHERE hold_id IN ({holds})"  # noqa: S608
+        holds = f"SELECT id FROM bookings_hold WHERE user_id IN ({users})"  # noqa: S608 # nosec B608
+        bookings = f"SELECT id FROM bookings_booking WHERE hold_id IN ({holds})"  # noqa: S608 # nosec B608
+        payments = f"SELECT id FROM bookings_payment WHERE hold_id IN ({holds})"  # noqa: S608 # nosec B608
         for sql in (
-            f"DELETE FROM bookings_refund WHERE payment_id IN ({payments})",  # noqa: S608
-            f"DELETE FROM bookings_traveler WHERE booking_id IN ({bookings})",  # noqa: S608
-            f"DELETE FROM bookings_bookingitem WHERE booking_id IN ({bookings})",  # noqa: S608
-            f"DELETE FROM bookings_payment WHERE hold_id IN ({holds})",  # noqa: S608
-            f"DELETE FROM bookings_booking WHERE hold_id IN ({holds})",  # noqa: S608
-            "DELETE FROM bookings_holdunit WHERE item_id IN "  # noqa: S608
-            f"(SELECT id FROM bookings_holditem WHERE hold_id IN ({holds}))",  # noqa: S608
-            f"DELETE FROM bookings_holditem WHERE hold_id IN ({holds})",  # noqa: S608
-            f"DELETE FROM bookings_hold WHERE user_id IN ({users})",  # noqa: S608
-            f"DELETE FROM bookings_idempotencyrecord WHERE user_id IN ({users})",  # noqa: S608
+            f"DELETE FROM bookings_refund WHERE payment_id IN ({payments})",  # noqa: S608 # nosec B608
+            f"DELETE FROM bookings_traveler WHERE booking_id IN ({bookings})",  # noqa: S608 # nosec B608
+            f"DELETE FROM bookings_bookingitem WHERE booking_id IN ({bookings})",  # noqa: S608 # nosec B608
+            f"DELETE FROM bookings_payment WHERE hold_id IN ({holds})",  # noqa: S608 # nosec B608
+            f"DELETE FROM bookings_booking WHERE hold_id IN ({holds})",  # noqa: S608 # nosec B608
+            "DELETE FROM bookings_holdunit WHERE item_id IN "  # noqa: S608 # nosec B608
+            f"(SELECT id FROM bookings_holditem WHERE hold_id IN ({holds}))",  # noqa: S608 # nosec B608
+            f"DELETE FROM bookings_holditem WHERE hold_id IN ({holds})",  # noqa: S608 # nosec B608
+            f"DELETE FROM bookings_hold WHERE user_id IN ({users})",  # noqa: S608 # nosec B608
+            f"DELETE FROM bookings_idempotencyrecord WHERE user_id IN ({users})",  # noqa: S608 # nosec B608
             "DELETE FROM bookings_sandboxcharge WHERE token = 'tok_visa'",
         ):
             c.execute(sql)
@@ -115,23 +115,26 @@ def _reset(nights: list) -> None:  # type: ignore[type-arg]
         )
 
 
+# Rows sold below zero, or whose sold count disagrees with the active and booked holds on them.
+OVERSOLD_SQL = """SELECT COUNT(*) FROM catalog_roomnight rn
+    LEFT JOIN (SELECT u.room_night_id, SUM(u.units) AS taken FROM bookings_holdunit u
+        JOIN bookings_holditem i ON i.id = u.item_id
+        JOIN bookings_hold h ON h.id = i.hold_id
+        WHERE h.status IN ('active', 'booked') GROUP BY u.room_night_id) t
+      ON t.room_night_id = rn.id
+    WHERE rn.id IN ({ids})
+      AND (rn.rooms_available < 0
+           OR rn.rooms_total - rn.rooms_available != COALESCE(t.taken, 0))"""
+
+
 def oversold(nights: list) -> int:  # type: ignore[type-arg]
     """Rows sold beyond their count, or whose count disagrees with the holds on them."""
     from django.db import connection
 
-    ids = ",".join(str(n.pk) for n in nights)
+    ids = [n.pk for n in nights]
+    marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as c:
-        c.execute(
-            f"""SELECT COUNT(*) FROM catalog_roomnight rn
-            LEFT JOIN (SELECT u.room_night_id, SUM(u.units) AS taken FROM bookings_holdunit u
-                JOIN bookings_holditem i ON i.id = u.item_id
-                JOIN bookings_hold h ON h.id = i.hold_id
-                WHERE h.status IN ('active', 'booked') GROUP BY u.room_night_id) t
-              ON t.room_night_id = rn.id
-            WHERE rn.id IN ({ids})
-              AND (rn.rooms_available < 0
-                   OR rn.rooms_total - rn.rooms_available != COALESCE(t.taken, 0))"""  # noqa: S608
-        )
+        c.execute(OVERSOLD_SQL.replace("{ids}", marks), ids)
         return int(c.fetchone()[0])
 
 
