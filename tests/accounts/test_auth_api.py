@@ -44,21 +44,38 @@ def test_passwords_are_stored_as_argon2(api_client):
     assert GOOD["password"] not in stored
 
 
-def test_production_settings_hash_with_argon2_first(monkeypatch):
-    """The test settings hash with MD5 for speed; what production runs is base's list."""
-    import importlib
+def test_production_settings_hash_with_argon2_first():
+    """The test settings hash with MD5 for speed; what production runs is base's list.
+
+    Production settings are read in a child process: importing them here would change this
+    process's environment and database options (they must not leak into later tests)."""
+    import json
+    import os
+    import subprocess
     import sys
 
-    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
-    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "api.travelguru.example")
-    monkeypatch.setenv("MEDIA_BUCKET", "travelguru-test-media")
-    monkeypatch.setenv("STATIC_BUCKET", "travelguru-test-static")
-    monkeypatch.delitem(sys.modules, "travelguru.settings.production", raising=False)
-    production = importlib.import_module("travelguru.settings.production")
-    monkeypatch.delitem(sys.modules, "travelguru.settings.production")
+    from django.conf import settings
 
-    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    validators = [v["NAME"].rsplit(".", 1)[1] for v in production.AUTH_PASSWORD_VALIDATORS]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "travelguru.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "api.travelguru.example",
+        "MEDIA_BUCKET": "travelguru-test-media",
+        "STATIC_BUCKET": "travelguru-test-static",
+    }
+    code = (
+        "import json; from django.conf import settings as s;"
+        "print(json.dumps([s.PASSWORD_HASHERS, [v['NAME'] for v in s.AUTH_PASSWORD_VALIDATORS]]))"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True,
+        text=True, check=True, timeout=60,
+    )  # fmt: skip
+    hashers, validator_names = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    validators = [name.rsplit(".", 1)[1] for name in validator_names]
     assert validators == [
         "UserAttributeSimilarityValidator",
         "MinimumLengthValidator",

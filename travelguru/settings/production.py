@@ -5,6 +5,7 @@ values come from Secrets Manager / SSM, read once per cold start before base rea
 environment. Nothing secret is in zappa_settings.json or in the package.
 """
 
+import copy
 import os
 
 from travelguru.settings import aws_config
@@ -26,6 +27,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- database: Aurora MySQL Serverless v2 through RDS Proxy ----------------------------
+# A copy: base's dicts are shared with every settings module that imported them.
+DATABASES = copy.deepcopy(DATABASES)
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.mysql":
     options = _db.setdefault("OPTIONS", {})
