@@ -41,3 +41,13 @@ def reconcile_payments(event: Any = None, context: Any = None) -> None:
 def export_analytics(event: Any = None, context: Any = None) -> None:
     """Write yesterday's analytics export to S3 for QuickSight (daily, 02:15 UTC)."""
     _command("export_analytics")
+
+
+def flush_expired_tokens(event: Any = None, context: Any = None) -> None:
+    """Drop refresh tokens (and their blacklist rows) past their expiry (daily)."""
+    _command("flushexpiredtokens")
+
+
+def clear_sessions(event: Any = None, context: Any = None) -> None:
+    """Drop expired admin sessions (daily); the database backend never does it by itself."""
+    _command("clearsessions")

@@ -81,6 +81,8 @@ def test_every_stage_runs_every_event_and_holds_no_secret(stage):
         ("release_expired_holds", "release_expired_holds", ()),
         ("reconcile_payments", "reconcile_payments", ()),
         ("export_analytics", "export_analytics", ()),
+        ("flush_expired_tokens", "flushexpiredtokens", ()),
+        ("clear_sessions", "clearsessions", ()),
     ],
 )
 def test_scheduled_functions_run_the_commands(monkeypatch, function, command, args):
@@ -104,3 +106,38 @@ def test_a_scheduled_sync_really_indexes(capsys):
     scheduled.sync_search_index({}, None)
 
     assert SyncState.objects.get(engine="local").last_run_at is not None
+
+
+@pytest.mark.django_db
+def test_the_daily_housekeeping_drops_expired_tokens_and_sessions_only():
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    from tests.factories.accounts import UserFactory
+    from travelguru import scheduled
+
+    # given: one refresh token and one session past their expiry, one of each still live
+    user = UserFactory()
+    now = timezone.now()
+    expired = OutstandingToken.objects.create(
+        user=user, jti="expired", token="x", created_at=now - timedelta(days=9),
+        expires_at=now - timedelta(days=2),
+    )  # fmt: skip
+    BlacklistedToken.objects.create(token=expired)
+    OutstandingToken.objects.create(
+        user=user, jti="live", token="y", created_at=now, expires_at=now + timedelta(days=7)
+    )
+    Session.objects.create(session_key="old", session_data="", expire_date=now - timedelta(hours=1))
+    Session.objects.create(session_key="new", session_data="", expire_date=now + timedelta(hours=1))
+
+    # when: the schedule runs the housekeeping
+    scheduled.flush_expired_tokens({"source": "aws.events"}, None)
+    scheduled.clear_sessions({"source": "aws.events"}, None)
+
+    # then: only what had expired is gone (a logged-out live token stays blacklisted)
+    assert list(OutstandingToken.objects.values_list("jti", flat=True)) == ["live"]
+    assert not BlacklistedToken.objects.exists()
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
