@@ -23,7 +23,9 @@ class RateCounter(models.Model):
     process through the database; `accounts.services.rate_hit` counts with one UPDATE.
     """
 
-    key = models.CharField(max_length=191, primary_key=True)
+    # `key` is a reserved word in MySQL: the column is named so that rate_hit's SQL needs no
+    # vendor quoting.
+    key = models.CharField(max_length=191, primary_key=True, db_column="throttle_key")
     window_ends = models.DateTimeField(db_index=True)
     hits = models.PositiveIntegerField()
 

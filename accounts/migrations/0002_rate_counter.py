@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='RateCounter',
             fields=[
-                ('key', models.CharField(max_length=191, primary_key=True, serialize=False)),
+                ('key', models.CharField(db_column='throttle_key', max_length=191, primary_key=True, serialize=False)),
                 ('window_ends', models.DateTimeField(db_index=True)),
                 ('hits', models.PositiveIntegerField()),
             ],
