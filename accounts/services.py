@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 import time
@@ -157,6 +158,7 @@ def user_authenticate(*, identifier: str, password: str, ip: str) -> User:
 # the table holds about a day's clients; the deletion is an indexed range on window_ends.
 RATE_COUNTER_PURGE_ONE_IN = 64
 RATE_COUNTER_KEPT = timedelta(days=1)
+RATE_KEY_MAX_LENGTH = RateCounter._meta.get_field("key").max_length or 191
 
 
 def rate_hit(
@@ -170,8 +172,11 @@ def rate_hit(
     DRF's own sliding log would have been exact). The common case, a request within
     budget, is one UPDATE in autocommit: the row lock serialises concurrent requests of the
     same client, and `hits < limit` in the WHERE means no request is ever over-counted past
-    the budget. The rest (first request, new window, over budget) reads the row.
+    the budget. The rest (first request, new window, over budget) reads the row. A key too
+    long for the column (a forwarded-for address is what the client says) is hashed.
     """
+    if len(key) > RATE_KEY_MAX_LENGTH:
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     if _rate_counter_count(key=key, limit=limit, now=now):
         return None
     counter = RateCounter.objects.filter(key=key)

@@ -48,6 +48,13 @@ def test_each_key_has_its_own_budget():
     assert hits(1, key="throttle_anon_198.51.100.1") == [60.0]
 
 
+def test_a_key_longer_than_the_column_is_counted_under_its_hash():
+    long_key = "throttle_anon_" + "203.0.113.7," * 40
+
+    assert hits(4, key=long_key) == [None, None, None, 60.0]
+    assert hits(1, key=long_key[:-1]) == [None]  # another key, its own budget
+
+
 def test_a_request_within_budget_is_one_statement():
     hits(1)
 
