@@ -117,13 +117,15 @@ def _unpack() -> Path:
 
 
 def _database() -> Path:
-    """A migrated SQLite file with the cache table (the throttles read it on every request)."""
+    """A migrated SQLite file with the cache table and the throttles' counters (the throttles
+    count on every request). Migrated on every run: a file from an older checkout must not
+    answer 503 for a table it lacks."""
     database = VAR / "bench-lambda" / "db.sqlite3"
-    if not database.exists():
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
-               "DJANGO_SETTINGS_MODULE": "travelguru.settings.local"}  # fmt: skip
-        for args in (["migrate", "--noinput", "-v", "0"], ["createcachetable"]):
-            subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+    database.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
+           "DJANGO_SETTINGS_MODULE": "travelguru.settings.local"}  # fmt: skip
+    for args in (["migrate", "--noinput", "-v", "0"], ["createcachetable"]):
+        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
     return database
 
 
