@@ -18,6 +18,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts.models import User
 from accounts.services import user_authenticate, user_register
+from travelguru.security import CountedRateThrottle
 from travelguru.serializers import problem_responses
 
 
@@ -46,7 +47,7 @@ def _tokens(user: User) -> dict[str, str]:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-class RegisterThrottle(AnonRateThrottle):
+class RegisterThrottle(CountedRateThrottle, AnonRateThrottle):
     scope = "register"
 
 

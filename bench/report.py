@@ -175,6 +175,17 @@ def render(figures: dict[str, Any]) -> str:
                 f"Ratio package / bare (p50): {_ratio(p['p50'], b['p50'])}. Lambda package: "
                 f"{cold['package_zip_mb']:.1f} MB zipped.",
                 "",
+                *(
+                    [
+                        f"CPU time of the process (user + system, p50; moves less than wall "
+                        f"time on a shared machine): package {_ms(cold['package_cpu']['p50'])}, "
+                        f"bare {_ms(cold['bare_cpu']['p50'])}, ratio "
+                        f"{_ratio(cold['package_cpu']['p50'], cold['bare_cpu']['p50'])}.",
+                        "",
+                    ]
+                    if "package_cpu" in cold
+                    else []
+                ),
                 "Import time, top 10 (self time summed per top-level package, ms): "
                 + ", ".join(f"{name} {ms:.0f}" for name, ms in cold["importtime_top"]),
                 "",

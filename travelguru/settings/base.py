@@ -109,7 +109,11 @@ def database_from_url(url: str) -> dict:
                 "transaction_mode": "IMMEDIATE",
             }
         )
-    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    # A worker thread keeps its connection between requests (a new one costs a TCP and auth
+    # round trip plus the SETs above on every request); the health check replaces one the
+    # server closed. Production (Lambda) keeps it longer, see production.py.
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
