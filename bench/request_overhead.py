@@ -7,7 +7,7 @@ in this process, in two modes interleaved round by round so both see the same ma
   of accounts.RateCounter per allowed request);
 - `drf-cache`: the same throttle classes running DRF's own SimpleRateThrottle logic, which
   keeps each client's request history in the Django cache (the database cache by default):
-  the throttling before decision 60, as the baseline.
+  the throttling before decision 53, as the baseline.
 
 The throttle rates are the bench's (100000/second, bench/common.py): nobody is refused and
 DRF's history holds the last second's requests. CPU is time.process_time() of this process
