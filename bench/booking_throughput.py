@@ -33,6 +33,11 @@ from urllib.parse import urlparse
 from bench.common import Gunicorn, closed_loop, open_loop, summary
 
 CLIENTS = 16
+# A and B run their 16 clients as 16 processes of one thread, as 16 Lambda instances would
+# (each serves one request at a time): 16 threads in one process would share one GIL, which
+# mysqlclient releases during a query (A barely notices) but the ORM's Python work does
+# not, so B/A would measure the GIL rather than the service (decision 60).
+PROCESSES = 16
 BIG = 30_000  # rooms_total is a PositiveSmallIntegerField
 EMAIL = "bench-{n}@bench.travelguru.example"
 
@@ -244,6 +249,44 @@ def _plan(offers: list, nights: list, hot: bool):  # type: ignore[no-untyped-def
     return lambda n, i: (offers[(n * 7919 + i) % len(offers)], nights[(n * 7919 + i) % len(offers)])
 
 
+def _in_processes(call, make_state, *, duration: float):  # type: ignore[no-untyped-def]
+    """Closed loop of CLIENTS clients as PROCESSES forked processes (CLIENTS // PROCESSES
+    threads each), all starting at the same instant: (ok, failed, latencies, seconds)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # a child must never share the parent's socket
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    per = CLIENTS // PROCESSES
+    start = time.perf_counter() + 0.5  # CLOCK_MONOTONIC: the same clock in every process
+
+    def child(p: int) -> None:
+        time.sleep(max(0.0, start - time.perf_counter()))
+        out.put(
+            closed_loop(
+                call,
+                clients=per,
+                duration=duration,
+                make_state=lambda k: make_state(p * per + k),
+            )  # fmt: skip
+        )
+
+    children = [ctx.Process(target=child, args=(p,), daemon=True) for p in range(PROCESSES)]
+    for c in children:
+        c.start()
+    results = [out.get(timeout=duration + 120) for _ in children]
+    for c in children:
+        c.join()
+    return (
+        sum(r[0] for r in results),
+        sum(r[1] for r in results),
+        [x for r in results for x in r[2]],
+        max(r[3] for r in results),
+    )
+
+
 def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
     from bookings.services.holds import _offer_json
 
@@ -264,11 +307,10 @@ def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):
             night.pk,
         )
 
-    return closed_loop(call, clients=CLIENTS, duration=duration, make_state=state)
+    return _in_processes(call, state, duration=duration)
 
 
 def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
-    from django.db import connection
     from django.utils import timezone
 
     from bookings.services.bookings import TravelerIn, booking_create
@@ -279,18 +321,14 @@ def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no
 
     def call(i: int, n) -> bool:  # type: ignore[no-untyped-def]
         offer, _night = plan(n, i)
-        try:
-            hold = hold_create(user=users[n], offers=[offer], now=timezone.now())
-            booking_create(
-                user=users[n], hold_id=hold.pk, travelers=traveler,
-                payment_token="tok_visa", now=timezone.now(),  # noqa: S106 - the sandbox test token
-            )  # fmt: skip
-            return True
-        finally:
-            if i % 50 == 49:
-                connection.close()
+        hold = hold_create(user=users[n], offers=[offer], now=timezone.now())
+        booking_create(
+            user=users[n], hold_id=hold.pk, travelers=traveler,
+            payment_token="tok_visa", now=timezone.now(),  # noqa: S106 - the sandbox test token
+        )  # fmt: skip
+        return True
 
-    return closed_loop(call, clients=CLIENTS, duration=duration, make_state=lambda n: n)
+    return _in_processes(call, lambda n: n, duration=duration)
 
 
 def _tokens(users) -> list[str]:  # type: ignore[no-untyped-def]

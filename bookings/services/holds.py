@@ -134,6 +134,9 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
                 for pk in rows.ids
             ]
         )
+    # The items just written are the hold's items: callers (the API's answer, totals)
+    # read them from here instead of selecting them again.
+    hold._prefetched_objects_cache = {"items": items}
     return hold
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bookings.models import HoldItem, ItemKind
-from catalog.models import CarDay, FlightFare, RentalCar, RoomNight, RoomType
+from catalog.models import CarDay, FlightFare, RoomNight
 from travelguru.money import Money
 
 
@@ -37,17 +37,19 @@ def item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
     offer = item.offer
     price = item.price
     if item.kind == ItemKind.HOTEL:
-        room_type = RoomType.objects.select_related("hotel__city").get(pk=offer["room_type_id"])
-        hotel = room_type.hotel
         check_in = date.fromisoformat(offer["check_in"])
+        # One read: the first night (its price is what late cancelling keeps) with its hotel.
+        first_night = RoomNight.objects.select_related("room_type__hotel__city").get(
+            room_type_id=offer["room_type_id"], date=check_in
+        )
+        hotel = first_night.room_type.hotel
         start = _local(check_in, hotel.check_in_time, hotel.city.timezone)
         end = _local(
             date.fromisoformat(offer["check_out"]), hotel.check_out_time, hotel.city.timezone
         )
         if hotel.free_cancellation_days is None:
             return Policy(start, end, None, Decimal(0))
-        first_night = RoomNight.objects.get(room_type=room_type, date=check_in).price
-        kept = Money.of(first_night * offer["rooms"], price.currency)
+        kept = Money.of(first_night.price * offer["rooms"], price.currency)
         return Policy(
             start, end, start - timedelta(days=hotel.free_cancellation_days),
             max(price.amount - kept.amount, Decimal(0)),
@@ -61,12 +63,14 @@ def item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
             return Policy(start, end, start, Decimal(0))
         free = booked_at + timedelta(hours=24) if start - booked_at >= timedelta(days=7) else None
         return Policy(start, end, free, Decimal(0))
-    car = RentalCar.objects.select_related("office__airport").get(pk=offer["car_id"])
-    office = car.office
     pick_up = date.fromisoformat(offer["pick_up"])
+    first_day = CarDay.objects.select_related("car__office__airport").get(
+        car_id=offer["car_id"], date=pick_up
+    )
+    office = first_day.car.office
     start = _local(pick_up, office.opens_at, office.airport.timezone)
     end = _local(date.fromisoformat(offer["drop_off"]), office.closes_at, office.airport.timezone)
-    one_day = CarDay.objects.get(car=car, date=pick_up).price
+    one_day = first_day.price
     return Policy(start, end, start - timedelta(hours=48), max(price.amount - one_day, Decimal(0)))
 
 

@@ -49,8 +49,9 @@ def test_a_hold_takes_the_rooms_of_every_night(client_of, traveler, room_type, d
 def test_a_trip_holds_flight_stay_and_car_with_a_total_per_currency(
     client_of, traveler, room_type, car, fare, day
 ):
+    client = client_of(traveler)
     response = hold(
-        client_of(traveler),
+        client,
         flight_offer(fare, adults=2, infants=1),
         hotel_offer(room_type, day, 3),
         car_offer(car, day, 3),
@@ -64,6 +65,8 @@ def test_a_trip_holds_flight_stay_and_car_with_a_total_per_currency(
         {"amount": "450.00", "currency": "EUR"},  # 330 stay + 120 car
         {"amount": "945.00", "currency": "USD"},  # 2 × 450 + 10% infant
     ]
+    # The answer is built from the rows just written: it is what reading them back gives.
+    assert client.get(f"/api/holds/{body['id']}").json() == body
     fare.refresh_from_db()
     assert fare.seats_available == 2  # the infant sits on a lap
     assert set(CarDay.objects.filter(car=car).values_list("cars_available", flat=True)) == {1}
