@@ -38,16 +38,21 @@ CLIENTS = 16
 # mysqlclient releases during a query (A barely notices) but the ORM's Python work does
 # not, so B/A would measure the GIL rather than the service (decision 60).
 PROCESSES = 16
+# C's server: 16 clients against what serves 16 requests at once, connections kept between
+# requests as production does (CONN_MAX_AGE 300; the local settings' default 0 reconnects,
+# sets the session up and disconnects on every request).
+SERVER_WORKERS, SERVER_THREADS = 4, 4
+SERVER_ENV = {"DATABASE_CONN_MAX_AGE": "300"}
 BIG = 30_000  # rooms_total is a PositiveSmallIntegerField
 EMAIL = "bench-{n}@bench.travelguru.example"
 
 
-def _users() -> list:  # type: ignore[type-arg]
+def _users(count: int = CLIENTS) -> list:  # type: ignore[type-arg]
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
     users = []
-    for n in range(CLIENTS):
+    for n in range(count):
         user, _ = User.objects.get_or_create(
             username=f"bench-{n}", defaults={"email": EMAIL.format(n=n)}
         )
@@ -393,7 +398,9 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
     offer_ids = [offer_encode(o) for o in offers]
     tokens = _tokens(users)
     out: dict = {}
-    with Gunicorn(database_url, port) as server:
+    with Gunicorn(
+        database_url, port, workers=SERVER_WORKERS, threads=SERVER_THREADS, env=SERVER_ENV
+    ) as server:
         for variant, hot in (("spread", False), ("hot row", True)):
             figures: dict[str, list] = {"A": [], "B": [], "C": []}
             bad = 0
@@ -418,6 +425,9 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
                 seconds = sum(r[3] for r in results)
                 merged[way] = _figures(ok, failed, lat, seconds)
             out[variant] = {**merged, "oversold": bad}
+        out["open loop bookings"] = booking_open_loop(
+            server.port, offers, nights, rate=2 * open_rate, duration=open_duration
+        )
         # open loop: hold + booking POST pairs at open_rate pairs/s (2 requests each)
         _reset(nights)
         booking_ms: list[float] = []
@@ -449,6 +459,62 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
         )
     _reset(nights)
     return out
+
+
+def booking_open_loop(port: int, offers, nights, *, rate: float, duration: float) -> dict:  # type: ignore[no-untyped-def]
+    """POST /api/bookings alone at `rate` per second for `duration` s, open loop.
+
+    The holds are made beforehand through hold_create (not timed), spread over the rows and
+    over enough users for MAX_ACTIVE_HOLDS; each POST books its own hold with its own
+    Idempotency-Key. Latency is from the scheduled send time, so a queue that builds up
+    shows in p99 (a request sent late is late)."""
+    import math
+
+    from django.conf import settings
+    from django.db import connections
+    from django.utils import timezone
+
+    from bookings.services.holds import hold_create
+
+    _reset(nights)
+    total = max(1, int(rate * duration))
+    users = _users(max(CLIENTS, math.ceil(total / settings.MAX_ACTIVE_HOLDS)))
+    tokens = _tokens(users)
+    holds: list[tuple[str, str]] = []
+    for i in range(total):
+        n = i % len(users)
+        hold = hold_create(user=users[n], offers=[offers[i % len(offers)]], now=timezone.now())
+        holds.append((tokens[n], str(hold.pk)))
+    connections.close_all()
+    body = {
+        "payment_token": "tok_visa",
+        "travelers": [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}],
+    }
+
+    def book(i: int, conn) -> int:  # type: ignore[no-untyped-def]
+        token, hold_id = holds[i]
+        conn.request(
+            "POST", "/api/bookings", json.dumps({**body, "hold_id": hold_id}),
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+             "Accept": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+        )  # fmt: skip
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    result = open_loop(
+        book, rate=rate, duration=duration, workers=64,
+        make_state=lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=30),
+    )  # fmt: skip
+    return {
+        "requests_per_s": rate,
+        "seconds": duration,
+        "from_schedule": summary(result.latencies_ms),
+        "service": summary(result.service_ms),
+        "statuses": result.statuses,
+        "errors": result.errors,
+        "oversold": oversold(nights),
+    }
 
 
 def lock_timeout(database_url: str, port: int, token: str, offer_id: str, night_id: int) -> dict:

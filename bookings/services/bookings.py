@@ -23,6 +23,7 @@ from bookings.models import (
     Booking,
     BookingItem,
     Hold,
+    HoldItem,
     HoldStatus,
     ItemKind,
     Payment,
@@ -183,12 +184,18 @@ def booking_create(  # type: ignore[no-untyped-def]
     row stayed locked past the bounded wait); on each of them no booking exists and no
     charge of this attempt is kept. The hold stays usable until it expires.
     """
-    hold = Hold.objects.filter(pk=hold_id, user=user).prefetch_related("items").first()
-    if hold is None:
+    # The hold and its items in one read (a hold has at least one item).
+    items = list(
+        HoldItem.objects.filter(hold_id=hold_id, hold__user=user)
+        .select_related("hold")
+        .order_by("position")
+    )
+    if not items:
         raise HoldNotFound()
+    hold = items[0].hold
+    hold._prefetched_objects_cache = {"items": items}
     if hold.status_at(now) != HoldStatus.ACTIVE:
         raise HoldNotActive(f"This hold is {hold.status_at(now)}; hold the offers again.")
-    items = list(hold.items.all())
     travelers_check(items=items, travelers=travelers)
     # Cancellation policies come from catalog reads: done before any charge, and outside
     # the hold's row lock taken to confirm.

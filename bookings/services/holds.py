@@ -42,13 +42,14 @@ def _offer_json(offer: Offer) -> dict[str, Any]:
 def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # type: ignore[no-untyped-def]
     """Reserve every unit the offers need until now + HOLD_TTL_SECONDS, all or nothing.
 
-    Expired holds still sitting on the rows are ended first (reads and writes treat an
-    expired hold as released, whether or not the expiry job has run). Rows are found
-    without locks, then locked (see bookings.services.inventory) and re-read: availability
-    and price are checked on the locked rows, so two travelers racing for the last room
-    cannot both get it. Raises SoldOut (409), PriceChanged (409,
-    with the new prices and fresh offer ids), OfferGone (404), InventoryBusy (503) or
-    TooManyHolds (409); on any of them nothing was taken.
+    Rows are found without locks, then locked (see bookings.services.inventory) and
+    re-read: availability and price are checked on the locked rows, so two travelers racing
+    for the last room cannot both get it. Expired holds still sitting on the rows are ended
+    before the rows are found short (reads and writes treat an expired hold as released,
+    whether or not the expiry job has run): at once when the rows read short, else only if
+    they ran short meanwhile, and then the locked attempt is made once more. Raises SoldOut
+    (409), PriceChanged (409, with the new prices and fresh offer ids), OfferGone (404),
+    InventoryBusy (503) or TooManyHolds (409); on any of them nothing was taken.
     """
     active = Hold.objects.filter(user=user, status=HoldStatus.ACTIVE, expires_at__gt=now)
     if active.count() >= settings.MAX_ACTIVE_HOLDS:
@@ -57,22 +58,40 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
         )
     found = [offer_rows(offer=offer, now=now) for offer in offers]
     wanted: dict[type, list[int]] = defaultdict(list)
+    need: dict[tuple[type, int], int] = defaultdict(int)
     for rows in found:
         wanted[rows.model].extend(rows.ids)
-    _holds_expire_on(wanted, now=now)
+        for pk in rows.ids:
+            need[(rows.model, pk)] += rows.needed
+    # Ending expired holds costs a join over the rows' hold units: skipped while the rows
+    # have enough without them (the expiry job gives those back in its own time).
+    short = any(
+        getattr(row, AVAILABLE[rows.model]) < need[(rows.model, row.pk)]
+        for rows in found
+        for row in rows.rows
+    )
+    if short:
+        _holds_expire_on(wanted, now=now)
+    take = {"user": user, "offers": offers, "found": found, "wanted": wanted, "need": need}
+    try:
+        return _hold_take(**take, now=now)
+    except SoldOut:
+        if short or not _holds_expire_on(wanted, now=now):
+            raise
+    return _hold_take(**take, now=now)
 
+
+def _hold_take(*, user, offers, found, wanted, need, now: datetime) -> Hold:  # type: ignore[no-untyped-def]
+    """Lock the rows, check them and take the units (one transaction)."""
     with transaction.atomic():
         locked = inventory_lock(wanted)
         quotes = []
-        need: dict[tuple[type, int], int] = defaultdict(int)
         for offer, rows in zip(offers, found, strict=True):
             try:
                 current = [locked[rows.model][pk] for pk in rows.ids]
             except KeyError:
                 raise OfferGone("Inventory of this offer was removed meanwhile.") from None
             quotes.append(offer_quote_rows(offer=offer, rows=current, now=now))
-            for pk in rows.ids:
-                need[(rows.model, pk)] += rows.needed
 
         short = sorted(
             {

@@ -329,6 +329,48 @@ def test_an_expired_hold_frees_its_rooms_for_the_next_traveler_before_the_job_ru
     assert rooms_left(room_type) == [0, 1, 1]
 
 
+def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile(
+    client_of, room_type, day, monkeypatch
+):
+    # given: the last room is in a hold that has just expired, and the unlocked read that
+    # comes before the lock still saw a room free (it was taken between read and lock)
+    from bookings.services import holds as holds_module
+
+    RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
+    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1)).json()
+    Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    read = holds_module.offer_rows
+
+    def read_before_the_taking(**kwargs):  # type: ignore[no-untyped-def]
+        rows = read(**kwargs)
+        for row in rows.rows:
+            row.rooms_available += 1
+        return rows
+
+    monkeypatch.setattr(holds_module, "offer_rows", read_before_the_taking)
+
+    # when
+    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+
+    # then: the expired hold was ended under the lock's verdict and the room held again
+    assert second.status_code == 201, second.json()
+    assert Hold.objects.get(pk=first["id"]).status == HoldStatus.EXPIRED
+    assert rooms_left(room_type) == [0, 1, 1]
+
+
+def test_rooms_short_with_no_expired_hold_on_them_are_sold_out(client_of, room_type, day):
+    RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
+    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    assert first.status_code == 201
+
+    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+
+    assert second.status_code == 409
+    assert second.json()["code"] == "sold-out"
+    assert Hold.objects.count() == 1
+    assert rooms_left(room_type) == [0, 1, 1]
+
+
 def test_the_hold_lifetime_is_configurable(client_of, traveler, room_type, day, settings):
     settings.HOLD_TTL_SECONDS = 120
 
