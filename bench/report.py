@@ -132,8 +132,7 @@ def render(figures: dict[str, Any]) -> str:
                 )
             )
         lines.append("")
-        olb = booking.get("open loop bookings")
-        if olb:
+        for n, olb in enumerate(booking.get("open loop bookings") or []):
             lines += [
                 f"Open loop, booking POSTs alone at {olb['requests_per_s']:g} requests/s for"
                 f" {olb['seconds']:g} s (holds made beforehand, not timed; each POST its own"
@@ -145,10 +144,11 @@ def render(figures: dict[str, Any]) -> str:
                 "",
             ]
             p99 = olb["from_schedule"]["p99"]
-            targets.append(
-                (f"booking POST p99 <= 50 ms at {olb['requests_per_s']:g} req/s", _ms(p99),
-                 _verdict(p99 <= 50))
-            )  # fmt: skip
+            if n == 0:
+                targets.append(
+                    (f"booking POST p99 <= 50 ms at {olb['requests_per_s']:g} req/s", _ms(p99),
+                     _verdict(p99 <= 50))
+                )  # fmt: skip
         ol = booking.get("open loop")
         if ol:
             lines += [
