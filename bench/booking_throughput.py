@@ -10,13 +10,28 @@ A  raw SQL through mysqlclient, what the engine can do: BEGIN; SELECT … FOR UP
    rows and roughly the same statements as B and C, without Python in between.
 B  the ORM services called in-process: hold_create + booking_create (sandbox provider).
 C  the full HTTP stack: POST /api/holds, then POST /api/bookings (JWT, Idempotency-Key),
-   against gunicorn (2 workers x 4 threads).
+   against gunicorn (SERVER_WORKERS x SERVER_THREADS, connections kept as in production).
+
+The 16 clients of A and B are 16 forked processes of one client each, as 16 Lambda
+instances are (each serves one request at a time). Until decision 60 they were 16 threads
+of one process: mysqlclient releases the GIL while MariaDB works, but every client needs
+it back between statements, so both A and the ORM's far longer Python stretches queued on
+one GIL (B could never use more than one core), and the ratio measured the GIL, not the
+service. Run as processes, both ways use every core; the bench still runs on a machine
+where its clients, gunicorn and MariaDB share the cores, so a client's CPU per iteration is
+what B/A mostly shows (A ~0.8 ms of Python per iteration, B ~8 ms).
 
 16 clients run back-to-back (closed loop) for `duration` seconds per round; "spread" picks
 a different room night per iteration (over 200 hotels' rooms), "hot" uses one row. The
 rows' counts are raised before each round (so nothing sells out) and the bench's holds
 and bookings are deleted after it. After every round the oversold check runs:
 available < 0, or total - available != units held by active/booked holds.
+
+Booking POST latency is an open loop of POST /api/bookings alone (booking_open_loop): the
+holds are made beforehand and not timed, each POST books its own hold with its own
+Idempotency-Key, sent on a fixed schedule (the target's 200/s, then a quarter of it) for a
+bounded time, latency from the scheduled send time. The older figure, open-loop hold +
+booking pairs, is kept and labelled as such.
 """
 
 from __future__ import annotations

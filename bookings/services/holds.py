@@ -72,7 +72,16 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
     )
     if short:
         _holds_expire_on(wanted, now=now)
-    take = {"user": user, "offers": offers, "found": found, "wanted": wanted, "need": need}
+    # Quoted from the rows as read: the quote's catalog reads (room type, legs, car) need no
+    # lock, so the locked window holds the inventory statements only (see _hold_take).
+    read_quotes = [
+        offer_quote_rows(offer=offer, rows=rows.rows, now=now)
+        for offer, rows in zip(offers, found, strict=True)
+    ]
+    take = {
+        "user": user, "offers": offers, "found": found, "wanted": wanted, "need": need,
+        "read_quotes": read_quotes,
+    }  # fmt: skip
     try:
         return _hold_take(**take, now=now)
     except SoldOut:
@@ -81,17 +90,33 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
     return _hold_take(**take, now=now)
 
 
-def _hold_take(*, user, offers, found, wanted, need, now: datetime) -> Hold:  # type: ignore[no-untyped-def]
-    """Lock the rows, check them and take the units (one transaction)."""
+def _priced(row) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+    """What of an inventory row its quote's price depends on."""
+    return row.price, getattr(row, "currency", None)
+
+
+def _hold_take(  # type: ignore[no-untyped-def]
+    *, user, offers, found, wanted, need, read_quotes, now: datetime
+) -> Hold:
+    """Lock the rows, check them and take the units (one transaction).
+
+    Availability always comes from the locked rows. The price is the quote made from the
+    rows as read when the locked rows carry the same prices (the quote is a function of
+    them and of unlocked catalog reads), and is quoted again from the locked rows if a
+    price moved in between."""
     with transaction.atomic():
         locked = inventory_lock(wanted)
         quotes = []
-        for offer, rows in zip(offers, found, strict=True):
+        for offer, rows, read_quote in zip(offers, found, read_quotes, strict=True):
             try:
                 current = [locked[rows.model][pk] for pk in rows.ids]
             except KeyError:
                 raise OfferGone("Inventory of this offer was removed meanwhile.") from None
-            quotes.append(offer_quote_rows(offer=offer, rows=current, now=now))
+            if [_priced(r) for r in current] == [_priced(r) for r in rows.rows]:
+                available = min(getattr(r, AVAILABLE[rows.model]) for r in current)
+                quotes.append(dataclasses.replace(read_quote, available=available))
+            else:
+                quotes.append(offer_quote_rows(offer=offer, rows=current, now=now))
 
         short = sorted(
             {

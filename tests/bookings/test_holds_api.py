@@ -107,6 +107,34 @@ def test_price_moved_since_the_search_is_a_409_with_the_new_price(
     assert again.json()["total"] == {"amount": "260.00", "currency": "EUR"}
 
 
+def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price(
+    client_of, traveler, room_type, day, monkeypatch
+):
+    # given: the first night's price moved after the rows were read, before they were locked
+    from bookings.services import holds as holds_module
+
+    offer = hotel_offer(room_type, day, 2)
+    read = holds_module.offer_rows
+
+    def read_then_reprice(**kwargs):  # type: ignore[no-untyped-def]
+        rows = read(**kwargs)
+        RoomNight.objects.filter(room_type=room_type, date=day).update(price=Decimal("150.00"))
+        return rows
+
+    monkeypatch.setattr(holds_module, "offer_rows", read_then_reprice)
+
+    # when
+    response = hold(client_of(traveler), offer)
+
+    # then: the locked rows' price counts, not the one read before the lock
+    assert response.status_code == 409
+    [item] = response.json()["items"]
+    assert item["quoted_price"] == {"amount": "210.00", "currency": "EUR"}
+    assert item["price"] == {"amount": "260.00", "currency": "EUR"}
+    assert rooms_left(room_type) == [3, 3, 3]
+    assert not Hold.objects.exists()
+
+
 def test_two_offers_on_the_same_rows_need_the_units_of_both(client_of, room_type, day):
     # 3 rooms: one hold asking 2 + 2 of the same nights must fail as a whole.
     client = client_of(UserFactory())
