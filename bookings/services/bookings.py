@@ -275,9 +275,9 @@ def booking_create(  # type: ignore[no-untyped-def]
         raise
 
 
-def _booking_confirm(
+def _booking_confirm(  # type: ignore[no-untyped-def]
     *, user, hold: Hold, items, policies, payments, travelers, now: datetime
-) -> Booking:  # type: ignore[no-untyped-def]
+) -> Booking:
     """Confirm under the hold's row lock, held for the writes only. The booking comes
     back with its items, travelers and payments attached, so answering needs no re-read."""
     for _ in range(5):
