@@ -412,7 +412,7 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
     offers = _offers(nights)
     offer_ids = [offer_encode(o) for o in offers]
     tokens = _tokens(users)
-    out: dict = {}
+    out: dict = {"per iteration": cpu_per_iteration(database_url, users, offers, nights)}
     with Gunicorn(
         database_url, port, workers=SERVER_WORKERS, threads=SERVER_THREADS, env=SERVER_ENV
     ) as server:
@@ -474,6 +474,90 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
         out["lock timeout"] = lock_timeout(
             database_url, server.port, tokens[0], offer_ids[0], nights[0].pk
         )
+    _reset(nights)
+    return out
+
+
+def cpu_per_iteration(
+    database_url: str, users, offers, nights, *, n: int = 40, chunks: int = 5
+) -> dict:  # type: ignore[no-untyped-def]
+    """One client, one iteration after another: the client's CPU (process_time) and the
+    round trips to MariaDB (the session's `Questions`) per hold + book, for A, B and C (C
+    through django.test.Client in this process: the server's own work without gunicorn).
+    Minimum over `chunks` runs of `n` iterations: a figure a shared machine cannot inflate
+    much, since CPU time spent waiting for the cores is not counted."""
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from bookings.services.bookings import TravelerIn, booking_create
+    from bookings.services.holds import _offer_json, hold_create
+    from search.offers import offer_encode
+
+    def questions(cursor) -> int:  # type: ignore[no-untyped-def]
+        cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
+        return int(cursor.fetchone()[1]) + 1  # the SHOW itself counts
+
+    def measure(iteration, cursor_of) -> dict:  # type: ignore[no-untyped-def]
+        cpu, trips = [], []
+        for _ in range(chunks):
+            _reset(nights)
+            before_q, before = questions(cursor_of()), time.process_time()
+            for i in range(n):
+                iteration(i)
+            cpu.append((time.process_time() - before) / n * 1000)
+            trips.append((questions(cursor_of()) - before_q - 1) / n)
+        return {"cpu_ms": min(cpu), "round_trips": min(trips)}
+
+    out = {}
+    raw = _raw_connect(database_url)
+    jsons = [json.dumps(_offer_json(o)) for o in offers]
+    out["A"] = measure(
+        lambda i: raw_iteration(
+            raw, users[0].pk, jsons[i % len(offers)], offers[i % len(offers)].price,
+            nights[i % len(offers)].pk,
+        ),
+        raw.cursor,
+    )  # fmt: skip
+    raw.close()
+    traveler = [TravelerIn(type="adult", first_name="Bench", last_name="Traveler")]
+
+    def b(i: int) -> None:
+        hold = hold_create(user=users[0], offers=[offers[i % len(offers)]], now=timezone.now())
+        booking_create(
+            user=users[0], hold_id=hold.pk, travelers=traveler,
+            payment_token="tok_visa", now=timezone.now(),  # noqa: S106 - the sandbox test token
+        )  # fmt: skip
+
+    out["B"] = measure(b, connection.cursor)
+    # Keep the connection between the client's requests, as production does (the local
+    # default closes it at the end of every request, which would also reset `Questions`).
+    keep, connection.settings_dict["CONN_MAX_AGE"] = connection.settings_dict["CONN_MAX_AGE"], 300
+    client = Client()
+    token = _tokens(users[:1])[0]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_ACCEPT": "application/json"}
+    ids = [offer_encode(o) for o in offers]
+
+    def c(i: int) -> None:
+        held = client.post(
+            "/api/holds", {"items": [{"offer_id": ids[i % len(ids)]}]},
+            content_type="application/json", **auth,
+        )  # fmt: skip
+        booked = client.post(
+            "/api/bookings",
+            {"hold_id": held.json()["id"], "payment_token": "tok_visa",
+             "travelers": [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}]},
+            content_type="application/json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex, **auth,
+        )  # fmt: skip
+        if booked.status_code != 201:
+            raise RuntimeError(f"booking POST answered {booked.status_code}")
+
+    try:
+        c(0)  # first request: imports and URL resolver, not what is measured
+        out["C"] = measure(c, connection.cursor)
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = keep
+        connection.close()
     _reset(nights)
     return out
 

@@ -132,6 +132,18 @@ def render(figures: dict[str, Any]) -> str:
                 )
             )
         lines.append("")
+        per = booking.get("per iteration")
+        if per:
+            lines += [
+                "One client, one iteration after another (minimum of 5 runs of 40): client"
+                " CPU per hold + book "
+                + ", ".join(
+                    f"{w} {per[w]['cpu_ms']:.2f} ms ({per[w]['round_trips']:.0f} round trips)"
+                    for w in "ABC"
+                )
+                + "; C is the Django request path in-process (no gunicorn).",
+                "",
+            ]
         for n, olb in enumerate(booking.get("open loop bookings") or []):
             lines += [
                 f"Open loop, booking POSTs alone at {olb['requests_per_s']:g} requests/s for"
