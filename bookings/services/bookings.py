@@ -39,6 +39,7 @@ from bookings.payments.base import (
     PaymentProviderError,
     PaymentTimeout,
 )
+from bookings.selectors import rows_attach
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import item_policy
 from travelguru.money import Money
@@ -193,7 +194,7 @@ def booking_create(  # type: ignore[no-untyped-def]
     if not items:
         raise HoldNotFound()
     hold = items[0].hold
-    hold._prefetched_objects_cache = {"items": items}
+    rows_attach(hold, "items", items)
     if hold.status_at(now) != HoldStatus.ACTIVE:
         raise HoldNotActive(f"This hold is {hold.status_at(now)}; hold the offers again.")
     travelers_check(items=items, travelers=travelers)
@@ -333,10 +334,8 @@ def _booking_confirm(  # type: ignore[no-untyped-def]
             continue
         for payment in payments:
             payment.booking = booking
-        booking._prefetched_objects_cache = {
-            "items": booking_items,
-            "travelers": booked_travelers,
-            "payments": list(payments),
-        }
+        rows_attach(booking, "items", booking_items)
+        rows_attach(booking, "travelers", booked_travelers)
+        rows_attach(booking, "payments", payments)
         return booking
     raise RuntimeError("could not draw a free booking reference")

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from bookings.errors import HoldNotActive, HoldNotFound, PriceChanged, SoldOut, TooManyHolds
 from bookings.models import Hold, HoldItem, HoldStatus, HoldUnit
+from bookings.selectors import rows_attach
 from bookings.services.inventory import (
     AVAILABLE,
     UNIT_FIELD,
@@ -180,7 +181,7 @@ def _hold_take(  # type: ignore[no-untyped-def]
         )
     # The items just written are the hold's items: callers (the API's answer, totals)
     # read them from here instead of selecting them again.
-    hold._prefetched_objects_cache = {"items": items}
+    rows_attach(hold, "items", items)
     return hold
 
 
