@@ -83,3 +83,29 @@ def test_answers_are_built_from_the_rows_just_written_not_read_again(
     )
     # one read of the hold with its items, whatever the number of items
     assert len(_selects_of(booking_queries, "bookings_holditem")) == 1
+
+
+def test_a_new_booking_carries_its_rows_and_still_answers_queries_on_them(
+    traveler, room_type, day, django_assert_num_queries
+):
+    from django.utils import timezone
+
+    from bookings.services.bookings import TravelerIn, booking_create
+    from bookings.services.holds import hold_create
+    from search.offers import offer_decode
+
+    now = timezone.now()
+    hold = hold_create(
+        user=traveler, offers=[offer_decode(hotel_offer(room_type, day, 2))], now=now
+    )
+    adult = TravelerIn(type="adult", first_name="Ada", last_name="Lovelace")
+    booking = booking_create(
+        user=traveler, hold_id=hold.pk, travelers=[adult], payment_token="tok_visa", now=now
+    )
+
+    with django_assert_num_queries(0):
+        assert [t.last_name for t in booking.travelers.all()] == ["Lovelace"]
+        assert [p.booking_id for p in booking.payments.all()] == [booking.pk]
+        assert booking.totals()[0].amount == hold.totals()[0].amount
+    with django_assert_num_queries(1):  # a new query on the relation goes to the database
+        assert [i.position for i in booking.items.order_by("-position")] == [0]
