@@ -10,13 +10,28 @@ A  raw SQL through mysqlclient, what the engine can do: BEGIN; SELECT … FOR UP
    rows and roughly the same statements as B and C, without Python in between.
 B  the ORM services called in-process: hold_create + booking_create (sandbox provider).
 C  the full HTTP stack: POST /api/holds, then POST /api/bookings (JWT, Idempotency-Key),
-   against gunicorn (2 workers x 4 threads).
+   against gunicorn (SERVER_WORKERS x SERVER_THREADS, connections kept as in production).
+
+The 16 clients of A and B are 16 forked processes of one client each, as 16 Lambda
+instances are (each serves one request at a time). Until decision 56 they were 16 threads
+of one process: mysqlclient releases the GIL while MariaDB works, but every client needs
+it back between statements, so both A and the ORM's far longer Python stretches queued on
+one GIL (B could never use more than one core), and the ratio measured the GIL, not the
+service. Run as processes, both ways use every core; the bench still runs on a machine
+where its clients, gunicorn and MariaDB share the cores, so a client's CPU per iteration is
+what B/A mostly shows (A ~0.8 ms of Python per iteration, B ~8 ms).
 
 16 clients run back-to-back (closed loop) for `duration` seconds per round; "spread" picks
 a different room night per iteration (over 200 hotels' rooms), "hot" uses one row. The
 rows' counts are raised before each round (so nothing sells out) and the bench's holds
 and bookings are deleted after it. After every round the oversold check runs:
 available < 0, or total - available != units held by active/booked holds.
+
+Booking POST latency is an open loop of POST /api/bookings alone (booking_open_loop): the
+holds are made beforehand and not timed, each POST books its own hold with its own
+Idempotency-Key, sent on a fixed schedule (the target's 200/s, then a quarter of it) for a
+bounded time, latency from the scheduled send time. The older figure, open-loop hold +
+booking pairs, is kept and labelled as such.
 """
 
 from __future__ import annotations
@@ -33,16 +48,26 @@ from urllib.parse import urlparse
 from bench.common import Gunicorn, closed_loop, open_loop, summary
 
 CLIENTS = 16
+# A and B run their 16 clients as 16 processes of one thread, as 16 Lambda instances would
+# (each serves one request at a time): 16 threads in one process would share one GIL, which
+# mysqlclient releases during a query (A barely notices) but the ORM's Python work does
+# not, so B/A would measure the GIL rather than the service (decision 56).
+PROCESSES = 16
+# C's server: 16 clients against what serves 16 requests at once, connections kept between
+# requests as production does (CONN_MAX_AGE 300; the local settings' default 0 reconnects,
+# sets the session up and disconnects on every request).
+SERVER_WORKERS, SERVER_THREADS = 4, 4
+SERVER_ENV = {"DATABASE_CONN_MAX_AGE": "300"}
 BIG = 30_000  # rooms_total is a PositiveSmallIntegerField
 EMAIL = "bench-{n}@bench.travelguru.example"
 
 
-def _users() -> list:  # type: ignore[type-arg]
+def _users(count: int = CLIENTS) -> list:  # type: ignore[type-arg]
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
     users = []
-    for n in range(CLIENTS):
+    for n in range(count):
         user, _ = User.objects.get_or_create(
             username=f"bench-{n}", defaults={"email": EMAIL.format(n=n)}
         )
@@ -244,6 +269,44 @@ def _plan(offers: list, nights: list, hot: bool):  # type: ignore[no-untyped-def
     return lambda n, i: (offers[(n * 7919 + i) % len(offers)], nights[(n * 7919 + i) % len(offers)])
 
 
+def _in_processes(call, make_state, *, duration: float):  # type: ignore[no-untyped-def]
+    """Closed loop of CLIENTS clients as PROCESSES forked processes (CLIENTS // PROCESSES
+    threads each), all starting at the same instant: (ok, failed, latencies, seconds)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # a child must never share the parent's socket
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    per = CLIENTS // PROCESSES
+    start = time.perf_counter() + 0.5  # CLOCK_MONOTONIC: the same clock in every process
+
+    def child(p: int) -> None:
+        time.sleep(max(0.0, start - time.perf_counter()))
+        out.put(
+            closed_loop(
+                call,
+                clients=per,
+                duration=duration,
+                make_state=lambda k: make_state(p * per + k),
+            )  # fmt: skip
+        )
+
+    children = [ctx.Process(target=child, args=(p,), daemon=True) for p in range(PROCESSES)]
+    for c in children:
+        c.start()
+    results = [out.get(timeout=duration + 120) for _ in children]
+    for c in children:
+        c.join()
+    return (
+        sum(r[0] for r in results),
+        sum(r[1] for r in results),
+        [x for r in results for x in r[2]],
+        max(r[3] for r in results),
+    )
+
+
 def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
     from bookings.services.holds import _offer_json
 
@@ -264,11 +327,10 @@ def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):
             night.pk,
         )
 
-    return closed_loop(call, clients=CLIENTS, duration=duration, make_state=state)
+    return _in_processes(call, state, duration=duration)
 
 
 def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
-    from django.db import connection
     from django.utils import timezone
 
     from bookings.services.bookings import TravelerIn, booking_create
@@ -279,18 +341,14 @@ def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no
 
     def call(i: int, n) -> bool:  # type: ignore[no-untyped-def]
         offer, _night = plan(n, i)
-        try:
-            hold = hold_create(user=users[n], offers=[offer], now=timezone.now())
-            booking_create(
-                user=users[n], hold_id=hold.pk, travelers=traveler,
-                payment_token="tok_visa", now=timezone.now(),  # noqa: S106 - the sandbox test token
-            )  # fmt: skip
-            return True
-        finally:
-            if i % 50 == 49:
-                connection.close()
+        hold = hold_create(user=users[n], offers=[offer], now=timezone.now())
+        booking_create(
+            user=users[n], hold_id=hold.pk, travelers=traveler,
+            payment_token="tok_visa", now=timezone.now(),  # noqa: S106 - the sandbox test token
+        )  # fmt: skip
+        return True
 
-    return closed_loop(call, clients=CLIENTS, duration=duration, make_state=lambda n: n)
+    return _in_processes(call, lambda n: n, duration=duration)
 
 
 def _tokens(users) -> list[str]:  # type: ignore[no-untyped-def]
@@ -354,8 +412,10 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
     offers = _offers(nights)
     offer_ids = [offer_encode(o) for o in offers]
     tokens = _tokens(users)
-    out: dict = {}
-    with Gunicorn(database_url, port) as server:
+    out: dict = {"per iteration": cpu_per_iteration(database_url, users, offers, nights)}
+    with Gunicorn(
+        database_url, port, workers=SERVER_WORKERS, threads=SERVER_THREADS, env=SERVER_ENV
+    ) as server:
         for variant, hot in (("spread", False), ("hot row", True)):
             figures: dict[str, list] = {"A": [], "B": [], "C": []}
             bad = 0
@@ -380,6 +440,11 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
                 seconds = sum(r[3] for r in results)
                 merged[way] = _figures(ok, failed, lat, seconds)
             out[variant] = {**merged, "oversold": bad}
+        # The target's rate, then a quarter of it: what the latency is when not saturated.
+        out["open loop bookings"] = [
+            booking_open_loop(server.port, offers, nights, rate=rate, duration=open_duration)
+            for rate in (2 * open_rate, open_rate / 2)
+        ]
         # open loop: hold + booking POST pairs at open_rate pairs/s (2 requests each)
         _reset(nights)
         booking_ms: list[float] = []
@@ -411,6 +476,146 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
         )
     _reset(nights)
     return out
+
+
+def cpu_per_iteration(
+    database_url: str, users, offers, nights, *, n: int = 40, chunks: int = 5
+) -> dict:  # type: ignore[no-untyped-def]
+    """One client, one iteration after another: the client's CPU (process_time) and the
+    round trips to MariaDB (the session's `Questions`) per hold + book, for A, B and C (C
+    through django.test.Client in this process: the server's own work without gunicorn).
+    Minimum over `chunks` runs of `n` iterations: a figure a shared machine cannot inflate
+    much, since CPU time spent waiting for the cores is not counted."""
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from bookings.services.bookings import TravelerIn, booking_create
+    from bookings.services.holds import _offer_json, hold_create
+    from search.offers import offer_encode
+
+    def questions(cursor) -> int:  # type: ignore[no-untyped-def]
+        cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
+        return int(cursor.fetchone()[1]) + 1  # the SHOW itself counts
+
+    def measure(iteration, cursor_of) -> dict:  # type: ignore[no-untyped-def]
+        cpu, trips = [], []
+        for _ in range(chunks):
+            _reset(nights)
+            before_q, before = questions(cursor_of()), time.process_time()
+            for i in range(n):
+                iteration(i)
+            cpu.append((time.process_time() - before) / n * 1000)
+            trips.append((questions(cursor_of()) - before_q - 1) / n)
+        return {"cpu_ms": min(cpu), "round_trips": min(trips)}
+
+    out = {}
+    raw = _raw_connect(database_url)
+    jsons = [json.dumps(_offer_json(o)) for o in offers]
+    out["A"] = measure(
+        lambda i: raw_iteration(
+            raw, users[0].pk, jsons[i % len(offers)], offers[i % len(offers)].price,
+            nights[i % len(offers)].pk,
+        ),
+        raw.cursor,
+    )  # fmt: skip
+    raw.close()
+    traveler = [TravelerIn(type="adult", first_name="Bench", last_name="Traveler")]
+
+    def b(i: int) -> None:
+        hold = hold_create(user=users[0], offers=[offers[i % len(offers)]], now=timezone.now())
+        booking_create(
+            user=users[0], hold_id=hold.pk, travelers=traveler,
+            payment_token="tok_visa", now=timezone.now(),  # noqa: S106 - the sandbox test token
+        )  # fmt: skip
+
+    out["B"] = measure(b, connection.cursor)
+    # Keep the connection between the client's requests, as production does (the local
+    # default closes it at the end of every request, which would also reset `Questions`).
+    keep, connection.settings_dict["CONN_MAX_AGE"] = connection.settings_dict["CONN_MAX_AGE"], 300
+    client = Client()
+    token = _tokens(users[:1])[0]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_ACCEPT": "application/json"}
+    ids = [offer_encode(o) for o in offers]
+
+    def c(i: int) -> None:
+        held = client.post(
+            "/api/holds", {"items": [{"offer_id": ids[i % len(ids)]}]},
+            content_type="application/json", **auth,
+        )  # fmt: skip
+        booked = client.post(
+            "/api/bookings",
+            {"hold_id": held.json()["id"], "payment_token": "tok_visa",
+             "travelers": [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}]},
+            content_type="application/json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex, **auth,
+        )  # fmt: skip
+        if booked.status_code != 201:
+            raise RuntimeError(f"booking POST answered {booked.status_code}")
+
+    try:
+        c(0)  # first request: imports and URL resolver, not what is measured
+        out["C"] = measure(c, connection.cursor)
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = keep
+        connection.close()
+    _reset(nights)
+    return out
+
+
+def booking_open_loop(port: int, offers, nights, *, rate: float, duration: float) -> dict:  # type: ignore[no-untyped-def]
+    """POST /api/bookings alone at `rate` per second for `duration` s, open loop.
+
+    The holds are made beforehand through hold_create (not timed), spread over the rows and
+    over enough users for MAX_ACTIVE_HOLDS; each POST books its own hold with its own
+    Idempotency-Key. Latency is from the scheduled send time, so a queue that builds up
+    shows in p99 (a request sent late is late)."""
+    import math
+
+    from django.conf import settings
+    from django.db import connections
+    from django.utils import timezone
+
+    from bookings.services.holds import hold_create
+
+    _reset(nights)
+    total = max(1, int(rate * duration))
+    users = _users(max(CLIENTS, math.ceil(total / settings.MAX_ACTIVE_HOLDS)))
+    tokens = _tokens(users)
+    holds: list[tuple[str, str]] = []
+    for i in range(total):
+        n = i % len(users)
+        hold = hold_create(user=users[n], offers=[offers[i % len(offers)]], now=timezone.now())
+        holds.append((tokens[n], str(hold.pk)))
+    connections.close_all()
+    body = {
+        "payment_token": "tok_visa",
+        "travelers": [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}],
+    }
+
+    def book(i: int, conn) -> int:  # type: ignore[no-untyped-def]
+        token, hold_id = holds[i]
+        conn.request(
+            "POST", "/api/bookings", json.dumps({**body, "hold_id": hold_id}),
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+             "Accept": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+        )  # fmt: skip
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    result = open_loop(
+        book, rate=rate, duration=duration, workers=64,
+        make_state=lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=30),
+    )  # fmt: skip
+    return {
+        "requests_per_s": rate,
+        "seconds": duration,
+        "from_schedule": summary(result.latencies_ms),
+        "service": summary(result.service_ms),
+        "statuses": result.statuses,
+        "errors": result.errors,
+        "oversold": oversold(nights),
+    }
 
 
 def lock_timeout(database_url: str, port: int, token: str, offer_id: str, night_id: int) -> dict:

@@ -105,7 +105,15 @@ def ensure_data(database_url: str, *, scale: int, seed: int, days: int, reload: 
 class Gunicorn:
     """gunicorn on loopback with production-like settings (DEBUG off, throttles out of the way)."""
 
-    def __init__(self, database_url: str, port: int, *, workers: int = 2, threads: int = 4):
+    def __init__(
+        self,
+        database_url: str,
+        port: int,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        env: dict[str, str] | None = None,
+    ):
         self.port = port
         env = {
             **os.environ,
@@ -113,6 +121,7 @@ class Gunicorn:
             "DJANGO_DEBUG": "false",
             "DJANGO_SETTINGS_MODULE": "travelguru.settings.local",
             **THROTTLES_OFF,
+            **(env or {}),
         }
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "travelguru.wsgi", "--bind",

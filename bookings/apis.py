@@ -324,7 +324,7 @@ class BookingCreateApi(APIView):
                 payment_token=data.validated_data["payment_token"],
                 now=now,
             )
-            booking = booking_get(user=request.user, reference=booking.reference)
+            # booking_create attached the rows it wrote: the answer needs no re-read.
             return status.HTTP_201_CREATED, booking_json(booking)
 
         return _idempotent_response(request, key=key, endpoint="bookings", now=now, run=run)

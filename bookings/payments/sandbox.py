@@ -39,21 +39,22 @@ class SandboxProvider:
     def charge(
         self, *, amount: Money, token: str, idempotency_key: str, description: str
     ) -> Charge:
-        existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            succeeded = token in SUCCEEDING_TOKENS or token == TIMEOUT_TOKEN
-            try:
-                with transaction.atomic():
-                    existing = SandboxCharge.objects.create(
-                        ref=f"ch_sandbox_{secrets.token_hex(8)}",
-                        idempotency_key=idempotency_key,
-                        token=token[:64],
-                        amount=amount.amount,
-                        currency=amount.currency,
-                        succeeded=succeeded,
-                    )
-            except IntegrityError:  # the same key at the same time: the first one counts
-                existing = SandboxCharge.objects.get(idempotency_key=idempotency_key)
+        # A new key is the usual case: insert first, and read the earlier charge only when
+        # the key's unique index says there is one (a retry, or the same key at once).
+        succeeded = token in SUCCEEDING_TOKENS or token == TIMEOUT_TOKEN
+        try:
+            with transaction.atomic():
+                existing = SandboxCharge.objects.create(
+                    ref=f"ch_sandbox_{secrets.token_hex(8)}",
+                    idempotency_key=idempotency_key,
+                    token=token[:64],
+                    amount=amount.amount,
+                    currency=amount.currency,
+                    succeeded=succeeded,
+                )
+        except IntegrityError:  # charged before with this key: the first charge counts
+            existing = SandboxCharge.objects.get(idempotency_key=idempotency_key)
+        else:
             if token == TIMEOUT_TOKEN:
                 raise PaymentTimeout("The sandbox provider did not answer (tok_timeout).")
         if not existing.succeeded:

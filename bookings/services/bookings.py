@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
@@ -22,6 +23,7 @@ from bookings.models import (
     Booking,
     BookingItem,
     Hold,
+    HoldItem,
     HoldStatus,
     ItemKind,
     Payment,
@@ -37,6 +39,7 @@ from bookings.payments.base import (
     PaymentProviderError,
     PaymentTimeout,
 )
+from bookings.selectors import rows_attach
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import item_policy
 from travelguru.money import Money
@@ -182,30 +185,42 @@ def booking_create(  # type: ignore[no-untyped-def]
     row stayed locked past the bounded wait); on each of them no booking exists and no
     charge of this attempt is kept. The hold stays usable until it expires.
     """
-    hold = Hold.objects.filter(pk=hold_id, user=user).prefetch_related("items").first()
-    if hold is None:
+    # The hold and its items in one read (a hold has at least one item).
+    items = list(
+        HoldItem.objects.filter(hold_id=hold_id, hold__user=user)
+        .select_related("hold")
+        .order_by("position")
+    )
+    if not items:
         raise HoldNotFound()
+    hold = items[0].hold
+    rows_attach(hold, "items", items)
     if hold.status_at(now) != HoldStatus.ACTIVE:
         raise HoldNotActive(f"This hold is {hold.status_at(now)}; hold the offers again.")
-    items = list(hold.items.all())
     travelers_check(items=items, travelers=travelers)
+    # Cancellation policies come from catalog reads: done before any charge, and outside
+    # the hold's row lock taken to confirm.
+    policies = [item_policy(item, booked_at=now) for item in items]
     provider = provider or get_provider()
     # The rows reference the hold, so writing them waits (bounded) if the expiry job or a
     # concurrent confirmation holds its row lock; nothing is charged before they exist.
-    with transaction.atomic(), lock_wait_bounded():
-        payments = [
-            Payment.objects.create(
-                hold=hold,
-                user=user,
-                provider=provider.name,
-                amount=total.amount,
-                currency=total.currency,
-                status=PaymentStatus.PENDING,
-                created_at=now,
-                updated_at=now,
-            )
-            for total in hold.totals()
-        ]
+    # One INSERT for every currency: a single statement, so all the rows exist or none.
+    with lock_wait_bounded():
+        payments = Payment.objects.bulk_create(
+            [
+                Payment(
+                    hold=hold,
+                    user=user,
+                    provider=provider.name,
+                    amount=total.amount,
+                    currency=total.currency,
+                    status=PaymentStatus.PENDING,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for total in hold.totals()
+            ]
+        )
     charged: list[Payment] = []
 
     def undo(reason: str) -> None:
@@ -248,8 +263,9 @@ def booking_create(  # type: ignore[no-untyped-def]
 
     try:
         return _booking_confirm(
-            hold=hold, items=items, payments=payments, travelers=travelers, now=now
-        )
+            user=user, hold=hold, items=items, policies=policies, payments=payments,
+            travelers=travelers, now=now,
+        )  # fmt: skip
     except HoldNotActive:
         undo("the hold ended before the booking was confirmed")
         raise
@@ -260,7 +276,11 @@ def booking_create(  # type: ignore[no-untyped-def]
         raise
 
 
-def _booking_confirm(*, hold: Hold, items, payments, travelers, now: datetime) -> Booking:  # type: ignore[no-untyped-def]
+def _booking_confirm(  # type: ignore[no-untyped-def]
+    *, user, hold: Hold, items, policies, payments, travelers, now: datetime
+) -> Booking:
+    """Confirm under the hold's row lock, held for the writes only. The booking comes
+    back with its items, travelers and payments attached, so answering needs no re-read."""
     for _ in range(5):
         try:
             with transaction.atomic(), lock_wait_bounded():
@@ -268,12 +288,10 @@ def _booking_confirm(*, hold: Hold, items, payments, travelers, now: datetime) -
                 if locked.status != HoldStatus.ACTIVE:
                     raise HoldNotActive(f"This hold is {locked.status}; hold the offers again.")
                 booking = Booking.objects.create(
-                    reference=_reference(), user=hold.user, hold=locked, created_at=now
+                    reference=_reference(), user=user, hold=locked, created_at=now
                 )
-                booking_items = []
-                for item in items:
-                    policy = item_policy(item, booked_at=now)
-                    booking_items.append(
+                booking_items = BookingItem.objects.bulk_create(
+                    [
                         BookingItem(
                             booking=booking,
                             position=item.position,
@@ -283,14 +301,16 @@ def _booking_confirm(*, hold: Hold, items, payments, travelers, now: datetime) -
                             price_currency=item.price_currency,
                             units=item.units,
                             offer=item.offer,
+                            refunded_amount=Decimal(0),
                             service_start=policy.service_start,
                             service_end=policy.service_end,
                             free_cancellation_until=policy.free_until,
                             refund_after_deadline=policy.refund_after_deadline,
                         )
-                    )
-                BookingItem.objects.bulk_create(booking_items)
-                Traveler.objects.bulk_create(
+                        for item, policy in zip(items, policies, strict=True)
+                    ]
+                )
+                booked_travelers = Traveler.objects.bulk_create(
                     [
                         Traveler(
                             booking=booking,
@@ -307,9 +327,15 @@ def _booking_confirm(*, hold: Hold, items, payments, travelers, now: datetime) -
                 Payment.objects.filter(pk__in=[p.pk for p in payments]).update(booking=booking)
                 locked.status = HoldStatus.BOOKED
                 locked.save(update_fields=["status"])
-                return booking
         except IntegrityError:
             # A reference collision (1 in a billion); the OneToOne on hold stops doubles.
             if Booking.objects.filter(hold=hold).exists():
                 raise HoldNotActive("This hold is booked already.") from None
+            continue
+        for payment in payments:
+            payment.booking = booking
+        rows_attach(booking, "items", booking_items)
+        rows_attach(booking, "travelers", booked_travelers)
+        rows_attach(booking, "payments", payments)
+        return booking
     raise RuntimeError("could not draw a free booking reference")

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from bookings.errors import HoldNotActive, HoldNotFound, PriceChanged, SoldOut, TooManyHolds
 from bookings.models import Hold, HoldItem, HoldStatus, HoldUnit
+from bookings.selectors import rows_attach
 from bookings.services.inventory import (
     AVAILABLE,
     UNIT_FIELD,
@@ -42,13 +43,14 @@ def _offer_json(offer: Offer) -> dict[str, Any]:
 def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # type: ignore[no-untyped-def]
     """Reserve every unit the offers need until now + HOLD_TTL_SECONDS, all or nothing.
 
-    Expired holds still sitting on the rows are ended first (reads and writes treat an
-    expired hold as released, whether or not the expiry job has run). Rows are found
-    without locks, then locked (see bookings.services.inventory) and re-read: availability
-    and price are checked on the locked rows, so two travelers racing for the last room
-    cannot both get it. Raises SoldOut (409), PriceChanged (409,
-    with the new prices and fresh offer ids), OfferGone (404), InventoryBusy (503) or
-    TooManyHolds (409); on any of them nothing was taken.
+    Rows are found without locks, then locked (see bookings.services.inventory) and
+    re-read: availability and price are checked on the locked rows, so two travelers racing
+    for the last room cannot both get it. Expired holds still sitting on the rows are ended
+    before the rows are found short (reads and writes treat an expired hold as released,
+    whether or not the expiry job has run): at once when the rows read short, else only if
+    they ran short meanwhile, and then the locked attempt is made once more. Raises SoldOut
+    (409), PriceChanged (409, with the new prices and fresh offer ids), OfferGone (404),
+    InventoryBusy (503) or TooManyHolds (409); on any of them nothing was taken.
     """
     active = Hold.objects.filter(user=user, status=HoldStatus.ACTIVE, expires_at__gt=now)
     if active.count() >= settings.MAX_ACTIVE_HOLDS:
@@ -57,22 +59,65 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
         )
     found = [offer_rows(offer=offer, now=now) for offer in offers]
     wanted: dict[type, list[int]] = defaultdict(list)
+    need: dict[tuple[type, int], int] = defaultdict(int)
     for rows in found:
         wanted[rows.model].extend(rows.ids)
-    _holds_expire_on(wanted, now=now)
+        for pk in rows.ids:
+            need[(rows.model, pk)] += rows.needed
+    # Ending expired holds costs a join over the rows' hold units: skipped while the rows
+    # have enough without them (the expiry job gives those back in its own time).
+    short = any(
+        getattr(row, AVAILABLE[rows.model]) < need[(rows.model, row.pk)]
+        for rows in found
+        for row in rows.rows
+    )
+    if short:
+        _holds_expire_on(wanted, now=now)
+    # Quoted from the rows as read: the quote's catalog reads (room type, legs, car) need no
+    # lock, so the locked window holds the inventory statements only (see _hold_take).
+    read_quotes = [
+        offer_quote_rows(offer=offer, rows=rows.rows, now=now)
+        for offer, rows in zip(offers, found, strict=True)
+    ]
+    take = {
+        "user": user, "offers": offers, "found": found, "wanted": wanted, "need": need,
+        "read_quotes": read_quotes,
+    }  # fmt: skip
+    try:
+        return _hold_take(**take, now=now)
+    except SoldOut:
+        if short or not _holds_expire_on(wanted, now=now):
+            raise
+    return _hold_take(**take, now=now)
 
+
+def _priced(row) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+    """What of an inventory row its quote's price depends on."""
+    return row.price, getattr(row, "currency", None)
+
+
+def _hold_take(  # type: ignore[no-untyped-def]
+    *, user, offers, found, wanted, need, read_quotes, now: datetime
+) -> Hold:
+    """Lock the rows, check them and take the units (one transaction).
+
+    Availability always comes from the locked rows. The price is the quote made from the
+    rows as read when the locked rows carry the same prices (the quote is a function of
+    them and of unlocked catalog reads), and is quoted again from the locked rows if a
+    price moved in between."""
     with transaction.atomic():
         locked = inventory_lock(wanted)
         quotes = []
-        need: dict[tuple[type, int], int] = defaultdict(int)
-        for offer, rows in zip(offers, found, strict=True):
+        for offer, rows, read_quote in zip(offers, found, read_quotes, strict=True):
             try:
                 current = [locked[rows.model][pk] for pk in rows.ids]
             except KeyError:
                 raise OfferGone("Inventory of this offer was removed meanwhile.") from None
-            quotes.append(offer_quote_rows(offer=offer, rows=current, now=now))
-            for pk in rows.ids:
-                need[(rows.model, pk)] += rows.needed
+            if [_priced(r) for r in current] == [_priced(r) for r in rows.rows]:
+                available = min(getattr(r, AVAILABLE[rows.model]) for r in current)
+                quotes.append(dataclasses.replace(read_quote, available=available))
+            else:
+                quotes.append(offer_quote_rows(offer=offer, rows=current, now=now))
 
         short = sorted(
             {
@@ -134,6 +179,9 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
                 for pk in rows.ids
             ]
         )
+    # The items just written are the hold's items: callers (the API's answer, totals)
+    # read them from here instead of selecting them again.
+    rows_attach(hold, "items", items)
     return hold
 
 

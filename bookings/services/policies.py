@@ -17,7 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bookings.models import HoldItem, ItemKind
-from catalog.models import CarDay, FlightFare, RentalCar, RoomNight, RoomType
+from catalog.models import CarDay, FlightFare, RoomNight
 from travelguru.money import Money
 
 
@@ -36,38 +36,52 @@ def _local(day: date, at: time, zone: str) -> datetime:
 def item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
     offer = item.offer
     price = item.price
+    # Each kind is one read of just the columns the policy needs (values(): no model
+    # instances of the wide catalog rows are built on the booking path).
     if item.kind == ItemKind.HOTEL:
-        room_type = RoomType.objects.select_related("hotel__city").get(pk=offer["room_type_id"])
-        hotel = room_type.hotel
         check_in = date.fromisoformat(offer["check_in"])
-        start = _local(check_in, hotel.check_in_time, hotel.city.timezone)
+        # The first night: its price is what late cancelling keeps.
+        night = RoomNight.objects.values(
+            "price", "room_type__hotel__check_in_time", "room_type__hotel__check_out_time",
+            "room_type__hotel__free_cancellation_days", "room_type__hotel__city__timezone",
+        ).get(room_type_id=offer["room_type_id"], date=check_in)  # fmt: skip
+        zone = night["room_type__hotel__city__timezone"]
+        start = _local(check_in, night["room_type__hotel__check_in_time"], zone)
         end = _local(
-            date.fromisoformat(offer["check_out"]), hotel.check_out_time, hotel.city.timezone
+            date.fromisoformat(offer["check_out"]), night["room_type__hotel__check_out_time"], zone
         )
-        if hotel.free_cancellation_days is None:
+        free_days = night["room_type__hotel__free_cancellation_days"]
+        if free_days is None:
             return Policy(start, end, None, Decimal(0))
-        first_night = RoomNight.objects.get(room_type=room_type, date=check_in).price
-        kept = Money.of(first_night * offer["rooms"], price.currency)
+        kept = Money.of(night["price"] * offer["rooms"], price.currency)
         return Policy(
-            start, end, start - timedelta(days=hotel.free_cancellation_days),
+            start, end, start - timedelta(days=free_days),
             max(price.amount - kept.amount, Decimal(0)),
         )  # fmt: skip
     if item.kind == ItemKind.FLIGHT:
         ids = [*offer["outbound_fare_ids"], *offer["return_fare_ids"]]
-        fares = list(FlightFare.objects.select_related("leg").filter(pk__in=ids))
-        start = min(f.leg.departure_at for f in fares)
-        end = max(f.leg.arrival_at for f in fares)
-        if all(f.refundable for f in fares):
+        fares = list(
+            FlightFare.objects.filter(pk__in=ids).values(
+                "refundable", "leg__departure_at", "leg__arrival_at"
+            )
+        )
+        start = min(f["leg__departure_at"] for f in fares)
+        end = max(f["leg__arrival_at"] for f in fares)
+        if all(f["refundable"] for f in fares):
             return Policy(start, end, start, Decimal(0))
         free = booked_at + timedelta(hours=24) if start - booked_at >= timedelta(days=7) else None
         return Policy(start, end, free, Decimal(0))
-    car = RentalCar.objects.select_related("office__airport").get(pk=offer["car_id"])
-    office = car.office
     pick_up = date.fromisoformat(offer["pick_up"])
-    start = _local(pick_up, office.opens_at, office.airport.timezone)
-    end = _local(date.fromisoformat(offer["drop_off"]), office.closes_at, office.airport.timezone)
-    one_day = CarDay.objects.get(car=car, date=pick_up).price
-    return Policy(start, end, start - timedelta(hours=48), max(price.amount - one_day, Decimal(0)))
+    day = CarDay.objects.values(
+        "price", "car__office__opens_at", "car__office__closes_at",
+        "car__office__airport__timezone",
+    ).get(car_id=offer["car_id"], date=pick_up)  # fmt: skip
+    zone = day["car__office__airport__timezone"]
+    start = _local(pick_up, day["car__office__opens_at"], zone)
+    end = _local(date.fromisoformat(offer["drop_off"]), day["car__office__closes_at"], zone)
+    return Policy(
+        start, end, start - timedelta(hours=48), max(price.amount - day["price"], Decimal(0))
+    )
 
 
 def refund_due(item, *, now: datetime) -> Decimal:  # type: ignore[no-untyped-def]

@@ -109,8 +109,14 @@ def offer_quote(*, offer: Offer, now: datetime) -> Quote:
 
 
 def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime) -> Quote:
-    legs = FlightLeg.objects.in_bulk({fare.leg_id for fare in fares})
-    if any(legs[f.leg_id].is_cancelled or legs[f.leg_id].departure_at <= now for f in fares):
+    # Quoting runs on every hold: read only the columns used (no wide model instances).
+    legs = {
+        leg["id"]: leg
+        for leg in FlightLeg.objects.filter(pk__in={fare.leg_id for fare in fares}).values(
+            "id", "is_cancelled", "departure_at", "flight_number"
+        )
+    }
+    if any(legs[f.leg_id]["is_cancelled"] or legs[f.leg_id]["departure_at"] <= now for f in fares):
         raise OfferGone("A flight of this offer has departed or was cancelled.")
     price = pricing.flight_price(
         adult_fares=[Money.of(f.price, f.currency) for f in fares],
@@ -124,20 +130,21 @@ def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime
         available=min(f.seats_available for f in fares),
         needed=units_needed(offer),
         description=" + ".join(
-            f"{legs[f.leg_id].flight_number} {legs[f.leg_id].departure_at:%Y-%m-%d}" for f in fares
+            f"{legs[f.leg_id]['flight_number']} {legs[f.leg_id]['departure_at']:%Y-%m-%d}"
+            for f in fares
         ),
     )
 
 
 def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight]) -> Quote:
     room_type = (
-        RoomType.objects.select_related("hotel")
-        .filter(pk=offer.room_type_id, is_published=True, hotel__is_published=True)
+        RoomType.objects.filter(pk=offer.room_type_id, is_published=True, hotel__is_published=True)
+        .values("name", "hotel__name", "hotel__currency")
         .first()
     )
     if room_type is None:
         raise OfferGone("This room is no longer sold.")
-    currency = room_type.hotel.currency
+    currency = room_type["hotel__currency"]
     return Quote(
         offer=offer,
         price=pricing.stay_price(
@@ -145,23 +152,23 @@ def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight]) -> Quote:
         ),
         available=min(n.rooms_available for n in nights),
         needed=offer.rooms,
-        description=f"{room_type.hotel.name}, {room_type.name}",
+        description=f"{room_type['hotel__name']}, {room_type['name']}",
     )
 
 
 def _car_quote(offer: CarOffer, days: Sequence[CarDay]) -> Quote:
     car = (
-        RentalCar.objects.select_related("office__vendor")
-        .filter(pk=offer.car_id, is_published=True, office__is_published=True)
+        RentalCar.objects.filter(pk=offer.car_id, is_published=True, office__is_published=True)
+        .values("model_name", "office__currency", "office__vendor__name")
         .first()
     )
     if car is None:
         raise OfferGone("This car is no longer rented.")
-    currency = car.office.currency
+    currency = car["office__currency"]
     return Quote(
         offer=offer,
         price=pricing.rental_price(day_prices=[Money.of(d.price, currency) for d in days]),
         available=min(d.cars_available for d in days),
         needed=1,
-        description=f"{car.office.vendor.name}, {car.model_name} or similar",
+        description=f"{car['office__vendor__name']}, {car['model_name']} or similar",
     )

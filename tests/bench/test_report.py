@@ -113,3 +113,25 @@ def test_quick_run_uses_scale_1_and_rejects_unknown_sections():
     assert parse(["--only", "search,queries"]).sections == ["search", "queries"]
     with pytest.raises(SystemExit):
         parse(["--only", "search,nope"])
+
+
+def test_booking_post_target_is_the_booking_alone_loop_at_the_target_rate():
+    figures = _figures()
+    p99 = lambda ms: {"n": 10, "p50": ms / 3, "p95": ms / 2, "p99": ms}  # noqa: E731
+    loop = {"seconds": 10, "service": p99(20.0), "statuses": {201: 10}, "errors": 0, "oversold": 0}
+    figures["booking"]["open loop bookings"] = [
+        {**loop, "requests_per_s": 200, "from_schedule": p99(90.0)},
+        {**loop, "requests_per_s": 50, "from_schedule": p99(30.0)},
+    ]
+    figures["booking"]["per iteration"] = {
+        "A": {"cpu_ms": 0.8, "round_trips": 18.0},
+        "B": {"cpu_ms": 8.0, "round_trips": 31.0},
+        "C": {"cpu_ms": 16.0, "round_trips": 61.0},
+    }
+
+    text = render(figures)
+
+    assert "| booking POST p99 <= 50 ms at 200 req/s | 90.0 | **missed** |" in text
+    assert "at 50 req/s" not in text  # the quarter-rate loop is a figure, not the target
+    assert "booking POSTs alone at 50 requests/s" in text
+    assert "A 0.80 ms (18 round trips), B 8.00 ms (31 round trips)" in text

@@ -92,6 +92,9 @@ def test_a_trip_in_two_currencies_is_two_charges(client_of, traveler, room_type,
         {"amount": "450.00", "currency": "USD"},
     ]
     assert ledger() == [("140.00", "EUR", True, "0.00"), ("450.00", "USD", True, "0.00")]
+    # The answer is built from the rows just written: it is what reading them back gives.
+    body = response.json()
+    assert client.get(f"/api/bookings/{body['reference']}").json() == body
 
 
 def test_a_declined_card_books_nothing_and_the_hold_stays(client_of, traveler, room_type, day):

@@ -49,8 +49,9 @@ def test_a_hold_takes_the_rooms_of_every_night(client_of, traveler, room_type, d
 def test_a_trip_holds_flight_stay_and_car_with_a_total_per_currency(
     client_of, traveler, room_type, car, fare, day
 ):
+    client = client_of(traveler)
     response = hold(
-        client_of(traveler),
+        client,
         flight_offer(fare, adults=2, infants=1),
         hotel_offer(room_type, day, 3),
         car_offer(car, day, 3),
@@ -64,6 +65,8 @@ def test_a_trip_holds_flight_stay_and_car_with_a_total_per_currency(
         {"amount": "450.00", "currency": "EUR"},  # 330 stay + 120 car
         {"amount": "945.00", "currency": "USD"},  # 2 × 450 + 10% infant
     ]
+    # The answer is built from the rows just written: it is what reading them back gives.
+    assert client.get(f"/api/holds/{body['id']}").json() == body
     fare.refresh_from_db()
     assert fare.seats_available == 2  # the infant sits on a lap
     assert set(CarDay.objects.filter(car=car).values_list("cars_available", flat=True)) == {1}
@@ -102,6 +105,34 @@ def test_price_moved_since_the_search_is_a_409_with_the_new_price(
     again = hold(client, item["offer_id"])
     assert again.status_code == 201
     assert again.json()["total"] == {"amount": "260.00", "currency": "EUR"}
+
+
+def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price(
+    client_of, traveler, room_type, day, monkeypatch
+):
+    # given: the first night's price moved after the rows were read, before they were locked
+    from bookings.services import holds as holds_module
+
+    offer = hotel_offer(room_type, day, 2)
+    read = holds_module.offer_rows
+
+    def read_then_reprice(**kwargs):  # type: ignore[no-untyped-def]
+        rows = read(**kwargs)
+        RoomNight.objects.filter(room_type=room_type, date=day).update(price=Decimal("150.00"))
+        return rows
+
+    monkeypatch.setattr(holds_module, "offer_rows", read_then_reprice)
+
+    # when
+    response = hold(client_of(traveler), offer)
+
+    # then: the locked rows' price counts, not the one read before the lock
+    assert response.status_code == 409
+    [item] = response.json()["items"]
+    assert item["quoted_price"] == {"amount": "210.00", "currency": "EUR"}
+    assert item["price"] == {"amount": "260.00", "currency": "EUR"}
+    assert rooms_left(room_type) == [3, 3, 3]
+    assert not Hold.objects.exists()
 
 
 def test_two_offers_on_the_same_rows_need_the_units_of_both(client_of, room_type, day):
@@ -323,6 +354,48 @@ def test_an_expired_hold_frees_its_rooms_for_the_next_traveler_before_the_job_ru
     assert Hold.objects.get(pk=first["id"]).status == HoldStatus.EXPIRED
     assert rooms_left(room_type) == [0, 1, 1]
     call_command("release_expired_holds")  # nothing is given back twice
+    assert rooms_left(room_type) == [0, 1, 1]
+
+
+def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile(
+    client_of, room_type, day, monkeypatch
+):
+    # given: the last room is in a hold that has just expired, and the unlocked read that
+    # comes before the lock still saw a room free (it was taken between read and lock)
+    from bookings.services import holds as holds_module
+
+    RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
+    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1)).json()
+    Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    read = holds_module.offer_rows
+
+    def read_before_the_taking(**kwargs):  # type: ignore[no-untyped-def]
+        rows = read(**kwargs)
+        for row in rows.rows:
+            row.rooms_available += 1
+        return rows
+
+    monkeypatch.setattr(holds_module, "offer_rows", read_before_the_taking)
+
+    # when
+    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+
+    # then: the expired hold was ended under the lock's verdict and the room held again
+    assert second.status_code == 201, second.json()
+    assert Hold.objects.get(pk=first["id"]).status == HoldStatus.EXPIRED
+    assert rooms_left(room_type) == [0, 1, 1]
+
+
+def test_rooms_short_with_no_expired_hold_on_them_are_sold_out(client_of, room_type, day):
+    RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
+    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    assert first.status_code == 201
+
+    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+
+    assert second.status_code == 409
+    assert second.json()["code"] == "sold-out"
+    assert Hold.objects.count() == 1
     assert rooms_left(room_type) == [0, 1, 1]
 
 
