@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 KINDS = ("hotel", "flight", "car")
 RESULT_CACHE_SIZE = 256
 RESULT_TTL_SECONDS = 60.0
-_VERSION_KEY = "search:results-version:{}"
+_VERSION_NAME = "search:results-version:{}"
 _INVENTORY_KINDS = {"FlightFare": "flight", "RoomNight": "hotel", "CarDay": "car"}
 
 
@@ -57,7 +57,7 @@ _lock = threading.Lock()
 
 def results_version(kind: str) -> str | None:
     """The current version of `kind`'s answers (None: the shared cache did not answer)."""
-    key = _VERSION_KEY.format(kind)
+    key = _VERSION_NAME.format(kind)
     try:
         version = cache.get(key)
         if version is None:
@@ -71,7 +71,7 @@ def results_version(kind: str) -> str | None:
 
 def _bump(kinds: tuple[str, ...]) -> None:
     try:
-        cache.set_many({_VERSION_KEY.format(kind): uuid.uuid4().hex for kind in kinds}, None)
+        cache.set_many({_VERSION_NAME.format(kind): uuid.uuid4().hex for kind in kinds}, None)
     except Exception:
         # The previous versions stay readable: cached answers may now outlive this change
         # by up to RESULT_TTL_SECONDS, the same as the CDN's copies.

@@ -263,7 +263,8 @@ class HotelSearchApi(PublicCacheMixin, APIView):
                 errors["max_price"] = "max_price must not be below min_price."
             if errors:
                 raise serializers.ValidationError(errors)
-            unknown = sorted(set(attrs.get("amenities") or ()) - amenity_codes())
+            asked = set(attrs.get("amenities") or ())
+            unknown = sorted(asked - amenity_codes()) if asked else []
             if unknown:
                 raise serializers.ValidationError(
                     {"amenities": [f"Unknown amenity: {', '.join(unknown)}."]}
