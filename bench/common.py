@@ -105,13 +105,21 @@ def ensure_data(database_url: str, *, scale: int, seed: int, days: int, reload: 
 class Gunicorn:
     """gunicorn on loopback with production-like settings (DEBUG off, throttles out of the way)."""
 
-    def __init__(self, database_url: str, port: int, *, workers: int = 2, threads: int = 4):
+    def __init__(
+        self,
+        database_url: str,
+        port: int,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        settings_module: str = "travelguru.settings.local",
+    ):
         self.port = port
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
             "DJANGO_DEBUG": "false",
-            "DJANGO_SETTINGS_MODULE": "travelguru.settings.local",
+            "DJANGO_SETTINGS_MODULE": settings_module,
             **THROTTLES_OFF,
         }
         self.process = subprocess.Popen(

@@ -21,15 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.search_latency import Queries  # noqa: E402
-
-
-def _forget() -> None:
-    try:
-        from search import cache
-    except ImportError:  # code without a search answer cache (a baseline)
-        return
-    cache.clear()
+from bench.search_latency import Queries, forget_answers  # noqa: E402
 
 
 def run(queries: Queries, *, repeats: int = 10) -> dict[str, dict]:
@@ -48,7 +40,7 @@ def run(queries: Queries, *, repeats: int = 10) -> dict[str, dict]:
             client.get(path, params)  # warm: imports, lazily loaded state
             for _ in range(repeats):
                 if not cached:
-                    _forget()
+                    forget_answers()
                 with CaptureQueriesContext(connection) as ctx:
                     started_cpu, started = time.process_time(), time.perf_counter()
                     response = client.get(path, params)

@@ -33,12 +33,14 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("hotel", "flight", "car")
+# Answers kept per process; settings.SEARCH_RESULTS_CACHE_SIZE overrides (0: none kept).
 RESULT_CACHE_SIZE = 256
 RESULT_TTL_SECONDS = 60.0
 _VERSION_NAME = "search:results-version:{}"
@@ -120,11 +122,12 @@ def cached(
     if value is None:
         return value, False
     ttl = RESULT_TTL_SECONDS if ttl is None else min(ttl, RESULT_TTL_SECONDS)
-    if ttl > 0:
+    size = getattr(settings, "SEARCH_RESULTS_CACHE_SIZE", RESULT_CACHE_SIZE)
+    if ttl > 0 and size > 0:
         with _lock:
             _answers[full_key] = _Entry(value, now + ttl)
             _answers.move_to_end(full_key)
-            while len(_answers) > RESULT_CACHE_SIZE:
+            while len(_answers) > size:
                 _answers.popitem(last=False)
     return value, False
 
