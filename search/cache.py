@@ -39,7 +39,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("hotel", "flight", "car")
+KINDS = ("hotel", "flight", "car", "place")  # place: airport and city autocomplete
 # Answers kept per process; settings.SEARCH_RESULTS_CACHE_SIZE overrides (0: none kept).
 RESULT_CACHE_SIZE = 256
 RESULT_TTL_SECONDS = 60.0
