@@ -45,7 +45,10 @@ def _search_sections(
             " SQL run raw",
             "",
             "Floor: the SELECTs the endpoint sent (captured once with CaptureQueriesContext,"
-            " parameters inlined) replayed through a raw cursor at the same arrival rate.",
+            " parameters inlined) replayed through a raw cursor at the same arrival rate."
+            " Hotels, flights and cars are served by a gunicorn that keeps no search answers"
+            " (every request searches); autocomplete and the repeated search by one that"
+            " does (search.cache).",
             "",
             "| endpoint | rate/s | p50 | p95 | p99 | floor p50 | floor p95 | floor p99 |"
             " p95 / floor p95 | queries | non-2xx |",
@@ -72,8 +75,9 @@ def _search_sections(
             f"{level} Search CPU per request, in-process ({database})",
             "",
             "Django's test client in one process, median over every variant asked 10 times;"
-            " CPU time (`time.process_time`) is what a busy neighbour does not inflate. Every"
-            " row but the last forgets cached search answers before each request.",
+            " CPU time (`time.process_time`) is what a busy neighbour does not inflate. The"
+            " search rows forget cached search answers before each request; autocomplete and"
+            " the repeated search keep them (as in the latency table).",
             "",
             "| endpoint | CPU ms | wall ms | queries | n |",
             "|---|---|---|---|---|",

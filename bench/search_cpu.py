@@ -5,7 +5,8 @@ client in this one process, `repeats` times per variant after a warm-up, and the
 CPU time (`time.process_time`, which a busy neighbour does not inflate) and the queries
 sent are counted per request. Search answers are cached in memory (search.cache): every
 row but the "cached" one forgets them before each request, so it measures the search
-itself; the "cached" row asks the same query again and again.
+itself; the cached rows (`is_cached`: the repeated search, autocomplete) ask the same
+queries again and again.
 
     python bench/search_cpu.py --database-url mysql://root@127.0.0.1:3306/tg_bench
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.search_latency import Queries, forget_answers  # noqa: E402
+from bench.search_latency import Queries, forget_answers, is_cached  # noqa: E402
 
 
 def run(queries: Queries, *, repeats: int = 10) -> dict[str, dict]:
@@ -32,7 +33,7 @@ def run(queries: Queries, *, repeats: int = 10) -> dict[str, dict]:
     client = Client()
     out: dict[str, dict] = {}
     for name, variants in queries.items():
-        cached = "cached" in name
+        cached = is_cached(name)
         cpu: list[float] = []
         wall: list[float] = []
         counts: list[int] = []
