@@ -23,7 +23,7 @@ from search.engines.base import HotelHit, HotelQuery
 from search.models import DocumentKind
 from search.text import fold
 from travelguru.errors import InvalidInput, NotFound
-from travelguru.money import Money
+from travelguru.money import Money, quantize
 
 SORTS = ("price", "-price", "rating", "distance", "stars")
 MAX_CANDIDATES = 2000
@@ -107,7 +107,7 @@ class FreeRoom:
 
     room_type_id: int
     capacity: int
-    price: Money  # the stay: every night, every room
+    amount: Decimal  # the stay (every night, every room) in the hotel's currency, rounded
     available: int  # rooms left on the fullest night
 
 
@@ -215,10 +215,10 @@ def _free_rooms(
     )
     free: dict[int, list[FreeRoom]] = {}
     for room_type_id, hotel_id, capacity, total, fewest in rows:
-        price = Money.of(total * stay.rooms, currencies[hotel_id])
-        free.setdefault(hotel_id, []).append(FreeRoom(room_type_id, capacity, price, fewest))
+        amount = quantize(total * stay.rooms, currencies[hotel_id])  # as Money.of rounds
+        free.setdefault(hotel_id, []).append(FreeRoom(room_type_id, capacity, amount, fewest))
     for rooms in free.values():
-        rooms.sort(key=lambda r: (r.price.amount, r.capacity, r.room_type_id))
+        rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
     return free
 
 
@@ -273,7 +273,7 @@ def hotel_search(search: HotelSearch) -> HotelSearchResult:
         if not rooms:
             continue
         if search.min_price is not None or search.max_price is not None:
-            per_night = _per_night(rooms[0].price, search.stay)
+            per_night = _per_night(Money(rooms[0].amount, row[6]), search.stay)
             if search.min_price is not None and per_night < search.min_price:
                 continue
             if search.max_price is not None and per_night > search.max_price:
@@ -307,7 +307,7 @@ def hotel_results(matches: Sequence[HotelMatch], stay: Stay) -> list[HotelResult
         HotelResult(
             hotel=match.hotel,
             hit=match.hit,
-            offers=_offers(match.rooms, room_types, stay, match.hotel.free_cancellation_days),
+            offers=_offers(match.rooms, room_types, stay, match.hotel),
         )
         for match in matches
     ]
@@ -317,15 +317,15 @@ def _offers(
     rooms: Sequence[FreeRoom],
     room_types: dict[int, RoomTypeInfo],
     stay: Stay,
-    free_cancellation_days: int | None,
+    hotel: HotelInfo | Hotel,
 ) -> list[RoomOffer]:
     return [
         RoomOffer(
             room_type=room_types[room.room_type_id],
             stay=stay,
-            price=room.price,
+            price=Money(room.amount, hotel.currency),
             available=room.available,
-            free_cancellation_days=free_cancellation_days,
+            free_cancellation_days=hotel.free_cancellation_days,
         )
         for room in rooms
         if room.room_type_id in room_types
@@ -339,14 +339,14 @@ def _sort(results: list[HotelMatch], sort: str) -> None:
     currencies = Counter(r.hotel.currency for r in results)
 
     def price_key(r: HotelMatch) -> tuple:
-        return (-currencies[r.hotel.currency], r.hotel.currency, r.cheapest.price.amount)
+        return (-currencies[r.hotel.currency], r.hotel.currency, r.cheapest.amount)
 
     keys = {
         "price": lambda r: (*price_key(r), r.hotel.id),
         "-price": lambda r: (
             -currencies[r.hotel.currency],
             r.hotel.currency,
-            -r.cheapest.price.amount,
+            -r.cheapest.amount,
             r.hotel.id,
         ),  # fmt: skip
         "rating": lambda r: (
@@ -397,7 +397,7 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, today: date) -> HotelDetai
             for rt in room_types
         }
         rooms = _free_rooms([hotel.pk], stay, {hotel.pk: hotel.currency}).get(hotel.pk, [])
-        offers = _offers(rooms, infos, stay, hotel.free_cancellation_days)
+        offers = _offers(rooms, infos, stay, hotel)
     lows = (
         RoomNight.objects.filter(
             room_type__in=room_types,
