@@ -102,13 +102,16 @@ bench-analytics: $(VENV)/.dev-installed
 
 # Issue 10's figures: search latency vs its SQL floor, hold+book A/B/C throughput, cold
 # start vs a bare project, queries per request, package size -> bench/results/latest.md.
-# Loads --scale 10 --days 30 into MariaDB once (reused); BENCH_ARGS=--quick for a smoke run.
-# Cold start needs `make package` first (skipped, and said so, without it).
+# Loads --scale 10 --days 30 into MariaDB and into SQLite once each (reused); the search and
+# queries sections run on both. BENCH_ARGS=--quick for a smoke run, --no-sqlite for MariaDB
+# only. Cold start needs `make package` first (skipped, and said so, without it).
 BENCH_MARIADB_URL ?= mysql://root@127.0.0.1:3306/tg_bench
+BENCH_SQLITE_URL ?= sqlite:///$(CURDIR)/var/bench.sqlite3
 BENCH_ARGS ?=
 bench: $(VENV)/.dev-installed
 	@mkdir -p var
-	$(BIN)/python bench/run.py --database-url $(BENCH_MARIADB_URL) --port $(BENCH_PORT) $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --database-url $(BENCH_MARIADB_URL) \
+		--sqlite-url $(BENCH_SQLITE_URL) --port $(BENCH_PORT) $(BENCH_ARGS)
 
 # The Lambda zip (var/package/travelguru-$(STAGE).zip): `zappa package` from its own lean
 # environment (var/package-venv), plus bytecode; fails past 40 MB zipped or when a compiled

@@ -113,13 +113,14 @@ class Gunicorn:
         workers: int = 2,
         threads: int = 4,
         env: dict[str, str] | None = None,
+        settings_module: str = "travelguru.settings.local",
     ):
         self.port = port
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
             "DJANGO_DEBUG": "false",
-            "DJANGO_SETTINGS_MODULE": "travelguru.settings.local",
+            "DJANGO_SETTINGS_MODULE": settings_module,
             **THROTTLES_OFF,
             **(env or {}),
         }

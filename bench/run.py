@@ -4,6 +4,10 @@
     python bench/run.py --quick        # smoke: scale 1, a few seconds per section
     python bench/run.py --only search,queries --database-url sqlite:///var/bench.sqlite3
     python bench/run.py --reload       # reload the data even if the same scale/seed is there
+    python bench/run.py --no-sqlite    # MariaDB only
+
+On MariaDB the search and queries sections are also run on SQLite (`--sqlite-url`, loaded
+once and reused like MariaDB's), in a child process, and reported next to MariaDB's.
 
 Figures, not pass/fail: the Targets table says which of issue 10's targets are met.
 """
@@ -39,6 +43,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/tg_bench"),
     )
     p.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8710")))
+    p.add_argument(
+        "--sqlite-url",
+        default=os.environ.get("BENCH_SQLITE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"),
+        help="where the search and queries sections also run (MariaDB runs only)",
+    )
+    p.add_argument("--no-sqlite", action="store_true", help="do not run them on SQLite too")
+    p.add_argument("--figures-out", help="also write the raw figures (JSON) here")
     p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     p.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
     args = p.parse_args(argv)
@@ -58,6 +69,26 @@ def _commit() -> str:
         ).stdout.strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def _on_sqlite(args: argparse.Namespace) -> dict:
+    """The search and queries sections on SQLite, in a child process (one database per
+    Django process): its figures, or why there are none."""
+    out = ROOT / "var" / "bench-sqlite-figures.json"
+    out.unlink(missing_ok=True)
+    only = ",".join(s for s in args.sections if s in ("search", "queries"))
+    command = [
+        sys.executable, str(Path(__file__).resolve()), "--only", only,
+        "--database-url", args.sqlite_url, "--port", str(args.port + 2), "--no-sqlite",
+        "--scale", str(args.scale), "--days", str(args.days), "--seed", str(args.seed),
+        "--output", str(ROOT / "var" / "bench-sqlite.md"), "--figures-out", str(out),
+        *(["--quick"] if args.quick else []), *(["--reload"] if args.reload else []),
+    ]  # fmt: skip
+    print(f"bench: search and queries on SQLite ({args.sqlite_url})", flush=True)
+    done = subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603 - our own script
+    if done.returncode != 0 or not out.exists():
+        return {"skipped": f"the SQLite run failed (exit {done.returncode})"}
+    return json.loads(out.read_text())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,11 +120,17 @@ def main(argv: list[str] | None = None) -> int:
             print("bench: queries per request", flush=True)
             figures["queries"] = queries_section.run(queries)
         if "search" in args.sections:
+            from bench import search_cpu
+
+            print("bench: search CPU per request (in-process)", flush=True)
+            figures["search_cpu"] = search_cpu.run(queries, repeats=3 if quick else 10)
             print("bench: search latency", flush=True)
             figures["search"] = search_latency.run(
                 url, args.port, rate=20 if quick else 40, duration=2 if quick else 6,
                 rounds=2,
             )  # fmt: skip
+        if is_mysql(url) and not args.no_sqlite:
+            figures["sqlite"] = _on_sqlite(args)
     if "booking" in args.sections:
         if is_mysql(url):
             from bench import booking_throughput
@@ -116,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     RAW.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     (RAW / f"{stamp}.json").write_text(json.dumps(figures, indent=1, default=str))
+    if args.figures_out:
+        Path(args.figures_out).write_text(json.dumps(figures, default=str))
     text = render(figures)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(text)

@@ -79,8 +79,25 @@ def pick_queries() -> Queries:
     return {name: variants for name, variants in queries.items() if variants}
 
 
-def capture_sql(variants: list[tuple[str, dict]]) -> list[list[str]]:
-    """The SELECT statements each variant's request sends, as run (parameters inlined)."""
+def is_cached(name: str) -> bool:
+    """Rows measured with the search answer cache on: the repeated search (its point) and
+    autocomplete (a few prefixes typed by everyone; it was measured with decision 52's
+    suggestion cache warm before too). The other rows measure the search itself."""
+    return "cached" in name or name == "autocomplete"
+
+
+def forget_answers() -> None:
+    """Forget the search answers this process cached (search.cache), if it caches any."""
+    try:
+        from search import cache
+    except ImportError:  # code from before the cache (a baseline)
+        return
+    cache.clear()
+
+
+def capture_sql(variants: list[tuple[str, dict]], *, cached: bool) -> list[list[str]]:
+    """The SELECT statements each variant's request sends, as run (parameters inlined):
+    those of a search answered from the cache when `cached`, else of the search itself."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -89,6 +106,8 @@ def capture_sql(variants: list[tuple[str, dict]]) -> list[list[str]]:
     captured = []
     for path, params in variants:
         client.get(path, params)  # warm: lazily loaded state does not count
+        if not cached:
+            forget_answers()
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(path, params)
         if response.status_code != 200:
@@ -135,17 +154,28 @@ def run(
     from django.db import connections
 
     queries = pick_queries()
-    floors = {name: capture_sql(variants) for name, variants in queries.items()}
+    floors = {
+        name: capture_sql(variants, cached=is_cached(name)) for name, variants in queries.items()
+    }
     connections.close_all()
     out: dict[str, dict] = {}
-    with Gunicorn(database_url, port) as server:
-        make_conn = lambda: http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)  # noqa: E731
+    # The uncached rows measure the search itself: their gunicorn keeps no answers.
+    with (
+        Gunicorn(database_url, port, settings_module="bench.settings_uncached") as uncached,
+        Gunicorn(database_url, port + 1) as cached,
+    ):
         # warm-up: every variant a few times (imports, caches, DB buffer pool)
-        warm = _http_call(server.port, [v for vs in queries.values() for v in vs])
-        conn = make_conn()
-        for i in range(3 * sum(len(v) for v in queries.values())):
-            warm(i, conn)
+        all_variants = [v for vs in queries.values() for v in vs]
+        for server in (uncached, cached):
+            warm = _http_call(server.port, all_variants)
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            for i in range(3 * len(all_variants)):
+                warm(i, conn)
         for name, variants in queries.items():
+            server = cached if is_cached(name) else uncached
+            make_conn = lambda s=server: http.client.HTTPConnection(  # noqa: E731
+                "127.0.0.1", s.port, timeout=30
+            )
             http_lat: list[float] = []
             floor_lat: list[float] = []
             statuses: dict[int, int] = {}

@@ -15,8 +15,30 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from catalog import models
+from search.cache import results_changed
 
 INLINE_DAYS = 60
+
+
+class CatalogAdmin(admin.ModelAdmin):
+    """Every write through the admin makes cached search answers unreachable once committed
+    (search.cache): a price, a room, a schedule or a name edited shows in the next search."""
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        results_changed()
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        results_changed()
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        super().delete_model(request, obj)
+        results_changed()
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        super().delete_queryset(request, queryset)
+        results_changed()
 
 
 class UpcomingInline(admin.TabularInline):
@@ -34,7 +56,7 @@ class UpcomingInline(admin.TabularInline):
 
 
 @admin.register(models.City)
-class CityAdmin(admin.ModelAdmin):
+class CityAdmin(CatalogAdmin):
     list_display = ["name", "country_code", "country_name", "population", "timezone", "currency"]
     list_filter = ["country_code", "currency"]
     search_fields = ["name", "country_name", "=country_code"]
@@ -42,7 +64,7 @@ class CityAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Airport)
-class AirportAdmin(admin.ModelAdmin):
+class AirportAdmin(CatalogAdmin):
     list_display = ["iata", "name", "city", "country_code", "timezone", "traffic_rank", "is_active"]
     list_filter = ["is_active", "country_code"]
     search_fields = ["=iata", "=icao", "name", "city__name", "city_name"]
@@ -52,7 +74,7 @@ class AirportAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Airline)
-class AirlineAdmin(admin.ModelAdmin):
+class AirlineAdmin(CatalogAdmin):
     list_display = ["iata", "name", "country_code", "economy_checked_bags"]
     list_filter = ["country_code"]
     search_fields = ["=iata", "name"]
@@ -69,7 +91,7 @@ class FlightFareInline(admin.TabularInline):
 
 
 @admin.register(models.FlightLeg)
-class FlightLegAdmin(admin.ModelAdmin):
+class FlightLegAdmin(CatalogAdmin):
     list_display = [
         "flight_number", "airline", "origin", "destination", "departure_at", "arrival_at",
         "distance_km", "is_cancelled",
@@ -84,7 +106,7 @@ class FlightLegAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.FlightFare)
-class FlightFareAdmin(admin.ModelAdmin):
+class FlightFareAdmin(CatalogAdmin):
     list_display = ["leg", "cabin", "price", "currency", "seats_available", "seats_total"]
     list_filter = ["cabin", "refundable", "leg__airline"]
     search_fields = ["=leg__flight_number"]
@@ -94,7 +116,7 @@ class FlightFareAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Amenity)
-class AmenityAdmin(admin.ModelAdmin):
+class AmenityAdmin(CatalogAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
@@ -107,7 +129,7 @@ class RoomTypeInline(admin.TabularInline):
 
 
 @admin.register(models.Hotel)
-class HotelAdmin(admin.ModelAdmin):
+class HotelAdmin(CatalogAdmin):
     list_display = ["name", "city", "stars", "currency", "is_published", "updated_at"]
     list_filter = ["is_published", "stars", "city__country_code"]
     search_fields = ["name", "city__name", "address"]
@@ -123,7 +145,7 @@ class RoomNightInline(UpcomingInline):
 
 
 @admin.register(models.RoomType)
-class RoomTypeAdmin(admin.ModelAdmin):
+class RoomTypeAdmin(CatalogAdmin):
     list_display = ["name", "hotel", "capacity", "breakfast_included", "is_published"]
     list_filter = ["is_published", "capacity", "breakfast_included"]
     search_fields = ["name", "hotel__name"]
@@ -133,7 +155,7 @@ class RoomTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.RoomNight)
-class RoomNightAdmin(admin.ModelAdmin):
+class RoomNightAdmin(CatalogAdmin):
     list_display = ["room_type", "date", "price", "rooms_available", "rooms_total"]
     list_filter = [("date", admin.DateFieldListFilter)]
     search_fields = ["room_type__hotel__name"]
@@ -144,7 +166,7 @@ class RoomNightAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.CarVendor)
-class CarVendorAdmin(admin.ModelAdmin):
+class CarVendorAdmin(CatalogAdmin):
     list_display = ["code", "name"]
     search_fields = ["=code", "name"]
 
@@ -157,7 +179,7 @@ class RentalCarInline(admin.TabularInline):
 
 
 @admin.register(models.RentalOffice)
-class RentalOfficeAdmin(admin.ModelAdmin):
+class RentalOfficeAdmin(CatalogAdmin):
     list_display = ["name", "vendor", "airport", "currency", "is_published"]
     list_filter = ["is_published", "vendor", "airport__country_code"]
     search_fields = ["name", "=airport__iata", "vendor__name"]
@@ -172,7 +194,7 @@ class CarDayInline(UpcomingInline):
 
 
 @admin.register(models.RentalCar)
-class RentalCarAdmin(admin.ModelAdmin):
+class RentalCarAdmin(CatalogAdmin):
     list_display = ["model_name", "car_class", "transmission", "office", "is_published"]
     list_filter = ["is_published", "car_class", "transmission", "office__vendor"]
     search_fields = ["model_name", "office__name", "=office__airport__iata"]
@@ -182,7 +204,7 @@ class RentalCarAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.CarDay)
-class CarDayAdmin(admin.ModelAdmin):
+class CarDayAdmin(CatalogAdmin):
     list_display = ["car", "date", "price", "cars_available", "cars_total"]
     list_filter = [("date", admin.DateFieldListFilter), "car__car_class"]
     search_fields = ["=car__office__airport__iata", "car__model_name"]

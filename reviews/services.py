@@ -17,8 +17,11 @@ from bookings.selectors import booking_get
 from catalog.models import FlightFare, RentalCar, RoomType
 from reviews.errors import AlreadyReviewed, NotReviewable, OwnReview, ReviewNotFound
 from reviews.models import SUB_SCORES, HelpfulVote, RatingAggregate, Review, ReviewStatus, Subject
+from search.cache import results_changed
 
 TWO_PLACES = Decimal("0.01")
+# The search answers that show each subject's rating (search.cache).
+SEARCH_KINDS = {Subject.HOTEL: "hotel", Subject.AIRLINE: "flight", Subject.CAR_VENDOR: "car"}
 
 
 def review_subject(item: BookingItem) -> tuple[str, int]:
@@ -254,4 +257,5 @@ def rating_recompute(*, subject: str, subject_id: int, now: datetime) -> RatingA
             setattr(aggregate, field, value)
         aggregate.updated_at = now
         aggregate.save()
+        results_changed(SEARCH_KINDS[subject])  # search results show the rating
     return aggregate

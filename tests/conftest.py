@@ -24,6 +24,15 @@ settings.register_profile(
 settings.load_profile("default")
 
 
+@pytest.fixture(autouse=True)
+def _search_answers_forgotten():  # type: ignore[no-untyped-def]
+    """Each test starts without search answers cached in memory by an earlier one (their
+    rows are gone, but ids and the shared cache's versions may come back)."""
+    from search import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

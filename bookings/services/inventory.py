@@ -21,6 +21,7 @@ from django.db.models.functions import Least
 from bookings.errors import InventoryBusy
 from bookings.models import HoldUnit
 from catalog.models import CarDay, FlightFare, RoomNight
+from search.cache import inventory_changed
 
 # Lock order across tables; never lock in another order.
 LOCK_ORDER: tuple[type[Model], ...] = (FlightFare, RoomNight, CarDay)
@@ -60,6 +61,7 @@ def inventory_lock(wanted: dict[type[Model], Iterable[int]]) -> dict[type[Model]
 def inventory_take(takes: Iterable[tuple[type[Model], int, int]]) -> None:
     """Decrement (model, row id, units); callers hold the locks and checked availability."""
     for model, ids_by_units in _grouped(takes).items():
+        inventory_changed(model)  # cached search answers: unreachable once committed
         field = AVAILABLE[model]
         for units, ids in ids_by_units.items():
             with lock_wait_bounded():
@@ -70,6 +72,7 @@ def inventory_give_back(gives: Iterable[tuple[type[Model], int, int]]) -> None:
     """Increment (model, row id, units), never above the row's total (staff may have
     lowered it meanwhile). Callers hold the locks."""
     for model, ids_by_units in _grouped(gives).items():
+        inventory_changed(model)  # cached search answers: unreachable once committed
         field, total = AVAILABLE[model], TOTAL[model]
         for units, ids in ids_by_units.items():
             with lock_wait_bounded():

@@ -15,10 +15,12 @@ from catalog.models import CarClass, Transmission
 from reviews.serializers import RatingSerializer
 from search.apis.common import (
     CommaListField,
+    PageAnswer,
     PublicCacheMixin,
     TravelDateField,
+    cached_page,
     index_freshness,
-    paginated,
+    page_answer,
     parse_query,
 )
 from search.apis.flights import IataCodeField
@@ -180,6 +182,14 @@ class CarSearchApi(PublicCacheMixin, APIView):
     @search_recorded("car")
     def get(self, request: Request) -> Response:
         query = parse_query(self.InputSerializer, request)
+        return cached_page(
+            request=request,
+            kind="car",
+            query=query,
+            answer=lambda: (self._answer(request, query), None),
+        )
+
+    def _answer(self, request: Request, query: dict[str, Any]) -> PageAnswer:
         results = car_offers_list(
             airport_code=query.get("location"),
             office_id=query.get("office"),
@@ -188,7 +198,7 @@ class CarSearchApi(PublicCacheMixin, APIView):
             transmission=query.get("transmission"),
             sort=query["sort"],
         )
-        return paginated(
+        return page_answer(
             view=self,
             request=request,
             items=results,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from travelguru.pagination import PageNumberPagination
@@ -75,28 +77,104 @@ def index_freshness() -> dict[str, str | None]:
     return {"indexed_at": moment.isoformat() if moment else None}
 
 
-def paginated(
+@dataclass(frozen=True)
+class PageAnswer:
+    """One page of a result list, before it becomes a response (the cacheable part)."""
+
+    count: int
+    results: list[Any]
+    extra: dict[str, Any]
+    number: int
+    has_next: bool
+    has_previous: bool
+
+
+def page_answer(
     *,
     view: APIView,
     request: Request,
     items: Sequence[Any],
     serializer_class: type[serializers.Serializer],
     extra: dict[str, Any] | None = None,
+    expand: Callable[[list[Any]], list[Any]] | None = None,
     page_context: Callable[[list[Any]], dict[str, Any]] | None = None,
-) -> Response:
-    """Page a computed result list: `count`, `next`, `previous`, `results` (+ extra keys).
+) -> PageAnswer:
+    """Page a computed result list and serialize the page shown.
 
-    `page_context(page)` gives the serializer what only the shown page needs (one batched
-    read for the page, not for every result)."""
+    `expand(page)` turns the shown page's items into what the serializer takes, and
+    `page_context(page)` gives the serializer what only that page needs (batched reads for
+    the page, not for every result)."""
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(items, request, view=view) or []  # type: ignore[arg-type]
+    if expand is not None:
+        page = expand(page)
     context = page_context(page) if page_context else {}
-    response = paginator.get_paginated_response(
-        serializer_class(page, many=True, context=context).data
+    shown = paginator.page
+    return PageAnswer(
+        count=shown.paginator.count,
+        results=list(serializer_class(page, many=True, context=context).data),
+        extra=extra or {},
+        number=shown.number,
+        has_next=shown.has_next(),
+        has_previous=shown.has_previous(),
     )
-    if extra:
-        response.data.update(extra)
-    return response
+
+
+def page_response(request: Request, answer: PageAnswer) -> Response:
+    """`count`, `next`, `previous`, `results` (+ extra keys), links built for this request
+    exactly as DRF's PageNumberPagination builds them."""
+    url = request.build_absolute_uri()
+    param = PageNumberPagination.page_query_param
+    previous = None
+    if answer.has_previous:
+        number = answer.number - 1
+        previous = (
+            remove_query_param(url, param)
+            if number == 1
+            else replace_query_param(url, param, number)
+        )
+    body = {
+        "count": answer.count,
+        "next": replace_query_param(url, param, answer.number + 1) if answer.has_next else None,
+        "previous": previous,
+        "results": answer.results,
+        **answer.extra,
+    }
+    return Response(body)
+
+
+def paginated(**kwargs: Any) -> Response:
+    """`page_answer` as a response (see there for the arguments)."""
+    return page_response(kwargs["request"], page_answer(**kwargs))
+
+
+def _key_part(value: Any, fold: bool) -> Hashable:
+    if isinstance(value, str):
+        return " ".join(value.casefold().split()) if fold else value
+    if isinstance(value, list | tuple):
+        return tuple(_key_part(v, fold) for v in value)
+    return value  # dates, numbers, Decimals: hashable, equal when equal
+
+
+def cached_page(
+    *,
+    request: Request,
+    kind: str,
+    query: dict[str, Any],
+    answer: Callable[[], tuple[PageAnswer, float | None]],
+    fold: Sequence[str] = (),
+) -> Response:
+    """The page for `query` from the search results cache (`search.cache`), or computed.
+
+    The key is the validated query (parameter order, defaults and spelling normalised; the
+    free-text fields in `fold` compared case-insensitively): page and page size are in it,
+    the links are built per request. `answer()` gives the page and how many seconds it
+    stays true at most (None: the cache's TTL)."""
+    from search import cache
+
+    key = tuple(sorted((name, _key_part(value, name in fold)) for name, value in query.items()))
+    page, _ = cache.cached(kind, key, answer)
+    return page_response(request, page)
 
 
 class PublicCacheMixin:

@@ -14,10 +14,12 @@ from rest_framework.views import APIView
 from analytics.hooks import search_recorded
 from catalog.models import Cabin
 from search.apis.common import (
+    PageAnswer,
     PublicCacheMixin,
     TravelDateField,
+    cached_page,
     index_freshness,
-    paginated,
+    page_answer,
     parse_query,
 )
 from search.offers import offer_encode
@@ -267,6 +269,12 @@ class FlightSearchApi(PublicCacheMixin, APIView):
     @search_recorded("flight")
     def get(self, request: Request) -> Response:
         query = parse_query(self.InputSerializer, request)
+        return cached_page(
+            request=request, kind="flight", query=query, answer=lambda: self._answer(request, query)
+        )
+
+    def _answer(self, request: Request, query: dict[str, Any]) -> tuple[PageAnswer, float | None]:
+        now = timezone.now()
         party = Party(adults=query["adults"], children=query["children"], infants=query["infants"])
         results = flight_offers_list(
             origin=query["origin"],
@@ -277,7 +285,7 @@ class FlightSearchApi(PublicCacheMixin, APIView):
             cabin=query["cabin"],
             max_stops=query["max_stops"],
             sort=query["sort"],
-            now=timezone.now(),
+            now=now,
         )
         return_date = query.get("return_date")
         codes = {
@@ -287,7 +295,7 @@ class FlightSearchApi(PublicCacheMixin, APIView):
             if itinerary
             for leg in itinerary.legs
         }
-        return paginated(
+        answer = page_answer(
             view=self,
             request=request,
             items=results,
@@ -307,6 +315,9 @@ class FlightSearchApi(PublicCacheMixin, APIView):
                 **index_freshness(),
             },
         )
+        # Departed flights are never offered: the answer holds until the first one leaves.
+        first = min((r.outbound.departure_at for r in results), default=None)
+        return answer, None if first is None else (first - now).total_seconds()
 
 
 def airline_ratings(codes: set[str]) -> dict[str, dict[str, Any]]:

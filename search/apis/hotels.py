@@ -17,15 +17,19 @@ from reviews.selectors import rating_get, ratings_json_map
 from reviews.serializers import RatingSerializer
 from search.apis.common import (
     CommaListField,
+    PageAnswer,
     PublicCacheMixin,
     TravelDateField,
+    cached_page,
     index_freshness,
-    paginated,
+    page_answer,
     parse_query,
 )
 from search.offers import HotelOffer, offer_encode
 from search.selectors.hotels import (
     SORTS,
+    CityInfo,
+    HotelInfo,
     HotelResult,
     HotelSearch,
     RoomOffer,
@@ -33,6 +37,7 @@ from search.selectors.hotels import (
     amenity_codes,
     city_resolve,
     hotel_detail,
+    hotel_results,
     hotel_search,
 )
 from travelguru.serializers import MoneySerializer, problem_responses
@@ -134,8 +139,9 @@ class _AmenitySerializer(serializers.Serializer):
 
 
 def _room_type_json(room_type) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A RoomType or a RoomTypeInfo."""
     return {
-        "id": room_type.pk,
+        "id": room_type.id,
         "name": room_type.name,
         "capacity": room_type.capacity,
         "beds": room_type.beds,
@@ -150,7 +156,7 @@ def _offer_json(offer: RoomOffer) -> dict[str, Any]:
     return {
         "offer_id": offer_encode(
             HotelOffer(
-                room_type_id=offer.room_type.pk,
+                room_type_id=offer.room_type.id,
                 check_in=stay.check_in,
                 check_out=stay.check_out,
                 rooms=stay.rooms,
@@ -172,21 +178,37 @@ def _offer_json(offer: RoomOffer) -> dict[str, Any]:
     }
 
 
-def _hotel_json(hotel) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _hotel_info(hotel) -> HotelInfo:  # type: ignore[no-untyped-def]
+    """A Hotel (city and amenities loaded) as search results show it."""
+    return HotelInfo(
+        id=hotel.pk,
+        name=hotel.name,
+        stars=hotel.stars,
+        address=hotel.address,
+        latitude=hotel.latitude,
+        longitude=hotel.longitude,
+        city=CityInfo(hotel.city.pk, hotel.city.name, hotel.city.country_code, hotel.city.timezone),
+        amenities=tuple((a.code, a.name) for a in hotel.amenities.all()),
+        currency=hotel.currency,
+        free_cancellation_days=hotel.free_cancellation_days,
+    )
+
+
+def _hotel_json(hotel: HotelInfo) -> dict[str, Any]:
     return {
-        "id": hotel.pk,
+        "id": hotel.id,
         "name": hotel.name,
         "stars": hotel.stars,
         "address": hotel.address,
         "city": {
-            "id": hotel.city.pk,
+            "id": hotel.city.id,
             "name": hotel.city.name,
             "country_code": hotel.city.country_code,
             "timezone": hotel.city.timezone,
         },
         "latitude": hotel.latitude,
         "longitude": hotel.longitude,
-        "amenities": [{"code": a.code, "name": a.name} for a in hotel.amenities.all()],
+        "amenities": [{"code": code, "name": name} for code, name in hotel.amenities],
     }
 
 
@@ -241,7 +263,8 @@ class HotelSearchApi(PublicCacheMixin, APIView):
                 errors["max_price"] = "max_price must not be below min_price."
             if errors:
                 raise serializers.ValidationError(errors)
-            unknown = sorted(set(attrs.get("amenities") or ()) - amenity_codes())
+            asked = set(attrs.get("amenities") or ())
+            unknown = sorted(asked - amenity_codes()) if asked else []
             if unknown:
                 raise serializers.ValidationError(
                     {"amenities": [f"Unknown amenity: {', '.join(unknown)}."]}
@@ -269,7 +292,7 @@ class HotelSearchApi(PublicCacheMixin, APIView):
             return {
                 **_hotel_json(result.hotel),
                 "distance_km": result.distance_km,
-                "rating": self.context["ratings"][result.hotel.pk],
+                "rating": self.context["ratings"][result.hotel.id],
                 "cheapest": offers[0],
                 "offers": offers,
             }
@@ -300,10 +323,20 @@ class HotelSearchApi(PublicCacheMixin, APIView):
     @search_recorded("hotel")
     def get(self, request: Request) -> Response:
         query = parse_query(self.InputSerializer, request)
+        return cached_page(
+            request=request,
+            kind="hotel",
+            query=query,
+            fold=("city", "q"),
+            answer=lambda: (self._answer(request, query), None),
+        )
+
+    def _answer(self, request: Request, query: dict[str, Any]) -> PageAnswer:
         city = city_resolve(query["city"]) if query.get("city") else None
+        stay = _stay(query)
         found = hotel_search(
             HotelSearch(
-                stay=_stay(query),
+                stay=stay,
                 city_id=city.pk if city else None,
                 latitude=query.get("lat"),
                 longitude=query.get("lon"),
@@ -316,16 +349,19 @@ class HotelSearchApi(PublicCacheMixin, APIView):
                 sort=query["sort"],
             )
         )
-        return paginated(
+        return page_answer(
             view=self,
             request=request,
             items=found.hotels,
             serializer_class=self.OutputSerializer,
             extra={"facets": found.facets, **index_freshness()},
-            # Shown ratings are live (the index's copy only ranks `sort=rating`).
+            # Offers are built for the page shown only.
+            expand=lambda page: hotel_results(page, stay),
+            # Shown ratings are the aggregates' (the index's copy only ranks `sort=rating`);
+            # a rating change makes cached answers unreachable (search.cache).
             page_context=lambda page: {
                 "ratings": ratings_json_map(
-                    subject=Subject.HOTEL, subject_ids=[r.hotel.pk for r in page]
+                    subject=Subject.HOTEL, subject_ids=[r.hotel.id for r in page]
                 )
             },
         )
@@ -399,7 +435,7 @@ class HotelDetailApi(APIView):
             else f"Free cancellation until {days} day{'s' if days != 1 else ''} before check-in."
         )
         body = {
-            **_hotel_json(hotel),
+            **_hotel_json(_hotel_info(hotel)),
             "description": hotel.description,
             "check_in_time": hotel.check_in_time.strftime("%H:%M"),
             "check_out_time": hotel.check_out_time.strftime("%H:%M"),

@@ -13,7 +13,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from search.apis.common import PublicCacheMixin, index_freshness, paginated, parse_query
+from search.apis.common import (
+    PageAnswer,
+    PublicCacheMixin,
+    cached_page,
+    index_freshness,
+    page_answer,
+    parse_query,
+)
 from search.selectors.places import airport_suggestions, city_suggestions
 from travelguru.serializers import page_of, problem_responses
 
@@ -50,6 +57,28 @@ def _airports(text: str) -> list[Any]:
 
 def _cities(text: str) -> list[Any]:
     return city_suggestions(text=text)
+
+
+def _cached_page(
+    view: APIView, request: Request, query: dict[str, Any], kind: str, fetch: Callable
+) -> Response:
+    """The serialized page from the search answer cache (search.cache, kind "place": a
+    re-index or a catalog edit makes it unreachable), else from the suggestions."""
+
+    def answer() -> tuple[PageAnswer, None]:
+        freshness = index_freshness()
+        items = cached_suggestions(kind, query["q"], freshness["indexed_at"], fetch)
+        return page_answer(
+            view=view,
+            request=request,
+            items=items,
+            serializer_class=view.OutputSerializer,  # type: ignore[attr-defined]
+            extra=freshness,
+        ), None  # fmt: skip
+
+    return cached_page(
+        request=request, kind="place", query={"of": kind, **query}, fold=("q",), answer=answer
+    )
 
 
 class _QuerySerializer(serializers.Serializer):
@@ -100,14 +129,7 @@ class AirportAutocompleteApi(PublicCacheMixin, APIView):
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         query = parse_query(_QuerySerializer, request)
-        freshness = index_freshness()
-        return paginated(
-            view=self,
-            request=request,
-            items=cached_suggestions("airport", query["q"], freshness["indexed_at"], _airports),
-            serializer_class=self.OutputSerializer,
-            extra=freshness,
-        )
+        return _cached_page(self, request, query, "airport", _airports)
 
 
 class CityAutocompleteApi(PublicCacheMixin, APIView):
@@ -136,11 +158,4 @@ class CityAutocompleteApi(PublicCacheMixin, APIView):
     )  # fmt: skip
     def get(self, request: Request) -> Response:
         query = parse_query(_QuerySerializer, request)
-        freshness = index_freshness()
-        return paginated(
-            view=self,
-            request=request,
-            items=cached_suggestions("city", query["q"], freshness["indexed_at"], _cities),
-            serializer_class=self.OutputSerializer,
-            extra=freshness,
-        )
+        return _cached_page(self, request, query, "city", _cities)

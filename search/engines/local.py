@@ -108,24 +108,37 @@ class LocalEngine:
             qs = _matching_words(qs, query.text)
 
         hits = []
-        for doc in qs:
+        # Rows as tuples (a city has hundreds of hotels): no model instance per document.
+        for object_id, stars, amenities, latitude, longitude, average, count, score, data in (
+            qs.order_by().values_list(
+                "object_id",
+                "stars",
+                "amenities",
+                "latitude",
+                "longitude",
+                "rating_average",
+                "rating_count",
+                "rating_score",
+                "data",
+            )  # fmt: skip
+        ):
             distance = None
-            if centre is not None and doc.latitude is not None:
-                distance = haversine_km(centre[0], centre[1], doc.latitude, doc.longitude)
+            if centre is not None and latitude is not None:
+                distance = haversine_km(centre[0], centre[1], latitude, longitude)
                 if radius is not None and distance > radius:
                     continue
             hits.append(
                 HotelHit(
-                    hotel_id=doc.object_id,
-                    stars=doc.stars or 0,
-                    amenities=tuple(doc.amenities.split()),
-                    latitude=doc.latitude,
-                    longitude=doc.longitude,
+                    hotel_id=object_id,
+                    stars=stars or 0,
+                    amenities=tuple(amenities.split()),
+                    latitude=latitude,
+                    longitude=longitude,
                     distance_km=None if distance is None else round(distance, 2),
-                    rating_average=doc.rating_average,
-                    rating_count=doc.rating_count,
-                    rating_score=doc.rating_score,
-                    data=doc.data,
+                    rating_average=average,
+                    rating_count=count,
+                    rating_score=score,
+                    data=data,
                 )
             )
         hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0, h.hotel_id))

@@ -23,7 +23,7 @@ from search.engines.base import HotelHit, HotelQuery
 from search.models import DocumentKind
 from search.text import fold
 from travelguru.errors import InvalidInput, NotFound
-from travelguru.money import Money
+from travelguru.money import Money, quantize
 
 SORTS = ("price", "-price", "rating", "distance", "stars")
 MAX_CANDIDATES = 2000
@@ -47,12 +47,25 @@ class Stay:
         return math.ceil(self.guests / self.rooms)
 
 
+@dataclass(frozen=True, slots=True)
+class RoomTypeInfo:
+    """What an offer shows of its room type (read as a row, not a model instance)."""
+
+    id: int
+    name: str
+    capacity: int
+    beds: str
+    size_m2: int | None
+    breakfast_included: bool
+
+
 @dataclass(frozen=True)
 class RoomOffer:
-    room_type: RoomType
+    room_type: RoomTypeInfo
     stay: Stay
     price: Money  # the stay: every night, every room
     available: int  # rooms left on the fullest night
+    free_cancellation_days: int | None  # the hotel's policy
 
     @property
     def price_per_night(self) -> Money:
@@ -60,13 +73,66 @@ class RoomOffer:
 
     @property
     def free_cancellation_until(self) -> date | None:
-        days = self.room_type.hotel.free_cancellation_days
+        days = self.free_cancellation_days
         return None if days is None else self.stay.check_in - timedelta(days=days)
+
+
+@dataclass(frozen=True, slots=True)
+class CityInfo:
+    id: int
+    name: str
+    country_code: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class HotelInfo:
+    """What a search result shows of a hotel."""
+
+    id: int
+    name: str
+    stars: int
+    address: str
+    latitude: float
+    longitude: float
+    city: CityInfo
+    amenities: tuple[tuple[str, str], ...]  # (code, name), by code
+    currency: str
+    free_cancellation_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FreeRoom:
+    """A room type free on every night of the stay, priced (from the one grouped query)."""
+
+    room_type_id: int
+    capacity: int
+    amount: Decimal  # the stay (every night, every room) in the hotel's currency, rounded
+    available: int  # rooms left on the fullest night
+
+
+@dataclass(slots=True)
+class HotelMatch:
+    """One hotel found: what ranking, filters, facets and paging need, and no more.
+
+    Its offers are built (`hotel_results`) only for the page shown."""
+
+    hotel: HotelInfo
+    hit: HotelHit
+    rooms: list[FreeRoom]  # cheapest first (price, capacity, id), never empty
+
+    @property
+    def cheapest(self) -> FreeRoom:
+        return self.rooms[0]
+
+    @property
+    def distance_km(self) -> float | None:
+        return self.hit.distance_km
 
 
 @dataclass
 class HotelResult:
-    hotel: Hotel
+    hotel: HotelInfo
     hit: HotelHit | None
     offers: list[RoomOffer] = field(default_factory=list)
 
@@ -96,7 +162,7 @@ class HotelSearch:
 
 @dataclass
 class HotelSearchResult:
-    hotels: list[HotelResult]
+    hotels: list[HotelMatch]  # every hotel found, in the order asked
     facets: dict[str, dict[str, int]]
 
 
@@ -123,10 +189,14 @@ def amenity_codes() -> set[str]:
     return set(Amenity.objects.values_list("code", flat=True))
 
 
-def _free_room_types(
-    hotel_ids: Sequence[int], stay: Stay, *, room_type_id: int | None = None
-) -> dict[int, tuple[Decimal, int]]:
-    """room type id -> (sum of night prices, fewest rooms left) for types free every night."""
+def _free_rooms(
+    hotel_ids: Sequence[int], stay: Stay, currencies: dict[int, str]
+) -> dict[int, list[FreeRoom]]:
+    """hotel id -> its room types free on every night with enough room, cheapest first.
+
+    One aggregate query over `RoomNight` whatever the number of hotels: a room type is free
+    when it has a row with `rooms` left for each night (count == nights). `currencies`:
+    each hotel's, the currency of its prices."""
     nights = RoomNight.objects.filter(
         room_type__hotel_id__in=list(hotel_ids),
         room_type__is_published=True,
@@ -135,39 +205,35 @@ def _free_room_types(
         date__lt=stay.check_out,
         rooms_available__gte=stay.rooms,
     )
-    if room_type_id is not None:
-        nights = nights.filter(room_type_id=room_type_id)
+    group = ("room_type_id", "room_type__hotel_id", "room_type__capacity")
     rows = (
-        nights.values("room_type_id")
+        nights.values(*group)
         .annotate(n=Count("id"), total=Sum("price"), fewest=Min("rooms_available"))
         .filter(n=stay.nights)
-        .values_list("room_type_id", "total", "fewest")
+        .values_list(*group, "total", "fewest")
+        .order_by()
     )
-    return {rt: (total, fewest) for rt, total, fewest in rows}
+    free: dict[int, list[FreeRoom]] = {}
+    for room_type_id, hotel_id, capacity, total, fewest in rows:
+        amount = quantize(total * stay.rooms, currencies[hotel_id])  # as Money.of rounds
+        free.setdefault(hotel_id, []).append(FreeRoom(room_type_id, capacity, amount, fewest))
+    for rooms in free.values():
+        rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
+    return free
 
 
-def _offers_by_hotel(hotel_ids: Sequence[int], stay: Stay) -> dict[int, list[RoomOffer]]:
-    free = _free_room_types(hotel_ids, stay)
-    if not free:
-        return {}
-    room_types = RoomType.objects.filter(pk__in=list(free)).select_related("hotel")
-    offers: dict[int, list[RoomOffer]] = {}
-    for room_type in room_types:
-        total, fewest = free[room_type.pk]
-        offer = RoomOffer(
-            room_type=room_type,
-            stay=stay,
-            price=Money.of(total * stay.rooms, room_type.hotel.currency),
-            available=fewest,
-        )
-        offers.setdefault(room_type.hotel_id, []).append(offer)
-    for hotel_offers in offers.values():
-        hotel_offers.sort(key=lambda o: (o.price.amount, o.room_type.capacity, o.room_type.pk))
-    return offers
+_HOTEL_FIELDS = (
+    "id", "name", "stars", "address", "latitude", "longitude", "currency",
+    "free_cancellation_days", "city_id", "city__name", "city__country_code", "city__timezone",
+)  # fmt: skip
 
 
 def hotel_search(search: HotelSearch) -> HotelSearchResult:
-    """Hotels with at least one room type free on every night, their offers and facets."""
+    """Hotels with at least one room type free on every night, in the order asked, and facets.
+
+    Only what ranking, price filters, facets and paging need is read for every hotel found
+    (one aggregate over the nights, one row per hotel, its amenity codes): a constant number
+    of queries, as tuples. The offers shown are built by `hotel_results` for one page."""
     hits = get_engine().hotels(
         HotelQuery(
             city_id=search.city_id,
@@ -180,44 +246,108 @@ def hotel_search(search: HotelSearch) -> HotelSearchResult:
             limit=MAX_CANDIDATES,
         )
     )
+    empty = HotelSearchResult(hotels=[], facets={"stars": {}, "amenities": {}})
     if not hits:
-        return HotelSearchResult(hotels=[], facets={"stars": {}, "amenities": {}})
+        return empty
     by_id = {hit.hotel_id: hit for hit in hits}
-    offers = _offers_by_hotel(list(by_id), search.stay)
-    hotels = (
-        Hotel.objects.filter(pk__in=list(offers), is_published=True)
-        .select_related("city")
-        .prefetch_related("amenities")
+    # The database's name order first (as a hotel list reads); the sorts below are stable.
+    rows = list(
+        Hotel.objects.filter(pk__in=list(by_id), is_published=True)
+        .order_by("name", "pk")
+        .values_list(*_HOTEL_FIELDS)
     )
-    results = []
-    for hotel in hotels:
-        result = HotelResult(hotel=hotel, hit=by_id[hotel.pk], offers=offers[hotel.pk])
-        per_night = result.cheapest.price_per_night.amount
-        if search.min_price is not None and per_night < search.min_price:
+    free = _free_rooms([row[0] for row in rows], search.stay, {row[0]: row[6] for row in rows})
+    if not free:
+        return empty
+    amenities: dict[int, list[tuple[str, str]]] = {}
+    for hotel_id, code, name in (
+        Hotel.amenities.through.objects.filter(hotel_id__in=list(free))
+        .order_by("amenity__code")
+        .values_list("hotel_id", "amenity__code", "amenity__name")
+    ):
+        amenities.setdefault(hotel_id, []).append((code, name))
+    matches = []
+    for row in rows:
+        hotel_id = row[0]
+        rooms = free.get(hotel_id)
+        if not rooms:
             continue
-        if search.max_price is not None and per_night > search.max_price:
-            continue
-        results.append(result)
-    _sort(results, search.sort)
-    return HotelSearchResult(hotels=results, facets=_facets(results))
+        if search.min_price is not None or search.max_price is not None:
+            per_night = _per_night(Money(rooms[0].amount, row[6]), search.stay)
+            if search.min_price is not None and per_night < search.min_price:
+                continue
+            if search.max_price is not None and per_night > search.max_price:
+                continue
+        hotel = HotelInfo(
+            *row[:6],
+            city=CityInfo(*row[8:12]),
+            amenities=tuple(amenities.get(hotel_id, ())),
+            currency=row[6],
+            free_cancellation_days=row[7],
+        )
+        matches.append(HotelMatch(hotel=hotel, hit=by_id[hotel_id], rooms=rooms))
+    _sort(matches, search.sort)
+    return HotelSearchResult(hotels=matches, facets=_facets(matches))
 
 
-def _sort(results: list[HotelResult], sort: str) -> None:
+def _per_night(price: Money, stay: Stay) -> Decimal:
+    return Money.of(price.amount / stay.nights, price.currency).amount
+
+
+def hotel_results(matches: Sequence[HotelMatch], stay: Stay) -> list[HotelResult]:
+    """The matches (one page of them) with every free room type as an offer: one query."""
+    ids = [room.room_type_id for match in matches for room in match.rooms]
+    room_types = {
+        row[0]: RoomTypeInfo(*row)
+        for row in RoomType.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("id", "name", "capacity", "beds", "size_m2", "breakfast_included")
+    }
+    return [
+        HotelResult(
+            hotel=match.hotel,
+            hit=match.hit,
+            offers=_offers(match.rooms, room_types, stay, match.hotel),
+        )
+        for match in matches
+    ]
+
+
+def _offers(
+    rooms: Sequence[FreeRoom],
+    room_types: dict[int, RoomTypeInfo],
+    stay: Stay,
+    hotel: HotelInfo | Hotel,
+) -> list[RoomOffer]:
+    return [
+        RoomOffer(
+            room_type=room_types[room.room_type_id],
+            stay=stay,
+            price=Money(room.amount, hotel.currency),
+            available=room.available,
+            free_cancellation_days=hotel.free_cancellation_days,
+        )
+        for room in rooms
+        if room.room_type_id in room_types
+    ]
+
+
+def _sort(results: list[HotelMatch], sort: str) -> None:
     # Hotels of one search nearly always share a currency (a city); a radius across a
     # border mixes them, and amounts are only compared within a currency: the currency
     # most results use comes first.
     currencies = Counter(r.hotel.currency for r in results)
 
-    def price_key(r: HotelResult) -> tuple:
-        return (-currencies[r.hotel.currency], r.hotel.currency, r.cheapest.price.amount)
+    def price_key(r: HotelMatch) -> tuple:
+        return (-currencies[r.hotel.currency], r.hotel.currency, r.cheapest.amount)
 
     keys = {
-        "price": lambda r: (*price_key(r), r.hotel.pk),
+        "price": lambda r: (*price_key(r), r.hotel.id),
         "-price": lambda r: (
             -currencies[r.hotel.currency],
             r.hotel.currency,
-            -r.cheapest.price.amount,
-            r.hotel.pk,
+            -r.cheapest.amount,
+            r.hotel.id,
         ),  # fmt: skip
         "rating": lambda r: (
             r.hit.rating_score is None,
@@ -225,15 +355,15 @@ def _sort(results: list[HotelResult], sort: str) -> None:
             -r.hit.rating_count,
             *price_key(r),
         ),
-        "distance": lambda r: (r.distance_km is None, r.distance_km or 0, r.hotel.pk),
+        "distance": lambda r: (r.distance_km is None, r.distance_km or 0, r.hotel.id),
         "stars": lambda r: (-r.hotel.stars, *price_key(r)),
     }
     results.sort(key=keys[sort])
 
 
-def _facets(results: list[HotelResult]) -> dict[str, dict[str, int]]:
+def _facets(results: list[HotelMatch]) -> dict[str, dict[str, int]]:
     stars = Counter(str(r.hotel.stars) for r in results)
-    amenities = Counter(a.code for r in results for a in r.hotel.amenities.all())
+    amenities = Counter(code for r in results for code, _ in r.hotel.amenities)
     return {
         "stars": {k: stars[k] for k in sorted(stars, reverse=True)},
         "amenities": dict(sorted(amenities.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -258,11 +388,16 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, today: date) -> HotelDetai
     if hotel is None:
         raise NotFound("No such hotel.")
     room_types = list(hotel.room_types.filter(is_published=True).order_by("capacity", "name"))
-    for room_type in room_types:
-        room_type.hotel = hotel  # spare a query per offer
     offers = None
     if stay is not None:
-        offers = _offers_by_hotel([hotel.pk], stay).get(hotel.pk, [])
+        infos = {
+            rt.pk: RoomTypeInfo(
+                rt.pk, rt.name, rt.capacity, rt.beds, rt.size_m2, rt.breakfast_included
+            )
+            for rt in room_types
+        }
+        rooms = _free_rooms([hotel.pk], stay, {hotel.pk: hotel.currency}).get(hotel.pk, [])
+        offers = _offers(rooms, infos, stay, hotel)
     lows = (
         RoomNight.objects.filter(
             room_type__in=room_types,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from catalog.models import Airport, City, FlightLeg, Hotel, RentalOffice
 from reviews.models import RatingAggregate, Subject
 from reviews.selectors import ratings_map
+from search.cache import results_changed_now
 from search.engines import get_engine
 from search.engines.base import Document, IndexWriter
 from search.models import DocumentKind, SyncState
@@ -330,5 +331,6 @@ def sync_index(
         state.watermark = run_started_at
         state.last_run_at = timezone.now()
         state.save(update_fields=["watermark", "last_run_at"])
+        results_changed_now()  # answers cached before name what the index named then
     report.seconds = time.perf_counter() - started
     return report

@@ -135,3 +135,33 @@ def test_booking_post_target_is_the_booking_alone_loop_at_the_target_rate():
     assert "at 50 req/s" not in text  # the quarter-rate loop is a figure, not the target
     assert "booking POSTs alone at 50 requests/s" in text
     assert "A 0.80 ms (18 round trips), B 8.00 ms (31 round trips)" in text
+
+
+def test_report_shows_the_sqlite_run_next_to_mariadbs_with_its_own_targets():
+    figures = _figures()
+    sqlite = {k: figures[k] for k in ("search", "queries")}
+    sqlite["meta"] = {**figures["meta"], "database": "SQLite"}
+    sqlite["search"] = {
+        "hotels (filters)": {
+            **sqlite["search"]["hotels (filters)"],
+            "http": {"n": 1, "p50": 20, "p95": 40, "p99": 50},
+        }
+    }
+    figures["sqlite"] = sqlite
+    figures["search_cpu"] = {"cars": {"cpu_ms": 3.25, "wall_ms": 9.0, "queries": 7, "n": 50}}
+
+    text = render(figures)
+
+    assert "## The same search sections on SQLite" in text
+    assert "### Search latency on SQLite" in text
+    assert "| hotels (filters) p95 <= 30 ms | 25.0 | met |" in text
+    assert "| SQLite: hotels (filters) p95 <= 30 ms | 40.0 | **missed** |" in text
+    assert "| SQLite: cars: queries do not grow |  | met |" in text
+    assert "| cars | 3.2 | 9.0 | 7 | 50 |" in text
+
+
+def test_a_failed_sqlite_run_is_said_not_hidden():
+    figures = _figures()
+    figures["sqlite"] = {"skipped": "the SQLite run failed (exit 1)"}
+
+    assert "Skipped: the SQLite run failed (exit 1)" in render(figures)

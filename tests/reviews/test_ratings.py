@@ -228,3 +228,19 @@ def test_a_page_of_results_gets_every_full_rating_in_one_query(
         "average": None, "count": 0,
         "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}, "sub_scores": {},
     }  # fmt: skip
+
+
+def test_an_approved_review_shows_in_the_next_identical_search(
+    api_client, trip_of, room_type, day, django_capture_on_commit_callbacks
+):
+    sync_index(full=True)
+    params = {"city": room_type.hotel.city_id, "check_in": day,
+              "check_out": day + timedelta(days=2)}  # fmt: skip
+    before = api_client.get("/api/hotels/search", params).json()["results"][0]["rating"]
+    [review] = make_reviews(trip_of, room_type, day, [4])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review_approve(review, staff=UserFactory(is_staff=True), now=timezone.now())
+
+    after = api_client.get("/api/hotels/search", params).json()["results"][0]["rating"]
+    assert (before["count"], after["count"]) == (0, 1)

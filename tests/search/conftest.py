@@ -33,8 +33,8 @@ def search_engine(request, settings, monkeypatch):  # type: ignore[no-untyped-de
 def flight_index(search_engine, monkeypatch):  # type: ignore[no-untyped-def]
     """Flight searches see the legs the test just created.
 
-    On CloudSearch the flight selector's engine is synced before each search (as the
-    scheduled job would have done); `paused()` stops that where a test counts queries.
+    On CloudSearch the index is synced before each search (as the scheduled job would
+    have done); `paused()` stops that where a test counts queries.
     The local engine reads the schedule itself and needs nothing.
     """
     from search.engines import get_engine
@@ -47,6 +47,17 @@ def flight_index(search_engine, monkeypatch):  # type: ignore[no-untyped-def]
         return get_engine()
 
     monkeypatch.setattr("search.selectors.flights.get_engine", engine)
+    # A cached answer is looked up before the selector runs: the sync comes first there too.
+    from search import cache
+
+    version = cache.results_version
+
+    def synced_version(kind: str) -> str | None:
+        if state["auto"]:
+            sync_index()
+        return version(kind)
+
+    monkeypatch.setattr(cache, "results_version", synced_version)
 
     class Control:
         name = search_engine

@@ -7,6 +7,7 @@ from analytics.demo import load_demo_history
 from catalog.demo.loader import catalog_is_empty, load_demo, wipe_catalog
 from catalog.demo.users import ensure_demo_users
 from reviews.demo import load_demo_reviews
+from search.cache import results_changed_now
 
 MAX_DAYS = 330
 
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         )
         reviews = load_demo_reviews(seed=options["seed"], now=timezone.now())
         events = load_demo_history(seed=options["seed"], now=timezone.now())
+        results_changed_now()  # cached search answers were made of the old catalog
         self.stdout.write(f"Demo data loaded (scale {scale}, seed {options['seed']}, {days} days):")
         for line in report.lines():
             self.stdout.write(line)
