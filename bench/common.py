@@ -82,11 +82,13 @@ def ensure_data(database_url: str, *, scale: int, seed: int, days: int, reload: 
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "false"}
     env.setdefault("DJANGO_SETTINGS_MODULE", "travelguru.settings.local")
     py = sys.executable
+    run = lambda *args: subprocess.run([py, *args], cwd=ROOT, env=env, check=True)  # noqa: E731
     if not reload and marker.exists() and json.loads(marker.read_text()) == wanted:
         # Same day? the catalog is dated from the load day; a day-old load still has days-1.
+        # Reused data still gets the migrations added since it was loaded (a no-op otherwise).
+        run("manage.py", "migrate", "--noinput", "-v", "0")
         return "reused"
     VAR.mkdir(exist_ok=True)
-    run = lambda *args: subprocess.run([py, *args], cwd=ROOT, env=env, check=True)  # noqa: E731
     run("scripts/ensure_database.py")
     run("manage.py", "migrate", "--noinput", "-v", "0")
     run("manage.py", "createcachetable")
