@@ -253,7 +253,7 @@ def test_queries_do_not_grow_with_results(
     # the search cache's version, engine (city centre + hotels), the free room types with
     # their hotel and room type rows, amenities, the page's ratings (one query each),
     # analytics… and the index freshness: a constant number whatever the number of hotels
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         body = search(api_client, city=paris.pk, page_size=50, **stay(day))
     assert body["count"] == hotels
 
