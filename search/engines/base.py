@@ -65,7 +65,7 @@ class HotelHit:
     rating_average: Decimal | None = None
     rating_count: int = 0
     rating_score: Decimal | None = None
-    data: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)  # CloudSearch only; hotel search reads none
 
 
 @dataclass(frozen=True)

@@ -108,8 +108,9 @@ class LocalEngine:
             qs = _matching_words(qs, query.text)
 
         hits = []
-        # Rows as tuples (a city has hundreds of hotels): no model instance per document.
-        for object_id, stars, amenities, latitude, longitude, average, count, score, data in (
+        # Rows as tuples (a city has hundreds of hotels): no model instance per document, and
+        # no `data` (a JSON blob per hotel): hotel search reads the hotels' rows themselves.
+        for object_id, stars, amenities, latitude, longitude, average, count, score in (
             qs.order_by().values_list(
                 "object_id",
                 "stars",
@@ -119,7 +120,6 @@ class LocalEngine:
                 "rating_average",
                 "rating_count",
                 "rating_score",
-                "data",
             )  # fmt: skip
         ):
             distance = None
@@ -138,7 +138,6 @@ class LocalEngine:
                     rating_average=average,
                     rating_count=count,
                     rating_score=score,
-                    data=data,
                 )
             )
         hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0, h.hotel_id))

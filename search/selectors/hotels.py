@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection, models
 from django.db.models import Count, Min, Sum
 
 from catalog.models import Amenity, City, Hotel, RoomNight, RoomType
@@ -109,6 +110,7 @@ class FreeRoom:
     capacity: int
     amount: Decimal  # the stay (every night, every room) in the hotel's currency, rounded
     available: int  # rooms left on the fullest night
+    room_type: RoomTypeInfo | None = None  # read with it by hotel search
 
 
 @dataclass(slots=True)
@@ -222,18 +224,113 @@ def _free_rooms(
     return free
 
 
-_HOTEL_FIELDS = (
-    "id", "name", "stars", "address", "latitude", "longitude", "currency",
-    "free_cancellation_days", "city_id", "city__name", "city__country_code", "city__timezone",
-)  # fmt: skip
+def _sql_values(field: models.Field) -> Callable[[object], object]:
+    """A column value as the ORM returns it for `field` (the backend's converters: a bool
+    for a BooleanField, a Decimal for a DecimalField on SQLite, …)."""
+    col = field.get_col(field.model._meta.db_table)
+    converters = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+
+    def convert(value: object) -> object:
+        for converter in converters:
+            value = converter(value, col, connection)
+        return value
+
+    return convert
+
+
+def _free_stays(
+    hotel_ids: Sequence[int], stay: Stay
+) -> tuple[list[tuple], dict[int, list[FreeRoom]]]:
+    """The published hotels among `hotel_ids` with a room type free on every night of the
+    stay (their rows as `_hotel_row` reads them, in the database's name order), and hotel id
+    -> those room types, cheapest first, with what an offer shows of them.
+
+    One query, in SQL rather than through the ORM: it runs on every search, and building it
+    with the ORM cost more CPU than everything else the search does with its result. The
+    aggregate is decision 57's (a room type is free when it has a row with `rooms` left for
+    each night: count == nights); the outer joins read the hotel, city and room type rows
+    by primary key."""
+    if not hotel_ids:
+        return [], {}
+    ops = connection.ops
+    marks = ", ".join(["%s"] * len(hotel_ids))
+    # Formatted in: table names from the models and placeholders, never a value.
+    sql = f"""
+        SELECT h.id, h.name, h.stars, h.address, h.latitude, h.longitude, h.currency,
+               h.free_cancellation_days, h.city_id, c.name, c.country_code, c.timezone,
+               rt.id, rt.name, rt.capacity, rt.beds, rt.size_m2, rt.breakfast_included,
+               f.total, f.fewest
+        FROM (
+            SELECT n.room_type_id AS room_type_id, SUM(n.price) AS total,
+                   MIN(n.rooms_available) AS fewest
+            FROM {RoomNight._meta.db_table} n
+            INNER JOIN {RoomType._meta.db_table} t ON t.id = n.room_type_id
+            WHERE t.hotel_id IN ({marks}) AND t.is_published = %s AND t.capacity >= %s
+              AND n.date >= %s AND n.date < %s AND n.rooms_available >= %s
+            GROUP BY n.room_type_id
+            HAVING COUNT(n.id) = %s
+        ) f
+        INNER JOIN {RoomType._meta.db_table} rt ON rt.id = f.room_type_id
+        INNER JOIN {Hotel._meta.db_table} h ON h.id = rt.hotel_id
+        INNER JOIN {City._meta.db_table} c ON c.id = h.city_id
+        WHERE h.is_published = %s
+        ORDER BY h.name, h.id
+    """  # noqa: S608 # nosec B608
+    params = [
+        *hotel_ids,
+        True,
+        stay.min_capacity,
+        ops.adapt_datefield_value(stay.check_in),
+        ops.adapt_datefield_value(stay.check_out),
+        stay.rooms,
+        stay.nights,
+        True,
+    ]
+    total = _sql_values(RoomNight._meta.get_field("price"))
+    breakfast = _sql_values(RoomType._meta.get_field("breakfast_included"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    hotels: list[tuple] = []
+    free: dict[int, list[FreeRoom]] = {}
+    for row in rows:
+        hotel_id, currency = row[0], row[6]
+        rooms = free.get(hotel_id)
+        if rooms is None:
+            rooms = free[hotel_id] = []
+            hotels.append(row[:12])
+        room_type = RoomTypeInfo(*row[12:17], breakfast(row[17]))  # type: ignore[arg-type]
+        amount = quantize(total(row[18]) * stay.rooms, currency)  # type: ignore[operator]
+        rooms.append(FreeRoom(room_type.id, room_type.capacity, amount, row[19], room_type))
+    for rooms in free.values():
+        rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
+    return hotels, free
+
+
+def _amenities(hotel_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """hotel id -> its amenities as (code, name), by code: one query, in SQL (see above)."""
+    through = Hotel.amenities.through._meta.db_table
+    marks = ", ".join(["%s"] * len(hotel_ids))
+    sql = f"""
+        SELECT ha.hotel_id, a.code, a.name
+        FROM {through} ha INNER JOIN {Amenity._meta.db_table} a ON a.id = ha.amenity_id
+        WHERE ha.hotel_id IN ({marks})
+        ORDER BY a.code
+    """  # noqa: S608 # nosec B608
+    amenities: dict[int, list[tuple[str, str]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(hotel_ids))
+        for hotel_id, code, name in cursor.fetchall():
+            amenities.setdefault(hotel_id, []).append((code, name))
+    return amenities
 
 
 def hotel_search(search: HotelSearch) -> HotelSearchResult:
     """Hotels with at least one room type free on every night, in the order asked, and facets.
 
-    Only what ranking, price filters, facets and paging need is read for every hotel found
-    (one aggregate over the nights, one row per hotel, its amenity codes): a constant number
-    of queries, as tuples. The offers shown are built by `hotel_results` for one page."""
+    Two queries whatever the number of hotels found, read as tuples: the room types free on
+    every night with the stay's price and their hotel's row (`_free_stays`), and the
+    amenities. The offers shown are built by `hotel_results` for one page."""
     hits = get_engine().hotels(
         HotelQuery(
             city_id=search.city_id,
@@ -250,28 +347,14 @@ def hotel_search(search: HotelSearch) -> HotelSearchResult:
     if not hits:
         return empty
     by_id = {hit.hotel_id: hit for hit in hits}
-    # The database's name order first (as a hotel list reads); the sorts below are stable.
-    rows = list(
-        Hotel.objects.filter(pk__in=list(by_id), is_published=True)
-        .order_by("name", "pk")
-        .values_list(*_HOTEL_FIELDS)
-    )
-    free = _free_rooms([row[0] for row in rows], search.stay, {row[0]: row[6] for row in rows})
+    rows, free = _free_stays(list(by_id), search.stay)
     if not free:
         return empty
-    amenities: dict[int, list[tuple[str, str]]] = {}
-    for hotel_id, code, name in (
-        Hotel.amenities.through.objects.filter(hotel_id__in=list(free))
-        .order_by("amenity__code")
-        .values_list("hotel_id", "amenity__code", "amenity__name")
-    ):
-        amenities.setdefault(hotel_id, []).append((code, name))
+    amenities = _amenities(list(free))
     matches = []
-    for row in rows:
+    for row in rows:  # the database's name order first; the sorts below are stable
         hotel_id = row[0]
-        rooms = free.get(hotel_id)
-        if not rooms:
-            continue
+        rooms = free[hotel_id]
         if search.min_price is not None or search.max_price is not None:
             per_night = _per_night(Money(rooms[0].amount, row[6]), search.stay)
             if search.min_price is not None and per_night < search.min_price:
@@ -295,19 +378,18 @@ def _per_night(price: Money, stay: Stay) -> Decimal:
 
 
 def hotel_results(matches: Sequence[HotelMatch], stay: Stay) -> list[HotelResult]:
-    """The matches (one page of them) with every free room type as an offer: one query."""
-    ids = [room.room_type_id for match in matches for room in match.rooms]
-    room_types = {
-        row[0]: RoomTypeInfo(*row)
-        for row in RoomType.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list("id", "name", "capacity", "beds", "size_m2", "breakfast_included")
-    }
+    """The matches (one page of them) with every free room type as an offer (no query: the
+    room types were read with the stay's prices)."""
     return [
         HotelResult(
             hotel=match.hotel,
             hit=match.hit,
-            offers=_offers(match.rooms, room_types, stay, match.hotel),
+            offers=_offers(
+                match.rooms,
+                {room.room_type_id: room.room_type for room in match.rooms if room.room_type},
+                stay,
+                match.hotel,
+            ),
         )
         for match in matches
     ]

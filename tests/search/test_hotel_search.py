@@ -250,10 +250,10 @@ def test_queries_do_not_grow_with_results(
         room_nights(RoomTypeFactory(hotel=HotelFactory(city=paris, amenities=["wifi"])), day, 3)
     reindex()
 
-    # the search cache's version, engine (city centre + hotels), hotels, rooms, amenities,
-    # the page's room types and ratings (one query each), analytics… and the index
-    # freshness: a constant number whatever the number of hotels
-    with django_assert_max_num_queries(11):
+    # the search cache's version, engine (city centre + hotels), the free room types with
+    # their hotel and room type rows, amenities, the page's ratings (one query each),
+    # analytics… and the index freshness: a constant number whatever the number of hotels
+    with django_assert_max_num_queries(8):
         body = search(api_client, city=paris.pk, page_size=50, **stay(day))
     assert body["count"] == hotels
 
@@ -334,3 +334,43 @@ def test_a_stale_index_never_sells_what_changed_since_the_sync(api_client, paris
 
     # then the index still names them, but the database decides: only one is offered
     assert names(search(api_client, city=paris.pk, **stay(day))) == ["Kept"]
+
+
+def _as_documented(field, value) -> object:  # type: ignore[no-untyped-def]
+    """`value` read back through the serializer field that documents it (OpenAPI), field by
+    field: what that serializer would answer for it."""
+    from rest_framework import serializers
+
+    if value is None:
+        assert field.allow_null, field
+        return None
+    if isinstance(field, serializers.ListSerializer | serializers.ListField):
+        return [_as_documented(field.child, item) for item in value]
+    if isinstance(field, serializers.DictField):
+        return {key: _as_documented(field.child, item) for key, item in value.items()}
+    if isinstance(field, serializers.Serializer):
+        assert set(value) == set(field.fields), field
+        return {name: _as_documented(field.fields[name], value[name]) for name in value}
+    return field.to_representation(field.to_internal_value(value))
+
+
+def test_the_answer_is_what_the_documented_serializers_give(api_client, paris, day, reindex):
+    """The results are built as dicts (no serializer per hotel and offer): every key and every
+    JSON type (a bool, not 1; a decimal string, not a number) is the OpenAPI schema's."""
+    import json
+
+    from search.apis.hotels import HotelSearchApi
+
+    hotel = HotelFactory(name="Le Marais", city=paris, amenities=["wifi"])
+    breakfast = RoomTypeFactory(hotel=hotel, name="Suite", breakfast_included=True, size_m2=40)
+    room_nights(breakfast, day, 3, price=Decimal("180.25"))
+    room_nights(RoomTypeFactory(hotel=hotel, breakfast_included=False, size_m2=None), day, 3)
+    reindex()
+
+    results = search(api_client, city=paris.pk, **stay(day))["results"]
+
+    documented = HotelSearchApi.OutputSerializer(many=True)
+    assert json.dumps(_as_documented(documented, results)) == json.dumps(results)
+    offers = results[0]["offers"]
+    assert [o["room_type"]["breakfast_included"] for o in offers] == [False, True]
+    assert offers[1]["price"] == {"amount": "540.75", "currency": hotel.currency}

@@ -62,6 +62,31 @@ def test_forged_offer_ids_are_refused_with_400(api_client, garbage):
     assert response.json()["code"] == "invalid-offer"
 
 
+def test_offer_ids_are_signed_exactly_as_django_signing_dumps_signs(settings, monkeypatch):
+    """offer_encode keeps its keyed HMAC per secret: the ids are still Django's, byte for
+    byte, under the secret in use, and an id signed with a retired secret is refused."""
+    import time
+
+    from django.core import signing
+
+    from search import offers
+
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
+    offer = CarOffer(
+        car_id=7,
+        pick_up=timezone.now().date(),
+        drop_off=timezone.now().date() + timedelta(days=3),
+        price=Money.of("99.90", "EUR"),
+    )
+    payload = signing.loads(offer_encode(offer), salt=offers._SALT)
+    for secret in ("first-secret-" + "x" * 40, "second-secret-" + "y" * 40):
+        settings.SECRET_KEY = secret
+        assert offer_encode(offer) == signing.dumps(payload, salt=offers._SALT, compress=True)
+    old = signing.dumps(payload, key="first-secret-" + "x" * 40, salt=offers._SALT, compress=True)
+    with pytest.raises(offers.InvalidOffer):
+        offer_decode(old)
+
+
 def test_an_expired_offer_id_is_a_409(api_client, settings):
     room_type = RoomTypeFactory()
     offer_id = offer_encode(_hotel_offer(room_type))
