@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -28,29 +27,12 @@ from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.holds import hold_expire_due
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
+from tests.flows import ADULT, book, make_hold
 from travelguru.money import Money
 
 pytestmark = pytest.mark.django_db
 
-ADULT = {"first_name": "Ada", "last_name": "Lovelace", "type": "adult"}
 DRIVER = {**ADULT, "birth_date": "1990-05-01", "is_driver": True}
-
-
-def make_hold(client, *offer_ids) -> str:  # type: ignore[no-untyped-def]
-    response = client.post(
-        "/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json"
-    )
-    assert response.status_code == 201, response.json()
-    return response.json()["id"]
-
-
-def book(client, hold_id, travelers=None, token="tok_visa", key=None):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/api/bookings",
-        {"hold_id": hold_id, "travelers": travelers or [ADULT], "payment_token": token},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
-    )
 
 
 def ledger() -> list[tuple[str, str, bool, str]]:

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import time
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs
@@ -20,6 +19,7 @@ from bookings.models import Payment, PaymentStatus
 from bookings.payments.base import PaymentDeclined, PaymentProviderError, PaymentTimeout
 from bookings.payments.stripe import StripeProvider, from_minor, to_minor
 from tests.factories.offers import hotel_offer
+from tests.flows import book, make_hold
 from travelguru.money import Money
 
 pytestmark = pytest.mark.django_db
@@ -171,16 +171,9 @@ def test_a_booking_paid_with_stripe(stripe_settings, client_of, traveler, room_t
     stripe_settings.PAYMENT_PROVIDER = "stripe"
     responses.post(f"{API}/payment_intents", json=intent(id="pi_trip", amount=21000))
     client = client_of(traveler)
-    hold = client.post(
-        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]}, format="json"
-    ).json()
+    hold_id = make_hold(client, hotel_offer(room_type, day, 2))
 
-    response = client.post(
-        "/api/bookings",
-        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
-         "payment_token": "tok_visa"},
-        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-    )  # fmt: skip
+    response = book(client, hold_id)
 
     assert response.status_code == 201, response.json()
     payment = Payment.objects.get()
@@ -358,16 +351,9 @@ def test_a_payment_still_processing_is_settled_later_not_guessed(
               "has_more": False, "url": "/v1/payment_intents/search"},
     )  # fmt: skip
     client = client_of(traveler)
-    hold = client.post(
-        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 1)}]}, format="json"
-    ).json()
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1))
 
-    response = client.post(
-        "/api/bookings",
-        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
-         "payment_token": "tok_visa"},
-        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-    )  # fmt: skip
+    response = book(client, hold_id)
 
     assert response.status_code == 504
     assert response.json()["code"] == "payment-timeout"
@@ -384,15 +370,7 @@ def test_cancelling_a_stripe_booking_refunds_its_payment_intent(
     responses.post(f"{API}/payment_intents", json=intent(id="pi_trip", amount=21000))
     responses.post(f"{API}/refunds", json={"id": "re_trip", "object": "refund", "amount": 21000})
     client = client_of(traveler)
-    hold = client.post(
-        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]}, format="json"
-    ).json()
-    reference = client.post(
-        "/api/bookings",
-        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
-         "payment_token": "tok_visa"},
-        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-    ).json()["reference"]  # fmt: skip
+    reference = book(client, make_hold(client, hotel_offer(room_type, day, 2))).json()["reference"]
 
     first = client.post(f"/api/bookings/{reference}/cancel")
     second = client.post(f"/api/bookings/{reference}/cancel")

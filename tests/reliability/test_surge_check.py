@@ -3,7 +3,6 @@ kind of damage it exists for."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from bench.surge.check import inventory_violations, payment_violations
 from bookings.models import Booking, Payment, PaymentStatus, SandboxCharge
 from catalog.models import RoomNight
 from tests.factories.offers import hotel_offer
+from tests.flows import book, make_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +22,7 @@ pytestmark = pytest.mark.django_db
 def booked(client_of, traveler, room_type, day):  # type: ignore[no-untyped-def]
     """One confirmed booking of 1 room x 2 nights, and one active hold of 1 room x 1 night."""
     client = client_of(traveler)
-    hold = client.post(
-        "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]}, format="json"
-    ).json()
-    response = client.post(
-        "/api/bookings",
-        {"hold_id": hold["id"], "travelers": [{"first_name": "A", "last_name": "B"}],
-         "payment_token": "tok_visa"},
-        format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-    )  # fmt: skip
+    response = book(client, make_hold(client, hotel_offer(room_type, day, 2)))
     assert response.status_code == 201
     client.post(
         "/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 1)}]}, format="json"

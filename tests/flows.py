@@ -1,0 +1,26 @@
+"""The traveler's two steps through the API, for tests: hold offers, then book the hold."""
+
+from __future__ import annotations
+
+import uuid
+
+ADULT = {"first_name": "Ada", "last_name": "Lovelace", "type": "adult"}
+
+
+def make_hold(client, *offer_ids) -> str:  # type: ignore[no-untyped-def]
+    """POST /api/holds for `offer_ids` (must answer 201); the hold's id."""
+    response = client.post(
+        "/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def book(client, hold_id, travelers=None, token="tok_visa", key=None):  # type: ignore[no-untyped-def]
+    """POST /api/bookings for `hold_id` with a fresh Idempotency-Key unless `key` is given."""
+    return client.post(
+        "/api/bookings",
+        {"hold_id": hold_id, "travelers": travelers or [ADULT], "payment_token": token},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
+    )
