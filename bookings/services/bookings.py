@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,6 +43,7 @@ from bookings.payments.base import (
 from bookings.selectors import rows_attach
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import item_policy
+from travelguru.db import insert_rows
 from travelguru.money import Money
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -204,9 +206,11 @@ def booking_create(  # type: ignore[no-untyped-def]
     provider = provider or get_provider()
     # The rows reference the hold, so writing them waits (bounded) if the expiry job or a
     # concurrent confirmation holds its row lock; nothing is charged before they exist.
-    # One INSERT for every currency: a single statement, so all the rows exist or none.
-    with lock_wait_bounded():
-        payments = Payment.objects.bulk_create(
+    # One row per currency, all or none; each needs its id (its charge's idempotency key),
+    # which insert_rows gives on MySQL too. The usual single row is one INSERT on its own.
+    totals = hold.totals()
+    with lock_wait_bounded(), transaction.atomic() if len(totals) > 1 else nullcontext():
+        payments = insert_rows(
             [
                 Payment(
                     hold=hold,
@@ -218,7 +222,7 @@ def booking_create(  # type: ignore[no-untyped-def]
                     created_at=now,
                     updated_at=now,
                 )
-                for total in hold.totals()
+                for total in totals
             ]
         )
     charged: list[Payment] = []
