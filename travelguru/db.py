@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
+
+
+def atomic_if_nested(using: str = DEFAULT_DB_ALIAS) -> AbstractContextManager[object]:
+    """Around one statement that may fail on purpose (insert first, read on IntegrityError):
+    a savepoint inside a transaction, so the failure leaves that transaction usable; nothing
+    in autocommit, where the statement is its own transaction and a failure breaks nothing.
+
+    `transaction.atomic()` in autocommit would be a transaction of its own: on MySQL three
+    more round trips (SET autocommit=0, COMMIT, SET autocommit=1) for the same one statement.
+    """
+    if connections[using].in_atomic_block:
+        return transaction.atomic(using=using)
+    return nullcontext()
 
 
 def insert_rows(objs: list[M]) -> list[M]:

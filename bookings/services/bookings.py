@@ -284,15 +284,21 @@ def _booking_confirm(  # type: ignore[no-untyped-def]
     *, user, hold: Hold, items, policies, payments, travelers, now: datetime
 ) -> Booking:
     """Confirm under the hold's row lock, held for the writes only. The booking comes
-    back with its items, travelers and payments attached, so answering needs no re-read."""
+    back with its items, travelers and payments attached, so answering needs no re-read.
+
+    The lock is taken by marking the hold booked, first thing in the transaction, only if
+    it is still active: one statement where a locked read and an update were two (the
+    row lock is the UPDATE's, held until commit, as the read's was)."""
     for _ in range(5):
         try:
             with transaction.atomic(), lock_wait_bounded():
-                locked = Hold.objects.select_for_update().get(pk=hold.pk)
-                if locked.status != HoldStatus.ACTIVE:
-                    raise HoldNotActive(f"This hold is {locked.status}; hold the offers again.")
+                if not Hold.objects.filter(pk=hold.pk, status=HoldStatus.ACTIVE).update(
+                    status=HoldStatus.BOOKED
+                ):
+                    current = Hold.objects.filter(pk=hold.pk).values_list("status", flat=True)
+                    raise HoldNotActive(f"This hold is {current.first()}; hold the offers again.")
                 booking = Booking.objects.create(
-                    reference=_reference(), user=user, hold=locked, created_at=now
+                    reference=_reference(), user=user, hold=hold, created_at=now
                 )
                 booking_items = BookingItem.objects.bulk_create(
                     [
@@ -329,13 +335,12 @@ def _booking_confirm(  # type: ignore[no-untyped-def]
                     ]
                 )
                 Payment.objects.filter(pk__in=[p.pk for p in payments]).update(booking=booking)
-                locked.status = HoldStatus.BOOKED
-                locked.save(update_fields=["status"])
         except IntegrityError:
             # A reference collision (1 in a billion); the OneToOne on hold stops doubles.
             if Booking.objects.filter(hold=hold).exists():
                 raise HoldNotActive("This hold is booked already.") from None
             continue
+        hold.status = HoldStatus.BOOKED
         for payment in payments:
             payment.booking = booking
         rows_attach(booking, "items", booking_items)

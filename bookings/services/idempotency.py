@@ -15,10 +15,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from bookings.errors import IdempotencyInProgress, IdempotencyKeyReused
 from bookings.models import IdempotencyRecord
+from travelguru.db import atomic_if_nested
 from travelguru.errors import DomainError, problem
 
 KEY_TTL = timedelta(hours=24)
@@ -36,7 +37,7 @@ def _claim(*, user, key: str, fingerprint: str, now: datetime) -> IdempotencyRec
     """Our new record, or None with the earlier answer to replay (raises on conflicts)."""
     for _ in range(2):
         try:
-            with transaction.atomic():
+            with atomic_if_nested():
                 IdempotencyRecord.objects.create(
                     user=user, key=key, request_hash=fingerprint, created_at=now
                 )
