@@ -10,7 +10,9 @@ with its own Idempotency-Key.
 CPU is `time.process_time()` of this process around the POST: Django, DRF and the database
 driver, not the database server (shown instead: the statements and their summed wall time,
 from CaptureQueriesContext on separate POSTs, which the CPU runs do not pay for, and on
-MariaDB the round trips, SET autocommit included, from the session's `Questions`). Figures
+MariaDB the round trips, SET autocommit included, from the session's `Questions`; and
+when the server runs on this machine, its process's CPU during the POSTs, per POST, which
+counts whatever else it serves meanwhile). Figures
 are the minimum and median over `--posts` POSTs after a warm-up.
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/tg_x .venv/bin/python bench/booking_post_cpu.py
@@ -113,12 +115,16 @@ def run(*, posts: int = 200, warm: int = 20) -> dict:
         booker.booked(booker.post(booker.hold()))
     cpu: list[float] = []
     wall: list[float] = []
+    server = _server_pid() if connection.vendor == "mysql" else None
+    server_cpu = 0.0
     for _ in range(posts):
         hold_id = booker.hold()
+        server_before = _cpu_of(server)
         started_cpu, started = time.process_time(), time.perf_counter()
         response = booker.post(hold_id)
         cpu.append((time.process_time() - started_cpu) * 1000)
         wall.append((time.perf_counter() - started) * 1000)
+        server_cpu += _cpu_of(server) - server_before
         booker.booked(response)
     counts: list[int] = []
     trips: list[int] = []
@@ -153,8 +159,33 @@ def run(*, posts: int = 200, warm: int = 20) -> dict:
         "statements": statistics.median_low(counts),
         "round_trips": statistics.median_low(trips) if trips else None,
         "db_ms_median": statistics.median(db_ms),
+        "server_cpu_ms_mean": server_cpu * 1000 / posts if server else None,
         "statement_list": statements,
     }
+
+
+def _server_pid() -> int | None:
+    """The local MariaDB/MySQL server's process id, if this machine runs it."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() in (
+                "mariadbd", "mysqld",
+            ):  # fmt: skip
+                return int(proc.name)
+        except OSError:
+            continue
+    return None
+
+
+def _cpu_of(pid: int | None) -> float:
+    """User + system CPU seconds of process `pid` so far (0 without one)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 _QUESTIONS_SELF = [0]  # what reading the counter adds to it (measured once)
@@ -222,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         f"(BEGIN/COMMIT included), {figures['round_trips']} round trips, their wall time "
         f"median {figures['db_ms_median']:.2f} ms"
     )
+    if figures["server_cpu_ms_mean"] is not None:
+        print(
+            f"  the database server's CPU during the POSTs: {figures['server_cpu_ms_mean']:.2f} "
+            "ms per POST (the whole server: other sessions on it count too)"
+        )
     if args.statements:
         for sql in figures["statement_list"]:
             print("  ", sql[:160])
