@@ -250,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         f"booking POST ({figures['database']}, {figures['n']} POSTs): CPU "
         f"min {figures['cpu_ms_min']:.2f} / median {figures['cpu_ms_median']:.2f} ms, "
         f"wall median {figures['wall_ms_median']:.2f} ms; {figures['statements']} statements "
-        f"(BEGIN/COMMIT included), {figures['round_trips']} round trips, their wall time "
+        f"(BEGIN/COMMIT included), "
+        + (f"{figures['round_trips']} round trips, " if figures["round_trips"] else "")
+        + "their wall time "
         f"median {figures['db_ms_median']:.2f} ms"
     )
     if figures["server_cpu_ms_mean"] is not None:
