@@ -1,7 +1,7 @@
 """Recording traveler events: at most one INSERT per request, after commit, never failing it.
 
 Every recorder builds unsaved `Event` rows and hands them to `events_record`, which writes
-them with one multi-row INSERT in a `transaction.on_commit` callback (at once when no
+them with one (multi-row) INSERT in a `transaction.on_commit` callback (at once when no
 transaction is open). A failure to record is logged and swallowed: analytics must never
 cost a traveler a search or a booking. Nothing personal is stored (see analytics.models).
 """
@@ -15,10 +15,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from analytics.models import Event, EventKind, Product
+from travelguru.db import atomic_if_nested
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,25 @@ def events_record(*, events: Sequence[Event]) -> None:
 
     def write() -> None:
         try:
-            Event.objects.bulk_create(rows, ignore_conflicts=True)
+            if len(rows) == 1:
+                _insert_one(rows[0])
+            else:
+                Event.objects.bulk_create(rows, ignore_conflicts=True)
         except Exception:  # analytics must never break the traveler's request
             logger.exception("analytics: could not record %d event(s)", len(rows))
 
     transaction.on_commit(write)
+
+
+def _insert_one(event: Event) -> None:
+    """One event (most requests record one): a plain INSERT, a duplicate ignored as the
+    multi-row INSERT ignores it. bulk_create would wrap it in a transaction of its own, on
+    MySQL three more round trips (SET autocommit, COMMIT, SET autocommit)."""
+    try:
+        with atomic_if_nested():
+            event.save(force_insert=True)
+    except IntegrityError:
+        pass  # recorded already (analytics_event_once): a replay or a second cancel
 
 
 def event_record(*, kind: str, now: datetime, session_id: str = "", **fields: Any) -> None:

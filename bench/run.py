@@ -132,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         if is_mysql(url) and not args.no_sqlite:
             figures["sqlite"] = _on_sqlite(args)
     if "booking" in args.sections:
+        from bench import booking_post_cpu
+
+        print("bench: booking POST CPU (in-process)", flush=True)
+        figures["booking_post_cpu"] = booking_post_cpu.run(posts=50 if quick else 200)
         if is_mysql(url):
             from bench import booking_throughput
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from bookings.models import SandboxCharge, SandboxRefund
 from bookings.payments.base import Charge, PaymentDeclined, PaymentProviderError, PaymentTimeout
+from travelguru.db import atomic_if_nested
 from travelguru.money import Money
 
 SUCCEEDING_TOKENS = frozenset({"tok_visa", "tok_mastercard", "tok_amex"})
@@ -43,7 +44,7 @@ class SandboxProvider:
         # the key's unique index says there is one (a retry, or the same key at once).
         succeeded = token in SUCCEEDING_TOKENS or token == TIMEOUT_TOKEN
         try:
-            with transaction.atomic():
+            with atomic_if_nested():
                 existing = SandboxCharge.objects.create(
                     ref=f"ch_sandbox_{secrets.token_hex(8)}",
                     idempotency_key=idempotency_key,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,6 +43,7 @@ from bookings.payments.base import (
 from bookings.selectors import rows_attach
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import item_policy
+from travelguru.db import insert_rows
 from travelguru.money import Money
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -204,9 +206,11 @@ def booking_create(  # type: ignore[no-untyped-def]
     provider = provider or get_provider()
     # The rows reference the hold, so writing them waits (bounded) if the expiry job or a
     # concurrent confirmation holds its row lock; nothing is charged before they exist.
-    # One INSERT for every currency: a single statement, so all the rows exist or none.
-    with lock_wait_bounded():
-        payments = Payment.objects.bulk_create(
+    # One row per currency, all or none; each needs its id (its charge's idempotency key),
+    # which insert_rows gives on MySQL too. The usual single row is one INSERT on its own.
+    totals = hold.totals()
+    with lock_wait_bounded(), transaction.atomic() if len(totals) > 1 else nullcontext():
+        payments = insert_rows(
             [
                 Payment(
                     hold=hold,
@@ -218,7 +222,7 @@ def booking_create(  # type: ignore[no-untyped-def]
                     created_at=now,
                     updated_at=now,
                 )
-                for total in hold.totals()
+                for total in totals
             ]
         )
     charged: list[Payment] = []
@@ -280,15 +284,21 @@ def _booking_confirm(  # type: ignore[no-untyped-def]
     *, user, hold: Hold, items, policies, payments, travelers, now: datetime
 ) -> Booking:
     """Confirm under the hold's row lock, held for the writes only. The booking comes
-    back with its items, travelers and payments attached, so answering needs no re-read."""
+    back with its items, travelers and payments attached, so answering needs no re-read.
+
+    The lock is taken by marking the hold booked, first thing in the transaction, only if
+    it is still active: one statement where a locked read and an update were two (the
+    row lock is the UPDATE's, held until commit, as the read's was)."""
     for _ in range(5):
         try:
             with transaction.atomic(), lock_wait_bounded():
-                locked = Hold.objects.select_for_update().get(pk=hold.pk)
-                if locked.status != HoldStatus.ACTIVE:
-                    raise HoldNotActive(f"This hold is {locked.status}; hold the offers again.")
+                if not Hold.objects.filter(pk=hold.pk, status=HoldStatus.ACTIVE).update(
+                    status=HoldStatus.BOOKED
+                ):
+                    current = Hold.objects.filter(pk=hold.pk).values_list("status", flat=True)
+                    raise HoldNotActive(f"This hold is {current.first()}; hold the offers again.")
                 booking = Booking.objects.create(
-                    reference=_reference(), user=user, hold=locked, created_at=now
+                    reference=_reference(), user=user, hold=hold, created_at=now
                 )
                 booking_items = BookingItem.objects.bulk_create(
                     [
@@ -325,13 +335,12 @@ def _booking_confirm(  # type: ignore[no-untyped-def]
                     ]
                 )
                 Payment.objects.filter(pk__in=[p.pk for p in payments]).update(booking=booking)
-                locked.status = HoldStatus.BOOKED
-                locked.save(update_fields=["status"])
         except IntegrityError:
             # A reference collision (1 in a billion); the OneToOne on hold stops doubles.
             if Booking.objects.filter(hold=hold).exists():
                 raise HoldNotActive("This hold is booked already.") from None
             continue
+        hold.status = HoldStatus.BOOKED
         for payment in payments:
             payment.booking = booking
         rows_attach(booking, "items", booking_items)

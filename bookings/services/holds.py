@@ -25,6 +25,7 @@ from bookings.services.inventory import (
 )
 from search.offers import Offer, offer_encode
 from search.selectors.offers import OfferGone, offer_quote_rows, offer_rows
+from travelguru.db import insert_rows
 
 MAX_ITEMS = 5
 
@@ -155,7 +156,8 @@ def _hold_take(  # type: ignore[no-untyped-def]
             created_at=now,
             expires_at=now + timedelta(seconds=settings.HOLD_TTL_SECONDS),
         )
-        items = HoldItem.objects.bulk_create(
+        # The units below need the items' ids: insert_rows gives them on every backend.
+        items = insert_rows(
             [
                 HoldItem(
                     hold=hold,

@@ -15,16 +15,46 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection
 
 from bookings.errors import IdempotencyInProgress, IdempotencyKeyReused
 from bookings.models import IdempotencyRecord
+from travelguru.db import atomic_if_nested
 from travelguru.errors import DomainError, problem
 
 KEY_TTL = timedelta(hours=24)
 # Longer than any request may run (gunicorn and Lambda time out at 30 s, the payment
 # provider's own timeout included): a claim older than this was abandoned.
 IN_PROGRESS_LEASE = timedelta(minutes=2)
+
+
+# The two statements every keyed request runs, written out: ~0.2 ms of CPU each where the
+# ORM spent ~0.5 building and compiling them. The same SQL on SQLite and MySQL, names from
+# the model, values adapted as the ORM adapts them; the rare paths (replay, delete) stay ORM.
+_CLAIM_SQL = "INSERT INTO {table} ({user}, {key}, {hash}, {created}) VALUES (%s, %s, %s, %s)"
+_ANSWER_SQL = "UPDATE {table} SET {status} = %s, {body} = %s WHERE {user} = %s AND {key} = %s"
+
+
+_BUILT: dict[tuple[str, str], str] = {}
+
+
+def _sql(template: str) -> str:
+    built = _BUILT.get((connection.vendor, template))
+    if built is None:
+        built = _BUILT[connection.vendor, template] = _build(template)
+    return built
+
+
+def _build(template: str) -> str:
+    quote, meta = connection.ops.quote_name, IdempotencyRecord._meta
+    columns = {
+        name: quote(meta.get_field(field).column)
+        for name, field in (
+            ("user", "user"), ("key", "key"), ("hash", "request_hash"),
+            ("created", "created_at"), ("status", "response_status"), ("body", "response_body"),
+        )
+    }  # fmt: skip
+    return template.format(table=quote(meta.db_table), **columns)
 
 
 def request_fingerprint(data: Any) -> str:
@@ -36,9 +66,10 @@ def _claim(*, user, key: str, fingerprint: str, now: datetime) -> IdempotencyRec
     """Our new record, or None with the earlier answer to replay (raises on conflicts)."""
     for _ in range(2):
         try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(
-                    user=user, key=key, request_hash=fingerprint, created_at=now
+            with atomic_if_nested(), connection.cursor() as cursor:
+                cursor.execute(
+                    _sql(_CLAIM_SQL),
+                    [user.pk, key, fingerprint, connection.ops.adapt_datetimefield_value(now)],
                 )
             return None
         except IntegrityError:
@@ -92,7 +123,10 @@ def idempotent_call(  # type: ignore[no-untyped-def]
     except BaseException:
         IdempotencyRecord.objects.filter(user=user, key=key).delete()
         raise
-    IdempotencyRecord.objects.filter(user=user, key=key).update(
-        response_status=status_code, response_body=body
-    )
+    body_field = IdempotencyRecord._meta.get_field("response_body")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(_ANSWER_SQL),
+            [status_code, body_field.get_db_prep_save(body, connection), user.pk, key],
+        )
     return status_code, body, False

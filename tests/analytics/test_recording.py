@@ -305,3 +305,32 @@ def test_a_replayed_hold_is_recorded_once_and_writes_nothing_the_second_time(
     assert replay.json()["id"] == first.json()["id"]
     assert inserts_into_events(queries) == 0
     assert Event.objects.filter(kind=EventKind.HOLD).count() == 1
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_recording_the_same_events_again_writes_nothing_and_logs_nothing(count, caplog):
+    """One event is a plain INSERT (no transaction of its own), several one INSERT that
+    ignores duplicates: either way a repeat is ignored quietly, with no transaction open."""
+    from analytics.services import events_record
+
+    def events() -> list[Event]:
+        return [
+            Event(
+                kind=EventKind.BOOKING,
+                occurred_at=timezone.now(),
+                product="hotel",
+                group_key="g" * 32,
+                position=position,
+            )  # fmt: skip
+            for position in range(count)
+        ]
+
+    with CaptureQueriesContext(connection) as first:
+        events_record(events=events())
+    events_record(events=events())
+
+    assert Event.objects.filter(group_key="g" * 32).count() == count
+    assert "could not record" not in caplog.text
+    assert inserts_into_events(first.captured_queries) == 1
+    if count == 1:  # BEGIN/COMMIT are logged as queries when a transaction is opened
+        assert [q["sql"] for q in first.captured_queries if q["sql"] in ("BEGIN", "COMMIT")] == []

@@ -165,3 +165,20 @@ def test_a_failed_sqlite_run_is_said_not_hidden():
     figures["sqlite"] = {"skipped": "the SQLite run failed (exit 1)"}
 
     assert "Skipped: the SQLite run failed (exit 1)" in render(figures)
+
+
+def test_report_states_the_booking_post_cpu_and_its_round_trips():
+    figures = _figures()
+    figures["booking_post_cpu"] = {
+        "database": "mysql", "n": 200, "cpu_ms_min": 6.81, "cpu_ms_median": 7.9,
+        "wall_ms_median": 12.0, "statements": 18, "round_trips": 19, "db_ms_median": 3.0,
+        "server_cpu_ms_mean": 3.64, "statement_list": [],
+    }  # fmt: skip
+
+    text = render(figures)
+
+    assert "## One booking POST in-process" in text
+    assert "CPU min 6.8 / median 7.9 ms per POST; 18 statements" in text
+    assert "19 round trips; the database server's CPU meanwhile 3.6 ms" in text
+    del figures["booking_post_cpu"]
+    assert "One booking POST" not in render(figures)

@@ -79,6 +79,33 @@ def test_a_trip_in_two_currencies_is_two_charges(client_of, traveler, room_type,
     assert client.get(f"/api/bookings/{body['reference']}").json() == body
 
 
+def test_a_trip_is_held_and_booked_where_bulk_inserts_return_no_ids(
+    client_of, traveler, room_type, car, fare, day, monkeypatch
+):
+    """MySQL (Aurora, production) does not give rows written by one multi-row INSERT their
+    ids: the hold's items (their units point at them) and the payments (their id is their
+    charge's idempotency key) must get them anyway."""
+    from django.db import connection
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    client = client_of(traveler)
+    hold_id = make_hold(
+        client, flight_offer(fare), hotel_offer(room_type, day, 1), car_offer(car, day, 1)
+    )
+
+    response = book(client, hold_id, travelers=[DRIVER])
+
+    assert response.status_code == 201, response.json()
+    assert ledger() == [("140.00", "EUR", True, "0.00"), ("450.00", "USD", True, "0.00")]
+    keys = set(SandboxCharge.objects.values_list("idempotency_key", flat=True))
+    assert keys == {p.idempotency_key for p in Payment.objects.all()}
+    assert len(keys) == 2
+    assert not any(k.endswith("-None") for k in keys)
+    assert set(Payment.objects.values_list("booking__reference", flat=True)) == {
+        response.json()["reference"]
+    }
+
+
 def test_a_declined_card_books_nothing_and_the_hold_stays(client_of, traveler, room_type, day):
     client = client_of(traveler)
     hold_id = make_hold(client, hotel_offer(room_type, day, 1))

@@ -106,7 +106,7 @@ def test_the_expiry_job_locks_before_it_gives_back(client_of, traveler, room_typ
     assert last_lock < min(first(seen, "update", t) for t in [*INVENTORY, "bookings_hold"])
 
 
-def test_confirming_a_booking_locks_the_hold_before_marking_it_booked(
+def test_confirming_a_booking_locks_the_hold_first_by_marking_it_booked(
     client_of, traveler, room_type, day
 ):
     client = client_of(traveler)
@@ -125,11 +125,20 @@ def test_confirming_a_booking_locks_the_hold_before_marking_it_booked(
 
     assert response.status_code == 201, response.json()
     seen = statements(ctx)
-    assert "bookings_hold" in locks(seen)
-    assert first(seen, "lock", "bookings_hold") < first(seen, "update", "bookings_hold")
+    # The hold's row lock is taken by the UPDATE that books it only if still active (no
+    # separate locked read), before anything else is written under it.
+    booked = next(
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE `bookings_hold`")
+    )
+    assert "`bookings_hold`.`status` = 'active'" in booked, booked
+    hold_lock = first(seen, "update", "bookings_hold")
+    assert hold_lock < first(seen, "other", "bookings_booking")
+    payment_updates = [i for i, s in enumerate(seen) if s == ("update", "bookings_payment")]
+    # the charge's result is recorded before the lock, the booking on the payment under it
+    assert payment_updates[0] < hold_lock < payment_updates[-1]
     # The provider was called before the hold lock: payments never run under a lock.
     charge = first(seen, "other", "bookings_sandboxcharge")
-    assert charge < first(seen, "lock", "bookings_hold")
+    assert charge < hold_lock
 
 
 def test_cancelling_locks_the_booking_then_the_inventory_then_updates(

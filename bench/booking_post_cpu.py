@@ -1,0 +1,270 @@
+"""CPU time and statements of one booking POST, in-process: what 200 POSTs/s must afford.
+
+POST /api/bookings goes through Django's test client in this process: the whole middleware
+stack, JWT authentication (Bearer), the throttle, DRF parsing and rendering, the
+idempotency record, booking_create with the sandbox provider, and the analytics INSERT
+(the test client closes the response as a WSGI server does, which runs it). Each POST books
+its own hotel hold (one room, one night), made just before with hold_create and not timed,
+with its own Idempotency-Key.
+
+CPU is `time.process_time()` of this process around the POST: Django, DRF and the database
+driver, not the database server (shown instead: the statements and their summed wall time,
+from CaptureQueriesContext on separate POSTs, which the CPU runs do not pay for, and on
+MariaDB the round trips, SET autocommit included, from the session's `Questions`; and
+when the server runs on this machine, its process's CPU during the POSTs, per POST, which
+counts whatever else it serves meanwhile). Figures
+are the minimum and median over `--posts` POSTs after a warm-up.
+
+    DATABASE_URL=mysql://root@127.0.0.1:3306/tg_x .venv/bin/python bench/booking_post_cpu.py
+    ... bench/booking_post_cpu.py --profile 200   # cProfile of 200 POSTs, top functions
+
+The database needs the demo catalog (`manage.py load_demo_data --scale 1 --days 5` is
+plenty): the bench raises the counts of the room nights it books so nothing sells out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import ROOT, setup_django  # noqa: E402
+
+USERNAME = "bench-post-cpu"
+NIGHTS = 50
+TRAVELERS = [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}]
+
+
+class Booker:
+    """Holds made beforehand and a client that books them."""
+
+    def __init__(self) -> None:
+        import dataclasses
+
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+        from django.utils import timezone
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        from catalog.models import RoomNight
+        from search.apis.common import today_anywhere
+        from search.offers import HotelOffer
+        from search.selectors.offers import offer_quote
+        from travelguru.money import Money
+
+        user, _ = get_user_model().objects.get_or_create(
+            username=USERNAME, defaults={"email": f"{USERNAME}@bench.travelguru.example"}
+        )
+        self.user = user
+        day = today_anywhere() + timedelta(days=2)
+        nights = list(RoomNight.objects.filter(date=day).order_by("id")[:NIGHTS])
+        if not nights:
+            raise SystemExit(f"no room nights on {day}: load the demo data first")
+        RoomNight.objects.filter(pk__in=[n.pk for n in nights]).update(
+            rooms_total=30_000, rooms_available=30_000
+        )
+        self.offers = []
+        for night in nights:
+            draft = HotelOffer(
+                room_type_id=night.room_type_id, check_in=night.date,
+                check_out=night.date + timedelta(days=1), rooms=1, guests=1,
+                price=Money.of(0, "USD"),
+            )  # fmt: skip
+            quote = offer_quote(offer=draft, now=timezone.now())
+            self.offers.append(dataclasses.replace(draft, price=quote.price))
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        self.n = 0
+
+    def hold(self) -> str:
+        from django.utils import timezone
+
+        from bookings.services.holds import hold_create
+
+        self.n += 1
+        offer = self.offers[self.n % len(self.offers)]
+        return str(hold_create(user=self.user, offers=[offer], now=timezone.now()).pk)
+
+    def post(self, hold_id: str):  # type: ignore[no-untyped-def]
+        return self.client.post(
+            "/api/bookings",
+            json.dumps({"hold_id": hold_id, "travelers": TRAVELERS, "payment_token": "tok_visa"}),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        )
+
+    def booked(self, response) -> None:  # type: ignore[no-untyped-def]
+        if response.status_code != 201:
+            raise SystemExit(f"booking POST answered {response.status_code}: {response.content!r}")
+
+
+def run(*, posts: int = 200, warm: int = 20) -> dict:
+    """{cpu_ms_min, cpu_ms_median, wall_ms_median, statements, db_ms_median, n}."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    booker = Booker()
+    for _ in range(warm):
+        booker.booked(booker.post(booker.hold()))
+    cpu: list[float] = []
+    wall: list[float] = []
+    server = _server_pid() if connection.vendor == "mysql" else None
+    server_cpu = 0.0
+    for _ in range(posts):
+        hold_id = booker.hold()
+        server_before = _cpu_of(server)
+        started_cpu, started = time.process_time(), time.perf_counter()
+        response = booker.post(hold_id)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+        server_cpu += _cpu_of(server) - server_before
+        booker.booked(response)
+    counts: list[int] = []
+    trips: list[int] = []
+    db_ms: list[float] = []
+    statements: list[str] = []
+    spent = [0.0]
+
+    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    for _ in range(max(9, posts // 20)):
+        hold_id = booker.hold()
+        spent[0] = 0.0
+        before = _questions()
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timed):
+            booker.booked(booker.post(hold_id))
+        if before is not None:
+            trips.append(_questions() - before - _QUESTIONS_SELF[0])
+        counts.append(len(captured.captured_queries))
+        db_ms.append(spent[0] * 1000)
+        statements = [q["sql"] for q in captured.captured_queries]
+    return {
+        "database": connection.vendor,
+        "n": posts,
+        "cpu_ms_min": min(cpu),
+        "cpu_ms_median": statistics.median(cpu),
+        "wall_ms_median": statistics.median(wall),
+        "statements": statistics.median_low(counts),
+        "round_trips": statistics.median_low(trips) if trips else None,
+        "db_ms_median": statistics.median(db_ms),
+        "server_cpu_ms_mean": server_cpu * 1000 / posts if server else None,
+        "statement_list": statements,
+    }
+
+
+def _server_pid() -> int | None:
+    """The local MariaDB/MySQL server's process id, if this machine runs it."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() in (
+                "mariadbd", "mysqld",
+            ):  # fmt: skip
+                return int(proc.name)
+        except OSError:
+            continue
+    return None
+
+
+def _cpu_of(pid: int | None) -> float:
+    """User + system CPU seconds of process `pid` so far (0 without one)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_QUESTIONS_SELF = [0]  # what reading the counter adds to it (measured once)
+
+
+def _questions() -> int | None:
+    """MariaDB's count of this session's statements (every round trip: SET autocommit and
+    COMMIT included), or None on another database."""
+    from django.db import connection
+
+    if connection.vendor != "mysql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
+        value = int(cursor.fetchone()[1])
+    if not _QUESTIONS_SELF[0]:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
+            _QUESTIONS_SELF[0] = int(cursor.fetchone()[1]) - value
+    return value
+
+
+def profile(posts: int, top: int, out: str | None = None) -> None:
+    import cProfile
+    import pstats
+
+    booker = Booker()
+    for _ in range(20):
+        booker.booked(booker.post(booker.hold()))
+    profiler = cProfile.Profile(time.process_time)
+    for _ in range(posts):
+        hold_id = booker.hold()
+        profiler.enable()
+        response = booker.post(hold_id)
+        profiler.disable()
+        booker.booked(response)
+    if out:
+        profiler.dump_stats(out)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"),
+    )
+    p.add_argument("--posts", type=int, default=200)
+    p.add_argument("--profile", type=int, metavar="POSTS", help="cProfile this many POSTs")
+    p.add_argument("--top", type=int, default=40)
+    p.add_argument("--profile-out", help="also write the cProfile stats (pstats) here")
+    p.add_argument("--statements", action="store_true", help="list one POST's statements")
+    args = p.parse_args(argv)
+    setup_django(args.database_url)
+    if args.profile:
+        profile(args.profile, args.top, args.profile_out)
+        return 0
+    figures = run(posts=args.posts)
+    print(
+        f"booking POST ({figures['database']}, {figures['n']} POSTs): CPU "
+        f"min {figures['cpu_ms_min']:.2f} / median {figures['cpu_ms_median']:.2f} ms, "
+        f"wall median {figures['wall_ms_median']:.2f} ms; {figures['statements']} statements "
+        f"(BEGIN/COMMIT included), "
+        + (f"{figures['round_trips']} round trips, " if figures["round_trips"] else "")
+        + "their wall time "
+        f"median {figures['db_ms_median']:.2f} ms"
+    )
+    if figures["server_cpu_ms_mean"] is not None:
+        print(
+            f"  the database server's CPU during the POSTs: {figures['server_cpu_ms_mean']:.2f} "
+            "ms per POST (the whole server: other sessions on it count too)"
+        )
+    if args.statements:
+        for sql in figures["statement_list"]:
+            print("  ", sql[:160])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
