@@ -12,8 +12,9 @@ can reconcile our Payment rows against what was "really" charged.
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from bookings.models import SandboxCharge, SandboxRefund
 from bookings.payments.base import Charge, PaymentDeclined, PaymentProviderError, PaymentTimeout
@@ -42,8 +43,12 @@ class SandboxProvider:
         # A new key is the usual case: insert first, and read the earlier charge only when
         # the key's unique index says there is one (a retry, or the same key at once).
         succeeded = token in SUCCEEDING_TOKENS or token == TIMEOUT_TOKEN
+        # Inside a transaction the INSERT needs a savepoint, so a duplicate key leaves the
+        # caller's transaction usable; outside one (the booking path) a failed INSERT in
+        # autocommit changes nothing, and a transaction would cost two more round trips.
+        guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
         try:
-            with transaction.atomic():
+            with guard:
                 existing = SandboxCharge.objects.create(
                     ref=f"ch_sandbox_{secrets.token_hex(8)}",
                     idempotency_key=idempotency_key,

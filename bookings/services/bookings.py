@@ -205,22 +205,26 @@ def booking_create(  # type: ignore[no-untyped-def]
     # The rows reference the hold, so writing them waits (bounded) if the expiry job or a
     # concurrent confirmation holds its row lock; nothing is charged before they exist.
     # One INSERT for every currency: a single statement, so all the rows exist or none.
-    with lock_wait_bounded():
-        payments = Payment.objects.bulk_create(
-            [
-                Payment(
-                    hold=hold,
-                    user=user,
-                    provider=provider.name,
-                    amount=total.amount,
-                    currency=total.currency,
-                    status=PaymentStatus.PENDING,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for total in hold.totals()
-            ]
+    # bulk_create wraps even one row in a transaction (SET autocommit, COMMIT, SET
+    # autocommit: two more round trips); one row, the usual case, is one plain INSERT.
+    payments = [
+        Payment(
+            hold=hold,
+            user=user,
+            provider=provider.name,
+            amount=total.amount,
+            currency=total.currency,
+            status=PaymentStatus.PENDING,
+            created_at=now,
+            updated_at=now,
         )
+        for total in hold.totals()
+    ]
+    with lock_wait_bounded():
+        if len(payments) == 1:
+            payments[0].save(force_insert=True)
+        else:
+            payments = Payment.objects.bulk_create(payments)
     charged: list[Payment] = []
 
     def undo(reason: str) -> None:
