@@ -26,7 +26,7 @@ it back between statements, so both A and the ORM's far longer Python stretches 
 one GIL (B could never use more than one core), and the ratio measured the GIL, not the
 service. Run as processes, both ways use every core; the bench still runs on a machine
 where its clients, gunicorn and MariaDB share the cores, so a client's CPU per iteration is
-what B/A mostly shows (A ~0.8 ms of Python per iteration, B ~8 ms).
+what B/A mostly shows (A ~0.7 ms of Python per iteration, O ~4 ms, B ~7.5 ms).
 
 16 clients run back-to-back (closed loop) for `duration` seconds per round; "spread" picks
 a different room night per iteration (over 200 hotels' rooms), "hot" uses one row. The
