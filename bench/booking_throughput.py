@@ -1,4 +1,4 @@
-"""Hold + book throughput on MariaDB, three ways, in interleaved rounds (A B C A B C ...).
+"""Hold + book throughput on MariaDB, four ways, in interleaved rounds (A O B C A O B C ...).
 
 Every iteration holds one room for one night (one RoomNight row) and books it:
 
@@ -8,18 +8,25 @@ A  raw SQL through mysqlclient, what the engine can do: BEGIN; SELECT … FOR UP
    then INSERT payment; INSERT sandbox charge, UPDATE payment; BEGIN; SELECT hold FOR
    UPDATE; INSERT booking, booking item, traveler; UPDATE hold, payment; COMMIT. The same
    rows and roughly the same statements as B and C, without Python in between.
+O  the ORM floor: A's statements one for one through the Django ORM, written the most
+   direct way (select_for_update().get(), filter(rooms_available__gte=1).update(F() - 1)
+   with its row count checked, Model.objects.create, filter().update(), the same two
+   transaction.atomic blocks) and nothing else: no quote, no checks, no idempotency, no
+   search-cache bump, no policies. Not one of issue 10's ways: it tells how much of B's
+   distance from A any ORM service would have (O/A) and how much is our service's own
+   logic (B/O) (decision 59).
 B  the ORM services called in-process: hold_create + booking_create (sandbox provider).
 C  the full HTTP stack: POST /api/holds, then POST /api/bookings (JWT, Idempotency-Key),
    against gunicorn (SERVER_WORKERS x SERVER_THREADS, connections kept as in production).
 
-The 16 clients of A and B are 16 forked processes of one client each, as 16 Lambda
+The 16 clients of A, O and B are 16 forked processes of one client each, as 16 Lambda
 instances are (each serves one request at a time). Until decision 56 they were 16 threads
 of one process: mysqlclient releases the GIL while MariaDB works, but every client needs
 it back between statements, so both A and the ORM's far longer Python stretches queued on
 one GIL (B could never use more than one core), and the ratio measured the GIL, not the
 service. Run as processes, both ways use every core; the bench still runs on a machine
 where its clients, gunicorn and MariaDB share the cores, so a client's CPU per iteration is
-what B/A mostly shows (A ~0.8 ms of Python per iteration, B ~8 ms).
+what B/A mostly shows (A ~0.7 ms of Python per iteration, O ~4 ms, B ~7.5 ms).
 
 16 clients run back-to-back (closed loop) for `duration` seconds per round; "spread" picks
 a different room night per iteration (over 200 hotels' rooms), "hot" uses one row. The
@@ -48,7 +55,8 @@ from urllib.parse import urlparse
 from bench.common import Gunicorn, closed_loop, open_loop, summary
 
 CLIENTS = 16
-# A and B run their 16 clients as 16 processes of one thread, as 16 Lambda instances would
+WAYS = "AOBC"  # the order of each round
+# A, O and B run their 16 clients as 16 processes of one thread, as 16 Lambda instances would
 # (each serves one request at a time): 16 threads in one process would share one GIL, which
 # mysqlclient releases during a query (A barely notices) but the ORM's Python work does
 # not, so B/A would measure the GIL rather than the service (decision 56).
@@ -259,6 +267,81 @@ def raw_iteration(conn, user_id: int, offer_json: str, price, night_id: int) -> 
     return True
 
 
+# ---------------------------------------------------------------- O: the ORM floor
+
+
+def orm_iteration(user_id: int, offer: dict, price, night_id: int) -> bool:  # type: ignore[no-untyped-def,type-arg]
+    """A's statements, one for one, written with the ORM in the most direct way: no quote,
+    no check but the conditional UPDATE's row count, no idempotency, no search-cache bump,
+    no policies. What any ORM service doing this work costs at least (decision 59)."""
+    from datetime import UTC, datetime
+
+    from django.db import transaction
+    from django.db.models import F
+
+    from bookings.models import (
+        Booking,
+        BookingItem,
+        Hold,
+        HoldItem,
+        HoldStatus,
+        HoldUnit,
+        Payment,
+        PaymentStatus,
+        SandboxCharge,
+        Traveler,
+    )
+    from catalog.models import RoomNight
+
+    now = datetime.now(UTC)
+    with transaction.atomic():
+        RoomNight.objects.select_for_update().get(pk=night_id)
+        taken = RoomNight.objects.filter(pk=night_id, rooms_available__gte=1).update(
+            rooms_available=F("rooms_available") - 1
+        )
+        if taken != 1:
+            transaction.set_rollback(True)
+            return False
+        hold = Hold.objects.create(
+            user_id=user_id, status=HoldStatus.ACTIVE, created_at=now,
+            expires_at=now + timedelta(minutes=15),
+        )  # fmt: skip
+        item = HoldItem.objects.create(
+            hold=hold, position=0, kind="hotel", description="bench room",
+            price_amount=price.amount, price_currency=price.currency, units=1, offer=offer,
+        )  # fmt: skip
+        HoldUnit.objects.create(item=item, room_night_id=night_id, units=1)
+    payment = Payment.objects.create(
+        hold=hold, user_id=user_id, provider="sandbox", amount=price.amount,
+        currency=price.currency, status=PaymentStatus.PENDING, created_at=now, updated_at=now,
+    )  # fmt: skip
+    ref = "ch_" + uuid.uuid4().hex[:24]
+    SandboxCharge.objects.create(
+        ref=ref, idempotency_key=f"travelguru-payment-{payment.pk}", token="tok_visa",  # noqa: S106 - the sandbox test token
+        amount=price.amount, currency=price.currency, succeeded=True,
+    )  # fmt: skip
+    Payment.objects.filter(pk=payment.pk).update(
+        status=PaymentStatus.SUCCEEDED, provider_ref=ref, updated_at=now
+    )
+    with transaction.atomic():
+        Hold.objects.select_for_update().get(pk=hold.pk)
+        booking = Booking.objects.create(
+            reference="TB-" + uuid.uuid4().hex[:9].upper(), user_id=user_id, hold=hold,
+            created_at=now,
+        )  # fmt: skip
+        BookingItem.objects.create(
+            booking=booking, position=0, kind="hotel", description="bench room",
+            price_amount=price.amount, price_currency=price.currency, units=1, offer=offer,
+            service_start=now, service_end=now + timedelta(days=1),
+        )  # fmt: skip
+        Traveler.objects.create(
+            booking=booking, position=0, type="adult", first_name="Bench", last_name="Traveler"
+        )
+        Hold.objects.filter(pk=hold.pk).update(status=HoldStatus.BOOKED)
+        Payment.objects.filter(pk=payment.pk).update(booking=booking)
+    return True
+
+
 # ---------------------------------------------------------------- the three ways
 
 
@@ -328,6 +411,19 @@ def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):
         )
 
     return _in_processes(call, state, duration=duration)
+
+
+def way_o(users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
+    from bookings.services.holds import _offer_json
+
+    plan = _plan(offers, nights, hot)
+    documents = {id(o): _offer_json(o) for o in offers}
+
+    def call(i: int, n) -> bool:  # type: ignore[no-untyped-def]
+        offer, night = plan(n, i)
+        return orm_iteration(users[n].pk, documents[id(offer)], offer.price, night.pk)
+
+    return _in_processes(call, lambda n: n, duration=duration)
 
 
 def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
@@ -417,14 +513,16 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
         database_url, port, workers=SERVER_WORKERS, threads=SERVER_THREADS, env=SERVER_ENV
     ) as server:
         for variant, hot in (("spread", False), ("hot row", True)):
-            figures: dict[str, list] = {"A": [], "B": [], "C": []}
+            figures: dict[str, list] = {way: [] for way in WAYS}
             bad = 0
             for _ in range(rounds):
-                for way in "ABC":
+                for way in WAYS:
                     _reset(nights)
                     connections.close_all()
                     if way == "A":
                         result = way_a(database_url, users, offers, nights, hot, duration)
+                    elif way == "O":
+                        result = way_o(users, offers, nights, hot, duration)
                     elif way == "B":
                         result = way_b(users, offers, nights, hot, duration)
                     else:
@@ -482,10 +580,11 @@ def cpu_per_iteration(
     database_url: str, users, offers, nights, *, n: int = 40, chunks: int = 5
 ) -> dict:  # type: ignore[no-untyped-def]
     """One client, one iteration after another: the client's CPU (process_time) and the
-    round trips to MariaDB (the session's `Questions`) per hold + book, for A, B and C (C
+    round trips to MariaDB (the session's `Questions`) per hold + book, for A, O, B and C (C
     through django.test.Client in this process: the server's own work without gunicorn).
-    Minimum over `chunks` runs of `n` iterations: a figure a shared machine cannot inflate
-    much, since CPU time spent waiting for the cores is not counted."""
+    Minimum over `chunks` runs of `n` iterations, the ways' runs alternating: a figure a
+    shared machine cannot inflate much, since CPU time spent waiting for the cores is not
+    counted."""
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -498,29 +597,26 @@ def cpu_per_iteration(
         cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
         return int(cursor.fetchone()[1]) + 1  # the SHOW itself counts
 
-    def measure(iteration, cursor_of) -> dict:  # type: ignore[no-untyped-def]
-        cpu, trips = [], []
-        for _ in range(chunks):
-            _reset(nights)
-            before_q, before = questions(cursor_of()), time.process_time()
-            for i in range(n):
-                iteration(i)
-            cpu.append((time.process_time() - before) / n * 1000)
-            trips.append((questions(cursor_of()) - before_q - 1) / n)
-        return {"cpu_ms": min(cpu), "round_trips": min(trips)}
+    def chunk(iteration, cursor_of) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+        _reset(nights)
+        before_q, before = questions(cursor_of()), time.process_time()
+        for i in range(n):
+            iteration(i)
+        cpu = (time.process_time() - before) / n * 1000
+        return cpu, (questions(cursor_of()) - before_q - 1) / n
 
-    out = {}
     raw = _raw_connect(database_url)
     jsons = [json.dumps(_offer_json(o)) for o in offers]
-    out["A"] = measure(
-        lambda i: raw_iteration(
-            raw, users[0].pk, jsons[i % len(offers)], offers[i % len(offers)].price,
-            nights[i % len(offers)].pk,
-        ),
-        raw.cursor,
-    )  # fmt: skip
-    raw.close()
+    documents = [_offer_json(o) for o in offers]
     traveler = [TravelerIn(type="adult", first_name="Bench", last_name="Traveler")]
+
+    def a(i: int) -> None:
+        k = i % len(offers)
+        raw_iteration(raw, users[0].pk, jsons[k], offers[k].price, nights[k].pk)
+
+    def o(i: int) -> None:
+        k = i % len(offers)
+        orm_iteration(users[0].pk, documents[k], offers[k].price, nights[k].pk)
 
     def b(i: int) -> None:
         hold = hold_create(user=users[0], offers=[offers[i % len(offers)]], now=timezone.now())
@@ -529,7 +625,6 @@ def cpu_per_iteration(
             payment_token="tok_visa", now=timezone.now(),  # noqa: S106 - the sandbox test token
         )  # fmt: skip
 
-    out["B"] = measure(b, connection.cursor)
     # Keep the connection between the client's requests, as production does (the local
     # default closes it at the end of every request, which would also reset `Questions`).
     keep, connection.settings_dict["CONN_MAX_AGE"] = connection.settings_dict["CONN_MAX_AGE"], 300
@@ -552,12 +647,24 @@ def cpu_per_iteration(
         if booked.status_code != 201:
             raise RuntimeError(f"booking POST answered {booked.status_code}")
 
+    # The ways' chunks alternate (A O B C A O B C ...), so a busy spell on the shared
+    # machine falls on every way alike rather than on one.
+    ways = {"A": (a, raw.cursor), "O": (o, connection.cursor), "B": (b, connection.cursor),
+            "C": (c, connection.cursor)}  # fmt: skip
+    runs: dict[str, list[tuple[float, float]]] = {way: [] for way in ways}
     try:
         c(0)  # first request: imports and URL resolver, not what is measured
-        out["C"] = measure(c, connection.cursor)
+        for _ in range(chunks):
+            for way, (iteration, cursor_of) in ways.items():
+                runs[way].append(chunk(iteration, cursor_of))
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = keep
         connection.close()
+        raw.close()
+    out = {
+        way: {"cpu_ms": min(cpu for cpu, _ in r), "round_trips": min(t for _, t in r)}
+        for way, r in runs.items()
+    }
     _reset(nights)
     return out
 

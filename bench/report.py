@@ -139,30 +139,45 @@ def render(figures: dict[str, Any]) -> str:
     booking = figures.get("booking")
     if booking:
         lines += [
-            "## Hold + book, 16 concurrent clients, MariaDB (A raw SQL, B ORM services, C HTTP)",
+            "## Hold + book, 16 concurrent clients, MariaDB (A raw SQL, O ORM floor,"
+            " B ORM services, C HTTP)",
             "",
-            "Closed loop, interleaved rounds A B C A B C ...; one iteration = hold one room"
-            " night + book it (payment, sandbox charge, booking, item, traveler). A and B:"
+            "Closed loop, interleaved rounds A O B C A O B C ...; one iteration = hold one room"
+            " night + book it (payment, sandbox charge, booking, item, traveler). A, O and B:"
             " 16 processes of one client each (like 16 Lambda instances); C: gunicorn"
-            " 4 workers x 4 threads, connections kept (CONN_MAX_AGE 300, as production).",
+            " 4 workers x 4 threads, connections kept (CONN_MAX_AGE 300, as production)."
+            " O is not one of issue 10's ways: A's statements one for one through the Django"
+            " ORM with no service logic, what any ORM service costs at least (decision 59);"
+            " its column says how far B and C are from that floor.",
             "",
-            "| rows | way | ok | failed | per s | p50 | p99 | per-s ratio to A | p50 ratio |"
-            " p99 ratio | oversold |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| rows | way | ok | failed | per s | p50 | p99 | per-s ratio to A |"
+            " per-s ratio to O | p50 ratio | p99 ratio | oversold |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
+        notes: list[str] = []  # O's ratios, said under the table
         for variant in ("spread", "hot row"):
             data = booking.get(variant)
             if not data:
                 continue
-            a = data["A"]
-            for way in "ABC":
+            a, o = data["A"], data.get("O")
+            for way in ("A", "O", "B", "C") if o else ("A", "B", "C"):
                 r = data[way]
+                to_o = _ratio(r["per_s"], o["per_s"]) if o and way != "A" else "–"
                 lines.append(
                     f"| {variant} | {way} | {r['ok']} | {r['failed']} | {r['per_s']:.1f} | "
                     f"{_ms(r['p50'])} | {_ms(r['p99'])} | {_ratio(r['per_s'], a['per_s'])} | "
-                    f"{_ratio(r['p50'], a['p50'])} | {_ratio(r['p99'], a['p99'])} | "
+                    f"{to_o} | {_ratio(r['p50'], a['p50'])} | {_ratio(r['p99'], a['p99'])} | "
                     f"{data['oversold']} |"
                 )
+            if o:
+                notes += [
+                    f"{variant}: O/A {_ratio(o['per_s'], a['per_s'])} (the ORM itself),"
+                    f" B/O {_ratio(data['B']['per_s'], o['per_s'])} (the services' own work),"
+                    f" C/O {_ratio(data['C']['per_s'], o['per_s'])}; next to B/A"
+                    f" {_ratio(data['B']['per_s'], a['per_s'])} and C/A"
+                    f" {_ratio(data['C']['per_s'], a['per_s'])}.",
+                    "",
+                ]
             b_ratio = data["B"]["per_s"] / a["per_s"] if a["per_s"] else 0
             c_ratio = data["C"]["per_s"] / a["per_s"] if a["per_s"] else 0
             if variant == "spread":
@@ -184,6 +199,7 @@ def render(figures: dict[str, Any]) -> str:
                 )
             )
         lines.append("")
+        lines += notes
         per = booking.get("per iteration")
         if per:
             lines += [
@@ -191,9 +207,18 @@ def render(figures: dict[str, Any]) -> str:
                 " CPU per hold + book "
                 + ", ".join(
                     f"{w} {per[w]['cpu_ms']:.2f} ms ({per[w]['round_trips']:.0f} round trips)"
-                    for w in "ABC"
+                    for w in "AOBC"
+                    if w in per
                 )
-                + "; C is the Django request path in-process (no gunicorn).",
+                + "; C is the Django request path in-process (no gunicorn)."
+                + (
+                    f" CPU ratios (the throughput a CPU-bound machine allows goes as their"
+                    f" inverse): O/A {_ratio(per['O']['cpu_ms'], per['A']['cpu_ms'])},"
+                    f" B/O {_ratio(per['B']['cpu_ms'], per['O']['cpu_ms'])},"
+                    f" C/O {_ratio(per['C']['cpu_ms'], per['O']['cpu_ms'])}."
+                    if "O" in per
+                    else ""
+                ),
                 "",
             ]
         for n, olb in enumerate(booking.get("open loop bookings") or []):

@@ -182,3 +182,26 @@ def test_report_states_the_booking_post_cpu_and_its_round_trips():
     assert "19 round trips; the database server's CPU meanwhile 3.6 ms" in text
     del figures["booking_post_cpu"]
     assert "One booking POST" not in render(figures)
+
+
+def test_the_orm_floor_is_reported_next_to_the_ratios_to_raw_sql():
+    figures = _figures()
+    way = figures["booking"]["spread"]["A"]
+    figures["booking"]["spread"]["O"] = {**way, "per_s": 50.0}
+    figures["booking"]["hot row"]["O"] = {**way, "per_s": 40.0}
+    figures["booking"]["per iteration"] = {
+        "A": {"cpu_ms": 1.0, "round_trips": 18.0},
+        "O": {"cpu_ms": 5.0, "round_trips": 20.0},
+        "B": {"cpu_ms": 10.0, "round_trips": 37.0},
+        "C": {"cpu_ms": 20.0, "round_trips": 55.0},
+    }
+
+    text = render(figures)
+
+    assert "| spread | O | 100 | 0 | 50.0 |" in text
+    assert "| spread | B | 100 | 0 | 170.0 | 12.0 | 36.0 | 0.85 | 3.40 |" in text
+    assert "spread: O/A 0.25 (the ORM itself), B/O 3.40 (the services' own work)" in text
+    assert "hot row: O/A 0.40" in text
+    assert "O 5.00 ms (20 round trips)" in text
+    assert "O/A 5.00, B/O 2.00, C/O 4.00" in text
+    assert "| B/A throughput >= 0.8 | 0.85 | met |" in text  # the targets stay issue 10's

@@ -109,3 +109,31 @@ def test_a_new_booking_carries_its_rows_and_still_answers_queries_on_them(
         assert booking.totals()[0].amount == hold.totals()[0].amount
     with django_assert_num_queries(1):  # a new query on the relation goes to the database
         assert [i.position for i in booking.items.order_by("-position")] == [0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_one_currency_booking_opens_no_transaction_for_its_payment_or_charge(
+    traveler, room_type, day
+):
+    """In autocommit, as in production: the one Payment row and the sandbox charge are
+    single INSERTs; a transaction around each (as bulk_create and a bare atomic() make)
+    costs SET autocommit, COMMIT and SET autocommit again for nothing."""
+    from django.utils import timezone
+
+    from bookings.services.bookings import TravelerIn, booking_create
+    from bookings.services.holds import hold_create
+    from search.offers import offer_decode
+
+    offer = offer_decode(hotel_offer(room_type, day, 1))
+    hold = hold_create(user=traveler, offers=[offer], now=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        booking_create(
+            user=traveler, hold_id=hold.pk, now=timezone.now(), payment_token="tok_visa",  # noqa: S106
+            travelers=[TravelerIn(type="adult", first_name="Ada", last_name="Lovelace")],
+        )  # fmt: skip
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    for table in ("bookings_payment", "bookings_sandboxcharge"):
+        at = next(i for i, s in enumerate(sql) if s.startswith("INSERT") and table in s)
+        assert not sql[at - 1].startswith(("BEGIN", "SAVEPOINT")), sql[at - 2 : at + 2]
+        assert not sql[at + 1].startswith(("COMMIT", "RELEASE")), sql[at - 2 : at + 2]
