@@ -3,9 +3,12 @@
 A repeated search (the same validated query, page and page size) is answered from a
 bounded in-process LRU (`RESULT_CACHE_SIZE` answers per process, each for at most
 `RESULT_TTL_SECONDS`, like the CDN's `max-age`). The key holds a *version* of what the
-answers of that kind (hotel, flight, car) are made of, kept in the shared Django cache
-(the database cache, or Redis with CACHE_URL) so that every process and Lambda instance
-sees a change at once:
+answers of that kind (hotel, flight, car) are made of, shared by every process and Lambda
+instance so that each sees a change at once. The versions live in a table of their own
+(`search.models.ResultsVersion`, a row per kind): one SELECT per search reads one, one
+UPDATE per change sets fresh ones, both written out like the throttle's counter (decision
+53). The database cache used before took six round trips to set a key (a COUNT for
+culling, then a SELECT and an UPDATE in a transaction of their own).
 
 - inventory changes (holds, bookings, cancellations, expiries: the one place bookings
   change availability, `bookings.services.inventory`), rating changes
@@ -16,10 +19,10 @@ sees a change at once:
 - a re-index (`sync_index`) sets fresh versions of every kind when it is done.
 
 A version is a fresh random token, never a counter: two concurrent writers cannot bring
-an old version back, and a version lost from the shared cache (evicted, culled) is simply
-replaced by a new one, which only costs misses. The version is read *before* the answer
-is computed, so an answer is only ever stored under a version at least as old as the rows
-it was computed from. A hit costs one read of the shared cache.
+an old version back. A kind with no row (never changed, or a flushed table) is at version
+"", and its next change writes the row: a lost row only costs misses. The version is read
+*before* the answer is computed, so an answer is only ever stored under a version at
+least as old as the rows it was computed from.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+
+from search.models import ResultsVersion
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +47,10 @@ KINDS = ("hotel", "flight", "car", "place")  # place: airport and city autocompl
 # Answers kept per process; settings.SEARCH_RESULTS_CACHE_SIZE overrides (0: none kept).
 RESULT_CACHE_SIZE = 256
 RESULT_TTL_SECONDS = 60.0
-_VERSION_NAME = "search:results-version:{}"
+# Written out (constant SQL; tests/search check the names against the model): a search
+# reads one, a change sets them; the IN list is padded to every kind by repeating one.
+_READ_SQL = "SELECT version FROM search_resultsversion WHERE kind = %s"
+_BUMP_SQL = "UPDATE search_resultsversion SET version = %s WHERE kind IN (%s, %s, %s, %s)"
 _INVENTORY_KINDS = {"FlightFare": "flight", "RoomNight": "hotel", "CarDay": "car"}
 
 
@@ -58,23 +65,32 @@ _lock = threading.Lock()
 
 
 def results_version(kind: str) -> str | None:
-    """The current version of `kind`'s answers (None: the shared cache did not answer)."""
-    key = _VERSION_NAME.format(kind)
+    """The current version of `kind`'s answers (None: it could not be read). A kind never
+    changed (or whose row was lost) is at version "": its first change writes a row."""
     try:
-        version = cache.get(key)
-        if version is None:
-            cache.add(key, uuid.uuid4().hex, timeout=None)
-            version = cache.get(key)
-    except Exception:  # the cache is down: answer without it, never fail the search
+        with connection.cursor() as cursor:
+            cursor.execute(_READ_SQL, [kind])
+            row = cursor.fetchone()
+    except DatabaseError:  # answer without the cache, never fail the search for it
         logger.exception("search cache: could not read the results version")
         return None
-    return version
+    return row[0] if row else ""
 
 
 def _bump(kinds: tuple[str, ...]) -> None:
+    padded = [*kinds, *[kinds[0]] * (len(KINDS) - len(kinds))]
     try:
-        cache.set_many({_VERSION_NAME.format(kind): uuid.uuid4().hex for kind in kinds}, None)
-    except Exception:
+        with connection.cursor() as cursor:
+            cursor.execute(_BUMP_SQL, [uuid.uuid4().hex, *padded])
+            missing = cursor.rowcount < len(set(kinds))
+        if missing:  # the first change of a kind, or its row was lost: write the row
+            ResultsVersion.objects.bulk_create(
+                [ResultsVersion(kind=kind, version=uuid.uuid4().hex) for kind in set(kinds)],
+                ignore_conflicts=True,
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(_BUMP_SQL, [uuid.uuid4().hex, *padded])
+    except DatabaseError:
         # The previous versions stay readable: cached answers may now outlive this change
         # by up to RESULT_TTL_SECONDS, the same as the CDN's copies.
         logger.exception("search cache: could not bump the results version of %s", kinds)

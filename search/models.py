@@ -59,3 +59,14 @@ class SyncState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engine} @ {self.watermark}"
+
+
+class ResultsVersion(models.Model):
+    """The version of each kind's cached search answers (search.cache): a fresh random
+    token, set after every committed change those answers show."""
+
+    kind = models.CharField(max_length=16, primary_key=True)
+    version = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.version}"

@@ -202,17 +202,47 @@ def test_a_reindex_shows_a_new_hotel_in_the_next_search(api_client, rome, last_r
     assert [h["name"] for h in search(api_client, check_in)["results"]] == ["Ultima", "Nuovo"]
 
 
-def test_a_version_lost_from_the_shared_cache_only_costs_a_miss(
-    api_client, last_room, check_in, searches
-):
-    from django.core.cache import cache as shared
+def test_a_lost_version_only_costs_a_miss(api_client, last_room, check_in, searches):
+    from search.models import ResultsVersion
 
     search(api_client, check_in)
-    shared.clear()  # evicted, culled, or a fresh Redis
+    ResultsVersion.objects.all().delete()  # a flushed table
     search(api_client, check_in)
     search(api_client, check_in)
 
     assert len(searches) == 2
+
+
+def test_a_change_costs_one_statement_after_its_commit(
+    api_client, client_of, last_room, check_in, django_capture_on_commit_callbacks
+):
+    """Every hold bumps the version: one UPDATE, not the database cache's six round trips."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    offer = search(api_client, check_in)["results"][0]["cheapest"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        hold(client_of(UserFactory()), offer["offer_id"])
+
+    with CaptureQueriesContext(connection) as bump:
+        for callback in callbacks:
+            callback()  # the commit
+
+    versions = [q["sql"] for q in bump.captured_queries if "resultsversion" in q["sql"]]
+    assert [sql.split()[0] for sql in versions] == ["UPDATE"]
+    assert search(api_client, check_in)["count"] == 0
+
+
+def test_a_version_that_cannot_be_read_answers_uncached(
+    api_client, last_room, check_in, searches, monkeypatch
+):
+    monkeypatch.setattr(cache, "_READ_SQL", "SELECT no_such_column FROM search_resultsversion")
+
+    first = search(api_client, check_in)
+    second = search(api_client, check_in)
+
+    assert first["count"] == second["count"] == 1
+    assert len(searches) == 2  # every search really ran
 
 
 def test_an_answer_is_kept_no_longer_than_it_holds(monkeypatch):
@@ -247,3 +277,13 @@ def test_the_answers_kept_are_bounded_least_recently_used_out(monkeypatch):
 
     assert cache.cached("car", "a", answer("A3")) == ("A", True)
     assert cache.cached("car", "b", answer("B2")) == ("B2", False)
+
+
+def test_the_written_out_statements_name_the_model_s_table_and_columns():
+    from search.models import ResultsVersion
+
+    meta = ResultsVersion._meta
+    names = {meta.db_table, meta.get_field("kind").column, meta.get_field("version").column}
+    for sql in (cache._READ_SQL, cache._BUMP_SQL):
+        assert names <= set(sql.replace(",", " ").split())
+    assert cache._BUMP_SQL.count("%s") == 1 + len(cache.KINDS)
