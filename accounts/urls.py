@@ -1,11 +1,16 @@
 from django.urls import path
 
-from accounts.apis import LogoutApi, MeApi, TokenObtainApi, TokenRefreshApi, UserRegisterApi
+from travelguru.lazy_views import LazyApiView
 
+# Imported at their first request, not with the URLconf (cold start: travelguru/lazy_views.py).
 urlpatterns = [
-    path("auth/register", UserRegisterApi.as_view(), name="auth-register"),
-    path("auth/token", TokenObtainApi.as_view(), name="auth-token"),
-    path("auth/token/refresh", TokenRefreshApi.as_view(), name="auth-token-refresh"),
-    path("auth/logout", LogoutApi.as_view(), name="auth-logout"),
-    path("me", MeApi.as_view(), name="me"),
+    path("auth/register", LazyApiView("accounts.apis.UserRegisterApi"), name="auth-register"),
+    path("auth/token", LazyApiView("accounts.apis.TokenObtainApi"), name="auth-token"),
+    path(
+        "auth/token/refresh",
+        LazyApiView("accounts.apis.TokenRefreshApi"),
+        name="auth-token-refresh",
+    ),
+    path("auth/logout", LazyApiView("accounts.apis.LogoutApi"), name="auth-logout"),
+    path("me", LazyApiView("accounts.apis.MeApi"), name="me"),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -19,8 +19,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from analytics import selectors
 from analytics.models import Dashboard, Event
+
+if TYPE_CHECKING:
+    from analytics.selectors import Table
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -82,8 +84,11 @@ def _number(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def chart_spec(key: str, table: selectors.Table) -> dict[str, Any]:
+def chart_spec(key: str, table: Table) -> dict[str, Any]:
     """What dashboard.js needs to draw one chart with Chart.js."""
+    # here, not at the top: the admin loads at every cold start (decision 59)
+    from analytics import selectors
+
     rows = table.rows
     options: dict[str, Any] = {}
     if key == "activity":
@@ -166,6 +171,9 @@ class DashboardAdmin(_ReadOnly, admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        # here, not at the top: the admin loads at every cold start (decision 59)
+        from analytics import selectors
+
         self._check(request)
         start, end, form = date_range(request)
         query = f"?start={start.isoformat()}&end={end.isoformat()}"
@@ -188,6 +196,9 @@ class DashboardAdmin(_ReadOnly, admin.ModelAdmin):
         return TemplateResponse(request, "admin/analytics/dashboard.html", context)
 
     def csv_view(self, request: HttpRequest, chart: str) -> HttpResponse:
+        # here, not at the top: the admin loads at every cold start (decision 59)
+        from analytics import selectors
+
         self._check(request)
         if chart not in selectors.CHARTS:
             raise Http404("No such chart")

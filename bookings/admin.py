@@ -7,7 +7,6 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from audit.services import audit_record
 from bookings.models import (
     Booking,
     BookingItem,
@@ -19,10 +18,6 @@ from bookings.models import (
     SandboxCharge,
     Traveler,
 )
-from bookings.payments import get_provider
-from bookings.services.bookings import payment_refund_full
-from bookings.services.cancellation import booking_cancel
-from bookings.services.policies import refund_due
 from travelguru.errors import DomainError
 from travelguru.money import Money
 
@@ -98,6 +93,11 @@ class BookingAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Cancel and refund the selected bookings…")
     def cancel_and_refund(self, request, queryset):  # type: ignore[no-untyped-def]
+        # here, not at the top: the admin loads at every cold start (decision 59)
+        from audit.services import audit_record
+        from bookings.services.cancellation import booking_cancel
+        from bookings.services.policies import refund_due
+
         now = timezone.now()
         bookings = list(queryset.select_related("user").prefetch_related("items"))
         if request.POST.get("post") != "yes":
@@ -154,6 +154,10 @@ class PaymentAdmin(ReadOnlyAdmin):
     def refund_orphans(self, request, queryset):  # type: ignore[no-untyped-def]
         """What reconcile_payments does, now, for the charges staff picked. Charges of a
         booking are refunded by cancelling it (so its inventory goes back too)."""
+        # here, not at the top: the admin loads at every cold start (decision 59)
+        from bookings.payments import get_provider
+        from bookings.services.bookings import payment_refund_full
+
         orphans = list(
             queryset.filter(status=PaymentStatus.SUCCEEDED, booking__isnull=True).select_related(
                 "user"

@@ -7,9 +7,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from audit.services import audit_record
 from reviews.models import RatingAggregate, Review
-from reviews.services import review_approve, review_delete, review_reject
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -55,6 +53,10 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve the selected reviews (make them public)")
     def approve(self, request, queryset):  # type: ignore[no-untyped-def]
+        # here, not at the top: the admin loads at every cold start (decision 59)
+        from audit.services import audit_record
+        from reviews.services import review_approve
+
         now = timezone.now()
         for review in queryset:
             review_approve(review, staff=request.user, now=now)
@@ -63,6 +65,10 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject the selected reviews…")
     def reject(self, request, queryset):  # type: ignore[no-untyped-def]
+        # here, not at the top: the admin loads at every cold start (decision 59)
+        from audit.services import audit_record
+        from reviews.services import review_reject
+
         reason = request.POST.get("reason", "").strip()
         if request.POST.get("post") != "yes" or not reason:
             return TemplateResponse(
@@ -86,12 +92,20 @@ class ReviewAdmin(admin.ModelAdmin):
         return None
 
     def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        # here, not at the top: the admin loads at every cold start (decision 59)
+        from audit.services import audit_record
+        from reviews.services import review_delete
+
         now = timezone.now()
         with transaction.atomic():  # the entry exists only if the delete happened
             audit_record(actor=request.user, action="review.delete", target=obj, now=now)
             review_delete(obj, now=now)
 
     def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        # here, not at the top: the admin loads at every cold start (decision 59)
+        from audit.services import audit_record
+        from reviews.services import review_delete
+
         now = timezone.now()
         for review in queryset:
             with transaction.atomic():

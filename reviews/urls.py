@@ -1,21 +1,28 @@
 from django.urls import path
 
-from reviews.apis import (
-    AirlineReviewsApi,
-    CarVendorReviewsApi,
-    HotelReviewsApi,
-    ReviewCreateApi,
-    ReviewHelpfulApi,
-)
+from travelguru.lazy_views import LazyApiView
 
+# Imported at their first request, not with the URLconf (cold start: travelguru/lazy_views.py).
 urlpatterns = [
-    path("reviews", ReviewCreateApi.as_view(), name="review-create"),
-    path("reviews/<int:review_id>/helpful", ReviewHelpfulApi.as_view(), name="review-helpful"),
-    path("hotels/<int:subject_id>/reviews", HotelReviewsApi.as_view(), name="hotel-reviews"),
+    path("reviews", LazyApiView("reviews.apis.ReviewCreateApi"), name="review-create"),
+    path(
+        "reviews/<int:review_id>/helpful",
+        LazyApiView("reviews.apis.ReviewHelpfulApi"),
+        name="review-helpful",
+    ),
+    path(
+        "hotels/<int:subject_id>/reviews",
+        LazyApiView("reviews.apis.HotelReviewsApi"),
+        name="hotel-reviews",
+    ),
     path(
         "car-vendors/<int:subject_id>/reviews",
-        CarVendorReviewsApi.as_view(),
+        LazyApiView("reviews.apis.CarVendorReviewsApi"),
         name="car-vendor-reviews",
     ),
-    path("airlines/<int:subject_id>/reviews", AirlineReviewsApi.as_view(), name="airline-reviews"),
+    path(
+        "airlines/<int:subject_id>/reviews",
+        LazyApiView("reviews.apis.AirlineReviewsApi"),
+        name="airline-reviews",
+    ),
 ]

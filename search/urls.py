@@ -1,17 +1,30 @@
 from django.urls import path
 
-from search.apis.cars import CarSearchApi
-from search.apis.flights import FlightSearchApi
-from search.apis.hotels import HotelDetailApi, HotelSearchApi
-from search.apis.offers import OfferDetailApi
-from search.apis.places import AirportAutocompleteApi, CityAutocompleteApi
+from travelguru.lazy_views import LazyApiView
 
+# Imported at their first request, not with the URLconf: a Lambda cold start whose first
+# request is no search (the app's /api/config, a booking ...) does not pay for the search
+# APIs, selectors and engines (travelguru/lazy_views.py).
 urlpatterns = [
-    path("airports", AirportAutocompleteApi.as_view(), name="airport-autocomplete"),
-    path("cities", CityAutocompleteApi.as_view(), name="city-autocomplete"),
-    path("flights/search", FlightSearchApi.as_view(), name="flight-search"),
-    path("hotels/search", HotelSearchApi.as_view(), name="hotel-search"),
-    path("hotels/<int:hotel_id>", HotelDetailApi.as_view(), name="hotel-detail"),
-    path("cars/search", CarSearchApi.as_view(), name="car-search"),
-    path("offers/<str:offer_id>", OfferDetailApi.as_view(), name="offer-detail"),
+    path(
+        "airports",
+        LazyApiView("search.apis.places.AirportAutocompleteApi"),
+        name="airport-autocomplete",
+    ),
+    path("cities", LazyApiView("search.apis.places.CityAutocompleteApi"), name="city-autocomplete"),
+    path(
+        "flights/search", LazyApiView("search.apis.flights.FlightSearchApi"), name="flight-search"
+    ),
+    path("hotels/search", LazyApiView("search.apis.hotels.HotelSearchApi"), name="hotel-search"),
+    path(
+        "hotels/<int:hotel_id>",
+        LazyApiView("search.apis.hotels.HotelDetailApi"),
+        name="hotel-detail",
+    ),
+    path("cars/search", LazyApiView("search.apis.cars.CarSearchApi"), name="car-search"),
+    path(
+        "offers/<str:offer_id>",
+        LazyApiView("search.apis.offers.OfferDetailApi"),
+        name="offer-detail",
+    ),
 ]

@@ -1,0 +1,46 @@
+"""The search APIs are imported at their first request, not with the URLconf (cold start)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from django.urls import resolve, reverse
+
+from travelguru.lazy_views import LazyApiView
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A fresh interpreter: this test process has imported every API already.
+_CHILD = """
+import sys
+import django
+django.setup()
+from django.urls import resolve, reverse
+resolve("/api/config")
+reverse("hotel-search")
+lazy = ["search.apis." + name for name in ("cars", "flights", "hotels", "offers", "places")]
+assert not [m for m in lazy if m in sys.modules], "imported with the URLconf"
+match = resolve("/api/hotels/search")
+assert match._func_path == "search.apis.hotels.HotelSearchApi", match._func_path
+assert "search.apis.hotels" not in sys.modules, "imported by resolve()"
+print("ok")
+"""
+
+
+def test_the_urlconf_and_reverse_do_not_import_a_lazy_view():
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", _CHILD], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "travelguru.settings.test"},
+    )  # fmt: skip
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_lazy_view_answers_as_the_real_one_and_tells_the_schema_what_it_is():
+    from search.apis.hotels import HotelSearchApi
+
+    view = resolve("/api/hotels/search").func
+    assert isinstance(view, LazyApiView)
+    assert view.csrf_exempt
+    assert view.cls is HotelSearchApi  # drf-spectacular's question: imports it
+    assert view.initkwargs == {}
+    assert reverse("hotel-search") == "/api/hotels/search"
