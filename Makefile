@@ -114,7 +114,7 @@ bench: $(VENV)/.dev-installed var/package/travelguru-prod.zip
 		--sqlite-url $(BENCH_SQLITE_URL) --port $(BENCH_PORT) $(BENCH_ARGS)
 
 # The Lambda zip (var/package/travelguru-$(STAGE).zip): `zappa package` from its own lean
-# environment (var/package-venv), plus bytecode; fails past 40 MB zipped or when a compiled
+# environment (var/.package-venv), plus bytecode; fails past 40 MB zipped or when a compiled
 # extension needs a library Lambda does not have. See scripts/package.sh.
 STAGE ?= prod
 package:

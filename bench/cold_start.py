@@ -117,8 +117,8 @@ def _event(path: str = "/api/config") -> dict:
 
 
 def _unpack() -> Path:
-    target = VAR / "bench-lambda" / "task"
-    stamp = VAR / "bench-lambda" / "unpacked-from"
+    target = VAR / ".bench-lambda" / "task"
+    stamp = VAR / ".bench-lambda" / "unpacked-from"
     mark = f"{PACKAGE.stat().st_mtime_ns}:{PACKAGE.stat().st_size}"
     if not (stamp.exists() and stamp.read_text() == mark):
         import shutil
@@ -176,7 +176,7 @@ def _database() -> Path:
     """A migrated SQLite file with the cache table and the throttles' counters (the throttles
     count on every request). Migrated on every run: a file from an older checkout must not
     answer 503 for a table it lacks."""
-    database = VAR / "bench-lambda" / "db.sqlite3"
+    database = VAR / ".bench-lambda" / "db.sqlite3"
     database.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
            "DJANGO_SETTINGS_MODULE": "travelguru.settings.local"}  # fmt: skip

@@ -179,11 +179,26 @@ def check_extensions(root: Path) -> list[str]:
     return problems
 
 
+def check_settings(settings: str) -> list[str]:
+    """Problems of the zappa_settings.py Zappa generated. Zappa turns WebSockets on when any
+    .py file below the working directory imports zappa.websocket (hidden directories are
+    skipped): a build venv or an unpacked package under var/ once did, and the handler then
+    logged an error at every cold start. We use none."""
+    if "WEBSOCKET_HANDLER_MODULE" in settings:
+        line = next(x for x in settings.splitlines() if "WEBSOCKET_HANDLER_MODULE" in x)
+        return [
+            f"zappa_settings.py has {line.strip()}: Zappa found a zappa.websocket import below "
+            "the project (keep build trees in hidden directories, e.g. var/.package-venv)"
+        ]
+    return []
+
+
 def check(zip_path: Path) -> dict:
     zipped = zip_path.stat().st_size
     with zipfile.ZipFile(zip_path) as zf:
         names = zf.namelist()
         unzipped = sum(i.file_size for i in zf.infolist())
+        settings = zf.read("zappa_settings.py").decode() if "zappa_settings.py" in names else ""
         with tempfile.TemporaryDirectory(prefix="lambda-check-") as tmp:
             zf.extractall(tmp)
             extension_problems = check_extensions(Path(tmp))
@@ -199,6 +214,7 @@ def check(zip_path: Path) -> dict:
     for forbidden in ("MySQLdb/", "pytest/", "moto/", "hypothesis/", "tests/", "pip/"):
         if any(n.startswith(forbidden) for n in names):
             problems.append(f"{forbidden} is in the package: development-only")
+    problems.extend(check_settings(settings))
     return {
         "zip": str(zip_path),
         "zipped_mb": round(zipped / 2**20, 1),

@@ -8,12 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STAGE=${STAGE:-prod}
 PYTHON=${PYTHON:-python3.11}
-VENV=var/package-venv
+# Hidden: Zappa walks every non-hidden directory below the project looking for a
+# zappa.websocket import, and this venv's (or an unpacked package's) Zappa has one.
+VENV=var/.package-venv
 OUT=var/package
 ZIP=$OUT/travelguru-$STAGE.zip
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 mkdir -p "$OUT"
+rm -rf var/package-venv var/bench-lambda  # where earlier checkouts kept them (see VENV)
 # Production pins minus what cannot or need not run on Lambda: mysqlclient (links Debian's
 # libmariadb, see decisions: PyMySQL is the Lambda driver) and gunicorn (Zappa serves).
 grep -v -E '^(mysqlclient|gunicorn)==' requirements/base.txt >"$OUT/lambda-requirements.txt"

@@ -109,3 +109,16 @@ def test_bytecode_cuts_the_cold_import_time(lambda_zip, lambda_package_tools):
     print(figures)  # noqa: T201  (-s shows the figures)
 
     assert figures["cold_import_s_with_bytecode"] < figures["cold_import_s_without"] * 0.8
+
+
+def test_the_package_turns_on_no_websockets(lambda_zip, lambda_package_tools):
+    """Zappa enables WebSockets when any .py file below the project imports zappa.websocket
+    (a build venv under var/ once did): the handler then logged an error at every start."""
+    settings = zipfile.ZipFile(lambda_zip).read("zappa_settings.py").decode()
+
+    assert "WEBSOCKET_HANDLER_MODULE" not in settings
+    found = lambda_package_tools.check_settings(
+        settings + "WEBSOCKET_HANDLER_MODULE='var.package-venv.lib.zappa.handler'\n"
+    )
+    assert len(found) == 1
+    assert "zappa.websocket" in found[0]
