@@ -9,14 +9,14 @@ in production.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from catalog.models import FlightLeg
+from catalog.models import Airport, FlightLeg
 from search.engines.base import (
     CarOfficeHit,
     Destination,
@@ -24,6 +24,7 @@ from search.engines.base import (
     HotelHit,
     HotelQuery,
     LegQuery,
+    SqlIds,
 )
 from search.models import DocumentKind, SearchDocument, SyncState
 from search.text import fold, words
@@ -157,19 +158,29 @@ class LocalEngine:
             for doc in docs
         ]
 
-    def flight_legs(self, query: LegQuery) -> Iterable[int]:
+    def flight_legs(self, query: LegQuery) -> SqlIds:
         """The schedule is this engine's leg index: a lazy id query the caller's fare query
-        runs as a subquery, so the local engine costs no extra round trip."""
-        legs = FlightLeg.objects.filter(
-            is_cancelled=False,
-            departure_at__gte=query.departs_from,
-            departure_at__lte=query.departs_until,
-        )
+        runs as a subquery, so the local engine costs no extra round trip. SQL text: this
+        runs twice per flight search, where building it with the ORM was ~1.5 ms of CPU."""
+        airports = Airport._meta.db_table
+        joins: list[str] = []
+        where = ["l.departure_at >= %s", "l.departure_at <= %s", "l.is_cancelled = %s"]
+        adapt = connection.ops.adapt_datetimefield_value
+        params: list[object] = [adapt(query.departs_from), adapt(query.departs_until), False]
         if query.origins:
-            legs = legs.filter(origin__iata__in=list(query.origins))
+            joins.append(f"INNER JOIN {airports} o ON o.id = l.origin_id")
+            where.append(f"o.iata IN ({', '.join(['%s'] * len(query.origins))})")
+            params.extend(query.origins)
         if query.destination:
-            legs = legs.filter(destination__iata=query.destination)
-        return legs.order_by().values_list("pk", flat=True)
+            joins.append(f"INNER JOIN {airports} d ON d.id = l.destination_id")
+            where.append("d.iata = %s")
+            params.append(query.destination)
+        # Formatted in: table names from the models and placeholders, never a value.
+        sql = (
+            f"SELECT l.id FROM {FlightLeg._meta.db_table} l {' '.join(joins)} "  # noqa: S608 # nosec B608
+            f"WHERE {' AND '.join(where)}"
+        )
+        return SqlIds(sql, tuple(params))
 
     def indexed_at(self) -> datetime | None:
         return (

@@ -400,6 +400,13 @@ class _Search:
     places: dict[int, Place] = field(default_factory=dict)
     _party_amounts: dict[tuple[Decimal, str], tuple[Money, Decimal]] = field(default_factory=dict)
     _legs: dict[int, LegFare] = field(default_factory=dict)
+    _factor: Decimal = field(init=False)
+
+    def __post_init__(self) -> None:
+        party = self.party
+        self._factor = pricing.flight_fare_factor(
+            adults=party.adults, children=party.children, infants=party.infants
+        )
 
     def itineraries(self, *, source: Place, target: Place, day: date) -> list[Itinerary]:
         """Direct and (when allowed) one-stop itineraries leaving `source` on local `day`."""
@@ -438,9 +445,20 @@ class _Search:
 
         Second legs all end at `target`, never at the origin, so no pair goes back home.
         """
-        hubs = {row[_N] for row in first_rows}
-        earliest = min(row[_ARRIVAL] for row in first_rows) + MIN_CONNECTION
-        latest = max(row[_ARRIVAL] for row in first_rows) + MAX_CONNECTION
+        # Per hub, the first legs' earliest and latest arrival.
+        arrivals: dict[int, tuple[datetime, datetime]] = {}
+        for row in first_rows:
+            hub, arrival = row[_N], row[_ARRIVAL]
+            seen = arrivals.get(hub)
+            if seen is None:
+                arrivals[hub] = (arrival, arrival)
+            elif arrival < seen[0]:
+                arrivals[hub] = (arrival, seen[1])
+            elif arrival > seen[1]:
+                arrivals[hub] = (seen[0], arrival)
+        hubs = arrivals.keys()
+        earliest = min(first for first, _ in arrivals.values()) + MIN_CONNECTION
+        latest = max(last for _, last in arrivals.values()) + MAX_CONNECTION
         few = len(hubs) <= _MAX_IN_LIST
         candidates = self.engine.flight_legs(
             LegQuery(
@@ -453,8 +471,12 @@ class _Search:
         where = ["l.destination_id = %s", "l.departure_at >= %s", "l.departure_at <= %s"]
         params: list[Any] = [target.id, *_adapt(earliest, latest)]
         if few:
-            where.append(f"l.origin_id IN ({', '.join(['%s'] * len(hubs))})")
-            params.extend(sorted(hubs))
+            # Only second legs some first leg can make: from its hub, in that hub's window.
+            window = "(l.origin_id = %s AND l.departure_at BETWEEN %s AND %s)"
+            where.append(f"({' OR '.join([window] * len(hubs))})")
+            for hub in sorted(hubs):
+                first, last = arrivals[hub]
+                params.extend((hub, *_adapt(first + MIN_CONNECTION, last + MAX_CONNECTION)))
         by_hub: dict[int, list[list[Any]]] = {}
         for row in self._fare_rows(candidates, far="origin", where=where, params=params):
             if row[_N] in hubs:
@@ -545,9 +567,10 @@ class _Search:
         priced = self._party_amounts.get((price, currency))
         if priced is None:
             adult_fare = Money.of(price, currency)
+            # One leg's `pricing.flight_price`, with the party's factor computed once.
             priced = self._party_amounts[price, currency] = (
                 adult_fare,
-                self.party.price([adult_fare]).amount,
+                adult_fare.times(self._factor).amount,
             )
         leg = self._legs[fare_id] = LegFare(
             fare_id=fare_id,

@@ -48,8 +48,13 @@ def converters_at(fields: Mapping[int, models.Field]) -> list[tuple[int, Callabl
 
 
 def ids_in(ids: Iterable[int]) -> tuple[str, list] | None:
-    """`IN (…)`'s inside for ids given as a lazy `values_list` query (compiled to a subquery,
-    as the ORM would) or as values; None when there are none (nothing can match)."""
+    """`IN (…)`'s inside for ids given as a query (`SqlIds`, or a lazy `values_list`
+    compiled as the ORM would: a subquery) or as values; None when there are none (nothing
+    can match)."""
+    from search.engines.base import SqlIds
+
+    if isinstance(ids, SqlIds):
+        return ids.sql, list(ids.params)
     if isinstance(ids, QuerySet):
         sql, params = ids.query.sql_with_params()
         return sql, list(params)
