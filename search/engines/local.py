@@ -183,11 +183,19 @@ class LocalEngine:
         return SqlIds(sql, tuple(params))
 
     def indexed_at(self) -> datetime | None:
-        return (
-            SyncState.objects.filter(engine=ENGINE_NAME)
-            .values_list("last_run_at", flat=True)
-            .first()
+        # SQL text, as the ORM wrote it: every search answer shows it (decision 61).
+        from search.selectors.sql import column_values
+
+        sql = (
+            f"SELECT last_run_at FROM {SyncState._meta.db_table} "  # noqa: S608 # nosec B608
+            "WHERE engine = %s ORDER BY id LIMIT 1"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ENGINE_NAME])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return column_values(SyncState._meta.get_field("last_run_at"))(row[0])  # type: ignore[return-value]
 
     # --- write side -------------------------------------------------------------------
 
