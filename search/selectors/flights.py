@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 
@@ -37,6 +36,7 @@ from search.offers import FlightOffer
 from search.selectors.sql import converters_at, ids_in
 from travelguru.errors import InvalidInput
 from travelguru.money import Money
+from travelguru.zones import zone
 
 # A connection is at the same airport, long enough to make and short enough to bear.
 MIN_CONNECTION = timedelta(minutes=45)
@@ -379,7 +379,7 @@ def _round_trips(
 
 def _local_day_in_utc(day: date, tz_name: str) -> tuple[datetime, datetime]:
     """[start, end) of a local calendar day as UTC instants (23 or 25 hours on DST days)."""
-    tz = ZoneInfo(tz_name)
+    tz = zone(tz_name)
     start = datetime.combine(day, time.min, tzinfo=tz)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
     return start.astimezone(UTC), end.astimezone(UTC)
