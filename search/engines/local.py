@@ -164,20 +164,21 @@ class LocalEngine:
         runs twice per flight search, where building it with the ORM was ~1.5 ms of CPU."""
         airports = Airport._meta.db_table
         joins: list[str] = []
-        where = ["l.departure_at >= %s", "l.departure_at <= %s", "l.is_cancelled = %s"]
+        where = ["cl.departure_at >= %s", "cl.departure_at <= %s", "cl.is_cancelled = %s"]
         adapt = connection.ops.adapt_datetimefield_value
         params: list[object] = [adapt(query.departs_from), adapt(query.departs_until), False]
         if query.origins:
-            joins.append(f"INNER JOIN {airports} o ON o.id = l.origin_id")
-            where.append(f"o.iata IN ({', '.join(['%s'] * len(query.origins))})")
+            joins.append(f"INNER JOIN {airports} co ON co.id = cl.origin_id")
+            where.append(f"co.iata IN ({', '.join(['%s'] * len(query.origins))})")
             params.extend(query.origins)
         if query.destination:
-            joins.append(f"INNER JOIN {airports} d ON d.id = l.destination_id")
-            where.append("d.iata = %s")
+            joins.append(f"INNER JOIN {airports} cd ON cd.id = cl.destination_id")
+            where.append("cd.iata = %s")
             params.append(query.destination)
+        # Aliases of their own (the caller embeds this in a query of legs `l`).
         # Formatted in: table names from the models and placeholders, never a value.
         sql = (
-            f"SELECT l.id FROM {FlightLeg._meta.db_table} l {' '.join(joins)} "  # noqa: S608 # nosec B608
+            f"SELECT cl.id FROM {FlightLeg._meta.db_table} cl {' '.join(joins)} "  # noqa: S608 # nosec B608
             f"WHERE {' AND '.join(where)}"
         )
         return SqlIds(sql, tuple(params))
