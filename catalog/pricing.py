@@ -20,8 +20,14 @@ def flight_price(
     *, adult_fares: Iterable[Money], adults: int, children: int = 0, infants: int = 0
 ) -> Money:
     """Sum over legs of the adult fare for every adult plus child and infant shares."""
-    factor = adults + CHILD_FARE_FACTOR * children + INFANT_FARE_FACTOR * infants
+    factor = flight_fare_factor(adults=adults, children=children, infants=infants)
     return _sum(fare.times(factor) for fare in adult_fares)
+
+
+def flight_fare_factor(*, adults: int, children: int = 0, infants: int = 0) -> Decimal:
+    """How many adult fares a party pays on one leg: that leg's price is
+    `adult_fare.times(factor)` (what `flight_price` sums)."""
+    return adults + CHILD_FARE_FACTOR * children + INFANT_FARE_FACTOR * infants
 
 
 def stay_price(*, night_prices: Iterable[Money], rooms: int) -> Money:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
+
+from travelguru.zones import zone
 
 
 class MoneySerializer(serializers.Serializer):
@@ -20,7 +21,7 @@ class MoneySerializer(serializers.Serializer):
 
 def local_isoformat(moment: datetime, tz_name: str) -> str:
     """An aware UTC datetime as ISO 8601 local time with offset, e.g. 2026-12-01T18:30:00-05:00."""
-    return moment.astimezone(ZoneInfo(tz_name)).isoformat()
+    return moment.astimezone(zone(tz_name)).isoformat()
 
 
 class ProblemSerializer(serializers.Serializer):

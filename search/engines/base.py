@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,25 @@ class LegQuery:
     departs_until: datetime
     origins: Sequence[str] = ()
     destination: str | None = None
+
+
+@dataclass(frozen=True)
+class SqlIds:
+    """Ids named by a one-column SELECT on the application database, run when iterated.
+
+    The local engine answers flight legs this way: the flight selector puts the SELECT in
+    its fare query as a subquery (`search.selectors.sql.ids_in`), one round trip and no
+    ORM compilation on the hot path (decision 64)."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+    def __iter__(self) -> Iterator[int]:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, list(self.params))
+            return iter([row[0] for row in cursor.fetchall()])
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,9 @@ class SearchEngine(Protocol):
         ...
 
     def flight_legs(self, query: LegQuery) -> Iterable[int]:
-        """Ids of the flight legs matching the query (any order; an empty answer is fine)."""
+        """Ids of the flight legs matching the query (any order; an empty answer is fine).
+
+        A `SqlIds` answer is a query of this database the caller may run as a subquery."""
         ...
 
     def indexed_at(self) -> datetime | None:

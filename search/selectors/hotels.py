@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import Count, Min, Sum
 
 from catalog.models import Amenity, City, Hotel, RoomNight, RoomType
 from search.engines import get_engine
 from search.engines.base import HotelHit, HotelQuery
 from search.models import DocumentKind
+from search.selectors.sql import column_values
 from search.text import fold
 from travelguru.errors import InvalidInput, NotFound
 from travelguru.money import Money, quantize
@@ -224,20 +225,6 @@ def _free_rooms(
     return free
 
 
-def _sql_values(field: models.Field) -> Callable[[object], object]:
-    """A column value as the ORM returns it for `field` (the backend's converters: a bool
-    for a BooleanField, a Decimal for a DecimalField on SQLite, …)."""
-    col = field.get_col(field.model._meta.db_table)
-    converters = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
-
-    def convert(value: object) -> object:
-        for converter in converters:
-            value = converter(value, col, connection)
-        return value
-
-    return convert
-
-
 def _free_stays(
     hotel_ids: Sequence[int], stay: Stay
 ) -> tuple[list[tuple], dict[int, list[FreeRoom]]]:
@@ -286,8 +273,8 @@ def _free_stays(
         stay.nights,
         True,
     ]
-    total = _sql_values(RoomNight._meta.get_field("price"))
-    breakfast = _sql_values(RoomType._meta.get_field("breakfast_included"))
+    total = column_values(RoomNight._meta.get_field("price"))
+    breakfast = column_values(RoomType._meta.get_field("breakfast_included"))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -113,3 +113,25 @@ def test_a_direct_flight_is_never_used_as_a_first_leg(places):
     flight_fare(places["DST"], places["HUB"], FIRST_LANDS + timedelta(hours=3))
 
     assert _itineraries() == [["DIRECT"]]
+
+
+def test_each_hub_keeps_its_own_window(places):
+    # given HUB reached at 06:00 and ALT at 16:00: second legs are read per hub, in that
+    # hub's window (decision 64), not in the window spanning both
+    for code, landing in (("HUB", "06:00"), ("ALT", "16:00")):
+        lands = datetime.combine(DAY, time.fromisoformat(landing), tzinfo=UTC)
+        flight_fare(places["ORG"], places[code], lands - timedelta(hours=1), minutes=60,
+                    leg__flight_number=f"TO{code}")  # fmt: skip
+    for code, leaving in (("HUB", "07:00"), ("HUB", "14:00"), ("HUB", "15:00"),
+                          ("ALT", "08:00"), ("ALT", "17:00"), ("ALT", "00:00+1")):  # fmt: skip
+        clock, _, next_day = leaving.partition("+")
+        departs = datetime.combine(DAY + timedelta(days=int(next_day or 0)),
+                                   time.fromisoformat(clock), tzinfo=UTC)  # fmt: skip
+        flight_fare(places[code], places["DST"], departs,
+                    leg__flight_number=f"{code[0]}{clock.replace(':', '')}{next_day}")  # fmt: skip
+
+    # HUB lands 06:00: 07:00 and 14:00 (480 min); 15:00 is too long.
+    # ALT lands 16:00: 17:00 and 00:00 (480 min); 08:00 left before it landed.
+    assert sorted(_itineraries()) == [
+        ["TOALT", "A00001"], ["TOALT", "A1700"], ["TOHUB", "H0700"], ["TOHUB", "H1400"],
+    ]  # fmt: skip
