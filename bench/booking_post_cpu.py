@@ -47,18 +47,13 @@ class Booker:
     """Holds made beforehand and a client that books them."""
 
     def __init__(self) -> None:
-        import dataclasses
-
         from django.contrib.auth import get_user_model
         from django.test import Client
-        from django.utils import timezone
         from rest_framework_simplejwt.tokens import AccessToken
 
+        from bench.booking_throughput import offers_for
         from catalog.models import RoomNight
         from search.apis.common import today_anywhere
-        from search.offers import HotelOffer
-        from search.selectors.offers import offer_quote
-        from travelguru.money import Money
 
         user, _ = get_user_model().objects.get_or_create(
             username=USERNAME, defaults={"email": f"{USERNAME}@bench.travelguru.example"}
@@ -71,15 +66,7 @@ class Booker:
         RoomNight.objects.filter(pk__in=[n.pk for n in nights]).update(
             rooms_total=30_000, rooms_available=30_000
         )
-        self.offers = []
-        for night in nights:
-            draft = HotelOffer(
-                room_type_id=night.room_type_id, check_in=night.date,
-                check_out=night.date + timedelta(days=1), rooms=1, guests=1,
-                price=Money.of(0, "USD"),
-            )  # fmt: skip
-            quote = offer_quote(offer=draft, now=timezone.now())
-            self.offers.append(dataclasses.replace(draft, price=quote.price))
+        self.offers = offers_for(nights)
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
         self.n = 0
 

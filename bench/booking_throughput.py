@@ -96,7 +96,7 @@ def _rows(count: int) -> list:  # type: ignore[type-arg]
     return nights[:count]
 
 
-def _offers(nights: list) -> list:  # type: ignore[type-arg]
+def offers_for(nights: list) -> list:  # type: ignore[type-arg]
     import dataclasses
 
     from django.utils import timezone
@@ -505,7 +505,7 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
     users = _users()
     nights = _rows(200)
     _reset(nights)
-    offers = _offers(nights)
+    offers = offers_for(nights)
     offer_ids = [offer_encode(o) for o in offers]
     tokens = _tokens(users)
     out: dict = {"per iteration": cpu_per_iteration(database_url, users, offers, nights)}
