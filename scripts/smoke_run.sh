@@ -25,6 +25,14 @@ curl -fsS -o /dev/null -D - "http://127.0.0.1:$port$asset" | grep -i '^cache-con
   || { echo "$asset is not served immutable" >&2; exit 1; }
 curl -fsS -o /dev/null -D - "http://127.0.0.1:$port/trips/TG-SMOKE" \
   | grep -i '^content-security-policy:' | cut -c1-80
+# DEBUG is off: an unknown API path is a problem+json 404, not a page echoing the request,
+# and the generated signing key is never printed.
+answer=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$port/api/hotels/null,null")
+[ "$answer" = "404 application/problem+json" ] \
+  || { echo "an unknown API path answered '$answer' (a debug page?)" >&2; exit 1; }
+if [ -s var/secret_key ] && grep -qF "$(cat var/secret_key)" "$log"; then
+  echo "make run printed its secret key" >&2; exit 1
+fi
 day=$(date -u -d '+14 days' +%F)
 out=$(curl -fsS -w '\n%{http_code} %{time_total}s' \
   "http://127.0.0.1:$port/api/flights/search?origin=JFK&destination=LHR&date=$day")

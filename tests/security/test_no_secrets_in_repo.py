@@ -45,7 +45,6 @@ ALLOWED = {
     "pw-admin-123": "a throwaway password of a test account (tests/catalog/test_admin.py)",
     "pw-traveler-123": "a throwaway password of a test account (tests/catalog/test_admin.py)",
     "test-only-not-secret-": "prefix of the test settings' fixed SECRET_KEY",
-    "local-only-not-secret-": "prefix of the local settings' fixed SECRET_KEY",
 }
 SKIP_SUFFIXES = (".png", ".jpg", ".gif", ".ico", ".woff", ".woff2", ".gz", ".zip", ".pdf")
 
