@@ -58,7 +58,14 @@ class UserRegisterApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(max_length=128, write_only=True)
+        password = serializers.CharField(
+            max_length=128,
+            write_only=True,
+            help_text=(
+                "At least 12 characters; not one of the 20,000 most common passwords, not only"
+                " digits, and not like the name, username or email (400 otherwise)."
+            ),
+        )
         first_name = serializers.CharField(max_length=150)
         last_name = serializers.CharField(max_length=150)
         username = serializers.RegexField(
