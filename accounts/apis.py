@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -120,6 +121,7 @@ class TokenObtainApi(APIView):
             identifier=data.validated_data.get("email") or data.validated_data["username"],
             password=data.validated_data["password"],
             ip=RegisterThrottle().get_ident(request),
+            now=timezone.now(),
         )
         return Response(_tokens(user))
 
