@@ -223,3 +223,43 @@ def test_parallel_guesses_from_60_addresses_check_exactly_the_limit_of_passwords
         user_authenticate(
             identifier="crowd@example.com", password=PASSWORD, ip="192.0.2.1", now=now
         )
+
+
+def test_staff_who_logged_in_fully_from_the_office_still_reach_their_second_factor():
+    # given: the staff member logged in (password and code) from the office before
+    from tests.factories.accounts import second_factor_for, totp_now
+
+    staff = UserFactory(username="boss", is_staff=True)
+    device = second_factor_for(staff)
+    office, guesser = Client(), Client()
+
+    def admin_login(client: Client, ip: str, password: str):  # type: ignore[no-untyped-def]
+        return client.post("/admin/login/", {"username": "boss", "password": password},
+                           REMOTE_ADDR=ip)  # fmt: skip
+
+    admin_login(office, TRAVELER_HOME, PASSWORD)
+    office.post("/admin/second-factor/", {"code": totp_now(device)}, REMOTE_ADDR=TRAVELER_HOME)
+    office.post("/admin/logout/")
+    # when: 150 guesses from 30 addresses, then the owner from the office and from elsewhere
+    guess_from_30_addresses(lambda ip, pw: admin_login(guesser, ip, pw))
+    from_office = admin_login(office, TRAVELER_HOME, PASSWORD)
+    from_a_hotel = admin_login(Client(), NEW_PLACE, PASSWORD)
+    # then
+    assert from_office.status_code == 302
+    assert from_office["Location"].startswith("/admin/second-factor/")
+    assert from_a_hotel.status_code == 429
+
+
+def test_a_right_password_without_the_second_factor_does_not_make_a_client_known():
+    # Someone holding a staff password must not exempt their own addresses from the lock.
+    UserFactory(username="boss", is_staff=True)
+    thief = Client()
+    thief.post("/admin/login/", {"username": "boss", "password": PASSWORD},
+               REMOTE_ADDR=ATTACKERS[0])  # fmt: skip
+    thief.logout()
+
+    statuses = [thief.post("/admin/login/", {"username": "boss", "password": f"x{n}"},
+                           REMOTE_ADDR=ip).status_code
+                for n, ip in enumerate(ATTACKERS[:21])]  # fmt: skip
+
+    assert statuses == [200] * 20 + [429]
