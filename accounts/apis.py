@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -58,7 +59,14 @@ class UserRegisterApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(max_length=128, write_only=True)
+        password = serializers.CharField(
+            max_length=128,
+            write_only=True,
+            help_text=(
+                "At least 12 characters; not one of the 20,000 most common passwords, not only"
+                " digits, and not like the name, username or email (400 otherwise)."
+            ),
+        )
         first_name = serializers.CharField(max_length=150)
         last_name = serializers.CharField(max_length=150)
         username = serializers.RegexField(
@@ -113,6 +121,7 @@ class TokenObtainApi(APIView):
             identifier=data.validated_data.get("email") or data.validated_data["username"],
             password=data.validated_data["password"],
             ip=RegisterThrottle().get_ident(request),
+            now=timezone.now(),
         )
         return Response(_tokens(user))
 

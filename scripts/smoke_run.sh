@@ -60,7 +60,7 @@ def call(method, path, body=None, token=None, headers=None):
 
 offer = json.loads(os.environ["OFFERS"].splitlines()[0])["results"][0]["offer_id"]
 _, tokens, _ = call("POST", "/api/auth/token",
-                    {"email": "traveler@travelguru.example", "password": "travelguru-demo"})
+                    {"email": "traveler@travelguru.example", "password": "paper-lantern-voyage"})
 status, hold, hold_ms = call("POST", "/api/holds", {"items": [{"offer_id": offer}]},
                              tokens["access"])
 assert status == 201, hold

@@ -162,3 +162,11 @@ def _fresh_suggestion_cache():
     places._suggestions.clear()
     yield
     places._suggestions.clear()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):  # type: ignore[no-untyped-def]
+    """pytest-django's admin_client, with the second factor every staff session needs."""
+    from tests.factories.accounts import log_in_verified
+
+    return log_in_verified(client, admin_user)

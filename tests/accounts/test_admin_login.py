@@ -29,7 +29,7 @@ def test_guessing_a_staff_password_is_locked_out_for_that_ip_only():
     assert 0 < int(locked["Retry-After"]) <= 900
     assert "_auth_user_id" not in guesser.session
     assert elsewhere.status_code == 302
-    assert elsewhere["Location"] == "/admin/"
+    assert elsewhere["Location"] == "/admin/second-factor/?next=%2Fadmin%2F"
 
 
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURES_PER_IP=100)

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from analytics.models import Event, EventKind
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, log_in_verified
 from tests.factories.analytics import EventFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +121,7 @@ def test_travelers_and_anonymous_visitors_cannot_see_the_dashboard(client):
 
 def test_staff_without_the_analytics_permission_are_refused(client):
     staff = UserFactory(is_staff=True)
-    client.force_login(staff)
+    log_in_verified(client, staff)
 
     assert client.get(URL).status_code == 403
     assert client.get(URL + "csv/funnel/").status_code == 403

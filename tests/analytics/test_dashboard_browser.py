@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from analytics.demo import load_demo_history
-from tests.factories.accounts import PASSWORD, UserFactory
+from tests.factories.accounts import PASSWORD, UserFactory, second_factor_for, totp_now
 from tests.factories.catalog import AirportFactory, HotelFactory, RentalOfficeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,6 +27,7 @@ def test_staff_see_every_chart_drawn(live_server, browser):
         RentalOfficeFactory(airport=airport, currency="EUR")
     load_demo_history(seed=42, now=timezone.now(), days=30)
     admin = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    authenticator = second_factor_for(admin)
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -40,6 +41,8 @@ def test_staff_see_every_chart_drawn(live_server, browser):
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", admin.username)
     page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.fill("#id_code", totp_now(authenticator))  # the second factor, from their app
     page.click("input[type=submit]")
     page.click('a[href="/admin/analytics/dashboard/"]')
     page.wait_for_selector('canvas[data-drawn="true"]')

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import models
+from tests.factories.accounts import log_in_verified
 from tests.factories.catalog import (
     FlightFareFactory,
     HotelFactory,
@@ -27,10 +28,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(client):  # type: ignore[no-untyped-def]
     user = get_user_model().objects.create_superuser(
-        username="boss", email="boss@travelguru.example", password="pw-admin-123"
+        username="boss", email="boss@travelguru.example", password="pw-admin-123-long"
     )
-    client.force_login(user)
-    return client
+    return log_in_verified(client, user)
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_list_pages_do_not_query_per_row(staff_client, model, make):
 
 def test_travelers_cannot_open_the_admin(client, catalog):
     traveler = get_user_model().objects.create_user(
-        username="t", email="t@travelguru.example", password="pw-traveler-123"
+        username="t", email="t@travelguru.example", password="pw-traveler-123-long"
     )
     client.force_login(traveler)
 

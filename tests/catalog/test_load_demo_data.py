@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Min
 from django.utils import timezone
@@ -17,7 +18,7 @@ from catalog.demo.common import rng_for
 from catalog.demo.flights import build_routes, load_flights, minutes_for
 from catalog.demo.hotels import build_hotels, night_factor
 from catalog.demo.loader import load_demo, wipe_catalog
-from catalog.demo.users import STAFF_EMAIL, TRAVELER_EMAIL
+from catalog.demo.users import DEFAULT_PASSWORD, OPERATIONS_GROUP, STAFF_EMAIL, TRAVELER_EMAIL
 from catalog.models import (
     Airline,
     Airport,
@@ -48,6 +49,7 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         yield report, start
         wipe_catalog()
         get_user_model().objects.filter(email__in=[STAFF_EMAIL, TRAVELER_EMAIL]).delete()
+        Group.objects.filter(name=OPERATIONS_GROUP).delete()
 
 
 pytestmark = pytest.mark.django_db
@@ -265,10 +267,10 @@ def test_demo_users_can_log_in(demo):
     traveler = User.objects.get(email=TRAVELER_EMAIL)
 
     assert staff.is_staff
-    assert staff.is_superuser
+    assert not staff.is_superuser  # the Operations group: tests/catalog/test_demo_staff.py
     assert not traveler.is_staff
-    assert staff.check_password("travelguru-demo")
-    assert traveler.check_password("travelguru-demo")
+    assert staff.check_password(DEFAULT_PASSWORD)
+    assert traveler.check_password(DEFAULT_PASSWORD)
 
 
 def test_flight_search_answers_on_demo_data(api_client, demo):
@@ -371,7 +373,7 @@ def test_banner_says_where_everything_is(db):
     assert "http://127.0.0.1:9123/admin/" in text
     assert "http://127.0.0.1:9123/api/docs/" in text
     assert STAFF_EMAIL in text
-    assert "travelguru-demo" in text
+    assert DEFAULT_PASSWORD in text
 
 
 def test_the_largest_scale_still_names_every_hotel_apart():

@@ -22,3 +22,35 @@ class UserFactory(DjangoModelFactory):
     def saved(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create:
             self.save()
+
+
+def second_factor_for(user: User):  # type: ignore[no-untyped-def]
+    """A confirmed authenticator (TOTP) device for `user`; `totp_now(device)` gives its code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def totp_now(device, *, steps_ahead: int = 0) -> str:  # type: ignore[no-untyped-def]
+    """The code `device`'s authenticator app shows now (or `steps_ahead` 30-second steps on)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    clock.time = time.time() + steps_ahead * device.step
+    return f"{clock.token():06d}"
+
+
+def log_in_verified(client, user):  # type: ignore[no-untyped-def]
+    """`client` logged in as `user` with a verified second factor (what the admin needs),
+    as django_otp.login leaves a session after a right code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or second_factor_for(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

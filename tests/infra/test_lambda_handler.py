@@ -259,7 +259,7 @@ def _token(instance: LambdaInstance) -> str:
         rest_event(
             "POST",
             "/api/auth/token",
-            body={"email": "traveler@travelguru.example", "password": "travelguru-demo"},
+            body={"email": "traveler@travelguru.example", "password": "paper-lantern-voyage"},
         )
     )
     assert response["statusCode"] == 200, body_of(response)

@@ -23,12 +23,13 @@ from bookings.services.holds import hold_create
 from reviews.models import Review
 from reviews.services import review_approve, review_create
 from search.offers import offer_decode
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, log_in_verified
 from tests.factories.offers import car_offer, hotel_offer
 
 pytestmark = pytest.mark.django_db
 
 OWNER, OTHER, ANON, STAFF = "owner", "other traveler", "anonymous", "staff"
+STAFF_PASSWORD_ONLY = "staff without a second factor"
 ADULT = {"first_name": "Ada", "last_name": "Lovelace", "type": "adult"}
 
 
@@ -46,7 +47,8 @@ def world(room_type, car, day) -> World:  # type: ignore[no-untyped-def]
     now = timezone.now()
     owner = UserFactory()
     users = {OWNER: owner, OTHER: UserFactory(), ANON: None,
-             STAFF: UserFactory(is_staff=True, is_superuser=True)}  # fmt: skip
+             STAFF: UserFactory(is_staff=True, is_superuser=True),
+             STAFF_PASSWORD_ONLY: UserFactory(is_staff=True, is_superuser=True)}  # fmt: skip
 
     def book(offer_id: str, *, completed: bool, travelers: list[TravelerIn]) -> Booking:
         hold = hold_create(user=owner, offers=[offer_decode(offer_id)], now=now)
@@ -193,10 +195,16 @@ def test_lists_and_me_show_only_the_callers_own(world, role):
     ["/admin/", "/admin/bookings/booking/", "/admin/reviews/review/",
      "/admin/audit/auditentry/", "/admin/analytics/dashboard/"],
 )  # fmt: skip
-@pytest.mark.parametrize(("role", "expected"), [(OWNER, 302), (ANON, 302), (STAFF, 200)])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [(OWNER, 302), (ANON, 302), (STAFF_PASSWORD_ONLY, 302), (STAFF, 200)],
+)
 def test_admin_and_dashboard_are_staff_only(world, path, role, expected):
+    # Staff whose session has not passed the second factor are kept out like travelers.
     client = Client()
-    if world.users[role] is not None:
+    if role == STAFF:
+        log_in_verified(client, world.users[role])
+    elif world.users[role] is not None:
         client.force_login(world.users[role])
 
     response = client.get(path)

@@ -23,7 +23,7 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.StaffAdminConfig",  # django.contrib.admin, staff need a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "rest_framework_simplejwt.token_blacklist",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "travelguru",  # project-wide commands (publish_frontend); no models
     "accounts",
     "catalog",
@@ -142,9 +145,14 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
+# At least 12 characters (OWASP ASVS 2.1.1), none of the 20,000 most common passwords, not
+# only digits, not like the account's own name or email.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -212,10 +220,17 @@ SIMPLE_JWT = {
 # default, so a laptop and Lambda need nothing more; CACHE_URL=redis://… to use Redis.
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://travelguru_cache")}
 
-# Failed logins allowed per window before 429: per account and per client IP.
+# Failed logins allowed per window before 429: per account from one client IP, per client
+# IP, and per account across every IP (clients that logged in to the account within
+# LOGIN_KNOWN_CLIENT_DAYS are exempt from that last one); second-factor codes per account.
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+LOGIN_FAILURES_PER_ACCOUNT_ALL_IPS = env.int("LOGIN_FAILURES_PER_ACCOUNT_ALL_IPS", default=20)
+LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=30)
+LOGIN_OTP_FAILURES_PER_ACCOUNT = env.int("LOGIN_OTP_FAILURES_PER_ACCOUNT", default=5)
+# The name authenticator apps show next to staff's TravelGuru codes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="TravelGuru")
 
 # --- HTTP hardening (docs/decisions.md 38) ------------------------------------------------
 

@@ -6,7 +6,12 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from catalog.demo.users import DEFAULT_PASSWORD, STAFF_EMAIL, TRAVELER_EMAIL
+from catalog.demo.users import (
+    DEFAULT_PASSWORD,
+    STAFF_EMAIL,
+    TRAVELER_EMAIL,
+    demo_staff_second_factor,
+)
 
 
 class Command(BaseCommand):
@@ -32,6 +37,7 @@ class Command(BaseCommand):
             f"  health        {base}/healthz",
             "",
             f"  demo staff    {STAFF_EMAIL} / {password}",
+            *self._second_factor_lines(),
             f"  demo traveler {TRAVELER_EMAIL} / {password}",
             "",
             "  try:",
@@ -39,3 +45,22 @@ class Command(BaseCommand):
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+    def _second_factor_lines(self) -> list[str]:
+        """What the demo staff member's second factor needs: demo-only secrets that
+        load_demo_data made at random for this database (catalog.demo.users)."""
+        found = demo_staff_second_factor()
+        if found is None:
+            return ["                (second factor: the authenticator they set up)"]
+        uri, secret, codes = found
+        lines = [
+            "                not a superuser (the Operations group); the admin also asks for",
+            "                a code: add this to an authenticator app (or type the key in it)",
+            f"                {uri}",
+            f"                key {secret}",
+            "                code now: .venv/bin/python manage.py demo_otp_code",
+        ]
+        if codes:
+            shown = ", ".join(codes[:3])
+            lines.append(f"                or a recovery code (each works once): {shown}")
+        return lines

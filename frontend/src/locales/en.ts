@@ -158,7 +158,7 @@ export const en = {
   "auth.create": "Create my account",
   "auth.email": "Email",
   "auth.password": "Password",
-  "auth.passwordHint": "At least 8 characters, not only digits.",
+  "auth.passwordHint": "At least 12 characters, not a common password, not only digits.",
   "auth.firstName": "First name",
   "auth.lastName": "Last name",
   "auth.noAccount": "New to TravelGuru?",

@@ -160,7 +160,7 @@ export const es: Record<keyof typeof en, string> = {
   "auth.create": "Crear mi cuenta",
   "auth.email": "Correo electrónico",
   "auth.password": "Contraseña",
-  "auth.passwordHint": "Al menos 8 caracteres, no solo cifras.",
+  "auth.passwordHint": "Al menos 12 caracteres, no una contraseña común, no solo cifras.",
   "auth.firstName": "Nombre",
   "auth.lastName": "Apellidos",
   "auth.noAccount": "¿Nuevo en TravelGuru?",

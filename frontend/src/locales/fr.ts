@@ -160,7 +160,7 @@ export const fr: Record<keyof typeof en, string> = {
   "auth.create": "Créer mon compte",
   "auth.email": "E-mail",
   "auth.password": "Mot de passe",
-  "auth.passwordHint": "Au moins 8 caractères, pas uniquement des chiffres.",
+  "auth.passwordHint": "Au moins 12 caractères, pas un mot de passe courant, pas uniquement des chiffres.",
   "auth.firstName": "Prénom",
   "auth.lastName": "Nom",
   "auth.noAccount": "Nouveau sur TravelGuru ?",

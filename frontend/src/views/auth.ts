@@ -56,7 +56,7 @@ export function signUpView(ctx: RouteContext): void {
     field(t("auth.firstName"), input("first_name", "text", null, { required: true, autocomplete: "given-name" })),
     field(t("auth.lastName"), input("last_name", "text", null, { required: true, autocomplete: "family-name" })),
     field(t("auth.email"), input("email", "email", null, { required: true, autocomplete: "email" })),
-    field(t("auth.password"), input("password", "password", null, { required: true, autocomplete: "new-password", minlength: "8" }), t("auth.passwordHint")),
+    field(t("auth.password"), input("password", "password", null, { required: true, autocomplete: "new-password", minlength: "12" }), t("auth.passwordHint")),
     h("button", { type: "submit", class: "primary" }, t("auth.create")),
   );
   form.addEventListener("submit", async (e) => {
