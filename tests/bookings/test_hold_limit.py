@@ -15,7 +15,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.models import Hold, HoldStatus
-from bookings.services.bookings import _hold_claim
 from catalog.models import RoomNight
 from search.apis.common import today_anywhere
 from tests.factories.accounts import UserFactory
@@ -88,6 +87,8 @@ def test_holds_past_their_expiry_do_not_count_before_the_job_releases_them(
 
 @pytest.mark.django_db
 def test_a_hold_being_paid_still_counts(client_of, traveler, room_type, day, settings):
+    from bookings.services.bookings import _hold_claim
+
     # given a traveler at the limit with one hold being paid, past its expiry even
     settings.MAX_ACTIVE_HOLDS = 2
     client = client_of(traveler)

@@ -16,7 +16,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.errors import HoldBeingPaid
 from bookings.models import (
     Booking,
     Hold,
@@ -27,8 +26,7 @@ from bookings.models import (
     SandboxCharge,
 )
 from bookings.payments.sandbox import SandboxProvider
-from bookings.services.bookings import _hold_claim
-from bookings.services.holds import PAYMENT_CLAIM_LEASE, hold_create, hold_expire_due
+from bookings.services.holds import hold_create, hold_expire_due
 from bookings.services.reconcile import GRACE, payments_reconcile
 from catalog.models import RoomNight
 from search.offers import offer_decode
@@ -36,6 +34,7 @@ from tests.factories.offers import hotel_offer
 from tests.flows import book, make_hold
 
 pytestmark = pytest.mark.django_db
+# (imported where used: the API-level tests here also run against code without a claim)
 
 
 @pytest.fixture
@@ -91,6 +90,9 @@ def test_a_second_attempt_while_the_first_is_charging_never_reaches_the_provider
 
 
 def test_of_two_attempts_that_both_saw_the_hold_active_only_one_claims_it(traveler, room_type, day):
+    from bookings.errors import HoldBeingPaid
+    from bookings.services.bookings import _hold_claim
+
     # given two attempts that both read the hold as active
     now = timezone.now()
     hold_create(user=traveler, offers=[offer_decode(hotel_offer(room_type, day, 1))], now=now)
@@ -170,6 +172,8 @@ def test_a_hold_being_paid_cannot_be_released_from_under_the_charge(
 def died_while_paying(user, room_type, day, *, charged: bool, ttl: timedelta):  # type: ignore[no-untyped-def]
     """A hold claimed for payment by a process that died during the charge (after the
     provider charged, or before), as it finds the database afterwards."""
+    from bookings.services.bookings import _hold_claim
+
     now = timezone.now()
     hold = hold_create(user=user, offers=[offer_decode(hotel_offer(room_type, day, 1))], now=now)
     Hold.objects.filter(pk=hold.pk).update(expires_at=now + ttl)
@@ -189,6 +193,8 @@ def died_while_paying(user, room_type, day, *, charged: bool, ttl: timedelta):  
 def test_the_expiry_job_leaves_a_hold_being_paid_alone_even_past_its_expiry(
     traveler, room_type, day
 ):
+    from bookings.services.holds import PAYMENT_CLAIM_LEASE
+
     # given a payment under way that started a moment before the hold's expiry
     now, hold, payment = died_while_paying(
         traveler, room_type, day, charged=True, ttl=timedelta(seconds=5)
@@ -207,6 +213,8 @@ def test_the_expiry_job_leaves_a_hold_being_paid_alone_even_past_its_expiry(
 def test_an_abandoned_claim_past_the_holds_expiry_is_expired_and_its_charge_refunded(
     traveler, room_type, day
 ):
+    from bookings.services.holds import PAYMENT_CLAIM_LEASE
+
     # given a process that died after the provider charged, the hold's expiry near
     now, hold, payment = died_while_paying(
         traveler, room_type, day, charged=True, ttl=timedelta(minutes=1)
@@ -237,6 +245,8 @@ def test_an_abandoned_claim_past_the_holds_expiry_is_expired_and_its_charge_refu
 def test_an_abandoned_claim_before_the_holds_expiry_gives_the_hold_back(
     client_of, traveler, room_type, day
 ):
+    from bookings.services.holds import PAYMENT_CLAIM_LEASE
+
     # given a process that died after the provider charged, the hold good for long after
     now, hold, payment = died_while_paying(
         traveler, room_type, day, charged=True, ttl=timedelta(minutes=15)
