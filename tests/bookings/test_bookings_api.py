@@ -24,7 +24,7 @@ from bookings.models import (
 from bookings.payments.base import PaymentDeclined, PaymentTimeout
 from bookings.payments.sandbox import SandboxProvider
 from bookings.services.bookings import TravelerIn, booking_create
-from bookings.services.holds import PAYMENT_CLAIM_LEASE, hold_expire_due
+from bookings.services.holds import hold_expire_due
 from catalog.models import RoomNight
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
@@ -187,6 +187,8 @@ def test_a_hold_whose_expiry_passes_during_payment_is_booked_not_resold(
 
 
 def test_a_payment_that_outlives_its_claim_is_refunded(traveler, room_type, day, client_of):
+    from bookings.services.holds import PAYMENT_CLAIM_LEASE
+
     class StalledProvider(SandboxProvider):
         def charge(self, **kwargs):  # type: ignore[no-untyped-def]
             charge = super().charge(**kwargs)
