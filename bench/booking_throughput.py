@@ -148,12 +148,13 @@ def _reset(nights: list) -> None:  # type: ignore[type-arg]
         )
 
 
-# Rows sold below zero, or whose sold count disagrees with the active and booked holds on them.
+# Rows sold below zero, or whose sold count disagrees with the holds on them (active, being
+# paid or booked).
 OVERSOLD_SQL = """SELECT COUNT(*) FROM catalog_roomnight rn
     LEFT JOIN (SELECT u.room_night_id, SUM(u.units) AS taken FROM bookings_holdunit u
         JOIN bookings_holditem i ON i.id = u.item_id
         JOIN bookings_hold h ON h.id = i.hold_id
-        WHERE h.status IN ('active', 'booked') GROUP BY u.room_night_id) t
+        WHERE h.status IN ('active', 'paying', 'booked') GROUP BY u.room_night_id) t
       ON t.room_night_id = rn.id
     WHERE rn.id IN ({ids})
       AND (rn.rooms_available < 0

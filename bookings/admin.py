@@ -12,6 +12,7 @@ from bookings.models import (
     BookingItem,
     Hold,
     HoldItem,
+    HoldStatus,
     Payment,
     PaymentStatus,
     Refund,
@@ -55,7 +56,7 @@ class HoldItemInline(ReadOnlyInline):
 
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdmin):
-    list_display = ["id", "user", "status", "created_at", "expires_at"]
+    list_display = ["id", "user", "status", "created_at", "expires_at", "paying_since"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["=id", "user__email", "=booking__reference"]
     list_select_related = ["user"]
@@ -158,10 +159,13 @@ class PaymentAdmin(ReadOnlyAdmin):
         from bookings.payments import get_provider
         from bookings.services.bookings import payment_refund_full
 
+        # A charge whose hold is still being paid for is about to get its booking: refunding
+        # it would leave a booking paid for with money given back. Once its claim is taken
+        # for abandoned, the scheduled jobs end the hold and it can be refunded.
         orphans = list(
-            queryset.filter(status=PaymentStatus.SUCCEEDED, booking__isnull=True).select_related(
-                "user"
-            )
+            queryset.filter(status=PaymentStatus.SUCCEEDED, booking__isnull=True)
+            .exclude(hold__status=HoldStatus.PAYING)
+            .select_related("user")
         )
         skipped = queryset.count() - len(orphans)
         if request.POST.get("post") != "yes":
@@ -193,8 +197,8 @@ class PaymentAdmin(ReadOnlyAdmin):
             refunded += 1
         self.message_user(
             request,
-            f"Refunded {refunded} charge(s); {skipped} skipped (booked, failed or "
-            "refunded already: cancel a booking to refund it).",
+            f"Refunded {refunded} charge(s); {skipped} skipped (booked, being paid, failed "
+            "or refunded already: cancel a booking to refund it).",
             messages.SUCCESS,
         )
         if failed:

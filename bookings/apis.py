@@ -60,7 +60,11 @@ def hold_json(hold: Hold, now) -> dict[str, Any]:  # type: ignore[no-untyped-def
 
 class _HoldOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["active", "booked", "released", "expired"])
+    status = serializers.ChoiceField(
+        choices=["active", "paying", "booked", "released", "expired"],
+        help_text="paying: a booking attempt is charging it; it ends booked, or active "
+        "again if the payment fails",
+    )
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(help_text="UTC; the inventory is yours until then")
     items = inline_serializer(

@@ -42,6 +42,15 @@ class HoldNotActive(DomainError):
     title = "This hold is no longer active"
 
 
+class HoldBeingPaid(DomainError):
+    """Another booking attempt (a second tab, a double click with a new key) is paying for
+    this hold right now; it ends booked, or the hold is free again if its card is declined."""
+
+    code = "hold-being-paid"
+    status = status.HTTP_409_CONFLICT
+    title = "This trip is being paid for in another request"
+
+
 class BookingNotFound(NotFound):
     code = "booking-not-found"
     title = "No such booking"

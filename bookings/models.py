@@ -19,6 +19,9 @@ from travelguru.money import Money, totals_by_currency
 
 class HoldStatus(models.TextChoices):
     ACTIVE = "active", "Active"
+    # Claimed by one booking attempt, which is charging the card: no other attempt may
+    # charge it, and it does not expire under the charge (see booking_create).
+    PAYING = "paying", "Being paid"
     BOOKED = "booked", "Booked"
     RELEASED = "released", "Released by the traveler"
     EXPIRED = "expired", "Expired"
@@ -40,6 +43,9 @@ class Hold(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     released_at = models.DateTimeField(null=True, blank=True)
+    # When the booking attempt paying for it claimed it: a claim older than any request can
+    # run was left by a process that died, and the scheduled jobs end it.
+    paying_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -53,7 +59,8 @@ class Hold(models.Model):
 
     def status_at(self, now: datetime) -> str:
         """What the traveler sees: an active hold past its expiry is expired already,
-        whether or not `release_expired_holds` has given its inventory back yet."""
+        whether or not `release_expired_holds` has given its inventory back yet. A hold
+        being paid stays so past its expiry: it was claimed in time and the charge decides."""
         if self.status == HoldStatus.ACTIVE and now >= self.expires_at:
             return HoldStatus.EXPIRED
         return self.status

@@ -18,8 +18,8 @@ from datetime import datetime
 
 
 def _taken(model) -> dict[int, int]:  # type: ignore[no-untyped-def]
-    """Units of each row of `model` that active or booked holds have (cancelled items gave
-    theirs back)."""
+    """Units of each row of `model` that active, being paid or booked holds have (cancelled
+    items gave theirs back)."""
     from django.db.models import Sum
 
     from bookings.models import BookingItem, BookingStatus, HoldStatus, HoldUnit
@@ -35,7 +35,7 @@ def _taken(model) -> dict[int, int]:  # type: ignore[no-untyped-def]
     units = (
         HoldUnit.objects.filter(
             **{f"{field}__isnull": False},
-            item__hold__status__in=[HoldStatus.ACTIVE, HoldStatus.BOOKED],
+            item__hold__status__in=[HoldStatus.ACTIVE, HoldStatus.PAYING, HoldStatus.BOOKED],
         )
         .values_list(field, "item__hold_id", "item__hold__status", "item__position")
         .annotate(n=Sum("units"))

@@ -1,9 +1,14 @@
 """Bookings: pay for a hold, then confirm it. Payment calls never run under a lock.
 
-hold (committed) -> Payment rows (committed) -> charge each currency -> confirm
-(one transaction under the hold's row lock). Every failure path refunds what was charged
-in this attempt; a crash between charge and confirm leaves a succeeded Payment without a
-booking, which `reconcile_payments` refunds.
+hold (committed) -> claim the hold for payment (one conditional UPDATE, committed) ->
+Payment rows (committed) -> charge each currency -> confirm and record the charges (one
+transaction under the hold's row lock). The claim makes the database pick one attempt
+among any number racing for the same hold before the provider is asked for anything: the
+others get 409 hold-being-paid and charge nothing. Every failure path refunds what was
+charged in this attempt and gives the hold back; a crash after the claim leaves a hold
+being paid and perhaps a charge without a booking: the scheduled jobs end the claim once
+it is older than any request can run (`hold_claims_end_stale`) and
+`reconcile_payments` refunds the charge.
 """
 
 from __future__ import annotations
@@ -11,15 +16,15 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from rest_framework import serializers
 
-from bookings.errors import HoldNotActive, HoldNotFound, InventoryBusy
+from bookings.errors import HoldBeingPaid, HoldNotActive, HoldNotFound, InventoryBusy
 from bookings.models import (
     Booking,
     BookingItem,
@@ -128,6 +133,9 @@ def payment_refund_full(
     )
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        # A charge of a booking attempt that failed to confirm is known only in memory
+        # until now (booking_create records it with the booking).
+        locked.provider_ref = locked.provider_ref or payment.provider_ref
         if locked.status != PaymentStatus.REFUNDED:
             Refund.objects.create(
                 payment=locked,
@@ -140,7 +148,7 @@ def payment_refund_full(
             locked.refunded_amount = locked.amount
             locked.status = PaymentStatus.REFUNDED
             locked.updated_at = now
-            locked.save(update_fields=["refunded_amount", "status", "updated_at"])
+            locked.save(update_fields=["refunded_amount", "status", "updated_at", "provider_ref"])
     payment.refunded_amount, payment.status = locked.refunded_amount, locked.status
     payment.updated_at = locked.updated_at
 
@@ -182,10 +190,12 @@ def booking_create(  # type: ignore[no-untyped-def]
 ) -> Booking:
     """Charge the hold's totals (one charge per currency) and confirm it as a booking.
 
-    Raises HoldNotFound, HoldNotActive (expired, released or booked), PaymentDeclined
-    (402), PaymentTimeout (504), PaymentProviderError (502), InventoryBusy (503: the hold
-    row stayed locked past the bounded wait); on each of them no booking exists and no
-    charge of this attempt is kept. The hold stays usable until it expires.
+    The hold is claimed for payment first (see _hold_claim): of any number of attempts at
+    once, one charges, the others raise HoldBeingPaid (409) and reach no provider. Raises
+    HoldNotFound, HoldNotActive (expired, released or booked), HoldBeingPaid,
+    PaymentDeclined (402), PaymentTimeout (504), PaymentProviderError (502), InventoryBusy
+    (503: the hold row stayed locked past the bounded wait); on each of them no booking
+    exists and no charge of this attempt is kept. The hold stays usable until it expires.
     """
     # The hold and its items in one read (a hold has at least one item).
     items = list(
@@ -197,17 +207,68 @@ def booking_create(  # type: ignore[no-untyped-def]
         raise HoldNotFound()
     hold = items[0].hold
     rows_attach(hold, "items", items)
-    if hold.status_at(now) != HoldStatus.ACTIVE:
-        raise HoldNotActive(f"This hold is {hold.status_at(now)}; hold the offers again.")
+    _hold_check_payable(hold.status_at(now))
     travelers_check(items=items, travelers=travelers)
     # Cancellation policies come from catalog reads: done before any charge, and outside
     # the hold's row lock taken to confirm.
     policies = [item_policy(item, booked_at=now) for item in items]
     provider = provider or get_provider()
-    # The rows reference the hold, so writing them waits (bounded) if the expiry job or a
-    # concurrent confirmation holds its row lock; nothing is charged before they exist.
+    _hold_claim(hold, now=now)
+    try:
+        return _booking_pay(
+            user=user, hold=hold, items=items, policies=policies, travelers=travelers,
+            payment_token=payment_token, provider=provider, now=now,
+        )  # fmt: skip
+    except BaseException:
+        # Declined, failed at the provider, not confirmed in time: the traveler may try
+        # again (another card) until the hold expires. If even this fails (the database
+        # went away), the claim runs out and the scheduled jobs end it.
+        with suppress(DatabaseError):
+            Hold.objects.filter(pk=hold.pk, status=HoldStatus.PAYING, paying_since=now).update(
+                status=HoldStatus.ACTIVE, paying_since=None
+            )
+        raise
+
+
+def _hold_check_payable(status: str) -> None:
+    if status == HoldStatus.PAYING:
+        raise HoldBeingPaid(
+            "Another payment for this trip is in progress (in another tab or window?). "
+            "Look at your bookings in a moment before paying again."
+        )
+    if status != HoldStatus.ACTIVE:
+        raise HoldNotActive(f"This hold is {status}; hold the offers again.")
+
+
+def _hold_claim(hold: Hold, *, now: datetime) -> None:
+    """Claim the hold for this attempt's payment, or raise why it cannot be paid for.
+
+    One conditional UPDATE in autocommit: the database lets exactly one of any number of
+    attempts at once move the hold from active (and not expired) to paying, and nothing is
+    charged before that. The claim is committed at once, so losers answer at once instead
+    of waiting on a lock through the winner's charge; while it lasts the hold neither
+    expires nor can be released, so its inventory is not sold again under the charge.
+    """
+    with lock_wait_bounded():
+        claimed = Hold.objects.filter(
+            pk=hold.pk, status=HoldStatus.ACTIVE, expires_at__gt=now
+        ).update(status=HoldStatus.PAYING, paying_since=now)
+    if not claimed:
+        current = Hold.objects.filter(pk=hold.pk).values_list("status", "expires_at").first()
+        status, expires_at = current or (HoldStatus.EXPIRED, now)
+        if status == HoldStatus.ACTIVE and expires_at <= now:
+            status = HoldStatus.EXPIRED
+        _hold_check_payable(status)
+    hold.status, hold.paying_since = HoldStatus.PAYING, now
+
+
+def _booking_pay(  # type: ignore[no-untyped-def]
+    *, user, hold: Hold, items, policies, travelers, payment_token: str, provider, now: datetime
+) -> Booking:
+    """Charge the claimed hold and confirm it; on failure refund this attempt's charges."""
     # One row per currency, all or none; each needs its id (its charge's idempotency key),
     # which insert_rows gives on MySQL too. The usual single row is one INSERT on its own.
+    # Nothing is charged before they exist, so every charge has a row to reconcile.
     totals = hold.totals()
     with lock_wait_bounded(), transaction.atomic() if len(totals) > 1 else nullcontext():
         payments = insert_rows(
@@ -259,10 +320,12 @@ def booking_create(  # type: ignore[no-untyped-def]
             payment_settle_unknown(payment, provider=provider, now=now)
             undo("another charge of the trip failed at the provider")
             raise
+        # Recorded with the booking, under the hold's lock (one statement where two were):
+        # a process dying before that leaves the row pending, which reconcile_payments
+        # looks up at the provider by its key and refunds, as for a death mid-charge.
         payment.status = PaymentStatus.SUCCEEDED
         payment.provider_ref = charge.ref
         payment.updated_at = now
-        payment.save(update_fields=["status", "provider_ref", "updated_at"])
         charged.append(payment)
 
     try:
@@ -287,14 +350,16 @@ def _booking_confirm(  # type: ignore[no-untyped-def]
     back with its items, travelers and payments attached, so answering needs no re-read.
 
     The lock is taken by marking the hold booked, first thing in the transaction, only if
-    it is still active: one statement where a locked read and an update were two (the
-    row lock is the UPDATE's, held until commit, as the read's was)."""
+    it is still claimed for this payment: one statement where a locked read and an update
+    were two (the row lock is the UPDATE's, held until commit, as the read's was). The
+    claim is told by its time: one the scheduled jobs took for abandoned is gone, even if
+    the hold was claimed again since by another attempt."""
     for _ in range(5):
         try:
             with transaction.atomic(), lock_wait_bounded():
-                if not Hold.objects.filter(pk=hold.pk, status=HoldStatus.ACTIVE).update(
-                    status=HoldStatus.BOOKED
-                ):
+                if not Hold.objects.filter(
+                    pk=hold.pk, status=HoldStatus.PAYING, paying_since=hold.paying_since
+                ).update(status=HoldStatus.BOOKED):
                     current = Hold.objects.filter(pk=hold.pk).values_list("status", flat=True)
                     raise HoldNotActive(f"This hold is {current.first()}; hold the offers again.")
                 booking = Booking.objects.create(
@@ -334,7 +399,13 @@ def _booking_confirm(  # type: ignore[no-untyped-def]
                         for i, t in enumerate(travelers)
                     ]
                 )
-                Payment.objects.filter(pk__in=[p.pk for p in payments]).update(booking=booking)
+                for payment in payments:
+                    Payment.objects.filter(pk=payment.pk).update(
+                        booking=booking,
+                        status=payment.status,
+                        provider_ref=payment.provider_ref,
+                        updated_at=payment.updated_at,
+                    )
         except IntegrityError:
             # A reference collision (1 in a billion); the OneToOne on hold stops doubles.
             if Booking.objects.filter(hold=hold).exists():

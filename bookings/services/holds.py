@@ -9,10 +9,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from bookings.errors import HoldNotActive, HoldNotFound, PriceChanged, SoldOut, TooManyHolds
+from bookings.errors import (
+    HoldBeingPaid,
+    HoldNotActive,
+    HoldNotFound,
+    PriceChanged,
+    SoldOut,
+    TooManyHolds,
+)
 from bookings.models import Hold, HoldItem, HoldStatus, HoldUnit
 from bookings.selectors import rows_attach
 from bookings.services.inventory import (
@@ -28,6 +36,12 @@ from search.selectors.offers import OfferGone, offer_quote_rows, offer_rows
 from travelguru.db import insert_rows
 
 MAX_ITEMS = 5
+# How long a hold may stay claimed for payment (see booking_create) before the scheduled
+# jobs take the claim for abandoned. Longer than any booking request can run (gunicorn and
+# Lambda stop one at 30 s, the provider's timeouts and retries included), so a live payment
+# is never cut short; shorter than reconcile_payments' grace period, so an abandoned hold
+# is ended (and can no longer be booked) before its charge is refunded.
+PAYMENT_CLAIM_LEASE = timedelta(minutes=2)
 
 
 def _offer_json(offer: Offer) -> dict[str, Any]:
@@ -53,11 +67,6 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
     (409), PriceChanged (409, with the new prices and fresh offer ids), OfferGone (404),
     InventoryBusy (503) or TooManyHolds (409); on any of them nothing was taken.
     """
-    active = Hold.objects.filter(user=user, status=HoldStatus.ACTIVE, expires_at__gt=now)
-    if active.count() >= settings.MAX_ACTIVE_HOLDS:
-        raise TooManyHolds(
-            f"You may hold {settings.MAX_ACTIVE_HOLDS} trips at once; book or release one first."
-        )
     found = [offer_rows(offer=offer, now=now) for offer in offers]
     wanted: dict[type, list[int]] = defaultdict(list)
     need: dict[tuple[type, int], int] = defaultdict(int)
@@ -107,6 +116,7 @@ def _hold_take(  # type: ignore[no-untyped-def]
     them and of unlocked catalog reads), and is quoted again from the locked rows if a
     price moved in between."""
     with transaction.atomic():
+        _holds_limit_check(user=user, now=now)
         locked = inventory_lock(wanted)
         quotes = []
         for offer, rows, read_quote in zip(offers, found, read_quotes, strict=True):
@@ -187,6 +197,26 @@ def _hold_take(  # type: ignore[no-untyped-def]
     return hold
 
 
+def _holds_limit_check(*, user, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Raise TooManyHolds if the traveler already holds MAX_ACTIVE_HOLDS trips.
+
+    Counted under a lock of the traveler's row, taken first in the hold's transaction
+    (before any inventory lock, in every transaction that takes both, so no deadlock): the
+    traveler's parallel holds count one after the other, each seeing the ones committed
+    before it, where counts made side by side all saw room for one more. Holds past their
+    expiry do not count, released or not; holds being paid do, they still hold inventory.
+    """
+    with lock_wait_bounded():
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    held = Hold.objects.filter(
+        Q(status=HoldStatus.ACTIVE, expires_at__gt=now) | Q(status=HoldStatus.PAYING), user=user
+    )
+    if held.count() >= settings.MAX_ACTIVE_HOLDS:
+        raise TooManyHolds(
+            f"You may hold {settings.MAX_ACTIVE_HOLDS} trips at once; book or release one first."
+        )
+
+
 def _holds_expire_on(wanted: dict[type, list[int]], *, now: datetime) -> int:
     """End the expired holds still sitting on these rows before holding them, so an expired
     hold is released for a new traveler at once, not at the next run of the expiry job."""
@@ -204,8 +234,11 @@ def _holds_expire_on(wanted: dict[type, list[int]], *, now: datetime) -> int:
     )
 
 
-def _hold_end(*, hold_id, status: str, now: datetime, user=None) -> tuple[Hold, bool]:  # type: ignore[no-untyped-def]
+def _hold_end(  # type: ignore[no-untyped-def]
+    *, hold_id, status: str, now: datetime, user=None, claimed_before: datetime | None = None
+) -> tuple[Hold, bool]:
     """Give back what an active hold took and mark it `status`; idempotent per hold.
+    With `claimed_before`, the hold ended is instead one claimed for payment before then.
 
     The hold row is locked first, then its inventory (same order as hold_create's
     inventory locks), so an expiry racing a booking or a second expiry finds the hold
@@ -218,7 +251,14 @@ def _hold_end(*, hold_id, status: str, now: datetime, user=None) -> tuple[Hold, 
         hold = holds.first()
         if hold is None:
             raise HoldNotFound()
-        if hold.status != HoldStatus.ACTIVE:
+        if claimed_before is None:
+            if hold.status != HoldStatus.ACTIVE:
+                return hold, False
+        elif (
+            hold.status != HoldStatus.PAYING
+            or hold.paying_since is None
+            or hold.paying_since > claimed_before
+        ):
             return hold, False
         units_give_back(HoldUnit.objects.filter(item__hold=hold))
         hold.status = status
@@ -237,17 +277,23 @@ def hold_release(*, user, hold_id, now: datetime) -> Hold:  # type: ignore[no-un
     status = (
         HoldStatus.EXPIRED if hold.status_at(now) == HoldStatus.EXPIRED else HoldStatus.RELEASED
     )
-    return _hold_end(hold_id=hold_id, status=status, now=now, user=user)[0]
+    hold = _hold_end(hold_id=hold_id, status=status, now=now, user=user)[0]
+    if hold.status == HoldStatus.PAYING:
+        # Its payment is under way (another tab): letting go of it now would sell the
+        # inventory again while the card is charged.
+        raise HoldBeingPaid("This hold is being paid for; wait for the payment to finish.")
+    return hold
 
 
 def hold_expire_due(*, now: datetime, batch: int = 500) -> int:
-    """Give back the inventory of every hold past its expiry; returns how many it ended.
+    """Give back the inventory of every hold past its expiry, and end the abandoned claims
+    for payment (hold_claims_end_stale); returns how many holds it ended or gave back.
 
     Safe to run concurrently with itself and with bookings (each hold is ended in its
     own short transaction under its row lock; one ended meanwhile is skipped). Works in
     batches until none is due, so a backlog clears in one run.
     """
-    ended = 0
+    ended = len(hold_claims_end_stale(now=now))
     while True:
         due = list(
             Hold.objects.filter(status=HoldStatus.ACTIVE, expires_at__lte=now)
@@ -257,3 +303,32 @@ def hold_expire_due(*, now: datetime, batch: int = 500) -> int:
         ended += sum(_hold_end(hold_id=pk, status=HoldStatus.EXPIRED, now=now)[1] for pk in due)
         if len(due) < batch:
             return ended
+
+
+def hold_claims_end_stale(*, now: datetime) -> list[Any]:
+    """End the claims for payment older than PAYMENT_CLAIM_LEASE (the process paying died):
+    the hold is the traveler's again until its expiry, or, past it, expired with its
+    inventory given back. Returns the holds' ids.
+
+    A hold being paid never expires under its charge: the expiry (above, and hold_create's)
+    passes over it while the claim is younger than any request can run, so its inventory is
+    not sold again while the card is being charged. An ended claim can no longer be
+    confirmed (confirming needs that very claim, by its time), so its charges are refunded
+    as charges without a booking; reconcile_payments does that, at once for the claims it
+    ends itself. The claim ends first so that nothing books the hold on a charge being
+    given back.
+    """
+    cutoff = now - PAYMENT_CLAIM_LEASE
+    stale = Hold.objects.filter(status=HoldStatus.PAYING, paying_since__lte=cutoff)
+    ended = []
+    for pk in stale.order_by("paying_since", "pk").values_list("pk", flat=True):
+        with lock_wait_bounded():
+            given_back = Hold.objects.filter(
+                pk=pk, status=HoldStatus.PAYING, paying_since__lte=cutoff, expires_at__gt=now
+            ).update(status=HoldStatus.ACTIVE, paying_since=None)
+        if (
+            given_back
+            or _hold_end(hold_id=pk, status=HoldStatus.EXPIRED, now=now, claimed_before=cutoff)[1]
+        ):
+            ended.append(pk)
+    return ended

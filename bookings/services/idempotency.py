@@ -4,7 +4,9 @@ The record is claimed by a unique (user, key) row *before* the work runs, so two
 concurrent retries cannot both run it: the second sees "in progress" (409) — until the
 claim is older than any request can run, when it is taken over as abandoned. The stored
 answer is replayed for 24 hours; the same key with a different body is 422. Server-side
-failures (5xx: a provider timeout, a busy lock) are not stored, so the traveler may retry.
+failures (5xx: a provider timeout, a busy lock) are not stored, so the traveler may retry;
+nor is a conflict with another request running at that moment (HoldBeingPaid): its outcome
+is not this request's, and a retry once the other is done deserves a fresh answer.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection
 
-from bookings.errors import IdempotencyInProgress, IdempotencyKeyReused
+from bookings.errors import HoldBeingPaid, IdempotencyInProgress, IdempotencyKeyReused
 from bookings.models import IdempotencyRecord
 from travelguru.db import atomic_if_nested
 from travelguru.errors import DomainError, problem
@@ -113,7 +115,7 @@ def idempotent_call(  # type: ignore[no-untyped-def]
     try:
         status_code, body = run()
     except DomainError as exc:
-        if exc.status >= 500:
+        if exc.status >= 500 or isinstance(exc, HoldBeingPaid):
             IdempotencyRecord.objects.filter(user=user, key=key).delete()
             raise
         status_code = exc.status

@@ -1,12 +1,18 @@
 """Find charges that have no booking and give the money back (`manage.py reconcile_payments`).
 
 A charge without a booking happens when the process dies between the provider's "yes" and
-the confirming commit (the Payment is then `succeeded` without a booking, or still `pending`
-when it died before recording the answer), or when a provider timed out and nobody learnt
-the outcome (`unknown`). Pending and unknown payments are looked up at the provider by their
-idempotency key: a charge found is refunded, none found means nothing was charged. Only
-payments older than a grace period are touched, so a booking still being paid or confirmed
-is left alone. Idempotency keys past their 24 hours are purged on the same schedule.
+the confirming commit, which records the answer (the Payment is then still `pending`), when
+a refund of a failed attempt failed (`succeeded` without a booking), or when a provider
+timed out and nobody learnt the outcome (`unknown`). Pending and unknown payments are
+looked up at the provider by their idempotency key: a charge found is refunded, none found
+means nothing was charged. Only payments older than a grace period are touched, so a
+booking still being paid or confirmed is left alone. Idempotency keys past their 24 hours
+are purged on the same schedule.
+
+A process that died while paying also leaves its hold claimed for payment: claims older
+than any request can run are ended first (as the expiry job does), and the payments made
+under them are settled at once, without the grace period: an ended claim can no longer be
+confirmed. The claim ends before its money is touched, so nothing books on it meanwhile.
 """
 
 from __future__ import annotations
@@ -14,9 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from bookings.models import Payment, PaymentStatus
 from bookings.payments import get_provider
 from bookings.services.bookings import payment_refund_full, payment_settle_unknown
+from bookings.services.holds import hold_claims_end_stale
 from bookings.services.idempotency import idempotency_purge_expired
 from travelguru.errors import DomainError
 
@@ -30,6 +39,7 @@ class ReconcileReport:
     still_unknown: list[int] = field(default_factory=list)
     errors: list[int] = field(default_factory=list)  # the provider failed: next run retries
     purged_keys: int = 0
+    ended_claims: list[str] = field(default_factory=list)  # hold ids
 
     def summary(self) -> str:
         return (
@@ -37,15 +47,20 @@ class ReconcileReport:
             f"settled {len(self.settled_unknown)} pending or timed-out payment(s) "
             f"{self.settled_unknown}; {len(self.still_unknown)} still unknown "
             f"{self.still_unknown}; {len(self.errors)} failed at the provider {self.errors}; "
-            f"purged {self.purged_keys} idempotency key(s) older than 24 hours"
+            f"purged {self.purged_keys} idempotency key(s) older than 24 hours; "
+            f"ended {len(self.ended_claims)} abandoned claim(s) for payment on hold(s) "
+            f"{self.ended_claims}"
         )
 
 
 def payments_reconcile(*, now: datetime) -> ReconcileReport:
     report = ReconcileReport()
+    ended = hold_claims_end_stale(now=now)
+    report.ended_claims = [str(pk) for pk in ended]
     cutoff = now - GRACE
+    settle_now = Q(created_at__lte=cutoff) | Q(hold_id__in=ended)
     orphans = Payment.objects.filter(
-        status=PaymentStatus.SUCCEEDED, booking__isnull=True, created_at__lte=cutoff
+        settle_now, status=PaymentStatus.SUCCEEDED, booking__isnull=True
     ).order_by("pk")
     for payment in orphans:
         provider = get_provider(payment.provider)
@@ -58,12 +73,17 @@ def payments_reconcile(*, now: datetime) -> ReconcileReport:
             continue
         report.refunded.append(payment.pk)
     unknown = Payment.objects.filter(
-        status__in=[PaymentStatus.UNKNOWN, PaymentStatus.PENDING], created_at__lte=cutoff
+        settle_now, status__in=[PaymentStatus.UNKNOWN, PaymentStatus.PENDING]
     ).order_by("pk")
     for payment in unknown:
         try:
+            # Within the grace period a charge made a moment ago may not be listed yet
+            # (Stripe's search lags): not found stays unknown until a later run.
             payment_settle_unknown(
-                payment, provider=get_provider(payment.provider), now=now, final=True
+                payment,
+                provider=get_provider(payment.provider),
+                now=now,
+                final=payment.created_at <= cutoff,
             )
         except DomainError:
             report.errors.append(payment.pk)

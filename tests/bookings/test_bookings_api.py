@@ -25,6 +25,7 @@ from bookings.payments.base import PaymentDeclined, PaymentTimeout
 from bookings.payments.sandbox import SandboxProvider
 from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.holds import hold_expire_due
+from catalog.models import RoomNight
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
 from tests.flows import ADULT, book, make_hold
@@ -162,12 +163,37 @@ def test_when_the_second_charge_fails_the_first_is_refunded(
     assert sorted(Payment.objects.values_list("status", flat=True)) == ["failed", "refunded"]
 
 
-def test_a_hold_that_ends_during_payment_is_refunded(traveler, room_type, day, client_of):
+def test_a_hold_whose_expiry_passes_during_payment_is_booked_not_resold(
+    traveler, room_type, day, client_of
+):
     class SlowProvider(SandboxProvider):
         def charge(self, **kwargs):  # type: ignore[no-untyped-def]
             charge = super().charge(**kwargs)
             Hold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-            hold_expire_due(now=timezone.now())  # the scheduled job runs meanwhile
+            assert hold_expire_due(now=timezone.now()) == 0  # the scheduled job runs meanwhile
+            return charge
+
+    hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
+
+    booking = booking_create(
+        user=traveler, hold_id=hold_id, travelers=[TravelerIn(**ADULT)],
+        payment_token="tok_visa", now=timezone.now(), provider=SlowProvider(),
+    )  # fmt: skip
+
+    assert Booking.objects.get() == booking
+    assert ledger() == [("100.00", "EUR", True, "0.00")]
+    # the room was never given back to be sold again under the charge
+    assert RoomNight.objects.get(date=day).rooms_available == 2
+
+
+def test_a_payment_that_outlives_its_claim_is_refunded(traveler, room_type, day, client_of):
+    from bookings.services.holds import PAYMENT_CLAIM_LEASE
+
+    class StalledProvider(SandboxProvider):
+        def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+            charge = super().charge(**kwargs)
+            # the answer comes back after the claim was taken for abandoned
+            hold_expire_due(now=timezone.now() + PAYMENT_CLAIM_LEASE + timedelta(seconds=1))
             return charge
 
     hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
@@ -175,11 +201,14 @@ def test_a_hold_that_ends_during_payment_is_refunded(traveler, room_type, day, c
     with pytest.raises(HoldNotActive):
         booking_create(
             user=traveler, hold_id=hold_id, travelers=[TravelerIn(**ADULT)],
-            payment_token="tok_visa", now=timezone.now(), provider=SlowProvider(),
+            payment_token="tok_visa", now=timezone.now(), provider=StalledProvider(),
         )  # fmt: skip
 
+    # the late answer books nothing and is given back; the hold is the traveler's again
     assert not Booking.objects.exists()
     assert ledger() == [("100.00", "EUR", True, "100.00")]
+    assert Hold.objects.get().status == HoldStatus.ACTIVE
+    assert RoomNight.objects.get(date=day).rooms_available == 2
 
 
 def test_the_same_key_and_body_replay_the_first_answer(client_of, traveler, room_type, day):

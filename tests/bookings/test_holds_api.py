@@ -280,9 +280,11 @@ def test_rows_are_locked_before_they_are_changed(client_of, traveler, room_type,
     sql = [q["sql"] for q in ctx.captured_queries]
     locks = [i for i, q in enumerate(sql) if q.rstrip().endswith("FOR UPDATE")]
     updates = [i for i, q in enumerate(sql) if q.startswith("UPDATE")]
-    assert len(locks) == 2  # room nights, then car days: one evaluated lock query each
-    assert "catalog_roomnight" in sql[locks[0]]
-    assert "catalog_carday" in sql[locks[1]]
+    # the traveler (their hold count), room nights, then car days: one evaluated lock each
+    assert len(locks) == 3
+    assert "accounts_user" in sql[locks[0]]
+    assert "catalog_roomnight" in sql[locks[1]]
+    assert "catalog_carday" in sql[locks[2]]
     assert max(locks) < min(updates)
 
 

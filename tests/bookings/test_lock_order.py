@@ -72,7 +72,12 @@ def test_a_hold_locks_fares_nights_and_car_days_in_that_order_before_any_update(
         trip(client_of(traveler), room_type, car, fare, day)
 
     seen = statements(ctx)
-    assert locks(seen) == INVENTORY  # one evaluated lock query per table, in the fixed order
+    # The traveler's row first (their active holds are counted under it), then one
+    # evaluated lock query per inventory table, in the fixed order.
+    assert locks(seen) == ["accounts_user", *INVENTORY]
+    user_lock = first(seen, "lock", "accounts_user")
+    assert user_lock < first(seen, "other", "bookings_hold")  # the count, under the lock
+    assert user_lock < first(seen, "lock", "catalog_flightfare")
     assert max(first(seen, "lock", t) for t in INVENTORY) < min(
         first(seen, "update", t) for t in INVENTORY
     )
@@ -106,7 +111,7 @@ def test_the_expiry_job_locks_before_it_gives_back(client_of, traveler, room_typ
     assert last_lock < min(first(seen, "update", t) for t in [*INVENTORY, "bookings_hold"])
 
 
-def test_confirming_a_booking_locks_the_hold_first_by_marking_it_booked(
+def test_a_booking_claims_the_hold_before_charging_and_locks_it_by_marking_it_booked(
     client_of, traveler, room_type, day
 ):
     client = client_of(traveler)
@@ -125,20 +130,26 @@ def test_confirming_a_booking_locks_the_hold_first_by_marking_it_booked(
 
     assert response.status_code == 201, response.json()
     seen = statements(ctx)
-    # The hold's row lock is taken by the UPDATE that books it only if still active (no
-    # separate locked read), before anything else is written under it.
-    booked = next(
+    hold_updates = [
         q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE `bookings_hold`")
-    )
-    assert "`bookings_hold`.`status` = 'active'" in booked, booked
-    hold_lock = first(seen, "update", "bookings_hold")
+    ]
+    # First the claim for payment (active -> paying, committed alone), then the hold's
+    # row lock, taken by the UPDATE that books it only if still so claimed (no separate
+    # locked read), before anything else is written under it.
+    claim, booked = hold_updates
+    assert "`bookings_hold`.`status` = 'active'" in claim, claim
+    assert "`bookings_hold`.`status` = 'paying'" in booked, booked
+    claimed = first(seen, "update", "bookings_hold")
+    hold_lock = max(i for i, s in enumerate(seen) if s == ("update", "bookings_hold"))
+    assert claimed < first(seen, "other", "bookings_payment") < hold_lock
     assert hold_lock < first(seen, "other", "bookings_booking")
+    # the charge's result is recorded with the booking, under the lock
     payment_updates = [i for i, s in enumerate(seen) if s == ("update", "bookings_payment")]
-    # the charge's result is recorded before the lock, the booking on the payment under it
-    assert payment_updates[0] < hold_lock < payment_updates[-1]
-    # The provider was called before the hold lock: payments never run under a lock.
+    assert hold_lock < min(payment_updates)
+    # The provider was called after the claim and before the hold lock: one attempt gets
+    # to the provider, and payments never run under a lock.
     charge = first(seen, "other", "bookings_sandboxcharge")
-    assert charge < hold_lock
+    assert claimed < charge < hold_lock
 
 
 def test_cancelling_locks_the_booking_then_the_inventory_then_updates(

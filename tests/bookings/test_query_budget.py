@@ -54,10 +54,13 @@ def test_a_stay_is_held_and_booked_within_its_query_budget(client_of, traveler, 
 
     hold_queries, booking_queries = _post_hold_and_booking(client, [offer], [ADULT])
 
-    # hold: active-hold count, rows read, lock, quote, update, 3 inserts (+ savepoint pair)
-    assert len(hold_queries) <= 10, [q["sql"] for q in hold_queries.captured_queries]
-    # booking: idempotency claim and answer, hold with items, policy, payment, charge,
-    # lock, 3 inserts, 2 updates (+ savepoint pairs and the analytics hook's read)
+    # hold: rows read, the traveler's row lock and active-hold count (under the lock, so
+    # parallel holds cannot all see room for one more), lock, quote, update, 3 inserts
+    # (+ savepoint pair)
+    assert len(hold_queries) <= 11, [q["sql"] for q in hold_queries.captured_queries]
+    # booking: idempotency claim and answer, hold with items, policy, the hold's claim for
+    # payment, payment, charge, lock, 3 inserts, the payment's result with its booking
+    # (+ savepoint pairs and the analytics hook's read)
     assert len(booking_queries) <= 20, [q["sql"] for q in booking_queries.captured_queries]
 
 

@@ -206,6 +206,8 @@ export const en = {
   "checkout.declined": "Your card was declined.",
   "checkout.declinedHelp": "Nothing was booked and you were not charged. Your trip is still held: try another card.",
   "checkout.failed": "The payment did not go through",
+  "checkout.beingPaid": "This trip is already being paid for, in another tab or window.",
+  "checkout.beingPaidHelp": "Nothing more was charged. Look at your trips in a moment: if that payment did not go through, your trip is still held and you can pay here again.",
   "card.pays": "Visa — payment succeeds",
   "card.declined": "Card declined",
   "card.timeout": "Bank does not answer (timeout)",

@@ -208,6 +208,8 @@ export const es: Record<keyof typeof en, string> = {
   "checkout.declined": "Su tarjeta ha sido rechazada.",
   "checkout.declinedHelp": "No se ha reservado ni cobrado nada. Su viaje sigue reservado: pruebe otra tarjeta.",
   "checkout.failed": "El pago no se completó",
+  "checkout.beingPaid": "Este viaje ya se está pagando, en otra pestaña o ventana.",
+  "checkout.beingPaidHelp": "No se ha cobrado nada más. Consulte sus viajes en un momento: si ese pago no se completó, su viaje sigue reservado y puede pagar aquí de nuevo.",
   "card.pays": "Visa — pago aceptado",
   "card.declined": "Tarjeta rechazada",
   "card.timeout": "El banco no responde (tiempo agotado)",

@@ -208,6 +208,8 @@ export const fr: Record<keyof typeof en, string> = {
   "checkout.declined": "Votre carte a été refusée.",
   "checkout.declinedHelp": "Rien n'a été réservé ni débité. Votre voyage reste bloqué : essayez une autre carte.",
   "checkout.failed": "Le paiement n'a pas abouti",
+  "checkout.beingPaid": "Ce voyage est déjà en cours de paiement, dans un autre onglet ou une autre fenêtre.",
+  "checkout.beingPaidHelp": "Rien de plus n'a été débité. Consultez vos voyages dans un instant : si ce paiement n'a pas abouti, votre voyage reste bloqué et vous pouvez payer ici à nouveau.",
   "card.pays": "Visa — paiement accepté",
   "card.declined": "Carte refusée",
   "card.timeout": "La banque ne répond pas (délai dépassé)",

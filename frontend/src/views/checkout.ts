@@ -146,6 +146,9 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
       submit.removeAttribute("disabled");
       if (error instanceof ApiError && error.code === "payment-declined") {
         clear(status, h("div", { class: "error declined", role: "alert" }, h("strong", null, t("checkout.declined")), h("p", null, t("checkout.declinedHelp"))));
+      } else if (error instanceof ApiError && error.code === "hold-being-paid") {
+        // Another tab's payment of this hold is under way: this one charged nothing.
+        clear(status, h("div", { class: "error", role: "alert" }, h("strong", null, t("checkout.beingPaid")), h("p", null, t("checkout.beingPaidHelp"))));
       } else if (error instanceof ApiError) {
         clear(status, errorBox(error, t("checkout.failed")));
       } else {
