@@ -287,6 +287,11 @@ def render(figures: dict[str, Any]) -> str:
             lines += [f"Skipped: {cold['skipped']}", ""]
         else:
             lines += _cold_start_lines(cold, targets)
+    auth = figures.get("auth")
+    if auth:
+        from bench.auth_cost import lines as auth_lines
+
+        lines += auth_lines(auth)
     if targets:
         lines += ["## Targets (issue 10)", "", "| target | figure | |", "|---|---|---|"]
         lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets]
