@@ -113,8 +113,13 @@ def render(figures: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"`{meta['command']}` on {meta['when']} (commit {meta['commit']}), {meta['machine']}.",
-        f"Data: --scale {meta['scale']} --days {meta['days']} --seed {meta['seed']} on "
-        f"{meta['database']}. Analytics recording: on (production behaviour).",
+        (
+            f"Data: --scale {meta['scale']} --days {meta['days']} --seed {meta['seed']} on "
+            f"{meta['database']}."
+            if meta.get("data") != "not needed"
+            else f"Data: no catalog (the sections run need none), on {meta['database']}."
+        )
+        + " Analytics recording: on (production behaviour).",
         "The machine is shared: every figure sits next to its baseline from the same run, "
         "measured in interleaved rounds. Latencies are from the *scheduled* send time of an "
         "open-loop load (a fixed arrival rate), so stalls are not hidden.",

@@ -94,6 +94,13 @@ def _on_sqlite(args: argparse.Namespace) -> dict:
     return json.loads(out.read_text())
 
 
+def _bench_args(args: argparse.Namespace) -> str:
+    given = [*(["--quick"] if args.quick else [])]
+    if tuple(args.sections) != SECTIONS:
+        given.append(f"--only {','.join(args.sections)}")
+    return f" BENCH_ARGS='{' '.join(given)}'" if given else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     # SIGTERM unwinds like Ctrl-C, so the gunicorn the bench started is stopped with it
@@ -110,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_django(url)
     figures: dict = {
         "meta": {
-            "command": "make bench" + (" BENCH_ARGS=--quick" if quick else ""),
+            "command": "make bench" + _bench_args(args),
+            "data": data,
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "commit": _commit(),
             "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
