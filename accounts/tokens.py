@@ -274,9 +274,9 @@ def session_end(*, refresh: str, now: datetime) -> None:
         raise SessionEnded()
 
 
-def sessions_end_for_user(*, user: User, now: datetime, reason: str) -> int:
-    """End every live session of `user` (staff: "log this traveler out everywhere")."""
-    return LoginSession.objects.filter(user=user, ended_at__isnull=True).update(
+def sessions_end(*, session_ids: list[int], now: datetime, reason: str) -> int:
+    """End these sessions (staff: a lost phone, a suspected theft); how many were live."""
+    return LoginSession.objects.filter(pk__in=session_ids, ended_at__isnull=True).update(
         ended_at=now, end_reason=reason
     )
 

@@ -291,3 +291,40 @@ def test_the_session_check_costs_no_query_of_its_own(api_client):
     assert response.status_code == 200
     assert len(queries) == 1
     assert "JOIN" in queries[0]["sql"]
+
+
+# --- the admin ---------------------------------------------------------------------------
+
+
+def test_staff_see_sessions_without_their_credentials_stamp(admin_client, api_client):
+    UserFactory(email="seen@example.com")
+    login(api_client, "seen@example.com")
+    session = LoginSession.objects.get()
+
+    listing = admin_client.get("/admin/accounts/loginsession/")
+    detail = admin_client.get(f"/admin/accounts/loginsession/{session.pk}/change/")
+
+    assert listing.status_code == detail.status_code == 200
+    assert b"seen@example.com" in listing.content
+    assert session.credentials.encode() not in detail.content
+    assert admin_client.get("/admin/accounts/loginsession/add/").status_code == 403
+
+
+def test_staff_can_end_a_session_and_its_access_stops(admin_client, api_client):
+    UserFactory(email="lost-phone@example.com")
+    phone, laptop = (
+        login(api_client, "lost-phone@example.com"),
+        login(api_client, "lost-phone@example.com"),
+    )
+    first = LoginSession.objects.order_by("pk").first()
+
+    response = admin_client.post(
+        "/admin/accounts/loginsession/",
+        {"action": "end_sessions", "_selected_action": [first.pk]},
+    )
+
+    assert response.status_code == 302
+    assert_refused(me(api_client, phone["access"]), "session-ended")
+    assert me(api_client, laptop["access"]).status_code == 200
+    first.refresh_from_db()
+    assert first.end_reason == SessionEndReason.STAFF
