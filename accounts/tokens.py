@@ -250,7 +250,9 @@ def session_refresh(*, refresh: str, now: datetime) -> TokenPair:
         if won:
             session.generation, session.rotated_at = generation + 1, now
             return _pair(session)
-        # Another exchange of the same token committed first: see what it left.
+        # Another exchange of the same token committed first: see what it left. This runs
+        # in autocommit (no service here opens a transaction), so the read sees that commit;
+        # inside a longer transaction it would see the old row and fall to reuse, the safe side.
         session = _session_read(user_id=user_id, session_id=session_id)
         session_ensure_live(session)
     grace = timedelta(seconds=settings.JWT_REFRESH_REUSE_GRACE_SECONDS)
