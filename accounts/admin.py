@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import User
+from accounts.models import LoginSession, SessionEndReason, User
 
 
 @admin.register(User)
@@ -10,3 +10,38 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "username", "first_name", "last_name")
     list_filter = ("is_staff", "is_superuser", "is_active")
     ordering = ("-date_joined",)
+
+
+@admin.register(LoginSession)
+class LoginSessionAdmin(admin.ModelAdmin):
+    """Who is logged in where; staff can end a session (a lost phone, a suspected theft).
+
+    Read-only: sessions start at login and end through accounts.tokens. The credentials
+    stamp is derived from the password hash and is not shown."""
+
+    list_display = ("id", "user", "created_at", "rotated_at", "generation", "ended_at",
+                    "end_reason")  # fmt: skip
+    list_filter = ("end_reason",)
+    search_fields = ("user__email", "user__username")
+    list_select_related = ("user",)
+    fields = ("user", "created_at", "rotated_at", "generation", "ended_at", "end_reason")
+    readonly_fields = fields
+    ordering = ("-rotated_at",)
+    actions = ["end_sessions"]
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.action(description="End the selected sessions (their tokens stop at once)",
+                  permissions=["change"])  # fmt: skip
+    def end_sessions(self, request, queryset):  # type: ignore[no-untyped-def]
+        from django.utils import timezone
+
+        from accounts.tokens import sessions_end
+
+        ended = sessions_end(
+            session_ids=list(queryset.values_list("pk", flat=True)),
+            now=timezone.now(),
+            reason=SessionEndReason.STAFF,
+        )
+        self.message_user(request, f"Ended {ended} session{'s' if ended != 1 else ''}.")

@@ -13,12 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenRefreshView
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from accounts.models import User
 from accounts.services import user_authenticate, user_register
+from accounts.tokens import session_end, session_refresh, session_start
 from travelguru.security import CountedRateThrottle
 from travelguru.serializers import problem_responses
 
@@ -44,8 +43,8 @@ class _TokensSerializer(serializers.Serializer):
 
 
 def _tokens(user: User) -> dict[str, str]:
-    refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    """A new login session's first tokens."""
+    return session_start(user=user, now=timezone.now()).as_dict()
 
 
 class RegisterThrottle(CountedRateThrottle, AnonRateThrottle):
@@ -126,21 +125,47 @@ class TokenObtainApi(APIView):
         return Response(_tokens(user))
 
 
-class TokenRefreshApi(TokenRefreshView):
-    """A new access token (and a rotated refresh token) for a valid refresh token."""
+class TokenRefreshApi(APIView):
+    """Exchange a refresh token for the session's next access and refresh tokens.
+
+    Every refresh token works once: the answer carries the next one. Using one again ends
+    the session with every token it issued (401 `refresh-token-reused`): one of the two
+    users of the same token was not the traveler. Two tabs refreshing with the same token
+    within a few seconds (JWT_REFRESH_REUSE_GRACE_SECONDS) both get the same new tokens.
+    401 `session-ended` after logout, `credentials-changed` after a password change.
+    """
+
+    authentication_classes: list = []  # type: ignore[type-arg]
+    www_authenticate_realm = "api"
+
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=2000)
+
+        class Meta:
+            ref_name = "TokenRefresh"
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # The refresh token is the credential here: a 401 stays a 401 (DRF turns it into
+        # 403 when the view names no way to authenticate).
+        return f'Bearer realm="{self.www_authenticate_realm}"'
 
     @extend_schema(
-        responses={200: TokenRefreshView.serializer_class, **problem_responses(400, 401)}
+        operation_id="auth_token_refresh_create",
+        request=InputSerializer,
+        responses={200: _TokensSerializer, **problem_responses(400, 401)},
     )
-    def post(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
-        return super().post(request, *args, **kwargs)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = session_refresh(refresh=data.validated_data["refresh"], now=timezone.now())
+        return Response(pair.as_dict())
 
 
 class LogoutApi(APIView):
-    """Log out: the refresh token is blacklisted, so it can never mint an access token again.
+    """Log out: the session the refresh token belongs to ends, with every token it issued.
 
-    Access tokens are short-lived (JWT_ACCESS_MINUTES, 15 by default) and simply expire.
-    Anyone holding the refresh token may end its session, so no access token is needed.
+    Its access tokens stop working at once (they carry the session). Anyone holding a
+    refresh token of the session may end it, so no access token is needed.
     """
 
     authentication_classes: list = []  # type: ignore[type-arg]
@@ -160,8 +185,8 @@ class LogoutApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            RefreshToken(data.validated_data["refresh"]).blacklist()
-        except TokenError:
+            session_end(refresh=data.validated_data["refresh"], now=timezone.now())
+        except AuthenticationFailed:
             raise serializers.ValidationError(
                 {"refresh": ["Not a valid refresh token (expired or already logged out)."]}
             ) from None

@@ -31,3 +31,39 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.hits} until {self.window_ends:%H:%M:%S}"
+
+
+class SessionEndReason(models.TextChoices):
+    LOGOUT = "logout", "Logged out"
+    REUSE = "reuse", "A rotated refresh token was used again"
+    STAFF = "staff", "Ended by staff"
+
+
+class LoginSession(models.Model):
+    """One login on one device: the family of refresh tokens rotated from it.
+
+    A refresh token carries its session's id and generation. Exchanging the token of the
+    current generation moves the row to the next one with a conditional UPDATE, so one
+    exchange wins however many race; presenting an older generation is reuse (a stolen
+    token, or the traveler's own after the thief's), which ends the session for both.
+    Access tokens carry the session id too, and authentication reads this row joined with
+    the user in its one query, so an ended session stops access at once.
+
+    `credentials` is the user's password-derived session hash at login (Django's
+    `get_session_auth_hash`, as its own sessions keep): however a password is set, the
+    admin's form, `changepassword` or `set_password` anywhere, it no longer matches, and
+    every session of that user ends without each road having to remember to end them.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    created_at = models.DateTimeField()
+    generation = models.PositiveIntegerField(default=0)
+    # When the current generation's tokens were issued: their iat, and the start of the
+    # grace window in which a racer of the same exchange is handed the same tokens.
+    rotated_at = models.DateTimeField(db_index=True)
+    credentials = models.CharField(max_length=128)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=SessionEndReason.choices, blank=True)
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of user {self.user_id}"

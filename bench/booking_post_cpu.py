@@ -49,8 +49,9 @@ class Booker:
     def __init__(self) -> None:
         from django.contrib.auth import get_user_model
         from django.test import Client
-        from rest_framework_simplejwt.tokens import AccessToken
+        from django.utils import timezone
 
+        from accounts.tokens import session_start
         from bench.booking_throughput import offers_for
         from catalog.models import RoomNight
         from search.apis.common import today_anywhere
@@ -67,7 +68,8 @@ class Booker:
             rooms_total=30_000, rooms_available=30_000
         )
         self.offers = offers_for(nights)
-        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        access = session_start(user=user, now=timezone.now()).access
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {access}")
         self.n = 0
 
     def hold(self) -> str:

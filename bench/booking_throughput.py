@@ -449,9 +449,11 @@ def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no
 
 
 def _tokens(users) -> list[str]:  # type: ignore[no-untyped-def]
-    from rest_framework_simplejwt.tokens import AccessToken
+    from django.utils import timezone
 
-    return [str(AccessToken.for_user(u)) for u in users]
+    from accounts.tokens import session_start
+
+    return [session_start(user=u, now=timezone.now()).access for u in users]
 
 
 def _http_pair(port: int, token: str, offer_id: str, conn: http.client.HTTPConnection):

@@ -113,8 +113,13 @@ def render(figures: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"`{meta['command']}` on {meta['when']} (commit {meta['commit']}), {meta['machine']}.",
-        f"Data: --scale {meta['scale']} --days {meta['days']} --seed {meta['seed']} on "
-        f"{meta['database']}. Analytics recording: on (production behaviour).",
+        (
+            f"Data: --scale {meta['scale']} --days {meta['days']} --seed {meta['seed']} on "
+            f"{meta['database']}."
+            if meta.get("data") != "not needed"
+            else f"Data: no catalog (the sections run need none), on {meta['database']}."
+        )
+        + " Analytics recording: on (production behaviour).",
         "The machine is shared: every figure sits next to its baseline from the same run, "
         "measured in interleaved rounds. Latencies are from the *scheduled* send time of an "
         "open-loop load (a fixed arrival rate), so stalls are not hidden.",
@@ -287,6 +292,11 @@ def render(figures: dict[str, Any]) -> str:
             lines += [f"Skipped: {cold['skipped']}", ""]
         else:
             lines += _cold_start_lines(cold, targets)
+    auth = figures.get("auth")
+    if auth:
+        from bench.auth_cost import lines as auth_lines
+
+        lines += auth_lines(auth)
     if targets:
         lines += ["## Targets (issue 10)", "", "| target | figure | |", "|---|---|---|"]
         lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets]

@@ -5,6 +5,7 @@
     python bench/run.py --only search,queries --database-url sqlite:///var/bench.sqlite3
     python bench/run.py --reload       # reload the data even if the same scale/seed is there
     python bench/run.py --no-sqlite    # MariaDB only
+    python bench/run.py --only auth --output bench/results/auth.md   # one section, no data
 
 On MariaDB the search and queries sections are also run on SQLite (`--sqlite-url`, loaded
 once and reused like MariaDB's), in a child process, and reported next to MariaDB's.
@@ -28,7 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RAW, ROOT, ensure_data, is_mysql, setup_django  # noqa: E402
 
-SECTIONS = ("search", "queries", "booking", "cold_start")
+SECTIONS = ("search", "queries", "booking", "cold_start", "auth")
+# Sections that measure their own few rows and need no catalog loaded.
+WITHOUT_DATA = {"auth"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -91,18 +94,31 @@ def _on_sqlite(args: argparse.Namespace) -> dict:
     return json.loads(out.read_text())
 
 
+def _bench_args(args: argparse.Namespace) -> str:
+    given = [*(["--quick"] if args.quick else [])]
+    if tuple(args.sections) != SECTIONS:
+        given.append(f"--only {','.join(args.sections)}")
+    return f" BENCH_ARGS='{' '.join(given)}'" if given else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     # SIGTERM unwinds like Ctrl-C, so the gunicorn the bench started is stopped with it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     quick = args.quick
     url = args.database_url
-    data = ensure_data(url, scale=args.scale, seed=args.seed, days=args.days, reload=args.reload)
+    if set(args.sections) <= WITHOUT_DATA:
+        data = "not needed"
+    else:
+        data = ensure_data(
+            url, scale=args.scale, seed=args.seed, days=args.days, reload=args.reload
+        )
     print(f"bench: data {data}", flush=True)
     setup_django(url)
     figures: dict = {
         "meta": {
-            "command": "make bench" + (" BENCH_ARGS=--quick" if quick else ""),
+            "command": "make bench" + _bench_args(args),
+            "data": data,
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "commit": _commit(),
             "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
@@ -151,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print("bench: cold start", flush=True)
         figures["cold_start"] = cold_start.run(repeats=2 if quick else 5)
+
+    if "auth" in args.sections:
+        from bench import auth_cost
+
+        print("bench: authentication per request (in-process)", flush=True)
+        figures["auth"] = auth_cost.run(n=100 if quick else 500, rounds=3 if quick else 5)
 
     from bench.report import render
 

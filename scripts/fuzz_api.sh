@@ -39,9 +39,10 @@ $bin/python manage.py createcachetable
 $bin/python manage.py load_demo_data --days "${FUZZ_DEMO_DAYS:-10}" >/dev/null
 $bin/python manage.py sync_search_index >/dev/null
 token=$($bin/python manage.py shell -c "
+from django.utils import timezone
 from accounts.models import User
-from rest_framework_simplejwt.tokens import RefreshToken
-print(RefreshToken.for_user(User.objects.get(email='traveler@travelguru.example')).access_token)" | tail -1)
+from accounts.tokens import session_start
+print(session_start(user=User.objects.get(email='traveler@travelguru.example'), now=timezone.now()).access)" | tail -1)
 
 # --limit-request-line 0: let over-long URLs reach Django. gunicorn's own 414 (text/html)
 # belongs to the front server (API Gateway on AWS has its own limits), not to the API.

@@ -44,8 +44,8 @@ def export_analytics(event: Any = None, context: Any = None) -> None:
 
 
 def flush_expired_tokens(event: Any = None, context: Any = None) -> None:
-    """Drop refresh tokens (and their blacklist rows) past their expiry (daily)."""
-    _command("flushexpiredtokens")
+    """Drop login sessions whose refresh tokens have all expired (daily)."""
+    _command("flush_expired_sessions")
 
 
 def clear_sessions(event: Any = None, context: Any = None) -> None:

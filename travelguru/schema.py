@@ -12,6 +12,7 @@ the database away) are added to every operation they apply to. schemathesis hold
 running API to this (scripts/fuzz_api.sh).
 """
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -21,11 +22,21 @@ IMPLICIT_PROBLEMS = {
     "406": "The Accept header allows no JSON (application/problem+json)",
     "503": "The database is unreachable: retry after Retry-After seconds (database-unavailable)",
 }
-AUTH_PROBLEM = {"401": "A missing, malformed or expired token (application/problem+json)"}
+AUTH_PROBLEM = {
+    "401": "A missing, malformed or expired token, or one whose session has ended (logout, "
+    "password change, refresh-token reuse) (application/problem+json)"
+}
 # Unknown ids, and a `page` past the last one (DRF's pagination answers 404 "Invalid page").
 READ_PROBLEM = {"404": "Not found, or a page past the last one (application/problem+json)"}
 BODY_PROBLEM = {"415": "The body is not application/json (application/problem+json)"}
 THROTTLE_PROBLEM = {"429": "Too many requests: retry after Retry-After seconds"}
+
+
+class SessionJWTScheme(SimpleJWTScheme):
+    """The same bearer JWT scheme as simplejwt's own authentication, whose subclass
+    (accounts.authentication) also checks the token's session."""
+
+    target_class = "accounts.authentication.SessionJWTAuthentication"
 
 
 def component_name(serializer_class: type) -> str:

@@ -86,9 +86,10 @@ def django_setup() -> None:
 
 def travelers_and_catalog() -> None:
     from django.db.models import Count
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from django.utils import timezone
 
     from accounts.models import User
+    from accounts.tokens import session_start
     from catalog.models import FlightLeg, Hotel, RentalOffice
     from search.apis.common import today_anywhere
 
@@ -101,7 +102,7 @@ def travelers_and_catalog() -> None:
         user.set_unusable_password()
     User.objects.bulk_create(users)
     users = list(User.objects.filter(username__startswith="surge").order_by("pk"))
-    tokens = [str(RefreshToken.for_user(u).access_token) for u in users]
+    tokens = [session_start(user=u, now=timezone.now()).access for u in users]
     cities = list(
         Hotel.objects.values("city_id").annotate(hotels=Count("id")).order_by("hotels", "city_id")
     )

@@ -1,8 +1,9 @@
 // The only way the app talks to the server: JSON over fetch, problem+json errors, bearer
-// tokens refreshed once on 401.
+// tokens refreshed once on 401 (tokens.ts: one refresh for all the browser's tabs).
 import { apiBase } from "./config";
 import { visitId } from "./session";
-import { store } from "./store";
+import { store, type Auth } from "./store";
+import { browserLocks, logOut, refreshAfter, type TokenStore } from "./tokens";
 
 export class ApiError extends Error {
   constructor(
@@ -55,23 +56,24 @@ async function toError(response: Response): Promise<ApiError> {
   );
 }
 
-let refreshing: Promise<boolean> | null = null;
+const authStore: TokenStore<Auth> = {
+  get: () => store.auth,
+  set: (value) => (store.auth = value),
+};
+const locks = browserLocks();
 
-async function refreshTokens(): Promise<boolean> {
-  const auth = store.auth;
-  if (!auth) return false;
-  const response = await fetch(`${apiBase()}/auth/token/refresh`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ refresh: auth.refresh }),
+function refreshTokens(failed: Auth): Promise<boolean> {
+  return refreshAfter(failed, {
+    store: authStore,
+    fetch: (url, init) => fetch(url, init),
+    locks,
+    url: `${apiBase()}/auth/token/refresh`,
   });
-  if (!response.ok) {
-    store.auth = null;
-    return false;
-  }
-  const body = await response.json();
-  store.auth = { ...auth, access: body.access, refresh: body.refresh ?? auth.refresh };
-  return true;
+}
+
+/** Sign out: the server ends the session (its tokens stop at once); this browser forgets it. */
+export function signOut(): Promise<void> {
+  return logOut({ store: authStore, fetch: (url, init) => fetch(url, init), url: `${apiBase()}/auth/logout` });
 }
 
 export interface RequestOptions {
@@ -83,6 +85,7 @@ export interface RequestOptions {
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  let sent: Auth | null = null;
   const send = () => {
     const headers: Record<string, string> = {
       Accept: "application/json",
@@ -91,7 +94,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     };
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
     const auth = store.auth;
-    if (options.auth !== false && auth) headers.Authorization = `Bearer ${auth.access}`;
+    sent = options.auth !== false ? auth : null;
+    if (sent) headers.Authorization = `Bearer ${sent.access}`;
     return fetch(`${apiBase()}${path}`, {
       method: options.method ?? "GET",
       headers,
@@ -106,9 +110,21 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if ((e as Error).name === "AbortError") throw e;
     throw new ApiError(0, "Network error", "");
   }
-  if (response.status === 401 && store.auth && options.auth !== false) {
-    refreshing ??= refreshTokens().finally(() => (refreshing = null));
-    if (await refreshing) response = await send();
+  if (response.status === 401 && sent) {
+    let retry = false;
+    try {
+      retry = await refreshTokens(sent);
+    } catch {
+      /* the lock or the answer failed: answer with the 401 */
+    }
+    if (retry) {
+      try {
+        response = await send();
+      } catch (e) {
+        if ((e as Error).name === "AbortError") throw e;
+        throw new ApiError(0, "Network error", "");
+      }
+    }
   }
   if (!response.ok) throw await toError(response);
   if (response.status === 204) return undefined as T;

@@ -1,4 +1,5 @@
 import "./style.css";
+import { signOut as signOutSession } from "./api";
 import { basketCount, holdActive } from "./basket";
 import { remaining } from "./countdown";
 import { clear, h } from "./dom";
@@ -53,7 +54,7 @@ function renderHeader(path: string): void {
   });
   const signOut = h("button", { type: "button", class: "link" }, t("nav.signOut"));
   signOut.addEventListener("click", () => {
-    store.auth = null;
+    void signOutSession();
     navigate("/");
   });
   clear(

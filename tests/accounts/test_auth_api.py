@@ -161,7 +161,10 @@ def test_token_by_email_or_username_then_refresh(api_client, login):
     assert user.last_login is not None
 
 
-def test_a_used_refresh_token_cannot_be_used_again(api_client):
+def test_a_used_refresh_token_cannot_be_used_again(api_client, settings):
+    settings.JWT_REFRESH_REUSE_GRACE_SECONDS = (
+        0  # no retry window (tests/accounts/test_sessions.py)
+    )
     UserFactory(email="ann@example.com")
     tokens = api_client.post(
         "/api/auth/token", {"email": "ann@example.com", "password": PASSWORD}, format="json"

@@ -232,3 +232,25 @@ def test_the_orm_floor_is_reported_next_to_the_ratios_to_raw_sql():
     assert "O 5.00 ms (20 round trips)" in text
     assert "O/A 5.00, B/O 2.00, C/O 4.00" in text
     assert "| B/A throughput >= 0.8 | 0.85 | met |" in text  # the targets stay issue 10's
+
+
+def test_report_states_the_session_check_next_to_simplejwts_authentication():
+    figures = _figures()
+    row = lambda q, cpu: {"queries": q, "cpu_us": cpu, "wall_us": cpu * 2, "cpu_us_rounds": []}  # noqa: E731
+    figures["auth"] = {
+        "database": "mysql", "n": 500, "rounds": 5,
+        "steps": {
+            "authentication": {"simplejwt": row(1, 400.0), "session": row(1, 250.0)},
+            "GET /api/me": {"simplejwt": row(2, 2000.0), "session": row(2, 1900.0)},
+        },
+    }  # fmt: skip
+
+    text = render(figures)
+
+    assert "## Authentication per request: session check vs simplejwt (mysql)" in text
+    assert "| authentication | simplejwt | 1 | 400 | 800 |  |" in text
+    assert "| authentication | session | 1 | 250 | 500 | -150 |" in text
+    assert "| GET /api/me | session | 2 | 1900 | 3800 | -100 |" in text
+    del figures["auth"]
+    assert "Authentication per request" not in render(figures)
+    assert parse(["--only", "auth"]).sections == ["auth"]

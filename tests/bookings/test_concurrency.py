@@ -14,12 +14,11 @@ from decimal import Decimal
 
 import pytest
 import requests
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from bookings.models import Hold, HoldStatus
 from catalog.models import CarDay, FlightFare, RoomNight
 from search.apis.common import today_anywhere
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, access_token_for
 from tests.factories.catalog import (
     FlightFareFactory,
     RentalCarFactory,
@@ -36,7 +35,7 @@ RACERS = 50
 
 def race(live_server, offers_per_racer: list[list[str]]) -> Counter:
     """Every racer (own account) posts its hold at the same moment; counts the statuses."""
-    tokens = [str(RefreshToken.for_user(UserFactory()).access_token) for _ in offers_per_racer]
+    tokens = [access_token_for(UserFactory()) for _ in offers_per_racer]
     barrier = threading.Barrier(len(offers_per_racer))
 
     def attempt(args: tuple[str, list[str]]) -> tuple[int, str]:
@@ -119,7 +118,7 @@ def test_expiry_racing_release_gives_back_exactly_once(live_server):
     room_nights(room_type, day, 1, rooms_total=20)
     offer = hotel_offer(room_type, day, 1)
     users = [UserFactory() for _ in range(10)]
-    tokens = [str(RefreshToken.for_user(u).access_token) for u in users]
+    tokens = [access_token_for(u) for u in users]
     holds = [
         requests.post(
             f"{live_server.url}/api/holds",
@@ -165,7 +164,7 @@ def test_a_stuck_lock_answers_503_within_seconds_not_a_hang(live_server):
     room_type = RoomTypeFactory()
     [night] = room_nights(room_type, day, 1, rooms_total=5)
     offer = hotel_offer(room_type, day, 1)
-    token = str(RefreshToken.for_user(UserFactory()).access_token)
+    token = access_token_for(UserFactory())
     locked, done = threading.Event(), threading.Event()
 
     def sit_on_the_lock() -> None:
@@ -257,7 +256,7 @@ def test_twenty_payments_of_one_hold_at_once_book_it_once_and_keep_one_charge(
     room_type = RoomTypeFactory()
     room_nights(room_type, day, 1, rooms_total=5)
     user = UserFactory()
-    token = str(RefreshToken.for_user(user).access_token)
+    token = access_token_for(user)
     hold_id = requests.post(
         f"{live_server.url}/api/holds",
         json={"items": [{"offer_id": hotel_offer(room_type, day, 1)}]},
@@ -303,7 +302,7 @@ def test_the_expiry_job_racing_payments_never_books_an_expired_hold_or_keeps_its
     room_type = RoomTypeFactory()
     room_nights(room_type, day, 1, rooms_total=20)
     offer = hotel_offer(room_type, day, 1)
-    tokens = [str(RefreshToken.for_user(UserFactory()).access_token) for _ in range(10)]
+    tokens = [access_token_for(UserFactory()) for _ in range(10)]
     holds = [
         requests.post(
             f"{live_server.url}/api/holds",
@@ -347,7 +346,7 @@ def test_ten_cancellations_of_one_booking_at_once_refund_and_give_back_once(live
     day = today_anywhere() + timedelta(days=30)
     room_type = RoomTypeFactory(hotel__free_cancellation_days=1)
     room_nights(room_type, day, 2, rooms_total=5, price=Decimal("80.00"))
-    token = str(RefreshToken.for_user(UserFactory()).access_token)
+    token = access_token_for(UserFactory())
     hold_id = requests.post(
         f"{live_server.url}/api/holds",
         json={"items": [{"offer_id": hotel_offer(room_type, day, 2)}]},

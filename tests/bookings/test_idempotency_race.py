@@ -16,12 +16,11 @@ from decimal import Decimal
 
 import pytest
 import requests
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from bookings.models import Booking, IdempotencyRecord, Payment, SandboxCharge
 from bookings.payments.sandbox import SandboxProvider
 from search.apis.common import today_anywhere
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, access_token_for
 from tests.factories.catalog import RoomTypeFactory, room_nights
 from tests.factories.offers import hotel_offer
 
@@ -35,7 +34,7 @@ def test_one_key_sent_eight_times_at_once_charges_and_books_once(live_server, mo
     day = today_anywhere() + timedelta(days=30)
     room_type = RoomTypeFactory(hotel__currency="EUR", capacity=2)
     room_nights(room_type, day, 2, price=Decimal("150.00"), rooms_total=1)
-    token = str(RefreshToken.for_user(UserFactory()).access_token)
+    token = access_token_for(UserFactory())
     headers = {"Authorization": f"Bearer {token}"}
     hold = requests.post(
         f"{live_server.url}/api/holds",

@@ -424,3 +424,45 @@ def test_with_stripe_the_checkout_uses_stripe_elements_and_sends_only_its_token(
     assert len(sent) == 1
     assert sent[0]["payment_token"] == "pm_card_visa"
     assert set(sent[0]) == {"hold_id", "travelers", "payment_token"}
+
+
+EXPIRE_ACCESS = """() => {
+  const auth = JSON.parse(localStorage.getItem('tg.auth'));
+  localStorage.setItem('tg.auth', JSON.stringify({ ...auth, access: 'expired' }));
+}"""
+
+
+def test_two_tabs_refresh_into_one_session_and_signing_out_ends_it(live_server, trip, open_page):
+    """Refresh tokens work once: two tabs whose access token expired together must not
+    both spend the stored refresh token (a second use would end the session)."""
+    from accounts.models import LoginSession, SessionEndReason
+
+    user = UserFactory(email="tabs@example.com")
+    page, console = open_page()
+    console.allowed_statuses = {401}  # the expired access token's answers before the refresh
+    base = live_server.url
+    page.goto(f"{base}/signin?next=/trips")
+    sign_in(page, user.email)
+    expect(page.get_by_text("No bookings yet.")).to_be_visible()
+    other = page.context.new_page()  # a second tab: same localStorage
+
+    # when: both tabs load with an expired access token
+    page.evaluate(EXPIRE_ACCESS)
+    page.evaluate("location.reload()")
+    other.goto(f"{base}/trips")
+
+    # then: both show the trips, on one live session, its token exchanged once
+    expect(page.get_by_text("No bookings yet.")).to_be_visible()
+    expect(other.get_by_text("No bookings yet.")).to_be_visible()
+    session = LoginSession.objects.get()
+    assert (session.generation, session.ended_at) == (1, None)
+
+    # and signing out ends the session on the server, not only in this browser
+    access = page.evaluate("JSON.parse(localStorage.getItem('tg.auth')).access")
+    with page.expect_response("**/api/auth/logout") as logout:
+        page.get_by_role("button", name="Sign out").click()
+    assert logout.value.status == 204
+    session.refresh_from_db()
+    assert session.end_reason == SessionEndReason.LOGOUT
+    me = page.request.get(f"{base}/api/me", headers={"Authorization": f"Bearer {access}"})
+    assert me.status == 401

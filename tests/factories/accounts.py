@@ -54,3 +54,19 @@ def log_in_verified(client, user):  # type: ignore[no-untyped-def]
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def tokens_for(user: User) -> dict[str, str]:
+    """A new login session's tokens for `user`, as POST /api/auth/token answers them.
+
+    Access tokens are refused without a live session, so tests log in this way rather than
+    with simplejwt's `RefreshToken.for_user(...)`, whose tokens belong to no session."""
+    from django.utils import timezone
+
+    from accounts.tokens import session_start
+
+    return session_start(user=user, now=timezone.now()).as_dict()
+
+
+def access_token_for(user: User) -> str:
+    return tokens_for(user)["access"]

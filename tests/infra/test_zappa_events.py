@@ -81,7 +81,7 @@ def test_every_stage_runs_every_event_and_holds_no_secret(stage):
         ("release_expired_holds", "release_expired_holds", ()),
         ("reconcile_payments", "reconcile_payments", ()),
         ("export_analytics", "export_analytics", ()),
-        ("flush_expired_tokens", "flushexpiredtokens", ()),
+        ("flush_expired_tokens", "flush_expired_sessions", ()),
         ("clear_sessions", "clearsessions", ()),
     ],
 )
@@ -114,22 +114,23 @@ def test_the_daily_housekeeping_drops_expired_tokens_and_sessions_only():
 
     from django.contrib.sessions.models import Session
     from django.utils import timezone
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+    from accounts.models import LoginSession
     from tests.factories.accounts import UserFactory
     from travelguru import scheduled
 
-    # given: one refresh token and one session past their expiry, one of each still live
+    # given: a login whose last refresh token expired, an ended one whose tokens have not,
+    # a live one, and an admin session past its expiry next to a live one
     user = UserFactory()
     now = timezone.now()
-    expired = OutstandingToken.objects.create(
-        user=user, jti="expired", token="x", created_at=now - timedelta(days=9),
-        expires_at=now - timedelta(days=2),
-    )  # fmt: skip
-    BlacklistedToken.objects.create(token=expired)
-    OutstandingToken.objects.create(
-        user=user, jti="live", token="y", created_at=now, expires_at=now + timedelta(days=7)
-    )
+    for name, rotated, ended in [
+        ("expired", now - timedelta(days=15), None),
+        ("logged-out", now - timedelta(days=2), now - timedelta(days=1)),
+        ("live", now - timedelta(days=13), None),
+    ]:
+        LoginSession.objects.create(
+            user=user, created_at=rotated, rotated_at=rotated, ended_at=ended, credentials=name
+        )
     Session.objects.create(session_key="old", session_data="", expire_date=now - timedelta(hours=1))
     Session.objects.create(session_key="new", session_data="", expire_date=now + timedelta(hours=1))
 
@@ -137,7 +138,9 @@ def test_the_daily_housekeeping_drops_expired_tokens_and_sessions_only():
     scheduled.flush_expired_tokens({"source": "aws.events"}, None)
     scheduled.clear_sessions({"source": "aws.events"}, None)
 
-    # then: only what had expired is gone (a logged-out live token stays blacklisted)
-    assert list(OutstandingToken.objects.values_list("jti", flat=True)) == ["live"]
-    assert not BlacklistedToken.objects.exists()
+    # then: only what had expired is gone (a logged-out session stays while its tokens live)
+    assert sorted(LoginSession.objects.values_list("credentials", flat=True)) == [
+        "live",
+        "logged-out",
+    ]
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]

@@ -64,9 +64,9 @@ def test_holding_without_a_database_is_a_503_and_takes_nothing(client_of, travel
 
 
 def test_a_bearer_token_cannot_be_checked_without_a_database(api_client, traveler):
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from tests.factories.accounts import access_token_for
 
-    token = str(RefreshToken.for_user(traveler).access_token)
+    token = access_token_for(traveler)
     with database_refuses_connections():
         response = api_client.get("/api/bookings", HTTP_AUTHORIZATION=f"Bearer {token}")
 

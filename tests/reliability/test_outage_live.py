@@ -10,10 +10,10 @@ import time
 
 import pytest
 import requests
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from bookings.models import Hold
 from catalog.models import RoomNight
+from tests.factories.accounts import access_token_for
 from tests.factories.offers import hotel_offer
 from tests.reliability.live import TcpProxy, database_address, database_url, gunicorn
 
@@ -24,7 +24,7 @@ def test_the_api_answers_503_while_the_database_is_away_and_recovers_by_itself(
     tmp_path, traveler, room_type, day
 ):
     proxy = TcpProxy(database_address())
-    token = str(RefreshToken.for_user(traveler).access_token)
+    token = access_token_for(traveler)
     auth = {"Authorization": f"Bearer {token}"}
     offer = hotel_offer(room_type, day, 2)
     try:

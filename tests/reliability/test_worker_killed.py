@@ -18,7 +18,6 @@ from datetime import timedelta
 import pytest
 import requests
 from django.utils import timezone
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from bookings.models import (
     Booking,
@@ -32,6 +31,7 @@ from bookings.models import (
 from bookings.services.holds import hold_expire_due
 from bookings.services.reconcile import payments_reconcile
 from catalog.models import RoomNight
+from tests.factories.accounts import access_token_for
 from tests.factories.offers import hotel_offer
 from tests.reliability.live import database_url, gunicorn
 
@@ -68,7 +68,7 @@ def wait_until(predicate, timeout: float = 20) -> None:  # type: ignore[no-untyp
 def test_killing_the_worker_during_the_payment_call_loses_nothing(
     tmp_path, traveler, room_type, day, provider, charged
 ):
-    auth = {"Authorization": f"Bearer {RefreshToken.for_user(traveler).access_token}"}
+    auth = {"Authorization": f"Bearer {access_token_for(traveler)}"}
     with gunicorn(
         database_url=database_url(),
         tmp_path=tmp_path,

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.test import override_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from tests.factories.accounts import PASSWORD, UserFactory
 
@@ -21,55 +20,16 @@ def login(client, email, password=PASSWORD, ip="203.0.113.1"):  # type: ignore[n
     )
 
 
-def test_access_tokens_live_fifteen_minutes_and_refresh_tokens_rotate():
+def test_access_tokens_live_fifteen_minutes_and_end_with_their_session():
+    """Rotation, reuse detection and logout are tested in tests/accounts/test_sessions.py."""
     jwt = settings.SIMPLE_JWT
 
     assert jwt["ACCESS_TOKEN_LIFETIME"] == timedelta(minutes=15)
     assert jwt["REFRESH_TOKEN_LIFETIME"] == timedelta(days=14)
-    assert jwt["ROTATE_REFRESH_TOKENS"] is True
-    assert jwt["BLACKLIST_AFTER_ROTATION"] is True
-
-
-def test_logout_blacklists_the_refresh_token(api_client):
-    UserFactory(email="lou@example.com")
-    tokens = login(api_client, "lou@example.com").json()
-
-    out = api_client.post("/api/auth/logout", {"refresh": tokens["refresh"]}, format="json")
-    refresh = api_client.post(
-        "/api/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json"
-    )
-
-    assert out.status_code == 204
-    assert BlacklistedToken.objects.count() == 1
-    assert refresh.status_code == 401
-    assert refresh["Content-Type"] == "application/problem+json"
-    assert "access" not in refresh.json()
-
-
-def test_a_second_logout_or_a_forged_token_is_400(api_client):
-    UserFactory(email="lia@example.com")
-    tokens = login(api_client, "lia@example.com").json()
-    api_client.post("/api/auth/logout", {"refresh": tokens["refresh"]}, format="json")
-
-    again = api_client.post("/api/auth/logout", {"refresh": tokens["refresh"]}, format="json")
-    forged = api_client.post("/api/auth/logout", {"refresh": tokens["access"]}, format="json")
-    junk = api_client.post("/api/auth/logout", {"refresh": "x.y.z"}, format="json")
-
-    assert [again.status_code, forged.status_code, junk.status_code] == [400, 400, 400]
-    assert again["Content-Type"] == "application/problem+json"
-    assert BlacklistedToken.objects.count() == 1
-
-
-def test_the_rotated_out_refresh_token_is_blacklisted(api_client):
-    UserFactory(email="rae@example.com")
-    tokens = login(api_client, "rae@example.com").json()
-
-    rotated = api_client.post(
-        "/api/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json"
-    ).json()
-
-    assert rotated["refresh"] != tokens["refresh"]
-    assert BlacklistedToken.objects.get().token.token == tokens["refresh"]
+    assert settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
+        "accounts.authentication.SessionJWTAuthentication"
+    ]
+    assert 0 <= settings.JWT_REFRESH_REUSE_GRACE_SECONDS <= 30
 
 
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURES_PER_IP=100)

@@ -50,9 +50,9 @@ def test_api_answers_carry_the_strict_headers(client_of, traveler, method, path,
 
 
 def test_personal_answers_are_not_cached(api_client, traveler):
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from tests.factories.accounts import access_token_for
 
-    access = RefreshToken.for_user(traveler).access_token
+    access = access_token_for(traveler)
     response = api_client.get("/api/bookings", HTTP_AUTHORIZATION=f"Bearer {access}")
 
     assert response.status_code == 200

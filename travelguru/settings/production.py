@@ -23,6 +23,10 @@ from travelguru.settings.base import DATABASES, env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # required: no default in production
+if not SECRET_KEY:  # set but empty: refuse to start, rather than at the first signed token
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is empty; production needs a secret key.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
