@@ -41,9 +41,8 @@ def main() -> None:
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.throttling import SimpleRateThrottle
-
     from django.utils import timezone
+    from rest_framework.throttling import SimpleRateThrottle
 
     from accounts.models import User
     from accounts.tokens import session_start
