@@ -84,8 +84,21 @@ def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+class ProblemResponse(Response):
+    """A problem is JSON whatever renderer the view negotiated: the schema view's first
+    renderer is YAML, and a YAML body under a problem+json content type is no problem."""
+
+    @property
+    def rendered_content(self):  # type: ignore[no-untyped-def]
+        from travelguru.parsers import JSONRenderer
+
+        self.accepted_renderer = JSONRenderer()
+        self.accepted_media_type = PROBLEM_CONTENT_TYPE
+        return super().rendered_content
+
+
 def _problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    response = Response(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
+    response = ProblemResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
     for key, value in (headers or {}).items():
         response[key] = value
     return response
@@ -156,6 +169,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 # occurrence). DRF's own default_detail is a message template ("Method \"{method}\" not
 # allowed."), not a title. Codes not listed get the HTTP status phrase.
 _TITLES = {
+    "bad-request": "Bad request",
     "parse-error": "Malformed request body",
     "json-too-deep": "JSON nested too deeply",
     "authentication-failed": "Authentication failed",
@@ -251,8 +265,8 @@ def bad_request_view(request: HttpRequest, exception: Exception | None = None) -
     return _json_problem(400, "Bad request", "The request could not be understood.", "bad-request")
 
 
-# The Swagger UI page is HTML by design.
-_API_HTML_PAGES = ("/api/docs/",)
+# The Swagger UI page is HTML by design (that page only, not what lies under it).
+_API_HTML_PAGES = frozenset({"/api/docs/"})
 
 
 class ApiProblemMiddleware:
@@ -274,7 +288,7 @@ class ApiProblemMiddleware:
         if (
             response.status_code < 400
             or not request.path.startswith("/api/")
-            or request.path.startswith(_API_HTML_PAGES)
+            or request.path in _API_HTML_PAGES
             or response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE)
         ):
             return response

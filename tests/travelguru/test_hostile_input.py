@@ -309,7 +309,15 @@ def test_every_drf_exception_has_a_fixed_title_and_a_human_detail(name):
 
 @pytest.mark.parametrize("debug", [True, False], ids=["debug", "no-debug"])
 @pytest.mark.parametrize(
-    "url", ["/api/hotels/null,null", "/api/nothing", "/api/bookings/x/y/z", "/api/holds/not-uuid"]
+    "url",
+    [
+        "/api/hotels/null,null",
+        "/api/nothing",
+        "/api/bookings/x/y/z",
+        "/api/holds/not-uuid",
+        "/api/docs/nothing",
+        "/api/schema/?format=xml",
+    ],
 )
 def test_an_unmatched_api_path_is_a_404_problem_even_in_debug(settings, debug, url):
     settings.DEBUG = debug
@@ -337,3 +345,11 @@ def test_pages_outside_the_api_keep_their_html_404_in_debug(settings, admin_clie
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_the_schema_views_errors_are_json_problems_not_yaml(method):
+    response = _client().generic(method, "/api/schema/")
+
+    problem = _assert_problem(response, 405, "method-not-allowed")
+    assert problem["title"] == "Method not allowed"
