@@ -110,14 +110,50 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
+def query_not_text(query_string: str) -> str | None:
+    """The name of the first query parameter whose name or value is not UTF-8 once
+    percent-decoded (an encoded surrogate such as %ED%A0%80, an overlong %C0%AF), or None.
+
+    Django would decode such bytes to U+FFFD and carry on with a value nobody sent."""
+    from urllib.parse import unquote_to_bytes
+
+    raw = query_string.encode("latin-1", "replace")  # WSGI: the bytes as latin-1 text
+    if raw.isascii() and b"%" not in raw:
+        return None
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                return unquote_to_bytes(name).decode("utf-8", "replace") or "query"
+    return None
+
+
 class JsonDepthLimitMiddleware:
     """400 problem for a JSON body nested deeper than MAX_JSON_DEPTH, before anything
-    (the card guard, DRF's parser) parses it. Every method and path: a body is a body."""
+    (the card guard, DRF's parser) parses it. Every method and path: a body is a body.
+    Also a 400 for an API query string that is not UTF-8 text (see query_not_text)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            name = query_not_text(request.META.get("QUERY_STRING", ""))
+            if name is not None:
+                message = "Not valid text: it is not UTF-8 once percent-decoded."
+                return JsonResponse(
+                    problem(
+                        status_code=400,
+                        title="Invalid input",
+                        detail=f"{name}: {message}",
+                        code="invalid-text",
+                        errors={name: [message]},
+                    ),
+                    status=400,
+                    content_type=PROBLEM_CONTENT_TYPE,
+                )
         if _is_json(request.META.get("CONTENT_TYPE", "")):
             try:
                 json_depth_check(request.body)

@@ -209,14 +209,26 @@ def test_a_lone_surrogate_in_a_profile_update_is_a_400(traveler):
 
 
 @pytest.mark.parametrize(
-    "query", ["sort=%ED%A0%80", "sort=%ED", "location=%ED%A0%80%ED%B0%80", "q=%C0%AF"]
+    ("query", "name"),
+    [
+        ("sort=%ED%A0%80", "sort"),  # an encoded lone surrogate
+        ("sort=%ED", "sort"),  # a truncated sequence
+        ("location=%ED%A0%80%ED%B0%80", "location"),  # an encoded surrogate pair (CESU-8)
+        ("q=%C0%AF", "q"),  # an overlong "/"
+        ("q=par&%FF=1", "\ufffd"),  # the name itself
+    ],
 )
-def test_query_bytes_that_are_not_utf8_never_fail_the_server(query):
-    response = _client().get(f"/api/cars/search?{query}")
+def test_a_query_string_that_is_not_utf8_is_a_400_naming_the_parameter(query, name):
+    response = _client().get(f"/api/airports?{query}")
 
-    assert response.status_code == 400
-    assert response["Content-Type"] == PROBLEM
-    response.content.decode("utf-8")  # what is echoed is valid text
+    problem = _assert_problem(response, 400, "invalid-text")
+    assert list(problem["errors"]) == [name]
+
+
+def test_a_percent_encoded_utf8_query_is_ordinary_text(db):
+    response = _client().get("/api/airports?q=%C3%A9vora%20%F0%9F%98%80")
+
+    assert response.status_code == 200
 
 
 def test_the_renderer_writes_an_escape_rather_than_fail():
