@@ -8,7 +8,7 @@ DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
 .PHONY: run serve test test-sqlite test-mariadb test-frontend frontend lint fmt check-migrations \
-	sysdeps lock clean bench bench-analytics package infra-lint bandit audit-deps fuzz fuzz-ci surge
+	sysdeps lock clean bench bench-analytics package infra-lint bandit audit-deps fuzz fuzz-ci fuzz-hostile surge
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,7 @@ run: $(VENV)/.base-installed frontend/dist/index.html
 	$(BIN)/python manage.py sync_search_index
 	@$(BIN)/python manage.py demo_banner --port $(PORT)
 	exec $(BIN)/gunicorn travelguru.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+		--worker-class travelguru.gunicorn_worker.ProblemThreadWorker \
 		--access-logfile - --timeout 30
 
 # The end-to-end tests (tests/e2e, Chromium) drive the built app; SKIP_VITEST=1 leaves the
@@ -152,6 +153,16 @@ fuzz: $(VENV)/.dev-installed
 fuzz-ci: $(VENV)/.dev-installed
 	FUZZ_EXAMPLES=15 FUZZ_MAX_TIME=45 FUZZ_PORT=$(FUZZ_PORT) FUZZ_DB_NAME=$(FUZZ_DB_NAME) \
 		bash scripts/fuzz_api.sh
+
+# Hostile input, in-process: every operation of the schema gets every hostile shape (deep or
+# broken JSON, lone surrogates, huge numbers, odd paths, queries and headers) plus
+# hypothesis mixes, and tampered offers; never a 5xx, every error problem+json. `make test`
+# runs the same files with fewer examples; .ci/run runs this on MariaDB.
+HOSTILE_FUZZ_EXAMPLES ?= 25
+HOSTILE_FUZZ_TESTS := tests/travelguru/test_hostile_fuzz.py tests/travelguru/test_hostile_input.py \
+	tests/search/test_offer_tampering.py tests/travelguru/test_gunicorn_errors.py
+fuzz-hostile: $(VENV)/.dev-installed
+	HOSTILE_FUZZ_EXAMPLES=$(HOSTILE_FUZZ_EXAMPLES) $(BIN)/pytest -n 2 $(HOSTILE_FUZZ_TESTS)
 
 # Surge (figures, not pass/fail): locust ramps 1 -> 200 searching and booking travelers
 # against gunicorn + MariaDB, then checks nothing was oversold or charged wrongly; writes

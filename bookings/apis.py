@@ -90,9 +90,15 @@ def _idempotency_key(request: Request, *, required: bool) -> str | None:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key and not required and "Idempotency-Key" not in request.headers:
         return None
-    if not key or len(key) > 255:
+    # Printable ASCII, as the IETF Idempotency-Key header (a structured-field string) has it:
+    # a key is echoed into logs and stored, so control bytes and latin-1 noise are refused.
+    if not key or len(key) > 255 or not (key.isascii() and key.isprintable()):
         raise serializers.ValidationError(
-            {"Idempotency-Key": ["Send an Idempotency-Key header (1-255 characters)."]}
+            {
+                "Idempotency-Key": [
+                    "Send an Idempotency-Key header (1-255 printable ASCII characters)."
+                ]
+            }
         )
     return key
 

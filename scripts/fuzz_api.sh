@@ -44,9 +44,12 @@ from accounts.models import User
 from accounts.tokens import session_start
 print(session_start(user=User.objects.get(email='traveler@travelguru.example'), now=timezone.now()).access)" | tail -1)
 
-# --limit-request-line 0: let over-long URLs reach Django. gunicorn's own 414 (text/html)
-# belongs to the front server (API Gateway on AWS has its own limits), not to the API.
+# The worker `make run` uses (gunicorn's own errors as problem+json, tested in
+# tests/travelguru/test_gunicorn_errors.py). --limit-request-line 0: let over-long URLs reach
+# Django, so that what is fuzzed here is the API; the request-line limit (414) belongs to the
+# front server (API Gateway on AWS has its own limits) and is not in the schema.
 $bin/gunicorn travelguru.wsgi --bind "127.0.0.1:$port" --workers 2 --threads 4 --timeout 30 \
+  --worker-class travelguru.gunicorn_worker.ProblemThreadWorker \
   --limit-request-line 0 >"$out/gunicorn.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT

@@ -41,6 +41,13 @@ count=$(echo "$out" | head -1 | python3 -c 'import json,sys; print(json.load(sys
 echo "JFK->LHR on $day: $count offers"
 [ "$count" -gt 0 ] || { tail -50 "$log"; exit 1; }
 grep -E "staff@|/admin/" "$log" | head -3
+# gunicorn's own answers (here a request line over its limit) are problem+json too.
+long=$(head -c 5000 /dev/zero | tr '\0' a)
+answer=$(curl -sS -o /dev/null -w '%{http_code} %{content_type}' \
+  "http://127.0.0.1:$port/api/airports?q=$long")
+echo "over-long URL: $answer"
+[ "$answer" = "414 application/problem+json" ] \
+  || { echo "an over-long URL is not a 414 problem" >&2; exit 1; }
 # The whole booking path through gunicorn: log in, hold the cheapest offer, pay, read back.
 base="http://127.0.0.1:$port" OFFERS="$out" python3 - <<'PY'
 import json, os, time, urllib.request, uuid

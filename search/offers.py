@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from rest_framework import status
 
@@ -123,8 +125,14 @@ def offer_encode(offer: Offer) -> str:
     return _signer(settings.SECRET_KEY).sign_object(payload, compress=True)
 
 
-def offer_decode(offer_id: str) -> Offer:
-    """The offer an id stands for. Raises InvalidOffer (forged, edited) or OfferExpired."""
+def offer_decode(offer_id: str, *, now: datetime | None = None) -> Offer:
+    """The offer an id stands for. Raises InvalidOffer (forged, edited, or asking for what
+    no search allows) or OfferExpired.
+
+    The signature proves only that the id was signed with our key, and the local key is
+    public: the payload is checked as strictly as the query that would have made it (the
+    rules of search.limits, positive ids, dates a search could have offered), so pricing
+    and inventory never see an offer for 0 guests, -1 rooms or reversed dates."""
     if not isinstance(offer_id, str) or len(offer_id) > 2000:
         raise InvalidOffer()
     try:
@@ -134,35 +142,124 @@ def offer_decode(offer_id: str) -> Offer:
     except (signing.BadSignature, ValueError, UnicodeError):
         raise InvalidOffer() from None
     try:
-        price = Money(Decimal(payload["$"]), payload["c"])
-        if payload["k"] == "f":
-            adults, children, infants = (int(n) for n in payload["p"])
-            return FlightOffer(
-                outbound_fare_ids=tuple(int(i) for i in payload["o"]),
-                return_fare_ids=tuple(int(i) for i in payload["r"]),
-                adults=adults,
-                children=children,
-                infants=infants,
-                price=price,
-            )
-        if payload["k"] == "h":
-            rooms, guests = (int(n) for n in payload["n"])
-            return HotelOffer(
-                room_type_id=int(payload["t"]),
-                check_in=date.fromisoformat(payload["d"][0]),
-                check_out=date.fromisoformat(payload["d"][1]),
-                rooms=rooms,
-                guests=guests,
-                price=price,
-            )
-        if payload["k"] == "c":
-            return CarOffer(
-                car_id=int(payload["t"]),
-                pick_up=date.fromisoformat(payload["d"][0]),
-                drop_off=date.fromisoformat(payload["d"][1]),
-                price=price,
-            )
-    except (KeyError, TypeError, ValueError, InvalidOperation):
-        pass
-    # Only reachable with our own key, i.e. an old payload shape: still not usable.
-    raise InvalidOffer()
+        offer = _offer_from(payload)
+    except (KeyError, IndexError, TypeError, ValueError, InvalidOperation, OverflowError):
+        # Only reachable with our own key, i.e. an old payload shape: still not usable.
+        raise InvalidOffer() from None
+    errors = offer_errors(offer, now=now or timezone.now())
+    if errors:
+        raise InvalidOffer(
+            "This offer asks for what no search offers: "
+            + " ".join(f"{field}: {message}" for field, message in errors.items())
+        )
+    return offer
+
+
+# Database ids are positive 64-bit integers.
+_MAX_ID = 2**63 - 1
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def _count(value: Any) -> int:
+    """A whole number as the encoder writes it: an int, not a bool, float or string."""
+    if type(value) is not int:
+        raise TypeError("not an integer")
+    return value
+
+
+def _id(value: Any) -> int:
+    value = _count(value)
+    if not 1 <= value <= _MAX_ID:
+        raise ValueError("not an id")
+    return value
+
+
+def _day(value: Any) -> date:
+    if not isinstance(value, str) or len(value) != 10:
+        raise TypeError("not an ISO date")
+    return date.fromisoformat(value)
+
+
+def _pair(value: Any) -> list[Any]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise TypeError("not a pair")
+    return value
+
+
+def _offer_from(payload: Any) -> Offer:
+    if not isinstance(payload, dict):
+        raise TypeError("not an object")
+    if not isinstance(payload["$"], str) or not isinstance(payload["c"], str):
+        raise TypeError("not a price")
+    amount = Decimal(payload["$"])
+    if not amount.is_finite() or amount < 0 or not _CURRENCY.fullmatch(payload["c"]):
+        raise ValueError("not a price")
+    price = Money(amount, payload["c"])
+    kind = payload["k"]
+    if kind == "f":
+        party = payload["p"]
+        if not isinstance(party, list) or len(party) != 3:
+            raise TypeError("not a party")
+        adults, children, infants = (_count(n) for n in party)
+        outbound, inbound = payload["o"], payload["r"]
+        if not isinstance(outbound, list) or not isinstance(inbound, list):
+            raise TypeError("not fares")
+        return FlightOffer(
+            outbound_fare_ids=tuple(_id(i) for i in outbound),
+            return_fare_ids=tuple(_id(i) for i in inbound),
+            adults=adults,
+            children=children,
+            infants=infants,
+            price=price,
+        )
+    if kind == "h":
+        rooms, guests = (_count(n) for n in _pair(payload["n"]))
+        check_in, check_out = (_day(d) for d in _pair(payload["d"]))
+        return HotelOffer(
+            room_type_id=_id(payload["t"]),
+            check_in=check_in,
+            check_out=check_out,
+            rooms=rooms,
+            guests=guests,
+            price=price,
+        )
+    if kind == "c":
+        pick_up, drop_off = (_day(d) for d in _pair(payload["d"]))
+        return CarOffer(car_id=_id(payload["t"]), pick_up=pick_up, drop_off=drop_off, price=price)
+    raise ValueError("unknown kind")
+
+
+def offer_errors(offer: Offer, *, now: datetime) -> dict[str, str]:
+    """Why a search could not have made this offer ({} when it could have)."""
+    from search import limits
+
+    if isinstance(offer, FlightOffer):
+        errors = limits.party_errors(
+            adults=offer.adults, children=offer.children, infants=offer.infants
+        )
+        legs = limits.MAX_STOPS + 1
+        fares = [*offer.outbound_fare_ids, *offer.return_fare_ids]
+        if not 1 <= len(offer.outbound_fare_ids) <= legs or len(offer.return_fare_ids) > legs:
+            errors["fares"] = f"From 1 to {legs} flights each way."
+        elif len(set(fares)) != len(fares):
+            errors["fares"] = "The same flight twice."
+        return errors
+    if isinstance(offer, HotelOffer):
+        errors = limits.stay_errors(
+            check_in=offer.check_in,
+            check_out=offer.check_out,
+            guests=offer.guests,
+            rooms=offer.rooms,
+        )
+        first, last = offer.check_in, offer.check_out
+    else:
+        errors = limits.rental_errors(pick_up=offer.pick_up, drop_off=offer.drop_off)
+        first, last = offer.pick_up, offer.drop_off
+    # Dates a search could have offered at any moment of the offer's life: whether the
+    # first day has since passed is the hold's question, not a forgery.
+    from search.apis.common import horizon_end, today_anywhere
+
+    issued_earliest = now - timedelta(seconds=settings.OFFER_TTL_SECONDS)
+    if first < today_anywhere(issued_earliest) or last > horizon_end(today_anywhere(now)):
+        errors["dates"] = "Outside the dates we sell."
+    return errors

@@ -84,8 +84,21 @@ def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+class ProblemResponse(Response):
+    """A problem is JSON whatever renderer the view negotiated: the schema view's first
+    renderer is YAML, and a YAML body under a problem+json content type is no problem."""
+
+    @property
+    def rendered_content(self):  # type: ignore[no-untyped-def]
+        from travelguru.parsers import JSONRenderer
+
+        self.accepted_renderer = JSONRenderer()
+        self.accepted_media_type = PROBLEM_CONTENT_TYPE
+        return super().rendered_content
+
+
 def _problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    response = Response(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
+    response = ProblemResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
     for key, value in (headers or {}).items():
         response[key] = value
     return response
@@ -129,7 +142,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
                 status_code=400,
                 title="Invalid input",
                 detail="; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()),
-                code="validation-error",
+                code=getattr(exc, "problem_code", "validation-error"),
                 errors=errors,
             )
         )
@@ -139,17 +152,70 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
         if getattr(exc, "auth_header", None):  # set by DRF on 401: how to authenticate
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        code = _exception_code(exc)
         return _problem_response(
             problem(
                 status_code=exc.status_code,
-                title=str(exc.default_detail),
-                detail=str(detail),
-                code=str(exc.default_code).replace("_", "-"),
+                title=problem_title(exc.status_code, code),
+                detail=_human_detail(exc.detail),
+                code=code,
             ),
             headers,
         )
     return None
+
+
+# One fixed title per problem type (RFC 9457: the title does not change from occurrence to
+# occurrence). DRF's own default_detail is a message template ("Method \"{method}\" not
+# allowed."), not a title. Codes not listed get the HTTP status phrase.
+_TITLES = {
+    "bad-request": "Bad request",
+    "parse-error": "Malformed request body",
+    "json-too-deep": "JSON nested too deeply",
+    "authentication-failed": "Authentication failed",
+    "token-not-valid": "Invalid or expired token",
+    "user-not-found": "Authentication failed",
+    "user-inactive": "Authentication failed",
+    "not-authenticated": "Authentication required",
+    "permission-denied": "Permission denied",
+    "not-found": "Not found",
+    "method-not-allowed": "Method not allowed",
+    "not-acceptable": "Not acceptable",
+    "unsupported-media-type": "Unsupported media type",
+    "throttled": "Too many requests",
+}
+
+
+def problem_title(status_code: int, code: str) -> str:
+    from http import HTTPStatus
+
+    if code in _TITLES:
+        return _TITLES[code]
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+def _exception_code(exc: exceptions.APIException) -> str:
+    """The code of this occurrence (simplejwt says token_not_valid on an AuthenticationFailed)."""
+    detail = exc.detail
+    if isinstance(detail, dict):
+        detail = detail.get("detail", "")
+    code = getattr(detail, "code", None) or exc.default_code
+    return str(code).replace("_", "-")
+
+
+def _human_detail(detail: Any) -> str:
+    """A sentence for people, whatever shape the exception carried: simplejwt's InvalidToken
+    carries {"detail", "code", "messages"}; never a Python repr of it."""
+    if isinstance(detail, dict):
+        if "detail" in detail:
+            return _human_detail(detail["detail"])
+        return " ".join(_human_detail(v) for v in detail.values())
+    if isinstance(detail, list):
+        return " ".join(_human_detail(item) for item in detail)
+    return str(detail)
 
 
 def _json_problem(status_code: int, title: str, detail: str, code: str) -> JsonResponse:
@@ -197,3 +263,50 @@ def bad_request_view(request: HttpRequest, exception: Exception | None = None) -
 
         return request_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     return _json_problem(400, "Bad request", "The request could not be understood.", "bad-request")
+
+
+# The Swagger UI page is HTML by design (that page only, not what lies under it).
+_API_HTML_PAGES = frozenset({"/api/docs/"})
+
+
+class ApiProblemMiddleware:
+    """Every error answered under /api/ is problem+json, whatever produced it.
+
+    DRF's handler covers its views, handler404/500 cover Django when DEBUG is off; with
+    DEBUG on (`manage.py runserver`) Django answers an unmatched URL or a crash with its
+    HTML debug page instead, and any non-DRF view (the schema's, the healthz neighbours')
+    may answer a plain error of its own. This replaces such an answer with the problem of
+    the same status, keeping the headers that tell the client what to do next."""
+
+    _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or request.path in _API_HTML_PAGES
+            or response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE)
+        ):
+            return response
+        status_code = response.status_code
+        if status_code == 404:
+            replaced = not_found_view(request)
+        elif status_code == 500:
+            replaced = server_error_view(request)
+        else:
+            from http import HTTPStatus
+
+            try:
+                code = HTTPStatus(status_code).name.lower().replace("_", "-")
+            except ValueError:
+                code = "error"
+            title = problem_title(status_code, code)
+            replaced = _json_problem(status_code, title, f"{title}.", code)
+        for header in self._KEPT_HEADERS:
+            if header in response:
+                replaced[header] = response[header]
+        return replaced

@@ -24,11 +24,10 @@ from search.apis.common import (
     parse_query,
 )
 from search.apis.flights import IataCodeField
+from search.limits import rental_errors
 from search.offers import CarOffer, offer_encode
 from search.selectors.cars import SORTS, CarResult, Rental, car_offers_list
 from travelguru.serializers import MoneySerializer, problem_responses
-
-MAX_DAYS = 30
 
 
 class CarSearchApi(PublicCacheMixin, APIView):
@@ -64,15 +63,10 @@ class CarSearchApi(PublicCacheMixin, APIView):
                 if "location" not in attrs:
                     message = "Give an airport (location) or an office."
                 raise serializers.ValidationError({"location": message})
-            days = (attrs["drop_off"] - attrs["pick_up"]).days
-            if days < 1:
-                raise serializers.ValidationError(
-                    {"drop_off": "Drop-off must be at least one day after pick-up."}
-                )
-            if days > MAX_DAYS:
-                raise serializers.ValidationError(
-                    {"drop_off": f"A rental is at most {MAX_DAYS} days."}
-                )
+            # The rules a car offer id is held to as well (search.limits).
+            errors = rental_errors(pick_up=attrs["pick_up"], drop_off=attrs["drop_off"])
+            if errors:
+                raise serializers.ValidationError(errors)
             return attrs
 
     class OutputSerializer(serializers.Serializer):

@@ -22,6 +22,7 @@ from search.apis.common import (
     page_answer,
     parse_query,
 )
+from search.limits import MAX_SEATS, party_errors
 from search.offers import offer_encode
 from search.selectors.flights import (
     MAX_STOPS,
@@ -34,8 +35,6 @@ from search.selectors.flights import (
     flight_offers_list,
 )
 from travelguru.serializers import MoneySerializer, local_isoformat, problem_responses
-
-MAX_SEATS = 9
 
 
 class IataCodeField(serializers.CharField):
@@ -196,15 +195,10 @@ class FlightSearchApi(PublicCacheMixin, APIView):
                 errors["passengers"] = "Give either passengers or adults, not both."
             adults = attrs.pop("passengers", None) or attrs.get("adults") or 1
             attrs["adults"] = adults
-            if attrs["infants"] > adults:
-                errors["infants"] = "Each infant travels on an adult's lap: at most one per adult."
-            # 1 to 9 travellers in all, lap infants included (so at most 9 seats too).
-            if adults + attrs["children"] > MAX_SEATS:
-                errors["children"] = f"At most {MAX_SEATS} passengers per booking."
-            elif adults + attrs["children"] + attrs["infants"] > MAX_SEATS:
-                errors["infants"] = (
-                    f"At most {MAX_SEATS} passengers per booking, lap infants included."
-                )
+            # The rules a flight offer id is held to as well (search.limits).
+            errors |= party_errors(
+                adults=adults, children=attrs["children"], infants=attrs["infants"]
+            )
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs

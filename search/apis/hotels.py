@@ -25,6 +25,7 @@ from search.apis.common import (
     page_answer,
     parse_query,
 )
+from search.limits import MAX_GUESTS, MAX_ROOMS, stay_errors
 from search.offers import HotelOffer, offer_encode
 from search.selectors.hotels import (
     SORTS,
@@ -42,10 +43,6 @@ from search.selectors.hotels import (
 )
 from travelguru.serializers import MoneySerializer, problem_responses
 
-MAX_NIGHTS = 30
-MAX_ROOMS = 9
-MAX_GUESTS = 36
-
 
 class StayInputSerializer(serializers.Serializer):
     """The dates and party every hotel query carries."""
@@ -60,16 +57,13 @@ class StayInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        errors: dict[str, str] = {}
-        check_in, check_out = attrs.get("check_in"), attrs.get("check_out")
-        if check_in and check_out:
-            nights = (check_out - check_in).days
-            if nights < 1:
-                errors["check_out"] = "Check-out must be at least one day after check-in."
-            elif nights > MAX_NIGHTS:
-                errors["check_out"] = f"A stay is at most {MAX_NIGHTS} nights."
-        if attrs.get("guests", 2) < attrs.get("rooms", 1):
-            errors["guests"] = "Every room needs at least one guest."
+        # The rules a hotel offer id is held to as well (search.limits).
+        errors = stay_errors(
+            check_in=attrs["check_in"],
+            check_out=attrs["check_out"],
+            guests=attrs.get("guests", 2),
+            rooms=attrs.get("rooms", 1),
+        )
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -32,6 +32,7 @@ from catalog import pricing
 from catalog.models import Airline, Airport, FlightFare, FlightLeg
 from search.engines import get_engine
 from search.engines.base import LegQuery, SearchEngine
+from search.limits import MAX_STOPS
 from search.offers import FlightOffer
 from search.selectors.sql import converters_at, ids_in
 from travelguru.errors import InvalidInput
@@ -41,7 +42,6 @@ from travelguru.zones import zone
 # A connection is at the same airport, long enough to make and short enough to bear.
 MIN_CONNECTION = timedelta(minutes=45)
 MAX_CONNECTION = timedelta(hours=8)
-MAX_STOPS = 1
 # Round trips combine this many best outbound with this many best return itineraries.
 ROUND_TRIP_BOUND = 25
 # Above this many connection airports the second legs are filtered in Python, not with IN.

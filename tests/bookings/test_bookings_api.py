@@ -262,7 +262,9 @@ def test_keys_belong_to_their_user_and_expire_after_a_day(client_of, room_type, 
     assert late.json()["code"] == "hold-not-active"
 
 
-@pytest.mark.parametrize("key", [None, "", "x" * 256])
+@pytest.mark.parametrize(
+    "key", [None, "", "x" * 256, "key\x00one", "key\x07", "cl\xe9", "\xff" * 8, "tab\there"]
+)
 def test_an_idempotency_key_is_required(client_of, traveler, room_type, day, key):
     client = client_of(traveler)
     hold_id = make_hold(client, hotel_offer(room_type, day, 1))

@@ -51,7 +51,11 @@ MIDDLEWARE = [
     # (413s and card refusals included), then the size limit before anything reads a body.
     "corsheaders.middleware.CorsMiddleware",
     "travelguru.security.ApiSecurityHeadersMiddleware",
+    # Any error under /api/ leaves as problem+json, DEBUG or not (after CORS and headers).
+    "travelguru.errors.ApiProblemMiddleware",
     "travelguru.security.RequestSizeLimitMiddleware",
+    # JSON nested past any sane depth is refused before the card guard or DRF parse it.
+    "travelguru.json_limits.JsonDepthLimitMiddleware",
     # Before anything that could store or log a body: refuse card numbers outright.
     "travelguru.cards.CardNumberGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -180,8 +184,9 @@ FRONTEND_BUCKET = env.str("FRONTEND_BUCKET", default="")
 FRONTEND_BUCKET_ENDPOINT_URL = env.str("FRONTEND_BUCKET_ENDPOINT_URL", default="") or None
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON, bounded in depth and refusing lone surrogates (travelguru/parsers.py).
+    "DEFAULT_RENDERER_CLASSES": ["travelguru.parsers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["travelguru.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.SessionJWTAuthentication",
     ],
