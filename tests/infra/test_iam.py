@@ -221,3 +221,73 @@ def test_the_parameter_path_is_readable_with_or_without_its_trailing_slash(stage
     assert check([Call("ssm:GetParametersByPath", arn)], "app.yaml", "LambdaRole", stack) == []
     assert check([Call("ssm:GetParametersByPath", other_stage)], "app.yaml", "LambdaRole", stack)
 
+
+# ---- what Lambda itself does with a function's role: logs, and traces when active ------
+
+
+def runtime_calls(function_name: str, *, traced: bool) -> list[Call]:
+    """Calls Lambda makes with the execution role for every invocation of a function."""
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{function_name}"
+    calls = [
+        Call("logs:CreateLogGroup", group),
+        Call("logs:CreateLogStream", f"{group}:log-stream:2026/12/06/[$LATEST]0a1b2c"),
+        Call("logs:PutLogEvents", f"{group}:log-stream:2026/12/06/[$LATEST]0a1b2c"),
+    ]
+    if traced:
+        # Active tracing: Lambda refuses to create the function unless the role may send
+        # segments; these X-Ray actions have no resource-level permissions.
+        calls += [Call("xray:PutTraceSegments", "*"), Call("xray:PutTelemetryRecords", "*")]
+    return calls
+
+
+def template_functions() -> list[tuple[str, str, dict]]:
+    return [
+        (path.name, name, resource["Properties"])
+        for path in TEMPLATES
+        for name, resource in load(path)["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+    ]
+
+
+def test_the_search_setup_function_is_traced_and_the_only_template_function():
+    # the test below must see every function the templates declare
+    assert [(f, n) for f, n, _ in template_functions()] == [("search.yaml", "DomainFunction")]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize(("file", "name", "properties"), template_functions())
+def test_each_template_function_may_log_trace_and_make_its_own_calls(stage, file, name, properties):
+    import re
+
+    stack = stack_context(stage)
+    function_name = resolve(properties["FunctionName"], stack)
+    role = properties["Role"]["Fn::GetAtt"]
+    role = role.partition(".")[0] if isinstance(role, str) else role[0]
+    traced = properties.get("TracingConfig", {}).get("Mode") == "Active"
+    calls = runtime_calls(function_name, traced=traced)
+    # the CloudSearch configuration calls its inline code makes, on the stage's domain
+    code = properties["Code"]["ZipFile"]
+    domain = f"arn:aws:cloudsearch:{REGION}:{ACCOUNT}:domain/travelguru-{stage}"
+    for method in sorted(set(re.findall(r"\bcs\.(\w+)\(", code))):
+        action = "cloudsearch:" + "".join(part.capitalize() for part in method.split("_"))
+        calls.append(Call(action, domain))
+
+    assert len(calls) > 5
+    assert check(calls, file, role, stack) == []
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_zappa_function_may_log_and_trace_as_its_stage_configures(stage):
+    config = ZAPPA["base"] | ZAPPA[stage]
+    stack = stack_context(
+        stage,
+        {
+            f"travelguru-{stage}-storage-DataKeyArn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k",
+            f"travelguru-{stage}-database-DatabaseSecretArn": "arn:aws:secretsmanager:x:1:secret:d",
+            f"travelguru-{stage}-database-AppSecretArn": "arn:aws:secretsmanager:x:1:secret:a",
+        },
+    )
+    calls = runtime_calls(f"travelguru-{stage}", traced=config["xray_tracing"])
+
+    assert config["xray_tracing"] is True
+    assert check(calls, "app.yaml", "LambdaRole", stack) == []
