@@ -291,3 +291,77 @@ def test_the_zappa_function_may_log_and_trace_as_its_stage_configures(stage):
 
     assert config["xray_tracing"] is True
     assert check(calls, "app.yaml", "LambdaRole", stack) == []
+
+
+# ---- alarms reach the encrypted alarm topic ----------------------------------------------
+
+
+def alarms() -> list[tuple[str, str, dict]]:
+    return [
+        (path.name, name, resource["Properties"])
+        for path in TEMPLATES
+        for name, resource in load(path)["Resources"].items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+
+
+def test_every_alarm_of_every_template_notifies_the_encrypted_alarm_topic():
+    assert len(alarms()) >= 7
+    for file, name, properties in alarms():
+        actions = properties.get("AlarmActions", [])
+        topics = load(next(p for p in TEMPLATES if p.name == file))["Resources"]
+        assert actions, f"{file}:{name} notifies nobody"
+        for action in actions:
+            topic = topics[action["Ref"]]
+            assert topic["Type"] == "AWS::SNS::Topic", (file, name)
+            assert topic["Properties"]["KmsMasterKeyId"] == {
+                "Fn::ImportValue": {"Fn::Sub": "${StorageStackName}-DataKeyArn"}
+            }
+
+
+@pytest.mark.parametrize(("metric", "period"), [("Errors", 300), ("Throttles", 60)])
+def test_the_function_errors_and_throttles_are_alarmed(metric, period):
+    watching = [
+        p
+        for _, _, p in alarms()
+        if p.get("Namespace") == "AWS/Lambda"
+        and p.get("MetricName") == metric
+        and p["Dimensions"]
+        == [{"Name": "FunctionName", "Value": {"Fn::Sub": "travelguru-${Stage}"}}]
+    ]
+
+    assert len(watching) == 1
+    assert watching[0]["Period"] == period
+    assert watching[0]["Threshold"] == 0
+    assert watching[0]["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_data_key_lets_cloudwatch_encrypt_for_each_alarm_of_the_stage_and_no_other(stage):
+    from infra.iam_policy import resource_policy_allows
+
+    key_policy = resolve(
+        template("storage.yaml")["Resources"]["DataKey"]["Properties"]["KeyPolicy"],
+        stack_context(stage),
+    )
+    names = [resolve(p["AlarmName"], stack_context(stage)) for _, _, p in alarms()]
+
+    def allowed(action: str, alarm: str, account: str = ACCOUNT) -> bool:
+        context = {
+            "aws:SourceAccount": account,
+            "aws:SourceArn": f"arn:aws:cloudwatch:{REGION}:{account}:alarm:{alarm}",
+        }
+        call = Call(action, f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k", context)
+        return resource_policy_allows(
+            key_policy, call, service_principal="cloudwatch.amazonaws.com"
+        )
+
+    for alarm in names:
+        # what SNS asks KMS for, on CloudWatch's behalf, to publish to the encrypted topic
+        assert allowed("kms:GenerateDataKey", alarm), alarm
+        assert allowed("kms:Decrypt", alarm), alarm
+    # another account's alarm, or another stage's, cannot use the key through CloudWatch
+    assert not allowed("kms:GenerateDataKey", names[0], account="999999999999")
+    other = "prod" if stage == "dev" else "dev"
+    assert not allowed("kms:GenerateDataKey", f"travelguru-{other}-lambda-errors")
+    assert not allowed("kms:ReEncryptFrom", names[0])
