@@ -219,3 +219,17 @@ def test_zappa_stage_names_what_the_stacks_create(stage):
         match = re.fullmatch(rf"<network-{stage}:(\w+)>", placeholder)
         assert match, placeholder
         assert match.group(1) in network_outputs
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_no_stage_answers_a_crash_with_its_traceback(stage):
+    # Zappa's handler puts the traceback into a 500's body when its `debug` is on, and
+    # `debug` defaults to true: every stage must resolve it to false, as Zappa reads it.
+    from zappa.cli import ZappaCLI
+
+    cli = ZappaCLI()
+    cli.zappa_settings = ZAPPA
+    cli.api_stage = stage
+
+    assert cli.stage_config.get("debug", True) is False
+
