@@ -200,3 +200,53 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert done.returncode != 0
     assert "SECRET_KEY" in done.stderr
+
+
+def test_uploads_are_encrypted_with_the_media_buckets_kms_key(monkeypatch):
+    # given: production's media storage options, and the bucket as storage.yaml makes it
+    from moto import mock_aws
+    from storages.backends.s3 import S3Storage
+
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "print(json.dumps(s.STORAGES['default']['OPTIONS']))"
+    )
+    done = _production({}, code)
+    assert done.returncode == 0, done.stderr
+    options = json.loads(done.stdout)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        key = _client("kms").create_key()["KeyMetadata"]["Arn"]
+        s3 = _client("s3")
+        bucket = options["bucket_name"]
+        s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": key,
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+        )
+
+        # when: staff upload a hotel photo
+        from django.core.files.base import ContentFile
+
+        name = S3Storage(**options, region_name="eu-west-1").save(
+            "hotels/12/front.jpg", ContentFile(b"\xff\xd8 a photo")
+        )
+
+        # then: it is encrypted with the bucket's key, as every other object there
+        stored = s3.head_object(Bucket=bucket, Key=name)
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    assert stored["SSEKMSKeyId"] == key

@@ -67,7 +67,8 @@ STORAGES = {
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
-            "object_parameters": {"ServerSideEncryption": "AES256"},
+            # No ServerSideEncryption here: the bucket's default (KMS, the stage's data key,
+            # infra/storage.yaml) applies; a per-object AES256 would override it.
         },
     },
     "staticfiles": {
