@@ -95,15 +95,27 @@ def test_an_allow_in_the_role_is_not_enough_without_one_in_the_boundary_and_deny
 # ---- settings import: what the function reads from SSM and Secrets Manager --------------
 
 
-def ssm_parameter_names(stage: str) -> list[str]:
-    """Every SSM parameter the stacks create for `stage`."""
+def ssm_parameters(stage: str) -> dict[str, str]:
+    """Every SSM parameter the stacks create for `stage`, with its value where the template
+    alone decides it (bucket names); endpoints only AWS knows get a stand-in host."""
     stack = stack_context(stage)
-    return [
-        resolve(resource["Properties"]["Name"], stack)
-        for path in TEMPLATES
-        for resource in load(path)["Resources"].values()
-        if resource["Type"] == "AWS::SSM::Parameter"
-    ]
+    found = {}
+    for path in TEMPLATES:
+        resources = load(path)["Resources"]
+        for resource in resources.values():
+            if resource["Type"] != "AWS::SSM::Parameter":
+                continue
+            value = resource["Properties"]["Value"]
+            if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in resources:
+                value = resources[value["Ref"]]["Properties"].get("BucketName", value)
+            try:
+                value = resolve(value, stack)
+            except KeyError:
+                value = "db.example"
+            found[resolve(resource["Properties"]["Name"], stack)] = (
+                value if isinstance(value, str) else "db.example"
+            )
+    return found
 
 
 class Recorder:
@@ -176,8 +188,8 @@ def create_what_the_stacks_create(stage: str) -> dict[str, str]:
         )["ARN"]
         imports[f"travelguru-{stage}-database-{logical}Arn"] = arn
     ssm = boto3.client("ssm", region_name=REGION)
-    for name in ssm_parameter_names(stage):
-        ssm.put_parameter(Name=name, Type="String", Value="db.example")
+    for name, value in ssm_parameters(stage).items():
+        ssm.put_parameter(Name=name, Type="String", Value=value)
     return imports
 
 
@@ -365,3 +377,15 @@ def test_the_data_key_lets_cloudwatch_encrypt_for_each_alarm_of_the_stage_and_no
     other = "prod" if stage == "dev" else "dev"
     assert not allowed("kms:GenerateDataKey", f"travelguru-{other}-lambda-errors")
     assert not allowed("kms:ReEncryptFrom", names[0])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_settings_import_resolves_the_buckets_the_stacks_create(aws, stage):
+    # what publish_frontend, uploads, collectstatic and the analytics export default to
+    create_what_the_stacks_create(stage)
+    environ = dict(ZAPPA[stage]["aws_environment_variables"])
+
+    aws_config.load_into_environment(environ, Recorder().client_factory)
+
+    for kind in ("FRONTEND", "STATIC", "MEDIA", "ANALYTICS"):
+        assert environ[f"{kind}_BUCKET"] == f"travelguru-{stage}-{kind.lower()}"

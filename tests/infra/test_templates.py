@@ -210,6 +210,7 @@ def test_zappa_stage_names_what_the_stacks_create(stage):
         "MEDIA_BUCKET",
         "STATIC_BUCKET",
         "ANALYTICS_BUCKET",
+        "FRONTEND_BUCKET",
         "STATIC_HOST",
         "DJANGO_ALLOWED_HOSTS",
         "DJANGO_CSRF_TRUSTED_ORIGINS",
