@@ -52,7 +52,6 @@ run: $(VENV)/.base-installed frontend/dist/index.html
 	@mkdir -p var
 	$(BIN)/python scripts/ensure_database.py
 	$(BIN)/python manage.py migrate --noinput -v 0
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py load_demo_data --if-empty --days $(DEMO_DAYS)
 	$(BIN)/python manage.py sync_search_index

@@ -225,9 +225,9 @@ def lambda_instance(lambda_zip, tmp_path_factory):
         "DATABASE_URL": database,
     }
     instance = LambdaInstance(package_dir, env)
-    # the runbook's `zappa manage prod migrate`, through the same handler
+    # the runbook's `zappa manage prod migrate`, through the same handler: it also makes
+    # the cache table (travelguru/migrations/0001_cache_table.py), no second step
     instance.invoke({"manage": "migrate --noinput"})
-    instance.invoke({"manage": "createcachetable"})
     # demo data needs the reference tables left out of the package: the dev environment
     subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "load_demo_data", "--days", "30"],

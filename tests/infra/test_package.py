@@ -122,3 +122,11 @@ def test_the_package_turns_on_no_websockets(lambda_zip, lambda_package_tools):
     )
     assert len(found) == 1
     assert "zappa.websocket" in found[0]
+
+
+def test_the_packaged_handler_answers_no_traceback(lambda_zip):
+    # what Zappa wrote from `debug`: True would put tracebacks into 500 bodies
+    settings = zipfile.ZipFile(lambda_zip).read("zappa_settings.py").decode()
+
+    assert "DEBUG=False\n" in settings
+    assert "DEBUG=True" not in settings

@@ -210,6 +210,7 @@ def test_zappa_stage_names_what_the_stacks_create(stage):
         "MEDIA_BUCKET",
         "STATIC_BUCKET",
         "ANALYTICS_BUCKET",
+        "FRONTEND_BUCKET",
         "STATIC_HOST",
         "DJANGO_ALLOWED_HOSTS",
         "DJANGO_CSRF_TRUSTED_ORIGINS",
@@ -219,3 +220,50 @@ def test_zappa_stage_names_what_the_stacks_create(stage):
         match = re.fullmatch(rf"<network-{stage}:(\w+)>", placeholder)
         assert match, placeholder
         assert match.group(1) in network_outputs
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_no_stage_answers_a_crash_with_its_traceback(stage):
+    # Zappa's handler puts the traceback into a 500's body when its `debug` is on, and
+    # `debug` defaults to true: every stage must resolve it to false, as Zappa reads it.
+    from zappa.cli import ZappaCLI
+
+    cli = ZappaCLI()
+    cli.zappa_settings = ZAPPA
+    cli.api_stage = stage
+
+    assert cli.stage_config.get("debug", True) is False
+
+
+def _condition(template_: dict, expression, parameters: dict[str, str]) -> bool | str:
+    """A CloudFormation condition (or a value inside one), parameters at their defaults."""
+    if isinstance(expression, str):
+        return expression
+    ((function, argument),) = expression.items()
+    if function == "Ref":
+        defaults = {k: v.get("Default") for k, v in template_["Parameters"].items()}
+        return (defaults | parameters)[argument]
+    if function == "Condition":
+        return _condition(template_, template_["Conditions"][argument], parameters)
+    values = [_condition(template_, a, parameters) for a in argument]
+    return {
+        "Fn::Equals": lambda: values[0] == values[1],
+        "Fn::Not": lambda: not values[0],
+        "Fn::And": lambda: all(values),
+        "Fn::Or": lambda: any(values),
+    }[function]()
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_api_invokes_the_alias_zappa_maintains_and_only_where_it_exists(stage):
+    from zappa.core import PROVISIONED_CONCURRENCY_LAMBDA_ALIAS
+
+    app = template("app.yaml")
+    config = ZAPPA["base"] | ZAPPA[stage]
+    # the runbook deploys the app stack with Stage and no qualifier of its own
+    uses_alias = _condition(app, app["Conditions"]["HasQualifier"], {"Stage": stage})
+
+    assert uses_alias == bool(config.get("provisioned_concurrency"))
+    targets = json.dumps(app["Resources"])
+    assert targets.count(f":{PROVISIONED_CONCURRENCY_LAMBDA_ALIAS}") >= 7
+    assert "FunctionQualifier" not in targets

@@ -200,3 +200,147 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert done.returncode != 0
     assert "SECRET_KEY" in done.stderr
+
+
+def test_uploads_are_encrypted_with_the_media_buckets_kms_key(monkeypatch):
+    # given: production's media storage options, and the bucket as storage.yaml makes it
+    from moto import mock_aws
+    from storages.backends.s3 import S3Storage
+
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "print(json.dumps(s.STORAGES['default']['OPTIONS']))"
+    )
+    done = _production({}, code)
+    assert done.returncode == 0, done.stderr
+    options = json.loads(done.stdout)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        key = _client("kms").create_key()["KeyMetadata"]["Arn"]
+        s3 = _client("s3")
+        bucket = options["bucket_name"]
+        s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": key,
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+        )
+
+        # when: staff upload a hotel photo
+        from django.core.files.base import ContentFile
+
+        name = S3Storage(**options, region_name="eu-west-1").save(
+            "hotels/12/front.jpg", ContentFile(b"\xff\xd8 a photo")
+        )
+
+        # then: it is encrypted with the bucket's key, as every other object there
+        stored = s3.head_object(Bucket=bucket, Key=name)
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    assert stored["SSEKMSKeyId"] == key
+
+
+# ---- production never runs on the sandbox or without what checkout needs ----------------
+
+CONFIG_API = (
+    "import json, django; django.setup(); from django.conf import settings as s;"
+    "from travelguru.config_api import PublicConfigApi;"
+    "r = PublicConfigApi().get(None);"  # what GET /api/config answers (no database here)
+    "print(json.dumps({'provider': s.PAYMENT_PROVIDER, 'config': r.data}))"
+)
+# A deployed function's start: the app secret read from Secrets Manager (moto here).
+DEPLOYED_START = (
+    "import json, sys; from moto import mock_aws; mock_aws().start(); import boto3;"
+    "boto3.client('secretsmanager').create_secret(Name='travelguru/prod/django',"
+    " SecretString=sys.argv[1]);" + CONFIG_API
+)
+DEPLOYED_ENV = {
+    "DJANGO_SECRETS_ID": "travelguru/prod/django",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_ENDPOINT_URL": "",
+}
+STRIPE = {
+    "STRIPE_SECRET_KEY": "sk_live_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
+}
+
+
+def _deployed(secret: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(PRODUCTION_ENV | DEPLOYED_ENV)
+    del env["DJANGO_SECRET_KEY"]  # from the secret, as on Lambda
+    secret = {"DJANGO_SECRET_KEY": "k" * 50} | secret
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", DEPLOYED_START, json.dumps(secret)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_charges_through_stripe_and_offers_travelers_no_test_cards():
+    done = _production({}, CONFIG_API)
+
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["provider"] == "stripe"
+    assert seen["config"]["payment_provider"] == "stripe"
+    assert seen["config"]["sandbox_tokens"] == []
+
+
+@pytest.mark.parametrize("provider", ["sandbox", "tests.reliability.providers.FlakyProvider"])
+def test_production_refuses_to_start_on_any_provider_but_stripe(provider):
+    done = _production({"PAYMENT_PROVIDER": provider}, "import django; django.setup()")
+
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr
+    assert f"PAYMENT_PROVIDER={provider!r}" in done.stderr
+
+
+@pytest.mark.parametrize("left_out", sorted(STRIPE))
+def test_a_deployed_function_refuses_to_start_without_each_stripe_key(left_out):
+    done = _deployed({k: v for k, v in STRIPE.items() if k != left_out})
+
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr
+    assert f"{left_out} empty" in done.stderr
+    assert "travelguru/prod/django" in done.stderr
+
+
+def test_a_deployed_function_with_stripes_keys_offers_the_publishable_key():
+    done = _deployed(STRIPE)
+
+    assert done.returncode == 0, done.stderr
+    config = json.loads(done.stdout)["config"]
+    assert config == {
+        "payment_provider": "stripe",
+        "stripe_publishable_key": "pk_live_x",
+        "sandbox_tokens": [],
+    }
+
+
+def test_cloudsearch_without_its_endpoints_refuses_to_start():
+    done = _production(
+        {"SEARCH_BACKEND": "cloudsearch", "CLOUDSEARCH_SEARCH_ENDPOINT": "https://search-x"},
+        "import django; django.setup()",
+    )
+
+    assert done.returncode != 0
+    assert "CLOUDSEARCH_DOCUMENT_ENDPOINT" in done.stderr

@@ -71,7 +71,8 @@ STORAGES = {
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
-            "object_parameters": {"ServerSideEncryption": "AES256"},
+            # No ServerSideEncryption here: the bucket's default (KMS, the stage's data key,
+            # infra/storage.yaml) applies; a per-object AES256 would override it.
         },
     },
     "staticfiles": {
@@ -105,3 +106,42 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- integrations: production never runs on the local twins by accident ------------------
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+
+def _refuse(message: str) -> None:
+    raise ImproperlyConfigured(f"production settings: {message}")
+
+
+# The sandbox accepts Stripe's published test tokens as payment, and /api/config then
+# offers those test cards to travelers: production charges through Stripe only (a dev
+# stage uses Stripe's test-mode keys, not the sandbox). Stripe is therefore the default
+# here, and anything else refuses to start.
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="stripe")
+if PAYMENT_PROVIDER != "stripe":
+    _refuse(
+        f"PAYMENT_PROVIDER={PAYMENT_PROVIDER!r}: only 'stripe' takes real payments "
+        "(use Stripe's test-mode keys for a non-live stage)"
+    )
+# A deployed function reads its secrets from Secrets Manager (DJANGO_SECRETS_ID): there,
+# Stripe's keys must all be present, or checkout breaks for every traveler. Production
+# settings loaded from a plain environment (CI's `check --deploy`, an operator inspecting
+# them) are not serving payments, so only the provider rule above applies to them.
+_STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_PUBLISHABLE_KEY")
+_missing = [name for name in _STRIPE_KEYS if not env.str(name, default="")]
+if os.environ.get("DJANGO_SECRETS_ID") and _missing:
+    _refuse(
+        f"PAYMENT_PROVIDER=stripe but {', '.join(_missing)} empty: put "
+        f"{'it' if len(_missing) == 1 else 'them'} into the app secret "
+        f"({os.environ['DJANGO_SECRETS_ID']})"
+    )
+# CloudSearch without its endpoints fails every search; say so at start, not per request.
+if SEARCH_BACKEND == "cloudsearch" and not (  # noqa: F405
+    CLOUDSEARCH_SEARCH_ENDPOINT and CLOUDSEARCH_DOCUMENT_ENDPOINT  # noqa: F405
+):
+    _refuse(
+        "SEARCH_BACKEND=cloudsearch needs CLOUDSEARCH_SEARCH_ENDPOINT and "
+        "CLOUDSEARCH_DOCUMENT_ENDPOINT (SSM, from `aws cloudsearch describe-domains`)"
+    )
