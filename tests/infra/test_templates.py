@@ -219,3 +219,38 @@ def test_zappa_stage_names_what_the_stacks_create(stage):
         match = re.fullmatch(rf"<network-{stage}:(\w+)>", placeholder)
         assert match, placeholder
         assert match.group(1) in network_outputs
+
+
+# --- invariant 5 in the logs AWS writes: no query string, no header a traveler fills in ---
+
+# $context variables that never hold what a traveler typed: ids, the address, figures.
+_ACCESS_LOG_VARIABLES = {
+    "context.requestId", "context.identity.sourceIp", "context.httpMethod", "context.path",
+    "context.status", "context.responseLatency", "context.integration.latency",
+    "context.integration.status", "context.waf.status",
+}  # fmt: skip
+
+
+def test_the_api_access_log_writes_no_query_string_and_no_header():
+    stage = template("app.yaml")["Resources"]["ApiStage"]["Properties"]
+    variables = set(re.findall(r"\$([A-Za-z.]+)", stage["AccessLogSetting"]["Format"]))
+
+    assert variables <= _ACCESS_LOG_VARIABLES, variables - _ACCESS_LOG_VARIABLES
+    # and no stage logs request bodies or parameters (execution logs with data traces)
+    assert all(not m.get("DataTraceEnabled", False) for m in stage["MethodSettings"])
+
+
+def test_the_waf_log_redacts_the_query_string_and_the_headers_we_log_or_store():
+    config = template("app.yaml")["Resources"]["WafLogging"]["Properties"]
+    redacted = config["RedactedFields"]
+    headers = {f["SingleHeader"]["Name"] for f in redacted if "SingleHeader" in f}
+
+    assert {"QueryString": {}} in redacted
+    assert headers >= {"authorization", "cookie", "referer", "user-agent", "idempotency-key",
+                       "x-session-id"}  # fmt: skip
+
+
+def test_cloudfront_writes_no_standard_logs_which_would_hold_query_strings():
+    distribution = template("edge.yaml")["Resources"]["Distribution"]["Properties"]
+
+    assert "Logging" not in distribution["DistributionConfig"]
