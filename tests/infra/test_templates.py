@@ -254,3 +254,14 @@ def test_cloudfront_writes_no_standard_logs_which_would_hold_query_strings():
     distribution = template("edge.yaml")["Resources"]["Distribution"]["Properties"]
 
     assert "Logging" not in distribution["DistributionConfig"]
+
+
+def test_zappas_handler_never_logs_a_whole_event():
+    """Zappa's `debug` (on unless said otherwise) logs every API Gateway event, headers,
+    query string and body (base64, where no mask can see a card number), whenever the level
+    is DEBUG, and puts tracebacks in 500 answers. Its access line (INFO) is masked by
+    travelguru.log_masking."""
+    for stage in ZAPPA:
+        config = {**ZAPPA["base"], **ZAPPA[stage]}
+        assert config["debug"] is False
+        assert config["log_level"] in ("INFO", "WARNING", "ERROR")
