@@ -155,6 +155,10 @@ def _header_texts(request: HttpRequest) -> Iterator[tuple[str, str]]:
             name = key.removeprefix("HTTP_").replace("_", "-").title()
             for text in _texts_of_header(value):
                 yield f"{name} header", text
+    # Cookies as Django reads them: a quoted value's octal escapes ("\\064") are digits there.
+    for name, value in request.COOKIES.items():
+        yield "Cookie header", name
+        yield "Cookie header", value
 
 
 def _first_with_card(named_texts: Iterable[tuple[str, str]]) -> str | None:

@@ -297,10 +297,16 @@ def test_a_card_in_a_header_is_refused(api_client, header, value):
     assert "header" in response.json()["detail"]
 
 
-def test_a_card_in_the_session_cookie_is_refused(api_client):
-    api_client.cookies["tg_sid"] = CARD_DIGITS
+@pytest.mark.parametrize(
+    "raw",
+    [CARD_DIGITS, quote("4242 4242 4242 4242"),
+     '"' + "".join(f"\\{ord(c):03o}" for c in CARD_DIGITS) + '"'],  # Django unquotes octal
+)  # fmt: skip
+def test_a_card_in_the_session_cookie_is_refused(api_client, raw):
+    response = api_client.get("/api/config", HTTP_COOKIE=f"tg_sid={raw}")
 
-    assert api_client.get("/api/config").status_code == 400
+    assert response.status_code == 400
+    assert response.json()["code"] == "card-number-refused"
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,13 @@ def utf7_shifted(text: str) -> str:
     return "+" + base64.b64encode(text.encode("utf-16-be")).decode().rstrip("=") + "-"
 
 
+def octal_escaped(text: str) -> str:
+    """`text` as a quoted cookie value's octal escapes, which Django unquotes to characters
+    (one byte each, so full-width digits go as ASCII ones)."""
+    ascii_digits = "".join(c if ord(c) < 256 else str(unicodedata.digit(c)) for c in text)
+    return "".join(f"\\{ord(c):03o}" for c in ascii_digits)
+
+
 def json_escaped(text: str) -> str:
     return "".join(f"\\u{ord(ch):04x}" for ch in text)
 
@@ -178,6 +185,7 @@ def every_road(roads: Roads, card: str) -> None:
         ("user agent", {"HTTP_USER_AGENT": f"Mozilla/5.0 ({card})"}),
         ("session header", {"HTTP_X_SESSION_ID": card}),
         ("session cookie", {"HTTP_COOKIE": f"tg_sid={quote(card)}"}),
+        ("session cookie, octal escapes", {"HTTP_COOKIE": f'tg_sid="{octal_escaped(card)}"'}),
         ("any header", {"HTTP_X_NOTE": card}),
         ("host", {"HTTP_HOST": f"{quote(card)}.travelguru.example"}),  # Django logs bad hosts
     ]:
