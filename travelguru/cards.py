@@ -6,11 +6,11 @@ refuses, without reading further:
 
 - a card number (travelguru.card_numbers) in the path or the query string (as Django
   decodes it, and as the raw string decodes as UTF-8): 400;
-- a card number in any header (Referer, User-Agent, Idempotency-Key and X-Session-Id are
-  logged or stored; cookies too), except a few whose values are machine-made digests or
-  credentials that nobody types and we neither store nor log (UNSCANNED_HEADERS): 400.
-  Refused rather than masked: a stored header (an idempotency key, a session id) that we
-  rewrote would mean something else;
+- a card number in any header (User-Agent is logged; Idempotency-Key, X-Session-Id and
+  cookies are stored), except a few whose values are machine-made digests or credentials
+  that nobody types and we neither store nor log, and the Referer, which is only logged and
+  masked there (UNSCANNED_HEADERS): 400. Refused rather than masked: a stored header (an
+  idempotency key, a session id) that we rewrote would mean something else;
 - a body in a media type or charset the path does not take: the API takes only
   `application/json` in UTF-8 (no charset, or charset=utf-8); other paths (the admin's
   forms) take that and `application/x-www-form-urlencoded` or `multipart/form-data`, in
@@ -74,6 +74,11 @@ UNSCANNED_HEADERS = frozenset(
         "HTTP_TRACESTATE",
         "HTTP_SENTRY_TRACE",
         "HTTP_CONTENT_LENGTH",
+        # Masked in the logs, not refused: the browser writes it from the page's address,
+        # where the traveler app keeps what was typed into a search form. Refusing it would
+        # fail every call from that page; nothing of ours stores it, and every log that
+        # has it masks it (travelguru.log_masking) or redacts it (the WAF log).
+        "HTTP_REFERER",
     }
 )
 
