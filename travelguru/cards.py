@@ -14,10 +14,10 @@ refuses, without reading further:
 - a body in a media type or charset the path does not take: the API takes only
   `application/json` in UTF-8 (no charset, or charset=utf-8); other paths (the admin's
   forms) take that and `application/x-www-form-urlencoded` or `multipart/form-data`, in
-  UTF-8 as well: 415 for anything else. DRF would
-  otherwise parse `*/*` or `application/*` as JSON, and Django and DRF decode a body (and
-  Django a query string) in whatever charset the request names, cp037 and utf-7 included,
-  where a card number's bytes are not digits;
+  UTF-8 as well: 415 for anything else. DRF would otherwise parse `*/*` or `application/*`
+  as JSON, and Django and DRF decode a body (and Django a query string) in whatever
+  charset the request names, cp037 and utf-7 included, where a card number's bytes are
+  not digits;
 - a card number in a body we accept, read exactly as the parser will read it: JSON decoded
   from UTF-8 and walked field by field (keys and values, at any depth), forms as Django
   parses them (multipart parts' transfer encodings included), and the raw text as well: 400.
@@ -240,7 +240,10 @@ def _unsupported_body_has_card(raw: bytes, declared: list[str]) -> bool:
         except (ValueError, LookupError, UnicodeError):
             continue
     for charset in charsets:
-        text = raw.decode(charset, errors="replace")
+        try:
+            text = raw.decode(charset, errors="replace")
+        except (UnicodeError, LookupError):  # codecs that only decode strictly (idna)
+            continue
         if _json_body_has_card(text.encode("utf-8")) or any(
             looks_like_card_number(k) or looks_like_card_number(v)
             for k, v in parse_qsl(text, keep_blank_values=True)
