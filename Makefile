@@ -56,8 +56,8 @@ run: $(VENV)/.base-installed frontend/dist/index.html
 	$(BIN)/python manage.py load_demo_data --if-empty --days $(DEMO_DAYS)
 	$(BIN)/python manage.py sync_search_index
 	@$(BIN)/python manage.py demo_banner --port $(PORT)
-	exec $(BIN)/gunicorn travelguru.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
-		--worker-class travelguru.gunicorn_worker.ProblemThreadWorker \
+	exec $(BIN)/gunicorn travelguru.wsgi -c python:travelguru.gunicorn_conf \
+		--bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --timeout 30
 
 # The end-to-end tests (tests/e2e, Chromium) drive the built app; SKIP_VITEST=1 leaves the

@@ -49,7 +49,7 @@ print(session_start(user=User.objects.get(email='traveler@travelguru.example'), 
 # Django, so that what is fuzzed here is the API; the request-line limit (414) belongs to the
 # front server (API Gateway on AWS has its own limits) and is not in the schema.
 $bin/gunicorn travelguru.wsgi --bind "127.0.0.1:$port" --workers 2 --threads 4 --timeout 30 \
-  --worker-class travelguru.gunicorn_worker.ProblemThreadWorker \
+  -c python:travelguru.gunicorn_conf \
   --limit-request-line 0 >"$out/gunicorn.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT

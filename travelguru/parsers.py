@@ -1,16 +1,23 @@
-"""The API's JSON parser: DRF's, bounded in depth and refusing text that is not text.
+"""The API's one parser: JSON in UTF-8, declared as exactly `application/json`, bounded in
+depth and refusing text that is not text; and a renderer that cannot fail on such text.
 
-Its checks are the standalone functions of travelguru.json_limits, so another JSONParser
-subclass (a stricter charset policy, say) can call them the same way.
+DRF's JSONParser is chosen for any Content-Type its media type "matches", which includes
+`*/*` and `application/*`, and it decodes in whatever charset the request names. Both
+widen what a view may receive past what the card-number guard (travelguru.cards) reads.
+This parser takes only what the guard takes, and decodes it with the guard's own
+function, so what is checked and what is parsed are one thing. Its depth and surrogate
+checks are the standalone functions of travelguru.json_limits, which the depth-limit
+middleware runs before the guard too.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from rest_framework import exceptions, parsers, renderers
+from rest_framework import exceptions, renderers
+from rest_framework.parsers import JSONParser as DrfJSONParser
 
+from travelguru.cards import API_MEDIA_TYPES, is_utf8, load_json_body, media_type_refusal
 from travelguru.json_limits import (
     MAX_JSON_DEPTH,
     JsonTooDeep,
@@ -37,20 +44,24 @@ class InvalidTextError(exceptions.ValidationError):
         )
 
 
-class JSONParser(parsers.JSONParser):
+class JSONParser(DrfJSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        reason = media_type_refusal(media_type or "", API_MEDIA_TYPES)
+        if reason is None and not is_utf8((parser_context or {}).get("encoding")):
+            reason = "Request bodies must be UTF-8 (send no charset, or charset=utf-8)."
+        if reason:
+            raise exceptions.UnsupportedMediaType(media_type, detail=reason)
         raw = stream.read() if stream is not None else b""
         try:
             json_depth_check(raw)
         except JsonTooDeep:
             raise JsonTooDeepError() from None
         try:
-            data = super().parse(io.BytesIO(raw), media_type, parser_context)
-        except RecursionError:  # a limit raised past what the stack holds: still a 400
-            raise JsonTooDeepError() from None
-        encoding = (parser_context or {}).get("encoding") or "utf-8"
-        # In UTF-8 a surrogate can only be spelt as an escape; other charsets are walked.
-        if encoding.lower().replace("_", "-") not in ("utf-8", "utf8") or may_hold_surrogate(raw):
+            data = load_json_body(raw)
+        except ValueError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+        # In UTF-8 a surrogate can only be spelt as an escape.
+        if may_hold_surrogate(raw):
             path = lone_surrogate_path(data)
             if path is not None:
                 raise InvalidTextError(path)

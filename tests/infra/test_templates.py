@@ -267,3 +267,49 @@ def test_the_api_invokes_the_alias_zappa_maintains_and_only_where_it_exists(stag
     targets = json.dumps(app["Resources"])
     assert targets.count(f":{PROVISIONED_CONCURRENCY_LAMBDA_ALIAS}") >= 7
     assert "FunctionQualifier" not in targets
+
+
+# --- invariant 5 in the logs AWS writes: no query string, no header a traveler fills in ---
+
+# $context variables that never hold what a traveler typed: ids, the address, figures.
+_ACCESS_LOG_VARIABLES = {
+    "context.requestId", "context.identity.sourceIp", "context.httpMethod", "context.path",
+    "context.status", "context.responseLatency", "context.integration.latency",
+    "context.integration.status", "context.waf.status",
+}  # fmt: skip
+
+
+def test_the_api_access_log_writes_no_query_string_and_no_header():
+    stage = template("app.yaml")["Resources"]["ApiStage"]["Properties"]
+    variables = set(re.findall(r"\$([A-Za-z.]+)", stage["AccessLogSetting"]["Format"]))
+
+    assert variables <= _ACCESS_LOG_VARIABLES, variables - _ACCESS_LOG_VARIABLES
+    # and no stage logs request bodies or parameters (execution logs with data traces)
+    assert all(not m.get("DataTraceEnabled", False) for m in stage["MethodSettings"])
+
+
+def test_the_waf_log_redacts_the_query_string_and_the_headers_we_log_or_store():
+    config = template("app.yaml")["Resources"]["WafLogging"]["Properties"]
+    redacted = config["RedactedFields"]
+    headers = {f["SingleHeader"]["Name"] for f in redacted if "SingleHeader" in f}
+
+    assert {"QueryString": {}} in redacted
+    assert headers >= {"authorization", "cookie", "referer", "user-agent", "idempotency-key",
+                       "x-session-id"}  # fmt: skip
+
+
+def test_cloudfront_writes_no_standard_logs_which_would_hold_query_strings():
+    distribution = template("edge.yaml")["Resources"]["Distribution"]["Properties"]
+
+    assert "Logging" not in distribution["DistributionConfig"]
+
+
+def test_zappas_handler_never_logs_a_whole_event():
+    """Zappa's `debug` (on unless said otherwise) logs every API Gateway event, headers,
+    query string and body (base64, where no mask can see a card number), whenever the level
+    is DEBUG, and puts tracebacks in 500 answers. Its access line (INFO) is masked by
+    travelguru.log_masking."""
+    for stage in ZAPPA:
+        config = {**ZAPPA["base"], **ZAPPA[stage]}
+        assert config["debug"] is False
+        assert config["log_level"] in ("INFO", "WARNING", "ERROR")

@@ -184,7 +184,8 @@ FRONTEND_BUCKET = env.str("FRONTEND_BUCKET", default="")
 FRONTEND_BUCKET_ENDPOINT_URL = env.str("FRONTEND_BUCKET_ENDPOINT_URL", default="") or None
 
 REST_FRAMEWORK = {
-    # DRF's JSON, bounded in depth and refusing lone surrogates (travelguru/parsers.py).
+    # JSON in UTF-8 only, read as the card-number guard reads it, bounded in depth and
+    # refusing lone surrogates; a renderer that cannot fail on them (travelguru.parsers).
     "DEFAULT_RENDERER_CLASSES": ["travelguru.parsers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["travelguru.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -300,10 +301,21 @@ ANALYTICS_PREFIX = env.str("ANALYTICS_PREFIX", default="")  # e.g. "travelguru/"
 # Only for an S3 twin (moto, MinIO) on a laptop; empty means AWS's own endpoint.
 ANALYTICS_S3_ENDPOINT_URL = env.str("ANALYTICS_S3_ENDPOINT_URL", default="")
 
+# Every log record is masked when it is made (card numbers, credentials in URLs), whoever
+# handles it: travelguru.log_masking. The filter on our own handler still holds should
+# something replace the record factory.
+LOGGING_CONFIG = "travelguru.log_masking.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_sensitive": {"()": "travelguru.log_masking.MaskingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_sensitive"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
