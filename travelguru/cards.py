@@ -244,7 +244,8 @@ def _unsupported_body_has_card(raw: bytes, declared: list[str]) -> bool:
             text = raw.decode(charset, errors="replace")
         except (UnicodeError, LookupError):  # codecs that only decode strictly (idna)
             continue
-        if _json_body_has_card(text.encode("utf-8")) or any(
+        # A decoded UTF-7 body may hold lone surrogates: they are no digits, so drop them.
+        if _json_body_has_card(text.encode("utf-8", errors="replace")) or any(
             looks_like_card_number(k) or looks_like_card_number(v)
             for k, v in parse_qsl(text, keep_blank_values=True)
         ):
