@@ -182,7 +182,8 @@ def booking_create(  # type: ignore[no-untyped-def]
 ) -> Booking:
     """Charge the hold's totals (one charge per currency) and confirm it as a booking.
 
-    Raises HoldNotFound, HoldNotActive (expired, released or booked), PaymentDeclined
+    Raises HoldNotFound, HoldNotActive (expired, released or booked), OfferStarted (409: an
+    item's flight left or its check-in or pick-up day ended at the place), PaymentDeclined
     (402), PaymentTimeout (504), PaymentProviderError (502), InventoryBusy (503: the hold
     row stayed locked past the bounded wait); on each of them no booking exists and no
     charge of this attempt is kept. The hold stays usable until it expires.
@@ -203,6 +204,10 @@ def booking_create(  # type: ignore[no-untyped-def]
     # Cancellation policies come from catalog reads: done before any charge, and outside
     # the hold's row lock taken to confirm.
     policies = [item_policy(item, booked_at=now) for item in items]
+    # A hold may outlive its trip's start at the place (midnight at the hotel, a departure):
+    # what has begun is refused before anything is charged (OfferStarted, 409).
+    for policy in policies:
+        policy.check_sellable(now=now)
     provider = provider or get_provider()
     # The rows reference the hold, so writing them waits (bounded) if the expiry job or a
     # concurrent confirmation holds its row lock; nothing is charged before they exist.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, Min, Sum
 
-from catalog.models import Airport, CarClass, CarDay, RentalCar, RentalOffice
+from catalog.local_time import day_end, rental_sold_until, started_detail
+from catalog.models import Airport, CarClass, CarDay, RentalCar
 from reviews.models import Subject
 from reviews.selectors import ratings_json_map
 from search.engines import get_engine
@@ -42,6 +43,15 @@ class CarResult:
     def price_per_day(self) -> Money:
         return Money.of(self.price.amount / self.rental.days, self.price.currency)
 
+    @property
+    def sold_until(self) -> datetime:
+        """When the office closes on the pick-up day, on its clock (catalog.local_time)."""
+        office = self.car.office
+        return rental_sold_until(
+            pick_up=self.rental.pick_up, opens_at=office.opens_at, closes_at=office.closes_at,
+            tz_name=office.airport.timezone,
+        )  # fmt: skip
+
 
 def car_offers_list(
     *,
@@ -51,17 +61,40 @@ def car_offers_list(
     car_classes: Sequence[str] = (),
     transmission: str | None = None,
     sort: str = "price",
+    now: datetime,
 ) -> list[CarResult]:
     """Every car of the airport's offices (or of one office) with one free on each day from
-    pick-up to drop-off. Raises InvalidInput for an unknown airport or office."""
+    pick-up to drop-off, at an office still open on the pick-up day at `now` (its clock).
+    Raises InvalidInput for an unknown airport or office, or a pick-up day already over at
+    the airport."""
     if office_id is not None:
-        if not RentalOffice.objects.filter(pk=office_id, is_published=True).exists():
+        airport = (
+            Airport.objects.filter(rental_offices=office_id, rental_offices__is_published=True)
+            .values("iata", "timezone")
+            .first()
+        )
+        if airport is None:
             raise InvalidInput("Unknown rental office.", field="office")
         offices = [office_id]
     else:
-        if not Airport.objects.filter(iata=airport_code, is_active=True).exists():
+        airport = (
+            Airport.objects.filter(iata=airport_code, is_active=True)
+            .values("iata", "timezone")
+            .first()
+        )
+        if airport is None:
             raise InvalidInput("Unknown airport code.", field="location")
         offices = [hit.office_id for hit in get_engine().car_offices(airport_code=airport_code)]
+    # The pick-up day is the airport's date: over there (it may be tomorrow already) is a
+    # clear 400; an office closed for the day only drops its own cars (below).
+    if now >= day_end(rental.pick_up, airport["timezone"]):
+        raise InvalidInput(
+            started_detail(
+                event=f"Pick-up on {rental.pick_up.isoformat()}", place=airport["iata"],
+                tz_name=airport["timezone"], now=now,
+            ),
+            field="pick_up",
+        )  # fmt: skip
     if not offices:
         return []
     days = CarDay.objects.filter(
@@ -100,6 +133,7 @@ def car_offers_list(
         )
         for car in cars
     ]
+    results = [r for r in results if now < r.sold_until]
     keys = {
         "price": lambda r: (r.price.currency, r.price.amount, r.car.pk),
         "-price": lambda r: (r.price.currency, -r.price.amount, r.car.pk),
