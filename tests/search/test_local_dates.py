@@ -277,3 +277,24 @@ def test_a_departure_day_over_at_the_origin_is_a_clear_400(api_client, clock, ak
     assert from_lax.json()["count"] == 1
     assert back.status_code == 400
     assert list(back.json()["errors"]) == ["return_date"]
+
+
+def test_a_cached_answer_is_not_kept_past_midnight_at_the_hotel(
+    api_client, clock, auckland, room_type, monkeypatch
+):
+    """The search cache keeps an answer for up to a minute: not once the clock alone has made
+    it wrong (the check-in day ended at the hotel)."""
+    from search import cache
+
+    ticks = {"now": 1_000.0}
+    monkeypatch.setattr(cache.time, "monotonic", lambda: ticks["now"])
+    clock["now"] = AKL_MIDNIGHT - timedelta(seconds=20)
+    assert hotels(api_client, auckland, PAST_THERE).status_code == 200
+
+    # 30 seconds later on both clocks: past midnight in Auckland, within the cache's minute
+    clock["now"] += timedelta(seconds=30)
+    ticks["now"] += 30
+    response = hotels(api_client, auckland, PAST_THERE)
+
+    assert response.status_code == 400
+    assert "past in Auckland" in response.json()["errors"]["check_in"][0]
