@@ -209,5 +209,5 @@ class CarSearchApi(PublicCacheMixin, APIView):
             extra=index_freshness(),
         )
         # Kept no longer than the first office shown closes for the pick-up day.
-        until = min((r.sold_until for r in results), default=None)
+        until = min((r.sold_until for r in results if r.sold_until), default=None)
         return answer, None if until is None else (until - now).total_seconds()

@@ -37,20 +37,13 @@ class CarResult:
     rental: Rental
     price: Money
     available: int
+    # When the office closes on the pick-up day, on its clock (catalog.local_time).
+    sold_until: datetime | None = None
     vendor_rating: dict | None = None  # the vendor's full public rating
 
     @property
     def price_per_day(self) -> Money:
         return Money.of(self.price.amount / self.rental.days, self.price.currency)
-
-    @property
-    def sold_until(self) -> datetime:
-        """When the office closes on the pick-up day, on its clock (catalog.local_time)."""
-        office = self.car.office
-        return rental_sold_until(
-            pick_up=self.rental.pick_up, opens_at=office.opens_at, closes_at=office.closes_at,
-            tz_name=office.airport.timezone,
-        )  # fmt: skip
 
 
 def car_offers_list(
@@ -123,17 +116,25 @@ def car_offers_list(
     ratings = ratings_json_map(
         subject=Subject.CAR_VENDOR, subject_ids={car.office.vendor_id for car in cars}
     )
+    closing = {
+        car.office_id: rental_sold_until(
+            pick_up=rental.pick_up, opens_at=car.office.opens_at,
+            closes_at=car.office.closes_at, tz_name=car.office.airport.timezone,
+        )
+        for car in cars
+    }  # fmt: skip
     results = [
         CarResult(
             car=car,
             rental=rental,
             price=Money.of(free[car.pk][0], car.office.currency),
             available=free[car.pk][1],
+            sold_until=closing[car.office_id],
             vendor_rating=ratings[car.office.vendor_id],
         )
         for car in cars
+        if now < closing[car.office_id]
     ]
-    results = [r for r in results if now < r.sold_until]
     keys = {
         "price": lambda r: (r.price.currency, r.price.amount, r.car.pk),
         "-price": lambda r: (r.price.currency, -r.price.amount, r.car.pk),

@@ -369,9 +369,17 @@ def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
         return empty
     amenities = _amenities(list(free))
     matches = []
+    # Per zone, not per hotel: a zone conversion costs more than the rest of a row's work,
+    # and a search's hotels share one zone or a few.
+    sold_until: dict[str, datetime] = {}
     for row in rows:  # the database's name order first; the sorts below are stable
         hotel_id = row[0]
-        if now >= stay_sold_until(check_in=search.stay.check_in, tz_name=row[11]):
+        until = sold_until.get(row[11])
+        if until is None:
+            until = sold_until[row[11]] = stay_sold_until(
+                check_in=search.stay.check_in, tz_name=row[11]
+            )
+        if now >= until:
             continue
         rooms = free[hotel_id]
         if search.min_price is not None or search.max_price is not None:
@@ -396,16 +404,18 @@ def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
 def hotel_answer_true_until(matches: Sequence[HotelMatch], stay: Stay) -> datetime | None:
     """The first instant an answer with these matches stops being true by the clock alone:
     a hotel's check-in day ends, or a free cancellation it shows ends (None: no match)."""
+    # Once per distinct (zone, check-in time, free days): a search's hotels share a few.
+    kinds = {
+        (m.hotel.city.timezone, m.hotel.check_in_time, m.hotel.free_cancellation_days)
+        for m in matches
+    }
     moments = []
-    for match in matches:
-        hotel = match.hotel
-        moments.append(stay_sold_until(check_in=stay.check_in, tz_name=hotel.city.timezone))
+    for tz_name, check_in_time, free_days in kinds:
+        moments.append(stay_sold_until(check_in=stay.check_in, tz_name=tz_name))
         free_until = hotel_free_cancellation_until(
-            check_in=stay.check_in,
-            check_in_time=hotel.check_in_time,
-            free_days=hotel.free_cancellation_days,
-            tz_name=hotel.city.timezone,
-        )
+            check_in=stay.check_in, check_in_time=check_in_time, free_days=free_days,
+            tz_name=tz_name,
+        )  # fmt: skip
         if free_until is not None:
             moments.append(free_until)
     return min(moments, default=None)
