@@ -15,6 +15,7 @@ stored (times are UTC inside).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from travelguru.zones import zone
 
@@ -29,9 +30,13 @@ def local_today(tz_name: str, *, now: datetime) -> date:
     return local_now(tz_name, now=now).date()
 
 
+@lru_cache(maxsize=4096)
 def local_instant(day: date, at: time, tz_name: str) -> datetime:
     """The UTC instant of `at` o'clock on `day` at the place. A time skipped by a DST change
-    reads with the offset before the change (PEP 495 `fold=0`), so it is still one instant."""
+    reads with the offset before the change (PEP 495 `fold=0`), so it is still one instant.
+
+    Kept (a pure function of its arguments): a search page asks the same few instants for
+    every hotel of a city, and a zone conversion costs more than the rest of an offer."""
     return datetime.combine(day, at, tzinfo=zone(tz_name)).astimezone(UTC)
 
 
