@@ -8,7 +8,8 @@
 - Car: free until 48 hours before pick-up; afterwards one day is kept.
 After the service has started nothing is refunded. A free-cancellation deadline already
 past when the item is booked is recorded as none (the booking shows no free cancellation,
-never a date gone by), so what the traveler sees is what cancelling would give.
+never a date gone by), and an item booked once under way records no refund at all, so
+what the traveler sees is what cancelling would give.
 Every local time is the place's (catalog.local_time); instants are stored in UTC.
 """
 
@@ -50,6 +51,10 @@ class Policy:
 def item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
     """The item's policy for a booking made at `booked_at` (see the module's docstring)."""
     policy = _item_policy(item, booked_at=booked_at)
+    if policy.service_start <= booked_at:
+        # Booked once under way (tonight's stay after the check-in hour, a car after the
+        # office opened): cancelling gives nothing back (refund_due), and it says so.
+        return replace(policy, free_until=None, refund_after_deadline=Decimal(0))
     if policy.free_until is not None and policy.free_until <= booked_at:
         return replace(policy, free_until=None)
     return policy

@@ -205,6 +205,29 @@ def test_a_free_cancellation_deadline_already_past_is_not_booked_as_refundable(t
     assert item.refund_after_deadline == Decimal("100.00")  # the first night is kept
 
 
+def test_tonights_stay_booked_after_the_check_in_hour_says_it_refunds_nothing(traveler):
+    """16:00 in Auckland, check-in today (15:00): still sold (a late arrival is a stay), and
+    the booking says what cancelling would give: nothing, as refund_due decides."""
+    from bookings.services.policies import refund_due
+
+    tz = "Pacific/Auckland"
+    now = datetime(2027, 1, 15, 3, 0, tzinfo=UTC)  # 15 January, 16:00 in Auckland
+    check_in = date(2027, 1, 15)
+    room_type = stay_in(tz, check_in, hotel__free_cancellation_days=2)
+    hold = hold_create(
+        user=traveler, offers=[offer_decode(hotel_offer(room_type, check_in, 2))], now=now
+    )
+
+    booking = booking_create(
+        user=traveler, hold_id=hold.pk, travelers=[ADA], payment_token="tok_visa", now=now
+    )
+
+    item = booking.items.get()
+    assert item.free_cancellation_until is None
+    assert item.refund_after_deadline == Decimal(0)
+    assert refund_due(item, now=now) == Decimal(0)
+
+
 def test_free_cancellation_ends_at_the_check_in_hour_on_the_hotels_clock(traveler):
     tz = "Pacific/Auckland"
     now = datetime(2027, 1, 1, 0, 0, tzinfo=UTC)
