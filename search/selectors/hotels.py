@@ -255,9 +255,9 @@ def _free_stays(
     hotel_ids: Sequence[int], stay: Stay
 ) -> tuple[list[tuple], dict[int, list[FreeRoom]]]:
     """The published hotels among `hotel_ids` with a room type free on every night of the
-    stay (their rows: the hotel and city columns, then the check-in time; in the database's
-    name order), and hotel id
-    -> those room types, cheapest first, with what an offer shows of them.
+    stay (their rows: the hotel and city columns, then the hotel's check-in time; in the
+    database's name order), and hotel id -> those room types, cheapest first, with what an
+    offer shows of them.
 
     One query, in SQL rather than through the ORM: it runs on every search, and building it
     with the ORM cost more CPU than everything else the search does with its result. The
