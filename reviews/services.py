@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from bookings.models import BookingItem, BookingStatus, ItemKind
 from bookings.selectors import booking_get
+from catalog.local_time import local_today
 from catalog.models import FlightFare, RentalCar, RoomType
 from reviews.errors import AlreadyReviewed, NotReviewable, OwnReview, ReviewNotFound
 from reviews.models import SUB_SCORES, HelpfulVote, RatingAggregate, Review, ReviewStatus, Subject
@@ -24,18 +25,19 @@ TWO_PLACES = Decimal("0.01")
 SEARCH_KINDS = {Subject.HOTEL: "hotel", Subject.AIRLINE: "flight", Subject.CAR_VENDOR: "car"}
 
 
-def review_subject(item: BookingItem) -> tuple[str, int]:
+def review_subject(item: BookingItem) -> tuple[str, int, str]:
     """What a booked item lets its traveler review: the hotel, the rental company, or the
-    airline (of the first flight when an itinerary mixes airlines)."""
+    airline (of the first flight when an itinerary mixes airlines); and the time zone of
+    the place the service began (the hotel's city, the office's airport, the origin)."""
     offer = item.offer
     if item.kind == ItemKind.HOTEL:
-        hotels = RoomType.objects.values_list("hotel_id", flat=True)
-        return Subject.HOTEL, hotels.get(pk=offer["room_type_id"])
+        hotels = RoomType.objects.values_list("hotel_id", "hotel__city__timezone")
+        return Subject.HOTEL, *hotels.get(pk=offer["room_type_id"])
     if item.kind == ItemKind.CAR:
-        vendors = RentalCar.objects.values_list("office__vendor_id", flat=True)
-        return Subject.CAR_VENDOR, vendors.get(pk=offer["car_id"])
-    airlines = FlightFare.objects.values_list("leg__airline_id", flat=True)
-    return Subject.AIRLINE, airlines.get(pk=offer["outbound_fare_ids"][0])
+        vendors = RentalCar.objects.values_list("office__vendor_id", "office__airport__timezone")
+        return Subject.CAR_VENDOR, *vendors.get(pk=offer["car_id"])
+    airlines = FlightFare.objects.values_list("leg__airline_id", "leg__origin__timezone")
+    return Subject.AIRLINE, *airlines.get(pk=offer["outbound_fare_ids"][0])
 
 
 # --- the automatic screen ----------------------------------------------------------------
@@ -87,7 +89,11 @@ def review_create(  # type: ignore[no-untyped-def]
 ) -> Review:
     """A pending review of one completed, not cancelled item of the caller's own booking.
 
-    Another traveler's booking is 404 (not 403: its existence is not confirmed).
+    Completed means over at the place: `service_end` is the check-out time on the hotel's
+    clock, the office's closing time on the drop-off day, the last landing. An item booked
+    when its service was already over proves no stay, so it is never reviewable (a sale the
+    product refuses, but one made before that rule must not vouch for a review). Another
+    traveler's booking is 404 (not 403: its existence is not confirmed).
     """
     booking = booking_get(user=user, reference=booking_reference)
     items = list(booking.items.all())
@@ -110,7 +116,9 @@ def review_create(  # type: ignore[no-untyped-def]
         raise NotReviewable(
             f"Reviews open once the trip is over (after {item.service_end.isoformat()})."
         )
-    subject, subject_id = review_subject(item)
+    if booking.created_at >= item.service_end:
+        raise NotReviewable("This item was booked after it was over: there is no stay to review.")
+    subject, subject_id, zone = review_subject(item)
     allowed = SUB_SCORES[subject]
     unknown = sorted(set(sub_scores) - set(allowed))
     if unknown:
@@ -133,7 +141,9 @@ def review_create(  # type: ignore[no-untyped-def]
                 title=title.strip(),
                 text=text.strip(),
                 flags=review_screen(title=title, text=text),
-                travelled_on=item.service_start.date(),
+                # The day it began where it began (a dawn departure from Auckland is the
+                # previous day in UTC).
+                travelled_on=local_today(zone, now=item.service_start),
                 created_at=now,
             )
     except IntegrityError:

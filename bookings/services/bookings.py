@@ -192,7 +192,8 @@ def booking_create(  # type: ignore[no-untyped-def]
 
     The hold is claimed for payment first (see _hold_claim): of any number of attempts at
     once, one charges, the others raise HoldBeingPaid (409) and reach no provider. Raises
-    HoldNotFound, HoldNotActive (expired, released or booked), HoldBeingPaid,
+    HoldNotFound, HoldNotActive (expired, released or booked), HoldBeingPaid, OfferStarted
+    (409: an item's flight left or its check-in or pick-up day ended at the place),
     PaymentDeclined (402), PaymentTimeout (504), PaymentProviderError (502), InventoryBusy
     (503: the hold row stayed locked past the bounded wait); on each of them no booking
     exists and no charge of this attempt is kept. The hold stays usable until it expires.
@@ -212,6 +213,10 @@ def booking_create(  # type: ignore[no-untyped-def]
     # Cancellation policies come from catalog reads: done before any charge, and outside
     # the hold's row lock taken to confirm.
     policies = [item_policy(item, booked_at=now) for item in items]
+    # A hold may outlive its trip's start at the place (midnight at the hotel, a departure):
+    # what has begun is refused before anything is charged (OfferStarted, 409).
+    for policy in policies:
+        policy.check_sellable(now=now)
     provider = provider or get_provider()
     _hold_claim(hold, now=now)
     try:

@@ -1,23 +1,34 @@
 """Cancellation policy of each booked item, fixed at booking time from the catalog.
 
-- Hotel: free until `free_cancellation_days` before check-in (hotel's local check-in
-  time); afterwards the first night is kept; non-refundable when the hotel offers no free
-  cancellation.
+- Hotel: free until `free_cancellation_days` before check-in, at the hotel's check-in time
+  on its clock; afterwards the first night is kept; non-refundable when the hotel offers
+  no free cancellation.
 - Flight: refundable fares refund in full until departure; other fares only within 24
   hours of booking when departure is at least 7 days away (the US DOT rule), else never.
 - Car: free until 48 hours before pick-up; afterwards one day is kept.
-After the service has started nothing is refunded.
+After the service has started nothing is refunded. A free-cancellation deadline already
+past when the item is booked is recorded as none (the booking shows no free cancellation,
+never a date gone by), and an item booked once under way records no refund at all, so
+what the traveler sees is what cancelling would give.
+Every local time is the place's (catalog.local_time); instants are stored in UTC.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from bookings.models import HoldItem, ItemKind
+from catalog.local_time import (
+    hotel_free_cancellation_until,
+    local_instant,
+    rental_sold_until,
+    started_detail,
+    stay_sold_until,
+)
 from catalog.models import CarDay, FlightFare, RoomNight
+from search.selectors.offers import OfferStarted
 from travelguru.money import Money
 
 
@@ -27,13 +38,29 @@ class Policy:
     service_end: datetime
     free_until: datetime | None
     refund_after_deadline: Decimal
+    # The last instant the item may be sold (catalog.local_time), and why it may not after.
+    sold_until: datetime
+    started: str
 
-
-def _local(day: date, at: time, zone: str) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+    def check_sellable(self, *, now: datetime) -> None:
+        """Raise OfferStarted when the item can no longer be sold at `now`."""
+        if now >= self.sold_until:
+            raise OfferStarted(self.started)
 
 
 def item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
+    """The item's policy for a booking made at `booked_at` (see the module's docstring)."""
+    policy = _item_policy(item, booked_at=booked_at)
+    if policy.service_start <= booked_at:
+        # Booked once under way (tonight's stay after the check-in hour, a car after the
+        # office opened): cancelling gives nothing back (refund_due), and it says so.
+        return replace(policy, free_until=None, refund_after_deadline=Decimal(0))
+    if policy.free_until is not None and policy.free_until <= booked_at:
+        return replace(policy, free_until=None)
+    return policy
+
+
+def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
     offer = item.offer
     price = item.price
     # Each kind is one read of just the columns the policy needs (values(): no model
@@ -44,44 +71,66 @@ def item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
         night = RoomNight.objects.values(
             "price", "room_type__hotel__check_in_time", "room_type__hotel__check_out_time",
             "room_type__hotel__free_cancellation_days", "room_type__hotel__city__timezone",
+            "room_type__hotel__city__name",
         ).get(room_type_id=offer["room_type_id"], date=check_in)  # fmt: skip
         zone = night["room_type__hotel__city__timezone"]
-        start = _local(check_in, night["room_type__hotel__check_in_time"], zone)
-        end = _local(
+        check_in_time = night["room_type__hotel__check_in_time"]
+        start = local_instant(check_in, check_in_time, zone)
+        end = local_instant(
             date.fromisoformat(offer["check_out"]), night["room_type__hotel__check_out_time"], zone
         )
+        sold = {
+            "sold_until": stay_sold_until(check_in=check_in, tz_name=zone),
+            "started": started_detail(
+                event=f"Check-in on {check_in.isoformat()}",
+                place=night["room_type__hotel__city__name"], tz_name=zone, now=booked_at,
+            ),
+        }  # fmt: skip
         free_days = night["room_type__hotel__free_cancellation_days"]
         if free_days is None:
-            return Policy(start, end, None, Decimal(0))
+            return Policy(start, end, None, Decimal(0), **sold)
         kept = Money.of(night["price"] * offer["rooms"], price.currency)
-        return Policy(
-            start, end, start - timedelta(days=free_days),
-            max(price.amount - kept.amount, Decimal(0)),
-        )  # fmt: skip
+        free_until = hotel_free_cancellation_until(
+            check_in=check_in, check_in_time=check_in_time, free_days=free_days, tz_name=zone
+        )
+        return Policy(start, end, free_until, max(price.amount - kept.amount, Decimal(0)), **sold)
     if item.kind == ItemKind.FLIGHT:
         ids = [*offer["outbound_fare_ids"], *offer["return_fare_ids"]]
         fares = list(
             FlightFare.objects.filter(pk__in=ids).values(
-                "refundable", "leg__departure_at", "leg__arrival_at"
+                "refundable", "leg__departure_at", "leg__arrival_at", "leg__flight_number"
             )
         )
         start = min(f["leg__departure_at"] for f in fares)
         end = max(f["leg__arrival_at"] for f in fares)
+        # Every leg is sold until it leaves (a later leg of a trip cannot have left first).
+        first = min(fares, key=lambda f: f["leg__departure_at"])
+        sold = {
+            "sold_until": start,
+            "started": f"Flight {first['leg__flight_number']} has already departed; search again.",
+        }
         if all(f["refundable"] for f in fares):
-            return Policy(start, end, start, Decimal(0))
+            return Policy(start, end, start, Decimal(0), **sold)
         free = booked_at + timedelta(hours=24) if start - booked_at >= timedelta(days=7) else None
-        return Policy(start, end, free, Decimal(0))
+        return Policy(start, end, free, Decimal(0), **sold)
     pick_up = date.fromisoformat(offer["pick_up"])
     day = CarDay.objects.values(
         "price", "car__office__opens_at", "car__office__closes_at",
-        "car__office__airport__timezone",
+        "car__office__airport__timezone", "car__office__airport__iata",
     ).get(car_id=offer["car_id"], date=pick_up)  # fmt: skip
     zone = day["car__office__airport__timezone"]
-    start = _local(pick_up, day["car__office__opens_at"], zone)
-    end = _local(date.fromisoformat(offer["drop_off"]), day["car__office__closes_at"], zone)
+    opens, closes = day["car__office__opens_at"], day["car__office__closes_at"]
+    start = local_instant(pick_up, opens, zone)
+    end = local_instant(date.fromisoformat(offer["drop_off"]), closes, zone)
     return Policy(
-        start, end, start - timedelta(hours=48), max(price.amount - day["price"], Decimal(0))
-    )
+        start, end, start - timedelta(hours=48), max(price.amount - day["price"], Decimal(0)),
+        sold_until=rental_sold_until(pick_up=pick_up, opens_at=opens, closes_at=closes,
+                                     tz_name=zone),
+        started=started_detail(
+            event=f"Pick-up on {pick_up.isoformat()} (the office closes at {closes:%H:%M})",
+            place=day["car__office__airport__iata"], tz_name=zone, now=booked_at,
+        ),
+    )  # fmt: skip
 
 
 def refund_due(item, *, now: datetime) -> Decimal:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -180,10 +181,11 @@ class CarSearchApi(PublicCacheMixin, APIView):
             request=request,
             kind="car",
             query=query,
-            answer=lambda: (self._answer(request, query), None),
+            answer=lambda: self._answer(request, query),
         )
 
-    def _answer(self, request: Request, query: dict[str, Any]) -> PageAnswer:
+    def _answer(self, request: Request, query: dict[str, Any]) -> tuple[PageAnswer, float | None]:
+        now = timezone.now()
         results = car_offers_list(
             airport_code=query.get("location"),
             office_id=query.get("office"),
@@ -191,11 +193,15 @@ class CarSearchApi(PublicCacheMixin, APIView):
             car_classes=query.get("car_class") or (),
             transmission=query.get("transmission"),
             sort=query["sort"],
+            now=now,
         )
-        return page_answer(
+        answer = page_answer(
             view=self,
             request=request,
             items=results,
             serializer_class=self.OutputSerializer,
             extra=index_freshness(),
         )
+        # Kept no longer than the first office shown closes for the pick-up day.
+        until = min((r.sold_until for r in results if r.sold_until), default=None)
+        return answer, None if until is None else (until - now).total_seconds()

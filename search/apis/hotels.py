@@ -37,9 +37,11 @@ from search.selectors.hotels import (
     Stay,
     amenity_codes,
     city_resolve,
+    hotel_answer_true_until,
     hotel_detail,
     hotel_results,
     hotel_search,
+    stay_check,
 )
 from travelguru.serializers import MoneySerializer, problem_responses
 
@@ -104,7 +106,8 @@ class _RoomOfferSerializer(serializers.Serializer):
     available = serializers.IntegerField(help_text="Rooms left on the fullest night")
     free_cancellation_until = serializers.DateField(
         allow_null=True,
-        help_text="Cancel free of charge until this day; null: no free cancellation",
+        help_text="Cancel free of charge until this day (a date at the hotel), up to the "
+        "hotel's check-in time; null: no free cancellation, or none left for a booking now",
     )
 
     class Meta:
@@ -185,6 +188,7 @@ def _hotel_info(hotel) -> HotelInfo:  # type: ignore[no-untyped-def]
         amenities=tuple((a.code, a.name) for a in hotel.amenities.all()),
         currency=hotel.currency,
         free_cancellation_days=hotel.free_cancellation_days,
+        check_in_time=hotel.check_in_time,
     )
 
 
@@ -322,12 +326,17 @@ class HotelSearchApi(PublicCacheMixin, APIView):
             kind="hotel",
             query=query,
             fold=("city", "q"),
-            answer=lambda: (self._answer(request, query), None),
+            answer=lambda: self._answer(request, query),
         )
 
-    def _answer(self, request: Request, query: dict[str, Any]) -> PageAnswer:
+    def _answer(self, request: Request, query: dict[str, Any]) -> tuple[PageAnswer, float | None]:
+        now = timezone.now()
         city = city_resolve(query["city"]) if query.get("city") else None
         stay = _stay(query)
+        if city is not None:
+            # The query's dates are the city's: one already over there is a clear 400 (the
+            # field rule only knows that it is still today somewhere on Earth).
+            stay_check(stay, tz_name=city.timezone, place=city.name, now=now)
         found = hotel_search(
             HotelSearch(
                 stay=stay,
@@ -341,16 +350,17 @@ class HotelSearchApi(PublicCacheMixin, APIView):
                 min_price=query.get("min_price"),
                 max_price=query.get("max_price"),
                 sort=query["sort"],
-            )
+            ),
+            now=now,
         )
-        return page_answer(
+        answer = page_answer(
             view=self,
             request=request,
             items=found.hotels,
             serializer_class=self.OutputSerializer,
             extra={"facets": found.facets, **index_freshness()},
             # Offers are built for the page shown only.
-            expand=lambda page: hotel_results(page, stay),
+            expand=lambda page: hotel_results(page, stay, now=now),
             # Shown ratings are the aggregates' (the index's copy only ranks `sort=rating`);
             # a rating change makes cached answers unreachable (search.cache).
             page_context=lambda page: {
@@ -359,6 +369,10 @@ class HotelSearchApi(PublicCacheMixin, APIView):
                 )
             },
         )
+        # Kept no longer than the clock leaves it true: a check-in day ending at a hotel
+        # takes its offers away, a free-cancellation deadline passing takes that promise.
+        until = hotel_answer_true_until(found.hotels, stay)
+        return answer, None if until is None else (until - now).total_seconds()
 
 
 class HotelDetailApi(APIView):
@@ -420,7 +434,7 @@ class HotelDetailApi(APIView):
     def get(self, request: Request, hotel_id: int) -> Response:
         query = parse_query(self.InputSerializer, request)
         stay = _stay(query) if "check_in" in query else None
-        detail = hotel_detail(hotel_id=hotel_id, stay=stay, today=timezone.now().date())
+        detail = hotel_detail(hotel_id=hotel_id, stay=stay, now=timezone.now())
         hotel = detail.hotel
         days = hotel.free_cancellation_days
         policy = (

@@ -29,7 +29,10 @@ class OfferDetailApi(APIView):
             200: OutputSerializer,
             400: OpenApiResponse(description="Not an offer id we issued"),
             404: OpenApiResponse(description="What the offer was for is no longer sold"),
-            409: OpenApiResponse(description="The offer expired: search again"),
+            409: OpenApiResponse(
+                description="The offer expired, or its trip has begun at the place "
+                "(offer-started): search again"
+            ),
         }
     )
     @offer_view_recorded

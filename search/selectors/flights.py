@@ -29,6 +29,7 @@ from typing import Any, Literal
 from django.db import connection
 
 from catalog import pricing
+from catalog.local_time import day_end, started_detail
 from catalog.models import Airline, Airport, FlightFare, FlightLeg
 from search.engines import get_engine
 from search.engines.base import LegQuery, SearchEngine
@@ -261,9 +262,24 @@ def flight_offers_list(
     """Every offer from `origin` to `destination` leaving on `day` (local at the origin), sorted.
 
     With `return_day` (local at the destination) each offer is a round trip. Departures at
-    or before `now` are never offered. Raises InvalidInput for an unknown airport code.
+    or before `now` are never offered. Raises InvalidInput for an unknown airport code, or
+    for a day already over at the airport it leaves from.
     """
     source, target = _airports_get(origin=origin, destination=destination)
+    # Each day is the calendar of the airport the flights leave from: over there (it may
+    # be tomorrow already) is a clear 400, not an empty page that looks like "no flights".
+    errors = {
+        name: [
+            started_detail(
+                event=f"Departure day {asked.isoformat()}", place=place.code,
+                tz_name=place.timezone, now=now,
+            )
+        ]
+        for name, asked, place in (("date", day, source), ("return_date", return_day, target))
+        if asked is not None and now >= day_end(asked, place.timezone)
+    }  # fmt: skip
+    if errors:
+        raise InvalidInput(next(iter(errors.values()))[0], errors=errors)
     search = _Search(party=party, cabin=cabin, max_stops=max_stops, now=now, engine=get_engine())
     outbound = search.itineraries(source=source, target=target, day=day)
     if return_day is None:

@@ -12,12 +12,18 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Min, Sum
 
+from catalog.local_time import (
+    hotel_free_cancellation_until,
+    local_today,
+    started_detail,
+    stay_sold_until,
+)
 from catalog.models import Amenity, City, Hotel, RoomNight, RoomType
 from search.engines import get_engine
 from search.engines.base import HotelHit, HotelQuery
@@ -67,7 +73,11 @@ class RoomOffer:
     stay: Stay
     price: Money  # the stay: every night, every room
     available: int  # rooms left on the fullest night
-    free_cancellation_days: int | None  # the hotel's policy
+    # When free cancellation ends (the hotel's check-in time on its clock, as UTC), None
+    # when the hotel offers none or when it has already ended: a booking made now could
+    # not use it, so the offer must not promise it.
+    free_until: datetime | None
+    timezone: str  # the hotel's
 
     @property
     def price_per_night(self) -> Money:
@@ -75,8 +85,10 @@ class RoomOffer:
 
     @property
     def free_cancellation_until(self) -> date | None:
-        days = self.free_cancellation_days
-        return None if days is None else self.stay.check_in - timedelta(days=days)
+        """The last day of free cancellation, a date at the hotel (as its dates are)."""
+        if self.free_until is None:
+            return None
+        return local_today(self.timezone, now=self.free_until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +113,7 @@ class HotelInfo:
     amenities: tuple[tuple[str, str], ...]  # (code, name), by code
     currency: str
     free_cancellation_days: int | None
+    check_in_time: time
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +201,19 @@ def city_resolve(value: str) -> City:
     return city
 
 
+def stay_check(stay: Stay, *, tz_name: str, place: str, now: datetime) -> None:
+    """InvalidInput (400, on check_in) when the check-in date is over at the place: the
+    query's dates are the hotel's calendar, where it may already be tomorrow."""
+    if now >= stay_sold_until(check_in=stay.check_in, tz_name=tz_name):
+        raise InvalidInput(
+            started_detail(
+                event=f"Check-in on {stay.check_in.isoformat()}", place=place,
+                tz_name=tz_name, now=now,
+            ),
+            field="check_in",
+        )  # fmt: skip
+
+
 def amenity_codes() -> set[str]:
     return set(Amenity.objects.values_list("code", flat=True))
 
@@ -229,8 +255,9 @@ def _free_stays(
     hotel_ids: Sequence[int], stay: Stay
 ) -> tuple[list[tuple], dict[int, list[FreeRoom]]]:
     """The published hotels among `hotel_ids` with a room type free on every night of the
-    stay (their rows as `_hotel_row` reads them, in the database's name order), and hotel id
-    -> those room types, cheapest first, with what an offer shows of them.
+    stay (their rows: the hotel and city columns, then the hotel's check-in time; in the
+    database's name order), and hotel id -> those room types, cheapest first, with what an
+    offer shows of them.
 
     One query, in SQL rather than through the ORM: it runs on every search, and building it
     with the ORM cost more CPU than everything else the search does with its result. The
@@ -246,7 +273,7 @@ def _free_stays(
         SELECT h.id, h.name, h.stars, h.address, h.latitude, h.longitude, h.currency,
                h.free_cancellation_days, h.city_id, c.name, c.country_code, c.timezone,
                rt.id, rt.name, rt.capacity, rt.beds, rt.size_m2, rt.breakfast_included,
-               f.total, f.fewest
+               f.total, f.fewest, h.check_in_time
         FROM (
             SELECT n.room_type_id AS room_type_id, SUM(n.price) AS total,
                    MIN(n.rooms_available) AS fewest
@@ -275,6 +302,7 @@ def _free_stays(
     ]
     total = column_values(RoomNight._meta.get_field("price"))
     breakfast = column_values(RoomType._meta.get_field("breakfast_included"))
+    check_in_time = column_values(Hotel._meta.get_field("check_in_time"))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -285,7 +313,7 @@ def _free_stays(
         rooms = free.get(hotel_id)
         if rooms is None:
             rooms = free[hotel_id] = []
-            hotels.append(row[:12])
+            hotels.append((*row[:12], check_in_time(row[20])))
         room_type = RoomTypeInfo(*row[12:17], breakfast(row[17]))  # type: ignore[arg-type]
         amount = quantize(total(row[18]) * stay.rooms, currency)  # type: ignore[operator]
         rooms.append(FreeRoom(room_type.id, room_type.capacity, amount, row[19], room_type))
@@ -312,12 +340,14 @@ def _amenities(hotel_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     return amenities
 
 
-def hotel_search(search: HotelSearch) -> HotelSearchResult:
+def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
     """Hotels with at least one room type free on every night, in the order asked, and facets.
 
     Two queries whatever the number of hotels found, read as tuples: the room types free on
     every night with the stay's price and their hotel's row (`_free_stays`), and the
-    amenities. The offers shown are built by `hotel_results` for one page."""
+    amenities. The offers shown are built by `hotel_results` for one page. A hotel where
+    the check-in date is already over (its city's clock at `now`) has no offer: around a
+    point the hotels found may not share one calendar."""
     hits = get_engine().hotels(
         HotelQuery(
             city_id=search.city_id,
@@ -339,8 +369,18 @@ def hotel_search(search: HotelSearch) -> HotelSearchResult:
         return empty
     amenities = _amenities(list(free))
     matches = []
+    # Per zone, not per hotel: a zone conversion costs more than the rest of a row's work,
+    # and a search's hotels share one zone or a few.
+    sold_until: dict[str, datetime] = {}
     for row in rows:  # the database's name order first; the sorts below are stable
         hotel_id = row[0]
+        until = sold_until.get(row[11])
+        if until is None:
+            until = sold_until[row[11]] = stay_sold_until(
+                check_in=search.stay.check_in, tz_name=row[11]
+            )
+        if now >= until:
+            continue
         rooms = free[hotel_id]
         if search.min_price is not None or search.max_price is not None:
             per_night = _per_night(Money(rooms[0].amount, row[6]), search.stay)
@@ -354,17 +394,38 @@ def hotel_search(search: HotelSearch) -> HotelSearchResult:
             amenities=tuple(amenities.get(hotel_id, ())),
             currency=row[6],
             free_cancellation_days=row[7],
+            check_in_time=row[12],
         )
         matches.append(HotelMatch(hotel=hotel, hit=by_id[hotel_id], rooms=rooms))
     _sort(matches, search.sort)
     return HotelSearchResult(hotels=matches, facets=_facets(matches))
 
 
+def hotel_answer_true_until(matches: Sequence[HotelMatch], stay: Stay) -> datetime | None:
+    """The first instant an answer with these matches stops being true by the clock alone:
+    a hotel's check-in day ends, or a free cancellation it shows ends (None: no match)."""
+    # Once per distinct (zone, check-in time, free days): a search's hotels share a few.
+    kinds = {
+        (m.hotel.city.timezone, m.hotel.check_in_time, m.hotel.free_cancellation_days)
+        for m in matches
+    }
+    moments = []
+    for tz_name, check_in_time, free_days in kinds:
+        moments.append(stay_sold_until(check_in=stay.check_in, tz_name=tz_name))
+        free_until = hotel_free_cancellation_until(
+            check_in=stay.check_in, check_in_time=check_in_time, free_days=free_days,
+            tz_name=tz_name,
+        )  # fmt: skip
+        if free_until is not None:
+            moments.append(free_until)
+    return min(moments, default=None)
+
+
 def _per_night(price: Money, stay: Stay) -> Decimal:
     return Money.of(price.amount / stay.nights, price.currency).amount
 
 
-def hotel_results(matches: Sequence[HotelMatch], stay: Stay) -> list[HotelResult]:
+def hotel_results(matches: Sequence[HotelMatch], stay: Stay, *, now: datetime) -> list[HotelResult]:
     """The matches (one page of them) with every free room type as an offer (no query: the
     room types were read with the stay's prices)."""
     return [
@@ -376,6 +437,7 @@ def hotel_results(matches: Sequence[HotelMatch], stay: Stay) -> list[HotelResult
                 {room.room_type_id: room.room_type for room in match.rooms if room.room_type},
                 stay,
                 match.hotel,
+                now=now,
             ),
         )
         for match in matches
@@ -387,14 +449,26 @@ def _offers(
     room_types: dict[int, RoomTypeInfo],
     stay: Stay,
     hotel: HotelInfo | Hotel,
+    *,
+    now: datetime,
 ) -> list[RoomOffer]:
+    # The same deadline the booking will record (bookings.services.policies), or none.
+    free_until = hotel_free_cancellation_until(
+        check_in=stay.check_in,
+        check_in_time=hotel.check_in_time,
+        free_days=hotel.free_cancellation_days,
+        tz_name=hotel.city.timezone,
+    )
+    if free_until is not None and free_until <= now:
+        free_until = None
     return [
         RoomOffer(
             room_type=room_types[room.room_type_id],
             stay=stay,
             price=Money(room.amount, hotel.currency),
             available=room.available,
-            free_cancellation_days=hotel.free_cancellation_days,
+            free_until=free_until,
+            timezone=hotel.city.timezone,
         )
         for room in rooms
         if room.room_type_id in room_types
@@ -447,7 +521,10 @@ class HotelDetail:
     from_prices: dict[int, Money]  # room type id -> cheapest night in the next 30 days
 
 
-def hotel_detail(*, hotel_id: int, stay: Stay | None, today: date) -> HotelDetail:
+def hotel_detail(*, hotel_id: int, stay: Stay | None, now: datetime) -> HotelDetail:
+    """The hotel, its room types with a "from" price over the next days (its own calendar),
+    and offers for `stay`. Raises NotFound, or InvalidInput when the stay's check-in date is
+    over at the hotel."""
     hotel = (
         Hotel.objects.filter(pk=hotel_id, is_published=True)
         .select_related("city")
@@ -456,8 +533,12 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, today: date) -> HotelDetai
     )
     if hotel is None:
         raise NotFound("No such hotel.")
+    zone = hotel.city.timezone
+    if stay is not None:
+        stay_check(stay, tz_name=zone, place=hotel.city.name, now=now)
     room_types = list(hotel.room_types.filter(is_published=True).order_by("capacity", "name"))
     offers = None
+    today = local_today(zone, now=now)
     if stay is not None:
         infos = {
             rt.pk: RoomTypeInfo(
@@ -466,7 +547,7 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, today: date) -> HotelDetai
             for rt in room_types
         }
         rooms = _free_rooms([hotel.pk], stay, {hotel.pk: hotel.currency}).get(hotel.pk, [])
-        offers = _offers(rooms, infos, stay, hotel)
+        offers = _offers(rooms, infos, stay, hotel, now=now)
     lows = (
         RoomNight.objects.filter(
             room_type__in=room_types,

@@ -13,15 +13,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from catalog import pricing
+from catalog.local_time import local_today, rental_sold_until, started_detail, stay_sold_until
 from catalog.models import CarDay, FlightFare, FlightLeg, RentalCar, RoomNight, RoomType
 from search.offers import CarOffer, FlightOffer, HotelOffer, Offer
-from travelguru.errors import NotFound
+from travelguru.errors import DomainError, NotFound
 from travelguru.money import Money
 
 
 class OfferGone(NotFound):
     code = "offer-gone"
     title = "What this offer was for is no longer sold"
+
+
+class OfferStarted(DomainError):
+    """The offer's flight has left, or its check-in or pick-up day is over at the place
+    (the hotel's, the office's clock): it is refused before anything is taken or charged,
+    and never sold as a trip that is non-refundable because it has already begun."""
+
+    code = "offer-started"
+    title = "This trip has already begun where it takes place"
 
 
 @dataclass(frozen=True)
@@ -99,8 +109,8 @@ def offer_quote_rows(*, offer: Offer, rows: Sequence, now: datetime) -> Quote:
     if isinstance(offer, FlightOffer):
         return _flight_quote(offer, rows, now)
     if isinstance(offer, HotelOffer):
-        return _hotel_quote(offer, rows)
-    return _car_quote(offer, rows)
+        return _hotel_quote(offer, rows, now)
+    return _car_quote(offer, rows, now)
 
 
 def offer_quote(*, offer: Offer, now: datetime) -> Quote:
@@ -113,11 +123,16 @@ def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime
     legs = {
         leg["id"]: leg
         for leg in FlightLeg.objects.filter(pk__in={fare.leg_id for fare in fares}).values(
-            "id", "is_cancelled", "departure_at", "flight_number"
+            "id", "is_cancelled", "departure_at", "flight_number", "origin__timezone"
         )
     }
-    if any(legs[f.leg_id]["is_cancelled"] or legs[f.leg_id]["departure_at"] <= now for f in fares):
-        raise OfferGone("A flight of this offer has departed or was cancelled.")
+    if any(legs[f.leg_id]["is_cancelled"] for f in fares):
+        raise OfferGone("A flight of this offer was cancelled.")
+    # Departure instants are the airport's clock already (stored UTC): a leg that has left
+    # is over whatever the date of the search was.
+    gone = [legs[f.leg_id] for f in fares if legs[f.leg_id]["departure_at"] <= now]
+    if gone:
+        raise OfferStarted(f"Flight {gone[0]['flight_number']} has already departed; search again.")
     price = pricing.flight_price(
         adult_fares=[Money.of(f.price, f.currency) for f in fares],
         adults=offer.adults,
@@ -129,21 +144,32 @@ def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime
         price=price,
         available=min(f.seats_available for f in fares),
         needed=units_needed(offer),
+        # The day a leg leaves is the origin's date (as searched and as on the ticket).
         description=" + ".join(
-            f"{legs[f.leg_id]['flight_number']} {legs[f.leg_id]['departure_at']:%Y-%m-%d}"
+            f"{legs[f.leg_id]['flight_number']} "
+            f"{local_today(legs[f.leg_id]['origin__timezone'], now=legs[f.leg_id]['departure_at'])}"
             for f in fares
         ),
     )
 
 
-def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight]) -> Quote:
+def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight], now: datetime) -> Quote:
     room_type = (
         RoomType.objects.filter(pk=offer.room_type_id, is_published=True, hotel__is_published=True)
-        .values("name", "hotel__name", "hotel__currency")
+        .values("name", "hotel__name", "hotel__currency", "hotel__city__name",
+                "hotel__city__timezone")
         .first()
-    )
+    )  # fmt: skip
     if room_type is None:
         raise OfferGone("This room is no longer sold.")
+    zone = room_type["hotel__city__timezone"]
+    if now >= stay_sold_until(check_in=offer.check_in, tz_name=zone):
+        raise OfferStarted(
+            started_detail(
+                event=f"Check-in on {offer.check_in.isoformat()}",
+                place=room_type["hotel__city__name"], tz_name=zone, now=now,
+            )
+        )  # fmt: skip
     currency = room_type["hotel__currency"]
     return Quote(
         offer=offer,
@@ -156,14 +182,28 @@ def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight]) -> Quote:
     )
 
 
-def _car_quote(offer: CarOffer, days: Sequence[CarDay]) -> Quote:
+def _car_quote(offer: CarOffer, days: Sequence[CarDay], now: datetime) -> Quote:
     car = (
         RentalCar.objects.filter(pk=offer.car_id, is_published=True, office__is_published=True)
-        .values("model_name", "office__currency", "office__vendor__name")
+        .values("model_name", "office__currency", "office__vendor__name", "office__opens_at",
+                "office__closes_at", "office__airport__iata", "office__airport__timezone")
         .first()
-    )
+    )  # fmt: skip
     if car is None:
         raise OfferGone("This car is no longer rented.")
+    zone = car["office__airport__timezone"]
+    until = rental_sold_until(
+        pick_up=offer.pick_up, opens_at=car["office__opens_at"],
+        closes_at=car["office__closes_at"], tz_name=zone,
+    )  # fmt: skip
+    if now >= until:
+        raise OfferStarted(
+            started_detail(
+                event=f"Pick-up on {offer.pick_up.isoformat()} (the office closes at "
+                f"{car['office__closes_at']:%H:%M})",
+                place=car["office__airport__iata"], tz_name=zone, now=now,
+            )
+        )  # fmt: skip
     currency = car["office__currency"]
     return Quote(
         offer=offer,

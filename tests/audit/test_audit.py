@@ -40,6 +40,8 @@ def book(room_type, day, *, done=False) -> Booking:  # type: ignore[no-untyped-d
         BookingItem.objects.filter(booking=booking).update(
             service_start=now - timedelta(days=5), service_end=now - timedelta(days=2)
         )
+        # Booked before it began (a review of an item booked once it was over is refused).
+        Booking.objects.filter(pk=booking.pk).update(created_at=now - timedelta(days=6))
     return booking
 
 

@@ -222,8 +222,8 @@ def test_a_departed_flight_cannot_be_held(client_of, traveler, fare):
 
     response = hold(client_of(traveler), offer)
 
-    assert response.status_code == 404
-    assert response.json()["code"] == "offer-gone"
+    assert response.status_code == 409
+    assert response.json()["code"] == "offer-started"
 
 
 @pytest.mark.parametrize(

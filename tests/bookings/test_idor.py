@@ -48,6 +48,8 @@ def alice(client_of, room_type, day):  # type: ignore[no-untyped-def]
         service_start=timezone.now() - timedelta(days=3),
         service_end=timezone.now() - timedelta(days=1),
     )
+    # Booked before it began (a review of an item booked once it was over is refused).
+    Booking.objects.update(created_at=timezone.now() - timedelta(days=4))
     return {"user": user, "hold": open_hold, "reference": reference}
 
 

@@ -278,6 +278,8 @@ def book_past_stay(trip, user):  # type: ignore[no-untyped-def]
     BookingItem.objects.filter(booking=booking).update(
         service_start=now - timedelta(days=5), service_end=now - timedelta(days=2)
     )
+    # Booked before it began (a review of an item booked once it was over is refused).
+    Booking.objects.filter(pk=booking.pk).update(created_at=now - timedelta(days=6))
     return booking
 
 

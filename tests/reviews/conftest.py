@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookings.models import BookingItem
+from bookings.models import Booking, BookingItem
 from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.holds import hold_create
 from search.offers import offer_decode
@@ -27,6 +27,9 @@ def trip_of():  # type: ignore[no-untyped-def]
             BookingItem.objects.filter(booking=booking).update(
                 service_start=now - timedelta(days=5), service_end=now - timedelta(days=2)
             )
+            # Booked before it began (a review of an item booked once over is refused).
+            Booking.objects.filter(pk=booking.pk).update(created_at=now - timedelta(days=6))
+            booking.refresh_from_db(fields=["created_at"])
         return booking
 
     return make

@@ -163,7 +163,7 @@ def test_a_flight_offer_is_priced_for_the_whole_party(api_client):
     assert body["bookable"] is False
 
 
-def test_a_departed_flight_makes_the_offer_gone(api_client):
+def test_a_departed_flight_makes_the_offer_started(api_client):
     fare = FlightFareFactory(leg__departure_at=timezone.now() - timedelta(hours=1))
     offer = FlightOffer(
         outbound_fare_ids=(fare.pk,),
@@ -174,7 +174,8 @@ def test_a_departed_flight_makes_the_offer_gone(api_client):
         price=Money.of("100.00", "USD"),
     )
     response = api_client.get(f"/api/offers/{offer_encode(offer)}")
-    assert response.status_code == 404
+    assert response.status_code == 409
+    assert response.json()["code"] == "offer-started"
 
 
 def test_a_car_offer_is_repriced_per_day(api_client):

@@ -46,9 +46,9 @@ def searches(monkeypatch):  # type: ignore[no-untyped-def]
     ran: list[int] = []
     real = hotels_api.hotel_search
 
-    def spy(search):  # type: ignore[no-untyped-def]
+    def spy(search, **kwargs):  # type: ignore[no-untyped-def]
         ran.append(1)
-        return real(search)
+        return real(search, **kwargs)
 
     monkeypatch.setattr(hotels_api, "hotel_search", spy)
     return ran

@@ -58,6 +58,8 @@ def world(room_type, car, day) -> World:  # type: ignore[no-untyped-def]
             BookingItem.objects.filter(booking=booking).update(
                 service_start=now - timedelta(days=5), service_end=now - timedelta(days=2)
             )
+            # Booked before it began (a review of an item booked once over is refused).
+            Booking.objects.filter(pk=booking.pk).update(created_at=now - timedelta(days=6))
         return booking
 
     adult = [TravelerIn(type="adult", first_name="Ada", last_name="L")]

@@ -128,6 +128,8 @@ def test_a_review_cannot_approve_itself_or_claim_votes(client_of, traveler, room
     BookingItem.objects.filter(booking=booking).update(
         service_start=now - timedelta(days=3), service_end=now - timedelta(days=1)
     )
+    # Booked before it began (a review of an item booked once it was over is refused).
+    Booking.objects.filter(pk=booking.pk).update(created_at=now - timedelta(days=4))
     staff = UserFactory(is_staff=True)
 
     response = client_of(traveler).post(

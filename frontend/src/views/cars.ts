@@ -6,6 +6,7 @@ import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { autocomplete, empty, errorBox, heading, input, loading, pageTitle, pager, price, rating, select } from "../ui";
 import { addButton, dayFromToday, seatsLeft } from "./common";
+import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 
 interface CarOffer {
@@ -30,8 +31,8 @@ export function carForm(query: URLSearchParams): HTMLFormElement {
     "form",
     { class: "search", role: "search", "aria-label": t("cars.search") },
     field(t("cars.location"), autocomplete("location", query.get("location"), "/airports", airport, { required: true, placeholder: "LHR" })),
-    field(t("cars.pickUp"), input("pick_up", "date", query.get("pick_up") ?? dayFromToday(14), { required: true })),
-    field(t("cars.dropOff"), input("drop_off", "date", query.get("drop_off") ?? dayFromToday(17), { required: true })),
+    field(t("cars.pickUp"), input("pick_up", "date", query.get("pick_up") ?? dayFromToday(14), { required: true, min: earliestTravelDay() })),
+    field(t("cars.dropOff"), input("drop_off", "date", query.get("drop_off") ?? dayFromToday(17), { required: true, min: earliestTravelDay() })),
     h("button", { type: "submit", class: "primary" }, t("search")),
   );
   form.addEventListener("submit", (e) => {

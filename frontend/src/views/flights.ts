@@ -6,6 +6,7 @@ import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { autocomplete, empty, errorBox, heading, input, loading, pageTitle, pager, price, select } from "../ui";
 import { addButton, dayFromToday, seatsLeft } from "./common";
+import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 
 interface Airport {
@@ -60,8 +61,8 @@ export function flightForm(query: URLSearchParams): HTMLFormElement {
     { class: "search", role: "search", "aria-label": t("flights.search") },
     field(t("flights.from"), autocomplete("origin", query.get("origin"), "/airports", airport, { required: true, placeholder: "JFK" })),
     field(t("flights.to"), autocomplete("destination", query.get("destination"), "/airports", airport, { required: true, placeholder: "LHR" })),
-    field(t("flights.date"), input("date", "date", query.get("date") ?? dayFromToday(14), { required: true })),
-    field(t("flights.return"), input("return_date", "date", query.get("return_date"))),
+    field(t("flights.date"), input("date", "date", query.get("date") ?? dayFromToday(14), { required: true, min: earliestTravelDay() })),
+    field(t("flights.return"), input("return_date", "date", query.get("return_date"), { min: earliestTravelDay() })),
     field(t("flights.adults"), input("adults", "number", query.get("adults") ?? "1", { min: "1", max: "9" })),
     field(t("flights.children"), input("children", "number", query.get("children") ?? "0", { min: "0", max: "8" })),
     field(t("flights.infants"), input("infants", "number", query.get("infants") ?? "0", { min: "0", max: "9" })),

@@ -7,6 +7,7 @@ import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
 import { empty, errorBox, heading, input, loading, pageTitle, pager, price, rating, select, stars, toast } from "../ui";
 import { addButton, seatsLeft } from "./common";
+import { earliestTravelDay } from "../dates";
 import type { RoomOffer } from "./hotels";
 
 interface Detail {
@@ -15,7 +16,7 @@ interface Detail {
   stars: number;
   description: string;
   address: string;
-  city: { name: string; country_code: string };
+  city: { name: string; country_code: string; timezone: string };
   amenities: { code: string; name: string }[];
   check_in_time: string;
   check_out_time: string;
@@ -163,8 +164,8 @@ export async function hotelView(ctx: RouteContext): Promise<void> {
   const dates = h(
     "form",
     { class: "search" },
-    field(t("hotels.checkIn"), input("check_in", "date", q.get("check_in"), { required: true })),
-    field(t("hotels.checkOut"), input("check_out", "date", q.get("check_out"), { required: true })),
+    field(t("hotels.checkIn"), input("check_in", "date", q.get("check_in"), { required: true, min: earliestTravelDay(hotel.city.timezone) })),
+    field(t("hotels.checkOut"), input("check_out", "date", q.get("check_out"), { required: true, min: earliestTravelDay(hotel.city.timezone) })),
     field(t("hotels.guests"), input("guests", "number", q.get("guests") ?? "2", { min: "1" })),
     field(t("hotels.rooms"), input("rooms", "number", q.get("rooms") ?? "1", { min: "1" })),
     h("button", { type: "submit", class: "primary" }, t("hotel.check")),

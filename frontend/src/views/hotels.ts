@@ -6,6 +6,7 @@ import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { autocomplete, empty, errorBox, heading, input, loading, pageTitle, pager, price, rating, select, stars } from "../ui";
 import { dayFromToday } from "./common";
+import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 
 export interface RoomOffer {
@@ -55,8 +56,8 @@ export function hotelForm(query: URLSearchParams): HTMLFormElement {
     "form",
     { class: "search", role: "search", "aria-label": t("hotels.search") },
     field(t("hotels.city"), autocomplete("city", query.get("city"), "/cities", city, { required: true, placeholder: "Paris" })),
-    field(t("hotels.checkIn"), input("check_in", "date", query.get("check_in") ?? dayFromToday(14), { required: true })),
-    field(t("hotels.checkOut"), input("check_out", "date", query.get("check_out") ?? dayFromToday(17), { required: true })),
+    field(t("hotels.checkIn"), input("check_in", "date", query.get("check_in") ?? dayFromToday(14), { required: true, min: earliestTravelDay() })),
+    field(t("hotels.checkOut"), input("check_out", "date", query.get("check_out") ?? dayFromToday(17), { required: true, min: earliestTravelDay() })),
     field(t("hotels.guests"), input("guests", "number", query.get("guests") ?? "2", { min: "1", max: "16" })),
     field(t("hotels.rooms"), input("rooms", "number", query.get("rooms") ?? "1", { min: "1", max: "8" })),
     h("button", { type: "submit", class: "primary" }, t("search")),
