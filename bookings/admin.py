@@ -92,7 +92,10 @@ class BookingAdmin(ReadOnlyAdmin):
     inlines = [BookingItemInline, TravelerInline, PaymentInline]
     actions = ["cancel_and_refund"]
 
-    @admin.action(description="Cancel and refund the selected bookings…")
+    def has_refund_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.has_perm("bookings.refund_booking")
+
+    @admin.action(description="Cancel and refund the selected bookings…", permissions=["refund"])
     def cancel_and_refund(self, request, queryset):  # type: ignore[no-untyped-def]
         # here, not at the top: the admin loads at every cold start (decision 59)
         from audit.services import audit_record
@@ -151,7 +154,12 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     actions = ["refund_orphans"]
 
-    @admin.action(description="Refund the selected charges that have no booking…")
+    def has_refund_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.has_perm("bookings.refund_payment")
+
+    @admin.action(
+        description="Refund the selected charges that have no booking…", permissions=["refund"]
+    )
     def refund_orphans(self, request, queryset):  # type: ignore[no-untyped-def]
         """What reconcile_payments does, now, for the charges staff picked. Charges of a
         booking are refunded by cancelling it (so its inventory goes back too)."""

@@ -151,6 +151,8 @@ class Booking(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"])]
+        # Bookings are read-only in the admin; giving money back is a right of its own.
+        permissions = [("refund_booking", "Can cancel and refund bookings")]
 
     def __str__(self) -> str:
         return self.reference
@@ -251,6 +253,7 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        permissions = [("refund_payment", "Can refund charges that have no booking")]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} {self.currency} {self.status}"

@@ -51,7 +51,9 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
 
-    @admin.action(description="Approve the selected reviews (make them public)")
+    @admin.action(
+        description="Approve the selected reviews (make them public)", permissions=["change"]
+    )
     def approve(self, request, queryset):  # type: ignore[no-untyped-def]
         # here, not at the top: the admin loads at every cold start (decision 59)
         from audit.services import audit_record
@@ -63,7 +65,7 @@ class ReviewAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, action="review.approve", target=review, now=now)
         self.message_user(request, f"Approved {queryset.count()} review(s).", messages.SUCCESS)
 
-    @admin.action(description="Reject the selected reviews…")
+    @admin.action(description="Reject the selected reviews…", permissions=["change"])
     def reject(self, request, queryset):  # type: ignore[no-untyped-def]
         # here, not at the top: the admin loads at every cold start (decision 59)
         from audit.services import audit_record

@@ -205,3 +205,55 @@ def test_staff_refund_a_charge_without_a_booking_after_confirming(
     assert SandboxCharge.objects.get(ref=charge.ref).refunded_amount == Decimal("100.00")
     assert booked.status == PaymentStatus.SUCCEEDED  # a booking's charge: cancel it instead
     assert booked.refunded_amount == 0
+
+
+def _staff_who_may(*codenames: str):  # type: ignore[no-untyped-def]
+    """A verified staff member (second factor done) holding exactly these permissions."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from tests.factories.accounts import log_in_verified
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return log_in_verified(Client(), staff)
+
+
+def test_staff_who_may_only_look_cannot_cancel_and_refund(booking):
+    # given a support agent who may view bookings but not give money back
+    client = _staff_who_may("view_booking")
+    url = reverse("admin:bookings_booking_changelist")
+    selection = {"action": "cancel_and_refund", "_selected_action": [booking.pk]}
+
+    # when they post the action, confirmation included
+    listing = client.get(url).content.decode()
+    client.post(url, {**selection, "post": "yes", "reason": "asked by phone"})
+
+    # then the action is not offered, and nothing was cancelled or refunded
+    assert "cancel_and_refund" not in listing
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert not Refund.objects.exists()
+
+
+def test_staff_with_the_refund_right_cancel_and_refund(booking):
+    client = _staff_who_may("view_booking", "refund_booking")
+    url = reverse("admin:bookings_booking_changelist")
+    selection = {"action": "cancel_and_refund", "_selected_action": [booking.pk]}
+
+    client.post(url, {**selection, "post": "yes", "reason": "asked by phone"})
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert Refund.objects.filter(payment__booking=booking).exists()
+
+
+def test_staff_who_may_only_look_cannot_refund_a_charge(booking):
+    payment = Payment.objects.get(booking=booking)
+    Payment.objects.filter(pk=payment.pk).update(booking=None)  # as if orphaned
+    client = _staff_who_may("view_payment")
+    url = reverse("admin:bookings_payment_changelist")
+
+    client.post(url, {"action": "refund_orphans", "_selected_action": [payment.pk], "post": "yes"})
+
+    assert not Refund.objects.exists()

@@ -124,3 +124,24 @@ def test_markup_in_reviews_stays_text_on_every_moderation_page(admin_client, pen
     for page in pages:
         assert "<img src=x" not in page
         assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_staff_who_may_only_read_reviews_cannot_moderate_them(pending):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from tests.factories.accounts import log_in_verified
+
+    # given a staff member who may view reviews, not change them
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename="view_review"))
+    client = log_in_verified(Client(), staff)
+    ids = [r.pk for r in pending]
+
+    # when they post approve and reject
+    client.post(URL, {"action": "approve", "_selected_action": ids})
+    client.post(URL, {"action": "reject", "_selected_action": ids, "post": "yes",
+                      "reason": "spam"})  # fmt: skip
+
+    # then every review is still waiting for a moderator
+    assert set(Review.objects.values_list("status", flat=True)) == {ReviewStatus.PENDING}
