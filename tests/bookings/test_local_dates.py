@@ -22,7 +22,7 @@ from catalog.local_time import day_end, local_today
 from catalog.models import CarDay, FlightFare, RoomNight
 from reviews.errors import NotReviewable
 from reviews.services import review_create
-from search.offers import offer_decode
+from search.offers import InvalidOffer, offer_decode
 from search.selectors.offers import OfferStarted
 from tests.catalog.test_local_time import ZONES
 from tests.factories.accounts import UserFactory
@@ -70,16 +70,17 @@ def test_a_stay_is_held_and_booked_exactly_when_check_in_is_today_or_later_at_th
     check_in = local_today(tz, now=now) + timedelta(days=offset)
     room_type = stay_in(tz, check_in)
     user = UserFactory()
-    offer = offer_decode(hotel_offer(room_type, check_in, 2))
+    offer_id = hotel_offer(room_type, check_in, 2)
     if offset < 0:
-        # then: refused, and nothing was taken
-        with pytest.raises(OfferStarted, match="Check-in on"):
-            hold_create(user=user, offers=[offer], now=now)
+        # then: refused as begun, or (a day before today anywhere on Earth) as no search's
+        # offer; and nothing was taken
+        with pytest.raises((OfferStarted, InvalidOffer), match="Check-in on|Outside the dates"):
+            hold_create(user=user, offers=[offer_decode(offer_id, now=now)], now=now)
         assert rooms_left(room_type) == [10, 10]
         assert not Hold.objects.filter(user=user).exists()
         return
     # then: sold, and what the booking promises is still ahead
-    hold = hold_create(user=user, offers=[offer], now=now)
+    hold = hold_create(user=user, offers=[offer_decode(offer_id, now=now)], now=now)
     booking = booking_create(
         user=user, hold_id=hold.pk, travelers=[ADA], payment_token="tok_visa", now=now
     )
@@ -108,7 +109,7 @@ def test_a_stay_held_before_midnight_at_the_hotel_is_not_booked_after_it(
     user = UserFactory()
     charges = SandboxCharge.objects.count()
     hold = hold_create(
-        user=user, offers=[offer_decode(hotel_offer(room_type, day, 2))], now=held_at
+        user=user, offers=[offer_decode(hotel_offer(room_type, day, 2), now=held_at)], now=held_at
     )
 
     with pytest.raises(OfferStarted, match=f"Check-in on {day.isoformat()} is past"):
@@ -127,17 +128,17 @@ def test_a_car_is_held_exactly_until_the_office_closes_on_the_pick_up_day(now, t
     car = RentalCarFactory(office__airport=AirportFactory(city=CityFactory(timezone=tz)))
     car_days(car, pick_up, 2)
     user = UserFactory()
-    offer = offer_decode(car_offer(car, pick_up, 2))
+    offer_id = car_offer(car, pick_up, 2)
     closes = car.office.closes_at
     if isinstance(closes, str):
         closes = time.fromisoformat(closes)
     open_today = now.astimezone(ZoneInfo(tz)).time() < closes
     if offset < 0 or (offset == 0 and not open_today):
-        with pytest.raises(OfferStarted, match="Pick-up on"):
-            hold_create(user=user, offers=[offer], now=now)
+        with pytest.raises((OfferStarted, InvalidOffer), match="Pick-up on|Outside the dates"):
+            hold_create(user=user, offers=[offer_decode(offer_id, now=now)], now=now)
         assert set(CarDay.objects.filter(car=car).values_list("cars_available", flat=True)) == {5}
         return
-    hold = hold_create(user=user, offers=[offer], now=now)
+    hold = hold_create(user=user, offers=[offer_decode(offer_id, now=now)], now=now)
     booking = booking_create(
         user=user, hold_id=hold.pk, travelers=[DRIVER], payment_token="tok_visa", now=now
     )
@@ -155,7 +156,7 @@ def test_a_flight_is_held_exactly_until_it_leaves(now, tz, minutes):
         leg__arrival_at=departure + timedelta(hours=3),
     )
     user = UserFactory()
-    offer = offer_decode(flight_offer(fare))
+    offer = offer_decode(flight_offer(fare), now=now)
     if departure <= now:
         with pytest.raises(OfferStarted, match="already departed"):
             hold_create(user=user, offers=[offer], now=now)
@@ -170,7 +171,7 @@ def test_a_flight_held_before_departure_is_not_booked_after_it(traveler, fare):
     departure = fare.leg.departure_at
     hold = hold_create(
         user=traveler,
-        offers=[offer_decode(flight_offer(fare))],
+        offers=[offer_decode(flight_offer(fare), now=departure - timedelta(minutes=5))],
         now=departure - timedelta(minutes=5),
     )
     charges = SandboxCharge.objects.count()
@@ -193,7 +194,7 @@ def test_a_free_cancellation_deadline_already_past_is_not_booked_as_refundable(t
     check_in = date(2027, 1, 16)
     room_type = stay_in(tz, check_in, hotel__free_cancellation_days=2, hotel__currency="NZD")
     hold = hold_create(
-        user=traveler, offers=[offer_decode(hotel_offer(room_type, check_in, 2))], now=now
+        user=traveler, offers=[offer_decode(hotel_offer(room_type, check_in, 2), now=now)], now=now
     )
 
     booking = booking_create(
@@ -215,7 +216,7 @@ def test_tonights_stay_booked_after_the_check_in_hour_says_it_refunds_nothing(tr
     check_in = date(2027, 1, 15)
     room_type = stay_in(tz, check_in, hotel__free_cancellation_days=2)
     hold = hold_create(
-        user=traveler, offers=[offer_decode(hotel_offer(room_type, check_in, 2))], now=now
+        user=traveler, offers=[offer_decode(hotel_offer(room_type, check_in, 2), now=now)], now=now
     )
 
     booking = booking_create(
@@ -234,7 +235,7 @@ def test_free_cancellation_ends_at_the_check_in_hour_on_the_hotels_clock(travele
     check_in = date(2027, 1, 16)
     room_type = stay_in(tz, check_in, hotel__free_cancellation_days=2)
     hold = hold_create(
-        user=traveler, offers=[offer_decode(hotel_offer(room_type, check_in, 2))], now=now
+        user=traveler, offers=[offer_decode(hotel_offer(room_type, check_in, 2), now=now)], now=now
     )
 
     booking = booking_create(
