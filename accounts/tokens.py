@@ -160,10 +160,10 @@ def _ensure_live(*, live: bool, user: User, credentials: str) -> None:
 def _session_user_sql(vendor: str) -> str:
     """The user an access token acts for, with what its session says, in one statement.
 
-    Every authenticated request runs it. The ORM's join (select_related) cost ~0.7 ms of
-    CPU here where simplejwt's own user read cost ~0.4; through QuerySet.raw (the user's
-    columns mapped by name and converted by the ORM) it is ~0.2 (bench/auth_cost.py).
-    Names come from the models; values are parameters."""
+    Every authenticated request runs it, so it must cost no more than simplejwt's own user
+    read: the ORM's join (select_related) cost more CPU than that, QuerySet.raw (the user's
+    columns mapped by name and converted by the ORM) less (bench/auth_cost.py measures
+    both). Names come from the models; values are parameters."""
     from django.db import connection
 
     qn = connection.ops.quote_name
