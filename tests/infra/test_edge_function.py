@@ -166,3 +166,42 @@ def test_cloudfront_serves_the_app_exactly_where_django_does(tmp_path_factory, p
 def test_django_itself_serves_these_deep_links_with_the_app(uri):
     # The reference the property above holds CloudFront to.
     assert served_by_the_app(uri)
+
+
+def _frontend_bucket_policy(stage: str) -> dict:
+    from infra.iam_policy import StackContext, resolve
+
+    stack = StackContext(
+        parameters={
+            "Stage": stage,
+            "StorageStackName": f"travelguru-{stage}-storage",
+            "Distribution": "E2EXAMPLE",  # what Ref gives: the distribution's id
+        },
+        imports={f"travelguru-{stage}-storage-FrontendBucket": f"travelguru-{stage}-frontend"},
+    )
+    policy = template("edge.yaml")["Resources"]["FrontendBucketPolicy"]["Properties"]
+    return resolve(policy["PolicyDocument"], stack)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_an_unknown_path_is_s3s_404_not_403_for_this_distribution_only(stage):
+    # S3 answers a missing key with 404 only to a reader that may list the bucket.
+    from infra.iam_policy import Call, resource_policy_allows
+
+    policy = _frontend_bucket_policy(stage)
+    bucket = f"arn:aws:s3:::travelguru-{stage}-frontend"
+
+    def allowed(action: str, resource: str, distribution: str = "E2EXAMPLE") -> bool:
+        context = {
+            "AWS:SourceArn": f"arn:aws:cloudfront::123456789012:distribution/{distribution}",
+            "aws:SecureTransport": "true",
+        }
+        call = Call(action, resource, context)
+        return resource_policy_allows(policy, call, service_principal="cloudfront.amazonaws.com")
+
+    assert allowed("s3:ListBucket", bucket)
+    assert allowed("s3:GetObject", f"{bucket}/index.html")
+    assert not allowed("s3:ListBucket", bucket, distribution="EOTHERDIST")
+    assert not allowed("s3:GetObject", f"{bucket}/index.html", distribution="EOTHERDIST")
+    for action in ("s3:PutObject", "s3:DeleteObject", "s3:ListBucketVersions"):
+        assert not allowed(action, f"{bucket}/index.html"), action
