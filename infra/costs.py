@@ -36,11 +36,17 @@ PRICES = {
     "cloudsearch_small_hour": 0.059,  # search.small instance
     "logs_gb": 0.57,  # CloudWatch Logs ingestion
     "alarm": 0.10,
+    # QuickSight Enterprise, month-to-month list prices (per user-month; annual plans and
+    # Pro roles differ): authors build the data sets and dashboards, readers view them.
+    "quicksight_author": 24.00,
+    "quicksight_reader": 3.00,
 }
 
 # Requests per month reaching CloudFront's /api/ behaviours, and how the levels differ.
 LEVELS = {
     "launch": {
+        "quicksight_authors": 1,  # the team reading the exports
+        "quicksight_readers": 3,
         "api_requests": 1_000_000,
         "pc_instances": 2,  # zappa provisioned_concurrency
         "writer_acu": 0.5,  # average over the month
@@ -53,6 +59,8 @@ LEVELS = {
         "s3_gb": 20,
     },
     "10x": {
+        "quicksight_authors": 2,  # the team reading the exports
+        "quicksight_readers": 10,
         "api_requests": 10_000_000,
         "pc_instances": 5,
         "writer_acu": 1.5,
@@ -65,6 +73,8 @@ LEVELS = {
         "s3_gb": 100,
     },
     "100x": {
+        "quicksight_authors": 4,  # the team reading the exports
+        "quicksight_readers": 30,
         "api_requests": 100_000_000,
         "pc_instances": 20,
         "writer_acu": 6,
@@ -134,6 +144,8 @@ def month(level: dict) -> dict[str, float]:
         + p["kms_key"],
         "S3 (all buckets)": level["s3_gb"] * p["s3_gb"],
         "CloudWatch (logs + 6 alarms)": level["logs_gb"] * p["logs_gb"] + 6 * p["alarm"],
+        "QuickSight (authors + readers)": level["quicksight_authors"] * p["quicksight_author"]
+        + level["quicksight_readers"] * p["quicksight_reader"],
     }
 
 

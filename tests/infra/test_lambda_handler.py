@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from search.apis.common import today_anywhere
+from tests.infra.test_templates import ZAPPA
 
 pytestmark = pytest.mark.slow
 
@@ -223,6 +224,10 @@ def lambda_instance(lambda_zip, tmp_path_factory):
         "STATIC_BUCKET": "travelguru-test-static",
         "STATIC_HOST": STATIC_HOST,
         "DATABASE_URL": database,
+        # as the function's configuration sets it: Django is built when handler.py imports
+        "INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT": ZAPPA["prod"]["aws_environment_variables"][
+            "INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT"
+        ],
     }
     instance = LambdaInstance(package_dir, env)
     # the runbook's `zappa manage prod migrate`, through the same handler: it also makes

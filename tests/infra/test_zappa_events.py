@@ -68,7 +68,12 @@ def test_every_stage_runs_every_event_and_holds_no_secret(stage):
     assert config["django_settings"] == "travelguru.settings.production"
     assert config["runtime"] == "python3.11"
     names = set(config["aws_environment_variables"]) | set(config.get("environment_variables", {}))
-    assert names == {"DJANGO_SECRETS_ID", "DATABASE_SECRET_ID", "DJANGO_SSM_PATH"}
+    assert names == {
+        "DJANGO_SECRETS_ID",
+        "DATABASE_SECRET_ID",
+        "DJANGO_SSM_PATH",
+        "INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT",
+    }
     assert not {"DJANGO_SECRET_KEY", "STRIPE_SECRET_KEY", "DATABASE_URL"} & names
 
 
