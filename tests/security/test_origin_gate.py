@@ -1,20 +1,25 @@
 """Only CloudFront reaches the deployed API, and per-IP limits key on the viewer it saw.
 
-Requests are API Gateway proxy events turned into WSGI by Zappa's own `create_wsgi_request`
-(the code that sets REMOTE_ADDR from X-Forwarded-For on Lambda) and served by Django's WSGI
-handler built with the gate's secret configured, as on a deployed stage.
+Requests are API Gateway proxy events (as recorded from a live stage) fed to Zappa's own
+LambdaHandler, whose `create_wsgi_request` sets REMOTE_ADDR from X-Forwarded-For, with the
+Django app it builds while the gate's secret is configured, as on a deployed stage.
 """
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
+import logging
+import os
+import sys
+import types
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from zappa import handler
 from zappa.wsgi import create_wsgi_request
 
 from tests.factories.accounts import PASSWORD, UserFactory
@@ -27,17 +32,35 @@ EDGE = "130.176.0.1"  # a CloudFront edge: API Gateway's sourceIp for CloudFront
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def zappa(monkeypatch):  # type: ignore[no-untyped-def]
+    """Zappa's LambdaHandler in this process, reading a zappa_settings module like the one
+    Zappa writes into the package (what it reads of it), on the test settings."""
+    settings_module = types.ModuleType("zappa_settings")
+    settings_module.__dict__.update(
+        LOG_LEVEL="WARNING", PROJECT_NAME="travelguru", API_STAGE="prod",
+        ENVIRONMENT_VARIABLES={}, DJANGO_SETTINGS=os.environ["DJANGO_SETTINGS_MODULE"],
+        DEBUG=False, DOMAIN=None, BASE_PATH=None, BINARY_SUPPORT=True,
+        CONTEXT_HEADER_MAPPINGS={}, EXCEPTION_HANDLER=None, AWS_EVENT_MAPPING={},
+        AWS_BOT_EVENT_MAPPING={}, COGNITO_TRIGGER_MAPPING={}, AUTHORIZER_FUNCTION=None,
+    )  # fmt: skip
+    monkeypatch.setitem(sys.modules, "zappa_settings", settings_module)
+    for name in ("SERVERTYPE", "FRAMEWORK", "PROJECT", "STAGE"):  # the handler sets these
+        monkeypatch.setenv(name, "")
+    monkeypatch.setattr(handler.LambdaHandler, "_LambdaHandler__instance", None)
+    monkeypatch.setattr(handler.LambdaHandler, "settings", None)
+    monkeypatch.setattr(logging.getLogger(), "level", logging.getLogger().level)
+
+
 def serve(event: dict) -> tuple[int, dict[str, str], bytes]:
-    """One event through Zappa's WSGI translation and a freshly built Django handler."""
-    environ = create_wsgi_request(event, script_name="", trailing_slash=False)
-    answer: dict = {}
-
-    def start_response(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
-        answer["status"], answer["headers"] = int(status.split()[0]), dict(headers)
-
+    """One event through Zappa's handler, its app built with the gate's secret configured,
+    as on a deployed stage (a fresh handler each time: Zappa builds the app once)."""
     with override_settings(ORIGIN_VERIFY_SECRET=SECRET, ALLOWED_HOSTS=[HOST]):
-        body = b"".join(WSGIHandler()(environ, start_response))
-    return answer["status"], answer["headers"], body
+        handler.LambdaHandler._LambdaHandler__instance = None  # type: ignore[attr-defined]
+        answer = handler.LambdaHandler.lambda_handler(event, None)
+    body = answer.get("body", "")
+    raw = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
+    return answer["statusCode"], answer["headers"], raw
 
 
 def login_event(
