@@ -16,6 +16,8 @@ import sys
 import types
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -50,6 +52,13 @@ def zappa(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(handler.LambdaHandler, "_LambdaHandler__instance", None)
     monkeypatch.setattr(handler.LambdaHandler, "settings", None)
     monkeypatch.setattr(logging.getLogger(), "level", logging.getLogger().level)
+    # A real WSGI handler closes the database connection around each request; here that
+    # connection holds the test's transaction (as Django's test client arranges too).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def serve(event: dict) -> tuple[int, dict[str, str], bytes]:
