@@ -55,6 +55,7 @@ def test_the_stacks_are_the_ones_the_runbook_deploys():
     assert [p.name for p in TEMPLATES] == [
         "app.yaml",
         "database.yaml",
+        "edge-waf.yaml",
         "edge.yaml",
         "network.yaml",
         "search.yaml",

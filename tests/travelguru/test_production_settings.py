@@ -284,7 +284,7 @@ def _deployed(secret: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env.update(PRODUCTION_ENV | DEPLOYED_ENV)
     del env["DJANGO_SECRET_KEY"]  # from the secret, as on Lambda
-    secret = {"DJANGO_SECRET_KEY": "k" * 50} | secret
+    secret = {"DJANGO_SECRET_KEY": "k" * 50, "ORIGIN_VERIFY_SECRET": "o" * 48} | secret
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", DEPLOYED_START, json.dumps(secret)],
         cwd=ROOT,
@@ -321,6 +321,16 @@ def test_a_deployed_function_refuses_to_start_without_each_stripe_key(left_out):
     assert done.returncode != 0
     assert "ImproperlyConfigured" in done.stderr
     assert f"{left_out} empty" in done.stderr
+    assert "travelguru/prod/django" in done.stderr
+
+
+@pytest.mark.parametrize("origin_secret", ["", "o" * 31])
+def test_a_deployed_function_refuses_to_start_without_a_strong_origin_secret(origin_secret):
+    done = _deployed(STRIPE | {"ORIGIN_VERIFY_SECRET": origin_secret})
+
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr
+    assert "ORIGIN_VERIFY_SECRET" in done.stderr
     assert "travelguru/prod/django" in done.stderr
 
 

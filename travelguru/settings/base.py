@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A deployed stage answers only requests that came through CloudFront, and takes the
+    # client IP from CloudFront's viewer address (inactive without ORIGIN_VERIFY_SECRET).
+    "travelguru.origin.OriginVerifyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # CORS answers preflights before anything else can; then API headers on every answer
     # (413s and card refusals included), then the size limit before anything reads a body.
@@ -68,6 +71,9 @@ MIDDLEWARE = [
     # Innermost, so a view's OperationalError (database away) becomes 503 problem+json.
     "travelguru.errors.DatabaseUnavailableMiddleware",
 ]
+
+# The secret CloudFront sends to the API as X-Origin-Verify (app secret; empty: gate off).
+ORIGIN_VERIFY_SECRET = env.str("ORIGIN_VERIFY_SECRET", default="")
 
 ROOT_URLCONF = "travelguru.urls"
 WSGI_APPLICATION = "travelguru.wsgi.application"
@@ -197,8 +203,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "travelguru.schema.AutoSchema",
     "EXCEPTION_HANDLER": "travelguru.errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    # Client IP = REMOTE_ADDR unless told how many proxies add X-Forwarded-For (Zappa puts
-    # API Gateway's sourceIp in REMOTE_ADDR), so the header cannot be spoofed to dodge limits.
+    # Client IP = REMOTE_ADDR, never X-Forwarded-For (the caller writes it): on a deployed
+    # stage travelguru.origin sets REMOTE_ADDR from CloudFront's viewer address.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     # Per client IP (anonymous) and per traveler (logged in), counted in the shared cache.
     "DEFAULT_THROTTLE_CLASSES": [

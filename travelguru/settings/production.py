@@ -137,6 +137,17 @@ if os.environ.get("DJANGO_SECRETS_ID") and _missing:
         f"{'it' if len(_missing) == 1 else 'them'} into the app secret "
         f"({os.environ['DJANGO_SECRETS_ID']})"
     )
+# Only CloudFront may reach a deployed API (travelguru/origin.py): without the shared
+# secret the gate is off, anyone may call the regional stage directly, and X-Forwarded-For
+# (which the caller writes) would pick the key of every per-IP limit. Long enough that
+# guessing it through the WAF is hopeless; random, as the runbook generates it.
+_ORIGIN_SECRET_MIN = 32
+if os.environ.get("DJANGO_SECRETS_ID") and len(ORIGIN_VERIFY_SECRET) < _ORIGIN_SECRET_MIN:  # noqa: F405
+    _refuse(
+        f"ORIGIN_VERIFY_SECRET {'empty' if not ORIGIN_VERIFY_SECRET else 'too short'}: put "  # noqa: F405
+        f"{_ORIGIN_SECRET_MIN}+ random characters into the app secret "
+        f"({os.environ['DJANGO_SECRETS_ID']}); CloudFront sends the same value"
+    )
 # CloudSearch without its endpoints fails every search; say so at start, not per request.
 if SEARCH_BACKEND == "cloudsearch" and not (  # noqa: F405
     CLOUDSEARCH_SEARCH_ENDPOINT and CLOUDSEARCH_DOCUMENT_ENDPOINT  # noqa: F405
