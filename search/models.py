@@ -61,6 +61,39 @@ class SyncState(models.Model):
         return f"{self.engine} @ {self.watermark}"
 
 
+class SyncCheckpoint(models.Model):
+    """One document kind's progress in one engine's index, saved after every accepted batch.
+
+    `watermark`: every change made before it is in the index. A pass in progress has
+    `pass_started_at` (the watermark it will leave behind), `pass_since` (the watermark it
+    started from; null for a full rebuild) and `last_pk` (the last row the index accepted,
+    rows go in primary-key order), so a run cut by the function's timeout resumes at the
+    next row. `turn_at` is when a run last gave the kind its turn: the kind that waited
+    longest goes first, so a kind too large for one run cannot starve the others.
+    """
+
+    engine = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
+    watermark = models.DateTimeField(null=True)
+    pass_started_at = models.DateTimeField(null=True)
+    pass_since = models.DateTimeField(null=True)
+    pass_full = models.BooleanField(default=False)
+    last_pk = models.BigIntegerField(default=0)
+    turn_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engine", "kind"], name="search_checkpoint_engine_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engine}/{self.kind} @ {self.watermark} (row {self.last_pk})"
+
+    @property
+    def in_pass(self) -> bool:
+        return self.pass_started_at is not None
+
+
 class ResultsVersion(models.Model):
     """The version of each kind's cached search answers (search.cache): a fresh random
     token, set after every committed change those answers show."""

@@ -9,25 +9,55 @@ from __future__ import annotations
 from typing import Any
 
 
-def _command(name: str, *args: str) -> None:
+def _setup() -> None:
     import django
     from django.apps import apps
 
     if not apps.ready:  # a cold Lambda woken by the schedule, not by a request
         django.setup()
+
+
+def _command(name: str, *args: str) -> None:
+    _setup()
     from django.core.management import call_command
 
     call_command(name, *args)
 
 
+def _sync_budget(context: Any) -> str:
+    """Seconds a sync may spend starting batches, so it ends before Lambda stops it.
+
+    Lambda's context says how long this invocation has left; the configured budget is used
+    without one (a run by hand, a test). A reserve stays for the batch in flight (an upload
+    retried with back-off) and for saving the checkpoint."""
+    from django.conf import settings
+
+    budget = float(settings.SEARCH_SYNC_BUDGET_SECONDS)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        left = remaining() / 1000 - settings.SEARCH_SYNC_RESERVE_SECONDS
+        budget = min(budget, max(left, 0.0))
+    return f"--budget-seconds={budget:g}"
+
+
+def _sync(context: Any, *args: str) -> None:
+    _setup()
+    _command("sync_search_index", *args, _sync_budget(context))
+
+
 def sync_search_index(event: Any = None, context: Any = None) -> None:
     """Send what changed to the search engine (daily, at a quiet hour)."""
-    _command("sync_search_index")
+    _sync(context)
 
 
 def sync_search_index_full(event: Any = None, context: Any = None) -> None:
     """Rebuild the whole index (weekly): repairs anything a partial run missed."""
-    _command("sync_search_index", "--full")
+    _sync(context, "--full")
+
+
+def sync_search_index_resume(event: Any = None, context: Any = None) -> None:
+    """Carry on a sync the time budget cut (every few minutes; one query when none is)."""
+    _sync(context, "--resume-only")
 
 
 def release_expired_holds(event: Any = None, context: Any = None) -> None:

@@ -76,8 +76,9 @@ def test_every_stage_runs_every_event_and_holds_no_secret(stage):
 @pytest.mark.parametrize(
     ("function", "command", "args"),
     [
-        ("sync_search_index", "sync_search_index", ()),
-        ("sync_search_index_full", "sync_search_index", ("--full",)),
+        ("sync_search_index", "sync_search_index", ("--budget-seconds=40",)),
+        ("sync_search_index_full", "sync_search_index", ("--full", "--budget-seconds=40")),
+        ("sync_search_index_resume", "sync_search_index", ("--resume-only", "--budget-seconds=40")),
         ("release_expired_holds", "release_expired_holds", ()),
         ("reconcile_payments", "reconcile_payments", ()),
         ("export_analytics", "export_analytics", ()),
