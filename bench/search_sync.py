@@ -43,7 +43,7 @@ def run() -> dict[str, Any]:
     from search.services.indexing import sync_index
 
     domain = _Domain()
-    engine = CloudSearchEngine(domain, domain)
+    engine = CloudSearchEngine(domain, domain, upload_interval=0)  # projected, not waited
     name = "bench-cloudsearch"
     SyncCheckpoint.objects.filter(engine=name).delete()
     SyncState.objects.filter(engine=name).delete()

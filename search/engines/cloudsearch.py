@@ -145,7 +145,20 @@ class CloudSearchEngine:
     name = ENGINE_NAME
     kinds = frozenset(DocumentKind.values)
 
-    def __init__(self, search_client: Any = None, document_client: Any = None) -> None:
+    def __init__(
+        self, search_client: Any = None, document_client: Any = None, *,
+        upload_interval: float | None = None,
+        clock: Any = time.monotonic, sleep: Any = time.sleep,
+    ) -> None:  # fmt: skip
+        # CloudSearch's documented rate is one batch every 10 seconds; faster is throttled
+        # (and applied in no guaranteed order), so the sync's uploads are spaced.
+        self.upload_interval = (
+            settings.CLOUDSEARCH_UPLOAD_INTERVAL_SECONDS
+            if upload_interval is None
+            else upload_interval
+        )
+        self.clock, self.sleep = clock, sleep
+        self._last_upload: float | None = None
         if search_client is None or document_client is None:
             import boto3
             from botocore.config import Config
@@ -375,9 +388,21 @@ class CloudSearchEngine:
             raise ValueError(f"document {op['id']} is {len(encoded)} bytes; CloudSearch takes 1 MB")
         return encoded
 
+    def upload_delay(self) -> float:
+        """Seconds until the documented upload rate allows the next batch."""
+        if self._last_upload is None:
+            return 0.0
+        return max(0.0, self._last_upload + self.upload_interval - self.clock())
+
     def upload(self, encoded: Sequence[bytes]) -> int:
         """One upload of operations from `encode`; the caller keeps it under `batch_bytes`."""
-        self._upload(b"[" + b",".join(encoded) + b"]")
+        delay = self.upload_delay()
+        if delay > 0:
+            self.sleep(delay)
+        try:
+            self._upload(b"[" + b",".join(encoded) + b"]")
+        finally:
+            self._last_upload = self.clock()
         return 1
 
     def upsert(self, documents: Sequence[Document]) -> int:

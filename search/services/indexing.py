@@ -307,8 +307,9 @@ class Budget:
         self.clock = clock
         self.deadline = None if seconds is None else clock() + seconds
 
-    def check(self) -> None:
-        if self.deadline is not None and self.clock() >= self.deadline:
+    def check(self, ahead: float = 0.0) -> None:
+        """Raise OutOfTime if the budget is spent, or will be after waiting `ahead`."""
+        if self.deadline is not None and self.clock() + ahead >= self.deadline:
             raise OutOfTime
 
 
@@ -398,7 +399,10 @@ class _Pass:
         if not self.pending:
             return
         last_pk = self.pending_last_pk
-        self.budget.check()  # a batch not started is a batch the next run sends
+        # A batch not started is a batch the next run sends; one that must first wait for
+        # the engine's upload rate counts that wait against the budget too.
+        delay = getattr(self.writer, "upload_delay", None)
+        self.budget.check(ahead=delay() if delay is not None and not self.dry_run else 0.0)
         if self.dry_run:
             sent = None
         elif self.encode is not None and self.limit is not None:

@@ -32,7 +32,7 @@ def domain():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def engine(domain):  # type: ignore[no-untyped-def]
-    return CloudSearchEngine(domain.search_client, domain.document_client)
+    return CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
 
 
 def hotel_ids(domain) -> set[str]:  # type: ignore[no-untyped-def]
@@ -105,6 +105,7 @@ def test_a_crash_between_batches_is_repaired_by_the_next_run(domain, engine, mon
 
 def test_the_command_on_cloudsearch_prints_a_summary(domain, settings, monkeypatch):
     settings.SEARCH_BACKEND = "cloudsearch"
+    settings.CLOUDSEARCH_UPLOAD_INTERVAL_SECONDS = 0  # the fake domain takes any rate
     init = CloudSearchEngine.__init__
     monkeypatch.setattr(
         CloudSearchEngine, "__init__",
@@ -208,6 +209,7 @@ def test_the_dry_run_command_counts_what_it_would_send_and_sends_nothing(
     domain, engine, settings, monkeypatch
 ):
     settings.SEARCH_BACKEND = "cloudsearch"
+    settings.CLOUDSEARCH_UPLOAD_INTERVAL_SECONDS = 0  # the fake domain takes any rate
     init = CloudSearchEngine.__init__
     monkeypatch.setattr(
         CloudSearchEngine, "__init__",

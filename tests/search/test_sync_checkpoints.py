@@ -66,7 +66,7 @@ def domain():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def engine(domain):  # type: ignore[no-untyped-def]
-    engine = CloudSearchEngine(domain.search_client, domain.document_client)
+    engine = CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
     engine.batch_bytes = 1  # one document an upload: many batches from a few rows
     return engine
 
@@ -214,7 +214,7 @@ def test_uploads_stay_under_the_limits_and_are_filled_whatever_the_document_size
     Hotel.objects.all().delete()
     SyncCheckpoint.objects.all().delete()
     domain.docs.clear()
-    engine = CloudSearchEngine(domain.search_client, domain.document_client)
+    engine = CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
     city = CityFactory()
     hotels = [HotelFactory(city=city, description=_words_of(n)) for n in sizes]
     recorder = Recorder(engine)
@@ -257,3 +257,37 @@ def test_a_scheduled_sync_stops_before_lambdas_timeout(monkeypatch, remaining_ms
         ("sync_search_index", f"--budget-seconds={budget}"),
         ("sync_search_index", "--full", f"--budget-seconds={budget}"),
     ]
+
+
+def test_uploads_keep_cloudsearchs_rate_and_the_wait_counts_against_the_budget(domain):
+    # given an engine at CloudSearch's documented rate, on a clock its waits advance
+    now = [0.0]
+    engine = CloudSearchEngine(
+        domain.search_client, domain.document_client, upload_interval=10.0,
+        clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s),
+    )  # fmt: skip
+    engine.batch_bytes = 1
+    city = CityFactory()
+    hotels = [HotelFactory(city=city) for _ in range(5)]
+    sent_at: list[float] = []
+    upload = engine._upload
+
+    def record(batch: bytes, **kwargs):  # type: ignore[no-untyped-def]
+        sent_at.append(now[0])
+        return upload(batch, **kwargs)
+
+    engine._upload = record  # type: ignore[method-assign]
+    sources = [s for s in SOURCES if s.kind == DocumentKind.HOTEL]
+
+    # when a run with 25 seconds of budget goes
+    report = sync_index(
+        writer=engine, engine_name="cloudsearch", sources=sources, budget_seconds=25,
+        clock=lambda: now[0],
+    )  # fmt: skip
+
+    # then it sent a batch every 10 s, and stopped rather than wait past its budget
+    assert sent_at == [0.0, 10.0, 20.0]
+    assert report.unfinished == [DocumentKind.HOTEL]
+    assert {i for i in domain.docs if i.startswith("hotel-")} == {
+        f"hotel-{h.pk}" for h in hotels[:3]
+    }

@@ -297,6 +297,8 @@ CLOUDSEARCH_DOCUMENT_ENDPOINT = env.str("CLOUDSEARCH_DOCUMENT_ENDPOINT", default
 # own deadline; the resume schedule carries on from the checkpoints.
 SEARCH_SYNC_BUDGET_SECONDS = env.float("SEARCH_SYNC_BUDGET_SECONDS", default=40.0)
 SEARCH_SYNC_RESERVE_SECONDS = env.float("SEARCH_SYNC_RESERVE_SECONDS", default=15.0)
+# CloudSearch's documented upload rate: one batch every 10 seconds.
+CLOUDSEARCH_UPLOAD_INTERVAL_SECONDS = env.float("CLOUDSEARCH_UPLOAD_INTERVAL_SECONDS", default=10.0)
 AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
 # Record traveler events (analytics.hooks); false turns recording off without a deploy.
 ANALYTICS_RECORDING = env.bool("ANALYTICS_RECORDING", default=True)
