@@ -56,6 +56,10 @@ class SyncState(models.Model):
     engine = models.CharField(max_length=32, unique=True)
     watermark = models.DateTimeField(null=True)
     last_run_at = models.DateTimeField(null=True)
+    # Held by the run syncing this engine, renewed after every batch: the daily run, the
+    # resume schedule, Lambda's retry of a failed run and a run by hand never interleave
+    # their checkpoints. A run that died holds it only until it lapses.
+    lease_until = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
         return f"{self.engine} @ {self.watermark}"

@@ -53,12 +53,15 @@ class SyncReport:
     seconds: float = 0.0
     # Kinds whose pass the time budget cut; the next run resumes them where they stopped.
     unfinished: list[str] = field(default_factory=list)
+    busy: bool = False  # another run holds the engine's lease: this one did nothing
 
     @property
     def complete(self) -> bool:
         return not self.unfinished
 
     def summary(self) -> str:
+        if self.busy:
+            return f"{self.engine} index: another sync is running; nothing done"
         mode = "full" if self.full else f"changes since {self.since or 'the beginning'}"
         sent = ", ".join(f"{n} {kind}" for kind, n in self.upserted.items()) or "nothing"
         gone = ", ".join(f"{n} {kind}" for kind, n in self.removed.items() if n) or "nothing"
@@ -314,6 +317,25 @@ class Budget:
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
+# How long a run's lease outlives its last batch: longer than one batch can take (an
+# upload spaced by the engine's rate and retried with back-off), short enough that a run
+# that died blocks the next ones for minutes, not until someone notices.
+LEASE_SECONDS = 180
+
+
+def _take_lease(engine: str) -> bool:
+    now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    taken = SyncState.objects.filter(free, engine=engine).update(
+        lease_until=now + timedelta(seconds=LEASE_SECONDS)
+    )
+    return bool(taken)
+
+
+def _renew_lease(engine: str) -> None:
+    SyncState.objects.filter(engine=engine).update(
+        lease_until=timezone.now() + timedelta(seconds=LEASE_SECONDS)
+    )
 
 
 def _checkpoints(
@@ -417,6 +439,7 @@ class _Pass:
         self.checkpoint.last_pk = last_pk
         if not self.dry_run:
             self.checkpoint.save(update_fields=["last_pk"])
+            _renew_lease(self.checkpoint.engine)
 
 
 def sync_index(
@@ -446,7 +469,28 @@ def sync_index(
     engine = get_engine() if writer is None else None
     name = engine_name or getattr(engine, "name", None) or "local"
     writer = writer or engine.writer()  # type: ignore[union-attr]
-    state, _ = SyncState.objects.get_or_create(engine=name)
+    SyncState.objects.get_or_create(engine=name)
+    if not dry_run and not _take_lease(name):
+        report = SyncReport(engine=name, full=full, dry_run=dry_run, since=None, busy=True)
+        report.seconds = time.perf_counter() - started
+        return report
+    try:
+        return _sync(
+            name=name, writer=writer, full=full, dry_run=dry_run, batch_size=batch_size,
+            sources=sources, progress=progress, budget=budget, resume_only=resume_only,
+            run_started_at=run_started_at, started=started,
+        )  # fmt: skip
+    finally:
+        if not dry_run:
+            SyncState.objects.filter(engine=name).update(lease_until=None)
+
+
+def _sync(
+    *, name: str, writer: IndexWriter, full: bool, dry_run: bool, batch_size: int,
+    sources: Sequence[Source], progress: bool, budget: Budget, resume_only: bool,
+    run_started_at: datetime, started: float,
+) -> SyncReport:  # fmt: skip
+    state = SyncState.objects.get(engine=name)
     mine = [s for s in sources if s.kind in writer.kinds]
     checkpoints = _checkpoints(name, [s.kind for s in mine], state, save=not dry_run)
     rebuild = full or any(c.pass_full or c.watermark is None for c in checkpoints.values())

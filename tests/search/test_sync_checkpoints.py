@@ -291,3 +291,38 @@ def test_uploads_keep_cloudsearchs_rate_and_the_wait_counts_against_the_budget(d
     assert {i for i in domain.docs if i.startswith("hotel-")} == {
         f"hotel-{h.pk}" for h in hotels[:3]
     }
+
+
+def test_a_sync_waits_its_turn_while_another_holds_the_engine(domain, engine):
+    # given a run in progress elsewhere (its lease is fresh)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    HotelFactory()
+    recorder = Recorder(engine)
+    SyncState.objects.create(engine="cloudsearch", lease_until=timezone.now() + timedelta(60))
+
+    # when another run starts, it sends nothing and says why
+    report = recorder.run(engine)
+    assert report.busy
+    assert "another sync is running" in report.summary()
+    assert recorder.bodies == []
+
+    # and once the other run died and its lease lapsed, the next run goes and lets go after
+    SyncState.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert recorder.run(engine).complete
+    assert SyncState.objects.get(engine="cloudsearch").lease_until is None
+
+
+def test_a_failed_run_lets_go_of_the_engine(domain, engine, monkeypatch):
+    HotelFactory()
+
+    def down(batch, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("lost the document endpoint")
+
+    monkeypatch.setattr(engine, "_upload", down)
+    with pytest.raises(ConnectionError):
+        sync_index(writer=engine, engine_name="cloudsearch")
+
+    assert SyncState.objects.get(engine="cloudsearch").lease_until is None
