@@ -42,7 +42,56 @@ def _sync_budget(context: Any) -> str:
 
 def _sync(context: Any, *args: str) -> None:
     _setup()
-    _command("sync_search_index", *args, _sync_budget(context))
+    try:
+        _command("sync_search_index", *args, _sync_budget(context))
+    finally:
+        _report_index_age(context)
+
+
+# CloudWatch metrics from the function's log (embedded metric format): no PutMetricData
+# call, so no IAM permission; the alarm on it is in infra/app.yaml (SearchIndexAgeAlarm).
+METRICS_NAMESPACE = "TravelGuru"
+
+
+def _report_index_age(context: Any) -> None:
+    """Log the search index's age, every scheduled sync (the resume one every 5 minutes).
+
+    The age is since the last run that brought every kind up to date: a sync that keeps
+    failing, or never finishes inside its budget, grows it until the alarm fires."""
+    import json
+    import os
+    import time
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from search.models import SyncState
+
+    indexed = (
+        SyncState.objects.filter(engine=settings.SEARCH_BACKEND)
+        .values_list("last_run_at", flat=True)
+        .first()
+    )
+    if indexed is None:
+        return  # never indexed: no datapoint, which the alarm treats as breaching
+    function = getattr(context, "function_name", None) or os.environ.get(
+        "AWS_LAMBDA_FUNCTION_NAME", "local"
+    )
+    record = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": METRICS_NAMESPACE,
+                    "Dimensions": [["FunctionName"]],
+                    "Metrics": [{"Name": "SearchIndexAgeSeconds", "Unit": "Seconds"}],
+                }
+            ],
+        },
+        "FunctionName": function,
+        "SearchIndexAgeSeconds": round((timezone.now() - indexed).total_seconds()),
+    }
+    print(json.dumps(record), flush=True)  # noqa: T201 - Lambda's log is the metric's way in
 
 
 def sync_search_index(event: Any = None, context: Any = None) -> None:
