@@ -297,6 +297,11 @@ def render(figures: dict[str, Any]) -> str:
         from bench.auth_cost import lines as auth_lines
 
         lines += auth_lines(auth)
+    sync = figures.get("sync")
+    if sync:
+        from bench.search_sync import lines as sync_lines
+
+        lines += sync_lines(sync, figures.get("meta", {}).get("days"))
     if targets:
         lines += ["## Targets (issue 10)", "", "| target | figure | |", "|---|---|---|"]
         lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets]

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RAW, ROOT, ensure_data, is_mysql, setup_django  # noqa: E402
 
-SECTIONS = ("search", "queries", "booking", "cold_start", "auth")
+SECTIONS = ("search", "queries", "booking", "cold_start", "auth", "sync")
 # Sections that measure their own few rows and need no catalog loaded.
 WITHOUT_DATA = {"auth"}
 
@@ -173,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print("bench: authentication per request (in-process)", flush=True)
         figures["auth"] = auth_cost.run(n=100 if quick else 500, rounds=3 if quick else 5)
+
+    if "sync" in args.sections:
+        from bench import search_sync
+
+        print("bench: search sync (a full CloudSearch rebuild, in-process)", flush=True)
+        figures["sync"] = search_sync.run()
 
     from bench.report import render
 

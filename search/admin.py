@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from search.models import SearchDocument, SyncState
+from search.models import SearchDocument, SyncCheckpoint, SyncState
 
 
 @admin.register(SearchDocument)
@@ -23,3 +23,15 @@ class SearchDocumentAdmin(admin.ModelAdmin):
 class SyncStateAdmin(admin.ModelAdmin):
     list_display = ["engine", "watermark", "last_run_at"]
     readonly_fields = ["engine", "last_run_at"]
+
+
+@admin.register(SyncCheckpoint)
+class SyncCheckpointAdmin(admin.ModelAdmin):
+    """How far each kind's sync got; a pass in progress shows the row it resumes after."""
+
+    list_display = ["engine", "kind", "watermark", "pass_started_at", "pass_full", "last_pk"]
+    list_filter = ["engine", "kind"]
+    readonly_fields = [f.name for f in SyncCheckpoint._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

@@ -56,9 +56,46 @@ class SyncState(models.Model):
     engine = models.CharField(max_length=32, unique=True)
     watermark = models.DateTimeField(null=True)
     last_run_at = models.DateTimeField(null=True)
+    # Held by the run syncing this engine, renewed after every batch: the daily run, the
+    # resume schedule, Lambda's retry of a failed run and a run by hand never interleave
+    # their checkpoints. A run that died holds it only until it lapses.
+    lease_until = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
         return f"{self.engine} @ {self.watermark}"
+
+
+class SyncCheckpoint(models.Model):
+    """One document kind's progress in one engine's index, saved after every accepted batch.
+
+    `watermark`: every change made before it is in the index. A pass in progress has
+    `pass_started_at` (the watermark it will leave behind), `pass_since` (the watermark it
+    started from; null for a full rebuild) and `last_pk` (the last row the index accepted,
+    rows go in primary-key order), so a run cut by the function's timeout resumes at the
+    next row. `turn_at` is when a run last gave the kind its turn: the kind that waited
+    longest goes first, so a kind too large for one run cannot starve the others.
+    """
+
+    engine = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
+    watermark = models.DateTimeField(null=True)
+    pass_started_at = models.DateTimeField(null=True)
+    pass_since = models.DateTimeField(null=True)
+    pass_full = models.BooleanField(default=False)
+    last_pk = models.BigIntegerField(default=0)
+    turn_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engine", "kind"], name="search_checkpoint_engine_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engine}/{self.kind} @ {self.watermark} (row {self.last_pk})"
+
+    @property
+    def in_pass(self) -> bool:
+        return self.pass_started_at is not None
 
 
 class ResultsVersion(models.Model):

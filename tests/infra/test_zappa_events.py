@@ -48,6 +48,7 @@ def _command_run_by(function_path: str, monkeypatch: pytest.MonkeyPatch) -> tupl
     return calls[0]
 
 
+@pytest.mark.django_db  # the search syncs also log the index's age from the database
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e["function"].rpartition(".")[2])
 def test_every_event_runs_a_management_command_that_exists(event, monkeypatch):
     from django.core.management import get_commands
@@ -81,8 +82,9 @@ def test_every_stage_runs_every_event_and_holds_no_secret(stage):
 @pytest.mark.parametrize(
     ("function", "command", "args"),
     [
-        ("sync_search_index", "sync_search_index", ()),
-        ("sync_search_index_full", "sync_search_index", ("--full",)),
+        ("sync_search_index", "sync_search_index", ("--budget-seconds=40",)),
+        ("sync_search_index_full", "sync_search_index", ("--full", "--budget-seconds=40")),
+        ("sync_search_index_resume", "sync_search_index", ("--resume-only", "--budget-seconds=40")),
         ("release_expired_holds", "release_expired_holds", ()),
         ("reconcile_payments", "reconcile_payments", ()),
         ("export_analytics", "export_analytics", ()),
@@ -149,3 +151,39 @@ def test_the_daily_housekeeping_drops_expired_tokens_and_sessions_only():
         "logged-out",
     ]
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
+
+
+@pytest.mark.django_db
+def test_every_scheduled_sync_logs_the_index_age_as_a_metric_the_alarm_watches(capsys):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from search.models import SyncState
+    from travelguru import scheduled
+
+    context = SimpleNamespace(function_name="travelguru-prod")
+    scheduled.sync_search_index({}, context)
+    SyncState.objects.filter(engine="local").update(
+        last_run_at=timezone.now() - timedelta(hours=40)
+    )
+    capsys.readouterr()
+
+    scheduled.sync_search_index_resume({}, context)  # nothing to resume: the age stays
+
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    metric = record["_aws"]["CloudWatchMetrics"][0]
+    assert record["FunctionName"] == "travelguru-prod"
+    assert 40 * 3600 <= record["SearchIndexAgeSeconds"] < 41 * 3600
+    from tests.infra.test_templates import load
+
+    resources = load(Path(__file__).parents[2] / "infra" / "app.yaml")["Resources"]
+    props = resources["SearchIndexAgeAlarm"]["Properties"]
+    assert (props["Namespace"], props["MetricName"]) == (
+        metric["Namespace"],
+        metric["Metrics"][0]["Name"],
+    )
+    assert [d["Name"] for d in props["Dimensions"]] == metric["Dimensions"][0]
+    assert record["SearchIndexAgeSeconds"] > props["Threshold"]
+    assert props["TreatMissingData"] == "breaching"

@@ -20,6 +20,7 @@ def search_engine(request, settings, monkeypatch):  # type: ignore[no-untyped-de
 
         domain = FakeDomain()
         settings.SEARCH_BACKEND = "cloudsearch"
+        settings.CLOUDSEARCH_UPLOAD_INTERVAL_SECONDS = 0  # the fake domain takes any rate
         init = CloudSearchEngine.__init__
         monkeypatch.setattr(
             CloudSearchEngine,

@@ -298,6 +298,13 @@ SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="local")
 # SEARCH_BACKEND=cloudsearch: the domain's two endpoints (https://search-… / https://doc-…).
 CLOUDSEARCH_SEARCH_ENDPOINT = env.str("CLOUDSEARCH_SEARCH_ENDPOINT", default="")
 CLOUDSEARCH_DOCUMENT_ENDPOINT = env.str("CLOUDSEARCH_DOCUMENT_ENDPOINT", default="")
+# A scheduled search sync starts no batch after this many seconds (below the function's
+# timeout_seconds in zappa_settings.json) and none later than the reserve before Lambda's
+# own deadline; the resume schedule carries on from the checkpoints.
+SEARCH_SYNC_BUDGET_SECONDS = env.float("SEARCH_SYNC_BUDGET_SECONDS", default=40.0)
+SEARCH_SYNC_RESERVE_SECONDS = env.float("SEARCH_SYNC_RESERVE_SECONDS", default=15.0)
+# CloudSearch's documented upload rate: one batch every 10 seconds.
+CLOUDSEARCH_UPLOAD_INTERVAL_SECONDS = env.float("CLOUDSEARCH_UPLOAD_INTERVAL_SECONDS", default=10.0)
 AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
 # Record traveler events (analytics.hooks); false turns recording off without a deploy.
 ANALYTICS_RECORDING = env.bool("ANALYTICS_RECORDING", default=True)
