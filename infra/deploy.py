@@ -188,7 +188,7 @@ class Deploy:
         config: StageConfig,
         *,
         zip_path: Path | None = None,
-        out: TextIO = sys.stdout,
+        out: TextIO | None = None,
         zappa: Path = ZAPPA,
         settings_path: Path = DEPLOY_SETTINGS,
         frontend_dist: Path = FRONTEND_DIST,
@@ -198,14 +198,14 @@ class Deploy:
         self.config = config
         self.stage = config.stage
         self.zip_path = zip_path or ROOT / "var" / "package" / f"travelguru-{self.stage}.zip"
-        self.out = out
+        self.out = out or sys.stdout
         self.zappa = zappa
         self.settings_path = settings_path
         self.frontend_dist = frontend_dist
         self.health_attempts = health_attempts
         self.health_delay = health_delay
         self.notes: list[str] = []
-        self._clients: dict[tuple[str, str, float], Any] = {}
+        self._clients: dict[tuple[str, str, int, int], Any] = {}
         self._outputs: dict[str, dict[str, str]] = {}
 
     @property
@@ -216,16 +216,21 @@ class Deploy:
     def app_secret_id(self) -> str:
         return f"travelguru/{self.stage}/django"
 
-    def client(self, service: str, *, region: str | None = None, read_timeout: float = 60) -> Any:
+    def client(
+        self, service: str, *, region: str | None = None, read_timeout: int = 60, retries: int = 3
+    ) -> Any:
         import boto3
         from botocore.config import Config
 
-        key = (service, region or self.config.region, read_timeout)
+        key = (service, region or self.config.region, read_timeout, retries)
         if key not in self._clients:
             self._clients[key] = boto3.client(
                 service,
                 region_name=key[1],
-                config=Config(read_timeout=read_timeout, retries={"mode": "standard"}),
+                config=Config(
+                    read_timeout=read_timeout,
+                    retries={"mode": "standard", "total_max_attempts": retries},
+                ),
             )
         return self._clients[key]
 
@@ -354,15 +359,8 @@ class Deploy:
 
     def invoke(self, payload: dict[str, str]) -> str:
         """Run one of Zappa's handler events in the deployed function; raise on any error."""
-        # No retries: a migration must not start twice because a response was slow.
-        import boto3
-        from botocore.config import Config
-
-        client = boto3.client(
-            "lambda",
-            region_name=self.config.region,
-            config=Config(read_timeout=900, retries={"total_max_attempts": 1}),
-        )
+        # One attempt: a migration must not start twice because a response was slow.
+        client = self.client("lambda", read_timeout=900, retries=1)
         response = client.invoke(
             FunctionName=self.function_name,
             InvocationType="RequestResponse",
@@ -821,7 +819,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     args = parse_args(argv)
     config_path = args.config or ROOT / "infra" / "stages" / f"{args.stage}.json"
     try:
