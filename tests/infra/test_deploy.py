@@ -132,7 +132,9 @@ def new_deploy(config: deploy.StageConfig, tmp_path: Path, **kwargs) -> deploy.D
     )
 
 
-def account_settings(d: deploy.Deploy, *, limit: int, unreserved: int) -> Stubber:
+def account_settings(
+    d: deploy.Deploy, *, limit: int, unreserved: int, reserved_here: int | None = None
+) -> Stubber:
     """moto has no GetAccountSettings: the account's Lambda quota, stubbed."""
     stub = Stubber(d.client("lambda"))
     stub.add_response(
@@ -144,9 +146,14 @@ def account_settings(d: deploy.Deploy, *, limit: int, unreserved: int) -> Stubbe
             }
         },
     )
-    stub.add_client_error(
-        "get_function_concurrency", "ResourceNotFoundException", http_status_code=404
-    )
+    if reserved_here is None:
+        stub.add_client_error(
+            "get_function_concurrency", "ResourceNotFoundException", http_status_code=404
+        )
+    else:
+        stub.add_response(
+            "get_function_concurrency", {"ReservedConcurrentExecutions": reserved_here}
+        )
     stub.activate()
     return stub
 
@@ -234,9 +241,27 @@ def test_preflight_refuses_a_concurrency_quota_that_would_leave_under_100_unrese
     assert "Ask for at least 140" in message
 
 
+def test_preflight_refuses_a_reservation_that_leaves_fewer_than_100_even_when_positive(
+    aws, tmp_path
+):
+    d = new_deploy(with_certificates(), tmp_path)
+    account_settings(d, limit=1000, unreserved=120)
+
+    with pytest.raises(deploy.DeployError, match="would leave 80 unreserved"):
+        deploy.step_preflight(d)
+
+
 def test_preflight_passes_on_an_account_with_room(aws, tmp_path):
     d = new_deploy(with_certificates(), tmp_path)
     account_settings(d, limit=1000, unreserved=1000)
+
+    assert deploy.preflight_problems(d) == []
+
+
+def test_a_release_counts_the_functions_own_reservation_as_available(aws, tmp_path):
+    # 100 unreserved with the function already holding its 40: re-reserving 40 leaves 100.
+    d = new_deploy(with_certificates(), tmp_path)
+    account_settings(d, limit=140, unreserved=100, reserved_here=40)
 
     assert deploy.preflight_problems(d) == []
 
@@ -719,3 +744,125 @@ def test_a_config_missing_keys_is_refused_naming_them(tmp_path):
         match="lacks api_domain, api_certificate_arn, site_certificate_arn, alarm_email",
     ):
         deploy.load_config(path, stage="prod")
+
+
+# ---- the front-end --------------------------------------------------------------------------
+
+
+def distribution() -> str:
+    return boto3.client("cloudfront", region_name="us-east-1").create_distribution(
+        DistributionConfig={
+            "CallerReference": "test",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "frontend",
+                        "DomainName": "travelguru-prod-frontend.s3.eu-west-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "frontend",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )["Distribution"]["Id"]
+
+
+def test_the_front_end_is_published_from_here_and_index_html_invalidated(aws, tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text('<meta name="tg-api-base" content=""><div id="app"></div>')
+    (dist / "assets" / "index-AbCdEf12.js").write_text("console.log(1)")
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(
+        Bucket="travelguru-prod-frontend",
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
+    d = new_deploy(make_config(), tmp_path, frontend_dist=dist)
+    distribution_id = distribution()
+    d._outputs = {
+        "storage": {"FrontendBucket": "travelguru-prod-frontend"},
+        "edge": {"DistributionId": distribution_id},
+    }
+
+    deploy.step_publish_frontend(d)
+
+    index = s3.get_object(Bucket="travelguru-prod-frontend", Key="index.html")
+    asset = s3.head_object(Bucket="travelguru-prod-frontend", Key="assets/index-AbCdEf12.js")
+    assert index["CacheControl"] == "no-cache"
+    assert asset["CacheControl"] == "public, max-age=31536000, immutable"
+    invalidations = boto3.client("cloudfront", region_name="us-east-1").list_invalidations(
+        DistributionId=distribution_id
+    )["InvalidationList"]["Items"]
+    assert len(invalidations) == 1
+
+
+def test_publishing_without_a_build_says_how_to_make_one(aws, tmp_path):
+    d = new_deploy(make_config(), tmp_path, frontend_dist=tmp_path / "none")
+    d._outputs = {"storage": {"FrontendBucket": "b"}, "edge": {"DistributionId": "E1"}}
+
+    with pytest.raises(deploy.DeployError, match="make frontend"):
+        deploy.step_publish_frontend(d)
+
+
+# ---- the API ---------------------------------------------------------------------------------
+
+
+def test_app_api_deploys_the_api_then_puts_a_new_deployment_on_the_stage(
+    aws, tmp_path, monkeypatch
+):
+    apigw = boto3.client("apigateway", region_name=REGION)
+    api = apigw.create_rest_api(name="travelguru-prod")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="ANY", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api, resourceId=root, httpMethod="ANY", type="MOCK", integrationHttpMethod="POST"
+    )
+    first = apigw.create_deployment(restApiId=api, stageName="prod")["id"]
+    d = new_deploy(make_config(), tmp_path)
+    deployed: list[dict[str, str]] = []
+    monkeypatch.setattr(d, "deploy_stack", lambda name, params: deployed.append(params) or {})
+    stub = Stubber(d.client("cloudformation"))
+    stub.add_response(
+        "describe_stack_resource",
+        {
+            "StackResourceDetail": {
+                "LogicalResourceId": "Api",
+                "PhysicalResourceId": api,
+                "ResourceType": "AWS::ApiGateway::RestApi",
+                "LastUpdatedTimestamp": "2026-01-01T00:00:00Z",
+                "ResourceStatus": "UPDATE_COMPLETE",
+            }
+        },
+        {"StackName": "travelguru-prod-app", "LogicalResourceId": "Api"},
+    )
+    stub.activate()
+
+    deploy.step_app_api(d)
+
+    assert deployed[0]["DeployApi"] == "true"
+    stage = apigw.get_stage(restApiId=api, stageName="prod")
+    assert stage["deploymentId"] != first
+
+
+def test_a_release_keeps_the_api_when_it_redeploys_the_role(aws, tmp_path, monkeypatch):
+    d = new_deploy(make_config(), tmp_path)
+    deployed: list[dict[str, str]] = []
+    monkeypatch.setattr(d, "deploy_stack", lambda name, params: deployed.append(params) or {})
+    existing = {"StackStatus": "UPDATE_COMPLETE", "Parameters": []}
+    monkeypatch.setattr(d, "describe_stack", lambda name: existing)
+
+    existing["Parameters"] = [{"ParameterKey": "DeployApi", "ParameterValue": "false"}]
+    deploy.step_app_role(d)
+    existing["Parameters"] = [{"ParameterKey": "DeployApi", "ParameterValue": "true"}]
+    deploy.step_app_role(d)
+
+    assert [p["DeployApi"] for p in deployed] == ["false", "true"]
