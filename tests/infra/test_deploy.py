@@ -866,3 +866,40 @@ def test_a_release_keeps_the_api_when_it_redeploys_the_role(aws, tmp_path, monke
     deploy.step_app_role(d)
 
     assert [p["DeployApi"] for p in deployed] == ["false", "true"]
+
+
+# ---- every stack gets what its template asks for -------------------------------------------
+
+
+def test_every_stack_is_given_each_parameter_its_template_requires_and_no_other(
+    tmp_path, monkeypatch
+):
+    from tests.infra.test_templates import template
+
+    d = new_deploy(make_config(search="cloudsearch"), tmp_path)
+    passed: dict[str, set[str]] = {}
+
+    def record(name, params):
+        passed.setdefault(name, set()).update(params)
+        return {"DomainName": "travelguru-prod"}
+
+    monkeypatch.setattr(d, "deploy_stack", record)
+    monkeypatch.setattr(d, "describe_stack", lambda name: None)
+    monkeypatch.setattr(deploy, "write_search_parameters", lambda d, domain: None)
+    d._outputs = {
+        "storage": {"LogBucketArn": "arn:aws:s3:::travelguru-prod-logs"},
+        "edge-waf": {"WebAclArn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1"},
+    }
+    for step in (deploy.step_storage, deploy.step_network, deploy.step_database):
+        step(d)
+    deploy.step_app_role(d)
+    deploy.step_search(d)
+    deploy.step_edge_waf(d)
+    deploy.step_edge(d)
+
+    for name, given in passed.items():
+        declared = template(f"{name}.yaml")["Parameters"]
+        required = {key for key, spec in declared.items() if "Default" not in spec}
+        assert required <= given, f"{name}: not given {sorted(required - given)}"
+        assert given <= set(declared), f"{name}: unknown {sorted(given - set(declared))}"
+    assert set(passed) == {p.stem for p in (deploy.ROOT / "infra").glob("*.yaml")}
