@@ -15,6 +15,7 @@ resolution (AWS_ENDPOINT_URL and the per-service variables included), so the reh
 runs this file unchanged against a local twin.
 """
 
+# subprocess (nosec B404, B603): only Zappa's own CLI, a fixed executable, never a shell.
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,7 @@ import json
 import os
 import re
 import secrets
-import subprocess  # nosec B404: runs Zappa's CLI from the package environment, no shell
+import subprocess  # nosec B404
 import sys
 import time
 import urllib.error
