@@ -31,6 +31,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -293,6 +294,7 @@ class Deploy:
             )
             self.note(f"{stack_name}: deleted the failed first create, creating again")
             existing = None
+        started = datetime.now(UTC) - timedelta(seconds=5)  # CloudFormation's clock may lag
         try:
             if existing is None:
                 cfn.create_stack(**request)
@@ -308,21 +310,22 @@ class Deploy:
             try:
                 cfn.get_waiter(waiter).wait(StackName=stack_name, WaiterConfig=STACK_WAIT)
             except WaiterError as exc:
-                reasons = self.failed_events(name)
+                reasons = self.failed_events(name, since=started)
                 status = (exc.last_response.get("Stacks") or [{}])[0].get("StackStatus", exc)
                 lines = "\n".join(f"  {r}" for r in reasons) or "  (no failed events)"
                 raise DeployError(f"{stack_name} did not complete ({status}):\n{lines}") from exc
         self._outputs.pop(name, None)
         return self.outputs(name)
 
-    def failed_events(self, name: str) -> list[str]:
+    def failed_events(self, name: str, *, since: datetime) -> list[str]:
+        """This attempt's failed resources, oldest first (the first is usually the cause)."""
         cfn = self.client("cloudformation", region=self.stack_region(name))
         events = cfn.describe_stack_events(StackName=self.stack_name(name))["StackEvents"]
         return [
             f"{e['LogicalResourceId']} ({e.get('ResourceType', '')}): "
             f"{e.get('ResourceStatusReason', '')}"
             for e in reversed(events)
-            if e.get("ResourceStatus", "").endswith("_FAILED")
+            if e.get("ResourceStatus", "").endswith("_FAILED") and e["Timestamp"] >= since
         ]
 
     # ---- the function ----

@@ -4,6 +4,7 @@ such API (Lambda's account settings, CloudSearch) or where a failure must be sta
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import json
 import os
@@ -68,8 +69,6 @@ def aws(monkeypatch):
 
 
 def issued_certificate(region: str, domain: str) -> str:
-    import datetime
-
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -526,27 +525,33 @@ def test_a_failed_stack_reports_the_reasons_of_its_failed_events(tmp_path, monke
     )
     stub.add_response("create_stack", {"StackId": "arn:aws:cloudformation:us-east-1:1:stack/x/1"})
     stub.add_response("describe_stacks", stack("ROLLBACK_COMPLETE"))
-    event = {
-        "StackId": "s",
-        "EventId": "e",
-        "StackName": "travelguru-prod-edge-waf",
-        "Timestamp": "2026-01-01T00:00:00Z",
-    }
+    now = datetime.datetime.now(datetime.UTC)
+    event = {"StackId": "s", "EventId": "e", "StackName": "travelguru-prod-edge-waf"}
     stub.add_response(
         "describe_stack_events",
         {
             "StackEvents": [
                 {
                     **event,
+                    "Timestamp": now,
                     "LogicalResourceId": "travelguru-prod-edge-waf",
                     "ResourceStatus": "ROLLBACK_COMPLETE",
                 },
                 {
                     **event,
+                    "Timestamp": now,
                     "LogicalResourceId": "EdgeWebAcl",
                     "ResourceType": "AWS::WAFv2::WebACL",
                     "ResourceStatus": "CREATE_FAILED",
                     "ResourceStatusReason": "Scope CLOUDFRONT is only valid in us-east-1",
+                },
+                {  # an earlier attempt's failure, already dealt with
+                    **event,
+                    "Timestamp": now - datetime.timedelta(days=3),
+                    "LogicalResourceId": "OldAcl",
+                    "ResourceType": "AWS::WAFv2::WebACL",
+                    "ResourceStatus": "UPDATE_FAILED",
+                    "ResourceStatusReason": "last week's problem",
                 },
             ]
         },
@@ -560,6 +565,7 @@ def test_a_failed_stack_reports_the_reasons_of_its_failed_events(tmp_path, monke
     assert "EdgeWebAcl (AWS::WAFv2::WebACL): Scope CLOUDFRONT is only valid in us-east-1" in str(
         failure.value
     )
+    assert "last week" not in str(failure.value)
 
 
 # ---- the function ----------------------------------------------------------------------
