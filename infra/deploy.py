@@ -191,9 +191,9 @@ class Deploy:
         *,
         zip_path: Path | None = None,
         out: TextIO | None = None,
-        zappa: Path = ZAPPA,
-        settings_path: Path = DEPLOY_SETTINGS,
-        frontend_dist: Path = FRONTEND_DIST,
+        zappa: Path | None = None,
+        settings_path: Path | None = None,
+        frontend_dist: Path | None = None,
         health_attempts: int = 5,
         health_delay: float = 6.0,
     ) -> None:
@@ -201,9 +201,9 @@ class Deploy:
         self.stage = config.stage
         self.zip_path = zip_path or ROOT / "var" / "package" / f"travelguru-{self.stage}.zip"
         self.out = out or sys.stdout
-        self.zappa = zappa
-        self.settings_path = settings_path
-        self.frontend_dist = frontend_dist
+        self.zappa = zappa or ZAPPA
+        self.settings_path = settings_path or DEPLOY_SETTINGS
+        self.frontend_dist = frontend_dist or FRONTEND_DIST
         self.health_attempts = health_attempts
         self.health_delay = health_delay
         self.notes: list[str] = []

@@ -909,3 +909,65 @@ def test_every_stack_is_given_each_parameter_its_template_requires_and_no_other(
         assert required <= given, f"{name}: not given {sorted(required - given)}"
         assert given <= set(declared), f"{name}: unknown {sorted(given - set(declared))}"
     assert set(passed) == {p.stem for p in (deploy.ROOT / "infra").glob("*.yaml")}
+
+
+# ---- rollback --------------------------------------------------------------------------------
+
+
+def test_rollback_runs_zappa_rollback_with_the_written_settings_then_the_health_check(
+    aws, tmp_path, fake_zappa, site, monkeypatch, capsys
+):
+    url, answers = site
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="travelguru-prod-network", TemplateBody=NETWORK_TEMPLATE
+    )
+    config = tmp_path / "prod.json"
+    stage = json.loads((deploy.ROOT / "infra" / "stages" / "prod.json").read_text())
+    config.write_text(json.dumps({**stage, "health_url": url}))
+    settings = tmp_path / "deploy" / "zappa_settings.json"
+    monkeypatch.setattr(deploy, "ZAPPA", fake_zappa)
+    monkeypatch.setattr(deploy, "DEPLOY_SETTINGS", settings)
+
+    code = deploy.main(["rollback", "--stage", "prod", "--config", str(config), "--versions", "2"])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert (tmp_path / "zappa-calls").read_text().splitlines() == [
+        f"rollback prod -n 2 -s {settings} --disable_progress"
+    ]
+    assert json.loads(settings.read_text())["prod"]["vpc_config"]["SubnetIds"] == [
+        "subnet-aaaa1111",
+        "subnet-bbbb2222",
+    ]
+    assert "[3/3] health ... ok" in out
+
+
+def test_a_rollback_whose_health_check_fails_does_not_say_run_it_again(
+    aws, tmp_path, fake_zappa, site, monkeypatch, capsys
+):
+    url, answers = site
+    answers += [503] * 10
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="travelguru-prod-network", TemplateBody=NETWORK_TEMPLATE
+    )
+    config = tmp_path / "prod.json"
+    stage = json.loads((deploy.ROOT / "infra" / "stages" / "prod.json").read_text())
+    config.write_text(json.dumps({**stage, "health_url": url}))
+    monkeypatch.setattr(deploy, "ZAPPA", fake_zappa)
+    monkeypatch.setattr(deploy, "DEPLOY_SETTINGS", tmp_path / "deploy" / "zappa_settings.json")
+    monkeypatch.setattr(deploy.Deploy, "__init__", _fast_health(deploy.Deploy.__init__))
+
+    code = deploy.main(["rollback", "--stage", "prod", "--config", str(config)])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Step 'health' failed" in out
+    assert "a rollback run again goes further back" in out
+    assert "resume with" not in out.lower()
+
+
+def _fast_health(init):
+    def fast(self, *args, **kwargs):
+        init(self, *args, **{**kwargs, "health_delay": 0})
+
+    return fast
