@@ -27,13 +27,13 @@ TRAVELER_HOME = "203.0.113.9"
 NEW_PLACE = "192.0.2.77"
 
 
-def api_login(api_client, ip: str, password: str, email: str = "ada@example.com"):  # type: ignore[no-untyped-def]
+def api_login(api_client, ip: str, password: str, email: str = "ada@example.com"):
     return api_client.post(
         "/api/auth/token", {"email": email, "password": password}, format="json", REMOTE_ADDR=ip
     )
 
 
-def guess_from_30_addresses(send) -> list[int]:  # type: ignore[no-untyped-def]
+def guess_from_30_addresses(send) -> list[int]:
     """150 wrong passwords, 5 from each of 30 addresses (each under its own 5-per-account
     limit, as a botnet would spread them)."""
     return [send(ip, f"guess-{ip}-{n}").status_code for n in range(5) for ip in ATTACKERS]
@@ -121,7 +121,7 @@ def test_150_admin_guesses_from_30_addresses_then_the_right_password_is_a_429_pa
     UserFactory(username="boss", is_staff=True)
     guesser, owner = Client(), Client()
 
-    def admin_login(client: Client, ip: str, password: str):  # type: ignore[no-untyped-def]
+    def admin_login(client: Client, ip: str, password: str):
         return client.post(
             "/admin/login/?next=/admin/", {"username": "boss", "password": password},
             REMOTE_ADDR=ip,
@@ -233,7 +233,7 @@ def test_staff_who_logged_in_fully_from_the_office_still_reach_their_second_fact
     device = second_factor_for(staff)
     office, guesser = Client(), Client()
 
-    def admin_login(client: Client, ip: str, password: str):  # type: ignore[no-untyped-def]
+    def admin_login(client: Client, ip: str, password: str):
         return client.post("/admin/login/", {"username": "boss", "password": password},
                            REMOTE_ADDR=ip)  # fmt: skip
 

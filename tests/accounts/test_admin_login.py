@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/login/?next=/admin/"
 
 
-def attempt(client: Client, username: str, password: str, ip: str):  # type: ignore[no-untyped-def]
+def attempt(client: Client, username: str, password: str, ip: str):
     return client.post(URL, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 

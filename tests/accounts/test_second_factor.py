@@ -32,11 +32,11 @@ ENROL = "/admin/second-factor/enrol/"
 
 
 @pytest.fixture
-def staff():  # type: ignore[no-untyped-def]
+def staff():
     return UserFactory(username="boss", is_staff=True, is_superuser=True)
 
 
-def password_step(client: Client, user, ip: str = "203.0.113.20", next_url: str = "/admin/"):  # type: ignore[no-untyped-def]
+def password_step(client: Client, user, ip: str = "203.0.113.20", next_url: str = "/admin/"):
     return client.post(
         f"{LOGIN}?next={quote(next_url)}",
         {"username": user.username, "password": PASSWORD, "next": next_url},
@@ -44,7 +44,7 @@ def password_step(client: Client, user, ip: str = "203.0.113.20", next_url: str 
     )
 
 
-def code_step(client: Client, code: str, ip: str = "203.0.113.20", next_url: str = "/admin/"):  # type: ignore[no-untyped-def]
+def code_step(client: Client, code: str, ip: str = "203.0.113.20", next_url: str = "/admin/"):
     return client.post(SECOND_FACTOR, {"code": code, "next": next_url}, REMOTE_ADDR=ip)
 
 

@@ -22,15 +22,15 @@ def login(client: APIClient, email: str) -> dict[str, str]:
     return response.json()
 
 
-def refresh(client: APIClient, token: str):  # type: ignore[no-untyped-def]
+def refresh(client: APIClient, token: str):
     return client.post("/api/auth/token/refresh", {"refresh": token}, format="json")
 
 
-def me(client: APIClient, access: str):  # type: ignore[no-untyped-def]
+def me(client: APIClient, access: str):
     return client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {access}")
 
 
-def assert_refused(response, code: str) -> None:  # type: ignore[no-untyped-def]
+def assert_refused(response, code: str) -> None:
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == code
@@ -205,12 +205,12 @@ def test_an_access_token_is_not_a_refresh_token(api_client):
 # --- credentials, deactivation, deletion ---------------------------------------------------
 
 
-def _set_password_in_code(user: User, admin_client) -> None:  # type: ignore[no-untyped-def]
+def _set_password_in_code(user: User, admin_client) -> None:
     user.set_password("a-brand-new-passphrase-42")
     user.save()
 
 
-def _set_password_in_the_admin(user: User, admin_client) -> None:  # type: ignore[no-untyped-def]
+def _set_password_in_the_admin(user: User, admin_client) -> None:
     response = admin_client.post(
         f"/admin/accounts/user/{user.pk}/password/",
         {"password1": "a-brand-new-passphrase-42", "password2": "a-brand-new-passphrase-42"},
@@ -218,7 +218,7 @@ def _set_password_in_the_admin(user: User, admin_client) -> None:  # type: ignor
     assert response.status_code == 302, response.content[:2000]
 
 
-def _disable_the_password(user: User, admin_client) -> None:  # type: ignore[no-untyped-def]
+def _disable_the_password(user: User, admin_client) -> None:
     user.set_unusable_password()
     user.save(update_fields=["password"])
 

@@ -10,7 +10,7 @@ from tests.factories.catalog import AirportFactory, CityFactory
 
 
 @pytest.fixture
-def reindex():  # type: ignore[no-untyped-def]
+def reindex():
     """Refresh the search index after creating catalog rows (as the scheduled job would)."""
     return lambda: sync_index(full=True)
 
@@ -22,7 +22,7 @@ def at(day: int, hour: int = 12) -> datetime:
     return datetime(2026, 11, day, hour, tzinfo=UTC)
 
 
-def item(kind, day, key, position, product, **fields):  # type: ignore[no-untyped-def]
+def item(kind, day, key, position, product, **fields):
     return EventFactory(
         kind=kind, occurred_at=at(day), group_key=key, position=position, product=product,
         **fields,
@@ -30,7 +30,7 @@ def item(kind, day, key, position, product, **fields):  # type: ignore[no-untype
 
 
 @pytest.fixture
-def small_history():  # type: ignore[no-untyped-def]
+def small_history():
     for code, city in (("JFK", "New York"), ("LHR", "London"), ("CDG", "Paris")):
         AirportFactory(iata=code, city=CityFactory(name=city))
     search = EventKind.SEARCH

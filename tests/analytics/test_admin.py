@@ -19,14 +19,14 @@ URL = "/admin/analytics/dashboard/"
 RANGE = {"start": "2026-11-01", "end": "2026-11-03"}
 
 
-def charts_of(response) -> dict:  # type: ignore[no-untyped-def]
+def charts_of(response) -> dict:
     html = response.content.decode()
     data = re.search(r'<script id="analytics-charts" type="application/json">(.*?)</script>', html)
     assert data, "the chart data is missing"
     return {chart["id"]: chart for chart in json.loads(data.group(1))}
 
 
-def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode())))
 
 

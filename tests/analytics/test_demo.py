@@ -17,14 +17,14 @@ NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def catalog():  # type: ignore[no-untyped-def]
+def catalog():
     airports = [AirportFactory(iata=code) for code in ("CDG", "JFK", "LHR", "NRT")]
     for airport in airports[:3]:
         HotelFactory(city=airport.city, currency="EUR")
         RentalOfficeFactory(airport=airport, currency="EUR")
 
 
-def fingerprint(events):  # type: ignore[no-untyped-def]
+def fingerprint(events):
     return [(e.kind, e.occurred_at, e.product, e.destination, e.amount) for e in events]
 
 

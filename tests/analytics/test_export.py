@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def s3(moto_s3_endpoint, aws_test_credentials, settings):  # type: ignore[no-untyped-def]
+def s3(moto_s3_endpoint, aws_test_credentials, settings):
     """A fresh bucket on the moto server; settings point the real boto3 code path at it."""
     settings.ANALYTICS_S3_ENDPOINT_URL = moto_s3_endpoint
     settings.ANALYTICS_BUCKET = f"analytics-{uuid.uuid4().hex[:12]}"
@@ -36,12 +36,12 @@ def s3(moto_s3_endpoint, aws_test_credentials, settings):  # type: ignore[no-unt
     return client
 
 
-def keys(s3) -> list[str]:  # type: ignore[no-untyped-def]
+def keys(s3) -> list[str]:
     listed = s3.list_objects_v2(Bucket=s3.bucket)
     return sorted(o["Key"] for o in listed.get("Contents", []))
 
 
-def read_csv(s3, key: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def read_csv(s3, key: str) -> list[dict[str, str]]:
     body = s3.get_object(Bucket=s3.bucket, Key=key)["Body"].read()
     text = gzip.decompress(body).decode()
     rows = list(csv.reader(io.StringIO(text)))

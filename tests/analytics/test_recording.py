@@ -33,7 +33,7 @@ SID = "s3ss10n-abcdef12"
 ADULT = {"first_name": "Ada", "last_name": "Lovelace", "type": "adult"}
 
 
-def inserts_into_events(queries) -> int:  # type: ignore[no-untyped-def]
+def inserts_into_events(queries) -> int:
     return sum(
         1
         for q in queries
@@ -42,7 +42,7 @@ def inserts_into_events(queries) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def paris_room(day):  # type: ignore[no-untyped-def]
+def paris_room(day):
     room_type = RoomTypeFactory(hotel__city=CityFactory(name="Paris"), hotel__currency="EUR")
     room_nights(room_type, day, 3, price=Decimal("100.00"), rooms_total=3)
     return room_type
@@ -149,7 +149,7 @@ def test_an_offer_view_records_product_and_price(api_client, paris_room, day):
     )  # fmt: skip
 
 
-def hold(client, *offer_ids):  # type: ignore[no-untyped-def]
+def hold(client, *offer_ids):
     response = client.post(
         "/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json"
     )
@@ -157,7 +157,7 @@ def hold(client, *offer_ids):  # type: ignore[no-untyped-def]
     return response.json()["id"]
 
 
-def book(client, hold_id, token="tok_visa", key=None, travelers=None):  # type: ignore[no-untyped-def]
+def book(client, hold_id, token="tok_visa", key=None, travelers=None):
     return client.post(
         "/api/bookings",
         {"hold_id": hold_id, "travelers": travelers or [ADULT], "payment_token": token},
@@ -241,7 +241,7 @@ def test_a_declined_payment_is_recorded_as_such_and_no_booking(
 def test_a_broken_analytics_table_does_not_cost_the_traveler_the_booking(
     client_of, traveler, paris_room, day, monkeypatch
 ):
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("analytics down")
 
     monkeypatch.setattr(Event.objects, "bulk_create", broken)

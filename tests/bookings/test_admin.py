@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def booking(client_of, room_type, day):  # type: ignore[no-untyped-def]
+def booking(client_of, room_type, day):
     user = UserFactory(email="guest@example.com")
     client = client_of(user)
     hold = client.post("/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]},
@@ -93,7 +93,7 @@ def test_bookings_cannot_be_edited_or_deleted_in_the_admin(admin_client, booking
     assert booking.status == BookingStatus.CONFIRMED
 
 
-def _listed(admin_client, model, **params) -> str:  # type: ignore[no-untyped-def]
+def _listed(admin_client, model, **params) -> str:
     """The changelist page, starting with how many rows it found: "<n> result(s)"."""
     url = reverse(f"admin:bookings_{model._meta.model_name}_changelist")
     response = admin_client.get(url, params)
@@ -207,7 +207,7 @@ def test_staff_refund_a_charge_without_a_booking_after_confirming(
     assert booked.refunded_amount == 0
 
 
-def _staff_who_may(*codenames: str):  # type: ignore[no-untyped-def]
+def _staff_who_may(*codenames: str):
     """A verified staff member (second factor done) holding exactly these permissions."""
     from django.contrib.auth.models import Permission
     from django.test import Client

@@ -26,7 +26,7 @@ RACERS = 20
 ROUNDS = 3
 
 
-def _hold_race(user, offer: str) -> Counter:  # type: ignore[no-untyped-def]
+def _hold_race(user, offer: str) -> Counter:
     barrier = threading.Barrier(RACERS)
 
     def attempt(_: int) -> tuple[int, str]:

@@ -19,7 +19,7 @@ from tests.factories.offers import car_offer, flight_offer, hotel_offer
 pytestmark = pytest.mark.django_db
 
 
-def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
+def rooms_left(room_type) -> list[int]:
     return list(
         RoomNight.objects.filter(room_type=room_type)
         .order_by("date")
@@ -27,7 +27,7 @@ def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
     )
 
 
-def hold(client, *offer_ids):  # type: ignore[no-untyped-def]
+def hold(client, *offer_ids):
     return client.post("/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json")
 
 
@@ -116,7 +116,7 @@ def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price
     offer = hotel_offer(room_type, day, 2)
     read = holds_module.offer_rows
 
-    def read_then_reprice(**kwargs):  # type: ignore[no-untyped-def]
+    def read_then_reprice(**kwargs):
         rows = read(**kwargs)
         RoomNight.objects.filter(room_type=room_type, date=day).update(price=Decimal("150.00"))
         return rows
@@ -292,7 +292,7 @@ def test_a_double_clicked_hold_with_one_key_holds_once(client_of, traveler, room
     client = client_of(traveler)
     offer = hotel_offer(room_type, day, 2)
 
-    def post(key: str, *offers: str):  # type: ignore[no-untyped-def]
+    def post(key: str, *offers: str):
         return client.post(
             "/api/holds", {"items": [{"offer_id": o} for o in offers]}, format="json",
             HTTP_IDEMPOTENCY_KEY=key,
@@ -371,7 +371,7 @@ def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile
     Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     read = holds_module.offer_rows
 
-    def read_before_the_taking(**kwargs):  # type: ignore[no-untyped-def]
+    def read_before_the_taking(**kwargs):
         rows = read(**kwargs)
         for row in rows.rows:
             row.rooms_available += 1

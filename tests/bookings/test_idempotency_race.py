@@ -43,7 +43,7 @@ def test_one_key_sent_eight_times_at_once_charges_and_books_once(live_server, mo
     ).json()  # fmt: skip
     slow_charge = SandboxProvider.charge
 
-    def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+    def charge(self, **kwargs):
         time.sleep(0.5)
         return slow_charge(self, **kwargs)
 

@@ -49,14 +49,14 @@ DRIVER = TravelerIn(
 )
 
 
-def stay_in(tz: str, check_in: date, nights: int = 2, **hotel):  # type: ignore[no-untyped-def]
+def stay_in(tz: str, check_in: date, nights: int = 2, **hotel):
     """A room type of a hotel in a city of zone `tz`, free for `nights` from `check_in`."""
     room_type = RoomTypeFactory(hotel__city=CityFactory(timezone=tz), **hotel)
     room_nights(room_type, check_in, nights, price=Decimal("100.00"))
     return room_type
 
 
-def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
+def rooms_left(room_type) -> list[int]:
     nights = RoomNight.objects.filter(room_type=room_type).order_by("date")
     return list(nights.values_list("rooms_available", flat=True))
 

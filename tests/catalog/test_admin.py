@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client):  # type: ignore[no-untyped-def]
+def staff_client(client):
     user = get_user_model().objects.create_superuser(
         username="boss", email="boss@travelguru.example", password="pw-admin-123-long"
     )
@@ -34,7 +34,7 @@ def staff_client(client):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def catalog():  # type: ignore[no-untyped-def]
+def catalog():
     today = timezone.now().date()
     fare = FlightFareFactory(leg__origin__iata="JFK", leg__destination__iata="LHR")
     hotel = HotelFactory(name="Hôtel du Louvre", amenities=["wifi"])
@@ -60,7 +60,7 @@ def catalog():  # type: ignore[no-untyped-def]
     }
 
 
-def _url(model, action: str, *args) -> str:  # type: ignore[no-untyped-def]
+def _url(model, action: str, *args) -> str:
     return reverse(f"admin:catalog_{model._meta.model_name}_{action}", args=args)
 
 

@@ -75,11 +75,11 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def open_page(browser, frontend_build):  # type: ignore[no-untyped-def]
+def open_page(browser, frontend_build):
     """`open_page(width=1280, locale="en-GB")` -> (page, console); checked at teardown."""
     opened: list[tuple[object, Console]] = []
 
-    def make(*, width: int = 1280, height: int = 900, locale: str = "en-GB"):  # type: ignore[no-untyped-def]
+    def make(*, width: int = 1280, height: int = 900, locale: str = "en-GB"):
         context = browser.new_context(
             viewport={"width": width, "height": height}, locale=locale, timezone_id="Europe/Paris"
         )
@@ -110,13 +110,13 @@ UNLABELLED_CONTROLS = """
 
 
 @pytest.fixture
-def shot(request):  # type: ignore[no-untyped-def]
+def shot(request):
     """`shot(page, "01-results")` saves test-results/e2e/<test>/01-results.png (and checks
     that every form control on the page has a label)."""
     folder = RESULTS / request.node.name.replace("[", "-").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    def take(page, name: str) -> Path:
         # Every journey step is also checked for form controls without a label.
         assert page.evaluate(UNLABELLED_CONTROLS) == [], f"unlabelled form controls on {name}"
         path = folder / f"{name}.png"
@@ -166,10 +166,10 @@ class Trip:
         sync_index(full=True)
 
     @property
-    def hotel(self):  # type: ignore[no-untyped-def]
+    def hotel(self):
         return self.room_type.hotel
 
 
 @pytest.fixture
-def trip(transactional_db) -> Trip:  # type: ignore[no-untyped-def]
+def trip(transactional_db) -> Trip:
     return Trip()

@@ -17,7 +17,7 @@ from travelguru.money import Money
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -256,7 +256,7 @@ def test_the_search_form_works_from_the_keyboard(live_server, trip, open_page):
     expect(page.locator(":focus")).to_have_attribute("name", "sort")
 
 
-def book_past_stay(trip, user):  # type: ignore[no-untyped-def]
+def book_past_stay(trip, user):
     """A stay booked through the real services, then moved into the past (it is over)."""
     from django.utils import timezone
 
@@ -337,7 +337,7 @@ def test_a_guest_reviews_a_finished_stay_and_others_page_and_vote_on_reviews(
     assert Review.objects.get(title="Stay number 0").helpful_count == 1
 
 
-def hold_a_car(page, base, trip, email):  # type: ignore[no-untyped-def]
+def hold_a_car(page, base, trip, email):
     """Sign in, put the LHR car in the basket and hold it; the page ends on /basket."""
     page.goto(f"{base}/signin?next=/basket")
     sign_in(page, email)
@@ -399,7 +399,7 @@ def test_with_stripe_the_checkout_uses_stripe_elements_and_sends_only_its_token(
     )
     sent: list[dict] = []
 
-    def booking(route):  # type: ignore[no-untyped-def]
+    def booking(route):
         if route.request.method != "POST":
             return route.continue_()
         sent.append(route.request.post_data_json)

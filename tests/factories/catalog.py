@@ -115,7 +115,7 @@ class HotelFactory(DjangoModelFactory):
     free_cancellation_days = 2
 
     @factory.post_generation
-    def amenities(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def amenities(self, create, extracted, **kwargs):
         if create and extracted:
             for code in extracted:
                 self.amenities.add(AmenityFactory(code=code))
@@ -187,7 +187,7 @@ class CarDayFactory(DjangoModelFactory):
     cars_available = factory.LazyAttribute(lambda o: o.cars_total)
 
 
-def room_nights(room_type: models.RoomType, start, nights: int, **kwargs) -> list[models.RoomNight]:  # type: ignore[no-untyped-def]
+def room_nights(room_type: models.RoomType, start, nights: int, **kwargs) -> list[models.RoomNight]:
     """One RoomNight per night from `start`, same kwargs for each."""
     return [
         RoomNightFactory(room_type=room_type, date=start + timedelta(days=i), **kwargs)
@@ -195,12 +195,12 @@ def room_nights(room_type: models.RoomType, start, nights: int, **kwargs) -> lis
     ]
 
 
-def car_days(car: models.RentalCar, start, days: int, **kwargs) -> list[models.CarDay]:  # type: ignore[no-untyped-def]
+def car_days(car: models.RentalCar, start, days: int, **kwargs) -> list[models.CarDay]:
     """One CarDay per day from `start`, same kwargs for each."""
     return [CarDayFactory(car=car, date=start + timedelta(days=i), **kwargs) for i in range(days)]
 
 
-def flight_fare(origin, destination, departure_at, *, minutes=120, **kwargs) -> models.FlightFare:  # type: ignore[no-untyped-def]
+def flight_fare(origin, destination, departure_at, *, minutes=120, **kwargs) -> models.FlightFare:
     """A fare on a new leg from `origin` to `destination` leaving at `departure_at` (UTC).
 
     `leg__…` kwargs go to the leg (flight_number, airline, is_cancelled…), the rest to the fare.

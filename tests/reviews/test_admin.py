@@ -14,7 +14,7 @@ URL = "/admin/reviews/review/"
 
 
 @pytest.fixture
-def pending(trip_of, room_type, day, client_of):  # type: ignore[no-untyped-def]
+def pending(trip_of, room_type, day, client_of):
     texts = [
         (5, "Spotless rooms and a warm welcome from the staff."),
         (4, "Good location, breakfast could be better though."),

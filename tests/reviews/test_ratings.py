@@ -27,7 +27,7 @@ from tests.factories.offers import hotel_offer
 pytestmark = pytest.mark.django_db
 
 
-def make_reviews(trip_of, room_type, day, ratings):  # type: ignore[no-untyped-def]
+def make_reviews(trip_of, room_type, day, ratings):
     reviews = []
     for n, rating in enumerate(ratings):
         user = UserFactory()

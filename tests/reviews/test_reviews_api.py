@@ -25,7 +25,7 @@ GOOD = {
 }
 
 
-def post_review(client, reference, **changes):  # type: ignore[no-untyped-def]
+def post_review(client, reference, **changes):
     body = {"booking_reference": reference, **GOOD, **changes}
     return client.post("/api/reviews", {k: v for k, v in body.items() if v is not None},
                        format="json")  # fmt: skip
@@ -244,7 +244,7 @@ def test_each_item_opens_for_review_only_once_it_is_over(
 
     for item in (flight, stay, rental):
 
-        def review(now, item=item):  # type: ignore[no-untyped-def]
+        def review(now, item=item):
             return review_create(
                 user=traveler, booking_reference=booking.reference, position=item.position,
                 rating=4, sub_scores=scores[item.position], title="Fine",

@@ -35,7 +35,7 @@ def places():
     sync_index()
 
 
-def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(response) -> list[str]:
     return [item["code"] for item in response.json()["results"]]
 
 

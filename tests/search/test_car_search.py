@@ -22,23 +22,23 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 
 @pytest.fixture
-def day():  # type: ignore[no-untyped-def]
+def day():
     return today_anywhere() + timedelta(days=7)
 
 
 @pytest.fixture
-def lhr():  # type: ignore[no-untyped-def]
+def lhr():
     return AirportFactory(iata="LHR")
 
 
-def search(client, airport, day, days=3, **extra):  # type: ignore[no-untyped-def]
+def search(client, airport, day, days=3, **extra):
     params = {"location": airport.iata, "pick_up": day, "drop_off": day + timedelta(days=days)}
     response = client.get("/api/cars/search", {**params, **extra})
     assert response.status_code == 200, response.json()
     return response.json()
 
 
-def models_of(body) -> list[str]:  # type: ignore[no-untyped-def]
+def models_of(body) -> list[str]:
     return [r["car"]["model_name"] for r in body["results"]]
 
 

@@ -32,7 +32,7 @@ def options(name: str) -> dict:
 
 
 @pytest.fixture
-def catalog():  # type: ignore[no-untyped-def]
+def catalog():
     hotel = HotelFactory(amenities=["wifi"], stars=4)
     RentalOfficeFactory(airport__city=hotel.city)
     FlightFareFactory(leg__departure_at=timezone.now() + timedelta(days=3),

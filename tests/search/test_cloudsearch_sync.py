@@ -26,20 +26,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def domain():  # type: ignore[no-untyped-def]
+def domain():
     return FakeDomain()
 
 
 @pytest.fixture
-def engine(domain):  # type: ignore[no-untyped-def]
+def engine(domain):
     return CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
 
 
-def hotel_ids(domain) -> set[str]:  # type: ignore[no-untyped-def]
+def hotel_ids(domain) -> set[str]:
     return {i for i in domain.docs if i.startswith("hotel-")}
 
 
-def sync(engine, **kwargs):  # type: ignore[no-untyped-def]
+def sync(engine, **kwargs):
     return sync_index(writer=engine, engine_name="cloudsearch", **kwargs)
 
 
@@ -82,7 +82,7 @@ def test_a_crash_between_batches_is_repaired_by_the_next_run(domain, engine, mon
     calls = {"n": 0}
     upload = engine._upload
 
-    def flaky(batch, **kwargs):  # type: ignore[no-untyped-def]
+    def flaky(batch, **kwargs):
         calls["n"] += b'"id":"hotel-' in batch
         if calls["n"] == 3:  # two hotels went through; the third upload dies
             raise ConnectionError("lost the document endpoint")
@@ -133,7 +133,7 @@ def test_a_crash_in_an_incremental_run_resends_the_lost_edits(domain, engine, mo
     calls = {"n": 0}
     upload = engine._upload
 
-    def flaky(batch, **kwargs):  # type: ignore[no-untyped-def]
+    def flaky(batch, **kwargs):
         calls["n"] += b'"id":"hotel-' in batch
         if calls["n"] == 3:  # the first two edits went through, the next batch is lost
             raise ConnectionError("lost the document endpoint")
@@ -170,7 +170,7 @@ def test_uploads_are_split_under_5_mb(domain, engine, monkeypatch):
     hotels_per_upload: list[int] = []
     upload = engine._upload
 
-    def record(batch, **kwargs):  # type: ignore[no-untyped-def]
+    def record(batch, **kwargs):
         sizes.append(len(batch))
         hotels_per_upload.append(sum(op["id"].startswith("hotel-") for op in json.loads(batch)))
         return upload(batch, **kwargs)

@@ -24,7 +24,7 @@ def places() -> dict:
     }
 
 
-def _itineraries(day: date = DAY, **kwargs) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _itineraries(day: date = DAY, **kwargs) -> list[list[str]]:
     results = flight_offers_list(
         origin="ORG",
         destination="DST",

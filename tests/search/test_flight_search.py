@@ -39,14 +39,14 @@ def _winter_day() -> date:
     return day
 
 
-def _search(api_client, **params):  # type: ignore[no-untyped-def]
+def _search(api_client, **params):
     params.setdefault("origin", "ORG")
     params.setdefault("destination", "DST")
     params.setdefault("date", _day().isoformat())
     return api_client.get(URL, params)
 
 
-def _flights(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _flights(response) -> list[list[str]]:
     """Flight numbers of every offer's outbound (and return) legs, in the order answered."""
     assert response.status_code == 200, response.content
     return [
@@ -515,7 +515,7 @@ def test_results_are_paginated_with_the_query_echoed(api_client, places):
     assert body["search"]["origin"] == "ORG"
 
 
-def _queries_for(api_client, **params) -> int:  # type: ignore[no-untyped-def]
+def _queries_for(api_client, **params) -> int:
     cache.clear()  # the search itself, not its cached answer
     with CaptureQueriesContext(connection) as context:
         response = _search(api_client, page_size=100, **params)
@@ -563,7 +563,7 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
     assert response.json()["count"] == 25 * 10
 
 
-def _declared_keys(serializer) -> dict:  # type: ignore[no-untyped-def]
+def _declared_keys(serializer) -> dict:
     from rest_framework import serializers
 
     keys = {}
@@ -576,7 +576,7 @@ def _declared_keys(serializer) -> dict:  # type: ignore[no-untyped-def]
     return keys
 
 
-def _answered_keys(value) -> dict | None:  # type: ignore[no-untyped-def]
+def _answered_keys(value) -> dict | None:
     if isinstance(value, list):
         return _answered_keys(value[0]) if value else None
     if isinstance(value, dict) and set(value) != {"amount", "currency"}:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hotel():  # type: ignore[no-untyped-def]
+def hotel():
     hotel = HotelFactory(
         name="Hôtel des Arts", stars=4, amenities=["wifi", "bar"], free_cancellation_days=3
     )

@@ -19,26 +19,26 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 
 @pytest.fixture
-def day():  # type: ignore[no-untyped-def]
+def day():
     return today_anywhere() + timedelta(days=10)
 
 
 @pytest.fixture
-def paris():  # type: ignore[no-untyped-def]
+def paris():
     return CityFactory(name="Paris", country_code="FR", latitude=48.8566, longitude=2.3522)
 
 
-def search(client, **params):  # type: ignore[no-untyped-def]
+def search(client, **params):
     response = client.get("/api/hotels/search", params)
     assert response.status_code == 200, response.json()
     return response.json()
 
 
-def names(body) -> list[str]:  # type: ignore[no-untyped-def]
+def names(body) -> list[str]:
     return [h["name"] for h in body["results"]]
 
 
-def stay(day, nights=3, **extra):  # type: ignore[no-untyped-def]
+def stay(day, nights=3, **extra):
     return {"check_in": day, "check_out": day + timedelta(days=nights), **extra}
 
 
@@ -101,7 +101,7 @@ def test_room_capacity_times_rooms_must_fit_the_guests(api_client, paris, day, r
     room_nights(RoomTypeFactory(hotel=hotel, name="Family", capacity=4), day, 3)
     reindex()
 
-    def offered(**party) -> list[str]:  # type: ignore[no-untyped-def]
+    def offered(**party) -> list[str]:
         body = search(api_client, city=paris.pk, **stay(day, **party))
         return sorted(o["room_type"]["name"] for r in body["results"] for o in r["offers"])
 
@@ -125,7 +125,7 @@ def test_rooms_asked_must_be_free_on_each_night(api_client, paris, day, reindex)
 
 
 def test_filters_stars_amenities_price_and_words(api_client, paris, day, reindex):
-    def hotel(name, stars, amenities, price, description="A hotel."):  # type: ignore[no-untyped-def]
+    def hotel(name, stars, amenities, price, description="A hotel."):
         room_type = RoomTypeFactory(
             hotel=HotelFactory(
                 name=name, city=paris, stars=stars, amenities=amenities, description=description
@@ -336,7 +336,7 @@ def test_a_stale_index_never_sells_what_changed_since_the_sync(api_client, paris
     assert names(search(api_client, city=paris.pk, **stay(day))) == ["Kept"]
 
 
-def _as_documented(field, value) -> object:  # type: ignore[no-untyped-def]
+def _as_documented(field, value) -> object:
     """`value` read back through the serializer field that documents it (OpenAPI), field by
     field: what that serializer would answer for it."""
     from rest_framework import serializers

@@ -60,7 +60,7 @@ query_st = st.fixed_dictionaries(
 )
 
 
-def _brute_force(city, check_in, q):  # type: ignore[no-untyped-def]
+def _brute_force(city, check_in, q):
     """Every published room of the city, priced night by night, then filtered and sorted."""
     nights = q["nights"]
     rooms = q["rooms"]

@@ -118,7 +118,7 @@ def test_a_failing_batch_leaves_the_watermark_where_it_was(paris):
     HotelFactory(city=paris)
 
     class Broken(LocalEngine):
-        def upsert(self, documents):  # type: ignore[no-untyped-def]
+        def upsert(self, documents):
             raise ConnectionError("index unreachable")
 
     with pytest.raises(ConnectionError):

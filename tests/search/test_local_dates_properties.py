@@ -85,7 +85,7 @@ def test_a_flight_is_offered_exactly_when_it_has_not_left(now, tz, minutes):
     flight_fare(origin, destination, departure)
     day = local_today(tz, now=departure)  # the day it leaves, on the origin's calendar
 
-    def search():  # type: ignore[no-untyped-def]
+    def search():
         return flight_offers_list(
             origin=origin.iata, destination=destination.iata, day=day, party=Party(adults=1),
             cabin="economy", now=now,

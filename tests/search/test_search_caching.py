@@ -23,7 +23,7 @@ def london():
     return city
 
 
-def _codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+def _codes(response) -> list[str]:
     return [item["code"] for item in response.json()["results"]]
 
 
@@ -70,7 +70,7 @@ def test_repeated_autocomplete_is_answered_from_memory(api_client, london, monke
     asked: list[str] = []
     real = places.airport_suggestions
 
-    def spy(*, text: str):  # type: ignore[no-untyped-def]
+    def spy(*, text: str):
         asked.append(text)
         return real(text=text)
 

@@ -22,17 +22,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def check_in():  # type: ignore[no-untyped-def]
+def check_in():
     return today_anywhere() + timedelta(days=10)
 
 
 @pytest.fixture
-def rome():  # type: ignore[no-untyped-def]
+def rome():
     return CityFactory(name="Rome", country_code="IT", currency="EUR")
 
 
 @pytest.fixture
-def last_room(rome, check_in):  # type: ignore[no-untyped-def]
+def last_room(rome, check_in):
     """One hotel in Rome with a single room left on each of two nights, indexed."""
     room_type = RoomTypeFactory(hotel=HotelFactory(name="Ultima", city=rome), capacity=2)
     room_nights(room_type, check_in, 2, price=Decimal("100.00"), rooms_total=1)
@@ -41,12 +41,12 @@ def last_room(rome, check_in):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def searches(monkeypatch):  # type: ignore[no-untyped-def]
+def searches(monkeypatch):
     """How many times the hotel search really ran."""
     ran: list[int] = []
     real = hotels_api.hotel_search
 
-    def spy(search, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(search, **kwargs):
         ran.append(1)
         return real(search, **kwargs)
 
@@ -54,7 +54,7 @@ def searches(monkeypatch):  # type: ignore[no-untyped-def]
     return ran
 
 
-def search(client, check_in, **params):  # type: ignore[no-untyped-def]
+def search(client, check_in, **params):
     response = client.get(
         "/api/hotels/search",
         {"city": "Rome", "check_in": check_in, "check_out": check_in + timedelta(days=2),
@@ -64,7 +64,7 @@ def search(client, check_in, **params):  # type: ignore[no-untyped-def]
     return response.json()
 
 
-def hold(client, offer_id):  # type: ignore[no-untyped-def]
+def hold(client, offer_id):
     response = client.post("/api/holds", {"items": [{"offer_id": offer_id}]}, format="json")
     assert response.status_code == 201, response.json()
     return response.json()
@@ -248,8 +248,8 @@ def test_a_version_that_cannot_be_read_answers_uncached(
 def test_an_answer_is_kept_no_longer_than_it_holds(monkeypatch):
     computed: list[str] = []
 
-    def compute(ttl):  # type: ignore[no-untyped-def]
-        def run():  # type: ignore[no-untyped-def]
+    def compute(ttl):
+        def run():
             computed.append("x")
             return {"n": len(computed)}, ttl
 
@@ -267,7 +267,7 @@ def test_an_answer_is_kept_no_longer_than_it_holds(monkeypatch):
 def test_the_answers_kept_are_bounded_least_recently_used_out(monkeypatch):
     monkeypatch.setattr(cache, "RESULT_CACHE_SIZE", 2)
 
-    def answer(value):  # type: ignore[no-untyped-def]
+    def answer(value):
         return lambda: (value, None)
 
     cache.cached("car", "a", answer("A"))

@@ -32,7 +32,7 @@ class Recorder:
         self.allow: int | None = None
         upload = engine._upload
 
-        def record(batch: bytes, **kwargs):  # type: ignore[no-untyped-def]
+        def record(batch: bytes, **kwargs):
             self.bodies.append(batch)
             self.in_run += 1
             return upload(batch, **kwargs)
@@ -42,7 +42,7 @@ class Recorder:
     def clock(self) -> float:
         return 0.0 if self.allow is None or self.in_run < self.allow else 100.0
 
-    def run(self, engine: CloudSearchEngine, allow: int | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def run(self, engine: CloudSearchEngine, allow: int | None = None, **kwargs):
         self.in_run, self.allow = 0, allow
         budget = None if allow is None else 10.0
         return sync_index(
@@ -60,12 +60,12 @@ class Recorder:
 
 
 @pytest.fixture
-def domain():  # type: ignore[no-untyped-def]
+def domain():
     return FakeDomain()
 
 
 @pytest.fixture
-def engine(domain):  # type: ignore[no-untyped-def]
+def engine(domain):
     engine = CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
     engine.batch_bytes = 1  # one document an upload: many batches from a few rows
     return engine
@@ -131,14 +131,14 @@ def test_an_edit_made_during_a_run_is_sent_by_the_next_run(domain, engine):
     recorder = Recorder(engine)
     upload = engine._upload
 
-    def edit_after_first_hotel(batch: bytes, **kwargs):  # type: ignore[no-untyped-def]
+    def edit_after_first_hotel(batch: bytes, **kwargs):
         answer = upload(batch, **kwargs)
         if f'"id":"hotel-{hotels[0].pk}"'.encode() in batch:
             Hotel.objects.filter(pk=hotels[0].pk).update(name="Edited")
             Hotel.objects.get(pk=hotels[0].pk).save()  # updated_at moves as in the admin
         return answer
 
-    engine._upload = edit_after_first_hotel  # type: ignore[method-assign]
+    engine._upload = edit_after_first_hotel
     recorder.run(engine, allow=2)  # cut after the first hotel: the edit falls inside the run
     recorder.run(engine)
     assert domain.docs[f"hotel-{hotels[0].pk}"]["name"] == "Old 0"  # sent before the edit
@@ -272,7 +272,7 @@ def test_uploads_keep_cloudsearchs_rate_and_the_wait_counts_against_the_budget(d
     sent_at: list[float] = []
     upload = engine._upload
 
-    def record(batch: bytes, **kwargs):  # type: ignore[no-untyped-def]
+    def record(batch: bytes, **kwargs):
         sent_at.append(now[0])
         return upload(batch, **kwargs)
 
@@ -318,7 +318,7 @@ def test_a_sync_waits_its_turn_while_another_holds_the_engine(domain, engine):
 def test_a_failed_run_lets_go_of_the_engine(domain, engine, monkeypatch):
     HotelFactory()
 
-    def down(batch, **kwargs):  # type: ignore[no-untyped-def]
+    def down(batch, **kwargs):
         raise ConnectionError("lost the document endpoint")
 
     monkeypatch.setattr(engine, "_upload", down)

@@ -49,7 +49,7 @@ ranges = {"start": st.integers(min_value=-3, max_value=340), "length": st.intege
 
 
 @pytest.fixture
-def searchable(db):  # type: ignore[no-untyped-def]
+def searchable(db):
     from search.services.indexing import sync_index
     from tests.factories.catalog import AirportFactory, CityFactory
 

@@ -43,7 +43,7 @@ class World:
 
 
 @pytest.fixture
-def world(room_type, car, day) -> World:  # type: ignore[no-untyped-def]
+def world(room_type, car, day) -> World:
     now = timezone.now()
     owner = UserFactory()
     users = {OWNER: owner, OTHER: UserFactory(), ANON: None,

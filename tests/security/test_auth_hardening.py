@@ -14,7 +14,7 @@ from tests.factories.accounts import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def login(client, email, password=PASSWORD, ip="203.0.113.1"):  # type: ignore[no-untyped-def]
+def login(client, email, password=PASSWORD, ip="203.0.113.1"):
     return client.post(
         "/api/auth/token", {"email": email, "password": password}, format="json", REMOTE_ADDR=ip
     )

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def zappa(monkeypatch):  # type: ignore[no-untyped-def]
+def zappa(monkeypatch):
     """Zappa's LambdaHandler in this process, reading a zappa_settings module like the one
     Zappa writes into the package (what it reads of it), on the test settings."""
     settings_module = types.ModuleType("zappa_settings")
@@ -65,7 +65,7 @@ def serve(event: dict) -> tuple[int, dict[str, str], bytes]:
     """One event through Zappa's handler, its app built with the gate's secret configured,
     as on a deployed stage (a fresh handler each time: Zappa builds the app once)."""
     with override_settings(ORIGIN_VERIFY_SECRET=SECRET, ALLOWED_HOSTS=[HOST]):
-        handler.LambdaHandler._LambdaHandler__instance = None  # type: ignore[attr-defined]
+        handler.LambdaHandler._LambdaHandler__instance = None
         answer = handler.LambdaHandler.lambda_handler(event, None)
     body = answer.get("body", "")
     raw = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
@@ -162,7 +162,7 @@ def test_drf_throttles_see_the_viewer_address_as_the_client():
 
     seen: list[str] = []
 
-    def view(request):  # type: ignore[no-untyped-def]
+    def view(request):
         seen.append(BaseThrottle().get_ident(request))
         from django.http import HttpResponse
 

@@ -21,7 +21,7 @@ from travelguru.money import Money
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _transaction_statements(queries) -> list[str]:  # type: ignore[no-untyped-def]
+def _transaction_statements(queries) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if q["sql"] in ("BEGIN", "COMMIT")]
 
 
