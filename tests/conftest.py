@@ -58,7 +58,7 @@ def day():
 
 @pytest.fixture
 def traveler():
-    return UserFactory()
+    return UserFactory.create()
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def client_of():
 @pytest.fixture
 def room_type(day):
     """A double room in a EUR hotel, 3 rooms a night for 3 nights at 100/110/120."""
-    room_type = RoomTypeFactory(hotel__currency="EUR", capacity=2)
+    room_type = RoomTypeFactory.create(hotel__currency="EUR", capacity=2)
     for i, price in enumerate(["100.00", "110.00", "120.00"]):
         room_nights(room_type, day + timedelta(days=i), 1, price=Decimal(price), rooms_total=3)
     return room_type
@@ -84,14 +84,14 @@ def room_type(day):
 
 @pytest.fixture
 def car(day):
-    car = RentalCarFactory(office__currency="EUR")
+    car = RentalCarFactory.create(office__currency="EUR")
     car_days(car, day, 3, price=Decimal("40.00"), cars_total=2)
     return car
 
 
 @pytest.fixture
 def fare():
-    return FlightFareFactory(price=Decimal("450.00"), currency="USD", seats_total=4)
+    return FlightFareFactory.create(price=Decimal("450.00"), currency="USD", seats_total=4)
 
 
 # --- a real browser: Debian's Chromium driven by Playwright (e2e journeys, dashboard) ---

@@ -117,7 +117,7 @@ def test_re_running_a_day_replaces_it(s3, small_history):
     day = datetime(2026, 11, 2).date()
     analytics_export(since=day, until=day)
     Event.objects.filter(kind=EventKind.PAYMENT_FAILURE).delete()
-    EventFactory(kind=EventKind.SEARCH, occurred_at=datetime(2026, 11, 2, 18, tzinfo=UTC))
+    EventFactory.create(kind=EventKind.SEARCH, occurred_at=datetime(2026, 11, 2, 18, tzinfo=UTC))
 
     analytics_export(since=day, until=day)
 
@@ -138,8 +138,8 @@ def test_a_day_without_events_is_written_as_a_header_only_file(s3):
 
 def test_the_command_exports_yesterday_by_default_and_says_what_it_did(s3, capsys):
     yesterday = timezone.now() - timedelta(days=1)
-    EventFactory(kind=EventKind.SEARCH, occurred_at=yesterday)
-    EventFactory(kind=EventKind.SEARCH, occurred_at=timezone.now())  # today: not yet
+    EventFactory.create(kind=EventKind.SEARCH, occurred_at=yesterday)
+    EventFactory.create(kind=EventKind.SEARCH, occurred_at=timezone.now())  # today: not yet
 
     call_command("export_analytics")
 

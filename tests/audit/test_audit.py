@@ -30,7 +30,7 @@ def staff(admin_user):
 
 def book(room_type, day, *, done=False) -> Booking:
     now = timezone.now()
-    user = UserFactory()
+    user = UserFactory.create()
     hold = hold_create(user=user, offers=[offer_decode(hotel_offer(room_type, day, 1))], now=now)
     booking = booking_create(
         user=user, hold_id=hold.pk, payment_token="tok_visa", now=now,

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def booking(client_of, room_type, day):
-    user = UserFactory(email="guest@example.com")
+    user = UserFactory.create(email="guest@example.com")
     client = client_of(user)
     hold = client.post("/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]},
                        format="json").json()  # fmt: skip
@@ -104,7 +104,7 @@ def _listed(admin_client, model, **params) -> str:
 
 @pytest.mark.parametrize("model", [Booking, Hold, Payment])
 def test_staff_find_by_reference_and_email_and_not_by_others(admin_client, booking, model):
-    other = UserFactory(email="someone-else@example.com")
+    other = UserFactory.create(email="someone-else@example.com")
     marker = {Booking: booking.reference, Hold: str(booking.hold_id), Payment: "sandbox"}[model]
 
     by_reference = _listed(admin_client, model, q=booking.reference)
@@ -214,7 +214,7 @@ def _staff_who_may(*codenames: str):
 
     from tests.factories.accounts import log_in_verified
 
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     staff.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return log_in_verified(Client(), staff)
 

@@ -250,7 +250,7 @@ def test_the_same_key_with_another_body_is_422(client_of, traveler, room_type, d
 
 
 def test_keys_belong_to_their_user_and_expire_after_a_day(client_of, room_type, day):
-    alice, bob = UserFactory(), UserFactory()
+    alice, bob = UserFactory.create(), UserFactory.create()
     alice_hold = make_hold(client_of(alice), hotel_offer(room_type, day, 1))
     bob_hold = make_hold(client_of(bob), hotel_offer(room_type, day, 1))
 
@@ -383,7 +383,7 @@ def test_an_expired_hold_cannot_be_booked(client_of, traveler, room_type, day):
 
 
 def test_travelers_only_see_their_own_bookings(client_of, room_type, day):
-    alice, mallory = UserFactory(), UserFactory()
+    alice, mallory = UserFactory.create(), UserFactory.create()
     alice_client, mallory_client = client_of(alice), client_of(mallory)
     reference = book(alice_client, make_hold(alice_client, hotel_offer(room_type, day, 1))).json()[
         "reference"

@@ -185,7 +185,7 @@ def test_a_trip_refunds_each_currency_to_its_charge(client_of, traveler, room_ty
 def test_another_travelers_booking_cannot_be_cancelled(client_of, traveler, room_type, day):
     reference = booked(client_of(traveler), hotel_offer(room_type, day, 1))
 
-    response = cancel(client_of(UserFactory()), reference)
+    response = cancel(client_of(UserFactory.create()), reference)
 
     assert response.status_code == 404
     assert refunded() == ["0.00"]

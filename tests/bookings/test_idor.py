@@ -25,7 +25,7 @@ MISSING_REF = "TG-ZZZZZZ"
 @pytest.fixture
 def alice(client_of, room_type, day):
     """Alice has an active hold and a confirmed booking (its trip is over)."""
-    user = UserFactory(email="alice@example.com")
+    user = UserFactory.create(email="alice@example.com")
     client = client_of(user)
 
     def hold(offset: int) -> str:
@@ -55,7 +55,7 @@ def alice(client_of, room_type, day):
 
 @pytest.fixture
 def mallory(client_of):
-    return client_of(UserFactory(email="mallory@example.com"))
+    return client_of(UserFactory.create(email="mallory@example.com"))
 
 
 def same_as_missing(theirs, missing) -> None:

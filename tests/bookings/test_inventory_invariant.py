@@ -55,12 +55,12 @@ class Travelers(RuleBasedStateMachine):
         super().__init__()
         self.now = timezone.now()
         self.first = today_anywhere() + timedelta(days=30)
-        self.room_type = RoomTypeFactory(capacity=2)
+        self.room_type = RoomTypeFactory.create(capacity=2)
         room_nights(self.room_type, self.first, NIGHTS, rooms_total=CAPACITY, price=Decimal("90"))
-        self.car = RentalCarFactory()
+        self.car = RentalCarFactory.create()
         car_days(self.car, self.first, NIGHTS, cars_total=CAPACITY, price=Decimal("30"))
-        self.fare = FlightFareFactory(seats_total=CAPACITY, price=Decimal("200"))
-        self.users = [UserFactory() for _ in range(3)]
+        self.fare = FlightFareFactory.create(seats_total=CAPACITY, price=Decimal("200"))
+        self.users = [UserFactory.create() for _ in range(3)]
 
     def _held_or_booked(self, row) -> int:
         column = COLUMNS[type(row)][0]

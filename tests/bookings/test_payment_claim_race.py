@@ -51,7 +51,7 @@ def counted_charges(monkeypatch):
 
 
 def _hold_for(user, day) -> str:
-    room_type = RoomTypeFactory(hotel__currency="EUR", capacity=2)
+    room_type = RoomTypeFactory.create(hotel__currency="EUR", capacity=2)
     room_nights(room_type, day, 2, price=Decimal("150.00"), rooms_total=2)
     client = APIClient()
     client.force_authenticate(user)
@@ -93,7 +93,7 @@ def test_parallel_attempts_to_pay_one_hold_charge_the_card_once(counted_charges,
     day = today_anywhere() + timedelta(days=30)
     for _ in range(ROUNDS):
         # given a fresh hold (a traveler at a time, so the hold limit never interferes)
-        user = UserFactory()
+        user = UserFactory.create()
         hold_id = _hold_for(user, day)
         counted_charges.clear()
 

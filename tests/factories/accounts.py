@@ -6,7 +6,7 @@ from accounts.models import User
 PASSWORD = "correct-horse-battery-9"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)

@@ -33,9 +33,9 @@ def options(name: str) -> dict:
 
 @pytest.fixture
 def catalog():
-    hotel = HotelFactory(amenities=["wifi"], stars=4)
-    RentalOfficeFactory(airport__city=hotel.city)
-    FlightFareFactory(leg__departure_at=timezone.now() + timedelta(days=3),
+    hotel = HotelFactory.create(amenities=["wifi"], stars=4)
+    RentalOfficeFactory.create(airport__city=hotel.city)
+    FlightFareFactory.create(leg__departure_at=timezone.now() + timedelta(days=3),
                       leg__arrival_at=timezone.now() + timedelta(days=3, hours=2))  # fmt: skip
 
 

@@ -20,7 +20,8 @@ FIRST_LANDS = datetime.combine(DAY, time(9, 0), tzinfo=UTC)
 @pytest.fixture
 def places() -> dict:
     return {
-        code: AirportFactory(iata=code, timezone="UTC") for code in ("ORG", "HUB", "ALT", "DST")
+        code: AirportFactory.create(iata=code, timezone="UTC")
+        for code in ("ORG", "HUB", "ALT", "DST")
     }
 
 

@@ -59,7 +59,7 @@ def _flights(response) -> list[list[str]]:
 @pytest.fixture
 def places() -> dict:
     return {
-        code: AirportFactory(
+        code: AirportFactory.create(
             iata=code, name=f"{code} Airport", city_name=f"{code} City", timezone="UTC"
         )
         for code in ("ORG", "HUB", "ALT", "DST")
@@ -69,14 +69,14 @@ def places() -> dict:
 def test_a_direct_flight_is_one_offer_with_every_detail(api_client):
     # given a winter evening flight from New York to London
     day = _winter_day()
-    jfk = AirportFactory(
+    jfk = AirportFactory.create(
         iata="JFK",
         name="John F Kennedy International Airport",
         city_name="New York",
         country_code="US",
         timezone="America/New_York",
     )
-    lhr = AirportFactory(
+    lhr = AirportFactory.create(
         iata="LHR",
         name="London Heathrow Airport",
         city_name="London",
@@ -89,7 +89,7 @@ def test_a_direct_flight_is_one_offer_with_every_detail(api_client):
         _at(day, "23:30"),
         minutes=415,
         leg__flight_number="BA178",
-        leg__airline=AirlineFactory(iata="BA", name="British Airways"),
+        leg__airline=AirlineFactory.create(iata="BA", name="British Airways"),
         leg__aircraft="Boeing 777-300ER",
         leg__distance_km=5555,
         price=Decimal("412.50"),
@@ -181,8 +181,8 @@ def test_a_direct_flight_is_one_offer_with_every_detail(api_client):
 def test_the_date_is_the_local_day_at_the_origin(api_client):
     # given a JFK departure at 01:30 UTC, i.e. 20:30 the evening before in New York
     day = _winter_day()
-    jfk = AirportFactory(iata="JFK", timezone="America/New_York")
-    lhr = AirportFactory(iata="LHR", timezone="Europe/London")
+    jfk = AirportFactory.create(iata="JFK", timezone="America/New_York")
+    lhr = AirportFactory.create(iata="LHR", timezone="Europe/London")
     flight_fare(jfk, lhr, _at(day + timedelta(days=1), "01:30"), leg__flight_number="NY1")
 
     # when / then it belongs to the local day, not to the UTC one
@@ -341,8 +341,8 @@ def test_a_round_trip_is_one_offer_priced_outbound_plus_return(api_client, place
 def test_the_return_date_is_the_local_day_at_the_destination(api_client):
     # given a return from New York leaving 20:30 local, 01:30 UTC the next day
     day = _winter_day()
-    lhr = AirportFactory(iata="LHR", timezone="Europe/London")
-    jfk = AirportFactory(iata="JFK", timezone="America/New_York")
+    lhr = AirportFactory.create(iata="LHR", timezone="Europe/London")
+    jfk = AirportFactory.create(iata="JFK", timezone="America/New_York")
     flight_fare(lhr, jfk, _at(day, "09:00"), leg__flight_number="OUT")
     flight_fare(jfk, lhr, _at(day + timedelta(days=1), "01:30"), leg__flight_number="BACK")
 

@@ -45,7 +45,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def auckland():
-    return CityFactory(
+    return CityFactory.create(
         name="Auckland", country_code="NZ", timezone="Pacific/Auckland", currency="NZD",
         latitude=-36.85, longitude=174.76,
     )  # fmt: skip
@@ -53,8 +53,8 @@ def auckland():
 
 @pytest.fixture
 def room_type(auckland, reindex):
-    room_type = RoomTypeFactory(
-        hotel=HotelFactory(name="Harbour View", city=auckland, free_cancellation_days=2),
+    room_type = RoomTypeFactory.create(
+        hotel=HotelFactory.create(name="Harbour View", city=auckland, free_cancellation_days=2),
         capacity=2,
     )
     room_nights(room_type, date(2027, 1, 13), 10, price=Decimal("200.00"), rooms_total=4)
@@ -193,12 +193,12 @@ def test_around_a_point_only_hotels_whose_check_in_date_is_not_over_are_listed(
     api_client, clock, auckland, reindex
 ):
     """A radius search has no one calendar: each hotel's own decides."""
-    elsewhere = CityFactory(
+    elsewhere = CityFactory.create(
         name="Date Line", timezone="Pacific/Honolulu", latitude=auckland.latitude,
         longitude=auckland.longitude,
     )  # fmt: skip
     for city, name in ((auckland, "Over There"), (elsewhere, "Still Today")):
-        room_type = RoomTypeFactory(hotel=HotelFactory(name=name, city=city))
+        room_type = RoomTypeFactory.create(hotel=HotelFactory.create(name=name, city=city))
         room_nights(room_type, PAST_THERE, 2)
     reindex()
 
@@ -214,7 +214,7 @@ def test_around_a_point_only_hotels_whose_check_in_date_is_not_over_are_listed(
 
 @pytest.fixture
 def akl(auckland):
-    return AirportFactory(iata="AKL", city=auckland)
+    return AirportFactory.create(iata="AKL", city=auckland)
 
 
 def cars(client, airport, pick_up):
@@ -225,7 +225,7 @@ def cars(client, airport, pick_up):
 
 
 def test_a_pick_up_day_over_at_the_airport_is_a_clear_400(api_client, clock, akl, reindex):
-    car = RentalCarFactory(office__airport=akl)
+    car = RentalCarFactory.create(office__airport=akl)
     car_days(car, date(2027, 1, 14), 6)
     reindex()
 
@@ -239,8 +239,8 @@ def test_a_pick_up_day_over_at_the_airport_is_a_clear_400(api_client, clock, akl
 
 
 def test_an_office_closed_for_the_pick_up_day_offers_no_car(api_client, clock, akl, reindex):
-    early = RentalCarFactory(office__airport=akl, office__closes_at=time(20))
-    late = RentalCarFactory(office__airport=akl, office__closes_at=time(23, 30))
+    early = RentalCarFactory.create(office__airport=akl, office__closes_at=time(20))
+    late = RentalCarFactory.create(office__airport=akl, office__closes_at=time(23, 30))
     for car in (early, late):
         car_days(car, date(2027, 1, 14), 6)
     reindex()
@@ -252,7 +252,7 @@ def test_an_office_closed_for_the_pick_up_day_offers_no_car(api_client, clock, a
 
 
 def test_a_departure_day_over_at_the_origin_is_a_clear_400(api_client, clock, akl, flight_index):
-    lax = AirportFactory(iata="LAX", city=CityFactory(timezone="America/Los_Angeles"))
+    lax = AirportFactory.create(iata="LAX", city=CityFactory.create(timezone="America/Los_Angeles"))
     # 08:00 on the 16th in Auckland
     flight_fare(akl, lax, AKL_MIDNIGHT + timedelta(hours=8), minutes=12 * 60)
     # 10:00 on the 15th in Los Angeles, for the way back

@@ -39,10 +39,10 @@ def car_query(**changes):
 
 @pytest.fixture(autouse=True)
 def places(reindex):
-    paris = CityFactory(name="Paris")
-    HotelFactory(city=paris)
-    AirportFactory(iata="CDG", city=paris)
-    AmenityFactory(code="wifi")
+    paris = CityFactory.create(name="Paris")
+    HotelFactory.create(city=paris)
+    AirportFactory.create(iata="CDG", city=paris)
+    AmenityFactory.create(code="wifi")
     reindex()
 
 
@@ -112,7 +112,7 @@ DETAIL_CASES = [
 
 @pytest.mark.parametrize(("params", "field"), DETAIL_CASES)
 def test_hotel_detail_bad_input(api_client, params, field):
-    hotel_id = HotelFactory().pk
+    hotel_id = HotelFactory.create().pk
 
     response = api_client.get(f"/api/hotels/{hotel_id}", params)
 

@@ -28,13 +28,15 @@ def check_in():
 
 @pytest.fixture
 def rome():
-    return CityFactory(name="Rome", country_code="IT", currency="EUR")
+    return CityFactory.create(name="Rome", country_code="IT", currency="EUR")
 
 
 @pytest.fixture
 def last_room(rome, check_in):
     """One hotel in Rome with a single room left on each of two nights, indexed."""
-    room_type = RoomTypeFactory(hotel=HotelFactory(name="Ultima", city=rome), capacity=2)
+    room_type = RoomTypeFactory.create(
+        hotel=HotelFactory.create(name="Ultima", city=rome), capacity=2
+    )
     room_nights(room_type, check_in, 2, price=Decimal("100.00"), rooms_total=1)
     sync_index(full=True)
     return room_type
@@ -90,7 +92,9 @@ def test_links_are_built_for_each_request_not_taken_from_the_cache(
 ):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "other.example"]
     for n in range(3):
-        room_nights(RoomTypeFactory(hotel=HotelFactory(city=rome, name=f"H{n}")), check_in, 2)
+        room_nights(
+            RoomTypeFactory.create(hotel=HotelFactory.create(city=rome, name=f"H{n}")), check_in, 2
+        )
     sync_index(full=True)
 
     first = api_client.get(
@@ -121,7 +125,7 @@ def test_booking_the_last_room_hides_it_from_the_next_identical_search(
 
     # when a traveler holds the last room (and the hold commits)
     with django_capture_on_commit_callbacks(execute=True):
-        hold(client_of(UserFactory()), offer["offer_id"])
+        hold(client_of(UserFactory.create()), offer["offer_id"])
 
     # then the next identical search no longer offers it
     assert search(api_client, check_in)["count"] == 0
@@ -132,7 +136,7 @@ def test_a_committed_booking_shows_in_the_next_search(api_client, client_of, las
     """Real commits (no test transaction around them): the hold's on_commit bumps the
     version in the shared cache, the one thing every process reads."""
     offer = search(api_client, check_in)["results"][0]["cheapest"]
-    traveler = UserFactory()
+    traveler = UserFactory.create()
     held = hold(client_of(traveler), offer["offer_id"])
     booked = client_of(traveler).post(
         "/api/bookings",
@@ -150,7 +154,7 @@ def test_an_expired_hold_gives_the_room_back_to_the_next_search(
 ):
     offer = search(api_client, check_in)["results"][0]["cheapest"]
     with django_capture_on_commit_callbacks(execute=True):
-        hold(client_of(UserFactory()), offer["offer_id"])
+        hold(client_of(UserFactory.create()), offer["offer_id"])
     assert search(api_client, check_in)["count"] == 0
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -166,7 +170,7 @@ def test_nothing_changes_for_the_cache_until_the_change_commits(
     offer = search(api_client, check_in)["results"][0]["cheapest"]
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        hold(client_of(UserFactory()), offer["offer_id"])
+        hold(client_of(UserFactory.create()), offer["offer_id"])
         stale = search(api_client, check_in)["count"]
     for callback in callbacks:
         callback()  # the commit
@@ -194,7 +198,9 @@ def test_a_price_edited_in_the_admin_shows_in_the_next_search(
 
 def test_a_reindex_shows_a_new_hotel_in_the_next_search(api_client, rome, last_room, check_in):
     assert search(api_client, check_in)["count"] == 1
-    room_nights(RoomTypeFactory(hotel=HotelFactory(name="Nuovo", city=rome)), check_in, 2)
+    room_nights(
+        RoomTypeFactory.create(hotel=HotelFactory.create(name="Nuovo", city=rome)), check_in, 2
+    )
     assert search(api_client, check_in)["count"] == 1  # not indexed yet: the cached answer
 
     sync_index()
@@ -222,7 +228,7 @@ def test_a_change_costs_one_statement_after_its_commit(
 
     offer = search(api_client, check_in)["results"][0]["cheapest"]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        hold(client_of(UserFactory()), offer["offer_id"])
+        hold(client_of(UserFactory.create()), offer["offer_id"])
 
     with CaptureQueriesContext(connection) as bump:
         for callback in callbacks:

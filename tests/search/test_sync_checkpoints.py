@@ -72,11 +72,11 @@ def engine(domain):
 
 
 def _catalog() -> None:
-    city = CityFactory()
+    city = CityFactory.create()
     for n in range(6):
-        HotelFactory(city=city, name=f"Hotel {n}")
+        HotelFactory.create(city=city, name=f"Hotel {n}")
     for _ in range(3):
-        RentalOfficeFactory()
+        RentalOfficeFactory.create()
 
 
 def test_a_run_cut_by_the_budget_resumes_at_the_next_document(domain, engine):
@@ -126,8 +126,8 @@ def test_every_cut_point_resumes_without_resending_or_missing(domain, engine):
 
 def test_an_edit_made_during_a_run_is_sent_by_the_next_run(domain, engine):
     # given hotels, and an edit to the first hotel right after the index accepted it
-    city = CityFactory()
-    hotels = [HotelFactory(city=city, name=f"Old {n}") for n in range(3)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city, name=f"Old {n}") for n in range(3)]
     recorder = Recorder(engine)
     upload = engine._upload
 
@@ -152,10 +152,10 @@ def test_an_edit_made_during_a_run_is_sent_by_the_next_run(domain, engine):
 
 def test_every_kind_progresses_when_one_kind_takes_longer_than_a_run(domain, engine):
     # given many hotels and one rental office, and runs that get two uploads each
-    city = CityFactory()
+    city = CityFactory.create()
     for _ in range(8):
-        HotelFactory(city=city)
-    office = RentalOfficeFactory()
+        HotelFactory.create(city=city)
+    office = RentalOfficeFactory.create()
     sources = [s for s in SOURCES if s.kind in (DocumentKind.HOTEL, DocumentKind.CAR_OFFICE)]
     recorder = Recorder(engine)
 
@@ -171,8 +171,8 @@ def test_every_kind_progresses_when_one_kind_takes_longer_than_a_run(domain, eng
 
 def test_a_full_rebuild_cut_short_is_carried_on_by_the_next_run(domain, engine):
     # given an index in step, and a weekly rebuild cut after two hotels
-    city = CityFactory()
-    hotels = [HotelFactory(city=city) for _ in range(5)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city) for _ in range(5)]
     sources = [s for s in SOURCES if s.kind == DocumentKind.HOTEL]
     recorder = Recorder(engine)
     recorder.run(engine, sources=sources)
@@ -189,7 +189,7 @@ def test_a_full_rebuild_cut_short_is_carried_on_by_the_next_run(domain, engine):
 
 
 def test_the_resume_schedule_reads_nothing_when_no_pass_is_cut(domain, engine, monkeypatch):
-    HotelFactory()
+    HotelFactory.create()
     recorder = Recorder(engine)
     recorder.run(engine)
     recorder.bodies.clear()
@@ -215,8 +215,8 @@ def test_uploads_stay_under_the_limits_and_are_filled_whatever_the_document_size
     SyncCheckpoint.objects.all().delete()
     domain.docs.clear()
     engine = CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
-    city = CityFactory()
-    hotels = [HotelFactory(city=city, description=_words_of(n)) for n in sizes]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city, description=_words_of(n)) for n in sizes]
     recorder = Recorder(engine)
 
     # when the hotels are synced
@@ -267,8 +267,8 @@ def test_uploads_keep_cloudsearchs_rate_and_the_wait_counts_against_the_budget(d
         clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s),
     )  # fmt: skip
     engine.batch_bytes = 1
-    city = CityFactory()
-    hotels = [HotelFactory(city=city) for _ in range(5)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city) for _ in range(5)]
     sent_at: list[float] = []
     upload = engine._upload
 
@@ -299,7 +299,7 @@ def test_a_sync_waits_its_turn_while_another_holds_the_engine(domain, engine):
 
     from django.utils import timezone
 
-    HotelFactory()
+    HotelFactory.create()
     recorder = Recorder(engine)
     SyncState.objects.create(engine="cloudsearch", lease_until=timezone.now() + timedelta(60))
 
@@ -316,7 +316,7 @@ def test_a_sync_waits_its_turn_while_another_holds_the_engine(domain, engine):
 
 
 def test_a_failed_run_lets_go_of_the_engine(domain, engine, monkeypatch):
-    HotelFactory()
+    HotelFactory.create()
 
     def down(batch, **kwargs):
         raise ConnectionError("lost the document endpoint")

@@ -53,9 +53,9 @@ def searchable(db):
     from search.services.indexing import sync_index
     from tests.factories.catalog import AirportFactory, CityFactory
 
-    paris = CityFactory(name="Paris")
-    AirportFactory(iata="CDG", city=paris)
-    AirportFactory(iata="JFK")
+    paris = CityFactory.create(name="Paris")
+    AirportFactory.create(iata="CDG", city=paris)
+    AirportFactory.create(iata="JFK")
     sync_index(full=True)
 
 

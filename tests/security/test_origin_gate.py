@@ -93,7 +93,7 @@ def login_event(
 )
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=100, LOGIN_FAILURES_PER_IP=2)
 def test_a_request_without_the_origin_secret_is_refused_before_any_view_runs(origin):
-    UserFactory(email="ana@example.com")
+    UserFactory.create(email="ana@example.com")
     viewer = "198.51.100.20:40123"
     # Straight at the regional stage: API Gateway appends the caller's own address.
     for n in range(4):
@@ -131,7 +131,7 @@ def test_the_login_lockout_keys_on_cloudfronts_viewer_address_not_a_forged_heade
 
     cache.clear()
     email = f"u{port}@example.com"
-    UserFactory(email=email)
+    UserFactory.create(email=email)
     # CloudFront appends the viewer to whatever X-Forwarded-For the viewer sent; whether the
     # regional stage appends the edge after it must not matter.
     hops = [*forged, str(viewer)] + ([EDGE] if api_gateway_appends_the_edge else [])

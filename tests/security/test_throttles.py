@@ -44,7 +44,7 @@ def test_one_ip_over_its_rate_gets_429_with_retry_after_and_others_do_not(api_cl
 
 
 def test_a_traveler_over_their_rate_is_throttled_on_every_ip(client_of, rates):
-    greedy, patient = UserFactory(), UserFactory()
+    greedy, patient = UserFactory.create(), UserFactory.create()
     client = client_of(greedy)
     answers = [
         client.get("/api/bookings", REMOTE_ADDR=f"198.51.100.{n}").status_code for n in range(5)

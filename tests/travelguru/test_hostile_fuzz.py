@@ -179,9 +179,9 @@ def world(room_type, car, fare, day, traveler):
     """A catalog, a traveler with a token, one active hold and one booking of theirs."""
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    paris = CityFactory(name="Paris")
-    AirportFactory(iata="CDG", city=paris)
-    AirportFactory(iata="JFK")
+    paris = CityFactory.create(name="Paris")
+    AirportFactory.create(iata="CDG", city=paris)
+    AirportFactory.create(iata="JFK")
     client = APIClient()
     client.force_authenticate(traveler)
     booked = make_hold(client, hotel_offer(room_type, day, 1))

@@ -54,10 +54,10 @@ nasty = st.one_of(
 
 @pytest.fixture
 def catalog(reindex):
-    paris = CityFactory(name="Paris")
-    AirportFactory(iata="CDG", city=paris)
-    AirportFactory(iata="JFK")
-    HotelFactory(city=paris)
+    paris = CityFactory.create(name="Paris")
+    AirportFactory.create(iata="CDG", city=paris)
+    AirportFactory.create(iata="JFK")
+    HotelFactory.create(city=paris)
     reindex()
 
 
