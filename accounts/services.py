@@ -220,7 +220,7 @@ def user_authenticate(*, identifier: str, password: str, ip: str, now: datetime)
         login_attempt_failed(attempt, now=now)
         raise InvalidCredentials()
     login_attempt_succeeded(attempt, now=now)
-    update_last_login(None, user)
+    update_last_login(User, user)
     return user
 
 
@@ -309,7 +309,8 @@ def _rate_counter_count(*, key: str, limit: int, now: datetime) -> bool:
     """Count one request in `key`'s open window if it is within budget (one UPDATE)."""
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_SQL, [key, connection.ops.adapt_datetimefield_value(now), limit])
-        return cursor.rowcount == 1
+        counted: bool = cursor.rowcount == 1
+        return counted
 
 
 def _rate_counter_create(*, key: str, window_ends: datetime, now: datetime) -> bool:

@@ -152,7 +152,7 @@ class DashboardAdmin(_ReadOnly, admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
-    def get_urls(self) -> list:  # type: ignore[type-arg]
+    def get_urls(self) -> list:
         return [
             path(
                 "csv/<slug:chart>/",

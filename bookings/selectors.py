@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import Model, QuerySet
+
 from bookings.errors import BookingNotFound, HoldNotFound
 from bookings.models import Booking, Hold
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def hold_get(*, user, hold_id) -> Hold:  # type: ignore[no-untyped-def]
+
+def hold_get(*, user: User, hold_id: uuid.UUID) -> Hold:
     """The caller's own hold; another traveler's hold is 'not found', never 'forbidden'."""
     hold = Hold.objects.filter(pk=hold_id, user=user).prefetch_related("items").first()
     if hold is None:
@@ -14,7 +23,7 @@ def hold_get(*, user, hold_id) -> Hold:  # type: ignore[no-untyped-def]
     return hold
 
 
-def booking_list(*, user):  # type: ignore[no-untyped-def]
+def booking_list(*, user: User) -> QuerySet[Booking]:
     return (
         Booking.objects.filter(user=user)
         .prefetch_related("items", "travelers", "payments")
@@ -22,7 +31,7 @@ def booking_list(*, user):  # type: ignore[no-untyped-def]
     )
 
 
-def booking_get(*, user, reference: str) -> Booking:  # type: ignore[no-untyped-def]
+def booking_get(*, user: User, reference: str) -> Booking:
     """The caller's own booking; another traveler's reference is 'not found'."""
     booking = booking_list(user=user).filter(reference=reference.upper()).first()
     if booking is None:
@@ -30,7 +39,7 @@ def booking_get(*, user, reference: str) -> Booking:  # type: ignore[no-untyped-
     return booking
 
 
-def rows_attach(instance, related_name: str, rows) -> None:  # type: ignore[no-untyped-def]
+def rows_attach(instance: Model, related_name: str, rows: Iterable[Model]) -> None:
     """Make `instance.<related_name>.all()` give `rows` without a query, exactly as
     prefetch_related leaves it (a queryset whose results are filled in: `.order_by()` or
     `.filter()` on it still query). For rows a service has just written."""
@@ -38,5 +47,5 @@ def rows_attach(instance, related_name: str, rows) -> None:  # type: ignore[no-u
     queryset._result_cache = list(rows)
     queryset._prefetch_done = True
     if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[related_name] = queryset
+        instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    instance._prefetched_objects_cache[related_name] = queryset  # type: ignore[attr-defined]

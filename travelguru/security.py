@@ -86,7 +86,7 @@ class CountedRateThrottle(SimpleRateThrottle):
     Scopes, rates (THROTTLE_RATES), keys and Retry-After are DRF's.
     """
 
-    def allow_request(self, request, view):  # type: ignore[no-untyped-def]
+    def allow_request(self, request, view):
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
@@ -112,7 +112,7 @@ class TravelerRateThrottle(CountedRateThrottle, UserRateThrottle):
 
     scope = "user"
 
-    def get_cache_key(self, request, view):  # type: ignore[no-untyped-def]
+    def get_cache_key(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return None
         return super().get_cache_key(request, view)

@@ -13,7 +13,7 @@ from travelguru.frontend import APP_ROUTES, spa
 from travelguru.health import healthz
 
 
-def _lazy_view(dotted: str, **initkwargs: object):  # type: ignore[no-untyped-def]
+def _lazy_view(dotted: str, **initkwargs: object):
     """The class-based view `dotted`, imported at its first request, not at cold start.
 
     drf_spectacular.views pulls in the whole schema generator (tens of ms of a Lambda's
@@ -22,7 +22,7 @@ def _lazy_view(dotted: str, **initkwargs: object):  # type: ignore[no-untyped-de
     module, name = dotted.rsplit(".", 1)
 
     @cache
-    def resolved():  # type: ignore[no-untyped-def]
+    def resolved():
         return getattr(import_module(module), name).as_view(**initkwargs)
 
     @csrf_exempt  # as the APIView itself is

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
-from bookings.models import HoldItem, ItemKind
+from bookings.models import BookingItem, HoldItem, ItemKind
 from catalog.local_time import (
     hotel_free_cancellation_until,
     local_instant,
@@ -30,6 +31,11 @@ from catalog.local_time import (
 from catalog.models import CarDay, FlightFare, RoomNight
 from search.selectors.offers import OfferStarted
 from travelguru.money import Money
+
+
+class _Sold(TypedDict):
+    sold_until: datetime
+    started: str
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
         end = local_instant(
             date.fromisoformat(offer["check_out"]), night["room_type__hotel__check_out_time"], zone
         )
-        sold = {
+        sold: _Sold = {
             "sold_until": stay_sold_until(check_in=check_in, tz_name=zone),
             "started": started_detail(
                 event=f"Check-in on {check_in.isoformat()}",
@@ -133,7 +139,7 @@ def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
     )  # fmt: skip
 
 
-def refund_due(item, *, now: datetime) -> Decimal:  # type: ignore[no-untyped-def]
+def refund_due(item: BookingItem, *, now: datetime) -> Decimal:
     """What cancelling `item` (a BookingItem) at `now` gives back."""
     if now >= item.service_start:
         return Decimal(0)

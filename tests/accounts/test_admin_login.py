@@ -11,13 +11,13 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/login/?next=/admin/"
 
 
-def attempt(client: Client, username: str, password: str, ip: str):  # type: ignore[no-untyped-def]
+def attempt(client: Client, username: str, password: str, ip: str):
     return client.post(URL, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURES_PER_IP=100)
 def test_guessing_a_staff_password_is_locked_out_for_that_ip_only():
-    UserFactory(username="boss", is_staff=True)
+    UserFactory.create(username="boss", is_staff=True)
     guesser, owner = Client(), Client()
     tries = [attempt(guesser, "boss", f"guess{n}", "198.51.100.5").status_code for n in range(3)]
 
@@ -34,7 +34,7 @@ def test_guessing_a_staff_password_is_locked_out_for_that_ip_only():
 
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURES_PER_IP=100)
 def test_a_successful_admin_login_clears_the_count():
-    UserFactory(username="chief", is_staff=True)
+    UserFactory.create(username="chief", is_staff=True)
     client = Client()
     for password in ["x", "x", PASSWORD, "x", "x"]:
         attempt(client, "chief", password, "198.51.100.6")

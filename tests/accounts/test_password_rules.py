@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 REGISTER = {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}
 
 
-def register(api_client, password: str):  # type: ignore[no-untyped-def]
+def register(api_client, password: str):
     return api_client.post("/api/auth/register", {**REGISTER, "password": password}, format="json")
 
 

@@ -19,7 +19,7 @@ from tests.factories.offers import car_offer, flight_offer, hotel_offer
 pytestmark = pytest.mark.django_db
 
 
-def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
+def rooms_left(room_type) -> list[int]:
     return list(
         RoomNight.objects.filter(room_type=room_type)
         .order_by("date")
@@ -27,7 +27,7 @@ def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
     )
 
 
-def hold(client, *offer_ids):  # type: ignore[no-untyped-def]
+def hold(client, *offer_ids):
     return client.post("/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json")
 
 
@@ -116,7 +116,7 @@ def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price
     offer = hotel_offer(room_type, day, 2)
     read = holds_module.offer_rows
 
-    def read_then_reprice(**kwargs):  # type: ignore[no-untyped-def]
+    def read_then_reprice(**kwargs):
         rows = read(**kwargs)
         RoomNight.objects.filter(room_type=room_type, date=day).update(price=Decimal("150.00"))
         return rows
@@ -137,7 +137,7 @@ def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price
 
 def test_two_offers_on_the_same_rows_need_the_units_of_both(client_of, room_type, day):
     # 3 rooms: one hold asking 2 + 2 of the same nights must fail as a whole.
-    client = client_of(UserFactory())
+    client = client_of(UserFactory.create())
     first = hotel_offer(room_type, day, 1, rooms=2)
     second = hotel_offer(room_type, day, 2, rooms=2)
 
@@ -149,7 +149,7 @@ def test_two_offers_on_the_same_rows_need_the_units_of_both(client_of, room_type
 
 def test_holds_are_private(client_of, traveler, room_type, day):
     created = hold(client_of(traveler), hotel_offer(room_type, day, 1)).json()
-    stranger = client_of(UserFactory())
+    stranger = client_of(UserFactory.create())
 
     assert stranger.get(f"/api/holds/{created['id']}").status_code == 404
     assert stranger.delete(f"/api/holds/{created['id']}").status_code == 404
@@ -292,7 +292,7 @@ def test_a_double_clicked_hold_with_one_key_holds_once(client_of, traveler, room
     client = client_of(traveler)
     offer = hotel_offer(room_type, day, 2)
 
-    def post(key: str, *offers: str):  # type: ignore[no-untyped-def]
+    def post(key: str, *offers: str):
         return client.post(
             "/api/holds", {"items": [{"offer_id": o} for o in offers]}, format="json",
             HTTP_IDEMPOTENCY_KEY=key,
@@ -345,11 +345,11 @@ def test_an_expired_hold_frees_its_rooms_for_the_next_traveler_before_the_job_ru
 ):
     # given: the last room of the night is in a hold that has just expired; no job ran
     RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
-    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1)).json()
+    first = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1)).json()
     Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     # when
-    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    second = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1))
 
     # then
     assert second.status_code == 201, second.json()
@@ -367,11 +367,11 @@ def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile
     from bookings.services import holds as holds_module
 
     RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
-    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1)).json()
+    first = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1)).json()
     Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     read = holds_module.offer_rows
 
-    def read_before_the_taking(**kwargs):  # type: ignore[no-untyped-def]
+    def read_before_the_taking(**kwargs):
         rows = read(**kwargs)
         for row in rows.rows:
             row.rooms_available += 1
@@ -380,7 +380,7 @@ def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile
     monkeypatch.setattr(holds_module, "offer_rows", read_before_the_taking)
 
     # when
-    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    second = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1))
 
     # then: the expired hold was ended under the lock's verdict and the room held again
     assert second.status_code == 201, second.json()
@@ -390,10 +390,10 @@ def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile
 
 def test_rooms_short_with_no_expired_hold_on_them_are_sold_out(client_of, room_type, day):
     RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
-    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    first = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1))
     assert first.status_code == 201
 
-    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    second = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1))
 
     assert second.status_code == 409
     assert second.json()["code"] == "sold-out"
@@ -418,7 +418,7 @@ def test_the_expiry_job_clears_a_backlog_larger_than_its_batch(room_type, day):
     now = timezone.now()
     for night in (0, 0, 0, 1, 1):
         offer = offer_decode(hotel_offer(room_type, day + timedelta(days=night), 1))
-        hold_create(user=UserFactory(), offers=[offer], now=now)
+        hold_create(user=UserFactory.create(), offers=[offer], now=now)
     assert rooms_left(room_type) == [0, 1, 3]
 
     ended = hold_expire_due(now=now + timedelta(hours=1), batch=2)

@@ -32,9 +32,9 @@ RACERS = 8
 def test_one_key_sent_eight_times_at_once_charges_and_books_once(live_server, monkeypatch):
     # given a hold, and a provider that takes half a second to charge
     day = today_anywhere() + timedelta(days=30)
-    room_type = RoomTypeFactory(hotel__currency="EUR", capacity=2)
+    room_type = RoomTypeFactory.create(hotel__currency="EUR", capacity=2)
     room_nights(room_type, day, 2, price=Decimal("150.00"), rooms_total=1)
-    token = access_token_for(UserFactory())
+    token = access_token_for(UserFactory.create())
     headers = {"Authorization": f"Bearer {token}"}
     hold = requests.post(
         f"{live_server.url}/api/holds",
@@ -43,7 +43,7 @@ def test_one_key_sent_eight_times_at_once_charges_and_books_once(live_server, mo
     ).json()  # fmt: skip
     slow_charge = SandboxProvider.charge
 
-    def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+    def charge(self, **kwargs):
         time.sleep(0.5)
         return slow_charge(self, **kwargs)
 

@@ -38,13 +38,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def charges(monkeypatch):  # type: ignore[no-untyped-def]
+def charges(monkeypatch):
     """The provider's charge calls (token, key), and a hook run inside the next charge."""
     calls: list[tuple[str, str]] = []
-    during: list = []  # type: ignore[type-arg]
+    during: list = []
     charge = SandboxProvider.charge
 
-    def counting_charge(self, **kwargs):  # type: ignore[no-untyped-def]
+    def counting_charge(self, **kwargs):
         calls.append((kwargs["token"], kwargs["idempotency_key"]))
         while during:
             during.pop(0)()
@@ -54,7 +54,7 @@ def charges(monkeypatch):  # type: ignore[no-untyped-def]
     return calls, during
 
 
-def rooms_left(day) -> int:  # type: ignore[no-untyped-def]
+def rooms_left(day) -> int:
     return RoomNight.objects.get(date=day).rooms_available
 
 
@@ -169,7 +169,7 @@ def test_a_hold_being_paid_cannot_be_released_from_under_the_charge(
 # --- a process that died after claiming ------------------------------------------------
 
 
-def died_while_paying(user, room_type, day, *, charged: bool, ttl: timedelta):  # type: ignore[no-untyped-def]
+def died_while_paying(user, room_type, day, *, charged: bool, ttl: timedelta):
     """A hold claimed for payment by a process that died during the charge (after the
     provider charged, or before), as it finds the database afterwards."""
     from bookings.services.bookings import _hold_claim

@@ -34,13 +34,13 @@ ROUNDS = 3
 
 
 @pytest.fixture
-def counted_charges(monkeypatch):  # type: ignore[no-untyped-def]
+def counted_charges(monkeypatch):
     """Every provider.charge call, by idempotency key (the sandbox's ledger is the truth)."""
     calls: list[str] = []
     lock = threading.Lock()
     charge = SandboxProvider.charge
 
-    def counting_charge(self, **kwargs):  # type: ignore[no-untyped-def]
+    def counting_charge(self, **kwargs):
         with lock:
             calls.append(kwargs["idempotency_key"])
         time.sleep(0.05)  # a provider's round trip: the racers overlap with it
@@ -50,8 +50,8 @@ def counted_charges(monkeypatch):  # type: ignore[no-untyped-def]
     return calls
 
 
-def _hold_for(user, day) -> str:  # type: ignore[no-untyped-def]
-    room_type = RoomTypeFactory(hotel__currency="EUR", capacity=2)
+def _hold_for(user, day) -> str:
+    room_type = RoomTypeFactory.create(hotel__currency="EUR", capacity=2)
     room_nights(room_type, day, 2, price=Decimal("150.00"), rooms_total=2)
     client = APIClient()
     client.force_authenticate(user)
@@ -62,7 +62,7 @@ def _hold_for(user, day) -> str:  # type: ignore[no-untyped-def]
     return held.json()["id"]
 
 
-def _race(user, hold_id: str, racers: int) -> Counter:  # type: ignore[no-untyped-def]
+def _race(user, hold_id: str, racers: int) -> Counter:
     """`racers` booking attempts for one hold at once, each with its own key."""
     barrier = threading.Barrier(racers)
     body = {
@@ -93,7 +93,7 @@ def test_parallel_attempts_to_pay_one_hold_charge_the_card_once(counted_charges,
     day = today_anywhere() + timedelta(days=30)
     for _ in range(ROUNDS):
         # given a fresh hold (a traveler at a time, so the hold limit never interferes)
-        user = UserFactory()
+        user = UserFactory.create()
         hold_id = _hold_for(user, day)
         counted_charges.clear()
 

@@ -20,11 +20,12 @@ FIRST_LANDS = datetime.combine(DAY, time(9, 0), tzinfo=UTC)
 @pytest.fixture
 def places() -> dict:
     return {
-        code: AirportFactory(iata=code, timezone="UTC") for code in ("ORG", "HUB", "ALT", "DST")
+        code: AirportFactory.create(iata=code, timezone="UTC")
+        for code in ("ORG", "HUB", "ALT", "DST")
     }
 
 
-def _itineraries(day: date = DAY, **kwargs) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _itineraries(day: date = DAY, **kwargs) -> list[list[str]]:
     results = flight_offers_list(
         origin="ORG",
         destination="DST",

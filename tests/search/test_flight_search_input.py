@@ -17,8 +17,8 @@ DAY = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
 
 @pytest.fixture(autouse=True)
 def places() -> None:
-    AirportFactory(iata="ORG", timezone="UTC")
-    AirportFactory(iata="DST", timezone="UTC")
+    AirportFactory.create(iata="ORG", timezone="UTC")
+    AirportFactory.create(iata="DST", timezone="UTC")
 
 
 def _valid(**changes: str | None) -> dict[str, str]:
@@ -103,7 +103,7 @@ def test_an_unknown_code_names_both_fields_when_both_are_unknown(api_client):
 
 
 def test_an_inactive_airport_is_unknown(api_client):
-    AirportFactory(iata="OLD", is_active=False)
+    AirportFactory.create(iata="OLD", is_active=False)
 
     response = api_client.get(URL, _valid(destination="OLD"))
 

@@ -17,13 +17,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 @pytest.fixture
 def london():
-    city = CityFactory(name="London", country_code="GB")
-    AirportFactory(iata="LHR", name="London Heathrow Airport", city=city)
+    city = CityFactory.create(name="London", country_code="GB")
+    AirportFactory.create(iata="LHR", name="London Heathrow Airport", city=city)
     sync_index()
     return city
 
 
-def _codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+def _codes(response) -> list[str]:
     return [item["code"] for item in response.json()["results"]]
 
 
@@ -70,7 +70,7 @@ def test_repeated_autocomplete_is_answered_from_memory(api_client, london, monke
     asked: list[str] = []
     real = places.airport_suggestions
 
-    def spy(*, text: str):  # type: ignore[no-untyped-def]
+    def spy(*, text: str):
         asked.append(text)
         return real(text=text)
 
@@ -88,7 +88,7 @@ def test_repeated_autocomplete_is_answered_from_memory(api_client, london, monke
 
 def test_a_reindex_makes_cached_suggestions_unreachable(api_client, london):
     assert _codes(api_client.get("/api/airports", {"q": "lon"})) == ["LHR"]
-    AirportFactory(iata="LCY", name="London City Airport", city=london)
+    AirportFactory.create(iata="LCY", name="London City Airport", city=london)
     sync_index()
 
     assert sorted(_codes(api_client.get("/api/airports", {"q": "lon"}))) == ["LCY", "LHR"]

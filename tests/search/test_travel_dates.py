@@ -49,13 +49,13 @@ ranges = {"start": st.integers(min_value=-3, max_value=340), "length": st.intege
 
 
 @pytest.fixture
-def searchable(db):  # type: ignore[no-untyped-def]
+def searchable(db):
     from search.services.indexing import sync_index
     from tests.factories.catalog import AirportFactory, CityFactory
 
-    paris = CityFactory(name="Paris")
-    AirportFactory(iata="CDG", city=paris)
-    AirportFactory(iata="JFK")
+    paris = CityFactory.create(name="Paris")
+    AirportFactory.create(iata="CDG", city=paris)
+    AirportFactory.create(iata="JFK")
     sync_index(full=True)
 
 
