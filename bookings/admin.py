@@ -97,7 +97,6 @@ class BookingAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Cancel and refund the selected bookings…", permissions=["refund"])
     def cancel_and_refund(self, request, queryset):  # type: ignore[no-untyped-def]
-        # here, not at the top: the admin loads at every cold start
         from audit.services import audit_record
         from bookings.services.cancellation import booking_cancel
         from bookings.services.policies import refund_due
@@ -163,7 +162,6 @@ class PaymentAdmin(ReadOnlyAdmin):
     def refund_orphans(self, request, queryset):  # type: ignore[no-untyped-def]
         """What reconcile_payments does, now, for the charges staff picked. Charges of a
         booking are refunded by cancelling it (so its inventory goes back too)."""
-        # here, not at the top: the admin loads at every cold start
         from bookings.payments import get_provider
         from bookings.services.bookings import payment_refund_full
 
