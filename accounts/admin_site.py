@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import logout
+from django.contrib.auth.forms import UsernameField
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
@@ -52,9 +55,35 @@ def too_many_attempts_page(
     return response
 
 
+class StaffLoginForm(AdminAuthenticationForm):
+    """Django's admin login form asking for the email (the username still works)."""
+
+    username = UsernameField(
+        label="Email",
+        max_length=254,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "inputmode": "email"}
+        ),
+    )
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": (
+            "Please enter the email and password of a staff account. The password is "
+            "case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm resizes the field to the model's username; an email is longer.
+        self.fields["username"].max_length = 254
+        self.fields["username"].widget.attrs["maxlength"] = 254
+
+
 class StaffAdminSite(admin.AdminSite):
     site_header = "TravelGuru administration"
     site_title = "TravelGuru admin"
+    login_form = StaffLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         from accounts.otp import session_verified_device

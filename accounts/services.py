@@ -20,6 +20,7 @@ from rest_framework import serializers
 
 from accounts.errors import InvalidCredentials, TooManyLoginAttempts
 from accounts.models import RateCounter, User
+from accounts.selectors import user_by_login
 
 
 def _unique_username(email: str) -> str:
@@ -114,11 +115,6 @@ def _known_client_key(ip: str, account: str) -> str:
     return f"login-known:{account}:ip:{ip}"
 
 
-def _user_named(identifier: str) -> User | None:
-    lookup = "email__iexact" if "@" in identifier else "username__iexact"
-    return User.objects.filter(**{lookup: identifier.strip()}).first()
-
-
 def _too_many(retry_after: float) -> TooManyLoginAttempts:
     seconds = max(1, math.ceil(retry_after))
     return TooManyLoginAttempts(
@@ -172,7 +168,7 @@ def login_attempt_begin(*, ip: str, identifier: str, now: datetime) -> LoginAtte
 
     For every password login (the API's, the admin's form): the same counters for both.
     """
-    user = _user_named(identifier)
+    user = user_by_login(identifier)
     account = _account_key(user, identifier)
     _check_not_throttled(ip, account, now)
     known = cache.get(_known_client_key(ip, account)) is not None

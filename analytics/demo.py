@@ -199,8 +199,8 @@ def load_demo_history(*, seed: int, now: datetime, days: int = 120) -> int:
 def _insert(events: list[Event]) -> None:
     """Multi-row INSERTs through the DB-API's executemany.
 
-    `bulk_create` spends ~10 s compiling 50k rows (SQLite allows ~55 rows per statement);
-    executemany with values adapted once per column type does it in well under a second.
+    The demo writes tens of thousands of rows: `bulk_create` compiles SQL per batch (and
+    SQLite takes few rows per statement), where executemany adapts each column type once.
     """
     ops = connection.ops
     fields = [f for f in Event._meta.concrete_fields if not f.primary_key]

@@ -101,7 +101,6 @@ class BookingAdmin(ReadOnlyAdmin):
     def cancel_and_refund(
         self, request: HttpRequest, queryset: QuerySet[Booking]
     ) -> TemplateResponse | None:
-        # here, not at the top: the admin loads at every cold start
         from audit.services import audit_record
         from bookings.services.cancellation import booking_cancel
         from bookings.services.policies import refund_due
@@ -169,7 +168,6 @@ class PaymentAdmin(ReadOnlyAdmin):
     ) -> TemplateResponse | None:
         """What reconcile_payments does, now, for the charges staff picked. Charges of a
         booking are refunded by cancelling it (so its inventory goes back too)."""
-        # here, not at the top: the admin loads at every cold start
         from bookings.payments import get_provider
         from bookings.services.bookings import payment_refund_full
 

@@ -36,7 +36,7 @@ from search.offers import offer_decode
 from travelguru.errors import PROBLEM_CONTENT_TYPE
 from travelguru.money import Money
 from travelguru.pagination import PageNumberPagination
-from travelguru.serializers import MoneySerializer, page_of, problem_responses
+from travelguru.serializers import MoneySerializer, local_isoformat, page_of, problem_responses
 
 MAX_TRAVELERS = 18
 
@@ -237,10 +237,11 @@ def booking_json(booking: Booking) -> dict[str, Any]:
                 "units": item.units,
                 "status": item.status,
                 "offer": item.offer,
-                "service_start": item.service_start.isoformat(),
-                "service_end": item.service_end.isoformat(),
+                # Instants as the place's clock reads them, like search answers.
+                "service_start": local_isoformat(item.service_start, item.start_timezone or "UTC"),
+                "service_end": local_isoformat(item.service_end, item.end_timezone or "UTC"),
                 "free_cancellation_until": (
-                    item.free_cancellation_until.isoformat()
+                    local_isoformat(item.free_cancellation_until, item.start_timezone or "UTC")
                     if item.free_cancellation_until
                     else None
                 ),

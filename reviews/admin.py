@@ -55,7 +55,6 @@ class ReviewAdmin(admin.ModelAdmin):
         description="Approve the selected reviews (make them public)", permissions=["change"]
     )
     def approve(self, request, queryset):
-        # here, not at the top: the admin loads at every cold start
         from audit.services import audit_record
         from reviews.services import review_approve
 
@@ -67,7 +66,6 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject the selected reviews…", permissions=["change"])
     def reject(self, request, queryset):
-        # here, not at the top: the admin loads at every cold start
         from audit.services import audit_record
         from reviews.services import review_reject
 
@@ -94,7 +92,6 @@ class ReviewAdmin(admin.ModelAdmin):
         return None
 
     def delete_model(self, request, obj):
-        # here, not at the top: the admin loads at every cold start
         from audit.services import audit_record
         from reviews.services import review_delete
 
@@ -104,7 +101,6 @@ class ReviewAdmin(admin.ModelAdmin):
             review_delete(obj, now=now)
 
     def delete_queryset(self, request, queryset):
-        # here, not at the top: the admin loads at every cold start
         from audit.services import audit_record
         from reviews.services import review_delete
 

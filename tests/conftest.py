@@ -1,4 +1,5 @@
 import os
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -42,10 +43,26 @@ def pytest_collection_modifyitems(config, items):
     """`@pytest.mark.mariadb` tests need the real MariaDB; .ci/run runs the suite on both."""
     if connection.vendor == "mysql":
         return
-    skip = pytest.mark.skip(reason="needs MariaDB: run with DATABASE_URL=mysql://…")
+    skip = pytest.mark.skip(reason=MARIADB_MISSING)
     for item in items:
         if "mariadb" in item.keywords:
             item.add_marker(skip)
+
+
+MARIADB_MISSING = "need MariaDB (DATABASE_URL=mysql://root@127.0.0.1:3306/<db> make test)"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """One line for every test not run here and why (README: "Which tests run where"),
+    instead of a line per skipped test."""
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        counts = "; ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+        terminalreporter.write_line(f"Not run here: {counts}.")
 
 
 # --- shared catalog and traveler fixtures (bookings, reviews) ---

@@ -24,3 +24,13 @@ def book(client, hold_id, travelers=None, token="tok_visa", key=None):
         format="json",
         HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
     )
+
+
+def assert_problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+    """The answer is an application/problem+json `status` with the machine-readable `code`
+    a client branches on; its body, for further checks."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert (body["status"], body["code"]) == (status, code), body
+    return body

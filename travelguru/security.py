@@ -81,8 +81,8 @@ class CountedRateThrottle(SimpleRateThrottle):
 
     DRF's own keeps each client's request history (a list of up to `rate` timestamps) in
     the Django cache; on the database cache every request then paid a read, a COUNT(*)
-    cull check and a locked read-and-write of that pickled list (6 statements, decision
-    60). Here the count is a row of accounts.RateCounter, shared by every process alike.
+    cull check and a locked read-and-write of that pickled list on every request. Here the
+    count is a row of accounts.RateCounter, shared by every process alike.
     Scopes, rates (THROTTLE_RATES), keys and Retry-After are DRF's.
     """
 

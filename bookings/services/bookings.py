@@ -404,6 +404,8 @@ def _booking_confirm(
                             refunded_amount=Decimal(0),
                             service_start=policy.service_start,
                             service_end=policy.service_end,
+                            start_timezone=policy.start_zone,
+                            end_timezone=policy.end_zone,
                             free_cancellation_until=policy.free_until,
                             refund_after_deadline=policy.refund_after_deadline,
                         )

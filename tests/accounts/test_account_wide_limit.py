@@ -19,6 +19,7 @@ from accounts.errors import InvalidCredentials, TooManyLoginAttempts
 from accounts.models import RateCounter
 from accounts.services import user_authenticate
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -68,10 +69,10 @@ def test_the_traveler_still_logs_in_from_a_client_they_used_before(api_client):
     at_home = api_login(api_client, TRAVELER_HOME, PASSWORD)
     elsewhere = api_login(api_client, NEW_PLACE, PASSWORD)
     # then: home is exempt from the account-wide lock (a typo there is just a 401)
-    assert typo.status_code == 401
+    assert_problem(typo, 401, "invalid-credentials")
     assert at_home.status_code == 200
     assert set(at_home.json()) == {"access", "refresh"}
-    assert elsewhere.status_code == 429
+    assert_problem(elsewhere, 429, "too-many-login-attempts")
 
 
 def test_a_known_client_keeps_its_own_limit(api_client, settings):

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from accounts.models import User
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +138,7 @@ def test_one_email_one_account_whatever_the_case(api_client):
         "/api/auth/register", {**GOOD, "email": "ADA@EXAMPLE.COM"}, format="json"
     )
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "validation-error")
     assert "email" in response.json()["errors"]
     assert User.objects.count() == 1
 
@@ -251,7 +252,7 @@ def test_failed_logins_are_throttled_per_ip(api_client):
         REMOTE_ADDR="10.9.8.7",
     )
 
-    assert response.status_code == 429
+    assert_problem(response, 429, "too-many-login-attempts")
     assert elsewhere.status_code == 200
 
 

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import LoginSession, SessionEndReason, User
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_logout_ends_that_session_only(api_client):
 
     api_client.post("/api/auth/logout", {"refresh": phone["refresh"]}, format="json")
 
-    assert me(api_client, phone["access"]).status_code == 401
+    assert_problem(me(api_client, phone["access"]), 401, "session-ended")
     assert me(api_client, laptop["access"]).status_code == 200
     assert refresh(api_client, laptop["refresh"]).status_code == 200
 
@@ -199,7 +200,7 @@ def test_an_access_token_is_not_a_refresh_token(api_client):
     tokens = login(api_client, "mix@example.com")
 
     assert_refused(refresh(api_client, tokens["access"]), "token-not-valid")
-    assert me(api_client, tokens["refresh"]).status_code == 401
+    assert_problem(me(api_client, tokens["refresh"]), 401, "token-not-valid")
 
 
 # --- credentials, deactivation, deletion ---------------------------------------------------

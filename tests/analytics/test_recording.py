@@ -25,6 +25,7 @@ from tests.factories.catalog import (
     room_nights,
 )
 from tests.factories.offers import car_offer, hotel_offer
+from tests.flows import assert_problem
 
 # Real commits: events are written by on_commit callbacks, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,7 +112,7 @@ def test_a_car_search_records_the_airport_and_rental_days(api_client, day, reind
 def test_a_rejected_search_records_nothing(api_client, day):
     response = api_client.get("/api/hotels/search", {"check_in": day, "check_out": day})
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "validation-error")
     assert not Event.objects.exists()
 
 

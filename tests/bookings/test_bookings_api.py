@@ -28,7 +28,7 @@ from bookings.services.holds import hold_expire_due
 from catalog.models import RoomNight
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
-from tests.flows import ADULT, book, make_hold
+from tests.flows import ADULT, assert_problem, book, make_hold
 from travelguru.money import Money
 
 pytestmark = pytest.mark.django_db
@@ -277,7 +277,7 @@ def test_an_idempotency_key_is_required(client_of, traveler, room_type, day, key
         **headers,
     )
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "validation-error")
     assert "Idempotency-Key" in response.json()["errors"]
     assert not SandboxCharge.objects.exists()
 
@@ -342,7 +342,7 @@ def test_travelers_must_fit_the_trip(
 
     response = book(client, hold_id, travelers=travelers)
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "validation-error")
     assert "travelers" in response.json()["errors"]
     assert not SandboxCharge.objects.exists()
 
@@ -354,7 +354,7 @@ def test_every_guest_of_a_stay_is_named(client_of, traveler, room_type, day):
     short = book(client, hold_id, travelers=[ADULT])
     both = book(client, hold_id, travelers=[ADULT, {**ADULT, "first_name": "Bo"}])
 
-    assert short.status_code == 400
+    assert_problem(short, 400, "validation-error")
     assert both.status_code == 201
 
 
@@ -366,7 +366,7 @@ def test_flight_passengers_must_match_the_offer(client_of, traveler, fare):
     baby = {**ADULT, "first_name": "Baby", "type": "infant", "birth_date": "2026-05-01"}
     right = book(client, hold_id, travelers=[ADULT, baby])
 
-    assert short.status_code == 400
+    assert_problem(short, 400, "validation-error")
     assert right.status_code == 201, right.json()
 
 
@@ -390,9 +390,10 @@ def test_travelers_only_see_their_own_bookings(client_of, room_type, day):
     ]
     alice_hold = Hold.objects.get(user=alice)
 
-    assert mallory_client.get(f"/api/bookings/{reference}").status_code == 404
+    assert_problem(mallory_client.get(f"/api/bookings/{reference}"), 404, "booking-not-found")
     assert mallory_client.get("/api/bookings").json()["count"] == 0
-    assert book(mallory_client, str(alice_hold.id)).status_code == 404
+    assert_problem(book(mallory_client, str(alice_hold.id)), 404, "hold-not-found")
+    assert ledger() == [("100.00", "EUR", True, "0.00")]  # Alice's charge only
     assert [b["reference"] for b in alice_client.get("/api/bookings").json()["results"]] == [
         reference
     ]

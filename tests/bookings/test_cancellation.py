@@ -13,6 +13,7 @@ from bookings.models import BookingItem, Payment, SandboxCharge
 from catalog.models import CarDay, FlightFare, RoomNight
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +188,7 @@ def test_another_travelers_booking_cannot_be_cancelled(client_of, traveler, room
 
     response = cancel(client_of(UserFactory.create()), reference)
 
-    assert response.status_code == 404
+    assert_problem(response, 404, "booking-not-found")
     assert refunded() == ["0.00"]
     assert rooms_left(room_type) == [2, 3, 3]
 

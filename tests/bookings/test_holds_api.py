@@ -15,6 +15,7 @@ from bookings.models import Hold, HoldStatus
 from catalog.models import CarDay, FlightFare, RoomNight
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price
     response = hold(client_of(traveler), offer)
 
     # then: the locked rows' price counts, not the one read before the lock
-    assert response.status_code == 409
+    assert_problem(response, 409, "price-changed")
     [item] = response.json()["items"]
     assert item["quoted_price"] == {"amount": "210.00", "currency": "EUR"}
     assert item["price"] == {"amount": "260.00", "currency": "EUR"}
@@ -143,7 +144,7 @@ def test_two_offers_on_the_same_rows_need_the_units_of_both(client_of, room_type
 
     response = hold(client, first, second)
 
-    assert response.status_code == 409
+    assert_problem(response, 409, "sold-out")
     assert rooms_left(room_type) == [3, 3, 3]
 
 
@@ -249,10 +250,11 @@ def test_the_same_offer_twice_and_too_many_items(client_of, traveler, room_type,
     offer = hotel_offer(room_type, day, 1)
     client = client_of(traveler)
 
-    assert hold(client, offer, offer).status_code == 400
+    assert_problem(hold(client, offer, offer), 400, "validation-error")
     many = [hotel_offer(room_type, day, 1, rooms=1, guests=g) for g in range(1, 7)]
-    assert hold(client, *many).status_code == 400
+    assert_problem(hold(client, *many), 400, "validation-error")
     assert rooms_left(room_type) == [3, 3, 3]
+    assert not Hold.objects.exists()
 
 
 def test_an_edited_offer_id_is_refused(client_of, traveler, room_type, day):
@@ -268,8 +270,9 @@ def test_an_edited_offer_id_is_refused(client_of, traveler, room_type, day):
 def test_holding_needs_a_login(api_client, room_type, day):
     response = hold(api_client, hotel_offer(room_type, day, 1))
 
-    assert response.status_code == 401
+    assert_problem(response, 401, "not-authenticated")
     assert rooms_left(room_type) == [3, 3, 3]
+    assert not Hold.objects.exists()
 
 
 @pytest.mark.mariadb
@@ -304,7 +307,7 @@ def test_a_double_clicked_hold_with_one_key_holds_once(client_of, traveler, room
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
-    assert other_body.status_code == 422
+    assert_problem(other_body, 422, "idempotency-key-reused")
     assert Hold.objects.count() == 1
     assert rooms_left(room_type) == [2, 2, 3]
 
@@ -323,7 +326,7 @@ def test_a_hold_key_is_not_replayed_as_a_booking(client_of, traveler, room_type,
         format="json", HTTP_IDEMPOTENCY_KEY="k",
     )  # fmt: skip
 
-    assert booking.status_code == 422
+    assert_problem(booking, 422, "idempotency-key-reused")
     assert Hold.objects.get().status == HoldStatus.ACTIVE
 
 
@@ -337,7 +340,7 @@ def test_holds_without_a_key_are_each_their_own(client_of, traveler, room_type, 
     empty_key = client.post(
         "/api/holds", {"items": [{"offer_id": offer}]}, format="json", HTTP_IDEMPOTENCY_KEY=" "
     )
-    assert empty_key.status_code == 400
+    assert_problem(empty_key, 400, "validation-error")
 
 
 def test_an_expired_hold_frees_its_rooms_for_the_next_traveler_before_the_job_runs(

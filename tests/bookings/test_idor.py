@@ -14,6 +14,7 @@ from catalog.models import RoomNight
 from reviews.models import Review
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import hotel_offer
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +179,7 @@ def test_another_travelers_idempotency_key_replays_nothing_of_theirs(alice, mall
         HTTP_IDEMPOTENCY_KEY="alice-key",
     )
 
-    assert response.status_code == 404  # processed afresh as Mallory's: no such hold of hers
+    assert_problem(response, 404, "hold-not-found")  # processed afresh as Mallory's
     assert alice["reference"] not in response.content.decode()
     assert "Idempotent-Replayed" not in response
 

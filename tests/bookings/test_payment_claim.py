@@ -31,7 +31,7 @@ from bookings.services.reconcile import GRACE, payments_reconcile
 from catalog.models import RoomNight
 from search.offers import offer_decode
 from tests.factories.offers import hotel_offer
-from tests.flows import book, make_hold
+from tests.flows import assert_problem, book, make_hold
 
 pytestmark = pytest.mark.django_db
 # (imported where used: the API-level tests here also run against code without a claim)
@@ -122,8 +122,8 @@ def test_a_declined_card_gives_the_hold_back_to_pay_with_another(
     declined = book(client, hold_id, token="tok_chargeDeclined")  # noqa: S106
 
     # then the hold is the traveler's again, as long as it lasts, its room still held
-    assert declined.status_code == 402
-    assert seen["second"].status_code == 409  # type: ignore[attr-defined]
+    assert_problem(declined, 402, "payment-declined")
+    assert_problem(seen["second"], 409, "hold-being-paid")
     hold = client.get(f"/api/holds/{hold_id}").json()
     assert hold["status"] == "active"
     assert Hold.objects.get().paying_since is None

@@ -14,6 +14,7 @@ from reviews.models import Review, ReviewStatus
 from reviews.services import review_approve
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,8 @@ def test_not_a_cancelled_booking(client_of, traveler, trip_of, room_type, day):
 
     response = post_review(client_of(traveler), booking.reference)
 
-    assert response.status_code == 409
+    assert_problem(response, 409, "not-reviewable")
+    assert not Review.objects.exists()
 
 
 def test_not_someone_elses_booking(client_of, traveler, trip_of, room_type, day):
@@ -72,7 +74,7 @@ def test_not_someone_elses_booking(client_of, traveler, trip_of, room_type, day)
 
     response = post_review(client_of(UserFactory.create()), booking.reference)
 
-    assert response.status_code == 404
+    assert_problem(response, 404, "booking-not-found")
     assert not Review.objects.exists()
 
 
@@ -109,9 +111,9 @@ def test_a_trip_needs_the_item_named_and_sub_scores_fit_it(
         client, booking.reference, item=0, sub_scores={"punctuality": 2},
     )  # fmt: skip
 
-    assert unnamed.status_code == 400
+    assert_problem(unnamed, 400, "validation-error")
     assert "item" in unnamed.json()["errors"]
-    assert wrong_scores.status_code == 400
+    assert_problem(wrong_scores, 400, "validation-error")
     assert "sub_scores" in wrong_scores.json()["errors"]
     assert car_review.json()["subject"] == "car_vendor"
     assert car_review.json()["subject_id"] == car.office.vendor_id
@@ -198,7 +200,8 @@ def test_helpful_votes_count_once_per_traveler(client_of, trip_of, traveler, roo
 
     assert first.json() == {"helpful_count": 1, "counted": True}
     assert second.json() == {"helpful_count": 1, "counted": False}
-    assert own.status_code == 409
+    assert_problem(own, 409, "own-review")
+    assert Review.objects.get().helpful_count == 1
 
 
 def test_unapproved_reviews_cannot_be_voted(client_of, trip_of, traveler, room_type, day):
@@ -209,8 +212,9 @@ def test_unapproved_reviews_cannot_be_voted(client_of, trip_of, traveler, room_t
         f"/api/reviews/{Review.objects.get().pk}/helpful"
     )
 
-    assert response.status_code == 404
+    assert_problem(response, 404, "review-not-found")
     assert Review.objects.get().status == ReviewStatus.PENDING
+    assert Review.objects.get().helpful_count == 0
 
 
 def test_each_item_opens_for_review_only_once_it_is_over(
@@ -307,7 +311,7 @@ def test_voting_needs_a_login(api_client, client_of, trip_of, traveler, room_typ
 
     response = api_client.post(f"/api/reviews/{review.pk}/helpful")
 
-    assert response.status_code == 401
+    assert_problem(response, 401, "not-authenticated")
     assert Review.objects.get().helpful_count == 0
     assert api_client.post("/api/reviews", {}, format="json").status_code == 401
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from search.apis.common import horizon_end, today_anywhere
 from tests.factories.catalog import AirportFactory
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +108,7 @@ def test_an_inactive_airport_is_unknown(api_client):
 
     response = api_client.get(URL, _valid(destination="OLD"))
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "invalid-input")
     assert list(response.json()["errors"]) == ["destination"]
 
 
@@ -183,7 +184,10 @@ def test_a_page_past_the_end_is_a_404_problem(api_client):
         st.text(max_size=40),
     )
 )
-def test_no_query_string_makes_the_search_fail_with_a_500(api_client, params):
+def test_any_query_string_is_answered_with_results_or_a_4xx_problem_never_a_500(api_client, params):
     response = api_client.get(URL, params)
 
     assert response.status_code in (200, 400, 404)
+    if response.status_code != 200:
+        assert response["Content-Type"].startswith("application/problem+json")
+        assert response.json()["code"]

@@ -11,6 +11,7 @@ from search.apis import places
 from search.apis.common import today_anywhere
 from search.services.indexing import sync_index
 from tests.factories.catalog import AirportFactory, CityFactory
+from tests.flows import assert_problem
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
@@ -54,7 +55,7 @@ def test_anonymous_hotel_search_is_cacheable_for_a_minute(api_client, london):
 def test_an_error_answer_is_never_cacheable(api_client, london):
     response = api_client.get("/api/hotels/search", {"city": "London"})  # no dates
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "validation-error")
     assert "public" not in response.get("Cache-Control", "")
 
 

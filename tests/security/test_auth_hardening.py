@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -57,5 +58,5 @@ def test_spraying_many_accounts_from_one_ip_is_stopped_there_only(api_client):
     sprayer = login(api_client, "wes@example.com", PASSWORD, ip="198.51.100.7")
     owner = login(api_client, "wes@example.com", PASSWORD, ip="203.0.113.20")
 
-    assert sprayer.status_code == 429
+    assert_problem(sprayer, 429, "too-many-login-attempts")
     assert owner.status_code == 200

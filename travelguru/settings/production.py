@@ -51,7 +51,7 @@ if _db["ENGINE"] == "django.db.backends.mysql":
     options["connect_timeout"] = 5
 # One Lambda instance serves one request at a time and is frozen in between, so a
 # connection kept for 5 minutes serves every request of a warm instance without a new TLS
-# handshake (~20-40 ms) and costs the proxy only an idle client connection (the proxy
+# handshake and costs the proxy only an idle client connection (the proxy
 # multiplexes them onto few database connections; its idle-client timeout is 15 minutes,
 # longer than this). Health checks replace a connection the proxy closed during a freeze
 # instead of failing the request.
