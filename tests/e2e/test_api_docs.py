@@ -31,7 +31,7 @@ def test_swagger_ui_lists_the_api_under_the_sites_csp_from_our_own_files(
     csp = site_csp()
     elsewhere: list[str] = []
 
-    def as_cloudfront_serves_it(route):  # type: ignore[no-untyped-def]
+    def as_cloudfront_serves_it(route):
         if urlsplit(route.request.url).netloc != own:
             elsewhere.append(route.request.url)
             route.abort()

@@ -12,6 +12,7 @@ import stat
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -97,8 +98,18 @@ def issued_certificate(region: str, domain: str) -> str:
     )["CertificateArn"]
 
 
-def make_config(**changes) -> deploy.StageConfig:
-    values = {
+def recording_into(deployed: list[dict[str, str]]) -> Any:
+    """A stand-in for `deploy_stack` that keeps each stack's parameters."""
+
+    def deploy_stack(name: str, params: dict[str, str]) -> dict[str, str]:
+        deployed.append(params)
+        return {}
+
+    return deploy_stack
+
+
+def make_config(**changes: Any) -> deploy.StageConfig:
+    values: dict[str, Any] = {
         "stage": "prod",
         "region": REGION,
         "edge_region": "us-east-1",
@@ -835,7 +846,7 @@ def test_app_api_deploys_the_api_then_puts_a_new_deployment_on_the_stage(
     first = apigw.create_deployment(restApiId=api, stageName="prod")["id"]
     d = new_deploy(make_config(), tmp_path)
     deployed: list[dict[str, str]] = []
-    monkeypatch.setattr(d, "deploy_stack", lambda name, params: deployed.append(params) or {})
+    monkeypatch.setattr(d, "deploy_stack", recording_into(deployed))
     stub = Stubber(d.client("cloudformation"))
     stub.add_response(
         "describe_stack_resource",
@@ -862,8 +873,8 @@ def test_app_api_deploys_the_api_then_puts_a_new_deployment_on_the_stage(
 def test_a_release_keeps_the_api_when_it_redeploys_the_role(aws, tmp_path, monkeypatch):
     d = new_deploy(make_config(), tmp_path)
     deployed: list[dict[str, str]] = []
-    monkeypatch.setattr(d, "deploy_stack", lambda name, params: deployed.append(params) or {})
-    existing = {"StackStatus": "UPDATE_COMPLETE", "Parameters": []}
+    monkeypatch.setattr(d, "deploy_stack", recording_into(deployed))
+    existing: dict[str, Any] = {"StackStatus": "UPDATE_COMPLETE", "Parameters": []}
     monkeypatch.setattr(d, "describe_stack", lambda name: existing)
 
     existing["Parameters"] = [{"ParameterKey": "DeployApi", "ParameterValue": "false"}]
