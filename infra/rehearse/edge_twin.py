@@ -140,7 +140,9 @@ class EdgeTwin:
             split.path,
             query=parse_qs(split.query, keep_blank_values=True),
             headers=origin_headers(
-                headers, secret=self.origin_secret(), viewer_address=client,
+                headers,
+                secret=self.origin_secret(),
+                viewer_address=client,
                 api_host=self.api_host,
             ),  # fmt: skip
             body=text,

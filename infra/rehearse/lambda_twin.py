@@ -38,6 +38,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 RUNNER = Path(__file__).with_name("runner.py")
 MARK = "@@LAMBDA@@"
+# The twin's account quota: a raised one (a new account's is often 10; preflight's test
+# of a low quota is deploy.py's own unit test).
+ACCOUNT_CONCURRENCY = 1000
 
 
 def function_and_qualifier(name: str, qualifier: str | None = None) -> tuple[str, str | None]:
@@ -79,8 +82,7 @@ class Instance:
         with self.lock:
             assert self.process.stdin
             self.process.stdin.write(
-                json.dumps({"event": event, "label": label, "request_id": str(uuid.uuid4())})
-                + "\n"
+                json.dumps({"event": event, "label": label, "request_id": str(uuid.uuid4())}) + "\n"
             )
             self.process.stdin.flush()
             original, self.log = self.log, lambda line: (lines.append(line), original(line))
@@ -171,6 +173,8 @@ class LambdaTwin:
             if code is None:
                 return 404, {}, b"no such code"
             return 200, {"Content-Type": "application/zip"}, code
+        if parts[-1] == "account-settings" and method == "GET":
+            return self._account_settings()
         if len(parts) >= 3 and parts[1] == "functions":
             function = parts[2]
             rest = parts[3:]
@@ -222,6 +226,31 @@ class LambdaTwin:
             document.setdefault("Code", {})["Location"] = f"{self.url}/rehearsal-code/{key}"
         return json.dumps(document).encode()
 
+    # ---- the account's concurrency, which moto does not answer ------------------------
+
+    def _account_settings(self) -> tuple[int, dict[str, str], bytes]:
+        from botocore.exceptions import ClientError
+
+        moto, reserved = self._moto_lambda(), 0
+        for function in moto.list_functions()["Functions"]:
+            try:
+                reserved += moto.get_function_concurrency(
+                    FunctionName=function["FunctionName"]
+                ).get("ReservedConcurrentExecutions", 0)
+            except ClientError:
+                pass
+        document = {
+            "AccountLimit": {
+                "TotalCodeSize": 80530636800,
+                "CodeSizeUnzipped": 262144000,
+                "CodeSizeZipped": 52428800,
+                "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
+                "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENCY - reserved,
+            },
+            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": 0},
+        }
+        return 200, {"Content-Type": "application/json"}, json.dumps(document).encode()
+
     # ---- provisioned concurrency: configuration only -------------------------------------
 
     def _provisioned(
@@ -251,14 +280,21 @@ class LambdaTwin:
 
     # ---- Invoke -------------------------------------------------------------------------
 
+    def _moto_lambda(self) -> Any:
+        import boto3
+
+        return boto3.client("lambda", endpoint_url=f"http://{self.moto.netloc}")
+
     def _configuration(self, name: str, qualifier: str | None) -> dict[str, Any]:
-        path = f"/2015-03-31/functions/{name}"
-        if qualifier:
-            path += f"?Qualifier={qualifier}"
-        status, _, reply = self._forward("GET", path, {}, b"")
-        if status != 200:
-            raise FunctionError(f"Function not found: {name}:{qualifier} ({status})")
-        return json.loads(reply)["Configuration"]
+        from botocore.exceptions import ClientError
+
+        try:
+            found = self._moto_lambda().get_function(
+                FunctionName=name, **({"Qualifier": qualifier} if qualifier else {})
+            )
+        except ClientError as exc:
+            raise FunctionError(f"Function not found: {name}:{qualifier} ({exc})") from None
+        return found["Configuration"]
 
     def _instance(self, config: dict[str, Any]) -> Instance:
         name = config["FunctionName"]
@@ -274,7 +310,9 @@ class LambdaTwin:
                 current[1].stop()
             code = self.code.get(config["CodeSha256"])
             if code is None:
-                raise FunctionError(f"the twin never saw the code of {name} ({config['CodeSha256']})")
+                raise FunctionError(
+                    f"the twin never saw the code of {name} ({config['CodeSha256']})"
+                )
             task = self.workdir / "task" / key
             if not task.exists():
                 with zipfile.ZipFile(__import__("io").BytesIO(code)) as zf:

@@ -14,7 +14,6 @@ import sys
 from typing import Any
 
 
-
 def cidr(block: str, count: int, bits: int) -> list[str]:
     """`Fn::Cidr`: the first `count` subnets of `block` with `bits` host bits each."""
     network = ipaddress.ip_network(block, strict=False)
@@ -28,7 +27,11 @@ def cidr(block: str, count: int, bits: int) -> list[str]:
 FAILING_MODELS = {"AWS::RDS::DBInstance", "AWS::EC2::FlowLog"}
 # Types created for real in moto by the models below (the rest of a skipped type is a
 # stand-in: CloudFormation answers Ref and GetAtt for it and nothing exists behind it).
-CREATED_BY_HARNESS = {"AWS::RDS::DBProxy", "AWS::SecretsManager::Secret"}
+CREATED_BY_HARNESS = {
+    "AWS::RDS::DBProxy",
+    "AWS::SecretsManager::Secret",
+    "AWS::CloudFront::Distribution",  # its origins only: behaviours, functions, policies not
+}
 
 
 def stand_in_attribute(resource_type: str, name: str, attribute: str, region: str) -> str:
@@ -65,6 +68,54 @@ def _install() -> None:
         return clean_json(resource_json, resources_map)
 
     parsing.clean_json = clean_json_with_cidr
+
+    parse_output = parsing.parse_output
+
+    def parse_output_when_its_condition_holds(
+        logical_id: str, output_json: Any, resources_map: Any
+    ) -> Any:
+        # moto reads the condition with .get() from a lazily evaluated map, which returns
+        # the unevaluated (always true) entry: an output of an absent resource then fails.
+        if "Condition" in output_json and not resources_map.lazy_condition_map[
+            output_json["Condition"]
+        ]:
+            return None
+        return parse_output(logical_id, output_json, resources_map)
+
+    parsing.parse_output = parse_output_when_its_condition_holds
+
+    def exports_whose_condition_holds(self: Any) -> list[Any]:
+        # moto exports every output, also one whose Condition is false (its resource absent)
+        exports = []
+        for value in (self._output_json_map or {}).values():
+            condition = value.get("Condition")
+            if not value.get("Export") or (
+                condition and not self._resource_map.lazy_condition_map[condition]
+            ):
+                continue
+            name = parsing.clean_json(value["Export"].get("Name"), self._resource_map)
+            cleaned = parsing.clean_json(value.get("Value"), self._resource_map)
+            exports.append(parsing.Export(self._stack_id, name, cleaned))
+        return exports
+
+    parsing.OutputMap.exports = property(exports_whose_condition_holds)  # type: ignore[assignment]
+
+    update = parsing.ResourceMap.update
+
+    def update_creating_what_a_condition_now_enables(
+        self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None
+    ) -> None:
+        # moto adds only resources new to the template: one whose Condition turned true on
+        # this update (the app stack's API once DeployApi=true) would never be created.
+        update(self, template, parameters)
+        for name, resource in self._resource_json_map.items():
+            condition = resource.get("Condition")
+            if name not in self._parsed_resources and (
+                not condition or self.lazy_condition_map[condition]
+            ):
+                _ = self[name]
+
+    parsing.ResourceMap.update = update_creating_what_a_condition_now_enables
 
     class HarnessModel(CloudFormationModel):
         # moto files every model under the service its module names (moto.<service>....)
@@ -178,9 +229,58 @@ def _install() -> None:
             arn = backend.describe_secret(name).arn
             return cls(arn, region_name, {"Id": arn})
 
+    class DistributionModel(HarnessModel):
+        """A moto CloudFront distribution with the template's origins (invalidations work)."""
+
+        __module__ = HarnessModel.__module__
+        resource_type = "AWS::CloudFront::Distribution"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudFront::Distribution"
+
+        @classmethod
+        def create_from_cloudformation_json(  # type: ignore[override]
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+            region_name: str, **kwargs: Any,
+        ) -> HarnessModel:  # fmt: skip
+            from moto.cloudfront.models import cloudfront_backends
+
+            config = cloudformation_json["Properties"]["DistributionConfig"]
+            origins = [
+                {
+                    "Id": o["Id"],
+                    "DomainName": o["DomainName"],
+                    **({"CustomOriginConfig": o["CustomOriginConfig"]}
+                       if "CustomOriginConfig" in o
+                       else {"S3OriginConfig": {"OriginAccessIdentity": ""}}),
+                }
+                for o in config["Origins"]
+            ]  # fmt: skip
+            default = config["DefaultCacheBehavior"]
+            distribution, _, _ = cloudfront_backends[account_id]["global"].create_distribution(
+                {
+                    "CallerReference": resource_name,
+                    "Origins": {"Quantity": len(origins), "Items": origins},
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": default["TargetOriginId"],
+                        "ViewerProtocolPolicy": default["ViewerProtocolPolicy"],
+                    },
+                    "Comment": str(config.get("Comment", "")),
+                    "Enabled": True,
+                },
+                [],
+            )
+            attributes = {
+                "DomainName": distribution.domain_name,
+                "Id": distribution.distribution_id,
+            }
+            return cls(distribution.distribution_id, region_name, attributes)
+
     def stand_in(resource_type: str) -> type[HarnessModel]:
         class StandIn(HarnessModel):
             __module__ = HarnessModel.__module__
+
             @staticmethod
             def cloudformation_type() -> str:
                 return resource_type
@@ -199,9 +299,9 @@ def _install() -> None:
     lookup = parsing.resource_class_from_type
 
     def resource_class_from_type(resource_type: str) -> Any:
-        if resource_type in (DBProxyModel.resource_type, SecretModel.resource_type):
-            return {DBProxyModel.resource_type: DBProxyModel,
-                    SecretModel.resource_type: SecretModel}[resource_type]  # fmt: skip
+        created = {m.resource_type: m for m in (DBProxyModel, SecretModel, DistributionModel)}
+        if resource_type in created:
+            return created[resource_type]
         if resource_type.startswith("AWS::") and (
             resource_type not in known or resource_type in FAILING_MODELS
         ):
