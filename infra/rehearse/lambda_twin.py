@@ -181,6 +181,10 @@ class LambdaTwin:
             qualifier = query.get("Qualifier", [None])[0]
             if rest == ["invocations"] and method == "POST":
                 return self._invoke(function, qualifier, headers, body)
+            if rest == ["urls"] and method == "GET":
+                # moto has no function URLs; Zappa lists them on every update (none here)
+                document = {"FunctionUrlConfigs": []}
+                return 200, {"Content-Type": "application/json"}, json.dumps(document).encode()
             if rest == ["provisioned-concurrency"]:
                 return self._provisioned(method, function, qualifier, body)
         if path.rstrip("/").endswith("/functions") and method == "POST":
