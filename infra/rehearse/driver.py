@@ -269,7 +269,7 @@ class Rehearsal:
         os.environ.update(
             AWS_ENDPOINT_URL=self.moto_url,
             AWS_ACCESS_KEY_ID="rehearsal",
-            AWS_SECRET_ACCESS_KEY="rehearsal",  # noqa: S105 # nosec B105: moto takes any
+            AWS_SECRET_ACCESS_KEY="rehearsal",  # noqa: S106 # nosec B106: moto takes any
             AWS_DEFAULT_REGION=REGION,
             AWS_EC2_METADATA_DISABLED="true",
         )
@@ -358,8 +358,7 @@ class Rehearsal:
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         lines = []
-        assert process.stdout  # noqa: S101
-        for line in process.stdout:
+        for line in process.stdout or ():
             print("    | " + line, end="", flush=True)
             lines.append(line)
         output = "".join(lines)

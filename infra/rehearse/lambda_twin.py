@@ -29,6 +29,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,9 +69,11 @@ class Instance:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def read_reply(self) -> dict[str, Any]:
-        assert self.process.stdout
+        stdout = self.process.stdout
+        if stdout is None:
+            raise FunctionError("the function's process has no output")
         while True:
-            line = self.process.stdout.readline()
+            line = stdout.readline()
             if not line:
                 raise FunctionError(f"the function's process exited ({self.process.wait()})")
             if line.startswith(MARK):
@@ -80,7 +83,8 @@ class Instance:
     def invoke(self, event: Any, label: str) -> tuple[dict[str, Any], list[str]]:
         lines: list[str] = []
         with self.lock:
-            assert self.process.stdin
+            if self.process.stdin is None:
+                raise FunctionError("the function's process takes no input")
             self.process.stdin.write(
                 json.dumps({"event": event, "label": label, "request_id": str(uuid.uuid4())}) + "\n"
             )
@@ -237,12 +241,10 @@ class LambdaTwin:
 
         moto, reserved = self._moto_lambda(), 0
         for function in moto.list_functions()["Functions"]:
-            try:
+            with suppress(ClientError):
                 reserved += moto.get_function_concurrency(
                     FunctionName=function["FunctionName"]
                 ).get("ReservedConcurrentExecutions", 0)
-            except ClientError:
-                pass
         document = {
             "AccountLimit": {
                 "TotalCodeSize": 80530636800,

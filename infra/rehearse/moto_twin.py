@@ -76,9 +76,10 @@ def _install() -> None:
     ) -> Any:
         # moto reads the condition with .get() from a lazily evaluated map, which returns
         # the unevaluated (always true) entry: an output of an absent resource then fails.
-        if "Condition" in output_json and not resources_map.lazy_condition_map[
-            output_json["Condition"]
-        ]:
+        if (
+            "Condition" in output_json
+            and not resources_map.lazy_condition_map[output_json["Condition"]]
+        ):
             return None
         return parse_output(logical_id, output_json, resources_map)
 

@@ -52,7 +52,8 @@ def zappa_warnings(outputs: Iterable[str]) -> list[str]:
 
 FIXED = [
     "Fn::Cidr: evaluated by the harness (moto has none): subnet ranges never checked by AWS",
-    "Conditions: moto ignores a false one on outputs and exports, and creates no resource whose Condition turns true on update; the harness does both",
+    "Conditions: moto ignores a false one on outputs and exports and creates no resource "
+    "whose Condition turns true on update; the harness does both",
     "provisioned concurrency: kept as configuration by the Lambda twin, nothing pre-warmed; "
     "the alias Zappa points at it is real in moto",
     "Lambda permissions (API Gateway, EventBridge -> function): created in moto, never "

@@ -216,8 +216,9 @@ class StripeTwin:
             if found and intent["metadata"].get(found.group(1)) == found.group(2)
         ]
         self._note("PaymentIntents.search", 200)
-        return self._json(200, {"object": "search_result", "data": data, "has_more": False,
-                                "url": "/v1/payment_intents/search", "next_page": None})  # fmt: skip
+        page = {"object": "search_result", "data": data, "has_more": False,
+                "url": "/v1/payment_intents/search", "next_page": None}  # fmt: skip
+        return self._json(200, page)
 
     def _refund(self, request: Any) -> tuple[int, dict[str, str], str]:
         form = self._form(request)

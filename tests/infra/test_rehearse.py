@@ -44,22 +44,32 @@ def test_the_recorder_notes_each_call_of_any_client_with_what_iam_needs(tmp_path
 
     [record] = iam_check.read_calls(calls)
     assert (record["service"], record["operation"], record["region"]) == (
-        "ssm", "GetParametersByPath", REGION,
-    )  # fmt: skip
+        "ssm",
+        "GetParametersByPath",
+        REGION,
+    )
     assert iam_check.requests_of(record, account=ACCOUNT, data_key=KEY, kms_buckets=[]) == [
-        Call("ssm:GetParametersByPath", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/travelguru/prod/")
+        Call(
+            "ssm:GetParametersByPath", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/travelguru/prod/"
+        )
     ]
 
 
 def _record(service: str, operation: str, params: dict, parsed: dict | None = None) -> dict:
-    return {"service": service, "operation": operation, "params": params,
-            "parsed": parsed or {}, "region": REGION}  # fmt: skip
+    return {
+        "service": service,
+        "operation": operation,
+        "params": params,
+        "parsed": parsed or {},
+        "region": REGION,
+    }
 
 
 def test_a_secret_read_is_also_a_decrypt_with_the_stage_key():
     arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:travelguru/prod/django-AbCdEf"
-    record = _record("secretsmanager", "GetSecretValue", {"SecretId": "travelguru/prod/django"},
-                     {"ARN": arn})  # fmt: skip
+    record = _record(
+        "secretsmanager", "GetSecretValue", {"SecretId": "travelguru/prod/django"}, {"ARN": arn}
+    )
 
     requests = iam_check.requests_of(record, account=ACCOUNT, data_key=KEY, kms_buckets=[])
 
@@ -68,14 +78,19 @@ def test_a_secret_read_is_also_a_decrypt_with_the_stage_key():
 
 @pytest.mark.parametrize(
     ("operation", "kms_action"),
-    [("PutObject", "kms:GenerateDataKey"), ("GetObject", "kms:Decrypt"), ("HeadObject", "kms:Decrypt")],
+    [
+        ("PutObject", "kms:GenerateDataKey"),
+        ("GetObject", "kms:Decrypt"),
+        ("HeadObject", "kms:Decrypt"),
+    ],
 )
 def test_an_object_in_a_kms_bucket_needs_the_key_and_one_elsewhere_does_not(operation, kms_action):
     params = {"Bucket": "travelguru-prod-media", "Key": "a/b.jpg"}
     record = _record("s3", operation, params)
 
-    in_kms = iam_check.requests_of(record, account=ACCOUNT, data_key=KEY,
-                                   kms_buckets=["travelguru-prod-media"])  # fmt: skip
+    in_kms = iam_check.requests_of(
+        record, account=ACCOUNT, data_key=KEY, kms_buckets=["travelguru-prod-media"]
+    )
     elsewhere = iam_check.requests_of(record, account=ACCOUNT, data_key=KEY, kms_buckets=[])
 
     assert Call(kms_action, KEY) in in_kms
@@ -85,8 +100,12 @@ def test_an_object_in_a_kms_bucket_needs_the_key_and_one_elsewhere_does_not(oper
 
 def test_a_call_nobody_mapped_is_refused_not_allowed():
     with pytest.raises(KeyError):
-        iam_check.requests_of(_record("sqs", "SendMessage", {"QueueUrl": "q"}), account=ACCOUNT,
-                              data_key=KEY, kms_buckets=[])  # fmt: skip
+        iam_check.requests_of(
+            _record("sqs", "SendMessage", {"QueueUrl": "q"}),
+            account=ACCOUNT,
+            data_key=KEY,
+            kms_buckets=[],
+        )
 
 
 # ---- the edge twin -------------------------------------------------------------------------
@@ -138,15 +157,19 @@ def test_the_edge_routes_like_the_distribution(path, api, key):
 
 def test_every_type_moto_did_not_create_itself_is_listed_with_where_it_is():
     templates = {
-        "s-storage": {"Resources": {
-            "Bucket": {"Type": "AWS::S3::Bucket"},
-            "Policy": {"Type": "AWS::S3::BucketPolicy"},
-        }},
-        "s-database": {"Resources": {
-            "Writer": {"Type": "AWS::RDS::DBInstance"},
-            "Secret": {"Type": "AWS::SecretsManager::Secret"},
-        }},
-    }  # fmt: skip
+        "s-storage": {
+            "Resources": {
+                "Bucket": {"Type": "AWS::S3::Bucket"},
+                "Policy": {"Type": "AWS::S3::BucketPolicy"},
+            }
+        },
+        "s-database": {
+            "Resources": {
+                "Writer": {"Type": "AWS::RDS::DBInstance"},
+                "Secret": {"Type": "AWS::SecretsManager::Secret"},
+            }
+        },
+    }
     supported = {"AWS::S3::Bucket", "AWS::RDS::DBInstance"}
 
     listed = not_proven.stood_in(templates, supported)
@@ -163,10 +186,15 @@ def test_the_report_names_the_real_templates_skipped_types_and_zappas_complaints
 
     lines = not_proven.report([output, output], stage="prod")
 
-    assert any(line.startswith("AWS::S3::BucketPolicy:") and "storage/MediaBucketPolicy" in line
-               for line in lines)  # fmt: skip
+    assert any(
+        line.startswith("AWS::S3::BucketPolicy:") and "storage/MediaBucketPolicy" in line
+        for line in lines
+    )
     assert any(line.startswith("AWS::CloudFront::Function:") for line in lines)
-    assert "Zappa against the twin: Problem creating permission to invoke Lambda function (x2)" in lines
+    assert (
+        "Zappa against the twin: Problem creating permission to invoke Lambda function (x2)"
+        in lines
+    )
     assert not any(line.startswith("AWS::S3::Bucket:") for line in lines)
 
 
@@ -181,10 +209,13 @@ def test_fn_cidr_gives_the_first_subnets_of_the_block():
         ("travelguru-prod", None, ("travelguru-prod", None)),
         ("travelguru-prod", "7", ("travelguru-prod", "7")),
         ("function:travelguru-prod:3", None, ("travelguru-prod", "3")),
-        ("arn%3Aaws%3Alambda%3Aeu-west-1%3A1%3Afunction%3Atravelguru-prod%3Aprovisioned-concurrency",
-         None, ("travelguru-prod", "provisioned-concurrency")),
+        (
+            "arn%3Aaws%3Alambda%3Aeu-west-1%3A1%3Afunction%3Atravelguru-prod%3Aprovisioned-concurrency",
+            None,
+            ("travelguru-prod", "provisioned-concurrency"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_lambda_twin_reads_every_way_a_function_is_named(name, qualifier, expected):
     assert function_and_qualifier(name, qualifier) == expected
 
@@ -207,10 +238,18 @@ def test_the_stripe_twin_charges_once_per_key_and_finds_the_charge_again(stripe_
     from travelguru.money import Money
 
     provider = StripeProvider()
-    charge = provider.charge(amount=Money.of("210.00", "EUR"), token="tok_visa",
-                             idempotency_key="travelguru-payment-7", description="trip")  # fmt: skip
-    again = provider.charge(amount=Money.of("210.00", "EUR"), token="tok_visa",
-                            idempotency_key="travelguru-payment-7", description="trip")  # fmt: skip
+    charge = provider.charge(
+        amount=Money.of("210.00", "EUR"),
+        token="tok_visa",
+        idempotency_key="travelguru-payment-7",
+        description="trip",
+    )
+    again = provider.charge(
+        amount=Money.of("210.00", "EUR"),
+        token="tok_visa",
+        idempotency_key="travelguru-payment-7",
+        description="trip",
+    )
     found = provider.find_charge(idempotency_key="travelguru-payment-7")
 
     assert charge.succeeded
@@ -228,5 +267,9 @@ def test_the_stripe_twin_declines_stripes_declined_test_card(stripe_twin):
     from travelguru.money import Money
 
     with pytest.raises(PaymentDeclined):
-        StripeProvider().charge(amount=Money.of("10.00", "EUR"), token="tok_chargeDeclined",
-                                idempotency_key="k2", description="trip")  # fmt: skip
+        StripeProvider().charge(
+            amount=Money.of("10.00", "EUR"),
+            token="tok_chargeDeclined",
+            idempotency_key="k2",
+            description="trip",
+        )
