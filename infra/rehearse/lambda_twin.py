@@ -191,6 +191,13 @@ class LambdaTwin:
                 return 200, {"Content-Type": "application/json"}, json.dumps(document).encode()
             if rest == ["provisioned-concurrency"]:
                 return self._provisioned(method, function, qualifier, body)
+        if len(parts) == 3 and parts[1] == "functions" and method == "GET":
+            # moto reads no "function:<name>:<version>" (Zappa's rollback names it so)
+            name, qualifier = function_and_qualifier(parts[2], query.get("Qualifier", [None])[0])
+            if name != unquote(parts[2]):
+                raw_path = f"/{parts[0]}/functions/{name}" + (
+                    f"?Qualifier={qualifier}" if qualifier else ""
+                )
         if path.rstrip("/").endswith("/functions") and method == "POST":
             self._keep_code(json.loads(body).get("Code", {}))
         if len(parts) == 4 and parts[3] == "code" and method == "PUT":

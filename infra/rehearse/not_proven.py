@@ -54,6 +54,8 @@ FIXED = [
     "Fn::Cidr: evaluated by the harness (moto has none): subnet ranges never checked by AWS",
     "Conditions: moto ignores a false one on outputs and exports and creates no resource "
     "whose Condition turns true on update; the harness does both",
+    "Lambda's account quota: the twin answers 1000 concurrent executions (preflight's low-quota "
+    "refusal is the deploy command's unit test)",
     "provisioned concurrency: kept as configuration by the Lambda twin, nothing pre-warmed; "
     "the alias Zappa points at it is real in moto",
     "Lambda permissions (API Gateway, EventBridge -> function): created in moto, never "
