@@ -113,8 +113,9 @@ def test_a_call_nobody_mapped_is_refused_not_allowed():
 
 def test_the_edge_replaces_what_a_viewer_forges_and_appends_the_viewer():
     viewer = {
-        "X-Origin-Verify": "guessed",
-        "CloudFront-Viewer-Address": "10.0.0.1:1",
+        # any spelling: header names are case-insensitive, and a viewer picks its own
+        "x-origin-verify": "guessed",
+        "cloudfront-viewer-address": "10.0.0.1:1",
         "X-Forwarded-For": "192.0.2.66",
         "Host": "evil.example",
         "Accept": "application/json",
