@@ -127,11 +127,15 @@ var/package/travelguru-prod.zip:
 # Every stack, the function, migrations, static files, the front-end, a search sync and a
 # health check, in order (infra/deploy.py; stage settings in infra/stages/$(STAGE).json).
 # Builds the package and the front-end first; ZIP=path deploys an existing zip instead (e.g.
-# CI's) without rebuilding; FROM=step resumes a failed run at that step.
+# CI's) without rebuilding; FROM=step resumes a failed run at that step (past `function` the
+# package is not needed, so not rebuilt).
 ZIP ?=
 FROM ?=
+STEPS_USING_PACKAGE := preflight storage network database secrets app-role zappa-settings \
+	search function
 deploy: $(VENV)/.base-installed frontend/dist/index.html
-	@[ -n "$(ZIP)" ] || $(MAKE) --no-print-directory package STAGE=$(STAGE)
+	$(if $(or $(ZIP),$(filter-out $(STEPS_USING_PACKAGE),$(FROM))),,\
+		$(MAKE) --no-print-directory package STAGE=$(STAGE))
 	$(BIN)/python -m infra.deploy deploy --stage $(STAGE) $(if $(ZIP),--zip $(ZIP)) \
 		$(if $(FROM),--from $(FROM))
 

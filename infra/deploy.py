@@ -15,6 +15,7 @@ resolution (AWS_ENDPOINT_URL and the per-service variables included), so the reh
 runs this file unchanged against a local twin.
 """
 
+# subprocess (nosec B404, B603): only Zappa's own CLI, a fixed executable, never a shell.
 from __future__ import annotations
 
 import argparse
@@ -23,13 +24,14 @@ import json
 import os
 import re
 import secrets
-import subprocess  # nosec B404: runs Zappa's CLI from the package environment, no shell
+import subprocess  # nosec B404
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -189,9 +191,9 @@ class Deploy:
         *,
         zip_path: Path | None = None,
         out: TextIO | None = None,
-        zappa: Path = ZAPPA,
-        settings_path: Path = DEPLOY_SETTINGS,
-        frontend_dist: Path = FRONTEND_DIST,
+        zappa: Path | None = None,
+        settings_path: Path | None = None,
+        frontend_dist: Path | None = None,
         health_attempts: int = 5,
         health_delay: float = 6.0,
     ) -> None:
@@ -199,9 +201,9 @@ class Deploy:
         self.stage = config.stage
         self.zip_path = zip_path or ROOT / "var" / "package" / f"travelguru-{self.stage}.zip"
         self.out = out or sys.stdout
-        self.zappa = zappa
-        self.settings_path = settings_path
-        self.frontend_dist = frontend_dist
+        self.zappa = zappa or ZAPPA
+        self.settings_path = settings_path or DEPLOY_SETTINGS
+        self.frontend_dist = frontend_dist or FRONTEND_DIST
         self.health_attempts = health_attempts
         self.health_delay = health_delay
         self.notes: list[str] = []
@@ -292,6 +294,7 @@ class Deploy:
             )
             self.note(f"{stack_name}: deleted the failed first create, creating again")
             existing = None
+        started = datetime.now(UTC) - timedelta(seconds=5)  # CloudFormation's clock may lag
         try:
             if existing is None:
                 cfn.create_stack(**request)
@@ -307,21 +310,22 @@ class Deploy:
             try:
                 cfn.get_waiter(waiter).wait(StackName=stack_name, WaiterConfig=STACK_WAIT)
             except WaiterError as exc:
-                reasons = self.failed_events(name)
+                reasons = self.failed_events(name, since=started)
                 status = (exc.last_response.get("Stacks") or [{}])[0].get("StackStatus", exc)
                 lines = "\n".join(f"  {r}" for r in reasons) or "  (no failed events)"
                 raise DeployError(f"{stack_name} did not complete ({status}):\n{lines}") from exc
         self._outputs.pop(name, None)
         return self.outputs(name)
 
-    def failed_events(self, name: str) -> list[str]:
+    def failed_events(self, name: str, *, since: datetime) -> list[str]:
+        """This attempt's failed resources, oldest first (the first is usually the cause)."""
         cfn = self.client("cloudformation", region=self.stack_region(name))
         events = cfn.describe_stack_events(StackName=self.stack_name(name))["StackEvents"]
         return [
             f"{e['LogicalResourceId']} ({e.get('ResourceType', '')}): "
             f"{e.get('ResourceStatusReason', '')}"
             for e in reversed(events)
-            if e.get("ResourceStatus", "").endswith("_FAILED")
+            if e.get("ResourceStatus", "").endswith("_FAILED") and e["Timestamp"] >= since
         ]
 
     # ---- the function ----

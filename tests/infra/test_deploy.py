@@ -4,6 +4,7 @@ such API (Lambda's account settings, CloudSearch) or where a failure must be sta
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import json
 import os
@@ -68,8 +69,6 @@ def aws(monkeypatch):
 
 
 def issued_certificate(region: str, domain: str) -> str:
-    import datetime
-
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -132,7 +131,9 @@ def new_deploy(config: deploy.StageConfig, tmp_path: Path, **kwargs) -> deploy.D
     )
 
 
-def account_settings(d: deploy.Deploy, *, limit: int, unreserved: int) -> Stubber:
+def account_settings(
+    d: deploy.Deploy, *, limit: int, unreserved: int, reserved_here: int | None = None
+) -> Stubber:
     """moto has no GetAccountSettings: the account's Lambda quota, stubbed."""
     stub = Stubber(d.client("lambda"))
     stub.add_response(
@@ -144,9 +145,14 @@ def account_settings(d: deploy.Deploy, *, limit: int, unreserved: int) -> Stubbe
             }
         },
     )
-    stub.add_client_error(
-        "get_function_concurrency", "ResourceNotFoundException", http_status_code=404
-    )
+    if reserved_here is None:
+        stub.add_client_error(
+            "get_function_concurrency", "ResourceNotFoundException", http_status_code=404
+        )
+    else:
+        stub.add_response(
+            "get_function_concurrency", {"ReservedConcurrentExecutions": reserved_here}
+        )
     stub.activate()
     return stub
 
@@ -234,9 +240,27 @@ def test_preflight_refuses_a_concurrency_quota_that_would_leave_under_100_unrese
     assert "Ask for at least 140" in message
 
 
+def test_preflight_refuses_a_reservation_that_leaves_fewer_than_100_even_when_positive(
+    aws, tmp_path
+):
+    d = new_deploy(with_certificates(), tmp_path)
+    account_settings(d, limit=1000, unreserved=120)
+
+    with pytest.raises(deploy.DeployError, match="would leave 80 unreserved"):
+        deploy.step_preflight(d)
+
+
 def test_preflight_passes_on_an_account_with_room(aws, tmp_path):
     d = new_deploy(with_certificates(), tmp_path)
     account_settings(d, limit=1000, unreserved=1000)
+
+    assert deploy.preflight_problems(d) == []
+
+
+def test_a_release_counts_the_functions_own_reservation_as_available(aws, tmp_path):
+    # 100 unreserved with the function already holding its 40: re-reserving 40 leaves 100.
+    d = new_deploy(with_certificates(), tmp_path)
+    account_settings(d, limit=140, unreserved=100, reserved_here=40)
 
     assert deploy.preflight_problems(d) == []
 
@@ -501,27 +525,33 @@ def test_a_failed_stack_reports_the_reasons_of_its_failed_events(tmp_path, monke
     )
     stub.add_response("create_stack", {"StackId": "arn:aws:cloudformation:us-east-1:1:stack/x/1"})
     stub.add_response("describe_stacks", stack("ROLLBACK_COMPLETE"))
-    event = {
-        "StackId": "s",
-        "EventId": "e",
-        "StackName": "travelguru-prod-edge-waf",
-        "Timestamp": "2026-01-01T00:00:00Z",
-    }
+    now = datetime.datetime.now(datetime.UTC)
+    event = {"StackId": "s", "EventId": "e", "StackName": "travelguru-prod-edge-waf"}
     stub.add_response(
         "describe_stack_events",
         {
             "StackEvents": [
                 {
                     **event,
+                    "Timestamp": now,
                     "LogicalResourceId": "travelguru-prod-edge-waf",
                     "ResourceStatus": "ROLLBACK_COMPLETE",
                 },
                 {
                     **event,
+                    "Timestamp": now,
                     "LogicalResourceId": "EdgeWebAcl",
                     "ResourceType": "AWS::WAFv2::WebACL",
                     "ResourceStatus": "CREATE_FAILED",
                     "ResourceStatusReason": "Scope CLOUDFRONT is only valid in us-east-1",
+                },
+                {  # an earlier attempt's failure, already dealt with
+                    **event,
+                    "Timestamp": now - datetime.timedelta(days=3),
+                    "LogicalResourceId": "OldAcl",
+                    "ResourceType": "AWS::WAFv2::WebACL",
+                    "ResourceStatus": "UPDATE_FAILED",
+                    "ResourceStatusReason": "last week's problem",
                 },
             ]
         },
@@ -535,6 +565,7 @@ def test_a_failed_stack_reports_the_reasons_of_its_failed_events(tmp_path, monke
     assert "EdgeWebAcl (AWS::WAFv2::WebACL): Scope CLOUDFRONT is only valid in us-east-1" in str(
         failure.value
     )
+    assert "last week" not in str(failure.value)
 
 
 # ---- the function ----------------------------------------------------------------------
@@ -719,3 +750,224 @@ def test_a_config_missing_keys_is_refused_naming_them(tmp_path):
         match="lacks api_domain, api_certificate_arn, site_certificate_arn, alarm_email",
     ):
         deploy.load_config(path, stage="prod")
+
+
+# ---- the front-end --------------------------------------------------------------------------
+
+
+def distribution() -> str:
+    return boto3.client("cloudfront", region_name="us-east-1").create_distribution(
+        DistributionConfig={
+            "CallerReference": "test",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "frontend",
+                        "DomainName": "travelguru-prod-frontend.s3.eu-west-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "frontend",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )["Distribution"]["Id"]
+
+
+def test_the_front_end_is_published_from_here_and_index_html_invalidated(aws, tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text('<meta name="tg-api-base" content=""><div id="app"></div>')
+    (dist / "assets" / "index-AbCdEf12.js").write_text("console.log(1)")
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(
+        Bucket="travelguru-prod-frontend",
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
+    d = new_deploy(make_config(), tmp_path, frontend_dist=dist)
+    distribution_id = distribution()
+    d._outputs = {
+        "storage": {"FrontendBucket": "travelguru-prod-frontend"},
+        "edge": {"DistributionId": distribution_id},
+    }
+
+    deploy.step_publish_frontend(d)
+
+    index = s3.get_object(Bucket="travelguru-prod-frontend", Key="index.html")
+    asset = s3.head_object(Bucket="travelguru-prod-frontend", Key="assets/index-AbCdEf12.js")
+    assert index["CacheControl"] == "no-cache"
+    assert asset["CacheControl"] == "public, max-age=31536000, immutable"
+    invalidations = boto3.client("cloudfront", region_name="us-east-1").list_invalidations(
+        DistributionId=distribution_id
+    )["InvalidationList"]["Items"]
+    assert len(invalidations) == 1
+
+
+def test_publishing_without_a_build_says_how_to_make_one(aws, tmp_path):
+    d = new_deploy(make_config(), tmp_path, frontend_dist=tmp_path / "none")
+    d._outputs = {"storage": {"FrontendBucket": "b"}, "edge": {"DistributionId": "E1"}}
+
+    with pytest.raises(deploy.DeployError, match="make frontend"):
+        deploy.step_publish_frontend(d)
+
+
+# ---- the API ---------------------------------------------------------------------------------
+
+
+def test_app_api_deploys_the_api_then_puts_a_new_deployment_on_the_stage(
+    aws, tmp_path, monkeypatch
+):
+    apigw = boto3.client("apigateway", region_name=REGION)
+    api = apigw.create_rest_api(name="travelguru-prod")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="ANY", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api, resourceId=root, httpMethod="ANY", type="MOCK", integrationHttpMethod="POST"
+    )
+    first = apigw.create_deployment(restApiId=api, stageName="prod")["id"]
+    d = new_deploy(make_config(), tmp_path)
+    deployed: list[dict[str, str]] = []
+    monkeypatch.setattr(d, "deploy_stack", lambda name, params: deployed.append(params) or {})
+    stub = Stubber(d.client("cloudformation"))
+    stub.add_response(
+        "describe_stack_resource",
+        {
+            "StackResourceDetail": {
+                "LogicalResourceId": "Api",
+                "PhysicalResourceId": api,
+                "ResourceType": "AWS::ApiGateway::RestApi",
+                "LastUpdatedTimestamp": "2026-01-01T00:00:00Z",
+                "ResourceStatus": "UPDATE_COMPLETE",
+            }
+        },
+        {"StackName": "travelguru-prod-app", "LogicalResourceId": "Api"},
+    )
+    stub.activate()
+
+    deploy.step_app_api(d)
+
+    assert deployed[0]["DeployApi"] == "true"
+    stage = apigw.get_stage(restApiId=api, stageName="prod")
+    assert stage["deploymentId"] != first
+
+
+def test_a_release_keeps_the_api_when_it_redeploys_the_role(aws, tmp_path, monkeypatch):
+    d = new_deploy(make_config(), tmp_path)
+    deployed: list[dict[str, str]] = []
+    monkeypatch.setattr(d, "deploy_stack", lambda name, params: deployed.append(params) or {})
+    existing = {"StackStatus": "UPDATE_COMPLETE", "Parameters": []}
+    monkeypatch.setattr(d, "describe_stack", lambda name: existing)
+
+    existing["Parameters"] = [{"ParameterKey": "DeployApi", "ParameterValue": "false"}]
+    deploy.step_app_role(d)
+    existing["Parameters"] = [{"ParameterKey": "DeployApi", "ParameterValue": "true"}]
+    deploy.step_app_role(d)
+
+    assert [p["DeployApi"] for p in deployed] == ["false", "true"]
+
+
+# ---- every stack gets what its template asks for -------------------------------------------
+
+
+def test_every_stack_is_given_each_parameter_its_template_requires_and_no_other(
+    tmp_path, monkeypatch
+):
+    from tests.infra.test_templates import template
+
+    d = new_deploy(make_config(search="cloudsearch"), tmp_path)
+    passed: dict[str, set[str]] = {}
+
+    def record(name, params):
+        passed.setdefault(name, set()).update(params)
+        return {"DomainName": "travelguru-prod"}
+
+    monkeypatch.setattr(d, "deploy_stack", record)
+    monkeypatch.setattr(d, "describe_stack", lambda name: None)
+    monkeypatch.setattr(deploy, "write_search_parameters", lambda d, domain: None)
+    d._outputs = {
+        "storage": {"LogBucketArn": "arn:aws:s3:::travelguru-prod-logs"},
+        "edge-waf": {"WebAclArn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1"},
+    }
+    for step in (deploy.step_storage, deploy.step_network, deploy.step_database):
+        step(d)
+    deploy.step_app_role(d)
+    deploy.step_search(d)
+    deploy.step_edge_waf(d)
+    deploy.step_edge(d)
+
+    for name, given in passed.items():
+        declared = template(f"{name}.yaml")["Parameters"]
+        required = {key for key, spec in declared.items() if "Default" not in spec}
+        assert required <= given, f"{name}: not given {sorted(required - given)}"
+        assert given <= set(declared), f"{name}: unknown {sorted(given - set(declared))}"
+    assert set(passed) == {p.stem for p in (deploy.ROOT / "infra").glob("*.yaml")}
+
+
+# ---- rollback --------------------------------------------------------------------------------
+
+
+def test_rollback_runs_zappa_rollback_with_the_written_settings_then_the_health_check(
+    aws, tmp_path, fake_zappa, site, monkeypatch, capsys
+):
+    url, answers = site
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="travelguru-prod-network", TemplateBody=NETWORK_TEMPLATE
+    )
+    config = tmp_path / "prod.json"
+    stage = json.loads((deploy.ROOT / "infra" / "stages" / "prod.json").read_text())
+    config.write_text(json.dumps({**stage, "health_url": url}))
+    settings = tmp_path / "deploy" / "zappa_settings.json"
+    monkeypatch.setattr(deploy, "ZAPPA", fake_zappa)
+    monkeypatch.setattr(deploy, "DEPLOY_SETTINGS", settings)
+
+    code = deploy.main(["rollback", "--stage", "prod", "--config", str(config), "--versions", "2"])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert (tmp_path / "zappa-calls").read_text().splitlines() == [
+        f"rollback prod -n 2 -s {settings} --disable_progress"
+    ]
+    assert json.loads(settings.read_text())["prod"]["vpc_config"]["SubnetIds"] == [
+        "subnet-aaaa1111",
+        "subnet-bbbb2222",
+    ]
+    assert "[3/3] health ... ok" in out
+
+
+def test_a_rollback_whose_health_check_fails_does_not_say_run_it_again(
+    aws, tmp_path, fake_zappa, site, monkeypatch, capsys
+):
+    url, answers = site
+    answers += [503] * 10
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="travelguru-prod-network", TemplateBody=NETWORK_TEMPLATE
+    )
+    config = tmp_path / "prod.json"
+    stage = json.loads((deploy.ROOT / "infra" / "stages" / "prod.json").read_text())
+    config.write_text(json.dumps({**stage, "health_url": url}))
+    monkeypatch.setattr(deploy, "ZAPPA", fake_zappa)
+    monkeypatch.setattr(deploy, "DEPLOY_SETTINGS", tmp_path / "deploy" / "zappa_settings.json")
+    monkeypatch.setattr(deploy.Deploy, "__init__", _fast_health(deploy.Deploy.__init__))
+
+    code = deploy.main(["rollback", "--stage", "prod", "--config", str(config)])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Step 'health' failed" in out
+    assert "a rollback run again goes further back" in out
+    assert "resume with" not in out.lower()
+
+
+def _fast_health(init):
+    def fast(self, *args, **kwargs):
+        init(self, *args, **{**kwargs, "health_delay": 0})
+
+    return fast

@@ -140,7 +140,7 @@ if os.environ.get("DJANGO_SECRETS_ID") and _missing:
 # Only CloudFront may reach a deployed API (travelguru/origin.py): without the shared
 # secret the gate is off, anyone may call the regional stage directly, and X-Forwarded-For
 # (which the caller writes) would pick the key of every per-IP limit. Long enough that
-# guessing it through the WAF is hopeless; random, as the runbook generates it.
+# guessing it through the WAF is hopeless; random, as the deploy command generates it.
 _ORIGIN_SECRET_MIN = 32
 if os.environ.get("DJANGO_SECRETS_ID") and len(ORIGIN_VERIFY_SECRET) < _ORIGIN_SECRET_MIN:  # noqa: F405
     _refuse(
