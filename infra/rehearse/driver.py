@@ -6,6 +6,8 @@ What the twins could not prove is printed at the end, failed or not.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -24,7 +26,7 @@ from typing import Any
 
 from infra.rehearse import events, iam_check, not_proven
 from infra.rehearse.edge_twin import EdgeTwin
-from infra.rehearse.lambda_twin import FunctionError, LambdaTwin
+from infra.rehearse.lambda_twin import FunctionError, LambdaTwin, task_name
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "var" / "rehearse"
@@ -240,10 +242,17 @@ class Rehearsal:
     # -- twins --
 
     def start_twins(self) -> None:
-        if WORK.exists():
-            shutil.rmtree(WORK)
-        (WORK / "task").mkdir(parents=True)
         check(ZIP.is_file(), f"{ZIP.relative_to(ROOT)} is missing: run `make package` first")
+        # The unpacked zip is kept between rehearsals (deleting a hundred megabytes of
+        # small files costs more than the rest of this phase); everything else starts anew.
+        keep = task_name(base64.b64encode(hashlib.sha256(ZIP.read_bytes()).digest()).decode())
+        (WORK / "task").mkdir(parents=True, exist_ok=True)
+        for path in WORK.iterdir():
+            if path.name != "task":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        for path in (WORK / "task").iterdir():
+            if path.name != keep:
+                shutil.rmtree(path)
         port = free_port()
         log = (WORK / "moto.log").open("wb")
         self.processes.append(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import queue
@@ -53,6 +54,11 @@ def function_and_qualifier(name: str, qualifier: str | None = None) -> tuple[str
         name = name[len("function:") :]
     base, _, inline = name.partition(":")
     return base, qualifier or inline or None
+
+
+def task_name(code_sha256: str) -> str:
+    """The directory a zip is unpacked into: one per code (kept across rehearsals)."""
+    return base64.b64decode(code_sha256).hex()[:16]
 
 
 class FunctionError(Exception):
@@ -312,9 +318,10 @@ class LambdaTwin:
     def _instance(self, config: dict[str, Any]) -> Instance:
         name = config["FunctionName"]
         env = dict(config.get("Environment", {}).get("Variables", {}))
-        key = hashlib.sha256(
-            (config["CodeSha256"] + json.dumps(env, sort_keys=True)).encode()
-        ).hexdigest()[:16]
+        # A new instance (a cold start) per published version and configuration change,
+        # as Lambda starts fresh environments after every update.
+        identity = [config["CodeSha256"], config.get("Version"), config.get("LastModified"), env]
+        key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
         with self._instances_lock:
             current = self.instances.get(name)
             if current and current[0] == key and current[1].process.poll() is None:
@@ -326,9 +333,9 @@ class LambdaTwin:
                 raise FunctionError(
                     f"the twin never saw the code of {name} ({config['CodeSha256']})"
                 )
-            task = self.workdir / "task" / key
-            if not task.exists():
-                with zipfile.ZipFile(__import__("io").BytesIO(code)) as zf:
+            task = self.workdir / "task" / task_name(config["CodeSha256"])
+            if not (task / "handler.py").exists():
+                with zipfile.ZipFile(io.BytesIO(code)) as zf:
                     zf.extractall(task)
             region = config["FunctionArn"].split(":")[3]
             full_env = {

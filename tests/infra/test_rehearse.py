@@ -274,3 +274,42 @@ def test_the_stripe_twin_declines_stripes_declined_test_card(stripe_twin):
             idempotency_key="k2",
             description="trip",
         )
+
+
+# ---- the Lambda twin's own answers ------------------------------------------------------
+
+
+def test_provisioned_concurrency_is_kept_as_configuration_and_ready_at_once(tmp_path):
+    from infra.rehearse.lambda_twin import LambdaTwin
+
+    twin = LambdaTwin(moto_url="http://127.0.0.1:9", workdir=tmp_path, runtime_env={})
+    path = "/2019-09-30/functions/travelguru-prod/provisioned-concurrency?Qualifier=3"
+
+    before, _, _ = twin.handle("GET", path, {}, b"")
+    put, _, _ = twin.handle(
+        "PUT", path, {}, json.dumps({"ProvisionedConcurrentExecutions": 2}).encode()
+    )
+    status, _, body = twin.handle("GET", path, {}, b"")
+
+    assert (before, put, status) == (404, 202, 200)
+    assert json.loads(body)["Status"] == "READY"
+    assert json.loads(body)["AllocatedProvisionedConcurrentExecutions"] == 2
+
+
+def test_an_older_versions_code_is_downloadable_where_get_function_points(tmp_path):
+    import base64
+    import hashlib
+
+    from infra.rehearse.lambda_twin import LambdaTwin
+
+    twin = LambdaTwin(moto_url="http://127.0.0.1:9", workdir=tmp_path, runtime_env={})
+    twin.url = "http://127.0.0.1:9"
+    code = b"PK older zip"
+    twin._keep_code({"ZipFile": base64.b64encode(code).decode()})
+    sha = base64.b64encode(hashlib.sha256(code).digest()).decode()
+
+    answer = twin._point_location_here(json.dumps({"Configuration": {"CodeSha256": sha}}).encode())
+    location = json.loads(answer)["Code"]["Location"]
+    status, _, body = twin.handle("GET", location.removeprefix(twin.url), {}, b"")
+
+    assert (status, body) == (200, code)
