@@ -35,7 +35,8 @@ STAGE = "prod"
 REGION = "eu-west-1"
 EDGE_REGION = "us-east-1"
 FUNCTION = f"travelguru-{STAGE}"
-DATABASE = "tg_rehearse"
+# CI_DB_NAME-style override: two checkouts may rehearse at once on one MariaDB.
+DATABASE = os.environ.get("REHEARSE_DB_NAME", "tg_rehearse")
 SITE_DOMAIN = "travelguru.example"
 API_DOMAIN = "api.travelguru.example"
 DEMO_DAYS = 10
@@ -389,15 +390,21 @@ class Rehearsal:
         check(status == 0, "the release failed (output above)")
         check("zappa update" in output, "the release did not run `zappa update`")
 
-    def load_catalogue(self) -> None:
-        # The operator's catalogue import; demo data needs reference tables the zip leaves out.
-        subprocess.run(  # noqa: S603 # nosec B603
+    def release_and_catalogue(self) -> None:
+        """The release, with the operator's catalogue import running alongside (demo data
+        needs reference tables the zip leaves out, so it loads from here, as root)."""
+        catalogue = subprocess.Popen(  # noqa: S603 # nosec B603
             [sys.executable, "manage.py", "load_demo_data", "--days", str(DEMO_DAYS),
              "--no-progress"],
-            cwd=ROOT, check=True, capture_output=True,
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             env={**os.environ, "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DATABASE}",
                  "DJANGO_SETTINGS_MODULE": "travelguru.settings.local"},
         )  # fmt: skip
+        try:
+            self.release()
+        finally:
+            output, _ = catalogue.communicate()
+        check(catalogue.returncode == 0, "load_demo_data failed:\n" + output.decode()[-2000:])
         self.ok(f"demo catalogue loaded into {DATABASE} ({DEMO_DAYS} days)")
 
     # -- traffic --
@@ -593,8 +600,7 @@ def main() -> int:
         ("twins: moto, Lambda, edge, MariaDB", r.start_twins),
         ("operator: certificates, stage config", r.seed),
         ("deploy (first)", r.first_deploy),
-        ("catalogue", r.load_catalogue),
-        ("deploy (release)", r.release),
+        ("deploy (release), the catalogue loading alongside", r.release_and_catalogue),
         ("API as CloudFront reaches it", r.find_qualifier),
         ("scheduled events", r.scheduled_events),
         ("traffic through the edge", r.traffic),
