@@ -578,6 +578,16 @@ class Rehearsal:
         check(not denied, f"{len(denied)} recorded call(s) the role or its boundary denies")
         self.ok(f"{len(results)} IAM requests from {len(aws_calls)} recorded calls: all allowed")
 
+    def function_log(self) -> None:
+        """A job that logs an exception and returns still fails the rehearsal."""
+        log = self.lambda_twin.log_path
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        tracebacks = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
+        for i in tracebacks[:3]:
+            print("\n".join("    ! " + line for line in lines[max(0, i - 2) : i + 12]))
+        check(not tracebacks, f"{len(tracebacks)} traceback(s) in {log.relative_to(ROOT)}")
+        self.ok(f"no traceback in the function's log ({len(lines)} lines)")
+
     def stop(self) -> None:
         for stopper in (getattr(self, "edge", None), getattr(self, "lambda_twin", None)):
             if stopper is not None:
@@ -607,6 +617,7 @@ def main() -> int:
         ("manage commands, resolved settings", r.manage_and_settings),
         ("rollback", r.rollback),
         ("IAM: every recorded call", r.iam),
+        ("the function's log", r.function_log),
     ]
     try:
         for name, step in steps:

@@ -98,6 +98,21 @@ def test_an_object_in_a_kms_bucket_needs_the_key_and_one_elsewhere_does_not(oper
     assert in_kms[0].resource == "arn:aws:s3:::travelguru-prod-media/a/b.jpg"
 
 
+def test_a_listing_is_on_the_bucket_and_a_batch_delete_is_one_request_per_key():
+    bucket = {"Bucket": "travelguru-prod-static"}
+    listing = _record("s3", "ListObjectsV2", bucket | {"Prefix": "static/"})
+    delete = _record("s3", "DeleteObjects",
+                     bucket | {"Delete": {"Objects": [{"Key": "a"}, {"Key": "b"}]}})  # fmt: skip
+
+    assert iam_check.requests_of(listing, account=ACCOUNT, data_key=KEY, kms_buckets=[]) == [
+        Call("s3:ListBucket", "arn:aws:s3:::travelguru-prod-static")
+    ]
+    assert iam_check.requests_of(delete, account=ACCOUNT, data_key=KEY, kms_buckets=[]) == [
+        Call("s3:DeleteObject", "arn:aws:s3:::travelguru-prod-static/a"),
+        Call("s3:DeleteObject", "arn:aws:s3:::travelguru-prod-static/b"),
+    ]
+
+
 def test_a_call_nobody_mapped_is_refused_not_allowed():
     with pytest.raises(KeyError):
         iam_check.requests_of(
