@@ -572,9 +572,11 @@ class Rehearsal:
         for action, count in sorted(by_action.items()):
             print(f"    {count:4d} x {action}")
         denied = [r for r in results if r.decision != "allowed"]
-        for result in denied:
+        for result in denied[:20]:
             print(f"    DENIED {result.call.action} on {result.call.resource}: {result.decision}"
                   f" (from {result.source})")  # fmt: skip
+        if len(denied) > 20:
+            print(f"    ... and {len(denied) - 20} more")
         check(not denied, f"{len(denied)} recorded call(s) the role or its boundary denies")
         self.ok(f"{len(results)} IAM requests from {len(aws_calls)} recorded calls: all allowed")
 
