@@ -9,7 +9,7 @@ export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
 .PHONY: run serve test test-sqlite test-mariadb test-frontend frontend lint fmt check-migrations \
 	sysdeps lock clean bench bench-analytics package infra-lint bandit typecheck audit-deps fuzz fuzz-ci fuzz-hostile surge \
-	deploy rollback
+	deploy rollback rehearse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -148,6 +148,13 @@ deploy: $(VENV)/.base-installed frontend/dist/index.html
 VERSIONS ?= 1
 rollback: $(VENV)/.base-installed
 	$(BIN)/python -m infra.deploy rollback --stage $(STAGE) --versions $(VERSIONS)
+
+# The deploy command, unchanged, against a local AWS twin on loopback (moto's server, a
+# Lambda twin running the zip, an edge twin, MariaDB as Aurora): first deploy, release,
+# traffic, every schedule, rollback, then every AWS call the function made judged by its
+# role and boundary. Ends with what the twin cannot prove. See infra/rehearse/.
+rehearse: $(VENV)/.dev-installed frontend/dist/index.html var/package/travelguru-prod.zip
+	$(BIN)/python -m infra.rehearse
 
 # CloudFormation gates: cfn-lint (no errors) and checkov (no failed check; each skip in a
 # template says why), offline, from their own environment: checkov's pins clash with ours.

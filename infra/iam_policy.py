@@ -295,6 +295,19 @@ def role_policies(
 # ---- recorded SDK calls -> the IAM requests AWS authorizes ------------------------------
 
 
+S3_OBJECT_ACTIONS = {
+    "GetObject": "s3:GetObject",
+    "HeadObject": "s3:GetObject",
+    "PutObject": "s3:PutObject",
+    "CopyObject": "s3:PutObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "DeleteObject": "s3:DeleteObject",
+}
+
+
 def iam_requests(
     service: str,
     operation: str,
@@ -319,4 +332,15 @@ def iam_requests(
         return [Call(f"ssm:{operation}", f"{prefix}:parameter{name}")]
     if (service, operation) == ("secretsmanager", "GetSecretValue"):
         return [Call("secretsmanager:GetSecretValue", parsed["ARN"])]
+    if service == "s3":
+        # S3's ARNs carry no region or account; HEAD is authorized as the GET it mirrors,
+        # a multipart upload's every part as PutObject, a listing on the bucket itself.
+        bucket = f"arn:{partition}:s3:::{params['Bucket']}"
+        if operation in S3_OBJECT_ACTIONS:
+            return [Call(S3_OBJECT_ACTIONS[operation], f"{bucket}/{params['Key']}")]
+        if operation == "DeleteObjects":
+            keys = [o["Key"] for o in params["Delete"]["Objects"]]
+            return [Call("s3:DeleteObject", f"{bucket}/{key}") for key in keys]
+        if operation in ("ListObjects", "ListObjectsV2", "HeadBucket"):
+            return [Call("s3:ListBucket", bucket)]
     raise KeyError(f"{service}:{operation} has no IAM mapping in infra/iam_policy.py yet")
