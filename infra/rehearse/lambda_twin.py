@@ -95,7 +95,7 @@ class Instance:
                 json.dumps({"event": event, "label": label, "request_id": str(uuid.uuid4())}) + "\n"
             )
             self.process.stdin.flush()
-            original, self.log = self.log, lambda line: (lines.append(line), original(line))
+            original, self.log = self.log, lambda line: (lines.append(line), original(line))  # type: ignore[assignment,func-returns-value]
             try:
                 reply = self.read_reply()
             finally:
@@ -193,7 +193,7 @@ class LambdaTwin:
                 return self._invoke(function, qualifier, headers, body)
             if rest == ["urls"] and method == "GET":
                 # moto has no function URLs; Zappa lists them on every update (none here)
-                document = {"FunctionUrlConfigs": []}
+                document: dict[str, list[str]] = {"FunctionUrlConfigs": []}
                 return 200, {"Content-Type": "application/json"}, json.dumps(document).encode()
             if rest == ["provisioned-concurrency"]:
                 return self._provisioned(method, function, qualifier, body)
@@ -216,7 +216,7 @@ class LambdaTwin:
     def _forward(
         self, method: str, path: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        connection = HTTPConnection(self.moto.hostname, self.moto.port, timeout=120)
+        connection = HTTPConnection(str(self.moto.hostname), self.moto.port, timeout=120)
         forwarded = {k: v for k, v in headers.items() if k.lower() != "host"}
         forwarded["Host"] = self.moto.netloc
         connection.request(method, path, body=body or None, headers=forwarded)

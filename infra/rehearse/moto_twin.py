@@ -83,7 +83,7 @@ def _install() -> None:
             return None
         return parse_output(logical_id, output_json, resources_map)
 
-    parsing.parse_output = parse_output_when_its_condition_holds
+    parsing.parse_output = parse_output_when_its_condition_holds  # type: ignore[assignment]
 
     def exports_whose_condition_holds(self: Any) -> list[Any]:
         # moto exports every output, also one whose Condition is false (its resource absent)
@@ -116,7 +116,7 @@ def _install() -> None:
             ):
                 _ = self[name]
 
-    parsing.ResourceMap.update = update_creating_what_a_condition_now_enables
+    parsing.ResourceMap.update = update_creating_what_a_condition_now_enables  # type: ignore[method-assign]
 
     class HarnessModel(CloudFormationModel):
         # moto files every model under the service its module names (moto.<service>....)
@@ -144,14 +144,14 @@ def _install() -> None:
             return stand_in_attribute(self.resource_type, self.name, attribute_name, self.region)
 
         @classmethod
-        def update_from_cloudformation_json(  # type: ignore[override]
+        def update_from_cloudformation_json(
             cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
             account_id: str, region_name: str,
         ) -> Any:  # fmt: skip
             return original_resource
 
         @classmethod
-        def delete_from_cloudformation_json(  # type: ignore[override]
+        def delete_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
         ) -> None:
             return None
@@ -170,7 +170,7 @@ def _install() -> None:
             return "AWS::RDS::DBProxy"
 
         @classmethod
-        def create_from_cloudformation_json(  # type: ignore[override]
+        def create_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
             region_name: str, **kwargs: Any,
         ) -> HarnessModel:  # fmt: skip
@@ -201,7 +201,7 @@ def _install() -> None:
             return "AWS::SecretsManager::Secret"
 
         @classmethod
-        def create_from_cloudformation_json(  # type: ignore[override]
+        def create_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
             region_name: str, **kwargs: Any,
         ) -> HarnessModel:  # fmt: skip
@@ -241,7 +241,7 @@ def _install() -> None:
             return "AWS::CloudFront::Distribution"
 
         @classmethod
-        def create_from_cloudformation_json(  # type: ignore[override]
+        def create_from_cloudformation_json(
             cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
             region_name: str, **kwargs: Any,
         ) -> HarnessModel:  # fmt: skip
@@ -287,7 +287,7 @@ def _install() -> None:
                 return resource_type
 
             @classmethod
-            def create_from_cloudformation_json(  # type: ignore[override]
+            def create_from_cloudformation_json(
                 cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                 region_name: str, **kwargs: Any,
             ) -> HarnessModel:  # fmt: skip
