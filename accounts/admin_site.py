@@ -10,7 +10,7 @@ authenticator set one up there on their first login. Both steps count their fail
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -76,7 +76,8 @@ class StaffLoginForm(AdminAuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # AuthenticationForm resizes the field to the model's username; an email is longer.
-        self.fields["username"].max_length = 254
+        username = cast(forms.CharField, self.fields["username"])
+        username.max_length = 254
         self.fields["username"].widget.attrs["maxlength"] = 254
 
 

@@ -15,7 +15,7 @@ class EmailOrUsernameBackend(ModelBackend):
     """ModelBackend, but `username` may be the account's email in any case (the model's
     USERNAME_FIELD stays `username`, so Django's own commands and forms keep working)."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -52,7 +52,7 @@ def pytest_collection_modifyitems(config, items):
 MARIADB_MISSING = "need MariaDB (DATABASE_URL=mysql://root@127.0.0.1:3306/<db> make test)"
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """One line for every test not run here and why (README: "Which tests run where"),
     instead of a line per skipped test."""
     reasons: Counter[str] = Counter()

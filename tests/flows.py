@@ -26,7 +26,7 @@ def book(client, hold_id, travelers=None, token="tok_visa", key=None):
     )
 
 
-def assert_problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+def assert_problem(response, status: int, code: str) -> dict:
     """The answer is an application/problem+json `status` with the machine-readable `code`
     a client branches on; its body, for further checks."""
     assert response.status_code == status, response.content

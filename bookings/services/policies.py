@@ -36,6 +36,8 @@ from travelguru.money import Money
 class _Sold(TypedDict):
     sold_until: datetime
     started: str
+    start_zone: str
+    end_zone: str
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
                 event=f"Check-in on {check_in.isoformat()}",
                 place=night["room_type__hotel__city__name"], tz_name=zone, now=booked_at,
             ),
+            "start_zone": zone,
+            "end_zone": zone,
         }  # fmt: skip
-        sold |= {"start_zone": zone, "end_zone": zone}
         free_days = night["room_type__hotel__free_cancellation_days"]
         if free_days is None:
             return Policy(start, end, None, Decimal(0), **sold)
@@ -121,12 +124,12 @@ def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
         # Every leg is sold until it leaves (a later leg of a trip cannot have left first).
         first = min(fares, key=lambda f: f["leg__departure_at"])
         last = max(fares, key=lambda f: f["leg__arrival_at"])
-        sold = {
-            "sold_until": start,
-            "started": f"Flight {first['leg__flight_number']} has already departed; search again.",
-            "start_zone": first["leg__origin__timezone"],
-            "end_zone": last["leg__destination__timezone"],
-        }
+        sold = _Sold(
+            sold_until=start,
+            started=f"Flight {first['leg__flight_number']} has already departed; search again.",
+            start_zone=first["leg__origin__timezone"],
+            end_zone=last["leg__destination__timezone"],
+        )
         if all(f["refundable"] for f in fares):
             return Policy(start, end, start, Decimal(0), **sold)
         free = booked_at + timedelta(hours=24) if start - booked_at >= timedelta(days=7) else None

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_tokyo_stay_is_answered_in_tokyo_time(client_of, traveler, day: date):
     # given a hotel in Tokyo (UTC+9, no daylight saving), check-in 15:00, check-out 11:00
-    room_type = RoomTypeFactory(hotel__city__timezone="Asia/Tokyo", hotel__currency="JPY")
+    room_type = RoomTypeFactory.create(hotel__city__timezone="Asia/Tokyo", hotel__currency="JPY")
     room_nights(room_type, day, 2, price=Decimal("9000"), rooms_total=1)
     client = client_of(traveler)
 
@@ -44,7 +44,7 @@ def test_a_flight_starts_on_the_origins_clock_and_ends_on_the_destinations(
 ):
     # given a Tokyo (UTC+9) -> Delhi (UTC+5:30) leg leaving at 23:30 UTC, 7 h 15 long
     departs = datetime.combine(day, time(23, 30), tzinfo=UTC)
-    fare = FlightFareFactory(
+    fare = FlightFareFactory.create(
         leg__origin__city__timezone="Asia/Tokyo",
         leg__destination__city__timezone="Asia/Kolkata",
         leg__departure_at=departs,

@@ -372,7 +372,7 @@ def test_ten_cancellations_of_one_booking_at_once_refund_and_give_back_once(live
     assert set(RoomNight.objects.values_list("rooms_available", flat=True)) == {5}
 
 
-def _hold_row_locker(hold_id):  # type: ignore[no-untyped-def]
+def _hold_row_locker(hold_id):
     """A thread that, once told, sits on the hold's row lock until released."""
     from django.db import connections, transaction
 
@@ -417,7 +417,7 @@ def test_a_hold_locked_past_the_bounded_wait_answers_503_and_keeps_no_money(when
     go, locked, done, locker = _hold_row_locker(hold.pk)
 
     class LockedWhileCharging(SandboxProvider):
-        def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+        def charge(self, **kwargs):
             charge = super().charge(**kwargs)
             go.set()
             locked.wait(timeout=10)

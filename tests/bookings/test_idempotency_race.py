@@ -43,7 +43,7 @@ def test_one_key_sent_eight_times_at_once_charges_and_books_once(live_server, mo
     slow_charge = SandboxProvider.charge
     others_answered, answered, lock = threading.Event(), [], threading.Lock()
 
-    def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+    def charge(self, **kwargs):
         others_answered.wait(timeout=30)
         return slow_charge(self, **kwargs)
 

@@ -34,7 +34,7 @@ ROUNDS = 3
 
 
 @pytest.fixture
-def counted_charges(monkeypatch):  # type: ignore[no-untyped-def]
+def counted_charges(monkeypatch):
     """Every provider.charge call, by idempotency key (the sandbox's ledger is the truth).
 
     A charge stays at the provider until `others_answered` is set (by `_race`, once every
@@ -44,7 +44,7 @@ def counted_charges(monkeypatch):  # type: ignore[no-untyped-def]
     lock = threading.Lock()
     charge = SandboxProvider.charge
 
-    def counting_charge(self, **kwargs):  # type: ignore[no-untyped-def]
+    def counting_charge(self, **kwargs):
         with lock:
             calls.keys.append(kwargs["idempotency_key"])
         calls.others_answered.wait(timeout=30)
@@ -54,7 +54,7 @@ def counted_charges(monkeypatch):  # type: ignore[no-untyped-def]
     return calls
 
 
-def _hold_for(user, day) -> str:  # type: ignore[no-untyped-def]
+def _hold_for(user, day) -> str:
     room_type = RoomTypeFactory.create(hotel__currency="EUR", capacity=2)
     room_nights(room_type, day, 2, price=Decimal("150.00"), rooms_total=2)
     client = APIClient()
@@ -66,7 +66,7 @@ def _hold_for(user, day) -> str:  # type: ignore[no-untyped-def]
     return held.json()["id"]
 
 
-def _race(user, hold_id: str, racers: int, others_answered: threading.Event) -> Counter:  # type: ignore[no-untyped-def]
+def _race(user, hold_id: str, racers: int, others_answered: threading.Event) -> Counter:
     """`racers` booking attempts for one hold at once, each with its own key; once all but
     one have their answers, `others_answered` lets the charge under way finish."""
     barrier = threading.Barrier(racers)

@@ -240,7 +240,7 @@ def test_the_lambda_twin_reads_every_way_a_function_is_named(name, qualifier, ex
 
 
 @pytest.fixture
-def stripe_twin(settings):  # type: ignore[no-untyped-def]
+def stripe_twin(settings):
     settings.STRIPE_SECRET_KEY = "sk_test_rehearsal"
     twin = StripeTwin(calls_path=None)
     twin.install()
