@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from analytics.models import Event, EventKind, Product
+from travelguru.sql import Table
 
 SESSION_PREFIX = "demo-"
 BATCH = 2000
@@ -215,8 +216,8 @@ def _insert(events: list[Event]) -> None:
             adapters.append(lambda v: ops.adapt_decimalfield_value(v, 12, 2))
         else:
             adapters.append(None)
-    table = ops.quote_name(Event._meta.db_table)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    table = Table(Event)
+    columns = table.columns(*(f.name for f in fields))
     placeholders = ", ".join(["%s"] * len(fields))
     # Our own quoted table and column names; every value is a query parameter.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 # nosec B608
