@@ -200,8 +200,9 @@ def load_demo_history(*, seed: int, now: datetime, days: int = 120) -> int:
 def _insert(events: list[Event]) -> None:
     """Multi-row INSERTs through the DB-API's executemany.
 
-    `bulk_create` spends ~10 s compiling 50k rows (SQLite allows ~55 rows per statement);
-    executemany with values adapted once per column type does it in well under a second.
+    `bulk_create` compiles every row of every statement (SQLite allows few rows per
+    statement), which dominates a load of tens of thousands of events; executemany with
+    values adapted once per column type compiles the statement once.
     """
     ops = connection.ops
     fields = [f for f in Event._meta.concrete_fields if not f.primary_key]

@@ -14,19 +14,18 @@ O  the ORM floor: A's statements one for one through the Django ORM, written the
    transaction.atomic blocks) and nothing else: no quote, no checks, no idempotency, no
    search-cache bump, no policies. Not one of issue 10's ways: it tells how much of B's
    distance from A any ORM service would have (O/A) and how much is our service's own
-   logic (B/O) (decision 59).
+   logic (B/O).
 B  the ORM services called in-process: hold_create + booking_create (sandbox provider).
 C  the full HTTP stack: POST /api/holds, then POST /api/bookings (JWT, Idempotency-Key),
    against gunicorn (SERVER_WORKERS x SERVER_THREADS, connections kept as in production).
 
 The 16 clients of A, O and B are 16 forked processes of one client each, as 16 Lambda
-instances are (each serves one request at a time). Until decision 56 they were 16 threads
-of one process: mysqlclient releases the GIL while MariaDB works, but every client needs
-it back between statements, so both A and the ORM's far longer Python stretches queued on
-one GIL (B could never use more than one core), and the ratio measured the GIL, not the
-service. Run as processes, both ways use every core; the bench still runs on a machine
-where its clients, gunicorn and MariaDB share the cores, so a client's CPU per iteration is
-what B/A mostly shows (A ~0.7 ms of Python per iteration, O ~4 ms, B ~7.5 ms).
+instances are (each serves one request at a time). As threads of one process they would
+queue on one GIL: mysqlclient releases it while MariaDB works, but every client needs it
+back between statements, so both A and the ORM's far longer Python stretches would wait on
+one core, and the ratio would measure the GIL, not the service. Run as processes, both ways
+use every core; the bench still runs on a machine where its clients, gunicorn and MariaDB
+share the cores, so a client's CPU per iteration is what B/A mostly shows.
 
 16 clients run back-to-back (closed loop) for `duration` seconds per round; "spread" picks
 a different room night per iteration (over 200 hotels' rooms), "hot" uses one row. The
@@ -59,7 +58,7 @@ WAYS = "AOBC"  # the order of each round
 # A, O and B run their 16 clients as 16 processes of one thread, as 16 Lambda instances would
 # (each serves one request at a time): 16 threads in one process would share one GIL, which
 # mysqlclient releases during a query (A barely notices) but the ORM's Python work does
-# not, so B/A would measure the GIL rather than the service (decision 56).
+# not, so B/A would measure the GIL rather than the service.
 PROCESSES = 16
 # C's server: 16 clients against what serves 16 requests at once, connections kept between
 # requests as production does (CONN_MAX_AGE 300; the local settings' default 0 reconnects,
@@ -323,7 +322,7 @@ def raw_iteration(conn, user_id: int, offer_json: str, price, night_id: int) -> 
 def orm_iteration(user_id: int, offer: dict, price, night_id: int) -> bool:  # type: ignore[no-untyped-def,type-arg]
     """A's statements, one for one, written with the ORM in the most direct way: no quote,
     no check but the conditional UPDATE's row count, no idempotency, no search-cache bump,
-    no policies. What any ORM service doing this work costs at least (decision 59)."""
+    no policies. What any ORM service doing this work costs at least."""
     from datetime import UTC, datetime
 
     from django.db import transaction
@@ -778,7 +777,8 @@ def booking_open_loop(port: int, offers, nights, *, rate: float, duration: float
 
 
 def lock_timeout(database_url: str, port: int, token: str, offer_id: str, night_id: int) -> dict:
-    """Hold the row lock for 6 s elsewhere; POST /api/holds must answer 409/503 in ~3 s."""
+    """Hold the row lock for 6 s elsewhere; POST /api/holds must answer 409/503 once its
+    bounded lock wait (3 s) is over."""
     conn = _raw_connect(database_url)
     c = conn.cursor()
     c.execute("BEGIN")

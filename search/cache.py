@@ -6,8 +6,8 @@ bounded in-process LRU (`RESULT_CACHE_SIZE` answers per process, each for at mos
 answers of that kind (hotel, flight, car) are made of, shared by every process and Lambda
 instance so that each sees a change at once. The versions live in a table of their own
 (`search.models.ResultsVersion`, a row per kind): one SELECT per search reads one, one
-UPDATE per change sets fresh ones, both written out like the throttle's counter (decision
-53). The database cache used before took six round trips to set a key (a COUNT for
+UPDATE per change sets fresh ones, both written out (`travelguru.sql`) as the throttle's
+counter is. Django's database cache would take six round trips to set a key (a COUNT for
 culling, then a SELECT and an UPDATE in a transaction of their own).
 
 - inventory changes (holds, bookings, cancellations, expiries: the one place bookings

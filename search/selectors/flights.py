@@ -5,8 +5,8 @@ airports, then per direction one for the fares leaving the origin on the local d
 for the fares arriving at the destination in the connection window (indexes
 `(origin, departure_at)` and `(destination, departure_at)`). Connections are joined in
 Python: second legs grouped by their airport and bisected by departure time. Rows are read
-as tuples, not model instances, because this is the product's hot path; the page alone is
-turned into JSON and offer ids by the API.
+as typed rows (`FareRow`, by name through `travelguru.sql`), not model instances, because
+this is the product's hot path; the page alone is turned into JSON and offer ids by the API.
 
 Candidate legs come from the search engine (`SearchEngine.flight_legs`: CloudSearch's
 flight-leg documents, or the schedule itself for the local engine, as a subquery of the
