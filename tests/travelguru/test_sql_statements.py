@@ -133,8 +133,11 @@ def _renames() -> list[tuple[str, tuple, str]]:
     cases = []
     for name, built in _registry().items():
         sample = built.samples[0]
-        with _fields_named() as named:
-            sql.REGISTRY[name].build(*sample)
+        try:
+            with _fields_named() as named:
+                sql.REGISTRY[name].build(*sample)
+        except FieldDoesNotExist:
+            continue  # the statements test fails on it, with the field's name
         cases += [(name, sample, f"{f.model._meta.label}.{f.name}") for f in named]
     return cases
 
