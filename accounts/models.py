@@ -24,8 +24,8 @@ class RateCounter(models.Model):
     process through the database; `accounts.services.rate_hit` counts with one UPDATE.
     """
 
-    # `key` is a reserved word in MySQL: the column is named so that rate_hit's SQL needs no
-    # vendor quoting.
+    # `key` is a reserved word in MySQL: the column has a name of its own, so that no
+    # statement depends on quoting it.
     key = models.CharField(max_length=191, primary_key=True, db_column="throttle_key")
     window_ends = models.DateTimeField(db_index=True)
     hits = models.PositiveIntegerField()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +31,7 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import datetime_to_epoch
 
 from accounts.models import LoginSession, SessionEndReason, User
+from travelguru.sql import Table, statement
 
 SESSION_CLAIM = "sid"
 GENERATION_CLAIM = "gen"
@@ -156,40 +156,32 @@ def _ensure_live(*, live: bool, user: User, credentials: str) -> None:
         raise CredentialsChanged()
 
 
-@cache
-def _session_user_sql(vendor: str) -> str:
-    """The user an access token acts for, with what its session says, in one statement.
-
-    Every authenticated request runs it, so it must cost no more than simplejwt's own user
-    read: the ORM's join (select_related) cost more CPU than that, QuerySet.raw (the user's
-    columns mapped by name and converted by the ORM) less (bench/auth_cost.py measures
-    both). Names come from the models; values are parameters."""
-    from django.db import connection
-
-    qn = connection.ops.quote_name
-    user, session = User._meta, LoginSession._meta
-    session_col = {f.name: qn(f.column) for f in session.concrete_fields}
-    columns = ", ".join(f"u.{qn(f.column)}" for f in user.concrete_fields)
-    ended, credentials = session_col["ended_at"], session_col["credentials"]
+# Written out: every authenticated request runs it, so it must cost no more than
+# simplejwt's own user read; the ORM's join (select_related) cost more CPU than that.
+@statement()
+def _session_user_sql() -> str:
+    """The user an access token acts for, with what its session says, in one statement
+    (read by `QuerySet.raw`: the user's columns mapped by name and converted by the ORM).
+    Parameters: session id, user id."""
+    s, u = Table(LoginSession, "s"), Table(User, "u")
+    columns = ", ".join(u.column(f.name).sql for f in User._meta.concrete_fields)
     return f"""
-        SELECT {columns}, s.{credentials} AS session_credentials,
-               CASE WHEN s.{ended} IS NULL THEN 1 ELSE 0 END AS session_live
-        FROM {qn(session.db_table)} s
-        INNER JOIN {qn(user.db_table)} u ON u.{qn(user.pk.column)} = s.{session_col["user"]}
-        WHERE s.{session_col["id"]} = %s AND s.{session_col["user"]} = %s
+        SELECT {columns}, {s.c.credentials} AS session_credentials,
+               CASE WHEN {s.c.ended_at} IS NULL THEN 1 ELSE 0 END AS session_live
+        FROM {s}
+        INNER JOIN {u} ON {u.column(User._meta.pk.name)} = {s.c.user}
+        WHERE {s.c.id} = %s AND {s.c.user} = %s
     """  # noqa: S608 # nosec B608
 
 
 def session_user_get(*, user_id: Any, session_id: Any) -> User:
     """The user an access token acts for, if its session is live: one SELECT of the session
     joined with the user, where authentication used to read the user alone."""
-    from django.db import connection
-
     try:
         params = [int(session_id), int(user_id)]
     except (TypeError, ValueError):
         raise SessionEnded() from None
-    found = list(User.objects.raw(_session_user_sql(connection.vendor), params))
+    found = list(User.objects.raw(_session_user_sql(), params))
     if not found:
         raise SessionEnded()  # logged out long ago (purged), or the user was deleted
     user = found[0]

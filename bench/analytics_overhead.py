@@ -40,6 +40,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.common import percentile  # noqa: E402
+
 N = int(os.environ.get("BENCH_N", "200"))
 PORT = int(os.environ.get("BENCH_PORT", "8701"))
 CITY = "Benchville"
@@ -100,8 +102,7 @@ def timed(client: Client, path: str, params: dict, recording: bool) -> float:
 
 
 def summary(values: list[float]) -> str:
-    values = sorted(values)
-    p95 = values[max(0, int(len(values) * 0.95) - 1)]
+    p95 = percentile(values, 95)
     return (
         f"median {statistics.median(values):7.2f} ms  mean {statistics.fmean(values):7.2f} ms"
         f"  p95 {p95:7.2f} ms"

@@ -14,19 +14,18 @@ O  the ORM floor: A's statements one for one through the Django ORM, written the
    transaction.atomic blocks) and nothing else: no quote, no checks, no idempotency, no
    search-cache bump, no policies. Not one of issue 10's ways: it tells how much of B's
    distance from A any ORM service would have (O/A) and how much is our service's own
-   logic (B/O) (decision 59).
+   logic (B/O).
 B  the ORM services called in-process: hold_create + booking_create (sandbox provider).
 C  the full HTTP stack: POST /api/holds, then POST /api/bookings (JWT, Idempotency-Key),
    against gunicorn (SERVER_WORKERS x SERVER_THREADS, connections kept as in production).
 
 The 16 clients of A, O and B are 16 forked processes of one client each, as 16 Lambda
-instances are (each serves one request at a time). Until decision 56 they were 16 threads
-of one process: mysqlclient releases the GIL while MariaDB works, but every client needs
-it back between statements, so both A and the ORM's far longer Python stretches queued on
-one GIL (B could never use more than one core), and the ratio measured the GIL, not the
-service. Run as processes, both ways use every core; the bench still runs on a machine
-where its clients, gunicorn and MariaDB share the cores, so a client's CPU per iteration is
-what B/A mostly shows (A ~0.7 ms of Python per iteration, O ~4 ms, B ~7.5 ms).
+instances are (each serves one request at a time). As threads of one process they would
+queue on one GIL: mysqlclient releases it while MariaDB works, but every client needs it
+back between statements, so both A and the ORM's far longer Python stretches would wait on
+one core, and the ratio would measure the GIL, not the service. Run as processes, both ways
+use every core; the bench still runs on a machine where its clients, gunicorn and MariaDB
+share the cores, so a client's CPU per iteration is what B/A mostly shows.
 
 16 clients run back-to-back (closed loop) for `duration` seconds per round; "spread" picks
 a different room night per iteration (over 200 hotels' rooms), "hot" uses one row. The
@@ -59,7 +58,7 @@ WAYS = "AOBC"  # the order of each round
 # A, O and B run their 16 clients as 16 processes of one thread, as 16 Lambda instances would
 # (each serves one request at a time): 16 threads in one process would share one GIL, which
 # mysqlclient releases during a query (A barely notices) but the ORM's Python work does
-# not, so B/A would measure the GIL rather than the service (decision 56).
+# not, so B/A would measure the GIL rather than the service.
 PROCESSES = 16
 # C's server: 16 clients against what serves 16 requests at once, connections kept between
 # requests as production does (CONN_MAX_AGE 300; the local settings' default 0 reconnects,
@@ -117,30 +116,50 @@ def offers_for(nights: list) -> list:
     return offers
 
 
+def _tables():
+    """The tables the raw statements name, from the models (travelguru.sql.Table)."""
+    from types import SimpleNamespace
+
+    from accounts.models import User
+    from bookings import models as b
+    from catalog.models import RoomNight
+    from travelguru.sql import Table
+
+    return SimpleNamespace(
+        user=Table(User), hold=Table(b.Hold), item=Table(b.HoldItem), unit=Table(b.HoldUnit),
+        payment=Table(b.Payment), refund=Table(b.Refund), booking=Table(b.Booking),
+        booking_item=Table(b.BookingItem), traveler=Table(b.Traveler),
+        idempotency=Table(b.IdempotencyRecord), charge=Table(b.SandboxCharge),
+        night=Table(RoomNight),
+    )  # fmt: skip
+
+
 def _reset(nights: list) -> None:
     """Delete the bench users' holds/bookings and set the rows' counts high (raw SQL)."""
     from django.db import connection, transaction
 
     from catalog.models import RoomNight
 
-    # Fixed SQL text, no outside input: neither S608 nor bandit B608 applies.
+    t = _tables()
+    u, h, i, p, bk = t.user.c, t.hold.c, t.item.c, t.payment.c, t.booking.c
+    # Names from the models, no outside input: neither S608 nor bandit B608 applies.
     with transaction.atomic(), connection.cursor() as c:
-        users = "SELECT id FROM accounts_user WHERE username LIKE 'bench-%%'"
-        holds = f"SELECT id FROM bookings_hold WHERE user_id IN ({users})"  # noqa: S608 # nosec B608
-        bookings = f"SELECT id FROM bookings_booking WHERE hold_id IN ({holds})"  # noqa: S608 # nosec B608
-        payments = f"SELECT id FROM bookings_payment WHERE hold_id IN ({holds})"  # noqa: S608 # nosec B608
+        users = f"SELECT {u.id} FROM {t.user} WHERE {u.username} LIKE 'bench-%%'"  # noqa: S608 # nosec B608
+        holds = f"SELECT {h.id} FROM {t.hold} WHERE {h.user} IN ({users})"  # noqa: S608 # nosec B608
+        bookings = f"SELECT {bk.id} FROM {t.booking} WHERE {bk.hold} IN ({holds})"  # noqa: S608 # nosec B608
+        payments = f"SELECT {p.id} FROM {t.payment} WHERE {p.hold} IN ({holds})"  # noqa: S608 # nosec B608
+        items = f"SELECT {i.id} FROM {t.item} WHERE {i.hold} IN ({holds})"  # noqa: S608 # nosec B608
         for sql in (
-            f"DELETE FROM bookings_refund WHERE payment_id IN ({payments})",  # noqa: S608 # nosec B608
-            f"DELETE FROM bookings_traveler WHERE booking_id IN ({bookings})",  # noqa: S608 # nosec B608
-            f"DELETE FROM bookings_bookingitem WHERE booking_id IN ({bookings})",  # noqa: S608 # nosec B608
-            f"DELETE FROM bookings_payment WHERE hold_id IN ({holds})",  # noqa: S608 # nosec B608
-            f"DELETE FROM bookings_booking WHERE hold_id IN ({holds})",  # noqa: S608 # nosec B608
-            "DELETE FROM bookings_holdunit WHERE item_id IN "  # noqa: S608 # nosec B608
-            f"(SELECT id FROM bookings_holditem WHERE hold_id IN ({holds}))",  # noqa: S608 # nosec B608
-            f"DELETE FROM bookings_holditem WHERE hold_id IN ({holds})",  # noqa: S608 # nosec B608
-            f"DELETE FROM bookings_hold WHERE user_id IN ({users})",  # noqa: S608 # nosec B608
-            f"DELETE FROM bookings_idempotencyrecord WHERE user_id IN ({users})",  # noqa: S608 # nosec B608
-            "DELETE FROM bookings_sandboxcharge WHERE token = 'tok_visa'",
+            f"DELETE FROM {t.refund} WHERE {t.refund.c.payment} IN ({payments})",  # noqa: S608
+            f"DELETE FROM {t.traveler} WHERE {t.traveler.c.booking} IN ({bookings})",  # noqa: S608
+            f"DELETE FROM {t.booking_item} WHERE {t.booking_item.c.booking} IN ({bookings})",  # noqa: S608
+            f"DELETE FROM {t.payment} WHERE {p.hold} IN ({holds})",  # noqa: S608
+            f"DELETE FROM {t.booking} WHERE {bk.hold} IN ({holds})",  # noqa: S608
+            f"DELETE FROM {t.unit} WHERE {t.unit.c.item} IN ({items})",  # noqa: S608
+            f"DELETE FROM {t.item} WHERE {i.hold} IN ({holds})",  # noqa: S608
+            f"DELETE FROM {t.hold} WHERE {h.user} IN ({users})",  # noqa: S608
+            f"DELETE FROM {t.idempotency} WHERE {t.idempotency.c.user} IN ({users})",  # noqa: S608
+            f"DELETE FROM {t.charge} WHERE {t.charge.c.token} = 'tok_visa'",  # noqa: S608
         ):
             c.execute(sql)
         RoomNight.objects.filter(pk__in=[n.pk for n in nights]).update(
@@ -148,17 +167,23 @@ def _reset(nights: list) -> None:
         )
 
 
-# Rows sold below zero, or whose sold count disagrees with the holds on them (active, being
-# paid or booked).
-OVERSOLD_SQL = """SELECT COUNT(*) FROM catalog_roomnight rn
-    LEFT JOIN (SELECT u.room_night_id, SUM(u.units) AS taken FROM bookings_holdunit u
-        JOIN bookings_holditem i ON i.id = u.item_id
-        JOIN bookings_hold h ON h.id = i.hold_id
-        WHERE h.status IN ('active', 'paying', 'booked') GROUP BY u.room_night_id) t
-      ON t.room_night_id = rn.id
-    WHERE rn.id IN ({ids})
-      AND (rn.rooms_available < 0
-           OR rn.rooms_total - rn.rooms_available != COALESCE(t.taken, 0))"""
+def _oversold_sql(ids: int) -> str:
+    """Rows sold below zero, or whose sold count disagrees with the holds on them (active,
+    being paid or booked). Parameters: the room night ids."""
+    from travelguru.sql import Table, marks
+
+    t = _tables()
+    rn, u, i, h = Table(t.night.model, "rn"), Table(t.unit.model, "u"), t.item, t.hold
+    i, h = Table(i.model, "i"), Table(h.model, "h")
+    return f"""SELECT COUNT(*) FROM {rn}
+    LEFT JOIN (SELECT {u.c.room_night} AS room_night_id, SUM({u.c.units}) AS taken FROM {u}
+        JOIN {i} ON {i.c.id} = {u.c.item}
+        JOIN {h} ON {h.c.id} = {i.c.hold}
+        WHERE {h.c.status} IN ('active', 'paying', 'booked') GROUP BY {u.c.room_night}) t
+      ON t.room_night_id = {rn.c.id}
+    WHERE {rn.c.id} IN ({marks(ids)})
+      AND ({rn.c.rooms_available} < 0
+           OR {rn.c.rooms_total} - {rn.c.rooms_available} != COALESCE(t.taken, 0))"""  # noqa: S608 # nosec B608
 
 
 def oversold(nights: list) -> int:
@@ -166,9 +191,8 @@ def oversold(nights: list) -> int:
     from django.db import connection
 
     ids = [n.pk for n in nights]
-    marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as c:
-        c.execute(OVERSOLD_SQL.replace("{ids}", marks), ids)
+        c.execute(_oversold_sql(len(ids)), ids)
         return int(c.fetchone()[0])
 
 
@@ -178,6 +202,7 @@ def oversold(nights: list) -> int:
 def _raw_connect(database_url: str):
     import MySQLdb
 
+    _raw_sql()  # built before the timed iterations
     url = urlparse(database_url)
     conn = MySQLdb.connect(
         host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
@@ -190,80 +215,103 @@ def _raw_connect(database_url: str):
     return conn
 
 
+_RAW: dict[str, str] = {}
+
+
+def _raw_sql() -> dict[str, str]:
+    """Way A's statements, table and column names from the models, built once."""
+    if _RAW:
+        return _RAW
+    t = _tables()
+    n, h, p = t.night.c, t.hold.c, t.payment.c
+
+    def insert(table, *columns: str) -> str:
+        return f"INSERT INTO {table} ({table.columns(*columns)}) VALUES "  # noqa: S608 # nosec B608
+
+    # Names from the models, values as parameters or the constants they always were.
+    _RAW.update(
+        lock_row=f"SELECT {n.id} FROM {t.night} WHERE {n.id} = %s FOR UPDATE",  # noqa: S608
+        lock_night=f"SELECT {n.id}, {n.rooms_available} FROM {t.night}"  # noqa: S608
+        f" WHERE {n.id} = %s FOR UPDATE",
+        take=f"UPDATE {t.night} SET {n.rooms_available} = {n.rooms_available} - 1"  # noqa: S608
+        f" WHERE {n.id} = %s AND {n.rooms_available} >= 1",
+        hold=insert(t.hold, "id", "user", "status", "created_at", "expires_at")
+        + "(%s, %s, 'active', %s, %s)",
+        item=insert(
+            t.item, "hold", "position", "kind", "description", "price_amount",
+            "price_currency", "units", "offer",
+        )
+        + "(%s, 0, 'hotel', 'bench room', %s, %s, 1, %s)",
+        unit=insert(t.unit, "item", "room_night", "units") + "(%s, %s, 1)",
+        payment=insert(
+            t.payment, "hold", "user", "provider", "amount", "currency", "status",
+            "provider_ref", "failure_code", "refunded_amount", "created_at", "updated_at",
+        )
+        + "(%s, %s, 'sandbox', %s, %s, 'pending', '', '', 0, %s, %s)",
+        charge=insert(
+            t.charge, "ref", "idempotency_key", "token", "amount", "currency", "succeeded",
+            "refunded_amount", "created_at",
+        )
+        + "(%s, %s, 'tok_visa', %s, %s, 1, 0, %s)",
+        paid=f"UPDATE {t.payment} SET {p.status} = 'succeeded', {p.provider_ref} = %s,"  # noqa: S608
+        f" {p.updated_at} = %s WHERE {p.id} = %s",
+        lock_hold=f"SELECT {h.status} FROM {t.hold} WHERE {h.id} = %s FOR UPDATE",  # noqa: S608
+        booking=insert(t.booking, "reference", "user", "hold", "status", "created_at")
+        + "(%s, %s, %s, 'confirmed', %s)",
+        booking_item=insert(
+            t.booking_item, "booking", "position", "kind", "description", "price_amount",
+            "price_currency", "units", "offer", "status", "refunded_amount", "service_start",
+            "service_end", "free_cancellation_until", "refund_after_deadline",
+        )
+        + "(%s, 0, 'hotel', 'bench room', %s, %s, 1, %s, 'confirmed', 0, %s, %s, NULL, 0)",
+        traveler=insert(
+            t.traveler, "booking", "position", "type", "first_name", "last_name",
+            "birth_date", "is_driver",
+        )
+        + "(%s, 0, 'adult', 'Bench', 'Traveler', NULL, 0)",
+        booked=f"UPDATE {t.hold} SET {h.status} = 'booked' WHERE {h.id} = %s",  # noqa: S608
+        pay_booking=f"UPDATE {t.payment} SET {p.booking} = %s WHERE {p.id} = %s",  # noqa: S608
+    )  # fmt: skip
+    return _RAW
+
+
 def raw_iteration(conn, user_id: int, offer_json: str, price, night_id: int) -> bool:
     from datetime import UTC, datetime
 
+    sql = _raw_sql()
     now = datetime.now(UTC).replace(tzinfo=None)
     hold_id = uuid.uuid4().hex
     c = conn.cursor()
     c.execute("BEGIN")
-    c.execute(
-        "SELECT id, rooms_available FROM catalog_roomnight WHERE id = %s FOR UPDATE", (night_id,)
-    )
-    c.execute(
-        "UPDATE catalog_roomnight SET rooms_available = rooms_available - 1 "
-        "WHERE id = %s AND rooms_available >= 1",
-        (night_id,),
-    )
+    c.execute(sql["lock_night"], (night_id,))
+    c.execute(sql["take"], (night_id,))
     if c.rowcount != 1:
         c.execute("ROLLBACK")
         return False
-    c.execute(
-        "INSERT INTO bookings_hold (id, user_id, status, created_at, expires_at) "
-        "VALUES (%s, %s, 'active', %s, %s)",
-        (hold_id, user_id, now, now + timedelta(minutes=15)),
-    )
-    c.execute(
-        "INSERT INTO bookings_holditem (hold_id, position, kind, description, price_amount, "
-        "price_currency, units, offer) VALUES (%s, 0, 'hotel', 'bench room', %s, %s, 1, %s)",
-        (hold_id, price.amount, price.currency, offer_json),
-    )
+    c.execute(sql["hold"], (hold_id, user_id, now, now + timedelta(minutes=15)))
+    c.execute(sql["item"], (hold_id, price.amount, price.currency, offer_json))
     item_id = c.lastrowid
-    c.execute(
-        "INSERT INTO bookings_holdunit (item_id, room_night_id, units) VALUES (%s, %s, 1)",
-        (item_id, night_id),
-    )
+    c.execute(sql["unit"], (item_id, night_id))
     c.execute("COMMIT")
-    c.execute(
-        "INSERT INTO bookings_payment (hold_id, user_id, provider, amount, currency, status, "
-        "provider_ref, failure_code, refunded_amount, created_at, updated_at) "
-        "VALUES (%s, %s, 'sandbox', %s, %s, 'pending', '', '', 0, %s, %s)",
-        (hold_id, user_id, price.amount, price.currency, now, now),
-    )
+    c.execute(sql["payment"], (hold_id, user_id, price.amount, price.currency, now, now))
     payment_id = c.lastrowid
     ref = "ch_" + uuid.uuid4().hex[:24]
     c.execute(
-        "INSERT INTO bookings_sandboxcharge (ref, idempotency_key, token, amount, currency, "
-        "succeeded, refunded_amount, created_at) VALUES (%s, %s, 'tok_visa', %s, %s, 1, 0, %s)",
+        sql["charge"],
         (ref, f"travelguru-payment-{payment_id}", price.amount, price.currency, now),
     )
-    c.execute(
-        "UPDATE bookings_payment SET status = 'succeeded', provider_ref = %s, updated_at = %s "
-        "WHERE id = %s",
-        (ref, now, payment_id),
-    )
+    c.execute(sql["paid"], (ref, now, payment_id))
     c.execute("BEGIN")
-    c.execute("SELECT status FROM bookings_hold WHERE id = %s FOR UPDATE", (hold_id,))
-    c.execute(
-        "INSERT INTO bookings_booking (reference, user_id, hold_id, status, created_at) "
-        "VALUES (%s, %s, %s, 'confirmed', %s)",
-        ("TB-" + uuid.uuid4().hex[:9].upper(), user_id, hold_id, now),
-    )
+    c.execute(sql["lock_hold"], (hold_id,))
+    c.execute(sql["booking"], ("TB-" + uuid.uuid4().hex[:9].upper(), user_id, hold_id, now))
     booking_id = c.lastrowid
     c.execute(
-        "INSERT INTO bookings_bookingitem (booking_id, position, kind, description, "
-        "price_amount, price_currency, units, offer, status, refunded_amount, service_start, "
-        "service_end, free_cancellation_until, refund_after_deadline) VALUES "
-        "(%s, 0, 'hotel', 'bench room', %s, %s, 1, %s, 'confirmed', 0, %s, %s, NULL, 0)",
+        sql["booking_item"],
         (booking_id, price.amount, price.currency, offer_json, now, now + timedelta(days=1)),
     )
-    c.execute(
-        "INSERT INTO bookings_traveler (booking_id, position, type, first_name, last_name, "
-        "birth_date, is_driver) VALUES (%s, 0, 'adult', 'Bench', 'Traveler', NULL, 0)",
-        (booking_id,),
-    )
-    c.execute("UPDATE bookings_hold SET status = 'booked' WHERE id = %s", (hold_id,))
-    c.execute("UPDATE bookings_payment SET booking_id = %s WHERE id = %s", (booking_id, payment_id))
+    c.execute(sql["traveler"], (booking_id,))
+    c.execute(sql["booked"], (hold_id,))
+    c.execute(sql["pay_booking"], (booking_id, payment_id))
     c.execute("COMMIT")
     return True
 
@@ -274,7 +322,7 @@ def raw_iteration(conn, user_id: int, offer_json: str, price, night_id: int) -> 
 def orm_iteration(user_id: int, offer: dict, price, night_id: int) -> bool:
     """A's statements, one for one, written with the ORM in the most direct way: no quote,
     no check but the conditional UPDATE's row count, no idempotency, no search-cache bump,
-    no policies. What any ORM service doing this work costs at least (decision 59)."""
+    no policies. What any ORM service doing this work costs at least."""
     from datetime import UTC, datetime
 
     from django.db import transaction
@@ -729,11 +777,12 @@ def booking_open_loop(port: int, offers, nights, *, rate: float, duration: float
 
 
 def lock_timeout(database_url: str, port: int, token: str, offer_id: str, night_id: int) -> dict:
-    """Hold the row lock for 6 s elsewhere; POST /api/holds must answer 409/503 in ~3 s."""
+    """Hold the row lock for 6 s elsewhere; POST /api/holds must answer 409/503 once its
+    bounded lock wait (3 s) is over."""
     conn = _raw_connect(database_url)
     c = conn.cursor()
     c.execute("BEGIN")
-    c.execute("SELECT id FROM catalog_roomnight WHERE id = %s FOR UPDATE", (night_id,))
+    c.execute(_raw_sql()["lock_row"], (night_id,))
     started = time.perf_counter()
     http_conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     status, _ = _http_pair(port, token, offer_id, http_conn)

@@ -6,8 +6,8 @@ bounded in-process LRU (`RESULT_CACHE_SIZE` answers per process, each for at mos
 answers of that kind (hotel, flight, car) are made of, shared by every process and Lambda
 instance so that each sees a change at once. The versions live in a table of their own
 (`search.models.ResultsVersion`, a row per kind): one SELECT per search reads one, one
-UPDATE per change sets fresh ones, both written out like the throttle's counter (decision
-53). The database cache used before took six round trips to set a key (a COUNT for
+UPDATE per change sets fresh ones, both written out (`travelguru.sql`) as the throttle's
+counter is. Django's database cache would take six round trips to set a key (a COUNT for
 culling, then a SELECT and an UPDATE in a transaction of their own).
 
 - inventory changes (holds, bookings, cancellations, expiries: the one place bookings
@@ -34,12 +34,13 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from search.models import ResultsVersion
+from travelguru.sql import Query, Select, Table, execute, marks, statement
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +48,29 @@ KINDS = ("hotel", "flight", "car", "place")  # place: airport and city autocompl
 # Answers kept per process; settings.SEARCH_RESULTS_CACHE_SIZE overrides (0: none kept).
 RESULT_CACHE_SIZE = 256
 RESULT_TTL_SECONDS = 60.0
-# Written out (constant SQL; tests/search check the names against the model): a search
-# reads one, a change sets them; the IN list is padded to every kind by repeating one.
-_READ_SQL = "SELECT version FROM search_resultsversion WHERE kind = %s"
-_BUMP_SQL = "UPDATE search_resultsversion SET version = %s WHERE kind IN (%s, %s, %s, %s)"
 _INVENTORY_KINDS = {"FlightFare": "flight", "RoomNight": "hotel", "CarDay": "car"}
+
+
+class _Version(NamedTuple):
+    version: str
+
+
+# Written out: a search reads one version and a change sets them, where building the
+# statements with the ORM cost more CPU than running them.
+@statement()
+def _version_query() -> Query[_Version]:
+    table = Table(ResultsVersion)
+    row = Select(_Version, version=table.c.version)
+    return Query(f"SELECT {row} FROM {table} WHERE {table.c.kind} = %s", row)  # noqa: S608 # nosec B608
+
+
+@statement()
+def _bump_sql() -> str:
+    """Parameters: the new version, then a kind per KINDS (the list padded by repeating one)."""
+    table = Table(ResultsVersion)
+    return (
+        f"UPDATE {table} SET {table.c.version} = %s WHERE {table.c.kind} IN ({marks(len(KINDS))})"  # noqa: S608 # nosec B608
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,28 +87,23 @@ def results_version(kind: str) -> str | None:
     """The current version of `kind`'s answers (None: it could not be read). A kind never
     changed (or whose row was lost) is at version "": its first change writes a row."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(_READ_SQL, [kind])
-            row = cursor.fetchone()
+        rows = _version_query().fetch([kind])
     except DatabaseError:  # answer without the cache, never fail the search for it
         logger.exception("search cache: could not read the results version")
         return None
-    return row[0] if row else ""
+    return rows[0].version if rows else ""
 
 
 def _bump(kinds: tuple[str, ...]) -> None:
     padded = [*kinds, *[kinds[0]] * (len(KINDS) - len(kinds))]
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(_BUMP_SQL, [uuid.uuid4().hex, *padded])
-            missing = cursor.rowcount < len(set(kinds))
+        missing = execute(_bump_sql(), [uuid.uuid4().hex, *padded]) < len(set(kinds))
         if missing:  # the first change of a kind, or its row was lost: write the row
             ResultsVersion.objects.bulk_create(
                 [ResultsVersion(kind=kind, version=uuid.uuid4().hex) for kind in set(kinds)],
                 ignore_conflicts=True,
             )
-            with connection.cursor() as cursor:
-                cursor.execute(_BUMP_SQL, [uuid.uuid4().hex, *padded])
+            execute(_bump_sql(), [uuid.uuid4().hex, *padded])
     except DatabaseError:
         # The previous versions stay readable: cached answers may now outlive this change
         # by up to RESULT_TTL_SECONDS, the same as the CDN's copies.

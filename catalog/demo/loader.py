@@ -30,6 +30,7 @@ from catalog.models import (
     RoomNight,
     RoomType,
 )
+from travelguru.sql import Table
 
 # Children before parents, so that plain DELETEs never trip a foreign key.
 CATALOG_TABLES = (
@@ -73,8 +74,7 @@ def wipe_catalog() -> None:
     """Delete the catalog and every hold, booking and review that refers to it."""
     with transaction.atomic(), connection.cursor() as cursor:
         for model in (*_dependent_tables(), *CATALOG_TABLES):
-            table = connection.ops.quote_name(model._meta.db_table)  # our own table names
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 # nosec B608
+            cursor.execute(f"DELETE FROM {Table(model)}")  # noqa: S608 # nosec B608
 
 
 def _bar(desc: str, show: bool):
@@ -146,7 +146,7 @@ def analyze() -> None:
     if connection.in_atomic_block:
         # MySQL commits the open transaction implicitly on ANALYZE TABLE: never inside one.
         return
-    tables = [connection.ops.quote_name(m._meta.db_table) for m in CATALOG_TABLES]
+    tables = [Table(model).name for model in CATALOG_TABLES]
     with connection.cursor() as cursor:
         if connection.vendor == "mysql":
             cursor.execute(f"ANALYZE TABLE {', '.join(tables)}")

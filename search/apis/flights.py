@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -35,6 +36,7 @@ from search.selectors.flights import (
     flight_offers_list,
 )
 from travelguru.serializers import MoneySerializer, local_isoformat, problem_responses
+from travelguru.sql import Column, Query, Select, Table, marks, statement
 
 
 class IataCodeField(serializers.CharField):
@@ -315,47 +317,55 @@ class FlightSearchApi(PublicCacheMixin, APIView):
 
 
 def airline_ratings(codes: set[str]) -> dict[str, dict[str, Any]]:
-    """IATA code -> full rating and airline id (for its reviews) of rated airlines.
-
-    SQL text, as the ORM wrote it (decision 64): compiling the queryset cost more CPU than
-    running it, on every flight search."""
+    """IATA code -> full rating and airline id (for its reviews) of rated airlines."""
     if not codes:
         return {}
-    from django.db import connection
-
-    from catalog.models import Airline
     from reviews.models import RatingAggregate, Subject
-    from search.selectors.sql import column_values
 
-    airlines = Airline._meta.db_table
-    marks = ", ".join(["%s"] * len(codes))
-    # Formatted in: table names from the models and placeholders, never a value.
-    sql = f"""
-        SELECT r.subject_id, r.count, r.average, r.distribution, r.sub_scores,
-               (SELECT a.iata FROM {airlines} a WHERE a.id = r.subject_id) AS code
-        FROM {RatingAggregate._meta.db_table} r
-        WHERE r.count > %s AND r.subject = %s
-          AND r.subject_id IN (SELECT a.id FROM {airlines} a WHERE a.iata IN ({marks}))
-    """  # noqa: S608 # nosec B608
-    field = RatingAggregate._meta.get_field
-    average = column_values(field("average"))
-    distribution = column_values(field("distribution"))
-    sub_scores = column_values(field("sub_scores"))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [0, Subject.AIRLINE, *sorted(codes)])
-        rows = cursor.fetchall()
     ratings = {}
-    for subject_id, count, avg, dist, subs, code in rows:
+    for row in _airline_ratings_query(len(codes)).fetch([0, Subject.AIRLINE, *sorted(codes)]):
         rating = RatingAggregate(
             subject=Subject.AIRLINE,
-            subject_id=subject_id,
-            count=count,
-            average=average(avg),
-            distribution=distribution(dist),
-            sub_scores=sub_scores(subs),
+            subject_id=row.subject_id,
+            count=row.reviews,
+            average=row.average,
+            distribution=row.distribution,
+            sub_scores=row.sub_scores,
         )
-        ratings[code] = {"airline_id": subject_id, **rating.as_json()}
+        ratings[row.code] = {"airline_id": row.subject_id, **rating.as_json()}
     return ratings
+
+
+class _RatingRow(NamedTuple):
+    subject_id: int
+    reviews: int  # not `count`: a tuple's own method
+    average: Decimal | None
+    distribution: dict
+    sub_scores: dict
+    code: str
+
+
+# Written out: every flight search runs it, and compiling the queryset cost more CPU than
+# running it.
+@statement((1,), (2,))
+def _airline_ratings_query(codes: int) -> Query[_RatingRow]:
+    """Parameters: 0 (the fewest ratings shown, excluded), the airline subject, the codes."""
+    from catalog.models import Airline
+    from reviews.models import RatingAggregate
+
+    r, a = Table(RatingAggregate, "r"), Table(Airline, "a")
+    code = Column(f"(SELECT {a.c.iata} FROM {a} WHERE {a.c.id} = {r.c.subject_id})")  # noqa: S608 # nosec B608
+    row = Select(
+        _RatingRow, subject_id=r.c.subject_id, reviews=r.c.count, average=r.c.average,
+        distribution=r.c.distribution, sub_scores=r.c.sub_scores, code=code,
+    )  # fmt: skip
+    sql = f"""
+        SELECT {row}
+        FROM {r}
+        WHERE {r.c.count} > %s AND {r.c.subject} = %s
+          AND {r.c.subject_id} IN (SELECT {a.c.id} FROM {a} WHERE {a.c.iata} IN ({marks(codes)}))
+    """  # noqa: S608 # nosec B608
+    return Query(sql, row)
 
 
 def _passengers_json(party: Party) -> dict[str, int]:

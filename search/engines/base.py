@@ -6,7 +6,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
+
+from travelguru.sql import Fragment, fetch_column
 
 
 @dataclass(frozen=True)
@@ -54,23 +56,17 @@ class LegQuery:
     destination: str | None = None
 
 
-@dataclass(frozen=True)
-class SqlIds:
-    """Ids named by a one-column SELECT on the application database, run when iterated.
+@dataclass(frozen=True, slots=True)
+class SqlIds(Fragment):
+    """Ids named by a one-column SELECT on the application database (a `Fragment`: its SQL
+    and its own parameters), run when iterated.
 
-    The local engine answers flight legs this way: the flight selector puts the SELECT in
-    its fare query as a subquery (`search.selectors.sql.ids_in`), one round trip and no
-    ORM compilation on the hot path (decision 64)."""
-
-    sql: str
-    params: tuple[Any, ...]
+    The local engine answers flight legs this way: the flight selector embeds the whole
+    SELECT as a subquery of its fare query, its parameters where its text goes (one round
+    trip). As a subquery its table aliases are its own: nothing depends on the caller's."""
 
     def __iter__(self) -> Iterator[int]:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, list(self.params))
-            return iter([row[0] for row in cursor.fetchall()])
+        return iter(fetch_column(self))
 
 
 @dataclass(frozen=True)
@@ -154,7 +150,7 @@ class SearchEngine(Protocol):
     def flight_legs(self, query: LegQuery) -> Iterable[int]:
         """Ids of the flight legs matching the query (any order; an empty answer is fine).
 
-        A `SqlIds` answer is a query of this database the caller may run as a subquery."""
+        A `SqlIds` answer is a query of this database the caller may embed as a subquery."""
         ...
 
     def indexed_at(self) -> datetime | None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from search.engines.base import (
 )
 from search.models import DocumentKind, SearchDocument, SyncState
 from search.text import fold, words
+from travelguru.sql import Query, Select, Table, adapt_datetimes, marks, statement
 
 ENGINE_NAME = "local"
 EARTH_RADIUS_KM = 6371.0088
@@ -159,44 +161,18 @@ class LocalEngine:
         ]
 
     def flight_legs(self, query: LegQuery) -> SqlIds:
-        """The schedule is this engine's leg index: a lazy id query the caller's fare query
-        runs as a subquery, so the local engine costs no extra round trip. SQL text: this
-        runs twice per flight search, where building it with the ORM was ~1.5 ms of CPU."""
-        airports = Airport._meta.db_table
-        joins: list[str] = []
-        where = ["cl.departure_at >= %s", "cl.departure_at <= %s", "cl.is_cancelled = %s"]
-        adapt = connection.ops.adapt_datetimefield_value
-        params: list[object] = [adapt(query.departs_from), adapt(query.departs_until), False]
-        if query.origins:
-            joins.append(f"INNER JOIN {airports} co ON co.id = cl.origin_id")
-            where.append(f"co.iata IN ({', '.join(['%s'] * len(query.origins))})")
-            params.extend(query.origins)
+        """The schedule is this engine's leg index: a lazy id query (with its parameters)
+        the caller's fare query embeds as a subquery, so the local engine costs no extra
+        round trip."""
+        params: list[object] = [*adapt_datetimes(query.departs_from, query.departs_until), False]
+        params.extend(query.origins)
         if query.destination:
-            joins.append(f"INNER JOIN {airports} cd ON cd.id = cl.destination_id")
-            where.append("cd.iata = %s")
             params.append(query.destination)
-        # Aliases of their own (the caller embeds this in a query of legs `l`).
-        # Formatted in: table names from the models and placeholders, never a value.
-        sql = (
-            f"SELECT cl.id FROM {FlightLeg._meta.db_table} cl {' '.join(joins)} "  # noqa: S608 # nosec B608
-            f"WHERE {' AND '.join(where)}"
-        )
-        return SqlIds(sql, tuple(params))
+        return SqlIds(_legs_sql(len(query.origins), bool(query.destination)), tuple(params))
 
     def indexed_at(self) -> datetime | None:
-        # SQL text, as the ORM wrote it: every search answer shows it (decision 64).
-        from search.selectors.sql import column_values
-
-        sql = (
-            f"SELECT last_run_at FROM {SyncState._meta.db_table} "  # noqa: S608 # nosec B608
-            "WHERE engine = %s ORDER BY id LIMIT 1"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [ENGINE_NAME])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        return column_values(SyncState._meta.get_field("last_run_at"))(row[0])  # type: ignore[return-value]
+        rows = _indexed_at_query().fetch([ENGINE_NAME])
+        return rows[0].last_run_at if rows else None
 
     # --- write side -------------------------------------------------------------------
 
@@ -272,4 +248,39 @@ def _destination(doc: SearchDocument) -> Destination:
         timezone=doc.data.get("timezone", ""),
         city_id=doc.city_id,
         airports=tuple(doc.data.get("airports", ())),
+    )
+
+
+# Written out: a flight search runs it twice, and building it with the ORM cost more CPU
+# than the search does with its rows.
+@statement((0, False), (1, True), (2, False))
+def _legs_sql(origins: int, destination: bool) -> str:
+    """Ids of legs not cancelled departing in a range (both ends included), from one of
+    `origins` airports (0: from anywhere)[, to a destination], by IATA code. Parameters:
+    from, until, False, the origins' codes[, the destination's]."""
+    leg, frm, to = Table(FlightLeg, "cl"), Table(Airport, "co"), Table(Airport, "cd")
+    joins, where = [], [
+        f"{leg.c.departure_at} >= %s", f"{leg.c.departure_at} <= %s", f"{leg.c.is_cancelled} = %s"
+    ]  # fmt: skip
+    if origins:
+        joins.append(f"INNER JOIN {frm} ON {frm.c.id} = {leg.c.origin}")
+        where.append(f"{frm.c.iata} IN ({marks(origins)})")
+    if destination:
+        joins.append(f"INNER JOIN {to} ON {to.c.id} = {leg.c.destination}")
+        where.append(f"{to.c.iata} = %s")
+    return f"SELECT {leg.c.id} FROM {leg} {' '.join(joins)} WHERE {' AND '.join(where)}"  # noqa: S608 # nosec B608
+
+
+class _LastRun(NamedTuple):
+    last_run_at: datetime | None
+
+
+# Written out: every search answer shows it.
+@statement()
+def _indexed_at_query() -> Query[_LastRun]:
+    state = Table(SyncState)
+    last_run = Select(_LastRun, last_run_at=state.c.last_run_at)
+    return Query(
+        f"SELECT {last_run} FROM {state} WHERE {state.c.engine} = %s ORDER BY {state.c.id} LIMIT 1",  # noqa: S608 # nosec B608
+        last_run,
     )

@@ -5,8 +5,8 @@ airports, then per direction one for the fares leaving the origin on the local d
 for the fares arriving at the destination in the connection window (indexes
 `(origin, departure_at)` and `(destination, departure_at)`). Connections are joined in
 Python: second legs grouped by their airport and bisected by departure time. Rows are read
-as tuples, not model instances, because this is the product's hot path; the page alone is
-turned into JSON and offer ids by the API.
+as typed rows (`FareRow`, by name through `travelguru.sql`), not model instances, because
+this is the product's hot path; the page alone is turned into JSON and offer ids by the API.
 
 Candidate legs come from the search engine (`SearchEngine.flight_legs`: CloudSearch's
 flight-leg documents, or the schedule itself for the local engine, as a subquery of the
@@ -24,9 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Literal
-
-from django.db import connection
+from typing import Any, Literal, NamedTuple
 
 from catalog import pricing
 from catalog.local_time import day_end, started_detail
@@ -35,9 +33,9 @@ from search.engines import get_engine
 from search.engines.base import LegQuery, SearchEngine
 from search.limits import MAX_STOPS
 from search.offers import FlightOffer
-from search.selectors.sql import converters_at, ids_in
 from travelguru.errors import InvalidInput
 from travelguru.money import Money
+from travelguru.sql import Fragment, Query, Select, Table, adapt_datetimes, marks_for, statement
 from travelguru.zones import zone
 
 # A connection is at the same airport, long enough to make and short enough to bear.
@@ -50,29 +48,6 @@ _MAX_IN_LIST = 500
 
 FlightSort = Literal["price", "duration", "departure"]
 SORTS: tuple[FlightSort, ...] = ("price", "duration", "departure")
-
-# A fare row: the fare, its leg and airline, then the far airport (the near one is searched).
-_FARE_COLUMNS = (
-    "f.id",
-    "f.price",
-    "f.currency",
-    "f.seats_available",
-    "f.checked_bags",
-    "f.cabin_bags",
-    "f.refundable",
-    "f.change_fee",
-    "l.flight_number",
-    "al.iata",
-    "al.name",
-    "l.departure_at",
-    "l.arrival_at",
-    "l.distance_km",
-    "l.aircraft",
-)
-_N = len(_FARE_COLUMNS)  # the far airport's columns follow the fare's
-_AIRPORT_COLUMNS = ("id", "iata", "name", "city_name", "country_code", "timezone")
-# Positions in a fare row.
-_ID, _CURRENCY, _DEPARTURE, _ARRIVAL = 0, 2, 11, 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +83,33 @@ class Place:
     city: str
     country_code: str
     timezone: str
+
+
+class FareRow(NamedTuple):
+    """A fare row: the fare, its leg and airline, then the far airport (the near one is the
+    airport searched from or to)."""
+
+    fare_id: int
+    price: Decimal
+    currency: str
+    seats_available: int
+    checked_bags: int
+    cabin_bags: int
+    refundable: bool
+    change_fee: Decimal | None
+    flight_number: str
+    airline_code: str
+    airline_name: str
+    departure_at: datetime
+    arrival_at: datetime
+    distance_km: int
+    aircraft: str
+    far_id: int
+    far_code: str
+    far_name: str
+    far_city: str
+    far_country_code: str
+    far_timezone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,13 +312,8 @@ def flight_offers_list(
 
 
 def _airports_get(*, origin: str, destination: str) -> tuple[Place, Place]:
-    columns = ", ".join(_AIRPORT_COLUMNS)
-    sql = (
-        f"SELECT {columns} FROM {Airport._meta.db_table} WHERE iata IN (%s, %s) AND is_active = %s"  # noqa: S608 # nosec B608
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [origin, destination, True])
-        places = {row[1]: Place(*row) for row in cursor.fetchall()}
+    rows = _airports_query().fetch([origin, destination, True])
+    places = {place.code: place for place in rows}
     errors = {
         name: [f"No airport with the code {code}."]
         for name, code in (("origin", origin), ("destination", destination))
@@ -325,6 +322,19 @@ def _airports_get(*, origin: str, destination: str) -> tuple[Place, Place]:
     if errors:
         raise InvalidInput("Unknown airport code.", errors=errors)
     return places[origin], places[destination]
+
+
+# Written out, as every statement of this module: it runs on every flight search, where
+# building and compiling it with the ORM cost more CPU than running it.
+@statement()
+def _airports_query() -> Query[Place]:
+    a = Table(Airport)
+    place = Select(
+        Place, id=a.c.id, code=a.c.iata, name=a.c.name, city=a.c.city_name,
+        country_code=a.c.country_code, timezone=a.c.timezone,
+    )  # fmt: skip
+    sql = f"SELECT {place} FROM {a} WHERE {a.c.iata} IN (%s, %s) AND {a.c.is_active} = %s"  # noqa: S608 # nosec B608
+    return Query(sql, place)
 
 
 def _sort_key(
@@ -405,8 +415,8 @@ def _local_day_in_utc(day: date, tz_name: str) -> tuple[datetime, datetime]:
 class _Search:
     """What one search asks of every direction: cabin, seats, stops, and now.
 
-    Fare rows are read as tuples (`_fare_rows`) and joined as tuples; a `LegFare` is built
-    only for a row that ends up in an itinerary (most first legs connect to nothing)."""
+    Fare rows are read as `FareRow`s and joined as such; a `LegFare` is built only for a
+    row that ends up in an itinerary (most first legs connect to nothing)."""
 
     party: Party
     cabin: str
@@ -429,33 +439,39 @@ class _Search:
         self.places.setdefault(source.id, source)
         self.places.setdefault(target.id, target)
         start, end = _local_day_in_utc(day, source.timezone)
-        candidates = self.engine.flight_legs(
-            LegQuery(
-                departs_from=max(start, self.now),
-                departs_until=end,
-                origins=(source.code,),
-                destination=target.code if self.max_stops == 0 else None,
-            )  # fmt: skip
+        candidates = _candidates(
+            self.engine.flight_legs(
+                LegQuery(
+                    departs_from=max(start, self.now),
+                    departs_until=end,
+                    origins=(source.code,),
+                    destination=target.code if self.max_stops == 0 else None,
+                )  # fmt: skip
+            )
         )
+        if candidates is None:
+            return []
         # The engine names candidates; the schedule decides (a stale index never sells).
-        where = ["l.origin_id = %s", "l.departure_at >= %s", "l.departure_at < %s"]
-        params: list[Any] = [source.id, *_adapt(start, end)]
-        if self.max_stops == 0:
-            where.append("l.destination_id = %s")
+        direct_only = self.max_stops == 0
+        params: list[Any] = [source.id, *adapt_datetimes(start, end)]
+        if direct_only:
             params.append(target.id)
+        rows = _first_legs_query(direct_only, candidates.sql).fetch(
+            [*self._fare_params(), *params, *candidates.params]
+        )
         direct: list[Itinerary] = []
-        first_rows: list[list[Any]] = []
-        for row in self._fare_rows(candidates, far="destination", where=where, params=params):
-            if row[_N] == target.id:
+        first_rows: list[FareRow] = []
+        for row in rows:
+            if row.far_id == target.id:
                 direct.append(Itinerary.of((self._leg(row, origin=source, destination=None),)))
             else:
                 first_rows.append(row)
-        if self.max_stops == 0 or not first_rows:
+        if direct_only or not first_rows:
             return direct
         return direct + self._connections(first_rows, source=source, target=target)
 
     def _connections(
-        self, first_rows: list[list[Any]], *, source: Place, target: Place
+        self, first_rows: list[FareRow], *, source: Place, target: Place
     ) -> list[Itinerary]:
         """First legs joined to legs from the same airport to `target` leaving 45 min-8 h later.
 
@@ -464,7 +480,7 @@ class _Search:
         # Per hub, the first legs' earliest and latest arrival.
         arrivals: dict[int, tuple[datetime, datetime]] = {}
         for row in first_rows:
-            hub, arrival = row[_N], row[_ARRIVAL]
+            hub, arrival = row.far_id, row.arrival_at
             seen = arrivals.get(hub)
             if seen is None:
                 arrivals[hub] = (arrival, arrival)
@@ -476,43 +492,47 @@ class _Search:
         earliest = min(first for first, _ in arrivals.values()) + MIN_CONNECTION
         latest = max(last for _, last in arrivals.values()) + MAX_CONNECTION
         few = len(hubs) <= _MAX_IN_LIST
-        candidates = self.engine.flight_legs(
-            LegQuery(
-                departs_from=earliest,
-                departs_until=latest,
-                destination=target.code,
-                origins=sorted({row[_N + 1] for row in first_rows}) if few else (),
-            )  # fmt: skip
+        candidates = _candidates(
+            self.engine.flight_legs(
+                LegQuery(
+                    departs_from=earliest,
+                    departs_until=latest,
+                    destination=target.code,
+                    origins=sorted({row.far_code for row in first_rows}) if few else (),
+                )  # fmt: skip
+            )
         )
-        where = ["l.destination_id = %s", "l.departure_at >= %s", "l.departure_at <= %s"]
-        params: list[Any] = [target.id, *_adapt(earliest, latest)]
+        if candidates is None:
+            return []
+        params: list[Any] = [target.id, *adapt_datetimes(earliest, latest)]
         if few:
             # Only second legs some first leg can make: from its hub, in that hub's window.
-            window = "(l.origin_id = %s AND l.departure_at BETWEEN %s AND %s)"
-            where.append(f"({' OR '.join([window] * len(hubs))})")
             for hub in sorted(hubs):
-                first, last = arrivals[hub]
-                params.extend((hub, *_adapt(first + MIN_CONNECTION, last + MAX_CONNECTION)))
-        by_hub: dict[int, list[list[Any]]] = {}
-        for row in self._fare_rows(candidates, far="origin", where=where, params=params):
-            if row[_N] in hubs:
-                by_hub.setdefault(row[_N], []).append(row)
+                soonest, latest_in = arrivals[hub]
+                params.extend(
+                    (hub, *adapt_datetimes(soonest + MIN_CONNECTION, latest_in + MAX_CONNECTION))
+                )
+        query = _second_legs_query(len(hubs) if few else 0, candidates.sql)
+        by_hub: dict[int, list[FareRow]] = {}
+        for row in query.fetch([*self._fare_params(), *params, *candidates.params]):
+            if row.far_id in hubs:
+                by_hub.setdefault(row.far_id, []).append(row)
         departures: dict[int, list[datetime]] = {}
         for hub, rows in by_hub.items():
-            rows.sort(key=lambda row: (row[_DEPARTURE], row[_ID]))
-            departures[hub] = [row[_DEPARTURE] for row in rows]
+            rows.sort(key=lambda row: (row.departure_at, row.fare_id))
+            departures[hub] = [row.departure_at for row in rows]
         itineraries = []
         for first in first_rows:
-            seconds = by_hub.get(first[_N])
+            seconds = by_hub.get(first.far_id)
             if not seconds:
                 continue
-            times = departures[first[_N]]
-            lo = bisect_left(times, first[_ARRIVAL] + MIN_CONNECTION)
-            hi = bisect_right(times, first[_ARRIVAL] + MAX_CONNECTION)
-            currency = first[_CURRENCY]
+            times = departures[first.far_id]
+            lo = bisect_left(times, first.arrival_at + MIN_CONNECTION)
+            hi = bisect_right(times, first.arrival_at + MAX_CONNECTION)
+            currency = first.currency
             for second in seconds[lo:hi]:
                 # Adding prices of two currencies would be a made-up number: skip the pair.
-                if second[_CURRENCY] == currency:
+                if second.currency == currency:
                     legs = (
                         self._leg(first, origin=source, destination=None),
                         self._leg(second, origin=None, destination=target),
@@ -520,107 +540,121 @@ class _Search:
                     itineraries.append(Itinerary.of(legs))
         return itineraries
 
-    def _fare_rows(
-        self,
-        candidates: Iterable[int],
-        *,
-        far: Literal["origin", "destination"],
-        where: list[str],
-        params: list[Any],
-    ) -> list[list[Any]]:
-        """Fares in the cabin with the seats asked, of legs not cancelled nor departed, among
-        the engine's `candidates` and matching `where`: `_FARE_COLUMNS` then the `far`
-        airport's `_AIRPORT_COLUMNS`, as the ORM would read them.
+    def _fare_params(self) -> list[Any]:
+        """The parameters of `_fare_query`'s own conditions, in their order."""
+        return [self.cabin, self.party.seats, False, *adapt_datetimes(self.now)]
 
-        SQL text (decision 64): building this query with the ORM cost about as much CPU as
-        everything the search does with its rows."""
-        inside = ids_in(candidates)
-        if inside is None:
-            return []
-        airport = ", ".join(f"a.{name}" for name in _AIRPORT_COLUMNS)
-        # Formatted in: table and column names from this module, placeholders, never a value.
-        sql = f"""
-            SELECT {", ".join(_FARE_COLUMNS)}, {airport}
-            FROM {FlightFare._meta.db_table} f
-            INNER JOIN {FlightLeg._meta.db_table} l ON l.id = f.leg_id
-            INNER JOIN {Airline._meta.db_table} al ON al.id = l.airline_id
-            INNER JOIN {Airport._meta.db_table} a ON a.id = l.{far}_id
-            WHERE f.cabin = %s AND f.seats_available >= %s AND l.is_cancelled = %s
-              AND l.departure_at > %s AND {" AND ".join(where)} AND f.leg_id IN ({inside[0]})
-        """  # noqa: S608 # nosec B608
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [self.cabin, self.party.seats, False, *_adapt(self.now), *params, *inside[1]],
-            )
-            rows = cursor.fetchall()
-        converters = _fare_converters()
-        out = []
-        for row in rows:
-            values = list(row)
-            for i, convert in converters:
-                values[i] = convert(values[i])
-            out.append(values)
-        return out
-
-    def _place(self, row: Sequence[Any]) -> Place:
-        place = self.places.get(row[0])
+    def _place(self, row: FareRow) -> Place:
+        place = self.places.get(row.far_id)
         if place is None:
-            place = self.places[row[0]] = Place(*row)
+            place = self.places[row.far_id] = Place(
+                id=row.far_id, code=row.far_code, name=row.far_name, city=row.far_city,
+                country_code=row.far_country_code, timezone=row.far_timezone,
+            )  # fmt: skip
         return place
 
-    def _leg(
-        self, row: Sequence[Any], *, origin: Place | None, destination: Place | None
-    ) -> LegFare:
+    def _leg(self, row: FareRow, *, origin: Place | None, destination: Place | None) -> LegFare:
         """The leg of a fare row; its far end (the one given as None) is the row's airport."""
-        leg = self._legs.get(row[_ID])
+        leg = self._legs.get(row.fare_id)
         if leg is not None:
             return leg
-        far = self._place(row[_N:])
-        (fare_id, price, currency, seats, checked, cabin_bags, refundable, change_fee,
-         flight_number, airline_code, airline_name, departure_at, arrival_at, distance_km,
-         aircraft) = row[:_N]  # fmt: skip
-        priced = self._party_amounts.get((price, currency))
+        far = self._place(row)
+        priced = self._party_amounts.get((row.price, row.currency))
         if priced is None:
-            adult_fare = Money.of(price, currency)
+            adult_fare = Money.of(row.price, row.currency)
             # One leg's `pricing.flight_price`, with the party's factor computed once.
-            priced = self._party_amounts[price, currency] = (
+            priced = self._party_amounts[row.price, row.currency] = (
                 adult_fare,
                 adult_fare.times(self._factor).amount,
             )
-        leg = self._legs[fare_id] = LegFare(
-            fare_id=fare_id,
+        leg = self._legs[row.fare_id] = LegFare(
+            fare_id=row.fare_id,
             adult_fare=priced[0],
             party_amount=priced[1],
-            seats_available=seats,
-            checked_bags=checked,
-            cabin_bags=cabin_bags,
-            refundable=refundable,
-            change_fee=change_fee,
-            flight_number=flight_number,
-            airline_code=airline_code,
-            airline_name=airline_name,
+            seats_available=row.seats_available,
+            checked_bags=row.checked_bags,
+            cabin_bags=row.cabin_bags,
+            refundable=row.refundable,
+            change_fee=row.change_fee,
+            flight_number=row.flight_number,
+            airline_code=row.airline_code,
+            airline_name=row.airline_name,
             origin=origin or far,
             destination=destination or far,
-            departure_at=departure_at,
-            arrival_at=arrival_at,
-            distance_km=distance_km,
-            aircraft=aircraft,
+            departure_at=row.departure_at,
+            arrival_at=row.arrival_at,
+            distance_km=row.distance_km,
+            aircraft=row.aircraft,
         )
         return leg
 
 
-def _adapt(*moments: datetime) -> list[Any]:
-    adapt = connection.ops.adapt_datetimefield_value
-    return [adapt(moment) for moment in moments]
+def _candidates(ids: Iterable[int]) -> Fragment | None:
+    """The engine's candidate legs as the inside of `IN (…)`: its own query as a subquery (a
+    `Fragment` with its parameters) or its ids as values; None when none (nothing matches)."""
+    if isinstance(ids, Fragment):
+        return ids
+    inside = marks_for(ids)
+    return inside if inside.params else None
 
 
-def _fare_converters() -> list[tuple[int, Any]]:
-    """(position, converter) of the fare row columns the backend converts (dates, bools…)."""
-    return converters_at({
-        1: FlightFare._meta.get_field("price"),
-        6: FlightFare._meta.get_field("refundable"),
-        7: FlightFare._meta.get_field("change_fee"),
-        _DEPARTURE: FlightLeg._meta.get_field("departure_at"),
-        _ARRIVAL: FlightLeg._meta.get_field("arrival_at"),
-    })  # fmt: skip
+def _fare_query(
+    far: Literal["origin", "destination"], candidates: str, where: tuple[str, ...]
+) -> Query[FareRow]:
+    """Fares in the cabin with the seats asked, of legs not cancelled nor departed, among the
+    engine's `candidates` and matching `where`, with the `far` airport of their leg.
+
+    Parameters: cabin, seats, False, now, then `where`'s, then the candidates'."""
+    f, leg, al = Table(FlightFare, "f"), Table(FlightLeg, "l"), Table(Airline, "al")
+    a = Table(Airport, "a")
+    fare = Select(
+        FareRow,
+        fare_id=f.c.id, price=f.c.price, currency=f.c.currency,
+        seats_available=f.c.seats_available, checked_bags=f.c.checked_bags,
+        cabin_bags=f.c.cabin_bags, refundable=f.c.refundable, change_fee=f.c.change_fee,
+        flight_number=leg.c.flight_number, airline_code=al.c.iata, airline_name=al.c.name,
+        departure_at=leg.c.departure_at, arrival_at=leg.c.arrival_at,
+        distance_km=leg.c.distance_km, aircraft=leg.c.aircraft,
+        far_id=a.c.id, far_code=a.c.iata, far_name=a.c.name, far_city=a.c.city_name,
+        far_country_code=a.c.country_code, far_timezone=a.c.timezone,
+    )  # fmt: skip
+    sql = f"""
+        SELECT {fare}
+        FROM {f}
+        INNER JOIN {leg} ON {leg.c.id} = {f.c.leg_id}
+        INNER JOIN {al} ON {al.c.id} = {leg.c.airline_id}
+        INNER JOIN {a} ON {a.c.id} = {leg.column(far)}
+        WHERE {f.c.cabin} = %s AND {f.c.seats_available} >= %s AND {leg.c.is_cancelled} = %s
+          AND {leg.c.departure_at} > %s AND {" AND ".join(where)}
+          AND {f.c.leg_id} IN ({candidates})
+    """  # noqa: S608 # nosec B608
+    return Query(sql, fare)
+
+
+@statement((False, "%s"), (True, "%s, %s"))
+def _first_legs_query(direct_only: bool, candidates: str) -> Query[FareRow]:
+    """Fares leaving the origin in the day's range (and reaching the destination when only
+    direct flights are asked). Parameters: `_fare_params`, origin id, from, until
+    (excluded)[, destination id], then the candidates'."""
+    leg = Table(FlightLeg, "l")
+    where = [f"{leg.c.origin} = %s", f"{leg.c.departure_at} >= %s", f"{leg.c.departure_at} < %s"]
+    if direct_only:
+        where.append(f"{leg.c.destination} = %s")
+    return _fare_query("destination", candidates, tuple(where))
+
+
+@statement((0, "%s"), (2, "%s, %s"))
+def _second_legs_query(hubs: int, candidates: str) -> Query[FareRow]:
+    """Fares reaching the destination in the connection range, from one of `hubs` in that
+    hub's window (0: from anywhere). Parameters: `_fare_params`, destination id, from, until
+    (both included), (hub id, from, until) per hub, then the candidates'."""
+    leg = Table(FlightLeg, "l")
+    where = [
+        f"{leg.c.destination} = %s",
+        f"{leg.c.departure_at} >= %s",
+        f"{leg.c.departure_at} <= %s",
+    ]
+    if hubs:
+        window = f"({leg.c.origin} = %s AND {leg.c.departure_at} BETWEEN %s AND %s)"
+        where.append(f"({' OR '.join([window] * hubs)})")
+    return _fare_query("origin", candidates, tuple(where))

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Min, Sum
+from django.db.models import Min
 
 from catalog.local_time import (
     hotel_free_cancellation_until,
@@ -28,10 +29,10 @@ from catalog.models import Amenity, City, Hotel, RoomNight, RoomType
 from search.engines import get_engine
 from search.engines.base import HotelHit, HotelQuery
 from search.models import DocumentKind
-from search.selectors.sql import column_values
 from search.text import fold
 from travelguru.errors import InvalidInput, NotFound
 from travelguru.money import Money, quantize
+from travelguru.sql import Column, Query, Select, Table, marks, statement
 
 SORTS = ("price", "-price", "rating", "distance", "stars")
 MAX_CANDIDATES = 2000
@@ -218,78 +219,45 @@ def amenity_codes() -> set[str]:
     return set(Amenity.objects.values_list("code", flat=True))
 
 
-def _free_rooms(
-    hotel_ids: Sequence[int], stay: Stay, currencies: dict[int, str]
-) -> dict[int, list[FreeRoom]]:
-    """hotel id -> its room types free on every night with enough room, cheapest first.
+class _StayRow(NamedTuple):
+    """A room type free on every night of the stay, priced, with its hotel and city."""
 
-    One aggregate query over `RoomNight` whatever the number of hotels: a room type is free
-    when it has a row with `rooms` left for each night (count == nights). `currencies`:
-    each hotel's, the currency of its prices."""
-    nights = RoomNight.objects.filter(
-        room_type__hotel_id__in=list(hotel_ids),
-        room_type__is_published=True,
-        room_type__capacity__gte=stay.min_capacity,
-        date__gte=stay.check_in,
-        date__lt=stay.check_out,
-        rooms_available__gte=stay.rooms,
-    )
-    group = ("room_type_id", "room_type__hotel_id", "room_type__capacity")
-    rows = (
-        nights.values(*group)
-        .annotate(n=Count("id"), total=Sum("price"), fewest=Min("rooms_available"))
-        .filter(n=stay.nights)
-        .values_list(*group, "total", "fewest")
-        .order_by()
-    )
-    free: dict[int, list[FreeRoom]] = {}
-    for room_type_id, hotel_id, capacity, total, fewest in rows:
-        amount = quantize(total * stay.rooms, currencies[hotel_id])  # as Money.of rounds
-        free.setdefault(hotel_id, []).append(FreeRoom(room_type_id, capacity, amount, fewest))
-    for rooms in free.values():
-        rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
-    return free
+    hotel_id: int
+    hotel_name: str
+    stars: int
+    address: str
+    latitude: float
+    longitude: float
+    currency: str
+    free_cancellation_days: int | None
+    check_in_time: time
+    city_id: int
+    city_name: str
+    country_code: str
+    timezone: str
+    room_type_id: int
+    room_type_name: str
+    capacity: int
+    beds: str
+    size_m2: int | None
+    breakfast_included: bool
+    total: Decimal  # every night's price of one room
+    fewest: int  # rooms left on the fullest night
 
 
 def _free_stays(
     hotel_ids: Sequence[int], stay: Stay
-) -> tuple[list[tuple], dict[int, list[FreeRoom]]]:
+) -> tuple[list[_StayRow], dict[int, list[FreeRoom]]]:
     """The published hotels among `hotel_ids` with a room type free on every night of the
-    stay (their rows: the hotel and city columns, then the hotel's check-in time; in the
-    database's name order), and hotel id -> those room types, cheapest first, with what an
-    offer shows of them.
+    stay (a row each, in the database's name order), and hotel id -> those room types,
+    cheapest first, with what an offer shows of them.
 
-    One query, in SQL rather than through the ORM: it runs on every search, and building it
-    with the ORM cost more CPU than everything else the search does with its result. The
-    aggregate is decision 57's (a room type is free when it has a row with `rooms` left for
-    each night: count == nights); the outer joins read the hotel, city and room type rows
-    by primary key."""
+    The one rule of "free": a published room type taking `min_capacity` guests with
+    `rooms` left on every night of the stay (a row per night: count == nights). Hotel
+    search and hotel detail both read it here."""
     if not hotel_ids:
         return [], {}
     ops = connection.ops
-    marks = ", ".join(["%s"] * len(hotel_ids))
-    # Formatted in: table names from the models and placeholders, never a value.
-    sql = f"""
-        SELECT h.id, h.name, h.stars, h.address, h.latitude, h.longitude, h.currency,
-               h.free_cancellation_days, h.city_id, c.name, c.country_code, c.timezone,
-               rt.id, rt.name, rt.capacity, rt.beds, rt.size_m2, rt.breakfast_included,
-               f.total, f.fewest, h.check_in_time
-        FROM (
-            SELECT n.room_type_id AS room_type_id, SUM(n.price) AS total,
-                   MIN(n.rooms_available) AS fewest
-            FROM {RoomNight._meta.db_table} n
-            INNER JOIN {RoomType._meta.db_table} t ON t.id = n.room_type_id
-            WHERE t.hotel_id IN ({marks}) AND t.is_published = %s AND t.capacity >= %s
-              AND n.date >= %s AND n.date < %s AND n.rooms_available >= %s
-            GROUP BY n.room_type_id
-            HAVING COUNT(n.id) = %s
-        ) f
-        INNER JOIN {RoomType._meta.db_table} rt ON rt.id = f.room_type_id
-        INNER JOIN {Hotel._meta.db_table} h ON h.id = rt.hotel_id
-        INNER JOIN {City._meta.db_table} c ON c.id = h.city_id
-        WHERE h.is_published = %s
-        ORDER BY h.name, h.id
-    """  # noqa: S608 # nosec B608
     params = [
         *hotel_ids,
         True,
@@ -300,52 +268,100 @@ def _free_stays(
         stay.nights,
         True,
     ]
-    total = column_values(RoomNight._meta.get_field("price"))
-    breakfast = column_values(RoomType._meta.get_field("breakfast_included"))
-    check_in_time = column_values(Hotel._meta.get_field("check_in_time"))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    hotels: list[tuple] = []
+    hotels: list[_StayRow] = []
     free: dict[int, list[FreeRoom]] = {}
-    for row in rows:
-        hotel_id, currency = row[0], row[6]
-        rooms = free.get(hotel_id)
+    for row in _free_stays_query(len(hotel_ids)).fetch(params):
+        rooms = free.get(row.hotel_id)
         if rooms is None:
-            rooms = free[hotel_id] = []
-            hotels.append((*row[:12], check_in_time(row[20])))
-        room_type = RoomTypeInfo(*row[12:17], breakfast(row[17]))
-        amount = quantize(total(row[18]) * stay.rooms, currency)  # type: ignore[operator]
-        rooms.append(FreeRoom(room_type.id, room_type.capacity, amount, row[19], room_type))
+            rooms = free[row.hotel_id] = []
+            hotels.append(row)
+        room_type = RoomTypeInfo(
+            row.room_type_id, row.room_type_name, row.capacity, row.beds, row.size_m2,
+            row.breakfast_included,
+        )  # fmt: skip
+        amount = quantize(row.total * stay.rooms, row.currency)  # as Money.of rounds
+        rooms.append(FreeRoom(room_type.id, room_type.capacity, amount, row.fewest, room_type))
     for rooms in free.values():
         rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
     return hotels, free
 
 
-def _amenities(hotel_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
-    """hotel id -> its amenities as (code, name), by code: one query, in SQL (see above)."""
-    through = Hotel.amenities.through._meta.db_table
-    marks = ", ".join(["%s"] * len(hotel_ids))
+# Written out: it runs on every hotel search, and building it with the ORM cost more CPU
+# than everything else the search does with its result.
+@statement((1,), (3,))
+def _free_stays_query(hotels: int) -> Query[_StayRow]:
+    """Parameters: the hotel ids, True, min capacity, check-in, check-out, rooms, nights,
+    True. The outer joins read the hotel, city and room type rows by primary key."""
+    n, t = Table(RoomNight, "n"), Table(RoomType, "t")
+    rt, h, c = Table(RoomType, "rt"), Table(Hotel, "h"), Table(City, "c")
+    total, fewest = Column("f.total", n.c.price.field), Column("f.fewest")
+    row = Select(
+        _StayRow,
+        hotel_id=h.c.id, hotel_name=h.c.name, stars=h.c.stars, address=h.c.address,
+        latitude=h.c.latitude, longitude=h.c.longitude, currency=h.c.currency,
+        free_cancellation_days=h.c.free_cancellation_days, check_in_time=h.c.check_in_time,
+        city_id=c.c.id, city_name=c.c.name, country_code=c.c.country_code,
+        timezone=c.c.timezone, room_type_id=rt.c.id, room_type_name=rt.c.name,
+        capacity=rt.c.capacity, beds=rt.c.beds, size_m2=rt.c.size_m2,
+        breakfast_included=rt.c.breakfast_included, total=total, fewest=fewest,
+    )  # fmt: skip
     sql = f"""
-        SELECT ha.hotel_id, a.code, a.name
-        FROM {through} ha INNER JOIN {Amenity._meta.db_table} a ON a.id = ha.amenity_id
-        WHERE ha.hotel_id IN ({marks})
-        ORDER BY a.code
+        SELECT {row}
+        FROM (
+            SELECT {n.c.room_type} AS room_type_id, SUM({n.c.price}) AS total,
+                   MIN({n.c.rooms_available}) AS fewest
+            FROM {n}
+            INNER JOIN {t} ON {t.c.id} = {n.c.room_type}
+            WHERE {t.c.hotel} IN ({marks(hotels)}) AND {t.c.is_published} = %s
+              AND {t.c.capacity} >= %s AND {n.c.date} >= %s AND {n.c.date} < %s
+              AND {n.c.rooms_available} >= %s
+            GROUP BY {n.c.room_type}
+            HAVING COUNT({n.c.id}) = %s
+        ) f
+        INNER JOIN {rt} ON {rt.c.id} = f.room_type_id
+        INNER JOIN {h} ON {h.c.id} = {rt.c.hotel}
+        INNER JOIN {c} ON {c.c.id} = {h.c.city}
+        WHERE {h.c.is_published} = %s
+        ORDER BY {h.c.name}, {h.c.id}
     """  # noqa: S608 # nosec B608
+    return Query(sql, row)
+
+
+class _AmenityRow(NamedTuple):
+    hotel_id: int
+    code: str
+    name: str
+
+
+def _amenities(hotel_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """hotel id -> its amenities as (code, name), by code: one query."""
     amenities: dict[int, list[tuple[str, str]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(hotel_ids))
-        for hotel_id, code, name in cursor.fetchall():
-            amenities.setdefault(hotel_id, []).append((code, name))
+    for row in _amenities_query(len(hotel_ids)).fetch(list(hotel_ids)):
+        amenities.setdefault(row.hotel_id, []).append((row.code, row.name))
     return amenities
+
+
+# Written out, as `_free_stays_query`: every hotel search runs it.
+@statement((1,), (3,))
+def _amenities_query(hotels: int) -> Query[_AmenityRow]:
+    """Parameters: the hotel ids."""
+    ha, a = Table(Hotel.amenities.through, "ha"), Table(Amenity, "a")
+    row = Select(_AmenityRow, hotel_id=ha.c.hotel, code=a.c.code, name=a.c.name)
+    sql = f"""
+        SELECT {row}
+        FROM {ha} INNER JOIN {a} ON {a.c.id} = {ha.c.amenity}
+        WHERE {ha.c.hotel} IN ({marks(hotels)})
+        ORDER BY {a.c.code}
+    """  # noqa: S608 # nosec B608
+    return Query(sql, row)
 
 
 def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
     """Hotels with at least one room type free on every night, in the order asked, and facets.
 
-    Two queries whatever the number of hotels found, read as tuples: the room types free on
-    every night with the stay's price and their hotel's row (`_free_stays`), and the
-    amenities. The offers shown are built by `hotel_results` for one page. A hotel where
+    Two queries whatever the number of hotels found, read as typed rows: the room types
+    free on every night with the stay's price and their hotel's row (`_free_stays`), and
+    the amenities. The offers shown are built by `hotel_results` for one page. A hotel where
     the check-in date is already over (its city's clock at `now`) has no offer: around a
     point the hotels found may not share one calendar."""
     hits = get_engine().hotels(
@@ -373,28 +389,33 @@ def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
     # and a search's hotels share one zone or a few.
     sold_until: dict[str, datetime] = {}
     for row in rows:  # the database's name order first; the sorts below are stable
-        hotel_id = row[0]
-        until = sold_until.get(row[11])
+        hotel_id = row.hotel_id
+        until = sold_until.get(row.timezone)
         if until is None:
-            until = sold_until[row[11]] = stay_sold_until(
-                check_in=search.stay.check_in, tz_name=row[11]
+            until = sold_until[row.timezone] = stay_sold_until(
+                check_in=search.stay.check_in, tz_name=row.timezone
             )
         if now >= until:
             continue
         rooms = free[hotel_id]
         if search.min_price is not None or search.max_price is not None:
-            per_night = _per_night(Money(rooms[0].amount, row[6]), search.stay)
+            per_night = _per_night(Money(rooms[0].amount, row.currency), search.stay)
             if search.min_price is not None and per_night < search.min_price:
                 continue
             if search.max_price is not None and per_night > search.max_price:
                 continue
         hotel = HotelInfo(
-            *row[:6],
-            city=CityInfo(*row[8:12]),
+            id=hotel_id,
+            name=row.hotel_name,
+            stars=row.stars,
+            address=row.address,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            city=CityInfo(row.city_id, row.city_name, row.country_code, row.timezone),
             amenities=tuple(amenities.get(hotel_id, ())),
-            currency=row[6],
-            free_cancellation_days=row[7],
-            check_in_time=row[12],
+            currency=row.currency,
+            free_cancellation_days=row.free_cancellation_days,
+            check_in_time=row.check_in_time,
         )
         matches.append(HotelMatch(hotel=hotel, hit=by_id[hotel_id], rooms=rooms))
     _sort(matches, search.sort)
@@ -540,14 +561,10 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, now: datetime) -> HotelDet
     offers = None
     today = local_today(zone, now=now)
     if stay is not None:
-        infos = {
-            rt.pk: RoomTypeInfo(
-                rt.pk, rt.name, rt.capacity, rt.beds, rt.size_m2, rt.breakfast_included
-            )
-            for rt in room_types
-        }
-        rooms = _free_rooms([hotel.pk], stay, {hotel.pk: hotel.currency}).get(hotel.pk, [])
-        offers = _offers(rooms, infos, stay, hotel, now=now)
+        rooms = _free_stays([hotel.pk], stay)[1].get(hotel.pk, [])
+        offers = _offers(
+            rooms, {r.room_type_id: r.room_type for r in rooms if r.room_type}, stay, hotel, now=now
+        )
     lows = (
         RoomNight.objects.filter(
             room_type__in=room_types,
