@@ -28,15 +28,3 @@ def booking_get(*, user, reference: str) -> Booking:  # type: ignore[no-untyped-
     if booking is None:
         raise BookingNotFound()
     return booking
-
-
-def rows_attach(instance, related_name: str, rows) -> None:  # type: ignore[no-untyped-def]
-    """Make `instance.<related_name>.all()` give `rows` without a query, exactly as
-    prefetch_related leaves it (a queryset whose results are filled in: `.order_by()` or
-    `.filter()` on it still query). For rows a service has just written."""
-    queryset = getattr(instance, related_name).get_queryset()
-    queryset._result_cache = list(rows)
-    queryset._prefetch_done = True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[related_name] = queryset
