@@ -161,7 +161,9 @@ export function travelerSlots(basket: Basket): TravelerSlot[] {
  * Why this basket cannot be booked as it is (the server's traveler rules): with a flight,
  * the travelers are exactly its passengers, so the stay cannot have more guests than that.
  */
-export function basketProblems(basket: Basket): { code: "guests-exceed-passengers"; guests: number; passengers: number }[] {
+export function basketProblems(
+  basket: Basket,
+): { code: "guests-exceed-passengers"; guests: number; passengers: number }[] {
   const party = basket.items.flight?.party;
   const guests = basket.items.hotel?.guests;
   if (!party || !guests) return [];

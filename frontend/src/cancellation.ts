@@ -31,7 +31,9 @@ export function refundQuote(item: BookedItem, now: Date): RefundQuote {
     return { item, rule: "full", refund: item.price };
   }
   const later = item.refund_if_cancelled_later;
-  return Number(later.amount) > 0 ? { item, rule: "partial", refund: later } : { item, rule: "none", refund: zero };
+  return Number(later.amount) > 0
+    ? { item, rule: "partial", refund: later }
+    : { item, rule: "none", refund: zero };
 }
 
 /** Items of a confirmed booking that can be reviewed: over, and not cancelled. */
