@@ -271,6 +271,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The kind of a held or booked item: one name for every field that carries it.
+    "ENUM_NAME_OVERRIDES": {"ItemKindEnum": "bookings.models.ItemKind"},
 }
 
 # --- the product's own settings -------------------------------------------------------
