@@ -1,9 +1,8 @@
 // Locale-aware formatting (Intl only). Pure functions: the locale is always an argument.
 
-export interface Money {
-  amount: string;
-  currency: string;
-}
+import type { Money } from "./types";
+
+export type { Money };
 
 export function formatMoney(money: Money, locale: string): string {
   return new Intl.NumberFormat(locale, { style: "currency", currency: money.currency }).format(

@@ -40,6 +40,7 @@ const car: BasketItem = {
 const hold: Hold = {
   id: "h-1",
   status: "active",
+  created_at: "2026-11-25T10:00:00Z",
   expires_at: "2026-11-25T10:15:00Z",
   items: [],
   total: null,

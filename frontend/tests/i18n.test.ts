@@ -47,6 +47,8 @@ describe("cancellation quote", () => {
     kind: "hotel",
     description: "Hotel",
     price: { amount: "330.00", currency: "EUR" },
+    units: 1,
+    offer: {},
     status: "confirmed",
     service_start: "2026-12-10T14:00:00Z",
     service_end: "2026-12-13T11:00:00Z",

@@ -5,11 +5,7 @@ import { t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
 import { errorBox, heading, input, pageTitle } from "../ui";
-
-interface Tokens {
-  access: string;
-  refresh: string;
-}
+import type { Registered, Tokens, User } from "../types";
 
 function safeNext(query: URLSearchParams): string {
   const next = query.get("next") ?? "/";
@@ -17,8 +13,8 @@ function safeNext(query: URLSearchParams): string {
   return next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
-async function me(tokens: Tokens): Promise<{ email: string; first_name: string }> {
-  return api("/me", { headers: { Authorization: `Bearer ${tokens.access}` }, auth: false });
+async function me(tokens: Tokens): Promise<User> {
+  return api<User>("/me", { headers: { Authorization: `Bearer ${tokens.access}` }, auth: false });
 }
 
 export function signInView(ctx: RouteContext): void {
@@ -102,10 +98,11 @@ export function signUpView(ctx: RouteContext): void {
     e.preventDefault();
     const data = formData(form);
     try {
-      const res = await api<{ user: { email: string; first_name: string }; tokens: Tokens }>(
-        "/auth/register",
-        { method: "POST", body: data, auth: false },
-      );
+      const res = await api<Registered>("/auth/register", {
+        method: "POST",
+        body: data,
+        auth: false,
+      });
       store.auth = { ...res.tokens, email: res.user.email, first_name: res.user.first_name };
       navigate(safeNext(ctx.query), true);
     } catch (error) {

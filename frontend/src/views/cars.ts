@@ -1,7 +1,7 @@
 // /cars: rental cars at an airport for a period.
 import { api, qs } from "../api";
 import { clear, field, formData, h } from "../dom";
-import { formatDate, type Money } from "../format";
+import { formatDate } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import {
@@ -20,29 +20,7 @@ import {
 import { addButton, dayFromToday, seatsLeft } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
-
-interface CarOffer {
-  offer_id: string;
-  vendor: { id: number; name: string; rating: { average: string | null; count: number } };
-  office: { name: string; airport: string; opens_at: string; closes_at: string };
-  car: {
-    car_class: string;
-    class_name: string;
-    model_name: string;
-    seats: number;
-    doors: number;
-    bags: number;
-    transmission: string;
-    air_conditioning: boolean;
-    unlimited_mileage: boolean;
-  };
-  pick_up: string;
-  drop_off: string;
-  days: number;
-  price: Money;
-  price_per_day: Money;
-  available: number;
-}
+import type { CarOffer, CarSearchPage } from "../types";
 
 const PAGE_SIZE = 20;
 const CLASSES = [
@@ -240,7 +218,7 @@ export async function carsView(ctx: RouteContext): Promise<void> {
     const params: Record<string, string> = {};
     q.forEach((v, k) => (params[k] = v));
     params.page_size = String(PAGE_SIZE);
-    const data = await api<{ count: number; results: CarOffer[] }>(`/cars/search${qs(params)}`, {
+    const data = await api<CarSearchPage>(`/cars/search${qs(params)}`, {
       auth: false,
     });
     if (!ctx.current()) return;

@@ -8,12 +8,7 @@ import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
 import { empty, errorBox, heading, input, loading, pageTitle, price } from "../ui";
 import { countdownBadge } from "./basket";
-
-interface PublicConfig {
-  payment_provider: "sandbox" | "stripe";
-  stripe_publishable_key: string;
-  sandbox_tokens: { token: string; outcome: string }[];
-}
+import type { Booking, PublicConfig } from "../types";
 
 interface StripeLike {
   elements(): { create(kind: "card"): { mount(el: HTMLElement): void } };
@@ -174,7 +169,7 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
     }));
     try {
       const paymentToken = await tokenFor();
-      const booking = await api<{ reference: string }>("/bookings", {
+      const booking = await api<Booking>("/bookings", {
         method: "POST",
         // One key per attempt: a network retry of this same request replays its answer.
         headers: { "Idempotency-Key": crypto.randomUUID() },

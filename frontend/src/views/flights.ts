@@ -1,7 +1,7 @@
 // /flights: the search form and, when the URL has a query, its results.
 import { api, qs } from "../api";
 import { clear, field, formData, h } from "../dom";
-import { dayShift, formatDuration, formatLocalTime, type Money } from "../format";
+import { dayShift, formatDuration, formatLocalTime } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import {
@@ -20,53 +20,21 @@ import { addButton, dayFromToday, seatsLeft } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 
-interface Airport {
-  code: string;
-  name: string;
-  city: string;
-  timezone: string;
-}
-interface Leg {
-  flight_number: string;
-  airline: { code: string; name: string };
-  origin: Airport;
-  destination: Airport;
-  departure: string;
-  arrival: string;
-  duration_minutes: number;
-}
-interface Itinerary {
-  origin: Airport;
-  destination: Airport;
-  departure: string;
-  arrival: string;
-  duration_minutes: number;
-  stops: number;
-  legs: Leg[];
-  connections: { airport: string; minutes: number }[];
-}
-export interface FlightOffer {
-  offer_id: string;
-  price: Money;
-  price_per_adult: Money;
-  available: number;
-  cabin: string;
-  passengers: { adults: number; children: number; infants: number };
-  outbound: Itinerary;
-  return: Itinerary | null;
-  baggage: { checked_bags: number; cabin_bags: number };
-  fare_rules: { refundable: boolean };
-}
-interface Page {
-  count: number;
-  results: FlightOffer[];
-}
+import type {
+  AirportSuggestion,
+  FlightAirport,
+  FlightItinerary as Itinerary,
+  FlightOffer,
+  FlightSearchPage as Page,
+} from "../types";
+
+export type { FlightOffer };
 
 const PAGE_SIZE = 20;
 const CABINS = ["economy", "premium_economy", "business", "first"] as const;
 
 export function flightForm(query: URLSearchParams): HTMLFormElement {
-  const airport = (a: Airport & { city: string }) => ({
+  const airport = (a: AirportSuggestion) => ({
     value: a.code,
     label: `${a.city} — ${a.name} (${a.code})`,
   });
@@ -132,7 +100,7 @@ export function flightForm(query: URLSearchParams): HTMLFormElement {
   return form;
 }
 
-function legLine(label: string, iso: string, airport: Airport): HTMLElement {
+function legLine(label: string, iso: string, airport: FlightAirport): HTMLElement {
   const lt = formatLocalTime(iso, airport.timezone, locale());
   return h(
     "div",

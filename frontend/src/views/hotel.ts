@@ -1,7 +1,7 @@
 // /hotels/:id: the hotel, its rooms for the dates, rating breakdown and reviews.
 import { api, qs } from "../api";
 import { clear, field, formData, h } from "../dom";
-import { formatDate, type Money } from "../format";
+import { formatDate } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
@@ -21,46 +21,7 @@ import {
 } from "../ui";
 import { addButton, seatsLeft } from "./common";
 import { earliestTravelDay } from "../dates";
-import type { RoomOffer } from "./hotels";
-
-interface Detail {
-  id: number;
-  name: string;
-  stars: number;
-  description: string;
-  address: string;
-  city: { name: string; country_code: string; timezone: string };
-  amenities: { code: string; name: string }[];
-  check_in_time: string;
-  check_out_time: string;
-  cancellation_policy: string;
-  room_types: {
-    id: number;
-    name: string;
-    capacity: number;
-    beds: string;
-    size_m2: number | null;
-    breakfast_included: boolean;
-    from_price_per_night: Money | null;
-  }[];
-  offers: RoomOffer[] | null;
-  rating: {
-    average: string | null;
-    count: number;
-    distribution: Record<string, number>;
-    sub_scores: Record<string, number>;
-  };
-}
-interface Review {
-  id: number;
-  rating: number;
-  title: string;
-  text: string;
-  author: string;
-  travelled_on: string;
-  helpful_count: number;
-  created_at: string;
-}
+import type { HelpfulVote, HotelDetail as Detail, Review, ReviewPage, RoomOffer } from "../types";
 
 const REVIEWS_PAGE = 5;
 
@@ -160,7 +121,7 @@ async function reviews(
 ): Promise<void> {
   clear(section, h("h2", { id: "reviews-h" }, t("hotel.reviews")), loading());
   try {
-    const data = await api<{ count: number; results: Review[] }>(
+    const data = await api<ReviewPage>(
       `/hotels/${hotelId}/reviews${qs({ page, sort, page_size: REVIEWS_PAGE })}`,
       { auth: false },
     );
@@ -208,10 +169,7 @@ function reviewItem(r: Review): HTMLElement {
       return;
     }
     try {
-      const res = await api<{ helpful_count: number; counted: boolean }>(
-        `/reviews/${r.id}/helpful`,
-        { method: "POST" },
-      );
+      const res = await api<HelpfulVote>(`/reviews/${r.id}/helpful`, { method: "POST" });
       count.textContent = t("reviews.helpfulCount", { n: res.helpful_count });
       vote.setAttribute("disabled", "");
       toast(res.counted ? t("reviews.thanks") : t("reviews.already"));

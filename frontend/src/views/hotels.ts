@@ -1,7 +1,7 @@
 // /hotels: search form, filters with facet counts, results.
 import { api, qs } from "../api";
 import { clear, field, formData, h } from "../dom";
-import { formatDate, type Money } from "../format";
+import { formatDate } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import {
@@ -22,41 +22,9 @@ import { dayFromToday } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 
-export interface RoomOffer {
-  offer_id: string;
-  room_type: {
-    id: number;
-    name: string;
-    capacity: number;
-    beds: string;
-    breakfast_included: boolean;
-  };
-  check_in: string;
-  check_out: string;
-  nights: number;
-  rooms: number;
-  guests: number;
-  price: Money;
-  price_per_night: Money;
-  available: number;
-  free_cancellation_until: string | null;
-}
-interface HotelResult {
-  id: number;
-  name: string;
-  stars: number;
-  address: string;
-  city: { name: string; country_code: string };
-  distance_km: number | null;
-  amenities: { code: string; name: string }[];
-  rating: { average: string | null; count: number };
-  cheapest: RoomOffer;
-}
-interface Page {
-  count: number;
-  results: HotelResult[];
-  facets: { stars?: Record<string, number>; amenities?: Record<string, number> };
-}
+import type { CitySuggestion, HotelResult, HotelSearchPage as Page, RoomOffer } from "../types";
+
+export type { RoomOffer };
 
 const PAGE_SIZE = 20;
 
@@ -67,7 +35,7 @@ export function atLeast(facets: Record<string, number>, stars: number): number {
 const STAY_KEYS = ["check_in", "check_out", "guests", "rooms"];
 
 export function hotelForm(query: URLSearchParams): HTMLFormElement {
-  const city = (c: { id: number; name: string; country_code: string }) => ({
+  const city = (c: CitySuggestion) => ({
     value: `${c.name}, ${c.country_code}`,
     label: `${c.name}, ${c.country_code}`,
   });

@@ -1,24 +1,13 @@
 // /trips and /trips/:reference: bookings, details, cancellation, reviews.
 import { api } from "../api";
-import { refundQuote, reviewable, type BookedItem } from "../cancellation";
+import { refundQuote, reviewable } from "../cancellation";
 import { clear, field, formData, h } from "../dom";
-import { formatDate, formatDateTime, type Money } from "../format";
+import { formatDate, formatDateTime } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
+import type { BookedItem, Booking, BookingPage } from "../types";
 import { empty, errorBox, heading, input, loading, pageTitle, price, select, toast } from "../ui";
-
-interface Booking {
-  reference: string;
-  status: string;
-  created_at: string;
-  cancelled_at: string | null;
-  items: BookedItem[];
-  travelers: { type: string; first_name: string; last_name: string; is_driver: boolean }[];
-  total: Money | null;
-  totals: Money[];
-  payment: { status: string };
-}
 
 function requireSignIn(): boolean {
   if (store.auth) return true;
@@ -36,7 +25,7 @@ export async function tripsView(ctx: RouteContext): Promise<void> {
   if (!requireSignIn()) return;
   clear(ctx.outlet, heading(t("trips.title")), loading());
   try {
-    const data = await api<{ count: number; results: Booking[] }>("/bookings?page_size=50");
+    const data = await api<BookingPage>("/bookings?page_size=50");
     if (!ctx.current()) return;
     clear(
       ctx.outlet,
