@@ -55,6 +55,14 @@ class ProblemSerializer(serializers.Serializer):
     decline_code = serializers.CharField(
         required=False, help_text="payment-declined: the provider's reason"
     )
+    limit = serializers.IntegerField(
+        required=False, help_text="json-too-deep, request-too-large: the limit passed"
+    )
+    accepted = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="unsupported-media-type: the media types this request may send",
+    )
 
     class Meta:
         ref_name = "Problem"
