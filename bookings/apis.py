@@ -358,7 +358,7 @@ class BookingCreateApi(APIView):
         ],
         responses={
             201: _BookingOutputSerializer,
-            **problem_responses(400, 401, 402, 404, 409, 422, 503, 504),
+            **problem_responses(400, 401, 402, 404, 409, 422, 502, 503, 504),
         },
     )  # fmt: skip
     @booking_recorded
@@ -427,7 +427,7 @@ class BookingCancelApi(APIView):
     @extend_schema(
         operation_id="bookings_cancel",
         request=None,
-        responses={200: _BookingOutputSerializer, **problem_responses(401, 404, 503)},
+        responses={200: _BookingOutputSerializer, **problem_responses(401, 404, 502, 503, 504)},
     )
     @cancellation_recorded
     def post(self, request: Request, reference: str) -> Response:
