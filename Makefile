@@ -8,7 +8,8 @@ DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
 .PHONY: run serve test test-sqlite test-mariadb test-frontend frontend lint fmt check-migrations api-schema \
-	sysdeps lock clean bench bench-analytics package infra-lint bandit audit-deps fuzz fuzz-ci fuzz-hostile surge
+	sysdeps lock clean bench bench-analytics package infra-lint bandit typecheck audit-deps fuzz fuzz-ci fuzz-hostile surge \
+	deploy rollback
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +90,11 @@ fmt: $(VENV)/.dev-installed frontend/node_modules/.installed
 bandit: $(VENV)/.dev-installed
 	$(BIN)/bandit -c pyproject.toml -r . -q --severity-level medium
 
+# mypy with the Django and DRF plugins (pyproject.toml): bookings/ and accounts/ strict with no
+# error; elsewhere no error beyond mypy-baseline.txt, which only shrinks. See the script.
+typecheck: $(VENV)/.dev-installed
+	BIN=$(BIN) bash scripts/typecheck.sh
+
 # Known vulnerabilities in the pinned requirements, from PyPI's advisory data. --strict: a
 # package that could not be checked (no answer from the service) fails, never passes.
 audit-deps: $(VENV)/.dev-installed
@@ -132,6 +138,26 @@ package:
 # The bench's cold start measures the prod zip: built once if missing (`make package` rebuilds).
 var/package/travelguru-prod.zip:
 	STAGE=prod PYTHON=$(PYTHON) bash scripts/package.sh
+
+# Every stack, the function, migrations, static files, the front-end, a search sync and a
+# health check, in order (infra/deploy.py; stage settings in infra/stages/$(STAGE).json).
+# Builds the package and the front-end first; ZIP=path deploys an existing zip instead (e.g.
+# CI's) without rebuilding; FROM=step resumes a failed run at that step (past `function` the
+# package is not needed, so not rebuilt).
+ZIP ?=
+FROM ?=
+STEPS_USING_PACKAGE := preflight storage network database secrets app-role zappa-settings \
+	search function
+deploy: $(VENV)/.base-installed frontend/dist/index.html
+	$(if $(or $(ZIP),$(filter-out $(STEPS_USING_PACKAGE),$(FROM))),,\
+		$(MAKE) --no-print-directory package STAGE=$(STAGE))
+	$(BIN)/python -m infra.deploy deploy --stage $(STAGE) $(if $(ZIP),--zip $(ZIP)) \
+		$(if $(FROM),--from $(FROM))
+
+# The function back by VERSIONS (1) of Zappa's retained versions, then the health check.
+VERSIONS ?= 1
+rollback: $(VENV)/.base-installed
+	$(BIN)/python -m infra.deploy rollback --stage $(STAGE) --versions $(VERSIONS)
 
 # CloudFormation gates: cfn-lint (no errors) and checkov (no failed check; each skip in a
 # template says why), offline, from their own environment: checkov's pins clash with ours.

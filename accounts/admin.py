@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts.models import LoginSession, SessionEndReason, User
 
@@ -29,12 +31,12 @@ class LoginSessionAdmin(admin.ModelAdmin):
     ordering = ("-rotated_at",)
     actions = ["end_sessions"]
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: LoginSession | None = None) -> bool:
         return False
 
     @admin.action(description="End the selected sessions (their tokens stop at once)",
                   permissions=["change"])  # fmt: skip
-    def end_sessions(self, request, queryset):  # type: ignore[no-untyped-def]
+    def end_sessions(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
         from django.utils import timezone
 
         from accounts.tokens import sessions_end

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import logout
+from django.contrib.auth.forms import UsernameField
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.authentication import request_user
 from accounts.errors import TooManyLoginAttempts
 
 
@@ -31,7 +35,8 @@ def client_ip(request: HttpRequest) -> str:
     """The API's client-IP rule (REMOTE_ADDR unless NUM_PROXIES says otherwise)."""
     from rest_framework.throttling import BaseThrottle
 
-    return BaseThrottle().get_ident(request)
+    # get_ident reads only the META a Django request has too.
+    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]
 
 
 def too_many_attempts_page(
@@ -50,9 +55,35 @@ def too_many_attempts_page(
     return response
 
 
+class StaffLoginForm(AdminAuthenticationForm):
+    """Django's admin login form asking for the email (the username still works)."""
+
+    username = UsernameField(
+        label="Email",
+        max_length=254,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "inputmode": "email"}
+        ),
+    )
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": (
+            "Please enter the email and password of a staff account. The password is "
+            "case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm resizes the field to the model's username; an email is longer.
+        self.fields["username"].max_length = 254
+        self.fields["username"].widget.attrs["maxlength"] = 254
+
+
 class StaffAdminSite(admin.AdminSite):
     site_header = "TravelGuru administration"
     site_title = "TravelGuru admin"
+    login_form = StaffLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         from accounts.otp import session_verified_device
@@ -79,7 +110,9 @@ class StaffAdminSite(admin.AdminSite):
         url = reverse("admin:second_factor", current_app=self.name)
         return HttpResponseRedirect(f"{url}?{urlencode({'next': self._next(request)})}")
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None):  # type: ignore[no-untyped-def,override]
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """Django's login; a staff member whose password was right goes on to the second
         factor (kept out of every page until then)."""
         if request.method == "GET" and self._needs_second_factor(request):
@@ -89,7 +122,7 @@ class StaffAdminSite(admin.AdminSite):
             return self._second_factor_redirect(request)
         return response
 
-    def get_urls(self) -> list:  # type: ignore[type-arg]
+    def get_urls(self) -> list[URLPattern | URLResolver]:
         return [
             path("second-factor/", self.second_factor, name="second_factor"),
             path("second-factor/enrol/", self.second_factor_enrol, name="second_factor_enrol"),
@@ -118,7 +151,7 @@ class StaffAdminSite(admin.AdminSite):
         from accounts import otp
         from accounts.services import otp_attempt_begin, otp_attempt_failed, otp_attempt_succeeded
 
-        ip, user, now = client_ip(request), request.user, timezone.now()
+        ip, user, now = client_ip(request), request_user(request), timezone.now()
         otp_attempt_begin(ip=ip, user=user, now=now)
         if enrolling is not None:
             from django_otp import verify_token
@@ -150,7 +183,7 @@ class StaffAdminSite(admin.AdminSite):
         redirect = self._pending_or_redirect(request)
         if redirect is not None:
             return redirect
-        if not user_has_second_factor(request.user):
+        if not user_has_second_factor(request_user(request)):
             url = reverse("admin:second_factor_enrol", current_app=self.name)
             return HttpResponseRedirect(f"{url}?{request.GET.urlencode()}")
         error = ""
@@ -177,10 +210,10 @@ class StaffAdminSite(admin.AdminSite):
         redirect = self._pending_or_redirect(request)
         if redirect is not None:
             return redirect
-        if otp.user_has_second_factor(request.user):  # set up already: a code is needed
+        if otp.user_has_second_factor(request_user(request)):  # set up already: a code is needed
             url = reverse("admin:second_factor", current_app=self.name)
             return HttpResponseRedirect(f"{url}?{request.GET.urlencode()}")
-        device = otp.enrolment_device(request.user)
+        device = otp.enrolment_device(request_user(request))
         error = ""
         if request.method == "POST":
             try:
@@ -193,7 +226,7 @@ class StaffAdminSite(admin.AdminSite):
                 device.refresh_from_db()
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                codes = otp.recovery_codes_replace(request.user)
+                codes = otp.recovery_codes_replace(request_user(request))
                 self._verified(request, device)
                 context = self._context(request, title="Your recovery codes", codes=codes)
                 return TemplateResponse(request, "admin/accounts/recovery_codes.html", context)

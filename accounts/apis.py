@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
+from accounts.authentication import request_user
 from accounts.models import User
 from accounts.services import user_authenticate, user_register
 from accounts.tokens import session_end, session_refresh, session_start
@@ -22,7 +24,7 @@ from travelguru.security import CountedRateThrottle
 from travelguru.serializers import problem_responses
 
 
-class _UserSerializer(serializers.Serializer):
+class _UserSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(read_only=True)
     username = serializers.CharField(read_only=True)
@@ -34,7 +36,7 @@ class _UserSerializer(serializers.Serializer):
         ref_name = "User"
 
 
-class _TokensSerializer(serializers.Serializer):
+class _TokensSerializer(serializers.Serializer[Any]):
     access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`")
     refresh = serializers.CharField(help_text="Exchange at /api/auth/token/refresh")
 
@@ -56,7 +58,7 @@ class UserRegisterApi(APIView):
 
     throttle_classes = [RegisterThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(
             max_length=128,
@@ -75,7 +77,7 @@ class UserRegisterApi(APIView):
         class Meta:
             ref_name = "RegisterInput"
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         user = _UserSerializer()
         tokens = _TokensSerializer()
 
@@ -95,7 +97,7 @@ class UserRegisterApi(APIView):
 class TokenObtainApi(APIView):
     """Log in with email (or username) and password: an access and a refresh token."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         email = serializers.CharField(required=False, max_length=254)
         username = serializers.CharField(required=False, max_length=150)
         password = serializers.CharField(max_length=128, write_only=True)
@@ -135,10 +137,10 @@ class TokenRefreshApi(APIView):
     401 `session-ended` after logout, `credentials-changed` after a password change.
     """
 
-    authentication_classes: list = []  # type: ignore[type-arg]
+    authentication_classes: list[type[BaseAuthentication]] = []
     www_authenticate_realm = "api"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         refresh = serializers.CharField(max_length=2000)
 
         class Meta:
@@ -168,9 +170,9 @@ class LogoutApi(APIView):
     refresh token of the session may end it, so no access token is needed.
     """
 
-    authentication_classes: list = []  # type: ignore[type-arg]
+    authentication_classes: list[type[BaseAuthentication]] = []
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         refresh = serializers.CharField(max_length=2000)
 
         class Meta:
@@ -198,7 +200,7 @@ class MeApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         first_name = serializers.CharField(max_length=150, required=False)
         last_name = serializers.CharField(max_length=150, required=False)
 
@@ -219,7 +221,7 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = request.user
+        user = request_user(request)
         for field, value in data.validated_data.items():
             setattr(user, field, value.strip())
         user.save(update_fields=[*data.validated_data])

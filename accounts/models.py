@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
@@ -9,7 +10,7 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(models.functions.Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
 
     def __str__(self) -> str:

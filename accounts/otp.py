@@ -37,7 +37,7 @@ def session_verified_device(request: HttpRequest) -> Device | None:
         return None
     cached = getattr(request, "_verified_device", False)
     if cached is not False:
-        return cached  # type: ignore[return-value]
+        return cached
     device = None
     persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
     if persistent_id:
@@ -51,7 +51,8 @@ def session_verified_device(request: HttpRequest) -> Device | None:
 def user_has_second_factor(user: User) -> bool:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    found: bool = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return found
 
 
 def enrolment_device(user: User) -> TOTPDevice:

@@ -20,6 +20,7 @@ from rest_framework import serializers
 
 from accounts.errors import InvalidCredentials, TooManyLoginAttempts
 from accounts.models import RateCounter, User
+from accounts.selectors import user_by_login
 
 
 def _unique_username(email: str) -> str:
@@ -114,11 +115,6 @@ def _known_client_key(ip: str, account: str) -> str:
     return f"login-known:{account}:ip:{ip}"
 
 
-def _user_named(identifier: str) -> User | None:
-    lookup = "email__iexact" if "@" in identifier else "username__iexact"
-    return User.objects.filter(**{lookup: identifier.strip()}).first()
-
-
 def _too_many(retry_after: float) -> TooManyLoginAttempts:
     seconds = max(1, math.ceil(retry_after))
     return TooManyLoginAttempts(
@@ -172,7 +168,7 @@ def login_attempt_begin(*, ip: str, identifier: str, now: datetime) -> LoginAtte
 
     For every password login (the API's, the admin's form): the same counters for both.
     """
-    user = _user_named(identifier)
+    user = user_by_login(identifier)
     account = _account_key(user, identifier)
     _check_not_throttled(ip, account, now)
     known = cache.get(_known_client_key(ip, account)) is not None
@@ -220,7 +216,7 @@ def user_authenticate(*, identifier: str, password: str, ip: str, now: datetime)
         login_attempt_failed(attempt, now=now)
         raise InvalidCredentials()
     login_attempt_succeeded(attempt, now=now)
-    update_last_login(None, user)
+    update_last_login(User, user)
     return user
 
 
@@ -309,7 +305,8 @@ def _rate_counter_count(*, key: str, limit: int, now: datetime) -> bool:
     """Count one request in `key`'s open window if it is within budget (one UPDATE)."""
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_SQL, [key, connection.ops.adapt_datetimefield_value(now), limit])
-        return cursor.rowcount == 1
+        counted: bool = cursor.rowcount == 1
+        return counted
 
 
 def _rate_counter_create(*, key: str, window_ends: datetime, now: datetime) -> bool:

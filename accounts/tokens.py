@@ -193,7 +193,9 @@ def session_user_get(*, user_id: Any, session_id: Any) -> User:
     if not found:
         raise SessionEnded()  # logged out long ago (purged), or the user was deleted
     user = found[0]
-    _ensure_live(live=bool(user.session_live), user=user, credentials=user.session_credentials)
+    # The raw query annotates the user with its session's state.
+    live, credentials = user.session_live, user.session_credentials  # type: ignore[attr-defined]
+    _ensure_live(live=bool(live), user=user, credentials=credentials)
     return user
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -17,7 +19,7 @@ from accounts.services import login_attempt_begin, login_attempt_failed, login_a
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
-def admin_login(request: HttpRequest, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+def admin_login(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     """Django's admin login, under the API's failed-login limits (accounts.services).
 
     Staff accounts are the most valuable to guess, so their page must not be the way

@@ -86,7 +86,6 @@ def _number(value: Any) -> Any:
 
 def chart_spec(key: str, table: Table) -> dict[str, Any]:
     """What dashboard.js needs to draw one chart with Chart.js."""
-    # here, not at the top: the admin loads at every cold start
     from analytics import selectors
 
     rows = table.rows
@@ -152,7 +151,7 @@ class DashboardAdmin(_ReadOnly, admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
-    def get_urls(self) -> list:  # type: ignore[type-arg]
+    def get_urls(self) -> list:
         return [
             path(
                 "csv/<slug:chart>/",
@@ -171,7 +170,6 @@ class DashboardAdmin(_ReadOnly, admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        # here, not at the top: the admin loads at every cold start
         from analytics import selectors
 
         self._check(request)
@@ -196,7 +194,6 @@ class DashboardAdmin(_ReadOnly, admin.ModelAdmin):
         return TemplateResponse(request, "admin/analytics/dashboard.html", context)
 
     def csv_view(self, request: HttpRequest, chart: str) -> HttpResponse:
-        # here, not at the top: the admin loads at every cold start
         from analytics import selectors
 
         self._check(request)

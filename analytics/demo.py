@@ -30,12 +30,12 @@ PARTY = ((1, 0.38), (2, 0.42), (3, 0.1), (4, 0.1))
 DECLINES = (("card_declined", 0.7), ("insufficient_funds", 0.2), ("payment-timeout", 0.1))
 
 
-def _pick(rng: random.Random, weighted) -> object:  # type: ignore[no-untyped-def]
+def _pick(rng: random.Random, weighted) -> object:
     values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights=weights)[0]
 
 
-def _catalog() -> dict[str, list]:  # type: ignore[type-arg]
+def _catalog() -> dict[str, list]:
     """(code or city, currency) choices per product, most popular first."""
     from catalog.models import Airport, Hotel, RentalOffice
 
@@ -57,7 +57,7 @@ def _catalog() -> dict[str, list]:  # type: ignore[type-arg]
     return {Product.FLIGHT: airports, Product.HOTEL: cities, Product.CAR: offices}
 
 
-def _popular(rng: random.Random, choices: list) -> tuple:  # type: ignore[type-arg]
+def _popular(rng: random.Random, choices: list) -> tuple:
     """Zipf-like: the n-th most populous place is searched about 1/n^0.8 as often."""
     return rng.choices(choices, cum_weights=_cumulative(len(choices)))[0]
 
@@ -199,8 +199,8 @@ def load_demo_history(*, seed: int, now: datetime, days: int = 120) -> int:
 def _insert(events: list[Event]) -> None:
     """Multi-row INSERTs through the DB-API's executemany.
 
-    `bulk_create` spends ~10 s compiling 50k rows (SQLite allows ~55 rows per statement);
-    executemany with values adapted once per column type does it in well under a second.
+    The demo writes tens of thousands of rows: `bulk_create` compiles SQL per batch (and
+    SQLite takes few rows per statement), where executemany adapts each column type once.
     """
     ops = connection.ops
     fields = [f for f in Event._meta.concrete_fields if not f.primary_key]

@@ -63,7 +63,7 @@ def catalog() -> tuple[dict, dict]:
     return hotel, car
 
 
-def _create(day) -> None:  # type: ignore[no-untyped-def]
+def _create(day) -> None:
     from catalog.models import CarClass, Transmission
     from tests.factories.catalog import (
         AirportFactory,
@@ -124,7 +124,7 @@ def insert_alone(repeat: int = 300) -> float:
     return statistics.median(samples)
 
 
-def _serve(port: int, recording: bool):  # type: ignore[no-untyped-def]
+def _serve(port: int, recording: bool):
     import subprocess
 
     env = {**os.environ, "ANALYTICS_RECORDING": "true" if recording else "false"}
@@ -162,7 +162,7 @@ def _wait_ready(port: int) -> None:
     raise SystemExit(f"gunicorn did not start on port {port}")
 
 
-def gunicorn_section(endpoints) -> None:  # type: ignore[no-untyped-def]
+def gunicorn_section(endpoints) -> None:
     from analytics.models import Event
 
     servers = {True: _serve(PORT, True), False: _serve(PORT + 1, False)}

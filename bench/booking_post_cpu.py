@@ -81,7 +81,7 @@ class Booker:
         offer = self.offers[self.n % len(self.offers)]
         return str(hold_create(user=self.user, offers=[offer], now=timezone.now()).pk)
 
-    def post(self, hold_id: str):  # type: ignore[no-untyped-def]
+    def post(self, hold_id: str):
         return self.client.post(
             "/api/bookings",
             json.dumps({"hold_id": hold_id, "travelers": TRAVELERS, "payment_token": "tok_visa"}),
@@ -89,7 +89,7 @@ class Booker:
             HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
         )
 
-    def booked(self, response) -> None:  # type: ignore[no-untyped-def]
+    def booked(self, response) -> None:
         if response.status_code != 201:
             raise SystemExit(f"booking POST answered {response.status_code}: {response.content!r}")
 
@@ -121,7 +121,7 @@ def run(*, posts: int = 200, warm: int = 20) -> dict:
     statements: list[str] = []
     spent = [0.0]
 
-    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def timed(execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)

@@ -70,7 +70,7 @@ BIG = 30_000  # rooms_total is a PositiveSmallIntegerField
 EMAIL = "bench-{n}@bench.travelguru.example"
 
 
-def _users(count: int = CLIENTS) -> list:  # type: ignore[type-arg]
+def _users(count: int = CLIENTS) -> list:
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
@@ -83,7 +83,7 @@ def _users(count: int = CLIENTS) -> list:  # type: ignore[type-arg]
     return users
 
 
-def _rows(count: int) -> list:  # type: ignore[type-arg]
+def _rows(count: int) -> list:
     """`count` room nights 10 days out, each of another room type (spread over hotels)."""
     from catalog.models import RoomNight
     from search.apis.common import today_anywhere
@@ -96,7 +96,7 @@ def _rows(count: int) -> list:  # type: ignore[type-arg]
     return nights[:count]
 
 
-def offers_for(nights: list) -> list:  # type: ignore[type-arg]
+def offers_for(nights: list) -> list:
     import dataclasses
 
     from django.utils import timezone
@@ -117,7 +117,7 @@ def offers_for(nights: list) -> list:  # type: ignore[type-arg]
     return offers
 
 
-def _reset(nights: list) -> None:  # type: ignore[type-arg]
+def _reset(nights: list) -> None:
     """Delete the bench users' holds/bookings and set the rows' counts high (raw SQL)."""
     from django.db import connection, transaction
 
@@ -161,7 +161,7 @@ OVERSOLD_SQL = """SELECT COUNT(*) FROM catalog_roomnight rn
            OR rn.rooms_total - rn.rooms_available != COALESCE(t.taken, 0))"""
 
 
-def oversold(nights: list) -> int:  # type: ignore[type-arg]
+def oversold(nights: list) -> int:
     """Rows sold beyond their count, or whose count disagrees with the holds on them."""
     from django.db import connection
 
@@ -175,7 +175,7 @@ def oversold(nights: list) -> int:  # type: ignore[type-arg]
 # ---------------------------------------------------------------- A: raw SQL
 
 
-def _raw_connect(database_url: str):  # type: ignore[no-untyped-def]
+def _raw_connect(database_url: str):
     import MySQLdb
 
     url = urlparse(database_url)
@@ -190,7 +190,7 @@ def _raw_connect(database_url: str):  # type: ignore[no-untyped-def]
     return conn
 
 
-def raw_iteration(conn, user_id: int, offer_json: str, price, night_id: int) -> bool:  # type: ignore[no-untyped-def]
+def raw_iteration(conn, user_id: int, offer_json: str, price, night_id: int) -> bool:
     from datetime import UTC, datetime
 
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -271,7 +271,7 @@ def raw_iteration(conn, user_id: int, offer_json: str, price, night_id: int) -> 
 # ---------------------------------------------------------------- O: the ORM floor
 
 
-def orm_iteration(user_id: int, offer: dict, price, night_id: int) -> bool:  # type: ignore[no-untyped-def,type-arg]
+def orm_iteration(user_id: int, offer: dict, price, night_id: int) -> bool:
     """A's statements, one for one, written with the ORM in the most direct way: no quote,
     no check but the conditional UPDATE's row count, no idempotency, no search-cache bump,
     no policies. What any ORM service doing this work costs at least (decision 59)."""
@@ -346,14 +346,14 @@ def orm_iteration(user_id: int, offer: dict, price, night_id: int) -> bool:  # t
 # ---------------------------------------------------------------- the three ways
 
 
-def _plan(offers: list, nights: list, hot: bool):  # type: ignore[no-untyped-def]
+def _plan(offers: list, nights: list, hot: bool):
     """(offer, night) for iteration i of client n."""
     if hot:
         return lambda n, i: (offers[0], nights[0])
     return lambda n, i: (offers[(n * 7919 + i) % len(offers)], nights[(n * 7919 + i) % len(offers)])
 
 
-def _in_processes(call, make_state, *, duration: float):  # type: ignore[no-untyped-def]
+def _in_processes(call, make_state, *, duration: float):
     """Closed loop of CLIENTS clients as PROCESSES forked processes (CLIENTS // PROCESSES
     threads each), all starting at the same instant: (ok, failed, latencies, seconds)."""
     import multiprocessing
@@ -391,16 +391,16 @@ def _in_processes(call, make_state, *, duration: float):  # type: ignore[no-unty
     )
 
 
-def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
+def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):
     from bookings.services.holds import _offer_json
 
     plan = _plan(offers, nights, hot)
     jsons = [json.dumps(_offer_json(o)) for o in offers]
 
-    def state(n: int):  # type: ignore[no-untyped-def]
+    def state(n: int):
         return (n, _raw_connect(database_url))
 
-    def call(i: int, st) -> bool:  # type: ignore[no-untyped-def]
+    def call(i: int, st) -> bool:
         n, conn = st
         offer, night = plan(n, i)
         return raw_iteration(
@@ -414,20 +414,20 @@ def way_a(database_url: str, users, offers, nights, hot: bool, duration: float):
     return _in_processes(call, state, duration=duration)
 
 
-def way_o(users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
+def way_o(users, offers, nights, hot: bool, duration: float):
     from bookings.services.holds import _offer_json
 
     plan = _plan(offers, nights, hot)
     documents = {id(o): _offer_json(o) for o in offers}
 
-    def call(i: int, n) -> bool:  # type: ignore[no-untyped-def]
+    def call(i: int, n) -> bool:
         offer, night = plan(n, i)
         return orm_iteration(users[n].pk, documents[id(offer)], offer.price, night.pk)
 
     return _in_processes(call, lambda n: n, duration=duration)
 
 
-def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no-untyped-def]
+def way_b(users, offers, nights, hot: bool, duration: float):
     from django.utils import timezone
 
     from bookings.services.bookings import TravelerIn, booking_create
@@ -436,7 +436,7 @@ def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no
     plan = _plan(offers, nights, hot)
     traveler = [TravelerIn(type="adult", first_name="Bench", last_name="Traveler")]
 
-    def call(i: int, n) -> bool:  # type: ignore[no-untyped-def]
+    def call(i: int, n) -> bool:
         offer, _night = plan(n, i)
         hold = hold_create(user=users[n], offers=[offer], now=timezone.now())
         booking_create(
@@ -448,7 +448,7 @@ def way_b(users, offers, nights, hot: bool, duration: float):  # type: ignore[no
     return _in_processes(call, lambda n: n, duration=duration)
 
 
-def _tokens(users) -> list[str]:  # type: ignore[no-untyped-def]
+def _tokens(users) -> list[str]:
     from django.utils import timezone
 
     from accounts.tokens import session_start
@@ -482,11 +482,11 @@ def _http_pair(port: int, token: str, offer_id: str, conn: http.client.HTTPConne
     return response.status, (time.perf_counter() - started) * 1000
 
 
-def way_c(port: int, tokens, offer_ids, hot: bool, duration: float):  # type: ignore[no-untyped-def]
-    def state(n: int):  # type: ignore[no-untyped-def]
+def way_c(port: int, tokens, offer_ids, hot: bool, duration: float):
+    def state(n: int):
         return (n, http.client.HTTPConnection("127.0.0.1", port, timeout=30))
 
-    def call(i: int, st) -> bool:  # type: ignore[no-untyped-def]
+    def call(i: int, st) -> bool:
         n, conn = st
         k = 0 if hot else (n * 7919 + i) % len(offer_ids)
         status, _ = _http_pair(port, tokens[n], offer_ids[k], conn)
@@ -551,7 +551,7 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
         booking_ms: list[float] = []
         lock = threading.Lock()
 
-        def pair(i: int, conn) -> int:  # type: ignore[no-untyped-def]
+        def pair(i: int, conn) -> int:
             status, ms = _http_pair(
                 server.port, tokens[i % CLIENTS], offer_ids[i % len(offer_ids)], conn
             )
@@ -581,7 +581,7 @@ def run(database_url: str, port: int, *, duration: float, rounds: int, open_rate
 
 def cpu_per_iteration(
     database_url: str, users, offers, nights, *, n: int = 40, chunks: int = 5
-) -> dict:  # type: ignore[no-untyped-def]
+) -> dict:
     """One client, one iteration after another: the client's CPU (process_time) and the
     round trips to MariaDB (the session's `Questions`) per hold + book, for A, O, B and C (C
     through django.test.Client in this process: the server's own work without gunicorn).
@@ -596,11 +596,11 @@ def cpu_per_iteration(
     from bookings.services.holds import _offer_json, hold_create
     from search.offers import offer_encode
 
-    def questions(cursor) -> int:  # type: ignore[no-untyped-def]
+    def questions(cursor) -> int:
         cursor.execute("SHOW SESSION STATUS LIKE 'Questions'")
         return int(cursor.fetchone()[1]) + 1  # the SHOW itself counts
 
-    def chunk(iteration, cursor_of) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    def chunk(iteration, cursor_of) -> tuple[float, float]:
         _reset(nights)
         before_q, before = questions(cursor_of()), time.process_time()
         for i in range(n):
@@ -672,7 +672,7 @@ def cpu_per_iteration(
     return out
 
 
-def booking_open_loop(port: int, offers, nights, *, rate: float, duration: float) -> dict:  # type: ignore[no-untyped-def]
+def booking_open_loop(port: int, offers, nights, *, rate: float, duration: float) -> dict:
     """POST /api/bookings alone at `rate` per second for `duration` s, open loop.
 
     The holds are made beforehand through hold_create (not timed), spread over the rows and
@@ -702,7 +702,7 @@ def booking_open_loop(port: int, offers, nights, *, rate: float, duration: float
         "travelers": [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}],
     }
 
-    def book(i: int, conn) -> int:  # type: ignore[no-untyped-def]
+    def book(i: int, conn) -> int:
         token, hold_id = holds[i]
         conn.request(
             "POST", "/api/bookings", json.dumps({**body, "hold_id": hold_id}),

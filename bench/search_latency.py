@@ -122,7 +122,7 @@ def capture_sql(variants: list[tuple[str, dict]], *, cached: bool) -> list[list[
     return captured
 
 
-def _http_call(port: int, variants: list[tuple[str, dict]]):  # type: ignore[no-untyped-def]
+def _http_call(port: int, variants: list[tuple[str, dict]]):
     def call(i: int, conn: object) -> int:
         if not isinstance(conn, http.client.HTTPConnection):
             raise TypeError(conn)
@@ -135,7 +135,7 @@ def _http_call(port: int, variants: list[tuple[str, dict]]):  # type: ignore[no-
     return call
 
 
-def _floor_call(statements: list[list[str]]):  # type: ignore[no-untyped-def]
+def _floor_call(statements: list[list[str]]):
     from django.db import connection
 
     def call(i: int, _state: object) -> int:

@@ -4,6 +4,8 @@ refund through the same service travelers use, after a confirmation page."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -28,13 +30,13 @@ def _money(money: Money) -> str:
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -42,10 +44,10 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -92,12 +94,13 @@ class BookingAdmin(ReadOnlyAdmin):
     inlines = [BookingItemInline, TravelerInline, PaymentInline]
     actions = ["cancel_and_refund"]
 
-    def has_refund_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_refund_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("bookings.refund_booking")
 
     @admin.action(description="Cancel and refund the selected bookings…", permissions=["refund"])
-    def cancel_and_refund(self, request, queryset):  # type: ignore[no-untyped-def]
-        # here, not at the top: the admin loads at every cold start
+    def cancel_and_refund(
+        self, request: HttpRequest, queryset: QuerySet[Booking]
+    ) -> TemplateResponse | None:
         from audit.services import audit_record
         from bookings.services.cancellation import booking_cancel
         from bookings.services.policies import refund_due
@@ -154,16 +157,17 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     actions = ["refund_orphans"]
 
-    def has_refund_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_refund_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("bookings.refund_payment")
 
     @admin.action(
         description="Refund the selected charges that have no booking…", permissions=["refund"]
     )
-    def refund_orphans(self, request, queryset):  # type: ignore[no-untyped-def]
+    def refund_orphans(
+        self, request: HttpRequest, queryset: QuerySet[Payment]
+    ) -> TemplateResponse | None:
         """What reconcile_payments does, now, for the charges staff picked. Charges of a
         booking are refunded by cancelling it (so its inventory goes back too)."""
-        # here, not at the top: the admin loads at every cold start
         from bookings.payments import get_provider
         from bookings.services.bookings import payment_refund_full
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, overload
 
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from accounts.authentication import request_user
 from analytics.hooks import booking_recorded, cancellation_recorded, hold_recorded
 from bookings.errors import InvalidWebhook
-from bookings.models import Booking, Hold, ItemKind, PaymentStatus, TravelerType
+from bookings.models import Booking, Hold, ItemKind, Payment, PaymentStatus, TravelerType
 from bookings.selectors import booking_get, booking_list, hold_get
 from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.cancellation import booking_cancel
@@ -30,12 +36,12 @@ from search.offers import offer_decode
 from travelguru.errors import PROBLEM_CONTENT_TYPE
 from travelguru.money import Money
 from travelguru.pagination import PageNumberPagination
-from travelguru.serializers import MoneySerializer, page_of, problem_responses
+from travelguru.serializers import MoneySerializer, local_isoformat, page_of, problem_responses
 
 MAX_TRAVELERS = 18
 
 
-def hold_json(hold: Hold, now) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def hold_json(hold: Hold, now: datetime) -> dict[str, Any]:
     totals = hold.totals()
     return {
         "id": str(hold.id),
@@ -58,7 +64,7 @@ def hold_json(hold: Hold, now) -> dict[str, Any]:  # type: ignore[no-untyped-def
     }
 
 
-class _HoldOutputSerializer(serializers.Serializer):
+class _HoldOutputSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(
         choices=["active", "paying", "booked", "released", "expired"],
@@ -86,6 +92,10 @@ class _HoldOutputSerializer(serializers.Serializer):
         ref_name = "Hold"
 
 
+@overload
+def _idempotency_key(request: Request, *, required: Literal[True]) -> str: ...
+@overload
+def _idempotency_key(request: Request, *, required: bool) -> str | None: ...
 def _idempotency_key(request: Request, *, required: bool) -> str | None:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key and not required and "Idempotency-Key" not in request.headers:
@@ -103,14 +113,19 @@ def _idempotency_key(request: Request, *, required: bool) -> str | None:
     return key
 
 
-def _idempotent_response(  # type: ignore[no-untyped-def]
-    request: Request, *, key: str, endpoint: str, now, run
+def _idempotent_response(
+    request: Request,
+    *,
+    key: str,
+    endpoint: str,
+    now: datetime,
+    run: Callable[[], tuple[int, dict[str, Any]]],
 ) -> Response:
     """Run once per (caller, key); the same body again replays the first answer. The
     endpoint is part of what must match, so one key cannot be replayed across endpoints."""
     data = request.data if endpoint == "bookings" else {"endpoint": endpoint, "body": request.data}
     status_code, body, replayed = idempotent_call(
-        user=request.user, key=key, data=data, now=now, run=run
+        user=request_user(request), key=key, data=data, now=now, run=run
     )
     response = Response(
         body,
@@ -127,7 +142,7 @@ class HoldCreateApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         items = inline_serializer(
             "HoldCreateItem",
             fields={"offer_id": serializers.CharField(max_length=2000)},
@@ -162,8 +177,8 @@ class HoldCreateApi(APIView):
         offers = [offer_decode(item["offer_id"]) for item in data.validated_data["items"]]
         now = timezone.now()
 
-        def run() -> tuple[int, dict]:
-            hold = hold_create(user=request.user, offers=offers, now=now)
+        def run() -> tuple[int, dict[str, Any]]:
+            hold = hold_create(user=request_user(request), offers=offers, now=now)
             return status.HTTP_201_CREATED, hold_json(hold, now)
 
         if key is None:
@@ -180,22 +195,24 @@ class HoldDetailApi(APIView):
         operation_id="holds_retrieve",
         responses={200: _HoldOutputSerializer, **problem_responses(401, 404)},
     )
-    def get(self, request: Request, hold_id) -> Response:  # type: ignore[no-untyped-def]
-        return Response(hold_json(hold_get(user=request.user, hold_id=hold_id), timezone.now()))
+    def get(self, request: Request, hold_id: uuid.UUID) -> Response:
+        return Response(
+            hold_json(hold_get(user=request_user(request), hold_id=hold_id), timezone.now())
+        )
 
     @extend_schema(
         operation_id="holds_release",
         responses={204: None, **problem_responses(401, 404, 409)},
     )
-    def delete(self, request: Request, hold_id) -> Response:  # type: ignore[no-untyped-def]
-        hold_release(user=request.user, hold_id=hold_id, now=timezone.now())
+    def delete(self, request: Request, hold_id: uuid.UUID) -> Response:
+        hold_release(user=request_user(request), hold_id=hold_id, now=timezone.now())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- bookings ----------------------------------------------------------------------------
 
 
-def _payment_status(payments: list) -> str:  # type: ignore[type-arg]
+def _payment_status(payments: list[Payment]) -> str:
     if all(p.status == PaymentStatus.REFUNDED for p in payments):
         return "refunded"
     if any(p.refunded_amount > 0 for p in payments):
@@ -220,10 +237,11 @@ def booking_json(booking: Booking) -> dict[str, Any]:
                 "units": item.units,
                 "status": item.status,
                 "offer": item.offer,
-                "service_start": item.service_start.isoformat(),
-                "service_end": item.service_end.isoformat(),
+                # Instants as the place's clock reads them, like search answers.
+                "service_start": local_isoformat(item.service_start, item.start_timezone or "UTC"),
+                "service_end": local_isoformat(item.service_end, item.end_timezone or "UTC"),
                 "free_cancellation_until": (
-                    item.free_cancellation_until.isoformat()
+                    local_isoformat(item.free_cancellation_until, item.start_timezone or "UTC")
                     if item.free_cancellation_until
                     else None
                 ),
@@ -272,7 +290,7 @@ _TravelerSerializer = inline_serializer(
 )
 
 
-class _BookingOutputSerializer(serializers.Serializer):
+class _BookingOutputSerializer(serializers.Serializer[Any]):
     reference = serializers.CharField(help_text="e.g. TG-7K3QXM")
     status = serializers.ChoiceField(choices=["confirmed", "cancelled"])
     created_at = serializers.DateTimeField()
@@ -334,7 +352,7 @@ class BookingCreateApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[Any]):
         hold_id = serializers.UUIDField()
         travelers = serializers.ListField(
             child=_TravelerSerializer, min_length=1, max_length=MAX_TRAVELERS
@@ -368,9 +386,9 @@ class BookingCreateApi(APIView):
         data.is_valid(raise_exception=True)
         now = timezone.now()
 
-        def run() -> tuple[int, dict]:
+        def run() -> tuple[int, dict[str, Any]]:
             booking = booking_create(
-                user=request.user,
+                user=request_user(request),
                 hold_id=data.validated_data["hold_id"],
                 travelers=[TravelerIn(**t) for t in data.validated_data["travelers"]],
                 payment_token=data.validated_data["payment_token"],
@@ -400,8 +418,10 @@ class BookingListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(booking_list(user=request.user), request, view=self)
-        return paginator.get_paginated_response([booking_json(b) for b in page])
+        page = paginator.paginate_queryset(
+            booking_list(user=request_user(request)), request, view=self
+        )
+        return paginator.get_paginated_response([booking_json(b) for b in page or []])
 
 
 class BookingDetailApi(APIView):
@@ -412,7 +432,7 @@ class BookingDetailApi(APIView):
         responses={200: _BookingOutputSerializer, **problem_responses(401, 404)},
     )
     def get(self, request: Request, reference: str) -> Response:
-        return Response(booking_json(booking_get(user=request.user, reference=reference)))
+        return Response(booking_json(booking_get(user=request_user(request), reference=reference)))
 
 
 class BookingCollectionApi(BookingListApi, BookingCreateApi):
@@ -431,21 +451,21 @@ class BookingCancelApi(APIView):
     )
     @cancellation_recorded
     def post(self, request: Request, reference: str) -> Response:
-        booking = booking_get(user=request.user, reference=reference)
+        booking = booking_get(user=request_user(request), reference=reference)
         booking_cancel(booking=booking, now=timezone.now())
-        return Response(booking_json(booking_get(user=request.user, reference=reference)))
+        return Response(booking_json(booking_get(user=request_user(request), reference=reference)))
 
 
 class StripeWebhookApi(APIView):
     """Events from Stripe, verified by their signature (Stripe-Signature header)."""
 
-    authentication_classes: list = []  # type: ignore[type-arg]
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [AllowAny]
     # Stripe sends from a few addresses; a per-IP limit would delay payments. The signature,
     # checked first and cheaply, is what keeps others out.
-    throttle_classes: list = []  # type: ignore[type-arg]
+    throttle_classes: list[type[BaseThrottle]] = []
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer[Any]):
         received = serializers.BooleanField()
         result = serializers.CharField(help_text="What the event did, for Stripe's event log")
 

@@ -178,6 +178,11 @@ class BookingItem(models.Model):
     # first departure to the last arrival, a rental from pick-up to drop-off.
     service_start = models.DateTimeField()
     service_end = models.DateTimeField()
+    # The zones of the places where the service starts and ends (the hotel's, the office's,
+    # the first departure's and the last arrival's airport), so answers show those instants
+    # as the place's clock reads them. Blank (items booked before they were kept): UTC.
+    start_timezone = models.CharField(max_length=64, blank=True, db_default="")
+    end_timezone = models.CharField(max_length=64, blank=True, db_default="")
     # The cancellation policy as sold: a full refund until `free_cancellation_until`
     # (null: never free), then `refund_after_deadline` until the service starts, then none.
     free_cancellation_until = models.DateTimeField(null=True, blank=True)

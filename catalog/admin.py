@@ -24,19 +24,19 @@ class CatalogAdmin(admin.ModelAdmin):
     """Every write through the admin makes cached search answers unreachable once committed
     (search.cache): a price, a room, a schedule or a name edited shows in the next search."""
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         results_changed()
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         results_changed()
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         super().delete_model(request, obj)
         results_changed()
 
-    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         results_changed()
 

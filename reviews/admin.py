@@ -14,10 +14,10 @@ class FlaggedFilter(admin.SimpleListFilter):
     title = "automatic screen"
     parameter_name = "flagged"
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(self, request, model_admin):
         return [("yes", "Flagged"), ("no", "Clean")]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.exclude(flags=[])
         if self.value() == "no":
@@ -48,14 +48,13 @@ class ReviewAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     actions = ["approve", "reject"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
     @admin.action(
         description="Approve the selected reviews (make them public)", permissions=["change"]
     )
-    def approve(self, request, queryset):  # type: ignore[no-untyped-def]
-        # here, not at the top: the admin loads at every cold start
+    def approve(self, request, queryset):
         from audit.services import audit_record
         from reviews.services import review_approve
 
@@ -66,8 +65,7 @@ class ReviewAdmin(admin.ModelAdmin):
         self.message_user(request, f"Approved {queryset.count()} review(s).", messages.SUCCESS)
 
     @admin.action(description="Reject the selected reviews…", permissions=["change"])
-    def reject(self, request, queryset):  # type: ignore[no-untyped-def]
-        # here, not at the top: the admin loads at every cold start
+    def reject(self, request, queryset):
         from audit.services import audit_record
         from reviews.services import review_reject
 
@@ -93,8 +91,7 @@ class ReviewAdmin(admin.ModelAdmin):
         self.message_user(request, f"Rejected {queryset.count()} review(s).", messages.SUCCESS)
         return None
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        # here, not at the top: the admin loads at every cold start
+    def delete_model(self, request, obj):
         from audit.services import audit_record
         from reviews.services import review_delete
 
@@ -103,8 +100,7 @@ class ReviewAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, action="review.delete", target=obj, now=now)
             review_delete(obj, now=now)
 
-    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
-        # here, not at the top: the admin loads at every cold start
+    def delete_queryset(self, request, queryset):
         from audit.services import audit_record
         from reviews.services import review_delete
 
@@ -122,8 +118,8 @@ class RatingAggregateAdmin(admin.ModelAdmin):
     search_fields = ["=subject_id"]
     readonly_fields = [f.name for f in RatingAggregate._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

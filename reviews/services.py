@@ -76,7 +76,7 @@ def review_screen(*, title: str, text: str, user_id: int | None = None) -> list[
 # --- writing -----------------------------------------------------------------------------
 
 
-def review_create(  # type: ignore[no-untyped-def]
+def review_create(
     *,
     user,
     booking_reference: str,
@@ -150,7 +150,7 @@ def review_create(  # type: ignore[no-untyped-def]
         raise AlreadyReviewed() from None
 
 
-def _moderate(review: Review, *, status: str, staff, reason: str, now: datetime) -> Review:  # type: ignore[no-untyped-def]
+def _moderate(review: Review, *, status: str, staff, reason: str, now: datetime) -> Review:
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review.pk)
         review.status = status
@@ -162,11 +162,11 @@ def _moderate(review: Review, *, status: str, staff, reason: str, now: datetime)
     return review
 
 
-def review_approve(review: Review, *, staff, now: datetime, reason: str = "") -> Review:  # type: ignore[no-untyped-def]
+def review_approve(review: Review, *, staff, now: datetime, reason: str = "") -> Review:
     return _moderate(review, status=ReviewStatus.APPROVED, staff=staff, reason=reason, now=now)
 
 
-def review_reject(review: Review, *, staff, reason: str, now: datetime) -> Review:  # type: ignore[no-untyped-def]
+def review_reject(review: Review, *, staff, reason: str, now: datetime) -> Review:
     if not reason.strip():
         raise ValueError("a rejection needs a reason")
     return _moderate(review, status=ReviewStatus.REJECTED, staff=staff, reason=reason, now=now)
@@ -179,7 +179,7 @@ def review_delete(review: Review, *, now: datetime) -> None:
         rating_recompute(subject=subject, subject_id=subject_id, now=now)
 
 
-def helpful_vote(*, user, review_id: int, now: datetime) -> tuple[Review, bool]:  # type: ignore[no-untyped-def]
+def helpful_vote(*, user, review_id: int, now: datetime) -> tuple[Review, bool]:
     """Count the caller's vote once; returns (review, whether this call counted)."""
     review = Review.objects.filter(pk=review_id, status=ReviewStatus.APPROVED).first()
     if review is None:

@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 mkdir -p "$OUT"
 rm -rf var/package-venv var/bench-lambda  # where earlier checkouts kept them (see VENV)
 # Production pins minus what cannot or need not run on Lambda: mysqlclient (links Debian's
-# libmariadb, see decisions: PyMySQL is the Lambda driver) and gunicorn (Zappa serves).
+# libmariadb; PyMySQL is the Lambda driver, pure Python) and gunicorn (Zappa serves).
 grep -v -E '^(mysqlclient|gunicorn)==' requirements/base.txt >"$OUT/lambda-requirements.txt"
 stamp="$VENV/.installed-$(cat "$OUT/lambda-requirements.txt" requirements/package.txt | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then

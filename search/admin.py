@@ -12,10 +12,10 @@ class SearchDocumentAdmin(admin.ModelAdmin):
     search_fields = ["name", "code", "text"]
     readonly_fields = [f.name for f in SearchDocument._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -33,5 +33,5 @@ class SyncCheckpointAdmin(admin.ModelAdmin):
     list_filter = ["engine", "kind"]
     readonly_fields = [f.name for f in SyncCheckpoint._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False

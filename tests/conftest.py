@@ -1,4 +1,5 @@
 import os
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ settings.load_profile("default")
 
 
 @pytest.fixture(autouse=True)
-def _search_answers_forgotten():  # type: ignore[no-untyped-def]
+def _search_answers_forgotten():
     """Each test starts without search answers cached in memory by an earlier one (their
     rows are gone, but ids and the shared cache's versions may come back)."""
     from search import cache
@@ -34,7 +35,7 @@ def _search_answers_forgotten():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _answers_match_the_schema(monkeypatch):  # type: ignore[no-untyped-def]
+def _answers_match_the_schema(monkeypatch):
     """Every answer a test client gets from a documented operation is checked against the
     OpenAPI schema (tests/contract.py): a hand-built answer that leaves the schema fails the
     test that got it."""
@@ -44,7 +45,7 @@ def _answers_match_the_schema(monkeypatch):  # type: ignore[no-untyped-def]
 
     request = Client.request
 
-    def checked(self, **kwargs):  # type: ignore[no-untyped-def]
+    def checked(self, **kwargs):
         response = request(self, **kwargs)
         contract.check(response.request["REQUEST_METHOD"], response.request["PATH_INFO"], response)
         return response
@@ -57,34 +58,50 @@ def api_client() -> APIClient:
     return APIClient()
 
 
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(config, items):
     """`@pytest.mark.mariadb` tests need the real MariaDB; .ci/run runs the suite on both."""
     if connection.vendor == "mysql":
         return
-    skip = pytest.mark.skip(reason="needs MariaDB: run with DATABASE_URL=mysql://…")
+    skip = pytest.mark.skip(reason=MARIADB_MISSING)
     for item in items:
         if "mariadb" in item.keywords:
             item.add_marker(skip)
+
+
+MARIADB_MISSING = "need MariaDB (DATABASE_URL=mysql://root@127.0.0.1:3306/<db> make test)"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """One line for every test not run here and why (README: "Which tests run where"),
+    instead of a line per skipped test."""
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        counts = "; ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+        terminalreporter.write_line(f"Not run here: {counts}.")
 
 
 # --- shared catalog and traveler fixtures (bookings, reviews) ---
 
 
 @pytest.fixture
-def day():  # type: ignore[no-untyped-def]
+def day():
     return today_anywhere() + timedelta(days=20)
 
 
 @pytest.fixture
-def traveler():  # type: ignore[no-untyped-def]
-    return UserFactory()
+def traveler():
+    return UserFactory.create()
 
 
 @pytest.fixture
-def client_of():  # type: ignore[no-untyped-def]
+def client_of():
     """An API client logged in as `user`."""
 
-    def make(user):  # type: ignore[no-untyped-def]
+    def make(user):
         client = APIClient()
         client.force_authenticate(user)
         return client
@@ -93,24 +110,24 @@ def client_of():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def room_type(day):  # type: ignore[no-untyped-def]
+def room_type(day):
     """A double room in a EUR hotel, 3 rooms a night for 3 nights at 100/110/120."""
-    room_type = RoomTypeFactory(hotel__currency="EUR", capacity=2)
+    room_type = RoomTypeFactory.create(hotel__currency="EUR", capacity=2)
     for i, price in enumerate(["100.00", "110.00", "120.00"]):
         room_nights(room_type, day + timedelta(days=i), 1, price=Decimal(price), rooms_total=3)
     return room_type
 
 
 @pytest.fixture
-def car(day):  # type: ignore[no-untyped-def]
-    car = RentalCarFactory(office__currency="EUR")
+def car(day):
+    car = RentalCarFactory.create(office__currency="EUR")
     car_days(car, day, 3, price=Decimal("40.00"), cars_total=2)
     return car
 
 
 @pytest.fixture
-def fare():  # type: ignore[no-untyped-def]
-    return FlightFareFactory(price=Decimal("450.00"), currency="USD", seats_total=4)
+def fare():
+    return FlightFareFactory.create(price=Decimal("450.00"), currency="USD", seats_total=4)
 
 
 # --- a real browser: Debian's Chromium driven by Playwright (e2e journeys, dashboard) ---
@@ -123,7 +140,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     """One Chromium per test module; a missing browser fails, never skips (`make test`
     installs it). Playwright's sync API runs an asyncio loop in this thread while it is
     started, so it is stopped after the module: later tests' ORM calls must not see a
@@ -153,7 +170,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def moto_s3_endpoint():  # type: ignore[no-untyped-def]
+def moto_s3_endpoint():
     """One moto server (S3 API) on 127.0.0.1 and a free port, for the whole session."""
     from moto.server import ThreadedMotoServer
 
@@ -165,7 +182,7 @@ def moto_s3_endpoint():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def aws_test_credentials(monkeypatch):  # type: ignore[no-untyped-def]
+def aws_test_credentials(monkeypatch):
     """Fake credentials, so boto3 never looks for (or uses) a real profile."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -184,7 +201,7 @@ def _fresh_suggestion_cache():
 
 
 @pytest.fixture
-def admin_client(client, admin_user):  # type: ignore[no-untyped-def]
+def admin_client(client, admin_user):
     """pytest-django's admin_client, with the second factor every staff session needs."""
     from tests.factories.accounts import log_in_verified
 

@@ -7,7 +7,7 @@ import uuid
 ADULT = {"first_name": "Ada", "last_name": "Lovelace", "type": "adult"}
 
 
-def make_hold(client, *offer_ids) -> str:  # type: ignore[no-untyped-def]
+def make_hold(client, *offer_ids) -> str:
     """POST /api/holds for `offer_ids` (must answer 201); the hold's id."""
     response = client.post(
         "/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json"
@@ -16,7 +16,7 @@ def make_hold(client, *offer_ids) -> str:  # type: ignore[no-untyped-def]
     return response.json()["id"]
 
 
-def book(client, hold_id, travelers=None, token="tok_visa", key=None):  # type: ignore[no-untyped-def]
+def book(client, hold_id, travelers=None, token="tok_visa", key=None):
     """POST /api/bookings for `hold_id` with a fresh Idempotency-Key unless `key` is given."""
     return client.post(
         "/api/bookings",
@@ -24,3 +24,13 @@ def book(client, hold_id, travelers=None, token="tok_visa", key=None):  # type: 
         format="json",
         HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
     )
+
+
+def assert_problem(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+    """The answer is an application/problem+json `status` with the machine-readable `code`
+    a client branches on; its body, for further checks."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert (body["status"], body["code"]) == (status, code), body
+    return body

@@ -3,7 +3,7 @@ so nothing heavy here): an .html file reached by its own name (/index.html) gets
 no-cache and Content-Security-Policy as the app's routes."""
 
 
-def add_asset_headers(headers, path: str, url: str) -> None:  # type: ignore[no-untyped-def]
+def add_asset_headers(headers, path: str, url: str) -> None:
     if url.endswith(".html"):
         from travelguru.frontend import content_security_policy
 

@@ -18,7 +18,7 @@ SANDBOX_TOKENS = [
 class PublicConfigApi(APIView):
     """The payment provider the checkout must use, and Stripe's publishable key for it."""
 
-    authentication_classes: list = []  # type: ignore[type-arg]
+    authentication_classes: list = []
 
     class OutputSerializer(serializers.Serializer):
         payment_provider = serializers.ChoiceField(choices=["sandbox", "stripe"])

@@ -42,5 +42,5 @@ def on_response_close(response: Any, callback: Callable[[], None]) -> bool:
     """
     if not isinstance(response, HttpResponseBase):
         return False
-    response._resource_closers.append(callback)
+    response._resource_closers.append(callback)  # type: ignore[attr-defined]
     return True

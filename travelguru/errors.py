@@ -21,9 +21,9 @@ TYPE_BASE = "https://travelguru.example/problems/"
 class DomainError(Exception):
     """A business rule said no. Subclasses set `code`, `status` and `title`."""
 
-    code = "domain-error"
-    status = status.HTTP_409_CONFLICT
-    title = "The request conflicts with the current state"
+    code: str = "domain-error"
+    status: int = status.HTTP_409_CONFLICT
+    title: str = "The request conflicts with the current state"
 
     def __init__(
         self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
@@ -89,7 +89,7 @@ class ProblemResponse(Response):
     renderer is YAML, and a YAML body under a problem+json content type is no problem."""
 
     @property
-    def rendered_content(self):  # type: ignore[no-untyped-def]
+    def rendered_content(self):
         from travelguru.parsers import JSONRenderer
 
         self.accepted_renderer = JSONRenderer()
@@ -229,7 +229,7 @@ def _json_problem(status_code: int, title: str, detail: str, code: str) -> JsonR
 class DatabaseUnavailableMiddleware:
     """The same 503 for paths outside DRF (admin, /healthz's neighbours, the home page)."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -280,7 +280,7 @@ class ApiProblemMiddleware:
 
     _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -18,7 +18,7 @@ from travelguru.log_masking import MaskingFilter
 
 
 class MaskingLogger(Logger):
-    def setup(self, cfg):  # type: ignore[no-untyped-def]
+    def setup(self, cfg):
         super().setup(cfg)
         # On the loggers themselves: gunicorn makes its records there (a reload runs setup
         # again, hence the check).

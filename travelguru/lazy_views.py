@@ -2,8 +2,8 @@
 
 Django imports the whole URLconf on a process's first request, whatever it asks for, and
 with it every API module and all they import (selectors, engines, dataclasses ...). On
-Lambda that is paid by each cold start: the search APIs alone are ~20 ms of CPU that a
-request for /api/config never uses. `LazyApiView("search.apis.hotels.HotelSearchApi")`
+Lambda that is paid by each cold start, also by a request (/api/config) that uses none of
+them. `LazyApiView("search.apis.hotels.HotelSearchApi")`
 stands in for `HotelSearchApi.as_view()` in a URLconf:
 
 - a request to it imports the module and answers with the real view;
@@ -46,7 +46,7 @@ class LazyApiView:
         return self.view
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.view(request, *args, **kwargs)  # type: ignore[no-any-return]
+        return self.view(request, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         # Only for what __init__ did not set: the schema generator's `cls`, `initkwargs`,

@@ -84,7 +84,7 @@ def mask_record(record: logging.LogRecord) -> None:
     """Mask a record in place: its message, and the traceback and stack it carries."""
     if getattr(record, "_masked", False):
         return
-    record._masked = True  # type: ignore[attr-defined]
+    record._masked = True
     try:
         message = record.getMessage()
     except Exception:  # a broken format string: leave it to the handler to report

@@ -75,7 +75,7 @@ class JSONRenderer(renderers.JSONRenderer):
     (echoed by an error message, say), it is written as a `\\ud800` escape, still valid
     JSON, instead of the UnicodeEncodeError that was a bare 500."""
 
-    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):  # type: ignore[no-untyped-def]
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):
         try:
             return super().render(data, accepted_media_type, renderer_context)
         except UnicodeEncodeError:

@@ -58,7 +58,7 @@ class PublishReport:
     uploaded: list[tuple[str, str]] = field(default_factory=list)  # (name, Cache-Control)
 
 
-def frontend_storage(*, bucket: str, endpoint_url: str | None, region: str):  # type: ignore[no-untyped-def]
+def frontend_storage(*, bucket: str, endpoint_url: str | None, region: str):
     """django-storages' S3Storage with our per-file Cache-Control and Content-Type."""
     from storages.backends.s3 import S3Storage
 

@@ -81,12 +81,12 @@ class CountedRateThrottle(SimpleRateThrottle):
 
     DRF's own keeps each client's request history (a list of up to `rate` timestamps) in
     the Django cache; on the database cache every request then paid a read, a COUNT(*)
-    cull check and a locked read-and-write of that pickled list (6 statements, decision
-    60). Here the count is a row of accounts.RateCounter, shared by every process alike.
+    cull check and a locked read-and-write of that pickled list on every request. Here the
+    count is a row of accounts.RateCounter, shared by every process alike.
     Scopes, rates (THROTTLE_RATES), keys and Retry-After are DRF's.
     """
 
-    def allow_request(self, request, view):  # type: ignore[no-untyped-def]
+    def allow_request(self, request, view):
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
@@ -112,7 +112,7 @@ class TravelerRateThrottle(CountedRateThrottle, UserRateThrottle):
 
     scope = "user"
 
-    def get_cache_key(self, request, view):  # type: ignore[no-untyped-def]
+    def get_cache_key(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return None
         return super().get_cache_key(request, view)

@@ -15,7 +15,7 @@ class MoneySerializer(serializers.Serializer):
     amount = serializers.CharField(help_text="Decimal string in the currency's minor units")
     currency = serializers.CharField(help_text="ISO 4217 code")
 
-    def to_representation(self, instance):  # type: ignore[no-untyped-def]
+    def to_representation(self, instance):
         return instance.as_json()
 
 
@@ -80,7 +80,7 @@ def problem_responses(*statuses: int) -> dict:
     }
 
 
-def page_of(name: str, results: serializers.BaseSerializer, **extra: serializers.Field):  # type: ignore[no-untyped-def]
+def page_of(name: str, results: serializers.BaseSerializer, **extra: serializers.Field):
     """The schema of a PageNumberPagination answer: `count`, `next`, `previous`, `results`."""
     from drf_spectacular.utils import inline_serializer
 

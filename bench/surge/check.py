@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import datetime
 
 
-def _taken(model) -> dict[int, int]:  # type: ignore[no-untyped-def]
+def _taken(model) -> dict[int, int]:
     """Units of each row of `model` that active, being paid or booked holds have (cancelled
     items gave theirs back)."""
     from django.db.models import Sum

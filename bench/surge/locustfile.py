@@ -32,7 +32,7 @@ OUTCOMES: Counter = Counter()  # (endpoint, status) of every answer, written at 
 EXPECTED_NO = {"/api/holds": {409, 429}, "/api/bookings": {402, 409}}
 
 
-def check(response, name: str) -> None:  # type: ignore[no-untyped-def]
+def check(response, name: str) -> None:
     """Mark the answer: 2xx fine, an expected business "no" fine, anything else an error."""
     OUTCOMES[(name, response.status_code)] += 1
     if 200 <= response.status_code < 300 or response.status_code in EXPECTED_NO.get(name, ()):
@@ -144,6 +144,6 @@ class BookingTraveler(HttpUser):
 
 
 @events.test_stop.add_listener
-def write_outcomes(environment, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def write_outcomes(environment, **kwargs) -> None:
     rows = [{"endpoint": e, "status": s, "count": n} for (e, s), n in sorted(OUTCOMES.items())]
     (SURGE_DIR / "outcomes.json").write_text(json.dumps(rows, indent=1))

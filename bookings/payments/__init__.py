@@ -26,4 +26,5 @@ def get_provider(name: str | None = None) -> PaymentProvider:
     if dotted is None:
         raise LookupError(f"unknown PAYMENT_PROVIDER {name!r}; choose from {sorted(PROVIDERS)}")
     module, _, cls = dotted.rpartition(".")
-    return getattr(import_module(module), cls)()
+    provider: PaymentProvider = getattr(import_module(module), cls)()
+    return provider

@@ -9,13 +9,17 @@ Stripe.js instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 
 from bookings.payments.base import Charge, PaymentDeclined, PaymentProviderError, PaymentTimeout
 from travelguru.money import Money, minor_units
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def to_minor(amount: Money) -> int:
@@ -41,7 +45,7 @@ class StripeProvider:
             )
         self.client = client
 
-    def _call(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         import stripe
 
         try:
@@ -61,7 +65,7 @@ class StripeProvider:
     def charge(
         self, *, amount: Money, token: str, idempotency_key: str, description: str
     ) -> Charge:
-        method = (
+        method: dict[str, Any] = (
             {"payment_method": token}
             if token.startswith("pm_")
             else {"payment_method_data": {"type": "card", "card": {"token": token}}}
@@ -96,7 +100,8 @@ class StripeProvider:
             params={"payment_intent": charge_ref, "amount": to_minor(amount)},
             options={"idempotency_key": idempotency_key},
         )
-        return refund.id
+        refund_id: str = refund.id
+        return refund_id
 
     def find_charge(self, *, idempotency_key: str) -> Charge | None:
         found = self._call(

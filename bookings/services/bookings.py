@@ -14,12 +14,14 @@ it is older than any request can run (`hold_claims_end_stale`) and
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, IntegrityError, transaction
 from rest_framework import serializers
@@ -46,10 +48,13 @@ from bookings.payments.base import (
     PaymentTimeout,
 )
 from bookings.services.inventory import lock_wait_bounded
-from bookings.services.policies import item_policy
+from bookings.services.policies import Policy, item_policy
 from travelguru.db import insert_rows
 from travelguru.django_private import prefetched_rows_set
 from travelguru.money import Money
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 MIN_DRIVER_AGE = 21
@@ -68,7 +73,7 @@ def _age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def travelers_check(*, items: Sequence, travelers: Sequence[TravelerIn]) -> None:  # type: ignore[type-arg]
+def travelers_check(*, items: Sequence[HoldItem], travelers: Sequence[TravelerIn]) -> None:
     """Names for every passenger, guest and driver the items need; 400 otherwise."""
     errors: list[str] = []
     counts = Counter(t.type for t in travelers)
@@ -179,10 +184,10 @@ def payment_settle_unknown(
     payment_refund_full(payment, provider=provider, reason="payment timed out", now=now)
 
 
-def booking_create(  # type: ignore[no-untyped-def]
+def booking_create(
     *,
-    user,
-    hold_id,
+    user: User,
+    hold_id: uuid.UUID,
     travelers: Sequence[TravelerIn],
     payment_token: str,
     now: datetime,
@@ -267,8 +272,16 @@ def _hold_claim(hold: Hold, *, now: datetime) -> None:
     hold.status, hold.paying_since = HoldStatus.PAYING, now
 
 
-def _booking_pay(  # type: ignore[no-untyped-def]
-    *, user, hold: Hold, items, policies, travelers, payment_token: str, provider, now: datetime
+def _booking_pay(
+    *,
+    user: User,
+    hold: Hold,
+    items: list[HoldItem],
+    policies: list[Policy],
+    travelers: Sequence[TravelerIn],
+    payment_token: str,
+    provider: PaymentProvider,
+    now: datetime,
 ) -> Booking:
     """Charge the claimed hold and confirm it; on failure refund this attempt's charges."""
     # One row per currency, all or none; each needs its id (its charge's idempotency key),
@@ -348,8 +361,15 @@ def _booking_pay(  # type: ignore[no-untyped-def]
         raise
 
 
-def _booking_confirm(  # type: ignore[no-untyped-def]
-    *, user, hold: Hold, items, policies, payments, travelers, now: datetime
+def _booking_confirm(
+    *,
+    user: User,
+    hold: Hold,
+    items: list[HoldItem],
+    policies: list[Policy],
+    payments: list[Payment],
+    travelers: Sequence[TravelerIn],
+    now: datetime,
 ) -> Booking:
     """Confirm under the hold's row lock, held for the writes only. The booking comes
     back with its items, travelers and payments attached, so answering needs no re-read.
@@ -384,6 +404,8 @@ def _booking_confirm(  # type: ignore[no-untyped-def]
                             refunded_amount=Decimal(0),
                             service_start=policy.service_start,
                             service_end=policy.service_end,
+                            start_timezone=policy.start_zone,
+                            end_timezone=policy.end_zone,
                             free_cancellation_until=policy.free_until,
                             refund_after_deadline=policy.refund_after_deadline,
                         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,15 +27,20 @@ from bookings.models import Hold, HoldItem, HoldStatus, HoldUnit
 from bookings.services.inventory import (
     AVAILABLE,
     UNIT_FIELD,
+    InventoryModel,
+    InventoryRow,
     inventory_lock,
     inventory_take,
     lock_wait_bounded,
     units_give_back,
 )
 from search.offers import Offer, offer_encode
-from search.selectors.offers import OfferGone, offer_quote_rows, offer_rows
+from search.selectors.offers import OfferGone, OfferRows, Quote, offer_quote_rows, offer_rows
 from travelguru.db import insert_rows
 from travelguru.django_private import prefetched_rows_set
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MAX_ITEMS = 5
 # How long a hold may stay claimed for payment (see booking_create) before the scheduled
@@ -55,7 +62,7 @@ def _offer_json(offer: Offer) -> dict[str, Any]:
     return data
 
 
-def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # type: ignore[no-untyped-def]
+def hold_create(*, user: User, offers: Sequence[Offer], now: datetime) -> Hold:
     """Reserve every unit the offers need until now + HOLD_TTL_SECONDS, all or nothing.
 
     Rows are found without locks, then locked (see bookings.services.inventory) and
@@ -68,8 +75,8 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
     InventoryBusy (503) or TooManyHolds (409); on any of them nothing was taken.
     """
     found = [offer_rows(offer=offer, now=now) for offer in offers]
-    wanted: dict[type, list[int]] = defaultdict(list)
-    need: dict[tuple[type, int], int] = defaultdict(int)
+    wanted: dict[InventoryModel, list[int]] = defaultdict(list)
+    need: dict[tuple[InventoryModel, int], int] = defaultdict(int)
     for rows in found:
         wanted[rows.model].extend(rows.ids)
         for pk in rows.ids:
@@ -89,25 +96,32 @@ def hold_create(*, user, offers: Sequence[Offer], now: datetime) -> Hold:  # typ
         offer_quote_rows(offer=offer, rows=rows.rows, now=now)
         for offer, rows in zip(offers, found, strict=True)
     ]
-    take = {
-        "user": user, "offers": offers, "found": found, "wanted": wanted, "need": need,
-        "read_quotes": read_quotes,
-    }  # fmt: skip
+    take = functools.partial(
+        _hold_take, user=user, offers=offers, found=found, wanted=wanted, need=need,
+        read_quotes=read_quotes, now=now,
+    )  # fmt: skip
     try:
-        return _hold_take(**take, now=now)
+        return take()
     except SoldOut:
         if short or not _holds_expire_on(wanted, now=now):
             raise
-    return _hold_take(**take, now=now)
+    return take()
 
 
-def _priced(row) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+def _priced(row: InventoryRow) -> tuple[Any, Any]:
     """What of an inventory row its quote's price depends on."""
     return row.price, getattr(row, "currency", None)
 
 
-def _hold_take(  # type: ignore[no-untyped-def]
-    *, user, offers, found, wanted, need, read_quotes, now: datetime
+def _hold_take(
+    *,
+    user: User,
+    offers: Sequence[Offer],
+    found: list[OfferRows],
+    wanted: dict[InventoryModel, list[int]],
+    need: dict[tuple[InventoryModel, int], int],
+    read_quotes: list[Quote],
+    now: datetime,
 ) -> Hold:
     """Lock the rows, check them and take the units (one transaction).
 
@@ -197,7 +211,7 @@ def _hold_take(  # type: ignore[no-untyped-def]
     return hold
 
 
-def _holds_limit_check(*, user, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _holds_limit_check(*, user: User, now: datetime) -> None:
     """Raise TooManyHolds if the traveler already holds MAX_ACTIVE_HOLDS trips.
 
     Counted under a lock of the traveler's row, taken first in the hold's transaction
@@ -217,7 +231,7 @@ def _holds_limit_check(*, user, now: datetime) -> None:  # type: ignore[no-untyp
         )
 
 
-def _holds_expire_on(wanted: dict[type, list[int]], *, now: datetime) -> int:
+def _holds_expire_on(wanted: dict[InventoryModel, list[int]], *, now: datetime) -> int:
     """End the expired holds still sitting on these rows before holding them, so an expired
     hold is released for a new traveler at once, not at the next run of the expiry job."""
     rows = Q()
@@ -234,8 +248,13 @@ def _holds_expire_on(wanted: dict[type, list[int]], *, now: datetime) -> int:
     )
 
 
-def _hold_end(  # type: ignore[no-untyped-def]
-    *, hold_id, status: str, now: datetime, user=None, claimed_before: datetime | None = None
+def _hold_end(
+    *,
+    hold_id: uuid.UUID,
+    status: str,
+    now: datetime,
+    user: User | None = None,
+    claimed_before: datetime | None = None,
 ) -> tuple[Hold, bool]:
     """Give back what an active hold took and mark it `status`; idempotent per hold.
     With `claimed_before`, the hold ended is instead one claimed for payment before then.
@@ -267,7 +286,7 @@ def _hold_end(  # type: ignore[no-untyped-def]
     return hold, True
 
 
-def hold_release(*, user, hold_id, now: datetime) -> Hold:  # type: ignore[no-untyped-def]
+def hold_release(*, user: User, hold_id: uuid.UUID, now: datetime) -> Hold:
     """The traveler gives a hold up before it expires."""
     hold = Hold.objects.filter(pk=hold_id, user=user).first()
     if hold is None:
@@ -305,7 +324,7 @@ def hold_expire_due(*, now: datetime, batch: int = 500) -> int:
             return ended
 
 
-def hold_claims_end_stale(*, now: datetime) -> list[Any]:
+def hold_claims_end_stale(*, now: datetime) -> list[uuid.UUID]:
     """End the claims for payment older than PAYMENT_CLAIM_LEASE (the process paying died):
     the hold is the traveler's again until its expiry, or, past it, expired with its
     inventory given back. Returns the holds' ids.

@@ -15,14 +15,18 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection
+from django.db.models import Field
 
 from bookings.errors import HoldBeingPaid, IdempotencyInProgress, IdempotencyKeyReused
 from bookings.models import IdempotencyRecord
 from travelguru.db import atomic_if_nested
 from travelguru.errors import DomainError, problem
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 KEY_TTL = timedelta(hours=24)
 # Longer than any request may run (gunicorn and Lambda time out at 30 s, the payment
@@ -50,7 +54,7 @@ def _sql(template: str) -> str:
 def _build(template: str) -> str:
     quote, meta = connection.ops.quote_name, IdempotencyRecord._meta
     columns = {
-        name: quote(meta.get_field(field).column)
+        name: quote(_column(field))
         for name, field in (
             ("user", "user"), ("key", "key"), ("hash", "request_hash"),
             ("created", "created_at"), ("status", "response_status"), ("body", "response_body"),
@@ -59,13 +63,21 @@ def _build(template: str) -> str:
     return template.format(table=quote(meta.db_table), **columns)
 
 
+def _column(name: str) -> str:
+    field = IdempotencyRecord._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"IdempotencyRecord.{name} is not a column")
+    return field.column
+
+
 def request_fingerprint(data: Any) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _claim(*, user, key: str, fingerprint: str, now: datetime) -> IdempotencyRecord | None:  # type: ignore[no-untyped-def]
-    """Our new record, or None with the earlier answer to replay (raises on conflicts)."""
+def _claim(*, user: User, key: str, fingerprint: str, now: datetime) -> tuple[int, Any] | None:
+    """None for our new record, or the earlier (status, body) to replay (raises on
+    conflicts)."""
     for _ in range(2):
         try:
             with atomic_if_nested(), connection.cursor() as cursor:
@@ -93,7 +105,7 @@ def _claim(*, user, key: str, fingerprint: str, now: datetime) -> IdempotencyRec
                 # Payment row and a hold is booked at most once.
                 IdempotencyRecord.objects.filter(pk=record.pk, response_status=None).delete()
                 continue
-            return record
+            return record.response_status, record.response_body
     raise IdempotencyInProgress()
 
 
@@ -104,14 +116,19 @@ def idempotency_purge_expired(*, now: datetime) -> int:
     return deleted
 
 
-def idempotent_call(  # type: ignore[no-untyped-def]
-    *, user, key: str, data: Any, now: datetime, run: Callable[[], tuple[int, dict]]
-) -> tuple[int, dict, bool]:
+def idempotent_call(
+    *,
+    user: User,
+    key: str,
+    data: Any,
+    now: datetime,
+    run: Callable[[], tuple[int, dict[str, Any]]],
+) -> tuple[int, dict[str, Any], bool]:
     """(status, body, replayed) for `run()` done at most once per (user, key, body)."""
     fingerprint = request_fingerprint(data)
     earlier = _claim(user=user, key=key, fingerprint=fingerprint, now=now)
     if earlier is not None:
-        return earlier.response_status, earlier.response_body, True
+        return *earlier, True
     try:
         status_code, body = run()
     except DomainError as exc:

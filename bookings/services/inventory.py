@@ -11,11 +11,12 @@ a hang or a 500. Counts are then changed with `F()` updates in the same transact
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import cast
 
 from django.db import OperationalError
-from django.db.models import F, Model
+from django.db.models import F
 from django.db.models.functions import Least
 
 from bookings.errors import InventoryBusy
@@ -23,12 +24,28 @@ from bookings.models import HoldUnit
 from catalog.models import CarDay, FlightFare, RoomNight
 from search.cache import inventory_changed
 
+# The inventory tables, and a row of one of them.
+InventoryModel = type[FlightFare] | type[RoomNight] | type[CarDay]
+InventoryRow = FlightFare | RoomNight | CarDay
+
 # Lock order across tables; never lock in another order.
-LOCK_ORDER: tuple[type[Model], ...] = (FlightFare, RoomNight, CarDay)
-AVAILABLE = {FlightFare: "seats_available", RoomNight: "rooms_available", CarDay: "cars_available"}
-TOTAL = {FlightFare: "seats_total", RoomNight: "rooms_total", CarDay: "cars_total"}
+LOCK_ORDER: tuple[InventoryModel, ...] = (FlightFare, RoomNight, CarDay)
+AVAILABLE: dict[InventoryModel, str] = {
+    FlightFare: "seats_available",
+    RoomNight: "rooms_available",
+    CarDay: "cars_available",
+}
+TOTAL: dict[InventoryModel, str] = {
+    FlightFare: "seats_total",
+    RoomNight: "rooms_total",
+    CarDay: "cars_total",
+}
 # Which HoldUnit column points at each inventory table.
-UNIT_FIELD = {FlightFare: "fare_id", RoomNight: "room_night_id", CarDay: "car_day_id"}
+UNIT_FIELD: dict[InventoryModel, str] = {
+    FlightFare: "fare_id",
+    RoomNight: "room_night_id",
+    CarDay: "car_day_id",
+}
 # MySQL/MariaDB error numbers: lock wait timeout, deadlock. SQLite: "database is locked".
 _BUSY_CODES = {1205, 1213}
 
@@ -45,20 +62,26 @@ def lock_wait_bounded() -> Iterator[None]:
         raise
 
 
-def inventory_lock(wanted: dict[type[Model], Iterable[int]]) -> dict[type[Model], dict[int, Model]]:
+def inventory_lock(
+    wanted: Mapping[InventoryModel, Iterable[int]],
+) -> dict[InventoryModel, dict[int, InventoryRow]]:
     """Lock the rows, in LOCK_ORDER and primary-key order; returns them re-read."""
-    locked: dict[type[Model], dict[int, Model]] = {}
+    locked: dict[InventoryModel, dict[int, InventoryRow]] = {}
     with lock_wait_bounded():
         for model in LOCK_ORDER:
             ids = sorted(set(wanted.get(model, ())))
             if not ids:
                 continue
-            rows = list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+            # mypy types a manager reached through a union of models as the base Model's.
+            rows = cast(
+                "list[InventoryRow]",
+                list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk")),
+            )
             locked[model] = {row.pk: row for row in rows}
     return locked
 
 
-def inventory_take(takes: Iterable[tuple[type[Model], int, int]]) -> None:
+def inventory_take(takes: Iterable[tuple[InventoryModel, int, int]]) -> None:
     """Decrement (model, row id, units); callers hold the locks and checked availability."""
     for model, ids_by_units in _grouped(takes).items():
         inventory_changed(model)  # cached search answers: unreachable once committed
@@ -68,7 +91,7 @@ def inventory_take(takes: Iterable[tuple[type[Model], int, int]]) -> None:
                 model.objects.filter(pk__in=ids).update(**{field: F(field) - units})
 
 
-def inventory_give_back(gives: Iterable[tuple[type[Model], int, int]]) -> None:
+def inventory_give_back(gives: Iterable[tuple[InventoryModel, int, int]]) -> None:
     """Increment (model, row id, units), never above the row's total (staff may have
     lowered it meanwhile). Callers hold the locks."""
     for model, ids_by_units in _grouped(gives).items():
@@ -82,13 +105,13 @@ def inventory_give_back(gives: Iterable[tuple[type[Model], int, int]]) -> None:
 
 
 def _grouped(
-    changes: Iterable[tuple[type[Model], int, int]],
-) -> dict[type[Model], dict[int, list[int]]]:
+    changes: Iterable[tuple[InventoryModel, int, int]],
+) -> dict[InventoryModel, dict[int, list[int]]]:
     """model -> units -> row ids, summing units per row first; in LOCK_ORDER."""
-    per_row: dict[tuple[type[Model], int], int] = defaultdict(int)
+    per_row: dict[tuple[InventoryModel, int], int] = defaultdict(int)
     for model, pk, units in changes:
         per_row[(model, pk)] += units
-    grouped: dict[type[Model], dict[int, list[int]]] = {}
+    grouped: dict[InventoryModel, dict[int, list[int]]] = {}
     for model in LOCK_ORDER:
         by_units: dict[int, list[int]] = defaultdict(list)
         for (m, pk), units in sorted(per_row.items(), key=lambda kv: kv[0][1]):
@@ -107,7 +130,7 @@ def units_give_back(units: Iterable[HoldUnit]) -> None:
         for model, field in UNIT_FIELD.items()
         if getattr(unit, field) is not None
     ]
-    wanted: dict[type[Model], list[int]] = defaultdict(list)
+    wanted: dict[InventoryModel, list[int]] = defaultdict(list)
     for model, pk, _ in gives:
         wanted[model].append(pk)
     inventory_lock(wanted)

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
-from bookings.models import HoldItem, ItemKind
+from bookings.models import BookingItem, HoldItem, ItemKind
 from catalog.local_time import (
     hotel_free_cancellation_until,
     local_instant,
@@ -32,6 +33,11 @@ from search.selectors.offers import OfferStarted
 from travelguru.money import Money
 
 
+class _Sold(TypedDict):
+    sold_until: datetime
+    started: str
+
+
 @dataclass(frozen=True)
 class Policy:
     service_start: datetime
@@ -41,6 +47,9 @@ class Policy:
     # The last instant the item may be sold (catalog.local_time), and why it may not after.
     sold_until: datetime
     started: str
+    # The time zones of the places where the service starts and ends.
+    start_zone: str
+    end_zone: str
 
     def check_sellable(self, *, now: datetime) -> None:
         """Raise OfferStarted when the item can no longer be sold at `now`."""
@@ -79,13 +88,14 @@ def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
         end = local_instant(
             date.fromisoformat(offer["check_out"]), night["room_type__hotel__check_out_time"], zone
         )
-        sold = {
+        sold: _Sold = {
             "sold_until": stay_sold_until(check_in=check_in, tz_name=zone),
             "started": started_detail(
                 event=f"Check-in on {check_in.isoformat()}",
                 place=night["room_type__hotel__city__name"], tz_name=zone, now=booked_at,
             ),
         }  # fmt: skip
+        sold |= {"start_zone": zone, "end_zone": zone}
         free_days = night["room_type__hotel__free_cancellation_days"]
         if free_days is None:
             return Policy(start, end, None, Decimal(0), **sold)
@@ -98,16 +108,24 @@ def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
         ids = [*offer["outbound_fare_ids"], *offer["return_fare_ids"]]
         fares = list(
             FlightFare.objects.filter(pk__in=ids).values(
-                "refundable", "leg__departure_at", "leg__arrival_at", "leg__flight_number"
+                "refundable",
+                "leg__departure_at",
+                "leg__arrival_at",
+                "leg__flight_number",
+                "leg__origin__timezone",
+                "leg__destination__timezone",
             )
         )
         start = min(f["leg__departure_at"] for f in fares)
         end = max(f["leg__arrival_at"] for f in fares)
         # Every leg is sold until it leaves (a later leg of a trip cannot have left first).
         first = min(fares, key=lambda f: f["leg__departure_at"])
+        last = max(fares, key=lambda f: f["leg__arrival_at"])
         sold = {
             "sold_until": start,
             "started": f"Flight {first['leg__flight_number']} has already departed; search again.",
+            "start_zone": first["leg__origin__timezone"],
+            "end_zone": last["leg__destination__timezone"],
         }
         if all(f["refundable"] for f in fares):
             return Policy(start, end, start, Decimal(0), **sold)
@@ -130,10 +148,11 @@ def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
             event=f"Pick-up on {pick_up.isoformat()} (the office closes at {closes:%H:%M})",
             place=day["car__office__airport__iata"], tz_name=zone, now=booked_at,
         ),
+        start_zone=zone, end_zone=zone,
     )  # fmt: skip
 
 
-def refund_due(item, *, now: datetime) -> Decimal:  # type: ignore[no-untyped-def]
+def refund_due(item: BookingItem, *, now: datetime) -> Decimal:
     """What cancelling `item` (a BookingItem) at `now` gives back."""
     if now >= item.service_start:
         return Decimal(0)

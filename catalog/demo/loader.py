@@ -77,7 +77,7 @@ def wipe_catalog() -> None:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 # nosec B608
 
 
-def _bar(desc: str, show: bool):  # type: ignore[no-untyped-def]
+def _bar(desc: str, show: bool):
     from tqdm import tqdm
 
     return tqdm(

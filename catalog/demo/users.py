@@ -34,7 +34,7 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
 
 
-def operations_group():  # type: ignore[no-untyped-def]
+def operations_group():
     """The staff group with every permission of OPERATIONS_APPS (kept up to date)."""
     from django.contrib.auth.models import Group, Permission
 
@@ -73,7 +73,7 @@ def ensure_demo_users() -> list[str]:
     return created
 
 
-def _ensure_demo_staff(staff) -> None:  # type: ignore[no-untyped-def]
+def _ensure_demo_staff(staff) -> None:
     """Earlier demo databases made this user a superuser without a second factor."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

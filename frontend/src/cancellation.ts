@@ -11,7 +11,8 @@ export interface RefundQuote {
   refund: Money;
 }
 
-/** Mirrors the server's rule (decision 17): the server still decides what is refunded. */
+/** Mirrors the server's cancellation policy (bookings/services/policies.py) to preview a refund:
+ * the server still decides what is refunded. */
 export function refundQuote(item: BookedItem, now: Date): RefundQuote {
   const zero = { amount: "0.00", currency: item.price.currency };
   if (item.status === "cancelled") return { item, rule: "cancelled", refund: zero };

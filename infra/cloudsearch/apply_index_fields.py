@@ -21,7 +21,7 @@ def index_fields() -> list[dict]:
     return json.loads(FIELDS_FILE.read_text())["IndexFields"]
 
 
-def apply(client, domain: str) -> list[str]:  # type: ignore[no-untyped-def]
+def apply(client, domain: str) -> list[str]:
     """Define every field, then index the documents again; returns the field names."""
     names = []
     for field in index_fields():

@@ -190,7 +190,7 @@ class PublicCacheMixin:
 
     cache_max_age: int = 60
 
-    def finalize_response(self, request, response, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def finalize_response(self, request, response, *args, **kwargs):
         from django.utils.cache import patch_vary_headers
 
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]

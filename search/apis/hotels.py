@@ -135,7 +135,7 @@ class _AmenitySerializer(serializers.Serializer):
         ref_name = "HotelAmenity"
 
 
-def _room_type_json(room_type) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _room_type_json(room_type) -> dict[str, Any]:
     """A RoomType or a RoomTypeInfo."""
     return {
         "id": room_type.id,
@@ -175,7 +175,7 @@ def _offer_json(offer: RoomOffer) -> dict[str, Any]:
     }
 
 
-def _hotel_info(hotel) -> HotelInfo:  # type: ignore[no-untyped-def]
+def _hotel_info(hotel) -> HotelInfo:
     """A Hotel (city and amenities loaded) as search results show it."""
     return HotelInfo(
         id=hotel.pk,

@@ -314,7 +314,7 @@ def _free_stays(
         if rooms is None:
             rooms = free[hotel_id] = []
             hotels.append((*row[:12], check_in_time(row[20])))
-        room_type = RoomTypeInfo(*row[12:17], breakfast(row[17]))  # type: ignore[arg-type]
+        room_type = RoomTypeInfo(*row[12:17], breakfast(row[17]))
         amount = quantize(total(row[18]) * stay.rooms, currency)  # type: ignore[operator]
         rooms.append(FreeRoom(room_type.id, room_type.capacity, amount, row[19], room_type))
     for rooms in free.values():

@@ -281,7 +281,7 @@ SOURCES: tuple[Source, ...] = (
 # --- the run ---------------------------------------------------------------------------
 
 
-def _bar(kind: str, todo: QuerySet, show: bool):  # type: ignore[no-untyped-def]
+def _bar(kind: str, todo: QuerySet, show: bool):
     from tqdm import tqdm
 
     total = todo.count() if show else None

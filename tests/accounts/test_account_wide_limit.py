@@ -19,6 +19,7 @@ from accounts.errors import InvalidCredentials, TooManyLoginAttempts
 from accounts.models import RateCounter
 from accounts.services import user_authenticate
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +28,13 @@ TRAVELER_HOME = "203.0.113.9"
 NEW_PLACE = "192.0.2.77"
 
 
-def api_login(api_client, ip: str, password: str, email: str = "ada@example.com"):  # type: ignore[no-untyped-def]
+def api_login(api_client, ip: str, password: str, email: str = "ada@example.com"):
     return api_client.post(
         "/api/auth/token", {"email": email, "password": password}, format="json", REMOTE_ADDR=ip
     )
 
 
-def guess_from_30_addresses(send) -> list[int]:  # type: ignore[no-untyped-def]
+def guess_from_30_addresses(send) -> list[int]:
     """150 wrong passwords, 5 from each of 30 addresses (each under its own 5-per-account
     limit, as a botnet would spread them)."""
     return [send(ip, f"guess-{ip}-{n}").status_code for n in range(5) for ip in ATTACKERS]
@@ -41,7 +42,7 @@ def guess_from_30_addresses(send) -> list[int]:  # type: ignore[no-untyped-def]
 
 def test_150_guesses_from_30_addresses_then_the_right_password_is_429(api_client):
     # given
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
     # when
     statuses = guess_from_30_addresses(lambda ip, pw: api_login(api_client, ip, pw))
     right = api_login(api_client, NEW_PLACE, PASSWORD)
@@ -60,7 +61,7 @@ def test_150_guesses_from_30_addresses_then_the_right_password_is_429(api_client
 
 def test_the_traveler_still_logs_in_from_a_client_they_used_before(api_client):
     # given: Ada logged in from home last week; then the botnet comes
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
     assert api_login(api_client, TRAVELER_HOME, PASSWORD).status_code == 200
     guess_from_30_addresses(lambda ip, pw: api_login(api_client, ip, pw))
     # when
@@ -68,15 +69,15 @@ def test_the_traveler_still_logs_in_from_a_client_they_used_before(api_client):
     at_home = api_login(api_client, TRAVELER_HOME, PASSWORD)
     elsewhere = api_login(api_client, NEW_PLACE, PASSWORD)
     # then: home is exempt from the account-wide lock (a typo there is just a 401)
-    assert typo.status_code == 401
+    assert_problem(typo, 401, "invalid-credentials")
     assert at_home.status_code == 200
     assert set(at_home.json()) == {"access", "refresh"}
-    assert elsewhere.status_code == 429
+    assert_problem(elsewhere, 429, "too-many-login-attempts")
 
 
 def test_a_known_client_keeps_its_own_limit(api_client, settings):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 3
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
     api_login(api_client, TRAVELER_HOME, PASSWORD)
 
     statuses = [api_login(api_client, TRAVELER_HOME, "wrong-password").status_code
@@ -87,7 +88,7 @@ def test_a_known_client_keeps_its_own_limit(api_client, settings):
 
 def test_the_lock_ends_with_its_window():
     # given: the account locked for new clients at `now`
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
     for n, ip in enumerate(ATTACKERS[:20]):
@@ -118,10 +119,10 @@ def test_unknown_names_lock_the_same_way(api_client):
 
 def test_150_admin_guesses_from_30_addresses_then_the_right_password_is_a_429_page():
     # given
-    UserFactory(username="boss", is_staff=True)
+    UserFactory.create(username="boss", is_staff=True)
     guesser, owner = Client(), Client()
 
-    def admin_login(client: Client, ip: str, password: str):  # type: ignore[no-untyped-def]
+    def admin_login(client: Client, ip: str, password: str):
         return client.post(
             "/admin/login/?next=/admin/", {"username": "boss", "password": password},
             REMOTE_ADDR=ip,
@@ -160,7 +161,7 @@ def test_every_attempt_is_answered_as_the_rules_say(attempts):
     refused even with the right password; known clients are exempt from that limit."""
     cache.clear()
     RateCounter.objects.all().delete()
-    user = UserFactory(email="model@example.com")
+    user = UserFactory.create(email="model@example.com")
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     user_authenticate(identifier=user.email, password=PASSWORD, ip=IPS[0], now=now)
     known, per_client, strangers_failed = {IPS[0]}, dict.fromkeys(IPS, 0), 0
@@ -196,7 +197,7 @@ def test_parallel_guesses_from_60_addresses_check_exactly_the_limit_of_passwords
     """60 guesses at the same instant, each from its own address: the account-wide slot is
     taken before the password is checked, in one conditional UPDATE, so exactly 20 are
     checked (401) and 40 refused unchecked (429), and then the right password waits too."""
-    UserFactory(email="crowd@example.com")
+    UserFactory.create(email="crowd@example.com")
     barrier = threading.Barrier(60)
     now = datetime.now(tz=UTC)
 
@@ -229,11 +230,11 @@ def test_staff_who_logged_in_fully_from_the_office_still_reach_their_second_fact
     # given: the staff member logged in (password and code) from the office before
     from tests.factories.accounts import second_factor_for, totp_now
 
-    staff = UserFactory(username="boss", is_staff=True)
+    staff = UserFactory.create(username="boss", is_staff=True)
     device = second_factor_for(staff)
     office, guesser = Client(), Client()
 
-    def admin_login(client: Client, ip: str, password: str):  # type: ignore[no-untyped-def]
+    def admin_login(client: Client, ip: str, password: str):
         return client.post("/admin/login/", {"username": "boss", "password": password},
                            REMOTE_ADDR=ip)  # fmt: skip
 
@@ -252,7 +253,7 @@ def test_staff_who_logged_in_fully_from_the_office_still_reach_their_second_fact
 
 def test_a_right_password_without_the_second_factor_does_not_make_a_client_known():
     # Someone holding a staff password must not exempt their own addresses from the lock.
-    UserFactory(username="boss", is_staff=True)
+    UserFactory.create(username="boss", is_staff=True)
     thief = Client()
     thief.post("/admin/login/", {"username": "boss", "password": PASSWORD},
                REMOTE_ADDR=ATTACKERS[0])  # fmt: skip

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from accounts.models import User
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_production_settings_hash_with_argon2_first():
 def test_an_older_hash_becomes_argon2_at_the_next_login(api_client):
     from django.contrib.auth.hashers import make_password
 
-    user = UserFactory(email="old@example.com")
+    user = UserFactory.create(email="old@example.com")
     User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
 
     response = api_client.post(
@@ -131,20 +132,20 @@ def test_register_rejects_bad_input(api_client, change, field):
 
 
 def test_one_email_one_account_whatever_the_case(api_client):
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
 
     response = api_client.post(
         "/api/auth/register", {**GOOD, "email": "ADA@EXAMPLE.COM"}, format="json"
     )
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "validation-error")
     assert "email" in response.json()["errors"]
     assert User.objects.count() == 1
 
 
 @pytest.mark.parametrize("login", ["email", "username"])
 def test_token_by_email_or_username_then_refresh(api_client, login):
-    user = UserFactory(username="grace", email="grace@example.com")
+    user = UserFactory.create(username="grace", email="grace@example.com")
     identifier = {"email": "GRACE@example.com", "username": "grace"}[login]
 
     tokens = api_client.post(
@@ -165,7 +166,7 @@ def test_a_used_refresh_token_cannot_be_used_again(api_client, settings):
     settings.JWT_REFRESH_REUSE_GRACE_SECONDS = (
         0  # no retry window (tests/accounts/test_sessions.py)
     )
-    UserFactory(email="ann@example.com")
+    UserFactory.create(email="ann@example.com")
     tokens = api_client.post(
         "/api/auth/token", {"email": "ann@example.com", "password": PASSWORD}, format="json"
     ).json()
@@ -180,7 +181,7 @@ def test_a_used_refresh_token_cannot_be_used_again(api_client, settings):
 
 
 def test_wrong_password_is_401_and_says_nothing_about_the_account(api_client):
-    UserFactory(email="bob@example.com")
+    UserFactory.create(email="bob@example.com")
 
     wrong = api_client.post(
         "/api/auth/token", {"email": "bob@example.com", "password": "nope"}, format="json"
@@ -195,7 +196,7 @@ def test_wrong_password_is_401_and_says_nothing_about_the_account(api_client):
 
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURES_PER_IP=100)
 def test_failed_logins_are_throttled_per_account(api_client):
-    UserFactory(email="carol@example.com")
+    UserFactory.create(email="carol@example.com")
     for _ in range(3):
         api_client.post(
             "/api/auth/token", {"email": "carol@example.com", "password": "guess"}, format="json"
@@ -216,7 +217,7 @@ def test_failed_logins_are_throttled_per_account(api_client):
 
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=4, LOGIN_FAILURES_PER_IP=100)
 def test_guessing_by_email_and_by_username_counts_for_one_account(api_client):
-    UserFactory(email="gil@example.com", username="gil")
+    UserFactory.create(email="gil@example.com", username="gil")
     for login in [{"email": "gil@example.com"}, {"username": "gil"}] * 2:
         first = api_client.post("/api/auth/token", {**login, "password": "guess"}, format="json")
         assert first.status_code == 401
@@ -235,7 +236,7 @@ def test_guessing_by_email_and_by_username_counts_for_one_account(api_client):
 
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=100, LOGIN_FAILURES_PER_IP=4)
 def test_failed_logins_are_throttled_per_ip(api_client):
-    UserFactory(email="erin@example.com")
+    UserFactory.create(email="erin@example.com")
     for n in range(4):
         api_client.post(
             "/api/auth/token", {"email": f"user{n}@example.com", "password": "x"}, format="json"
@@ -251,13 +252,13 @@ def test_failed_logins_are_throttled_per_ip(api_client):
         REMOTE_ADDR="10.9.8.7",
     )
 
-    assert response.status_code == 429
+    assert_problem(response, 429, "too-many-login-attempts")
     assert elsewhere.status_code == 200
 
 
 def test_a_success_resets_the_account_counter(api_client, settings):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 3
-    UserFactory(email="fay@example.com")
+    UserFactory.create(email="fay@example.com")
     for attempt in ["x", "x", PASSWORD, "x", "x"]:
         api_client.post(
             "/api/auth/token", {"email": "fay@example.com", "password": attempt}, format="json"
@@ -293,7 +294,7 @@ def test_me_needs_a_valid_token(api_client, header):
 
 
 def test_me_updates_names_only(api_client):
-    user = UserFactory(email="gil@example.com")
+    user = UserFactory.create(email="gil@example.com")
     api_client.force_authenticate(user)
 
     response = api_client.patch(

@@ -61,7 +61,7 @@ def test_twenty_parallel_refreshes_hand_out_one_session_at_most(live_server, set
     """Within the grace window the racers share the winner's pair: one session, alive."""
     settings.JWT_REFRESH_REUSE_GRACE_SECONDS = 30
     # given
-    UserFactory(email="tabs@example.com")
+    UserFactory.create(email="tabs@example.com")
     tokens = _login(live_server.url, "tabs@example.com")
 
     # when
@@ -82,7 +82,7 @@ def test_without_a_grace_window_a_race_revokes_the_whole_family(live_server, set
     ends, the winner's new tokens included."""
     settings.JWT_REFRESH_REUSE_GRACE_SECONDS = 0
     # given
-    UserFactory(email="strict@example.com")
+    UserFactory.create(email="strict@example.com")
     tokens = _login(live_server.url, "strict@example.com")
 
     # when

@@ -32,11 +32,11 @@ ENROL = "/admin/second-factor/enrol/"
 
 
 @pytest.fixture
-def staff():  # type: ignore[no-untyped-def]
-    return UserFactory(username="boss", is_staff=True, is_superuser=True)
+def staff():
+    return UserFactory.create(username="boss", is_staff=True, is_superuser=True)
 
 
-def password_step(client: Client, user, ip: str = "203.0.113.20", next_url: str = "/admin/"):  # type: ignore[no-untyped-def]
+def password_step(client: Client, user, ip: str = "203.0.113.20", next_url: str = "/admin/"):
     return client.post(
         f"{LOGIN}?next={quote(next_url)}",
         {"username": user.username, "password": PASSWORD, "next": next_url},
@@ -44,7 +44,7 @@ def password_step(client: Client, user, ip: str = "203.0.113.20", next_url: str 
     )
 
 
-def code_step(client: Client, code: str, ip: str = "203.0.113.20", next_url: str = "/admin/"):  # type: ignore[no-untyped-def]
+def code_step(client: Client, code: str, ip: str = "203.0.113.20", next_url: str = "/admin/"):
     return client.post(SECOND_FACTOR, {"code": code, "next": next_url}, REMOTE_ADDR=ip)
 
 
@@ -81,7 +81,7 @@ def test_a_right_password_alone_opens_no_admin_page(staff):
 
 def test_admin_actions_by_post_do_nothing_without_the_second_factor(staff, room_type, day):
     # given: a confirmed booking, and staff who passed only the password step
-    traveler = UserFactory()
+    traveler = UserFactory.create()
     now = timezone.now()
     offer = offer_decode(hotel_offer(room_type, day, 1))
     hold = hold_create(user=traveler, offers=[offer], now=now)
@@ -284,7 +284,7 @@ def test_enrolment_codes_are_limited_too(staff, settings):
 
 def test_travelers_and_visitors_get_no_second_factor_page(staff):
     traveler = Client()
-    traveler.force_login(UserFactory())
+    traveler.force_login(UserFactory.create())
 
     for client in (traveler, Client()):
         for page in (SECOND_FACTOR, ENROL):

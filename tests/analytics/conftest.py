@@ -10,7 +10,7 @@ from tests.factories.catalog import AirportFactory, CityFactory
 
 
 @pytest.fixture
-def reindex():  # type: ignore[no-untyped-def]
+def reindex():
     """Refresh the search index after creating catalog rows (as the scheduled job would)."""
     return lambda: sync_index(full=True)
 
@@ -22,30 +22,32 @@ def at(day: int, hour: int = 12) -> datetime:
     return datetime(2026, 11, day, hour, tzinfo=UTC)
 
 
-def item(kind, day, key, position, product, **fields):  # type: ignore[no-untyped-def]
-    return EventFactory(
+def item(kind, day, key, position, product, **fields):
+    return EventFactory.create(
         kind=kind, occurred_at=at(day), group_key=key, position=position, product=product,
         **fields,
     )  # fmt: skip
 
 
 @pytest.fixture
-def small_history():  # type: ignore[no-untyped-def]
+def small_history():
     for code, city in (("JFK", "New York"), ("LHR", "London"), ("CDG", "Paris")):
-        AirportFactory(iata=code, city=CityFactory(name=city))
+        AirportFactory.create(iata=code, city=CityFactory.create(name=city))
     search = EventKind.SEARCH
-    EventFactory(kind=search, occurred_at=at(1, 0), destination="Paris", latency_ms=10)
-    EventFactory(kind=search, occurred_at=at(1, 23), destination="Paris", latency_ms=20)
-    EventFactory(
+    EventFactory.create(kind=search, occurred_at=at(1, 0), destination="Paris", latency_ms=10)
+    EventFactory.create(kind=search, occurred_at=at(1, 23), destination="Paris", latency_ms=20)
+    EventFactory.create(
         kind=search, occurred_at=at(1), product="flight", origin="CDG", destination="JFK",
         latency_ms=100,
     )  # fmt: skip
-    EventFactory(kind=search, occurred_at=at(2), destination="Paris", latency_ms=30)
-    EventFactory(kind=search, occurred_at=at(2), product="car", destination="LHR", latency_ms=5)
-    EventFactory(kind=search, occurred_at=at(3), destination="Rome", latency_ms=40)
-    EventFactory(kind=search, occurred_at=datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
+    EventFactory.create(kind=search, occurred_at=at(2), destination="Paris", latency_ms=30)
+    EventFactory.create(
+        kind=search, occurred_at=at(2), product="car", destination="LHR", latency_ms=5
+    )
+    EventFactory.create(kind=search, occurred_at=at(3), destination="Rome", latency_ms=40)
+    EventFactory.create(kind=search, occurred_at=datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
                  destination="Paris", latency_ms=999)  # fmt: skip
-    EventFactory(kind=search, occurred_at=datetime(2026, 11, 4, 0, 0, tzinfo=UTC),
+    EventFactory.create(kind=search, occurred_at=datetime(2026, 11, 4, 0, 0, tzinfo=UTC),
                  destination="Paris", latency_ms=999)  # fmt: skip
 
     hold, booking, cancel = EventKind.HOLD, EventKind.BOOKING, EventKind.CANCELLATION
@@ -64,7 +66,7 @@ def small_history():  # type: ignore[no-untyped-def]
     item(cancel, 2, "b1", 0, "hotel", amount=Decimal("100.00"), **eur)
     item(cancel, 2, "b1", 1, "car", amount=Decimal("80.00"), **eur)
     for _ in range(2):
-        EventFactory(kind=EventKind.PAYMENT_FAILURE, occurred_at=at(2), product="",
+        EventFactory.create(kind=EventKind.PAYMENT_FAILURE, occurred_at=at(2), product="",
                      detail="card_declined")  # fmt: skip
-    EventFactory(kind=EventKind.PAYMENT_FAILURE, occurred_at=at(3), product="",
+    EventFactory.create(kind=EventKind.PAYMENT_FAILURE, occurred_at=at(3), product="",
                  detail="payment-timeout")  # fmt: skip

@@ -19,14 +19,14 @@ URL = "/admin/analytics/dashboard/"
 RANGE = {"start": "2026-11-01", "end": "2026-11-03"}
 
 
-def charts_of(response) -> dict:  # type: ignore[no-untyped-def]
+def charts_of(response) -> dict:
     html = response.content.decode()
     data = re.search(r'<script id="analytics-charts" type="application/json">(.*?)</script>', html)
     assert data, "the chart data is missing"
     return {chart["id"]: chart for chart in json.loads(data.group(1))}
 
 
-def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode())))
 
 
@@ -84,7 +84,7 @@ def test_the_date_range_filters_the_numbers(admin_client, small_history):
 
 
 def test_formulas_typed_by_travelers_are_defused_in_csv(admin_client):
-    EventFactory(kind=EventKind.SEARCH, destination="=HYPERLINK(1)")
+    EventFactory.create(kind=EventKind.SEARCH, destination="=HYPERLINK(1)")
 
     response = admin_client.get(URL + "csv/top_searched/", RANGE)
 
@@ -114,13 +114,13 @@ def test_an_unknown_chart_is_404(admin_client):
 def test_travelers_and_anonymous_visitors_cannot_see_the_dashboard(client):
     assert client.get(URL).status_code == 302
     assert client.get(URL + "csv/funnel/").status_code == 302
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
     assert client.get(URL).status_code == 302
     assert client.get(URL + "csv/funnel/").status_code == 302
 
 
 def test_staff_without_the_analytics_permission_are_refused(client):
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     log_in_verified(client, staff)
 
     assert client.get(URL).status_code == 403

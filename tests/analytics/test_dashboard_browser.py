@@ -22,11 +22,11 @@ RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 def test_staff_see_every_chart_drawn(live_server, browser):
     # given: a month of history and a staff member
     for code in ("CDG", "JFK", "LHR", "FCO", "NRT", "SYD"):
-        airport = AirportFactory(iata=code)
-        HotelFactory(city=airport.city, currency="EUR")
-        RentalOfficeFactory(airport=airport, currency="EUR")
+        airport = AirportFactory.create(iata=code)
+        HotelFactory.create(city=airport.city, currency="EUR")
+        RentalOfficeFactory.create(airport=airport, currency="EUR")
     load_demo_history(seed=42, now=timezone.now(), days=30)
-    admin = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    admin = UserFactory.create(username="boss", is_staff=True, is_superuser=True)
     authenticator = second_factor_for(admin)
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     errors: list[str] = []

@@ -17,14 +17,14 @@ NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def catalog():  # type: ignore[no-untyped-def]
-    airports = [AirportFactory(iata=code) for code in ("CDG", "JFK", "LHR", "NRT")]
+def catalog():
+    airports = [AirportFactory.create(iata=code) for code in ("CDG", "JFK", "LHR", "NRT")]
     for airport in airports[:3]:
-        HotelFactory(city=airport.city, currency="EUR")
-        RentalOfficeFactory(airport=airport, currency="EUR")
+        HotelFactory.create(city=airport.city, currency="EUR")
+        RentalOfficeFactory.create(airport=airport, currency="EUR")
 
 
-def fingerprint(events):  # type: ignore[no-untyped-def]
+def fingerprint(events):
     return [(e.kind, e.occurred_at, e.product, e.destination, e.amount) for e in events]
 
 
@@ -59,7 +59,7 @@ def test_history_fills_every_chart_of_the_last_30_days(catalog):
 
 
 def test_reloading_replaces_the_demo_rows_and_keeps_real_ones(catalog):
-    real = EventFactory(session_id="real-traveler-1")
+    real = EventFactory.create(session_id="real-traveler-1")
     first = load_demo_history(seed=42, now=NOW, days=5)
 
     second = load_demo_history(seed=42, now=NOW, days=5)

@@ -122,7 +122,7 @@ def test_latency_percentiles_on_the_fixture(small_history):
 
 def test_latency_percentiles_use_the_nearest_rank(db):
     for ms in [7, 3, 20, 1, 15, 9, 12, 18, 2, 5, 11, 4, 19, 6, 14, 8, 16, 10, 13, 17]:
-        EventFactory(kind=EventKind.SEARCH, product="car", latency_ms=ms)
+        EventFactory.create(kind=EventKind.SEARCH, product="car", latency_ms=ms)
 
     rows = selectors.search_latency_percentiles(start=START, end=START).rows
 
@@ -141,10 +141,10 @@ def test_an_empty_range_gives_zeros_not_errors(db):
 
 
 def test_an_airport_and_its_city_count_as_one_destination(db):
-    AirportFactory(iata="ORY", city=CityFactory(name="Paris"))
-    EventFactory(kind=EventKind.SEARCH, product="flight", destination="ORY")
-    EventFactory(kind=EventKind.SEARCH, product="hotel", destination="Paris")
-    EventFactory(kind=EventKind.SEARCH, product="car", destination="XXX")  # not an airport
+    AirportFactory.create(iata="ORY", city=CityFactory.create(name="Paris"))
+    EventFactory.create(kind=EventKind.SEARCH, product="flight", destination="ORY")
+    EventFactory.create(kind=EventKind.SEARCH, product="hotel", destination="Paris")
+    EventFactory.create(kind=EventKind.SEARCH, product="car", destination="XXX")  # not an airport
 
     table = selectors.top_destinations(start=START, end=START, kind=EventKind.SEARCH)
 

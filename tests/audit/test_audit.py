@@ -24,13 +24,13 @@ REVIEWS = "/admin/reviews/review/"
 
 
 @pytest.fixture
-def staff(admin_user):  # type: ignore[no-untyped-def]
+def staff(admin_user):
     return admin_user
 
 
-def book(room_type, day, *, done=False) -> Booking:  # type: ignore[no-untyped-def]
+def book(room_type, day, *, done=False) -> Booking:
     now = timezone.now()
-    user = UserFactory()
+    user = UserFactory.create()
     hold = hold_create(user=user, offers=[offer_decode(hotel_offer(room_type, day, 1))], now=now)
     booking = booking_create(
         user=user, hold_id=hold.pk, payment_token="tok_visa", now=now,
@@ -46,7 +46,7 @@ def book(room_type, day, *, done=False) -> Booking:  # type: ignore[no-untyped-d
 
 
 @pytest.fixture
-def review(room_type, day, client_of):  # type: ignore[no-untyped-def]
+def review(room_type, day, client_of):
     booking = book(room_type, day, done=True)
     response = client_of(booking.user).post(
         "/api/reviews",

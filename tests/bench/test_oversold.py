@@ -11,7 +11,7 @@ from tests.factories.catalog import RoomTypeFactory, room_nights
 
 @pytest.mark.django_db
 def test_a_night_whose_count_disagrees_with_its_holds_counts_as_oversold(day):
-    room_nights(RoomTypeFactory(), day, 3, price=Decimal("100.00"), rooms_total=3)
+    room_nights(RoomTypeFactory.create(), day, 3, price=Decimal("100.00"), rooms_total=3)
     nights = list(RoomNight.objects.order_by("pk"))
     assert oversold(nights) == 0
 
@@ -30,8 +30,10 @@ def test_the_orm_floor_holds_and_books_a_room_and_never_takes_one_that_is_not_th
     from tests.factories.accounts import UserFactory
     from travelguru.money import Money
 
-    user = UserFactory()
-    night, empty = room_nights(RoomTypeFactory(), day, 2, price=Decimal("100.00"), rooms_total=1)
+    user = UserFactory.create()
+    night, empty = room_nights(
+        RoomTypeFactory.create(), day, 2, price=Decimal("100.00"), rooms_total=1
+    )
     RoomNight.objects.filter(pk=empty.pk).update(rooms_total=0, rooms_available=0)
     price = Money.of(Decimal("100.00"), "USD")
 

@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_sync_section_counts_documents_batches_and_bytes_and_leaves_no_checkpoint():
-    city = CityFactory()
+    city = CityFactory.create()
     for n in range(4):
-        HotelFactory(city=city, description=" ".join(f"w{n}{i:07d}" for i in range(200_000)))
-    RentalOfficeFactory()
+        HotelFactory.create(city=city, description=" ".join(f"w{n}{i:07d}" for i in range(200_000)))
+    RentalOfficeFactory.create()
 
     figures = run()
 

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def booking(client_of, room_type, day):  # type: ignore[no-untyped-def]
-    user = UserFactory(email="guest@example.com")
+def booking(client_of, room_type, day):
+    user = UserFactory.create(email="guest@example.com")
     client = client_of(user)
     hold = client.post("/api/holds", {"items": [{"offer_id": hotel_offer(room_type, day, 2)}]},
                        format="json").json()  # fmt: skip
@@ -93,7 +93,7 @@ def test_bookings_cannot_be_edited_or_deleted_in_the_admin(admin_client, booking
     assert booking.status == BookingStatus.CONFIRMED
 
 
-def _listed(admin_client, model, **params) -> str:  # type: ignore[no-untyped-def]
+def _listed(admin_client, model, **params) -> str:
     """The changelist page, starting with how many rows it found: "<n> result(s)"."""
     url = reverse(f"admin:bookings_{model._meta.model_name}_changelist")
     response = admin_client.get(url, params)
@@ -104,7 +104,7 @@ def _listed(admin_client, model, **params) -> str:  # type: ignore[no-untyped-de
 
 @pytest.mark.parametrize("model", [Booking, Hold, Payment])
 def test_staff_find_by_reference_and_email_and_not_by_others(admin_client, booking, model):
-    other = UserFactory(email="someone-else@example.com")
+    other = UserFactory.create(email="someone-else@example.com")
     marker = {Booking: booking.reference, Hold: str(booking.hold_id), Payment: "sandbox"}[model]
 
     by_reference = _listed(admin_client, model, q=booking.reference)
@@ -207,14 +207,14 @@ def test_staff_refund_a_charge_without_a_booking_after_confirming(
     assert booked.refunded_amount == 0
 
 
-def _staff_who_may(*codenames: str):  # type: ignore[no-untyped-def]
+def _staff_who_may(*codenames: str):
     """A verified staff member (second factor done) holding exactly these permissions."""
     from django.contrib.auth.models import Permission
     from django.test import Client
 
     from tests.factories.accounts import log_in_verified
 
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     staff.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return log_in_verified(Client(), staff)
 

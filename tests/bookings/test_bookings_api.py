@@ -28,7 +28,7 @@ from bookings.services.holds import hold_expire_due
 from catalog.models import RoomNight
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
-from tests.flows import ADULT, book, make_hold
+from tests.flows import ADULT, assert_problem, book, make_hold
 from travelguru.money import Money
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_when_the_second_charge_fails_the_first_is_refunded(
     traveler, room_type, fare, day, client_of
 ):
     class DeclinesDollars(SandboxProvider):
-        def charge(self, *, amount, token, idempotency_key, description):  # type: ignore[no-untyped-def]
+        def charge(self, *, amount, token, idempotency_key, description):
             if amount.currency == "USD":
                 raise PaymentDeclined("Your card was declined.", decline_code="card_declined")
             return super().charge(
@@ -167,7 +167,7 @@ def test_a_hold_whose_expiry_passes_during_payment_is_booked_not_resold(
     traveler, room_type, day, client_of
 ):
     class SlowProvider(SandboxProvider):
-        def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+        def charge(self, **kwargs):
             charge = super().charge(**kwargs)
             Hold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
             assert hold_expire_due(now=timezone.now()) == 0  # the scheduled job runs meanwhile
@@ -190,7 +190,7 @@ def test_a_payment_that_outlives_its_claim_is_refunded(traveler, room_type, day,
     from bookings.services.holds import PAYMENT_CLAIM_LEASE
 
     class StalledProvider(SandboxProvider):
-        def charge(self, **kwargs):  # type: ignore[no-untyped-def]
+        def charge(self, **kwargs):
             charge = super().charge(**kwargs)
             # the answer comes back after the claim was taken for abandoned
             hold_expire_due(now=timezone.now() + PAYMENT_CLAIM_LEASE + timedelta(seconds=1))
@@ -250,7 +250,7 @@ def test_the_same_key_with_another_body_is_422(client_of, traveler, room_type, d
 
 
 def test_keys_belong_to_their_user_and_expire_after_a_day(client_of, room_type, day):
-    alice, bob = UserFactory(), UserFactory()
+    alice, bob = UserFactory.create(), UserFactory.create()
     alice_hold = make_hold(client_of(alice), hotel_offer(room_type, day, 1))
     bob_hold = make_hold(client_of(bob), hotel_offer(room_type, day, 1))
 
@@ -277,7 +277,7 @@ def test_an_idempotency_key_is_required(client_of, traveler, room_type, day, key
         **headers,
     )
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "validation-error")
     assert "Idempotency-Key" in response.json()["errors"]
     assert not SandboxCharge.objects.exists()
 
@@ -342,7 +342,7 @@ def test_travelers_must_fit_the_trip(
 
     response = book(client, hold_id, travelers=travelers)
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "validation-error")
     assert "travelers" in response.json()["errors"]
     assert not SandboxCharge.objects.exists()
 
@@ -354,7 +354,7 @@ def test_every_guest_of_a_stay_is_named(client_of, traveler, room_type, day):
     short = book(client, hold_id, travelers=[ADULT])
     both = book(client, hold_id, travelers=[ADULT, {**ADULT, "first_name": "Bo"}])
 
-    assert short.status_code == 400
+    assert_problem(short, 400, "validation-error")
     assert both.status_code == 201
 
 
@@ -366,7 +366,7 @@ def test_flight_passengers_must_match_the_offer(client_of, traveler, fare):
     baby = {**ADULT, "first_name": "Baby", "type": "infant", "birth_date": "2026-05-01"}
     right = book(client, hold_id, travelers=[ADULT, baby])
 
-    assert short.status_code == 400
+    assert_problem(short, 400, "validation-error")
     assert right.status_code == 201, right.json()
 
 
@@ -383,16 +383,17 @@ def test_an_expired_hold_cannot_be_booked(client_of, traveler, room_type, day):
 
 
 def test_travelers_only_see_their_own_bookings(client_of, room_type, day):
-    alice, mallory = UserFactory(), UserFactory()
+    alice, mallory = UserFactory.create(), UserFactory.create()
     alice_client, mallory_client = client_of(alice), client_of(mallory)
     reference = book(alice_client, make_hold(alice_client, hotel_offer(room_type, day, 1))).json()[
         "reference"
     ]
     alice_hold = Hold.objects.get(user=alice)
 
-    assert mallory_client.get(f"/api/bookings/{reference}").status_code == 404
+    assert_problem(mallory_client.get(f"/api/bookings/{reference}"), 404, "booking-not-found")
     assert mallory_client.get("/api/bookings").json()["count"] == 0
-    assert book(mallory_client, str(alice_hold.id)).status_code == 404
+    assert_problem(book(mallory_client, str(alice_hold.id)), 404, "hold-not-found")
+    assert ledger() == [("100.00", "EUR", True, "0.00")]  # Alice's charge only
     assert [b["reference"] for b in alice_client.get("/api/bookings").json()["results"]] == [
         reference
     ]
@@ -427,7 +428,7 @@ def test_reconcile_refunds_a_charge_left_without_a_booking(client_of, traveler, 
     assert payment.status == PaymentStatus.REFUNDED
 
 
-def orphan_payment(traveler, hold_id, *, status=PaymentStatus.PENDING, minutes_ago=10):  # type: ignore[no-untyped-def]
+def orphan_payment(traveler, hold_id, *, status=PaymentStatus.PENDING, minutes_ago=10):
     at = timezone.now() - timedelta(minutes=minutes_ago)
     return Payment.objects.create(
         hold_id=hold_id, user=traveler, provider="sandbox", amount=Decimal("100.00"),
@@ -515,7 +516,7 @@ def test_a_timeout_the_provider_cannot_find_yet_stays_unknown_until_reconcile(
     class LaggingSearch(SandboxProvider):
         """Like Stripe's search: a charge made a moment ago is not listed yet."""
 
-        def find_charge(self, *, idempotency_key):  # type: ignore[no-untyped-def]
+        def find_charge(self, *, idempotency_key):
             return None
 
     hold_id = make_hold(client_of(traveler), hotel_offer(room_type, day, 1))
@@ -623,7 +624,7 @@ def test_a_provider_error_on_the_second_charge_refunds_the_first_at_once(
     from bookings.payments.base import PaymentProviderError
 
     class FailsOnDollars(SandboxProvider):
-        def charge(self, *, amount, token, idempotency_key, description):  # type: ignore[no-untyped-def]
+        def charge(self, *, amount, token, idempotency_key, description):
             if amount.currency == "USD":
                 raise PaymentProviderError("Stripe refused the request (api_error).")
             return super().charge(

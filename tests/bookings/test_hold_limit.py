@@ -26,7 +26,7 @@ RACERS = 20
 ROUNDS = 3
 
 
-def _hold_race(user, offer: str) -> Counter:  # type: ignore[no-untyped-def]
+def _hold_race(user, offer: str) -> Counter:
     barrier = threading.Barrier(RACERS)
 
     def attempt(_: int) -> tuple[int, str]:
@@ -50,8 +50,8 @@ def test_twenty_parallel_holds_by_one_traveler_make_exactly_the_allowed_five(set
     day = today_anywhere() + timedelta(days=30)
     for _ in range(ROUNDS):
         # given plenty of rooms, and a traveler holding nothing yet
-        user = UserFactory()
-        room_type = RoomTypeFactory(capacity=2)
+        user = UserFactory.create()
+        room_type = RoomTypeFactory.create(capacity=2)
         room_nights(room_type, day, 2, rooms_total=100)
 
         # when they send twenty holds at once

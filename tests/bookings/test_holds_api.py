@@ -15,11 +15,12 @@ from bookings.models import Hold, HoldStatus
 from catalog.models import CarDay, FlightFare, RoomNight
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
 
-def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
+def rooms_left(room_type) -> list[int]:
     return list(
         RoomNight.objects.filter(room_type=room_type)
         .order_by("date")
@@ -27,7 +28,7 @@ def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
     )
 
 
-def hold(client, *offer_ids):  # type: ignore[no-untyped-def]
+def hold(client, *offer_ids):
     return client.post("/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json")
 
 
@@ -116,7 +117,7 @@ def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price
     offer = hotel_offer(room_type, day, 2)
     read = holds_module.offer_rows
 
-    def read_then_reprice(**kwargs):  # type: ignore[no-untyped-def]
+    def read_then_reprice(**kwargs):
         rows = read(**kwargs)
         RoomNight.objects.filter(room_type=room_type, date=day).update(price=Decimal("150.00"))
         return rows
@@ -127,7 +128,7 @@ def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price
     response = hold(client_of(traveler), offer)
 
     # then: the locked rows' price counts, not the one read before the lock
-    assert response.status_code == 409
+    assert_problem(response, 409, "price-changed")
     [item] = response.json()["items"]
     assert item["quoted_price"] == {"amount": "210.00", "currency": "EUR"}
     assert item["price"] == {"amount": "260.00", "currency": "EUR"}
@@ -137,19 +138,19 @@ def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price
 
 def test_two_offers_on_the_same_rows_need_the_units_of_both(client_of, room_type, day):
     # 3 rooms: one hold asking 2 + 2 of the same nights must fail as a whole.
-    client = client_of(UserFactory())
+    client = client_of(UserFactory.create())
     first = hotel_offer(room_type, day, 1, rooms=2)
     second = hotel_offer(room_type, day, 2, rooms=2)
 
     response = hold(client, first, second)
 
-    assert response.status_code == 409
+    assert_problem(response, 409, "sold-out")
     assert rooms_left(room_type) == [3, 3, 3]
 
 
 def test_holds_are_private(client_of, traveler, room_type, day):
     created = hold(client_of(traveler), hotel_offer(room_type, day, 1)).json()
-    stranger = client_of(UserFactory())
+    stranger = client_of(UserFactory.create())
 
     assert stranger.get(f"/api/holds/{created['id']}").status_code == 404
     assert stranger.delete(f"/api/holds/{created['id']}").status_code == 404
@@ -249,10 +250,11 @@ def test_the_same_offer_twice_and_too_many_items(client_of, traveler, room_type,
     offer = hotel_offer(room_type, day, 1)
     client = client_of(traveler)
 
-    assert hold(client, offer, offer).status_code == 400
+    assert_problem(hold(client, offer, offer), 400, "validation-error")
     many = [hotel_offer(room_type, day, 1, rooms=1, guests=g) for g in range(1, 7)]
-    assert hold(client, *many).status_code == 400
+    assert_problem(hold(client, *many), 400, "validation-error")
     assert rooms_left(room_type) == [3, 3, 3]
+    assert not Hold.objects.exists()
 
 
 def test_an_edited_offer_id_is_refused(client_of, traveler, room_type, day):
@@ -268,8 +270,9 @@ def test_an_edited_offer_id_is_refused(client_of, traveler, room_type, day):
 def test_holding_needs_a_login(api_client, room_type, day):
     response = hold(api_client, hotel_offer(room_type, day, 1))
 
-    assert response.status_code == 401
+    assert_problem(response, 401, "not-authenticated")
     assert rooms_left(room_type) == [3, 3, 3]
+    assert not Hold.objects.exists()
 
 
 @pytest.mark.mariadb
@@ -292,7 +295,7 @@ def test_a_double_clicked_hold_with_one_key_holds_once(client_of, traveler, room
     client = client_of(traveler)
     offer = hotel_offer(room_type, day, 2)
 
-    def post(key: str, *offers: str):  # type: ignore[no-untyped-def]
+    def post(key: str, *offers: str):
         return client.post(
             "/api/holds", {"items": [{"offer_id": o} for o in offers]}, format="json",
             HTTP_IDEMPOTENCY_KEY=key,
@@ -304,7 +307,7 @@ def test_a_double_clicked_hold_with_one_key_holds_once(client_of, traveler, room
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
-    assert other_body.status_code == 422
+    assert_problem(other_body, 422, "idempotency-key-reused")
     assert Hold.objects.count() == 1
     assert rooms_left(room_type) == [2, 2, 3]
 
@@ -323,7 +326,7 @@ def test_a_hold_key_is_not_replayed_as_a_booking(client_of, traveler, room_type,
         format="json", HTTP_IDEMPOTENCY_KEY="k",
     )  # fmt: skip
 
-    assert booking.status_code == 422
+    assert_problem(booking, 422, "idempotency-key-reused")
     assert Hold.objects.get().status == HoldStatus.ACTIVE
 
 
@@ -337,7 +340,7 @@ def test_holds_without_a_key_are_each_their_own(client_of, traveler, room_type, 
     empty_key = client.post(
         "/api/holds", {"items": [{"offer_id": offer}]}, format="json", HTTP_IDEMPOTENCY_KEY=" "
     )
-    assert empty_key.status_code == 400
+    assert_problem(empty_key, 400, "validation-error")
 
 
 def test_an_expired_hold_frees_its_rooms_for_the_next_traveler_before_the_job_runs(
@@ -345,11 +348,11 @@ def test_an_expired_hold_frees_its_rooms_for_the_next_traveler_before_the_job_ru
 ):
     # given: the last room of the night is in a hold that has just expired; no job ran
     RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
-    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1)).json()
+    first = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1)).json()
     Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     # when
-    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    second = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1))
 
     # then
     assert second.status_code == 201, second.json()
@@ -367,11 +370,11 @@ def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile
     from bookings.services import holds as holds_module
 
     RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
-    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1)).json()
+    first = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1)).json()
     Hold.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     read = holds_module.offer_rows
 
-    def read_before_the_taking(**kwargs):  # type: ignore[no-untyped-def]
+    def read_before_the_taking(**kwargs):
         rows = read(**kwargs)
         for row in rows.rows:
             row.rooms_available += 1
@@ -380,7 +383,7 @@ def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile
     monkeypatch.setattr(holds_module, "offer_rows", read_before_the_taking)
 
     # when
-    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    second = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1))
 
     # then: the expired hold was ended under the lock's verdict and the room held again
     assert second.status_code == 201, second.json()
@@ -390,10 +393,10 @@ def test_an_expired_hold_frees_its_rooms_even_when_the_rooms_ran_short_meanwhile
 
 def test_rooms_short_with_no_expired_hold_on_them_are_sold_out(client_of, room_type, day):
     RoomNight.objects.filter(room_type=room_type).update(rooms_available=1)
-    first = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    first = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1))
     assert first.status_code == 201
 
-    second = hold(client_of(UserFactory()), hotel_offer(room_type, day, 1))
+    second = hold(client_of(UserFactory.create()), hotel_offer(room_type, day, 1))
 
     assert second.status_code == 409
     assert second.json()["code"] == "sold-out"
@@ -418,7 +421,7 @@ def test_the_expiry_job_clears_a_backlog_larger_than_its_batch(room_type, day):
     now = timezone.now()
     for night in (0, 0, 0, 1, 1):
         offer = offer_decode(hotel_offer(room_type, day + timedelta(days=night), 1))
-        hold_create(user=UserFactory(), offers=[offer], now=now)
+        hold_create(user=UserFactory.create(), offers=[offer], now=now)
     assert rooms_left(room_type) == [0, 1, 3]
 
     ended = hold_expire_due(now=now + timedelta(hours=1), batch=2)

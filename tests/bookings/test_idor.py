@@ -14,6 +14,7 @@ from catalog.models import RoomNight
 from reviews.models import Review
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import hotel_offer
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,9 @@ MISSING_REF = "TG-ZZZZZZ"
 
 
 @pytest.fixture
-def alice(client_of, room_type, day):  # type: ignore[no-untyped-def]
+def alice(client_of, room_type, day):
     """Alice has an active hold and a confirmed booking (its trip is over)."""
-    user = UserFactory(email="alice@example.com")
+    user = UserFactory.create(email="alice@example.com")
     client = client_of(user)
 
     def hold(offset: int) -> str:
@@ -54,11 +55,11 @@ def alice(client_of, room_type, day):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def mallory(client_of):  # type: ignore[no-untyped-def]
-    return client_of(UserFactory(email="mallory@example.com"))
+def mallory(client_of):
+    return client_of(UserFactory.create(email="mallory@example.com"))
 
 
-def same_as_missing(theirs, missing) -> None:  # type: ignore[no-untyped-def]
+def same_as_missing(theirs, missing) -> None:
     """Someone else's thing answers exactly like a thing that does not exist."""
     assert theirs.status_code == missing.status_code == 404
     assert theirs["Content-Type"] == "application/problem+json"
@@ -66,7 +67,7 @@ def same_as_missing(theirs, missing) -> None:  # type: ignore[no-untyped-def]
     assert theirs.json()["title"] == missing.json()["title"]
 
 
-def snapshot() -> tuple:  # type: ignore[type-arg]
+def snapshot() -> tuple:
     return (
         list(Hold.objects.order_by("pk").values_list("pk", "status")),
         list(Booking.objects.values_list("reference", "status")),
@@ -97,7 +98,7 @@ def test_releasing_another_travelers_hold(alice, mallory):
 def test_paying_for_another_travelers_hold(alice, mallory):
     before = snapshot()
 
-    def pay(hold_id: str):  # type: ignore[no-untyped-def]
+    def pay(hold_id: str):
         return mallory.post(
             "/api/bookings",
             {"hold_id": hold_id, "travelers": [ADULT], "payment_token": "tok_visa"},
@@ -143,7 +144,7 @@ def test_cancelling_another_travelers_booking(alice, mallory):
 def test_reviewing_another_travelers_booking(alice, mallory):
     before = snapshot()
 
-    def review(reference: str):  # type: ignore[no-untyped-def]
+    def review(reference: str):
         return mallory.post(
             "/api/reviews",
             {"booking_reference": reference, "rating": 1, "title": "Awful place",
@@ -178,7 +179,7 @@ def test_another_travelers_idempotency_key_replays_nothing_of_theirs(alice, mall
         HTTP_IDEMPOTENCY_KEY="alice-key",
     )
 
-    assert response.status_code == 404  # processed afresh as Mallory's: no such hold of hers
+    assert_problem(response, 404, "hold-not-found")  # processed afresh as Mallory's
     assert alice["reference"] not in response.content.decode()
     assert "Idempotent-Replayed" not in response
 

@@ -55,14 +55,14 @@ class Travelers(RuleBasedStateMachine):
         super().__init__()
         self.now = timezone.now()
         self.first = today_anywhere() + timedelta(days=30)
-        self.room_type = RoomTypeFactory(capacity=2)
+        self.room_type = RoomTypeFactory.create(capacity=2)
         room_nights(self.room_type, self.first, NIGHTS, rooms_total=CAPACITY, price=Decimal("90"))
-        self.car = RentalCarFactory()
+        self.car = RentalCarFactory.create()
         car_days(self.car, self.first, NIGHTS, cars_total=CAPACITY, price=Decimal("30"))
-        self.fare = FlightFareFactory(seats_total=CAPACITY, price=Decimal("200"))
-        self.users = [UserFactory() for _ in range(3)]
+        self.fare = FlightFareFactory.create(seats_total=CAPACITY, price=Decimal("200"))
+        self.users = [UserFactory.create() for _ in range(3)]
 
-    def _held_or_booked(self, row) -> int:  # type: ignore[no-untyped-def]
+    def _held_or_booked(self, row) -> int:
         column = COLUMNS[type(row)][0]
         units = HoldUnit.objects.filter(**{column: row}).select_related("item__hold")
         total = 0
@@ -84,9 +84,7 @@ class Travelers(RuleBasedStateMachine):
         parts=st.sets(st.sampled_from(["stay", "car", "flight"]), min_size=1),
         seats=st.integers(1, 3),
     )
-    def hold(  # type: ignore[no-untyped-def]
-        self, user: int, start: int, nights: int, rooms: int, parts, seats: int
-    ) -> None:
+    def hold(self, user: int, start: int, nights: int, rooms: int, parts, seats: int) -> None:
         nights = min(nights, NIGHTS - start)
         first = self.first + timedelta(days=start)
         offers = []

@@ -49,14 +49,14 @@ DRIVER = TravelerIn(
 )
 
 
-def stay_in(tz: str, check_in: date, nights: int = 2, **hotel):  # type: ignore[no-untyped-def]
+def stay_in(tz: str, check_in: date, nights: int = 2, **hotel):
     """A room type of a hotel in a city of zone `tz`, free for `nights` from `check_in`."""
-    room_type = RoomTypeFactory(hotel__city=CityFactory(timezone=tz), **hotel)
+    room_type = RoomTypeFactory.create(hotel__city=CityFactory.create(timezone=tz), **hotel)
     room_nights(room_type, check_in, nights, price=Decimal("100.00"))
     return room_type
 
 
-def rooms_left(room_type) -> list[int]:  # type: ignore[no-untyped-def]
+def rooms_left(room_type) -> list[int]:
     nights = RoomNight.objects.filter(room_type=room_type).order_by("date")
     return list(nights.values_list("rooms_available", flat=True))
 
@@ -69,7 +69,7 @@ def test_a_stay_is_held_and_booked_exactly_when_check_in_is_today_or_later_at_th
     # given: a check-in `offset` days from today on the hotel's calendar
     check_in = local_today(tz, now=now) + timedelta(days=offset)
     room_type = stay_in(tz, check_in)
-    user = UserFactory()
+    user = UserFactory.create()
     offer_id = hotel_offer(room_type, check_in, 2)
     if offset < 0:
         # then: refused as begun, or (a day before today anywhere on Earth) as no search's
@@ -106,7 +106,7 @@ def test_a_stay_held_before_midnight_at_the_hotel_is_not_booked_after_it(
     held_at = midnight - timedelta(seconds=held_before)
     booked_at = midnight + timedelta(seconds=booked_after)
     room_type = stay_in(tz, day)
-    user = UserFactory()
+    user = UserFactory.create()
     charges = SandboxCharge.objects.count()
     hold = hold_create(
         user=user, offers=[offer_decode(hotel_offer(room_type, day, 2), now=held_at)], now=held_at
@@ -125,9 +125,11 @@ def test_a_stay_held_before_midnight_at_the_hotel_is_not_booked_after_it(
 @given(now=instants, tz=zones, offset=st.integers(min_value=-2, max_value=2))
 def test_a_car_is_held_exactly_until_the_office_closes_on_the_pick_up_day(now, tz, offset):
     pick_up = local_today(tz, now=now) + timedelta(days=offset)
-    car = RentalCarFactory(office__airport=AirportFactory(city=CityFactory(timezone=tz)))
+    car = RentalCarFactory.create(
+        office__airport=AirportFactory.create(city=CityFactory.create(timezone=tz))
+    )
     car_days(car, pick_up, 2)
-    user = UserFactory()
+    user = UserFactory.create()
     offer_id = car_offer(car, pick_up, 2)
     closes = car.office.closes_at
     if isinstance(closes, str):
@@ -149,13 +151,13 @@ def test_a_car_is_held_exactly_until_the_office_closes_on_the_pick_up_day(now, t
 @given(now=instants, tz=zones, minutes=st.integers(min_value=-600, max_value=600))
 def test_a_flight_is_held_exactly_until_it_leaves(now, tz, minutes):
     departure = now + timedelta(minutes=minutes)
-    origin = AirportFactory(city=CityFactory(timezone=tz))
-    fare = FlightFareFactory(
+    origin = AirportFactory.create(city=CityFactory.create(timezone=tz))
+    fare = FlightFareFactory.create(
         leg__origin=origin,
         leg__departure_at=departure,
         leg__arrival_at=departure + timedelta(hours=3),
     )
-    user = UserFactory()
+    user = UserFactory.create()
     offer = offer_decode(flight_offer(fare), now=now)
     if departure <= now:
         with pytest.raises(OfferStarted, match="already departed"):
@@ -271,9 +273,9 @@ def test_the_review_records_the_day_travelled_at_the_place(traveler, day):
     the traveler flew, at the airport."""
     from tests.factories.catalog import flight_fare
 
-    akl = AirportFactory(city=CityFactory(timezone="Pacific/Auckland"))
+    akl = AirportFactory.create(city=CityFactory.create(timezone="Pacific/Auckland"))
     departure = datetime.combine(day, time(6), tzinfo=ZoneInfo("Pacific/Auckland"))
-    fare = flight_fare(akl, AirportFactory(), departure.astimezone(UTC))
+    fare = flight_fare(akl, AirportFactory.create(), departure.astimezone(UTC))
     now = departure.astimezone(UTC) - timedelta(days=3)
     hold = hold_create(user=traveler, offers=[offer_decode(flight_offer(fare))], now=now)
     booking = booking_create(

@@ -53,7 +53,7 @@ def locks(seen: list[tuple[str, str]]) -> list[str]:
 INVENTORY = ["catalog_flightfare", "catalog_roomnight", "catalog_carday"]
 
 
-def trip(client, room_type, car, fare, day) -> str:  # type: ignore[no-untyped-def]
+def trip(client, room_type, car, fare, day) -> str:
     response = client.post(
         "/api/holds",
         {"items": [{"offer_id": o} for o in (

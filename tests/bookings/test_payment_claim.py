@@ -31,20 +31,20 @@ from bookings.services.reconcile import GRACE, payments_reconcile
 from catalog.models import RoomNight
 from search.offers import offer_decode
 from tests.factories.offers import hotel_offer
-from tests.flows import book, make_hold
+from tests.flows import assert_problem, book, make_hold
 
 pytestmark = pytest.mark.django_db
 # (imported where used: the API-level tests here also run against code without a claim)
 
 
 @pytest.fixture
-def charges(monkeypatch):  # type: ignore[no-untyped-def]
+def charges(monkeypatch):
     """The provider's charge calls (token, key), and a hook run inside the next charge."""
     calls: list[tuple[str, str]] = []
-    during: list = []  # type: ignore[type-arg]
+    during: list = []
     charge = SandboxProvider.charge
 
-    def counting_charge(self, **kwargs):  # type: ignore[no-untyped-def]
+    def counting_charge(self, **kwargs):
         calls.append((kwargs["token"], kwargs["idempotency_key"]))
         while during:
             during.pop(0)()
@@ -54,7 +54,7 @@ def charges(monkeypatch):  # type: ignore[no-untyped-def]
     return calls, during
 
 
-def rooms_left(day) -> int:  # type: ignore[no-untyped-def]
+def rooms_left(day) -> int:
     return RoomNight.objects.get(date=day).rooms_available
 
 
@@ -122,8 +122,8 @@ def test_a_declined_card_gives_the_hold_back_to_pay_with_another(
     declined = book(client, hold_id, token="tok_chargeDeclined")  # noqa: S106
 
     # then the hold is the traveler's again, as long as it lasts, its room still held
-    assert declined.status_code == 402
-    assert seen["second"].status_code == 409  # type: ignore[attr-defined]
+    assert_problem(declined, 402, "payment-declined")
+    assert_problem(seen["second"], 409, "hold-being-paid")
     hold = client.get(f"/api/holds/{hold_id}").json()
     assert hold["status"] == "active"
     assert Hold.objects.get().paying_since is None
@@ -169,7 +169,7 @@ def test_a_hold_being_paid_cannot_be_released_from_under_the_charge(
 # --- a process that died after claiming ------------------------------------------------
 
 
-def died_while_paying(user, room_type, day, *, charged: bool, ttl: timedelta):  # type: ignore[no-untyped-def]
+def died_while_paying(user, room_type, day, *, charged: bool, ttl: timedelta):
     """A hold claimed for payment by a process that died during the charge (after the
     provider charged, or before), as it finds the database afterwards."""
     from bookings.services.bookings import _hold_claim

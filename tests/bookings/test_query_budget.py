@@ -20,7 +20,7 @@ ADULT = {"first_name": "Ada", "last_name": "Lovelace", "type": "adult"}
 DRIVER = {**ADULT, "birth_date": "1990-05-01", "is_driver": True}
 
 
-def _selects_of(queries, *tables: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _selects_of(queries, *tables: str) -> list[str]:
     """SELECTs of rows (not counts) from any of `tables` (SQLite quotes "x", MariaDB `x`)."""
     return [
         q["sql"]
@@ -31,7 +31,7 @@ def _selects_of(queries, *tables: str) -> list[str]:  # type: ignore[no-untyped-
     ]
 
 
-def _post_hold_and_booking(client, offer_ids, travelers):  # type: ignore[no-untyped-def]
+def _post_hold_and_booking(client, offer_ids, travelers):
     with CaptureQueriesContext(connection) as hold_queries:
         held = client.post(
             "/api/holds", {"items": [{"offer_id": o} for o in offer_ids]}, format="json"

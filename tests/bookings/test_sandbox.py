@@ -16,7 +16,7 @@ from travelguru.money import Money
 AMOUNT = Money.of(Decimal("100.00"), "EUR")
 
 
-def _charge(key: str, amount: Money = AMOUNT):  # type: ignore[no-untyped-def]
+def _charge(key: str, amount: Money = AMOUNT):
     return SandboxProvider().charge(
         amount=amount, token="tok_visa", idempotency_key=key, description="test"
     )

@@ -29,20 +29,20 @@ SECRET = "whsec_test_secret"
 
 
 @pytest.fixture
-def stripe_settings(settings):  # type: ignore[no-untyped-def]
+def stripe_settings(settings):
     settings.STRIPE_SECRET_KEY = "sk_test_123"
     settings.STRIPE_WEBHOOK_SECRET = SECRET
     return settings
 
 
-def intent(status="succeeded", amount=21000, currency="eur", id="pi_123", key="k"):  # type: ignore[no-untyped-def]
+def intent(status="succeeded", amount=21000, currency="eur", id="pi_123", key="k"):
     return {
         "id": id, "object": "payment_intent", "status": status, "amount": amount,
         "currency": currency, "metadata": {"travelguru_key": key},
     }  # fmt: skip
 
 
-def form(call) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def form(call) -> dict[str, list[str]]:
     return parse_qs(call.request.body)
 
 
@@ -195,7 +195,7 @@ def signed(payload: dict, secret: str = SECRET, at: int | None = None) -> tuple[
     return body, f"t={at},v1={mac}"
 
 
-def post_event(client, payload, header):  # type: ignore[no-untyped-def]
+def post_event(client, payload, header):
     return client.generic(
         "POST", "/api/payments/stripe/webhook", payload, content_type="application/json",
         HTTP_STRIPE_SIGNATURE=header,
@@ -207,7 +207,7 @@ def event(type_: str, obj: dict) -> dict:
 
 
 @pytest.fixture
-def unknown_payment(traveler, client_of, room_type, day):  # type: ignore[no-untyped-def]
+def unknown_payment(traveler, client_of, room_type, day):
     hold = (
         client_of(traveler)
         .post(
@@ -412,7 +412,7 @@ def test_an_event_that_failed_to_apply_is_applied_when_redelivered(
     payload = event("payment_intent.succeeded", intent(key=unknown_payment.idempotency_key))
     real_apply = apis.stripe_event_apply
 
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(apis, "stripe_event_apply", broken)

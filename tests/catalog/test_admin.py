@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client):  # type: ignore[no-untyped-def]
+def staff_client(client):
     user = get_user_model().objects.create_superuser(
         username="boss", email="boss@travelguru.example", password="pw-admin-123-long"
     )
@@ -34,14 +34,14 @@ def staff_client(client):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def catalog():  # type: ignore[no-untyped-def]
+def catalog():
     today = timezone.now().date()
-    fare = FlightFareFactory(leg__origin__iata="JFK", leg__destination__iata="LHR")
-    hotel = HotelFactory(name="Hôtel du Louvre", amenities=["wifi"])
-    room_type = RoomTypeFactory(hotel=hotel)
+    fare = FlightFareFactory.create(leg__origin__iata="JFK", leg__destination__iata="LHR")
+    hotel = HotelFactory.create(name="Hôtel du Louvre", amenities=["wifi"])
+    room_type = RoomTypeFactory.create(hotel=hotel)
     room_nights(room_type, today, 3)
     room_nights(room_type, today + timedelta(days=200), 1)  # beyond the inline's window
-    car = RentalCarFactory(office__airport=fare.leg.origin)
+    car = RentalCarFactory.create(office__airport=fare.leg.origin)
     car_days(car, today, 3)
     return {
         models.City: hotel.city,
@@ -60,7 +60,7 @@ def catalog():  # type: ignore[no-untyped-def]
     }
 
 
-def _url(model, action: str, *args) -> str:  # type: ignore[no-untyped-def]
+def _url(model, action: str, *args) -> str:
     return reverse(f"admin:catalog_{model._meta.model_name}_{action}", args=args)
 
 
@@ -94,7 +94,7 @@ def test_search_finds_a_flight_by_number_and_airport(staff_client, catalog):
 
 
 def test_filters_narrow_the_hotel_list(staff_client, catalog):
-    HotelFactory(name="Five Star Palace", stars=5)
+    HotelFactory.create(name="Five Star Palace", stars=5)
 
     page = staff_client.get(_url(models.Hotel, "changelist"), {"stars__exact": 5}).content.decode()
 
@@ -144,9 +144,12 @@ def test_staff_can_edit_a_hotel(staff_client, catalog):
 @pytest.mark.parametrize(
     ("model", "make"),
     [
-        (models.FlightLeg, lambda: FlightFareFactory().leg),
-        (models.RoomNight, lambda: room_nights(RoomTypeFactory(), timezone.now().date(), 1)[0]),
-        (models.CarDay, lambda: car_days(RentalCarFactory(), timezone.now().date(), 1)[0]),
+        (models.FlightLeg, lambda: FlightFareFactory.create().leg),
+        (
+            models.RoomNight,
+            lambda: room_nights(RoomTypeFactory.create(), timezone.now().date(), 1)[0],
+        ),
+        (models.CarDay, lambda: car_days(RentalCarFactory.create(), timezone.now().date(), 1)[0]),
         (models.RentalCar, RentalCarFactory),
         (models.Hotel, HotelFactory),
     ],

@@ -33,7 +33,7 @@ def banner() -> str:
 
 
 def admin_login(client: Client, code: str) -> int:
-    client.post("/admin/login/", {"username": "staff", "password": DEFAULT_PASSWORD})
+    client.post("/admin/login/", {"username": STAFF_EMAIL, "password": DEFAULT_PASSWORD})
     return client.post("/admin/second-factor/", {"code": code, "next": "/admin/"}).status_code
 
 

@@ -41,7 +41,7 @@ ANCHORS = [("JFK", "LHR"), ("SFO", "NRT"), ("CDG", "SIN")]
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def demo(django_db_setup, django_db_blocker):
     """One small load shared by the read-only tests of this module, removed afterwards."""
     with django_db_blocker.unblock():
         start = timezone.now().date()

@@ -75,11 +75,11 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def open_page(browser, frontend_build):  # type: ignore[no-untyped-def]
+def open_page(browser, frontend_build):
     """`open_page(width=1280, locale="en-GB")` -> (page, console); checked at teardown."""
     opened: list[tuple[object, Console]] = []
 
-    def make(*, width: int = 1280, height: int = 900, locale: str = "en-GB"):  # type: ignore[no-untyped-def]
+    def make(*, width: int = 1280, height: int = 900, locale: str = "en-GB"):
         context = browser.new_context(
             viewport={"width": width, "height": height}, locale=locale, timezone_id="Europe/Paris"
         )
@@ -110,13 +110,13 @@ UNLABELLED_CONTROLS = """
 
 
 @pytest.fixture
-def shot(request):  # type: ignore[no-untyped-def]
+def shot(request):
     """`shot(page, "01-results")` saves test-results/e2e/<test>/01-results.png (and checks
     that every form control on the page has a label)."""
     folder = RESULTS / request.node.name.replace("[", "-").replace("]", "")
     folder.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    def take(page, name: str) -> Path:
         # Every journey step is also checked for form controls without a label.
         assert page.evaluate(UNLABELLED_CONTROLS) == [], f"unlabelled form controls on {name}"
         path = folder / f"{name}.png"
@@ -131,17 +131,17 @@ class Trip:
 
     def __init__(self) -> None:
         self.day = today_anywhere() + timedelta(days=20)
-        ny = CityFactory(
+        ny = CityFactory.create(
             name="New York", country_code="US", country_name="United States",
             timezone="America/New_York", currency="USD", latitude=40.71, longitude=-74.0,
         )  # fmt: skip
-        london = CityFactory(
+        london = CityFactory.create(
             name="London", country_code="GB", country_name="United Kingdom",
             timezone="Europe/London", currency="GBP", latitude=51.51, longitude=-0.13,
         )  # fmt: skip
-        self.jfk = AirportFactory(iata="JFK", name="John F. Kennedy International", city=ny)
-        self.lhr = AirportFactory(iata="LHR", name="Heathrow", city=london)
-        airline = AirlineFactory(iata="BA", name="British Airways")
+        self.jfk = AirportFactory.create(iata="JFK", name="John F. Kennedy International", city=ny)
+        self.lhr = AirportFactory.create(iata="LHR", name="Heathrow", city=london)
+        airline = AirlineFactory.create(iata="BA", name="British Airways")
         # 22:00 UTC is 17:00 in New York (EST); 7 h later it is 05:00 the next day in London.
         self.fare = flight_fare(
             self.jfk, self.lhr, datetime.combine(self.day, time(22, 0), tzinfo=UTC),
@@ -150,7 +150,7 @@ class Trip:
         )  # fmt: skip
         self.check_in = self.day + timedelta(days=1)
         self.check_out = self.check_in + timedelta(days=3)
-        self.room_type = RoomTypeFactory(
+        self.room_type = RoomTypeFactory.create(
             hotel__name="Hotel Lumière", hotel__city=london, hotel__stars=4,
             hotel__currency="GBP", hotel__free_cancellation_days=2,
             name="Double room", capacity=2,
@@ -158,18 +158,20 @@ class Trip:
         self.nights = room_nights(
             self.room_type, self.check_in, 3, price=Decimal("100.00"), rooms_total=10
         )
-        office = RentalOfficeFactory(
-            vendor=CarVendorFactory(code="ZE", name="Hertz"), airport=self.lhr, currency="GBP"
+        office = RentalOfficeFactory.create(
+            vendor=CarVendorFactory.create(code="ZE", name="Hertz"),
+            airport=self.lhr,
+            currency="GBP",
         )
-        self.car = RentalCarFactory(office=office, model_name="VW Golf")
+        self.car = RentalCarFactory.create(office=office, model_name="VW Golf")
         car_days(self.car, self.check_in, 3, price=Decimal("40.00"), cars_total=2)
         sync_index(full=True)
 
     @property
-    def hotel(self):  # type: ignore[no-untyped-def]
+    def hotel(self):
         return self.room_type.hotel
 
 
 @pytest.fixture
-def trip(transactional_db) -> Trip:  # type: ignore[no-untyped-def]
+def trip(transactional_db) -> Trip:
     return Trip()

@@ -17,7 +17,7 @@ from travelguru.money import Money
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -161,7 +161,7 @@ def test_search_detail_sign_up_hold_pay_see_and_cancel_a_whole_trip(
 
 
 def test_an_offer_sold_out_after_the_search_shows_as_sold_out(live_server, trip, open_page, shot):
-    user = UserFactory(email="sam@example.com")
+    user = UserFactory.create(email="sam@example.com")
     page, console = open_page()
     console.allowed_statuses = {409}  # the hold's sold-out answer, shown to the traveler
     base = live_server.url
@@ -256,7 +256,7 @@ def test_the_search_form_works_from_the_keyboard(live_server, trip, open_page):
     expect(page.locator(":focus")).to_have_attribute("name", "sort")
 
 
-def book_past_stay(trip, user):  # type: ignore[no-untyped-def]
+def book_past_stay(trip, user):
     """A stay booked through the real services, then moved into the past (it is over)."""
     from django.utils import timezone
 
@@ -291,9 +291,9 @@ def test_a_guest_reviews_a_finished_stay_and_others_page_and_vote_on_reviews(
     from reviews.models import Review, ReviewStatus
     from reviews.services import review_approve, review_create
 
-    staff = UserFactory(email="staff@example.com", is_staff=True)
+    staff = UserFactory.create(email="staff@example.com", is_staff=True)
     for i in range(6):  # six approved reviews: two pages of five
-        guest = UserFactory(email=f"guest{i}@example.com", first_name=f"Guest{i}")
+        guest = UserFactory.create(email=f"guest{i}@example.com", first_name=f"Guest{i}")
         booked = book_past_stay(trip, guest)
         review = review_create(
             user=guest, booking_reference=booked.reference, position=None, rating=5 - i % 2,
@@ -301,7 +301,7 @@ def test_a_guest_reviews_a_finished_stay_and_others_page_and_vote_on_reviews(
             text="Quiet room, friendly staff and a short walk to the river.", now=timezone.now(),
         )  # fmt: skip
         review_approve(review, staff=staff, now=timezone.now())
-    ada = UserFactory(email="ada@example.com", first_name="Ada")
+    ada = UserFactory.create(email="ada@example.com", first_name="Ada")
     booking = book_past_stay(trip, ada)
 
     page, _ = open_page()
@@ -337,7 +337,7 @@ def test_a_guest_reviews_a_finished_stay_and_others_page_and_vote_on_reviews(
     assert Review.objects.get(title="Stay number 0").helpful_count == 1
 
 
-def hold_a_car(page, base, trip, email):  # type: ignore[no-untyped-def]
+def hold_a_car(page, base, trip, email):
     """Sign in, put the LHR car in the basket and hold it; the page ends on /basket."""
     page.goto(f"{base}/signin?next=/basket")
     sign_in(page, email)
@@ -352,7 +352,7 @@ def test_the_countdown_runs_out_and_the_trip_can_be_held_again(
     live_server, trip, open_page, shot, settings
 ):
     settings.HOLD_TTL_SECONDS = 3
-    user = UserFactory(email="kim@example.com")
+    user = UserFactory.create(email="kim@example.com")
     page, _ = open_page()
     hold_a_car(page, live_server.url, trip, user.email)
     countdown = page.locator(".hold .countdown")
@@ -388,7 +388,7 @@ def test_with_stripe_the_checkout_uses_stripe_elements_and_sends_only_its_token(
 ):
     settings.PAYMENT_PROVIDER = "stripe"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_e2e"
-    user = UserFactory(email="lin@example.com")
+    user = UserFactory.create(email="lin@example.com")
     page, console = open_page()
     console.allowed_statuses = {402}
     # Stripe.js comes from js.stripe.com (allowed by the CSP only in this mode); offline,
@@ -399,7 +399,7 @@ def test_with_stripe_the_checkout_uses_stripe_elements_and_sends_only_its_token(
     )
     sent: list[dict] = []
 
-    def booking(route):  # type: ignore[no-untyped-def]
+    def booking(route):
         if route.request.method != "POST":
             return route.continue_()
         sent.append(route.request.post_data_json)
@@ -439,7 +439,7 @@ def test_two_tabs_refresh_into_one_session_and_signing_out_ends_it(live_server, 
     both spend the stored refresh token (a second use would end the session)."""
     from accounts.models import LoginSession, SessionEndReason
 
-    user = UserFactory(email="tabs@example.com")
+    user = UserFactory.create(email="tabs@example.com")
     page, console = open_page()
     console.allowed_statuses = {401}  # the expired access token's answers before the refresh
     base = live_server.url

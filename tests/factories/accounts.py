@@ -6,7 +6,7 @@ from accounts.models import User
 PASSWORD = "correct-horse-battery-9"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)
@@ -19,19 +19,19 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def saved(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def saved(self, create, extracted, **kwargs):
         if create:
             self.save()
 
 
-def second_factor_for(user: User):  # type: ignore[no-untyped-def]
+def second_factor_for(user: User):
     """A confirmed authenticator (TOTP) device for `user`; `totp_now(device)` gives its code."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
 
 
-def totp_now(device, *, steps_ahead: int = 0) -> str:  # type: ignore[no-untyped-def]
+def totp_now(device, *, steps_ahead: int = 0) -> str:
     """The code `device`'s authenticator app shows now (or `steps_ahead` 30-second steps on)."""
     import time
 
@@ -42,7 +42,7 @@ def totp_now(device, *, steps_ahead: int = 0) -> str:  # type: ignore[no-untyped
     return f"{clock.token():06d}"
 
 
-def log_in_verified(client, user):  # type: ignore[no-untyped-def]
+def log_in_verified(client, user):
     """`client` logged in as `user` with a verified second factor (what the admin needs),
     as django_otp.login leaves a session after a right code."""
     from django_otp import DEVICE_ID_SESSION_KEY

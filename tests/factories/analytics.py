@@ -10,7 +10,7 @@ from factory.django import DjangoModelFactory
 from analytics.models import Event, EventKind
 
 
-class EventFactory(DjangoModelFactory):
+class EventFactory(DjangoModelFactory[Event]):
     """A hotel search at noon UTC on 2026-11-01 unless told otherwise."""
 
     class Meta:

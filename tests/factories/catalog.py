@@ -11,7 +11,7 @@ from factory.django import DjangoModelFactory
 from catalog import models
 
 
-class CityFactory(DjangoModelFactory):
+class CityFactory(DjangoModelFactory[models.City]):
     class Meta:
         model = models.City
         django_get_or_create = ("geonameid",)
@@ -27,7 +27,7 @@ class CityFactory(DjangoModelFactory):
     currency = "EUR"
 
 
-class AirportFactory(DjangoModelFactory):
+class AirportFactory(DjangoModelFactory[models.Airport]):
     class Meta:
         model = models.Airport
         django_get_or_create = ("iata",)
@@ -45,7 +45,7 @@ class AirportFactory(DjangoModelFactory):
     longitude = factory.LazyAttribute(lambda o: o.city.longitude)
 
 
-class AirlineFactory(DjangoModelFactory):
+class AirlineFactory(DjangoModelFactory[models.Airline]):
     class Meta:
         model = models.Airline
         django_get_or_create = ("iata",)
@@ -55,7 +55,7 @@ class AirlineFactory(DjangoModelFactory):
     country_code = "FR"
 
 
-class FlightLegFactory(DjangoModelFactory):
+class FlightLegFactory(DjangoModelFactory[models.FlightLeg]):
     """A leg; `departure_at` defaults to tomorrow 08:00 UTC, 2 h long."""
 
     class Meta:
@@ -74,7 +74,7 @@ class FlightLegFactory(DjangoModelFactory):
     distance_km = 1000
 
 
-class FlightFareFactory(DjangoModelFactory):
+class FlightFareFactory(DjangoModelFactory[models.FlightFare]):
     class Meta:
         model = models.FlightFare
 
@@ -90,7 +90,7 @@ class FlightFareFactory(DjangoModelFactory):
     change_fee = Decimal("75.00")
 
 
-class AmenityFactory(DjangoModelFactory):
+class AmenityFactory(DjangoModelFactory[models.Amenity]):
     class Meta:
         model = models.Amenity
         django_get_or_create = ("code",)
@@ -99,7 +99,7 @@ class AmenityFactory(DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: o.code.replace("-", " ").title())
 
 
-class HotelFactory(DjangoModelFactory):
+class HotelFactory(DjangoModelFactory[models.Hotel]):
     class Meta:
         model = models.Hotel
         skip_postgeneration_save = True
@@ -115,13 +115,13 @@ class HotelFactory(DjangoModelFactory):
     free_cancellation_days = 2
 
     @factory.post_generation
-    def amenities(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def amenities(self, create, extracted, **kwargs):
         if create and extracted:
             for code in extracted:
-                self.amenities.add(AmenityFactory(code=code))
+                self.amenities.add(AmenityFactory.create(code=code))
 
 
-class RoomTypeFactory(DjangoModelFactory):
+class RoomTypeFactory(DjangoModelFactory[models.RoomType]):
     class Meta:
         model = models.RoomType
 
@@ -131,7 +131,7 @@ class RoomTypeFactory(DjangoModelFactory):
     beds = "1 double bed"
 
 
-class RoomNightFactory(DjangoModelFactory):
+class RoomNightFactory(DjangoModelFactory[models.RoomNight]):
     class Meta:
         model = models.RoomNight
 
@@ -142,7 +142,7 @@ class RoomNightFactory(DjangoModelFactory):
     rooms_available = factory.LazyAttribute(lambda o: o.rooms_total)
 
 
-class CarVendorFactory(DjangoModelFactory):
+class CarVendorFactory(DjangoModelFactory[models.CarVendor]):
     class Meta:
         model = models.CarVendor
         django_get_or_create = ("code",)
@@ -151,7 +151,7 @@ class CarVendorFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Vendor {n}")
 
 
-class RentalOfficeFactory(DjangoModelFactory):
+class RentalOfficeFactory(DjangoModelFactory[models.RentalOffice]):
     class Meta:
         model = models.RentalOffice
 
@@ -163,7 +163,7 @@ class RentalOfficeFactory(DjangoModelFactory):
     currency = "EUR"
 
 
-class RentalCarFactory(DjangoModelFactory):
+class RentalCarFactory(DjangoModelFactory[models.RentalCar]):
     class Meta:
         model = models.RentalCar
 
@@ -176,7 +176,7 @@ class RentalCarFactory(DjangoModelFactory):
     transmission = models.Transmission.MANUAL
 
 
-class CarDayFactory(DjangoModelFactory):
+class CarDayFactory(DjangoModelFactory[models.CarDay]):
     class Meta:
         model = models.CarDay
 
@@ -187,25 +187,27 @@ class CarDayFactory(DjangoModelFactory):
     cars_available = factory.LazyAttribute(lambda o: o.cars_total)
 
 
-def room_nights(room_type: models.RoomType, start, nights: int, **kwargs) -> list[models.RoomNight]:  # type: ignore[no-untyped-def]
+def room_nights(room_type: models.RoomType, start, nights: int, **kwargs) -> list[models.RoomNight]:
     """One RoomNight per night from `start`, same kwargs for each."""
     return [
-        RoomNightFactory(room_type=room_type, date=start + timedelta(days=i), **kwargs)
+        RoomNightFactory.create(room_type=room_type, date=start + timedelta(days=i), **kwargs)
         for i in range(nights)
     ]
 
 
-def car_days(car: models.RentalCar, start, days: int, **kwargs) -> list[models.CarDay]:  # type: ignore[no-untyped-def]
+def car_days(car: models.RentalCar, start, days: int, **kwargs) -> list[models.CarDay]:
     """One CarDay per day from `start`, same kwargs for each."""
-    return [CarDayFactory(car=car, date=start + timedelta(days=i), **kwargs) for i in range(days)]
+    return [
+        CarDayFactory.create(car=car, date=start + timedelta(days=i), **kwargs) for i in range(days)
+    ]
 
 
-def flight_fare(origin, destination, departure_at, *, minutes=120, **kwargs) -> models.FlightFare:  # type: ignore[no-untyped-def]
+def flight_fare(origin, destination, departure_at, *, minutes=120, **kwargs) -> models.FlightFare:
     """A fare on a new leg from `origin` to `destination` leaving at `departure_at` (UTC).
 
     `leg__…` kwargs go to the leg (flight_number, airline, is_cancelled…), the rest to the fare.
     """
-    return FlightFareFactory(
+    return FlightFareFactory.create(
         leg__origin=origin,
         leg__destination=destination,
         leg__departure_at=departure_at,

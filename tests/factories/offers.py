@@ -12,7 +12,7 @@ from travelguru.money import Money
 
 def hotel_offer(
     room_type: RoomType, check_in: date, nights: int, rooms: int = 1, guests=None
-) -> str:  # type: ignore[no-untyped-def]
+) -> str:
     rows = RoomNight.objects.filter(
         room_type=room_type, date__gte=check_in, date__lt=check_in + timedelta(days=nights)
     )

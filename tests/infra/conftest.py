@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).parents[2]
 PACKAGE = ROOT / "var" / "package" / "travelguru-prod.zip"
+PACKAGE_MISSING = "need the Lambda package (`make package` first)"
 
 
 def _load_script(name: str) -> ModuleType:
@@ -31,10 +32,10 @@ def lambda_package_tools() -> ModuleType:
 
 @pytest.fixture(scope="session")
 def lambda_zip() -> Path:
-    """The package CI built. Missing in CI is a failure; on a laptop a loud skip."""
+    """The package CI built. Missing in CI is a failure; on a laptop a skip (counted in the
+    run's one not-run line, tests/conftest.py)."""
     if not PACKAGE.exists():
-        message = f"{PACKAGE.relative_to(ROOT)} is missing: run `make package` first"
         if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(f"!!! NO LAMBDA PACKAGE, handler and package tests NOT RUN: {message}")
+            pytest.fail(f"{PACKAGE.relative_to(ROOT)} is missing: run `make package` first")
+        pytest.skip(PACKAGE_MISSING)
     return PACKAGE

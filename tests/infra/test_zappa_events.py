@@ -128,7 +128,7 @@ def test_the_daily_housekeeping_drops_expired_tokens_and_sessions_only():
 
     # given: a login whose last refresh token expired, an ended one whose tokens have not,
     # a live one, and an admin session past its expiry next to a live one
-    user = UserFactory()
+    user = UserFactory.create()
     now = timezone.now()
     for name, rotated, ended in [
         ("expired", now - timedelta(days=15), None),

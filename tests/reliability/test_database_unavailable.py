@@ -19,13 +19,13 @@ from tests.factories.offers import hotel_offer
 pytestmark = pytest.mark.django_db
 
 
-def database_refuses_connections():  # type: ignore[no-untyped-def]
+def database_refuses_connections():
     # What mysqlclient raises when nothing listens: (2003, "Can't connect to MySQL server").
     down = OperationalError(2003, "Can't connect to MySQL server on '127.0.0.1' (111)")
     return mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=down)
 
 
-def assert_database_unavailable(response) -> None:  # type: ignore[no-untyped-def]
+def assert_database_unavailable(response) -> None:
     assert response.status_code == 503, response.content[:300]
     assert response["Content-Type"] == "application/problem+json"
     assert response["Retry-After"] == "5"

@@ -31,33 +31,33 @@ SERVER_ERROR = {"error": {"type": "api_error", "message": "Something went wrong 
 
 
 @pytest.fixture
-def stripe(settings):  # type: ignore[no-untyped-def]
+def stripe(settings):
     settings.STRIPE_SECRET_KEY = "sk_test_123"
     settings.PAYMENT_PROVIDER = "stripe"
     return settings
 
 
 @pytest.fixture(autouse=True)
-def _no_retry_sleep(monkeypatch):  # type: ignore[no-untyped-def]
+def _no_retry_sleep(monkeypatch):
     """The SDK backs off between its retries; the test need not wait for it."""
     import stripe
 
     monkeypatch.setattr(stripe._http_client.HTTPClient, "_sleep_time_seconds", lambda *a: 0)
 
 
-def intent(*, id="pi_1", amount=21000, currency="eur", status="succeeded", key="k"):  # type: ignore[no-untyped-def]
+def intent(*, id="pi_1", amount=21000, currency="eur", status="succeeded", key="k"):
     return {
         "id": id, "object": "payment_intent", "status": status, "amount": amount,
         "currency": currency, "metadata": {"travelguru_key": key},
     }  # fmt: skip
 
 
-def search_result(*intents):  # type: ignore[no-untyped-def]
+def search_result(*intents):
     return {"object": "search_result", "data": list(intents), "has_more": False,
             "url": "/v1/payment_intents/search"}  # fmt: skip
 
 
-def hold_and_book(client, *offers, travelers=None):  # type: ignore[no-untyped-def]
+def hold_and_book(client, *offers, travelers=None):
     hold = client.post("/api/holds", {"items": [{"offer_id": o} for o in offers]}, format="json")
     assert hold.status_code == 201, hold.json()
     booked = client.post(

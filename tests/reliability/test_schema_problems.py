@@ -9,14 +9,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def schema(django_db_blocker):  # type: ignore[no-untyped-def]
+def schema(django_db_blocker):
     from rest_framework.test import APIClient
 
     with django_db_blocker.unblock():
         return APIClient().get("/api/schema/", {"format": "json"}).json()
 
 
-def operations(schema):  # type: ignore[no-untyped-def]
+def operations(schema):
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
             yield f"{method.upper()} {path}", method, operation

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def booked(client_of, traveler, room_type, day):  # type: ignore[no-untyped-def]
+def booked(client_of, traveler, room_type, day):
     """One confirmed booking of 1 room x 2 nights, and one active hold of 1 room x 1 night."""
     client = client_of(traveler)
     response = book(client, make_hold(client, hotel_offer(room_type, day, 2)))

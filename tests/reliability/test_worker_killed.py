@@ -53,7 +53,7 @@ def rooms_accounted_for() -> list[tuple[int, int, int]]:
     return rows
 
 
-def wait_until(predicate, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
+def wait_until(predicate, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

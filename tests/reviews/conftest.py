@@ -10,10 +10,10 @@ from search.offers import offer_decode
 
 
 @pytest.fixture
-def trip_of():  # type: ignore[no-untyped-def]
+def trip_of():
     """Book offers for a user through the real services; `done=True` puts the trip in the past."""
 
-    def make(user, *offer_ids, done=True, travelers=None):  # type: ignore[no-untyped-def]
+    def make(user, *offer_ids, done=True, travelers=None):
         now = timezone.now()
         hold = hold_create(user=user, offers=[offer_decode(o) for o in offer_ids], now=now)
         booking = booking_create(

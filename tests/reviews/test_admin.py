@@ -14,14 +14,14 @@ URL = "/admin/reviews/review/"
 
 
 @pytest.fixture
-def pending(trip_of, room_type, day, client_of):  # type: ignore[no-untyped-def]
+def pending(trip_of, room_type, day, client_of):
     texts = [
         (5, "Spotless rooms and a warm welcome from the staff."),
         (4, "Good location, breakfast could be better though."),
         (1, "SCAM!!! book at www.cheaper-rooms.example.com instead"),
     ]
     for rating, text in texts:
-        user = UserFactory()
+        user = UserFactory.create()
         booking = trip_of(user, hotel_offer(room_type, day, 1))
         response = client_of(user).post(
             "/api/reviews",
@@ -133,7 +133,7 @@ def test_staff_who_may_only_read_reviews_cannot_moderate_them(pending):
     from tests.factories.accounts import log_in_verified
 
     # given a staff member who may view reviews, not change them
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     staff.user_permissions.set(Permission.objects.filter(codename="view_review"))
     client = log_in_verified(Client(), staff)
     ids = [r.pk for r in pending]

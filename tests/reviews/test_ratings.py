@@ -27,10 +27,10 @@ from tests.factories.offers import hotel_offer
 pytestmark = pytest.mark.django_db
 
 
-def make_reviews(trip_of, room_type, day, ratings):  # type: ignore[no-untyped-def]
+def make_reviews(trip_of, room_type, day, ratings):
     reviews = []
     for n, rating in enumerate(ratings):
-        user = UserFactory()
+        user = UserFactory.create()
         booking = trip_of(user, hotel_offer(room_type, day, 1))
         reviews.append(
             Review.objects.create(
@@ -92,10 +92,10 @@ def test_aggregates_always_equal_a_fresh_recount(trip_of, ratings, actions):
     from search.apis.common import today_anywhere
 
     day = today_anywhere() + timedelta(days=40)
-    room_type = RoomTypeFactory()
+    room_type = RoomTypeFactory.create()
     room_nights(room_type, day, 1, rooms_total=20)
     reviews = make_reviews(trip_of, room_type, day, ratings)
-    staff, now = UserFactory(is_staff=True), timezone.now()
+    staff, now = UserFactory.create(is_staff=True), timezone.now()
     alive = list(reviews)
 
     for action, index in actions:
@@ -121,11 +121,11 @@ def test_rating_sort_in_search_uses_the_bayesian_score(api_client, day):
     from search.apis.common import today_anywhere
 
     check_in = today_anywhere() + timedelta(days=10)
-    rome = CityFactory(name="Rome", country_code="IT")
+    rome = CityFactory.create(name="Rome", country_code="IT")
     for name, count, average in [("One Rave", 1, "5.00"), ("Crowd Pleaser", 400, "4.70"),
                                  ("Unrated", 0, None)]:  # fmt: skip
-        hotel = HotelFactory(name=name, city=rome)
-        room_nights(RoomTypeFactory(hotel=hotel), check_in, 2)
+        hotel = HotelFactory.create(name=name, city=rome)
+        room_nights(RoomTypeFactory.create(hotel=hotel), check_in, 2)
         if count:
             RatingAggregate.objects.create(
                 subject=Subject.HOTEL, subject_id=hotel.pk, count=count,
@@ -152,7 +152,7 @@ def test_rating_sort_in_search_uses_the_bayesian_score(api_client, day):
 def test_detail_and_search_show_the_rating_after_approval(api_client, trip_of, room_type, day):
     reviews = make_reviews(trip_of, room_type, day, [5, 4])
     sync_index(full=True)  # the index knows the hotel, not yet its rating
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     for review in reviews:
         review_approve(review, staff=staff, now=timezone.now())
 
@@ -211,8 +211,8 @@ def test_a_page_of_results_gets_every_full_rating_in_one_query(
     from reviews.selectors import ratings_json_map
 
     for review in make_reviews(trip_of, room_type, day, [5, 3, 4]):
-        review_approve(review, staff=UserFactory(is_staff=True), now=timezone.now())
-    unrated = HotelFactory()
+        review_approve(review, staff=UserFactory.create(is_staff=True), now=timezone.now())
+    unrated = HotelFactory.create()
 
     with django_assert_num_queries(1):
         ratings = ratings_json_map(
@@ -240,7 +240,7 @@ def test_an_approved_review_shows_in_the_next_identical_search(
     [review] = make_reviews(trip_of, room_type, day, [4])
 
     with django_capture_on_commit_callbacks(execute=True):
-        review_approve(review, staff=UserFactory(is_staff=True), now=timezone.now())
+        review_approve(review, staff=UserFactory.create(is_staff=True), now=timezone.now())
 
     after = api_client.get("/api/hotels/search", params).json()["results"][0]["rating"]
     assert (before["count"], after["count"]) == (0, 1)

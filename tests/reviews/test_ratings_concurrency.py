@@ -22,10 +22,10 @@ pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
 
 def test_moderating_a_hotels_reviews_at_once_keeps_its_aggregate_exact(trip_of):
     day = today_anywhere() + timedelta(days=40)
-    room_type = RoomTypeFactory()
+    room_type = RoomTypeFactory.create()
     room_nights(room_type, day, 1, rooms_total=30)
     reviews = make_reviews(trip_of, room_type, day, [5, 4, 4, 3, 5, 2, 1, 5, 4, 3, 5, 4])
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     # Half are approved first, so the others' rejection and deletion change a real count.
     for review in reviews[6:]:
         review_approve(review, staff=staff, now=timezone.now())

@@ -14,6 +14,7 @@ from reviews.models import Review, ReviewStatus
 from reviews.services import review_approve
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ GOOD = {
 }
 
 
-def post_review(client, reference, **changes):  # type: ignore[no-untyped-def]
+def post_review(client, reference, **changes):
     body = {"booking_reference": reference, **GOOD, **changes}
     return client.post("/api/reviews", {k: v for k, v in body.items() if v is not None},
                        format="json")  # fmt: skip
@@ -43,7 +44,7 @@ def test_a_guest_reviews_their_completed_stay(client_of, traveler, trip_of, room
     assert body["author"] == "Tess T."
     assert body["verified"] is True
     # Pending reviews are not public yet.
-    public = client_of(UserFactory()).get(f"/api/hotels/{room_type.hotel_id}/reviews").json()
+    public = client_of(UserFactory.create()).get(f"/api/hotels/{room_type.hotel_id}/reviews").json()
     assert public["count"] == 0
 
 
@@ -64,15 +65,16 @@ def test_not_a_cancelled_booking(client_of, traveler, trip_of, room_type, day):
 
     response = post_review(client_of(traveler), booking.reference)
 
-    assert response.status_code == 409
+    assert_problem(response, 409, "not-reviewable")
+    assert not Review.objects.exists()
 
 
 def test_not_someone_elses_booking(client_of, traveler, trip_of, room_type, day):
     booking = trip_of(traveler, hotel_offer(room_type, day, 2))
 
-    response = post_review(client_of(UserFactory()), booking.reference)
+    response = post_review(client_of(UserFactory.create()), booking.reference)
 
-    assert response.status_code == 404
+    assert_problem(response, 404, "booking-not-found")
     assert not Review.objects.exists()
 
 
@@ -109,9 +111,9 @@ def test_a_trip_needs_the_item_named_and_sub_scores_fit_it(
         client, booking.reference, item=0, sub_scores={"punctuality": 2},
     )  # fmt: skip
 
-    assert unnamed.status_code == 400
+    assert_problem(unnamed, 400, "validation-error")
     assert "item" in unnamed.json()["errors"]
-    assert wrong_scores.status_code == 400
+    assert_problem(wrong_scores, 400, "validation-error")
     assert "sub_scores" in wrong_scores.json()["errors"]
     assert car_review.json()["subject"] == "car_vendor"
     assert car_review.json()["subject_id"] == car.office.vendor_id
@@ -161,17 +163,17 @@ def test_markup_is_kept_as_text_and_flagged(
 
 
 def test_public_list_newest_or_most_helpful_and_by_rating(client_of, trip_of, room_type, day):
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     reviews = []
     for rating in (5, 3, 4):
-        user = UserFactory()
+        user = UserFactory.create()
         booking = trip_of(user, hotel_offer(room_type, day, 1))
         post_review(client_of(user), booking.reference, rating=rating,
                     text=f"A stay worth {rating} stars, described at length.")  # fmt: skip
         reviews.append(review_approve(Review.objects.latest("pk"), staff=staff, now=timezone.now()))
     Review.objects.filter(pk=reviews[1].pk).update(helpful_count=7)
     url = f"/api/hotels/{room_type.hotel_id}/reviews"
-    anyone = client_of(UserFactory())
+    anyone = client_of(UserFactory.create())
 
     newest = [r["rating"] for r in anyone.get(url).json()["results"]]
     helpful = [r["rating"] for r in anyone.get(url, {"sort": "helpful"}).json()["results"]]
@@ -189,8 +191,8 @@ def test_public_list_newest_or_most_helpful_and_by_rating(client_of, trip_of, ro
 def test_helpful_votes_count_once_per_traveler(client_of, trip_of, traveler, room_type, day):
     booking = trip_of(traveler, hotel_offer(room_type, day, 1))
     post_review(client_of(traveler), booking.reference)
-    review = review_approve(Review.objects.get(), staff=UserFactory(), now=timezone.now())
-    voter = client_of(UserFactory())
+    review = review_approve(Review.objects.get(), staff=UserFactory.create(), now=timezone.now())
+    voter = client_of(UserFactory.create())
 
     first = voter.post(f"/api/reviews/{review.pk}/helpful")
     second = voter.post(f"/api/reviews/{review.pk}/helpful")
@@ -198,17 +200,21 @@ def test_helpful_votes_count_once_per_traveler(client_of, trip_of, traveler, roo
 
     assert first.json() == {"helpful_count": 1, "counted": True}
     assert second.json() == {"helpful_count": 1, "counted": False}
-    assert own.status_code == 409
+    assert_problem(own, 409, "own-review")
+    assert Review.objects.get().helpful_count == 1
 
 
 def test_unapproved_reviews_cannot_be_voted(client_of, trip_of, traveler, room_type, day):
     booking = trip_of(traveler, hotel_offer(room_type, day, 1))
     post_review(client_of(traveler), booking.reference)
 
-    response = client_of(UserFactory()).post(f"/api/reviews/{Review.objects.get().pk}/helpful")
+    response = client_of(UserFactory.create()).post(
+        f"/api/reviews/{Review.objects.get().pk}/helpful"
+    )
 
-    assert response.status_code == 404
+    assert_problem(response, 404, "review-not-found")
     assert Review.objects.get().status == ReviewStatus.PENDING
+    assert Review.objects.get().helpful_count == 0
 
 
 def test_each_item_opens_for_review_only_once_it_is_over(
@@ -244,7 +250,7 @@ def test_each_item_opens_for_review_only_once_it_is_over(
 
     for item in (flight, stay, rental):
 
-        def review(now, item=item):  # type: ignore[no-untyped-def]
+        def review(now, item=item):
             return review_create(
                 user=traveler, booking_reference=booking.reference, position=item.position,
                 rating=4, sub_scores=scores[item.position], title="Fine",
@@ -279,10 +285,12 @@ def test_car_rental_companies_and_airlines_have_public_reviews_too(
         title="<b>Good</b> value", text="Would use again & recommend <i>warmly</i>.",
     )  # fmt: skip
     assert created.status_code == 201, created.json()
-    anyone = client_of(UserFactory())
+    anyone = client_of(UserFactory.create())
     assert anyone.get(f"/api/{url}/{subject_id}/reviews").json()["count"] == 0  # pending
 
-    review_approve(Review.objects.get(), staff=UserFactory(is_staff=True), now=timezone.now())
+    review_approve(
+        Review.objects.get(), staff=UserFactory.create(is_staff=True), now=timezone.now()
+    )
     page = anyone.get(f"/api/{url}/{subject_id}/reviews").json()
 
     assert [(r["rating"], r["sub_scores"], r["title"]) for r in page["results"]] == [
@@ -299,11 +307,11 @@ def test_car_rental_companies_and_airlines_have_public_reviews_too(
 def test_voting_needs_a_login(api_client, client_of, trip_of, traveler, room_type, day):
     booking = trip_of(traveler, hotel_offer(room_type, day, 1))
     post_review(client_of(traveler), booking.reference)
-    review = review_approve(Review.objects.get(), staff=UserFactory(), now=timezone.now())
+    review = review_approve(Review.objects.get(), staff=UserFactory.create(), now=timezone.now())
 
     response = api_client.post(f"/api/reviews/{review.pk}/helpful")
 
-    assert response.status_code == 401
+    assert_problem(response, 401, "not-authenticated")
     assert Review.objects.get().helpful_count == 0
     assert api_client.post("/api/reviews", {}, format="json").status_code == 401
 
@@ -311,12 +319,12 @@ def test_voting_needs_a_login(api_client, client_of, trip_of, traveler, room_typ
 def test_the_public_list_costs_the_same_few_queries_for_many_reviews(
     client_of, trip_of, room_type, day, django_assert_max_num_queries
 ):
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     for _ in range(3):
-        user = UserFactory()
+        user = UserFactory.create()
         post_review(client_of(user), trip_of(user, hotel_offer(room_type, day, 1)).reference)
         review_approve(Review.objects.latest("pk"), staff=staff, now=timezone.now())
-    anyone = client_of(UserFactory())
+    anyone = client_of(UserFactory.create())
 
     with django_assert_max_num_queries(4):  # subject exists, count, page with authors, rating
         body = anyone.get(f"/api/hotels/{room_type.hotel_id}/reviews").json()

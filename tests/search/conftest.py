@@ -6,13 +6,13 @@ from search.services.indexing import sync_index
 
 
 @pytest.fixture
-def reindex():  # type: ignore[no-untyped-def]
+def reindex():
     """Refresh the search index after creating catalog rows (as the scheduled job would)."""
     return lambda: sync_index(full=True)
 
 
 @pytest.fixture(params=["local", "cloudsearch"])
-def search_engine(request, settings, monkeypatch):  # type: ignore[no-untyped-def]
+def search_engine(request, settings, monkeypatch):
     """Run a module's tests on both engines; CloudSearch answers from an in-memory domain."""
     if request.param == "cloudsearch":
         from search.engines.cloudsearch import CloudSearchEngine
@@ -31,7 +31,7 @@ def search_engine(request, settings, monkeypatch):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def flight_index(search_engine, monkeypatch):  # type: ignore[no-untyped-def]
+def flight_index(search_engine, monkeypatch):
     """Flight searches see the legs the test just created.
 
     On CloudSearch the index is synced before each search (as the scheduled job would
@@ -42,7 +42,7 @@ def flight_index(search_engine, monkeypatch):  # type: ignore[no-untyped-def]
 
     state = {"auto": search_engine == "cloudsearch"}
 
-    def engine():  # type: ignore[no-untyped-def]
+    def engine():
         if state["auto"]:
             sync_index()
         return get_engine()
@@ -69,7 +69,7 @@ def flight_index(search_engine, monkeypatch):  # type: ignore[no-untyped-def]
 
         @staticmethod
         @contextmanager
-        def paused():  # type: ignore[no-untyped-def]
+        def paused():
             before, state["auto"] = state["auto"], False
             try:
                 yield

@@ -107,7 +107,7 @@ class FakeDomain:
         for client in (self.search_client, self.document_client):
             client.meta.events.register("before-call.cloudsearchdomain.*", self._answer)
 
-    def _answer(self, model, params, **kwargs):  # type: ignore[no-untyped-def]
+    def _answer(self, model, params, **kwargs):
         body = params["body"]
         if model.name == "UploadDocuments":
             result = self._upload(body)
@@ -148,7 +148,7 @@ class FakeDomain:
         if "sort" in qs:
             field, order = qs["sort"].split()
 
-            def key(item):  # type: ignore[no-untyped-def]
+            def key(item):
                 i, d = item
                 value = exprs.get(i, {}).get(field) if field == "distance" else d.get(field)
                 return (value is None, value if value is not None else 0)

@@ -15,27 +15,27 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 @pytest.fixture
 def places():
-    london = CityFactory(
+    london = CityFactory.create(
         name="London", country_code="GB", country_name="United Kingdom", population=8_961_989
     )
-    new_york = CityFactory(
+    new_york = CityFactory.create(
         name="New York City", country_code="US", country_name="United States",
         population=8_804_190,
     )  # fmt: skip
-    zurich = CityFactory(
+    zurich = CityFactory.create(
         name="Zürich", country_code="CH", country_name="Switzerland", population=341_730
     )
-    AirportFactory(iata="LHR", name="London Heathrow Airport", city=london, traffic_rank=2)
-    AirportFactory(iata="LCY", name="London City Airport", city=london)
-    AirportFactory(iata="JFK", name="John F Kennedy International Airport", city=new_york,
+    AirportFactory.create(iata="LHR", name="London Heathrow Airport", city=london, traffic_rank=2)
+    AirportFactory.create(iata="LCY", name="London City Airport", city=london)
+    AirportFactory.create(iata="JFK", name="John F Kennedy International Airport", city=new_york,
                    traffic_rank=5)  # fmt: skip
-    AirportFactory(iata="ZRH", name="Zurich Airport", city=zurich, traffic_rank=40)
+    AirportFactory.create(iata="ZRH", name="Zurich Airport", city=zurich, traffic_rank=40)
     # A small airport whose *name* happens to start with "jfk"-like letters elsewhere.
-    AirportFactory(iata="LON", name="Longyear Airport", city__name="Longyearbyen")
+    AirportFactory.create(iata="LON", name="Longyear Airport", city__name="Longyearbyen")
     sync_index()
 
 
-def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(response) -> list[str]:
     return [item["code"] for item in response.json()["results"]]
 
 
@@ -64,8 +64,8 @@ def test_accents_and_case_do_not_matter(api_client, places):
 
 
 def test_city_autocomplete_ranks_big_cities_first(api_client, places):
-    CityFactory(name="Londrina", country_code="BR", population=575_377)
-    AirportFactory(iata="LDB", city__name="Londrina")
+    CityFactory.create(name="Londrina", country_code="BR", population=575_377)
+    AirportFactory.create(iata="LDB", city__name="Londrina")
     sync_index()
 
     names = [c["name"] for c in api_client.get("/api/cities", {"q": "lond"}).json()["results"]]
@@ -103,7 +103,7 @@ def test_bad_input_is_a_clear_400(api_client, path, params, field):
 
 def test_queries_do_not_grow_with_results(api_client, places, django_assert_max_num_queries):
     for n in range(30):
-        AirportFactory(name=f"Londonderry Field {n}", city__name=f"Derry {n}")
+        AirportFactory.create(name=f"Londonderry Field {n}", city__name=f"Derry {n}")
     sync_index()
 
     with django_assert_max_num_queries(3):
@@ -114,8 +114,8 @@ def test_queries_do_not_grow_with_results(api_client, places, django_assert_max_
 @given(st.sampled_from(["São Paulo", "Zürich", "Kraków", "Reykjavík", "Düsseldorf", "Málaga"]),
        st.integers(min_value=1, max_value=6))  # fmt: skip
 def test_any_typed_prefix_of_a_city_finds_it(api_client, name, length):
-    city = CityFactory(name=name, population=1_000_000)
-    AirportFactory(city=city)
+    city = CityFactory.create(name=name, population=1_000_000)
+    AirportFactory.create(city=city)
     sync_index()
     typed = name[:length]
 

@@ -22,30 +22,30 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 
 @pytest.fixture
-def day():  # type: ignore[no-untyped-def]
+def day():
     return today_anywhere() + timedelta(days=7)
 
 
 @pytest.fixture
-def lhr():  # type: ignore[no-untyped-def]
-    return AirportFactory(iata="LHR")
+def lhr():
+    return AirportFactory.create(iata="LHR")
 
 
-def search(client, airport, day, days=3, **extra):  # type: ignore[no-untyped-def]
+def search(client, airport, day, days=3, **extra):
     params = {"location": airport.iata, "pick_up": day, "drop_off": day + timedelta(days=days)}
     response = client.get("/api/cars/search", {**params, **extra})
     assert response.status_code == 200, response.json()
     return response.json()
 
 
-def models_of(body) -> list[str]:  # type: ignore[no-untyped-def]
+def models_of(body) -> list[str]:
     return [r["car"]["model_name"] for r in body["results"]]
 
 
 def test_a_car_sold_out_on_one_day_is_not_offered(api_client, lhr, day, reindex):
-    office = RentalOfficeFactory(airport=lhr, vendor__name="Hertz", currency="GBP")
-    golf = RentalCarFactory(office=office, model_name="VW Golf")
-    polo = RentalCarFactory(office=office, model_name="VW Polo", car_class=CarClass.ECONOMY)
+    office = RentalOfficeFactory.create(airport=lhr, vendor__name="Hertz", currency="GBP")
+    golf = RentalCarFactory.create(office=office, model_name="VW Golf")
+    polo = RentalCarFactory.create(office=office, model_name="VW Polo", car_class=CarClass.ECONOMY)
     car_days(golf, day, 3)
     days = car_days(polo, day, 3)
     days[2].cars_available = 0
@@ -56,7 +56,7 @@ def test_a_car_sold_out_on_one_day_is_not_offered(api_client, lhr, day, reindex)
 
 
 def test_price_is_the_sum_of_the_days_in_local_money(api_client, lhr, day, reindex):
-    car = RentalCarFactory(office__airport=lhr, office__currency="GBP")
+    car = RentalCarFactory.create(office__airport=lhr, office__currency="GBP")
     for i, price in enumerate(["40.00", "42.50", "55.25"]):
         car_days(car, day + timedelta(days=i), 1, price=Decimal(price), cars_available=2)
     reindex()
@@ -75,13 +75,13 @@ def test_price_is_the_sum_of_the_days_in_local_money(api_client, lhr, day, reind
 
 
 def test_class_and_transmission_filters_and_sorts(api_client, lhr, day, reindex):
-    office = RentalOfficeFactory(airport=lhr)
+    office = RentalOfficeFactory.create(airport=lhr)
     for car_class, model, transmission, price in [
         (CarClass.SUV, "Toyota RAV4", Transmission.AUTOMATIC, "80.00"),
         (CarClass.MINI, "Fiat 500", Transmission.MANUAL, "30.00"),
         (CarClass.COMPACT, "VW Golf", Transmission.MANUAL, "45.00"),
     ]:
-        car = RentalCarFactory(
+        car = RentalCarFactory.create(
             office=office, car_class=car_class, model_name=model, transmission=transmission
         )
         car_days(car, day, 3, price=Decimal(price))
@@ -102,11 +102,17 @@ def test_class_and_transmission_filters_and_sorts(api_client, lhr, day, reindex)
 
 
 def test_only_the_asked_airport_and_published_cars(api_client, lhr, day, reindex):
-    car_days(RentalCarFactory(office__airport=lhr, model_name="Shown"), day, 3)
-    car_days(RentalCarFactory(office__airport__iata="LGW", model_name="Other airport"), day, 3)
-    car_days(RentalCarFactory(office__airport=lhr, model_name="Hidden", is_published=False), day, 3)
-    hidden_office = RentalOfficeFactory(airport=lhr, is_published=False)
-    car_days(RentalCarFactory(office=hidden_office, model_name="Closed office"), day, 3)
+    car_days(RentalCarFactory.create(office__airport=lhr, model_name="Shown"), day, 3)
+    car_days(
+        RentalCarFactory.create(office__airport__iata="LGW", model_name="Other airport"), day, 3
+    )
+    car_days(
+        RentalCarFactory.create(office__airport=lhr, model_name="Hidden", is_published=False),
+        day,
+        3,
+    )
+    hidden_office = RentalOfficeFactory.create(airport=lhr, is_published=False)
+    car_days(RentalCarFactory.create(office=hidden_office, model_name="Closed office"), day, 3)
     reindex()
 
     assert models_of(search(api_client, lhr, day)) == ["Shown or similar"]
@@ -123,7 +129,7 @@ def test_queries_do_not_grow_with_results(
     api_client, lhr, day, reindex, cars, django_assert_max_num_queries
 ):
     for _ in range(cars):
-        car_days(RentalCarFactory(office=RentalOfficeFactory(airport=lhr)), day, 3)
+        car_days(RentalCarFactory.create(office=RentalOfficeFactory.create(airport=lhr)), day, 3)
     reindex()
 
     # the search cache's version, airport, offices, free days, cars, vendor ratings, index
@@ -144,11 +150,11 @@ def test_two_or_twenty_cars_cost_the_same_queries(api_client, lhr, day, reindex)
         return body["count"], len(context.captured_queries)
 
     for _ in range(2):
-        car_days(RentalCarFactory(office=RentalOfficeFactory(airport=lhr)), day, 3)
+        car_days(RentalCarFactory.create(office=RentalOfficeFactory.create(airport=lhr)), day, 3)
     reindex()
     few = queries_for_a_search()
     for _ in range(18):
-        car_days(RentalCarFactory(office=RentalOfficeFactory(airport=lhr)), day, 3)
+        car_days(RentalCarFactory.create(office=RentalOfficeFactory.create(airport=lhr)), day, 3)
     reindex()
     many = queries_for_a_search()
 
@@ -157,10 +163,10 @@ def test_two_or_twenty_cars_cost_the_same_queries(api_client, lhr, day, reindex)
 
 
 def test_search_by_one_office_offers_only_its_cars(api_client, lhr, day, reindex):
-    hertz = RentalOfficeFactory(airport=lhr, vendor__name="Hertz")
-    avis = RentalOfficeFactory(airport=lhr, vendor__name="Avis")
-    car_days(RentalCarFactory(office=hertz, model_name="VW Golf"), day, 3)
-    car_days(RentalCarFactory(office=avis, model_name="VW Polo"), day, 3)
+    hertz = RentalOfficeFactory.create(airport=lhr, vendor__name="Hertz")
+    avis = RentalOfficeFactory.create(airport=lhr, vendor__name="Avis")
+    car_days(RentalCarFactory.create(office=hertz, model_name="VW Golf"), day, 3)
+    car_days(RentalCarFactory.create(office=avis, model_name="VW Polo"), day, 3)
     reindex()
 
     response = api_client.get(
@@ -176,10 +182,10 @@ def test_search_by_one_office_offers_only_its_cars(api_client, lhr, day, reindex
 
 
 def test_a_stale_index_never_rents_out_a_closed_office(api_client, lhr, day, reindex):
-    open_office = RentalOfficeFactory(airport=lhr)
-    closed = RentalOfficeFactory(airport=lhr)
-    car_days(RentalCarFactory(office=open_office, model_name="VW Golf"), day, 3)
-    car_days(RentalCarFactory(office=closed, model_name="VW Polo"), day, 3)
+    open_office = RentalOfficeFactory.create(airport=lhr)
+    closed = RentalOfficeFactory.create(airport=lhr)
+    car_days(RentalCarFactory.create(office=open_office, model_name="VW Golf"), day, 3)
+    car_days(RentalCarFactory.create(office=closed, model_name="VW Polo"), day, 3)
     reindex()
 
     closed.is_published = False

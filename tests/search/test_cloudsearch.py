@@ -22,13 +22,13 @@ from search.engines.cloudsearch import (
 pytestmark = pytest.mark.django_db
 
 
-def hit(kind: str, object_id: int, **fields) -> dict:  # type: ignore[no-untyped-def]
+def hit(kind: str, object_id: int, **fields) -> dict:
     values = {"kind": kind, "object_id": str(object_id), **fields}
     return {"id": f"{kind}-{object_id}", "fields": {k: [str(v)] if not isinstance(v, list) else v
                                                      for k, v in values.items()}}  # fmt: skip
 
 
-def page(*hits, cursor=None, facets=None, found=None) -> dict:  # type: ignore[no-untyped-def]
+def page(*hits, cursor=None, facets=None, found=None) -> dict:
     """A search answer; `found` is the total over every page (this page's hits by default)."""
     found = len(hits) if found is None else found
     body = {"status": {"timems": 3, "rid": "r"}, "hits": {"found": found, "start": 0,
@@ -41,7 +41,7 @@ def page(*hits, cursor=None, facets=None, found=None) -> dict:  # type: ignore[n
 
 
 @pytest.fixture
-def stubbed():  # type: ignore[no-untyped-def]
+def stubbed():
     domain = "tg.eu-west-1.cloudsearch.amazonaws.com"
     search = boto3.client(
         "cloudsearchdomain", region_name="eu-west-1", endpoint_url=f"https://search-{domain}"
@@ -333,7 +333,7 @@ def test_botocore_validates_what_the_engine_sends():
             client.search(query="matchall", size="ten")
 
 
-def doc(n: int, **kw) -> Document:  # type: ignore[no-untyped-def]
+def doc(n: int, **kw) -> Document:
     return Document(kind="hotel", object_id=n, name=f"Hotel {n}", text=" hotel ", stars=4,
                     amenities=("wifi",), latitude=48.8, longitude=2.3, **kw)  # fmt: skip
 

@@ -32,10 +32,10 @@ def options(name: str) -> dict:
 
 
 @pytest.fixture
-def catalog():  # type: ignore[no-untyped-def]
-    hotel = HotelFactory(amenities=["wifi"], stars=4)
-    RentalOfficeFactory(airport__city=hotel.city)
-    FlightFareFactory(leg__departure_at=timezone.now() + timedelta(days=3),
+def catalog():
+    hotel = HotelFactory.create(amenities=["wifi"], stars=4)
+    RentalOfficeFactory.create(airport__city=hotel.city)
+    FlightFareFactory.create(leg__departure_at=timezone.now() + timedelta(days=3),
                       leg__arrival_at=timezone.now() + timedelta(days=3, hours=2))  # fmt: skip
 
 

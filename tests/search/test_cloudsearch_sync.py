@@ -26,26 +26,26 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def domain():  # type: ignore[no-untyped-def]
+def domain():
     return FakeDomain()
 
 
 @pytest.fixture
-def engine(domain):  # type: ignore[no-untyped-def]
+def engine(domain):
     return CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
 
 
-def hotel_ids(domain) -> set[str]:  # type: ignore[no-untyped-def]
+def hotel_ids(domain) -> set[str]:
     return {i for i in domain.docs if i.startswith("hotel-")}
 
 
-def sync(engine, **kwargs):  # type: ignore[no-untyped-def]
+def sync(engine, **kwargs):
     return sync_index(writer=engine, engine_name="cloudsearch", **kwargs)
 
 
 def test_incremental_after_edits_and_deletes(domain, engine):
-    city = CityFactory()
-    keep, edit, gone = (HotelFactory(city=city, name=n) for n in ("Keep", "Old", "Gone"))
+    city = CityFactory.create()
+    keep, edit, gone = (HotelFactory.create(city=city, name=n) for n in ("Keep", "Old", "Gone"))
     first = sync(engine)
     assert hotel_ids(domain) == {f"hotel-{h.pk}" for h in (keep, edit, gone)}
     assert first.added["hotel"] == 3
@@ -66,7 +66,7 @@ def test_incremental_after_edits_and_deletes(domain, engine):
 
 
 def test_flight_legs_are_their_own_documents(domain, engine):
-    fare = FlightFareFactory()
+    fare = FlightFareFactory.create()
 
     sync(engine)
 
@@ -76,13 +76,13 @@ def test_flight_legs_are_their_own_documents(domain, engine):
 
 
 def test_a_crash_between_batches_is_repaired_by_the_next_run(domain, engine, monkeypatch):
-    city = CityFactory()
-    hotels = [HotelFactory(city=city) for _ in range(5)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city) for _ in range(5)]
     engine.batch_bytes = 1  # one document an upload
     calls = {"n": 0}
     upload = engine._upload
 
-    def flaky(batch, **kwargs):  # type: ignore[no-untyped-def]
+    def flaky(batch, **kwargs):
         calls["n"] += b'"id":"hotel-' in batch
         if calls["n"] == 3:  # two hotels went through; the third upload dies
             raise ConnectionError("lost the document endpoint")
@@ -111,7 +111,7 @@ def test_the_command_on_cloudsearch_prints_a_summary(domain, settings, monkeypat
         CloudSearchEngine, "__init__",
         lambda self, *a, **k: init(self, domain.search_client, domain.document_client),
     )  # fmt: skip
-    HotelFactory()
+    HotelFactory.create()
     out = StringIO()
 
     call_command("sync_search_index", "--full", stdout=out)
@@ -122,8 +122,8 @@ def test_the_command_on_cloudsearch_prints_a_summary(domain, settings, monkeypat
 
 def test_a_crash_in_an_incremental_run_resends_the_lost_edits(domain, engine, monkeypatch):
     # given an index in step with five hotels, and then five edits
-    city = CityFactory()
-    hotels = [HotelFactory(city=city, name=f"Old {n}") for n in range(5)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city, name=f"Old {n}") for n in range(5)]
     sync(engine)
     watermark = SyncState.objects.get(engine="cloudsearch").watermark
     for n, hotel in enumerate(hotels):
@@ -133,7 +133,7 @@ def test_a_crash_in_an_incremental_run_resends_the_lost_edits(domain, engine, mo
     calls = {"n": 0}
     upload = engine._upload
 
-    def flaky(batch, **kwargs):  # type: ignore[no-untyped-def]
+    def flaky(batch, **kwargs):
         calls["n"] += b'"id":"hotel-' in batch
         if calls["n"] == 3:  # the first two edits went through, the next batch is lost
             raise ConnectionError("lost the document endpoint")
@@ -164,13 +164,13 @@ def _words_of(n_bytes: int) -> str:
 
 def test_uploads_are_split_under_5_mb(domain, engine, monkeypatch):
     # given eight hotels whose documents are about 700 kB each (5.6 MB together)
-    city = CityFactory()
-    hotels = [HotelFactory(city=city, description=_words_of(700_000)) for _ in range(8)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city, description=_words_of(700_000)) for _ in range(8)]
     sizes: list[int] = []
     hotels_per_upload: list[int] = []
     upload = engine._upload
 
-    def record(batch, **kwargs):  # type: ignore[no-untyped-def]
+    def record(batch, **kwargs):
         sizes.append(len(batch))
         hotels_per_upload.append(sum(op["id"].startswith("hotel-") for op in json.loads(batch)))
         return upload(batch, **kwargs)
@@ -189,9 +189,9 @@ def test_uploads_are_split_under_5_mb(domain, engine, monkeypatch):
 
 def test_a_document_over_1_mb_is_trimmed_not_fatal(domain, engine):
     # given a hotel whose description alone is 1.5 MB, next to an ordinary one
-    city = CityFactory()
-    big = HotelFactory(city=city, description="zanzibar " + _words_of(1_500_000))
-    small = HotelFactory(city=city)
+    city = CityFactory.create()
+    big = HotelFactory.create(city=city, description="zanzibar " + _words_of(1_500_000))
+    small = HotelFactory.create(city=city)
 
     report = sync(engine)
 
@@ -215,9 +215,9 @@ def test_the_dry_run_command_counts_what_it_would_send_and_sends_nothing(
         CloudSearchEngine, "__init__",
         lambda self, *a, **k: init(self, domain.search_client, domain.document_client),
     )  # fmt: skip
-    kept = HotelFactory()
+    kept = HotelFactory.create()
     sync(engine)
-    gone = HotelFactory(city=kept.city)
+    gone = HotelFactory.create(city=kept.city)
     domain.docs[f"hotel-{gone.pk + 1000}"] = {"kind": "hotel", "object_id": gone.pk + 1000}
     before = dict(domain.docs)
     watermark = SyncState.objects.get(engine="cloudsearch").watermark
@@ -234,7 +234,7 @@ def test_the_dry_run_command_counts_what_it_would_send_and_sends_nothing(
 def test_a_progress_bar_per_kind_on_a_terminal(domain, engine, monkeypatch):
     import io
 
-    HotelFactory()
+    HotelFactory.create()
     screen = io.StringIO()
     screen.isatty = lambda: True  # type: ignore[method-assign]
     monkeypatch.setattr("sys.stderr", screen)

@@ -20,11 +20,12 @@ FIRST_LANDS = datetime.combine(DAY, time(9, 0), tzinfo=UTC)
 @pytest.fixture
 def places() -> dict:
     return {
-        code: AirportFactory(iata=code, timezone="UTC") for code in ("ORG", "HUB", "ALT", "DST")
+        code: AirportFactory.create(iata=code, timezone="UTC")
+        for code in ("ORG", "HUB", "ALT", "DST")
     }
 
 
-def _itineraries(day: date = DAY, **kwargs) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _itineraries(day: date = DAY, **kwargs) -> list[list[str]]:
     results = flight_offers_list(
         origin="ORG",
         destination="DST",
@@ -117,7 +118,7 @@ def test_a_direct_flight_is_never_used_as_a_first_leg(places):
 
 def test_each_hub_keeps_its_own_window(places):
     # given HUB reached at 06:00 and ALT at 16:00: second legs are read per hub, in that
-    # hub's window (decision 64), not in the window spanning both
+    # hub's window, not in the window spanning both
     for code, landing in (("HUB", "06:00"), ("ALT", "16:00")):
         lands = datetime.combine(DAY, time.fromisoformat(landing), tzinfo=UTC)
         flight_fare(places["ORG"], places[code], lands - timedelta(hours=1), minutes=60,

@@ -39,14 +39,14 @@ def _winter_day() -> date:
     return day
 
 
-def _search(api_client, **params):  # type: ignore[no-untyped-def]
+def _search(api_client, **params):
     params.setdefault("origin", "ORG")
     params.setdefault("destination", "DST")
     params.setdefault("date", _day().isoformat())
     return api_client.get(URL, params)
 
 
-def _flights(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _flights(response) -> list[list[str]]:
     """Flight numbers of every offer's outbound (and return) legs, in the order answered."""
     assert response.status_code == 200, response.content
     return [
@@ -59,7 +59,7 @@ def _flights(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def places() -> dict:
     return {
-        code: AirportFactory(
+        code: AirportFactory.create(
             iata=code, name=f"{code} Airport", city_name=f"{code} City", timezone="UTC"
         )
         for code in ("ORG", "HUB", "ALT", "DST")
@@ -69,14 +69,14 @@ def places() -> dict:
 def test_a_direct_flight_is_one_offer_with_every_detail(api_client):
     # given a winter evening flight from New York to London
     day = _winter_day()
-    jfk = AirportFactory(
+    jfk = AirportFactory.create(
         iata="JFK",
         name="John F Kennedy International Airport",
         city_name="New York",
         country_code="US",
         timezone="America/New_York",
     )
-    lhr = AirportFactory(
+    lhr = AirportFactory.create(
         iata="LHR",
         name="London Heathrow Airport",
         city_name="London",
@@ -89,7 +89,7 @@ def test_a_direct_flight_is_one_offer_with_every_detail(api_client):
         _at(day, "23:30"),
         minutes=415,
         leg__flight_number="BA178",
-        leg__airline=AirlineFactory(iata="BA", name="British Airways"),
+        leg__airline=AirlineFactory.create(iata="BA", name="British Airways"),
         leg__aircraft="Boeing 777-300ER",
         leg__distance_km=5555,
         price=Decimal("412.50"),
@@ -181,8 +181,8 @@ def test_a_direct_flight_is_one_offer_with_every_detail(api_client):
 def test_the_date_is_the_local_day_at_the_origin(api_client):
     # given a JFK departure at 01:30 UTC, i.e. 20:30 the evening before in New York
     day = _winter_day()
-    jfk = AirportFactory(iata="JFK", timezone="America/New_York")
-    lhr = AirportFactory(iata="LHR", timezone="Europe/London")
+    jfk = AirportFactory.create(iata="JFK", timezone="America/New_York")
+    lhr = AirportFactory.create(iata="LHR", timezone="Europe/London")
     flight_fare(jfk, lhr, _at(day + timedelta(days=1), "01:30"), leg__flight_number="NY1")
 
     # when / then it belongs to the local day, not to the UTC one
@@ -341,8 +341,8 @@ def test_a_round_trip_is_one_offer_priced_outbound_plus_return(api_client, place
 def test_the_return_date_is_the_local_day_at_the_destination(api_client):
     # given a return from New York leaving 20:30 local, 01:30 UTC the next day
     day = _winter_day()
-    lhr = AirportFactory(iata="LHR", timezone="Europe/London")
-    jfk = AirportFactory(iata="JFK", timezone="America/New_York")
+    lhr = AirportFactory.create(iata="LHR", timezone="Europe/London")
+    jfk = AirportFactory.create(iata="JFK", timezone="America/New_York")
     flight_fare(lhr, jfk, _at(day, "09:00"), leg__flight_number="OUT")
     flight_fare(jfk, lhr, _at(day + timedelta(days=1), "01:30"), leg__flight_number="BACK")
 
@@ -515,7 +515,7 @@ def test_results_are_paginated_with_the_query_echoed(api_client, places):
     assert body["search"]["origin"] == "ORG"
 
 
-def _queries_for(api_client, **params) -> int:  # type: ignore[no-untyped-def]
+def _queries_for(api_client, **params) -> int:
     cache.clear()  # the search itself, not its cached answer
     with CaptureQueriesContext(connection) as context:
         response = _search(api_client, page_size=100, **params)
@@ -563,7 +563,7 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
     assert response.json()["count"] == 25 * 10
 
 
-def _declared_keys(serializer) -> dict:  # type: ignore[no-untyped-def]
+def _declared_keys(serializer) -> dict:
     from rest_framework import serializers
 
     keys = {}
@@ -576,7 +576,7 @@ def _declared_keys(serializer) -> dict:  # type: ignore[no-untyped-def]
     return keys
 
 
-def _answered_keys(value) -> dict | None:  # type: ignore[no-untyped-def]
+def _answered_keys(value) -> dict | None:
     if isinstance(value, list):
         return _answered_keys(value[0]) if value else None
     if isinstance(value, dict) and set(value) != {"amount", "currency"}:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from search.apis.common import horizon_end, today_anywhere
 from tests.factories.catalog import AirportFactory
+from tests.flows import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +18,8 @@ DAY = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
 
 @pytest.fixture(autouse=True)
 def places() -> None:
-    AirportFactory(iata="ORG", timezone="UTC")
-    AirportFactory(iata="DST", timezone="UTC")
+    AirportFactory.create(iata="ORG", timezone="UTC")
+    AirportFactory.create(iata="DST", timezone="UTC")
 
 
 def _valid(**changes: str | None) -> dict[str, str]:
@@ -103,11 +104,11 @@ def test_an_unknown_code_names_both_fields_when_both_are_unknown(api_client):
 
 
 def test_an_inactive_airport_is_unknown(api_client):
-    AirportFactory(iata="OLD", is_active=False)
+    AirportFactory.create(iata="OLD", is_active=False)
 
     response = api_client.get(URL, _valid(destination="OLD"))
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "invalid-input")
     assert list(response.json()["errors"]) == ["destination"]
 
 
@@ -183,7 +184,10 @@ def test_a_page_past_the_end_is_a_404_problem(api_client):
         st.text(max_size=40),
     )
 )
-def test_no_query_string_makes_the_search_fail_with_a_500(api_client, params):
+def test_any_query_string_is_answered_with_results_or_a_4xx_problem_never_a_500(api_client, params):
     response = api_client.get(URL, params)
 
     assert response.status_code in (200, 400, 404)
+    if response.status_code != 200:
+        assert response["Content-Type"].startswith("application/problem+json")
+        assert response.json()["code"]

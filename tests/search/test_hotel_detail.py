@@ -14,18 +14,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hotel():  # type: ignore[no-untyped-def]
-    hotel = HotelFactory(
+def hotel():
+    hotel = HotelFactory.create(
         name="Hôtel des Arts", stars=4, amenities=["wifi", "bar"], free_cancellation_days=3
     )
     start = today_anywhere()
-    double = RoomTypeFactory(hotel=hotel, name="Double room", capacity=2, size_m2=18)
-    family = RoomTypeFactory(hotel=hotel, name="Family room", capacity=4)
+    double = RoomTypeFactory.create(hotel=hotel, name="Double room", capacity=2, size_m2=18)
+    family = RoomTypeFactory.create(hotel=hotel, name="Family room", capacity=4)
     room_nights(double, start, 40, price=Decimal("140.00"))
     nights = room_nights(family, start, 40, price=Decimal("210.00"))
     nights[3].price = Decimal("190.00")  # the cheapest night of the coming month
     nights[3].save()
-    RoomTypeFactory(hotel=hotel, name="Hidden", is_published=False)
+    RoomTypeFactory.create(hotel=hotel, name="Hidden", is_published=False)
     return hotel
 
 
@@ -68,7 +68,7 @@ def test_detail_with_dates_offers_rooms(api_client, hotel):
 
 @pytest.mark.parametrize("published", [False, None])
 def test_unknown_or_unpublished_hotel_is_404(api_client, published):
-    hotel_id = 987654 if published is None else HotelFactory(is_published=False).pk
+    hotel_id = 987654 if published is None else HotelFactory.create(is_published=False).pk
 
     response = api_client.get(f"/api/hotels/{hotel_id}")
 

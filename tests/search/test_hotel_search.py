@@ -19,33 +19,33 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
 
 @pytest.fixture
-def day():  # type: ignore[no-untyped-def]
+def day():
     return today_anywhere() + timedelta(days=10)
 
 
 @pytest.fixture
-def paris():  # type: ignore[no-untyped-def]
-    return CityFactory(name="Paris", country_code="FR", latitude=48.8566, longitude=2.3522)
+def paris():
+    return CityFactory.create(name="Paris", country_code="FR", latitude=48.8566, longitude=2.3522)
 
 
-def search(client, **params):  # type: ignore[no-untyped-def]
+def search(client, **params):
     response = client.get("/api/hotels/search", params)
     assert response.status_code == 200, response.json()
     return response.json()
 
 
-def names(body) -> list[str]:  # type: ignore[no-untyped-def]
+def names(body) -> list[str]:
     return [h["name"] for h in body["results"]]
 
 
-def stay(day, nights=3, **extra):  # type: ignore[no-untyped-def]
+def stay(day, nights=3, **extra):
     return {"check_in": day, "check_out": day + timedelta(days=nights), **extra}
 
 
 def test_a_room_sold_out_on_one_night_is_not_offered(api_client, paris, day, reindex):
-    hotel = HotelFactory(name="Le Marais", city=paris)
-    double = RoomTypeFactory(hotel=hotel, name="Double room")
-    suite = RoomTypeFactory(hotel=hotel, name="Suite")
+    hotel = HotelFactory.create(name="Le Marais", city=paris)
+    double = RoomTypeFactory.create(hotel=hotel, name="Double room")
+    suite = RoomTypeFactory.create(hotel=hotel, name="Suite")
     room_nights(double, day, 3, price=Decimal("100.00"))
     nights = room_nights(suite, day, 3, price=Decimal("90.00"))
     nights[1].rooms_available = 0
@@ -59,11 +59,11 @@ def test_a_room_sold_out_on_one_night_is_not_offered(api_client, paris, day, rei
 
 
 def test_a_hotel_without_a_free_room_is_not_listed(api_client, paris, day, reindex):
-    full = RoomTypeFactory(hotel__name="Full House", hotel__city=paris)
+    full = RoomTypeFactory.create(hotel__name="Full House", hotel__city=paris)
     room_nights(full, day, 3, rooms_available=0)
-    missing = RoomTypeFactory(hotel__name="Closes Early", hotel__city=paris)
+    missing = RoomTypeFactory.create(hotel__name="Closes Early", hotel__city=paris)
     room_nights(missing, day, 2)  # no inventory for the third night
-    free = RoomTypeFactory(hotel__name="Open Doors", hotel__city=paris)
+    free = RoomTypeFactory.create(hotel__name="Open Doors", hotel__city=paris)
     room_nights(free, day, 3)
     reindex()
 
@@ -71,7 +71,7 @@ def test_a_hotel_without_a_free_room_is_not_listed(api_client, paris, day, reind
 
 
 def test_price_is_every_night_times_every_room_in_local_money(api_client, paris, day, reindex):
-    room_type = RoomTypeFactory(hotel__city=paris, hotel__currency="EUR", capacity=2)
+    room_type = RoomTypeFactory.create(hotel__city=paris, hotel__currency="EUR", capacity=2)
     for i, price in enumerate(["100.00", "120.50", "180.25"]):
         room_nights(room_type, day + timedelta(days=i), 1, price=Decimal(price))
     reindex()
@@ -86,8 +86,10 @@ def test_price_is_every_night_times_every_room_in_local_money(api_client, paris,
 
 
 def test_yen_prices_have_no_decimals(api_client, day, reindex):
-    tokyo = CityFactory(name="Tokyo", country_code="JP", currency="JPY", timezone="Asia/Tokyo")
-    room_nights(RoomTypeFactory(hotel__city=tokyo), day, 2, price=Decimal("14500"))
+    tokyo = CityFactory.create(
+        name="Tokyo", country_code="JP", currency="JPY", timezone="Asia/Tokyo"
+    )
+    room_nights(RoomTypeFactory.create(hotel__city=tokyo), day, 2, price=Decimal("14500"))
     reindex()
 
     offer = search(api_client, city="Tokyo", **stay(day, 2))["results"][0]["cheapest"]
@@ -96,12 +98,12 @@ def test_yen_prices_have_no_decimals(api_client, day, reindex):
 
 
 def test_room_capacity_times_rooms_must_fit_the_guests(api_client, paris, day, reindex):
-    hotel = HotelFactory(city=paris)
-    room_nights(RoomTypeFactory(hotel=hotel, name="Double", capacity=2), day, 3)
-    room_nights(RoomTypeFactory(hotel=hotel, name="Family", capacity=4), day, 3)
+    hotel = HotelFactory.create(city=paris)
+    room_nights(RoomTypeFactory.create(hotel=hotel, name="Double", capacity=2), day, 3)
+    room_nights(RoomTypeFactory.create(hotel=hotel, name="Family", capacity=4), day, 3)
     reindex()
 
-    def offered(**party) -> list[str]:  # type: ignore[no-untyped-def]
+    def offered(**party) -> list[str]:
         body = search(api_client, city=paris.pk, **stay(day, **party))
         return sorted(o["room_type"]["name"] for r in body["results"] for o in r["offers"])
 
@@ -112,7 +114,7 @@ def test_room_capacity_times_rooms_must_fit_the_guests(api_client, paris, day, r
 
 
 def test_rooms_asked_must_be_free_on_each_night(api_client, paris, day, reindex):
-    room_type = RoomTypeFactory(hotel__city=paris)
+    room_type = RoomTypeFactory.create(hotel__city=paris)
     nights = room_nights(room_type, day, 3, rooms_available=5)
     nights[2].rooms_available = 2
     nights[2].save()
@@ -125,9 +127,9 @@ def test_rooms_asked_must_be_free_on_each_night(api_client, paris, day, reindex)
 
 
 def test_filters_stars_amenities_price_and_words(api_client, paris, day, reindex):
-    def hotel(name, stars, amenities, price, description="A hotel."):  # type: ignore[no-untyped-def]
-        room_type = RoomTypeFactory(
-            hotel=HotelFactory(
+    def hotel(name, stars, amenities, price, description="A hotel."):
+        room_type = RoomTypeFactory.create(
+            hotel=HotelFactory.create(
                 name=name, city=paris, stars=stars, amenities=amenities, description=description
             )
         )
@@ -153,7 +155,9 @@ def test_filters_stars_amenities_price_and_words(api_client, paris, day, reindex
 def test_facets_count_the_matching_hotels(api_client, paris, day, reindex):
     for stars, amenities in [(5, ["wifi", "spa"]), (4, ["wifi"]), (4, ["wifi", "pool"])]:
         room_nights(
-            RoomTypeFactory(hotel=HotelFactory(city=paris, stars=stars, amenities=amenities)),
+            RoomTypeFactory.create(
+                hotel=HotelFactory.create(city=paris, stars=stars, amenities=amenities)
+            ),
             day,
             3,
         )
@@ -166,11 +170,11 @@ def test_facets_count_the_matching_hotels(api_client, paris, day, reindex):
 
 
 def test_radius_search_nearest_first(api_client, paris, day, reindex):
-    near = HotelFactory(name="Louvre", city=paris, latitude=48.8606, longitude=2.3376)
-    mid = HotelFactory(name="La Defense", city=paris, latitude=48.8919, longitude=2.2380)
-    far = HotelFactory(name="Versailles", city=paris, latitude=48.8049, longitude=2.1204)
+    near = HotelFactory.create(name="Louvre", city=paris, latitude=48.8606, longitude=2.3376)
+    mid = HotelFactory.create(name="La Defense", city=paris, latitude=48.8919, longitude=2.2380)
+    far = HotelFactory.create(name="Versailles", city=paris, latitude=48.8049, longitude=2.1204)
     for hotel in (near, mid, far):
-        room_nights(RoomTypeFactory(hotel=hotel), day, 3)
+        room_nights(RoomTypeFactory.create(hotel=hotel), day, 3)
     reindex()
 
     body = search(api_client, lat=48.8566, lon=2.3522, radius_km=10, sort="distance", **stay(day))
@@ -182,7 +186,7 @@ def test_radius_search_nearest_first(api_client, paris, day, reindex):
 def test_sorts(api_client, paris, day, reindex):
     for name, stars, price in [("Mid", 3, "150.00"), ("Cheap", 2, "80.00"), ("Dear", 5, "390.00")]:
         room_nights(
-            RoomTypeFactory(hotel=HotelFactory(name=name, city=paris, stars=stars)),
+            RoomTypeFactory.create(hotel=HotelFactory.create(name=name, city=paris, stars=stars)),
             day,
             3,
             price=Decimal(price),
@@ -203,8 +207,8 @@ def test_sorts(api_client, paris, day, reindex):
 
 
 def test_city_by_name_accents_and_country(api_client, day, reindex):
-    zurich = CityFactory(name="Zürich", country_code="CH", currency="CHF")
-    room_nights(RoomTypeFactory(hotel__name="Bahnhof", hotel__city=zurich), day, 3)
+    zurich = CityFactory.create(name="Zürich", country_code="CH", currency="CHF")
+    room_nights(RoomTypeFactory.create(hotel__name="Bahnhof", hotel__city=zurich), day, 3)
     reindex()
 
     assert names(search(api_client, city="zurich", **stay(day))) == ["Bahnhof"]
@@ -215,7 +219,7 @@ def test_city_by_name_accents_and_country(api_client, day, reindex):
 
 
 def test_offer_id_is_the_stay_and_reprices_the_same(api_client, paris, day, reindex):
-    room_type = RoomTypeFactory(hotel__city=paris)
+    room_type = RoomTypeFactory.create(hotel__city=paris)
     room_nights(room_type, day, 2, price=Decimal("99.00"))
     reindex()
 
@@ -235,8 +239,8 @@ def test_offer_id_is_the_stay_and_reprices_the_same(api_client, paris, day, rein
 
 
 def test_unpublished_hotels_and_rooms_are_hidden(api_client, paris, day, reindex):
-    room_nights(RoomTypeFactory(hotel__city=paris, hotel__is_published=False), day, 3)
-    room_nights(RoomTypeFactory(hotel__city=paris, is_published=False), day, 3)
+    room_nights(RoomTypeFactory.create(hotel__city=paris, hotel__is_published=False), day, 3)
+    room_nights(RoomTypeFactory.create(hotel__city=paris, is_published=False), day, 3)
     reindex()
 
     assert search(api_client, city=paris.pk, **stay(day))["count"] == 0
@@ -247,7 +251,11 @@ def test_queries_do_not_grow_with_results(
     api_client, paris, day, reindex, hotels, django_assert_max_num_queries
 ):
     for _ in range(hotels):
-        room_nights(RoomTypeFactory(hotel=HotelFactory(city=paris, amenities=["wifi"])), day, 3)
+        room_nights(
+            RoomTypeFactory.create(hotel=HotelFactory.create(city=paris, amenities=["wifi"])),
+            day,
+            3,
+        )
     reindex()
 
     # the search cache's version, engine (city centre + hotels), the free room types with
@@ -275,7 +283,7 @@ def test_offered_iff_every_night_has_the_rooms(
     """A room type is offered exactly when each night of the stay has `rooms` free, and then
     costs the sum of those nights times the rooms."""
     first = today_anywhere() + timedelta(days=1)
-    room_type = RoomTypeFactory(hotel=HotelFactory(city=paris), capacity=2)
+    room_type = RoomTypeFactory.create(hotel=HotelFactory.create(city=paris), capacity=2)
     for i, (free, price) in enumerate(inventory):
         room_nights(
             room_type, first + timedelta(days=i), 1, rooms_total=4, rooms_available=free,
@@ -306,11 +314,17 @@ def test_three_or_thirty_hotels_cost_the_same_queries(api_client, paris, day, re
         return body["count"], len(context.captured_queries)
 
     for _ in range(3):
-        room_nights(RoomTypeFactory(hotel=HotelFactory(city=paris, amenities=["wifi"])), day, 3)
+        room_nights(
+            RoomTypeFactory.create(hotel=HotelFactory.create(city=paris, amenities=["wifi"])),
+            day,
+            3,
+        )
     reindex()
     few = queries_for_a_search()
     for _ in range(27):
-        room_nights(RoomTypeFactory(hotel=HotelFactory(city=paris, amenities=["spa"])), day, 3)
+        room_nights(
+            RoomTypeFactory.create(hotel=HotelFactory.create(city=paris, amenities=["spa"])), day, 3
+        )
     reindex()
     many = queries_for_a_search()
 
@@ -320,9 +334,11 @@ def test_three_or_thirty_hotels_cost_the_same_queries(api_client, paris, day, re
 
 def test_a_stale_index_never_sells_what_changed_since_the_sync(api_client, paris, day, reindex):
     # given three hotels with rooms, indexed
-    kept, closed, full = (HotelFactory(city=paris, name=n) for n in ("Kept", "Closed", "Full"))
+    kept, closed, full = (
+        HotelFactory.create(city=paris, name=n) for n in ("Kept", "Closed", "Full")
+    )
     for hotel in (kept, closed, full):
-        room_nights(RoomTypeFactory(hotel=hotel), day, 3, rooms_available=2)
+        room_nights(RoomTypeFactory.create(hotel=hotel), day, 3, rooms_available=2)
     reindex()
 
     # when, before the next sync, one hotel is unpublished and another sells out a night
@@ -336,7 +352,7 @@ def test_a_stale_index_never_sells_what_changed_since_the_sync(api_client, paris
     assert names(search(api_client, city=paris.pk, **stay(day))) == ["Kept"]
 
 
-def _as_documented(field, value) -> object:  # type: ignore[no-untyped-def]
+def _as_documented(field, value) -> object:
     """`value` read back through the serializer field that documents it (OpenAPI), field by
     field: what that serializer would answer for it."""
     from rest_framework import serializers
@@ -361,10 +377,12 @@ def test_the_answer_is_what_the_documented_serializers_give(api_client, paris, d
 
     from search.apis.hotels import HotelSearchApi
 
-    hotel = HotelFactory(name="Le Marais", city=paris, amenities=["wifi"])
-    breakfast = RoomTypeFactory(hotel=hotel, name="Suite", breakfast_included=True, size_m2=40)
+    hotel = HotelFactory.create(name="Le Marais", city=paris, amenities=["wifi"])
+    breakfast = RoomTypeFactory.create(
+        hotel=hotel, name="Suite", breakfast_included=True, size_m2=40
+    )
     room_nights(breakfast, day, 3, price=Decimal("180.25"))
-    room_nights(RoomTypeFactory(hotel=hotel, breakfast_included=False, size_m2=None), day, 3)
+    room_nights(RoomTypeFactory.create(hotel=hotel, breakfast_included=False, size_m2=None), day, 3)
     reindex()
 
     results = search(api_client, city=paris.pk, **stay(day))["results"]

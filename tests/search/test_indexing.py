@@ -30,18 +30,18 @@ def indexed(kind: str) -> set[str]:
 
 @pytest.fixture
 def paris():
-    return CityFactory(
+    return CityFactory.create(
         name="Paris", country_code="FR", latitude=48.8534, longitude=2.3488, population=2_138_551
     )
 
 
 def test_full_sync_indexes_what_travelers_may_find(paris):
-    HotelFactory(name="Hôtel Lumière", city=paris, amenities=["wifi", "spa"])
-    HotelFactory(name="Closed Inn", city=paris, is_published=False)
-    AirportFactory(iata="CDG", name="Charles de Gaulle", city=paris)
-    AirportFactory(iata="XXX", name="Shut Field", is_active=False)
-    RentalOfficeFactory(airport__iata="ORY", airport__city=paris, vendor__name="Hertz")
-    CityFactory(name="Nowhere Town")  # no airport, no hotel: not a destination
+    HotelFactory.create(name="Hôtel Lumière", city=paris, amenities=["wifi", "spa"])
+    HotelFactory.create(name="Closed Inn", city=paris, is_published=False)
+    AirportFactory.create(iata="CDG", name="Charles de Gaulle", city=paris)
+    AirportFactory.create(iata="XXX", name="Shut Field", is_active=False)
+    RentalOfficeFactory.create(airport__iata="ORY", airport__city=paris, vendor__name="Hertz")
+    CityFactory.create(name="Nowhere Town")  # no airport, no hotel: not a destination
 
     report = sync_index(full=True)
 
@@ -57,9 +57,9 @@ def test_full_sync_indexes_what_travelers_may_find(paris):
 
 
 def test_incremental_sync_sends_only_changes_and_removes_what_is_gone(paris):
-    HotelFactory(name="Keep Hotel", city=paris)
-    edit = HotelFactory(name="Old Name Hotel", city=paris)
-    gone = HotelFactory(name="Gone Hotel", city=paris)
+    HotelFactory.create(name="Keep Hotel", city=paris)
+    edit = HotelFactory.create(name="Old Name Hotel", city=paris)
+    gone = HotelFactory.create(name="Gone Hotel", city=paris)
     sync_index(full=True)
     # Make "later" unambiguous on databases with second-precision timestamps.
     SyncState.objects.update(watermark=timezone.now() - timedelta(seconds=5))
@@ -79,7 +79,7 @@ def test_incremental_sync_sends_only_changes_and_removes_what_is_gone(paris):
 
 
 def test_incremental_sync_repairs_a_document_lost_from_the_index(paris):
-    HotelFactory(name="Lost Hotel", city=paris)
+    HotelFactory.create(name="Lost Hotel", city=paris)
     sync_index(full=True)
     SearchDocument.objects.filter(kind=DocumentKind.HOTEL).delete()
 
@@ -91,7 +91,7 @@ def test_incremental_sync_repairs_a_document_lost_from_the_index(paris):
 
 def test_search_is_stale_until_the_next_sync(paris):
     """Invariant 7: search may lag the catalog; the next run catches up."""
-    hotel = HotelFactory(name="Fresh Paint Hotel", city=paris)
+    hotel = HotelFactory.create(name="Fresh Paint Hotel", city=paris)
     sync_index()
     engine = LocalEngine()
     hotel.name = "Renamed Palace"
@@ -105,7 +105,7 @@ def test_search_is_stale_until_the_next_sync(paris):
 
 
 def test_dry_run_counts_but_sends_nothing_and_keeps_the_watermark(paris):
-    HotelFactory(city=paris)
+    HotelFactory.create(city=paris)
 
     report = sync_index(dry_run=True)
 
@@ -115,10 +115,10 @@ def test_dry_run_counts_but_sends_nothing_and_keeps_the_watermark(paris):
 
 
 def test_a_failing_batch_leaves_the_watermark_where_it_was(paris):
-    HotelFactory(city=paris)
+    HotelFactory.create(city=paris)
 
     class Broken(LocalEngine):
-        def upsert(self, documents):  # type: ignore[no-untyped-def]
+        def upsert(self, documents):
             raise ConnectionError("index unreachable")
 
     with pytest.raises(ConnectionError):
@@ -129,9 +129,9 @@ def test_a_failing_batch_leaves_the_watermark_where_it_was(paris):
 
 
 def test_hotels_nearest_first_within_radius(paris):
-    near = HotelFactory(name="Near", city=paris, latitude=48.8600, longitude=2.3500)
-    far = HotelFactory(name="Far", city=paris, latitude=48.9000, longitude=2.4500)
-    HotelFactory(name="Versailles", city=paris, latitude=48.8049, longitude=2.1204)  # ~17 km
+    near = HotelFactory.create(name="Near", city=paris, latitude=48.8600, longitude=2.3500)
+    far = HotelFactory.create(name="Far", city=paris, latitude=48.9000, longitude=2.4500)
+    HotelFactory.create(name="Versailles", city=paris, latitude=48.8049, longitude=2.1204)  # ~17 km
     sync_index()
 
     hits = LocalEngine().hotels(HotelQuery(latitude=48.8566, longitude=2.3522, radius_km=10))
@@ -141,9 +141,9 @@ def test_hotels_nearest_first_within_radius(paris):
 
 
 def test_hotel_filters_stars_amenities_and_words(paris):
-    spa = HotelFactory(name="Spa One", city=paris, stars=5, amenities=["spa", "wifi"])
-    HotelFactory(name="Wifi Only", city=paris, stars=5, amenities=["wifi"])
-    HotelFactory(name="Cheap Spa", city=paris, stars=2, amenities=["spa", "wifi"])
+    spa = HotelFactory.create(name="Spa One", city=paris, stars=5, amenities=["spa", "wifi"])
+    HotelFactory.create(name="Wifi Only", city=paris, stars=5, amenities=["wifi"])
+    HotelFactory.create(name="Cheap Spa", city=paris, stars=2, amenities=["spa", "wifi"])
     sync_index()
     engine = LocalEngine()
 
@@ -155,9 +155,9 @@ def test_hotel_filters_stars_amenities_and_words(paris):
 
 
 def test_car_offices_at_an_airport():
-    office = RentalOfficeFactory(airport__iata="LHR", vendor__name="Avis")
-    RentalOfficeFactory(airport__iata="LGW")
-    RentalOfficeFactory(airport=office.airport, is_published=False)
+    office = RentalOfficeFactory.create(airport__iata="LHR", vendor__name="Avis")
+    RentalOfficeFactory.create(airport__iata="LGW")
+    RentalOfficeFactory.create(airport=office.airport, is_published=False)
     sync_index()
 
     hits = LocalEngine().car_offices(airport_code="lhr")
@@ -166,7 +166,7 @@ def test_car_offices_at_an_airport():
 
 
 def test_command_prints_a_summary(paris):
-    HotelFactory(city=paris)
+    HotelFactory.create(city=paris)
     out = StringIO()
 
     call_command("sync_search_index", "--full", stdout=out)
@@ -179,7 +179,7 @@ def test_command_prints_a_summary(paris):
 
 def test_small_batches_send_everything(paris):
     for n in range(7):
-        HotelFactory(name=f"Batch Hotel {n}", city=paris)
+        HotelFactory.create(name=f"Batch Hotel {n}", city=paris)
 
     report = sync_index(batch_size=3)
 

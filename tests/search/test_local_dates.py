@@ -24,6 +24,7 @@ from tests.factories.catalog import (
     flight_fare,
     room_nights,
 )
+from tests.flows import assert_problem
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
@@ -34,7 +35,7 @@ ADULT = {"type": "adult", "first_name": "Ada", "last_name": "Lovelace"}
 
 
 @pytest.fixture
-def clock(monkeypatch):  # type: ignore[no-untyped-def]
+def clock(monkeypatch):
     """The API's `timezone.now()`, set by the test (the services take `now` from it)."""
     from django.utils import timezone
 
@@ -44,17 +45,17 @@ def clock(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def auckland():  # type: ignore[no-untyped-def]
-    return CityFactory(
+def auckland():
+    return CityFactory.create(
         name="Auckland", country_code="NZ", timezone="Pacific/Auckland", currency="NZD",
         latitude=-36.85, longitude=174.76,
     )  # fmt: skip
 
 
 @pytest.fixture
-def room_type(auckland, reindex):  # type: ignore[no-untyped-def]
-    room_type = RoomTypeFactory(
-        hotel=HotelFactory(name="Harbour View", city=auckland, free_cancellation_days=2),
+def room_type(auckland, reindex):
+    room_type = RoomTypeFactory.create(
+        hotel=HotelFactory.create(name="Harbour View", city=auckland, free_cancellation_days=2),
         capacity=2,
     )
     room_nights(room_type, date(2027, 1, 13), 10, price=Decimal("200.00"), rooms_total=4)
@@ -62,7 +63,7 @@ def room_type(auckland, reindex):  # type: ignore[no-untyped-def]
     return room_type
 
 
-def hotels(client, city, check_in, nights=2, **extra):  # type: ignore[no-untyped-def]
+def hotels(client, city, check_in, nights=2, **extra):
     return client.get(
         "/api/hotels/search",
         {"city": city.pk, "check_in": check_in, "check_out": check_in + timedelta(days=nights),
@@ -70,11 +71,11 @@ def hotels(client, city, check_in, nights=2, **extra):  # type: ignore[no-untype
     )  # fmt: skip
 
 
-def hold(client, offer_id):  # type: ignore[no-untyped-def]
+def hold(client, offer_id):
     return client.post("/api/holds", {"items": [{"offer_id": offer_id}]}, format="json")
 
 
-def book(client, hold_id, key="k1"):  # type: ignore[no-untyped-def]
+def book(client, hold_id, key="k1"):
     return client.post(
         "/api/bookings",
         {"hold_id": hold_id, "travelers": [ADULT], "payment_token": "tok_visa"},
@@ -83,7 +84,7 @@ def book(client, hold_id, key="k1"):  # type: ignore[no-untyped-def]
     )
 
 
-def rooms_left(room_type, day) -> int:  # type: ignore[no-untyped-def]
+def rooms_left(room_type, day) -> int:
     return RoomNight.objects.get(room_type=room_type, date=day).rooms_available
 
 
@@ -158,7 +159,7 @@ def test_the_hotels_today_is_held_and_booked(client_of, traveler, clock, aucklan
 def test_an_offer_shows_free_cancellation_only_while_it_can_still_be_used(
     api_client, clock, auckland, room_type
 ):
-    def free_until(check_in):  # type: ignore[no-untyped-def]
+    def free_until(check_in):
         body = hotels(api_client, auckland, check_in).json()
         return body["results"][0]["cheapest"]["free_cancellation_until"]
 
@@ -180,7 +181,7 @@ def test_the_hotel_page_takes_the_hotels_dates_too(api_client, clock, room_type)
     )
     undated = api_client.get(f"/api/hotels/{hotel.pk}")
 
-    assert past.status_code == 400
+    assert_problem(past, 400, "invalid-input")
     assert "past in Auckland" in past.json()["errors"]["check_in"][0]
     assert today.status_code == 200
     assert len(today.json()["offers"]) == 1
@@ -193,12 +194,12 @@ def test_around_a_point_only_hotels_whose_check_in_date_is_not_over_are_listed(
     api_client, clock, auckland, reindex
 ):
     """A radius search has no one calendar: each hotel's own decides."""
-    elsewhere = CityFactory(
+    elsewhere = CityFactory.create(
         name="Date Line", timezone="Pacific/Honolulu", latitude=auckland.latitude,
         longitude=auckland.longitude,
     )  # fmt: skip
     for city, name in ((auckland, "Over There"), (elsewhere, "Still Today")):
-        room_type = RoomTypeFactory(hotel=HotelFactory(name=name, city=city))
+        room_type = RoomTypeFactory.create(hotel=HotelFactory.create(name=name, city=city))
         room_nights(room_type, PAST_THERE, 2)
     reindex()
 
@@ -213,11 +214,11 @@ def test_around_a_point_only_hotels_whose_check_in_date_is_not_over_are_listed(
 
 
 @pytest.fixture
-def akl(auckland):  # type: ignore[no-untyped-def]
-    return AirportFactory(iata="AKL", city=auckland)
+def akl(auckland):
+    return AirportFactory.create(iata="AKL", city=auckland)
 
 
-def cars(client, airport, pick_up):  # type: ignore[no-untyped-def]
+def cars(client, airport, pick_up):
     return client.get(
         "/api/cars/search",
         {"location": airport.iata, "pick_up": pick_up, "drop_off": pick_up + timedelta(days=2)},
@@ -225,22 +226,22 @@ def cars(client, airport, pick_up):  # type: ignore[no-untyped-def]
 
 
 def test_a_pick_up_day_over_at_the_airport_is_a_clear_400(api_client, clock, akl, reindex):
-    car = RentalCarFactory(office__airport=akl)
+    car = RentalCarFactory.create(office__airport=akl)
     car_days(car, date(2027, 1, 14), 6)
     reindex()
 
     past = cars(api_client, akl, PAST_THERE)
     today = cars(api_client, akl, TODAY_THERE)
 
-    assert past.status_code == 400
+    assert_problem(past, 400, "invalid-input")
     assert "past in AKL" in past.json()["errors"]["pick_up"][0]
     assert today.status_code == 200
     assert today.json()["count"] == 1
 
 
 def test_an_office_closed_for_the_pick_up_day_offers_no_car(api_client, clock, akl, reindex):
-    early = RentalCarFactory(office__airport=akl, office__closes_at=time(20))
-    late = RentalCarFactory(office__airport=akl, office__closes_at=time(23, 30))
+    early = RentalCarFactory.create(office__airport=akl, office__closes_at=time(20))
+    late = RentalCarFactory.create(office__airport=akl, office__closes_at=time(23, 30))
     for car in (early, late):
         car_days(car, date(2027, 1, 14), 6)
     reindex()
@@ -252,13 +253,13 @@ def test_an_office_closed_for_the_pick_up_day_offers_no_car(api_client, clock, a
 
 
 def test_a_departure_day_over_at_the_origin_is_a_clear_400(api_client, clock, akl, flight_index):
-    lax = AirportFactory(iata="LAX", city=CityFactory(timezone="America/Los_Angeles"))
+    lax = AirportFactory.create(iata="LAX", city=CityFactory.create(timezone="America/Los_Angeles"))
     # 08:00 on the 16th in Auckland
     flight_fare(akl, lax, AKL_MIDNIGHT + timedelta(hours=8), minutes=12 * 60)
     # 10:00 on the 15th in Los Angeles, for the way back
     flight_fare(lax, akl, datetime(2027, 1, 15, 18, 0, tzinfo=UTC), minutes=13 * 60)
 
-    def flights(origin, destination, **params):  # type: ignore[no-untyped-def]
+    def flights(origin, destination, **params):
         query = {"origin": origin, "destination": destination, **params}
         return api_client.get("/api/flights/search", query)
 
@@ -269,13 +270,13 @@ def test_a_departure_day_over_at_the_origin_is_a_clear_400(api_client, clock, ak
     # ...but a return on the 15th leaves Auckland, where that day is over.
     back = flights("LAX", "AKL", date=PAST_THERE, return_date=PAST_THERE)
 
-    assert past.status_code == 400
+    assert_problem(past, 400, "invalid-input")
     assert "past in AKL" in past.json()["errors"]["date"][0]
     assert today.status_code == 200
     assert today.json()["count"] == 1
     assert from_lax.status_code == 200
     assert from_lax.json()["count"] == 1
-    assert back.status_code == 400
+    assert_problem(back, 400, "invalid-input")
     assert list(back.json()["errors"]) == ["return_date"]
 
 
@@ -296,5 +297,5 @@ def test_a_cached_answer_is_not_kept_past_midnight_at_the_hotel(
     ticks["now"] += 30
     response = hotels(api_client, auckland, PAST_THERE)
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "invalid-input")
     assert "past in Auckland" in response.json()["errors"]["check_in"][0]

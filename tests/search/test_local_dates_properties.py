@@ -43,9 +43,9 @@ offsets = st.integers(min_value=-2, max_value=2)
 @settings(max_examples=25)
 @given(now=instants, tz=zones, offset=offsets)
 def test_a_hotel_is_offered_exactly_when_check_in_is_today_or_later_in_its_city(now, tz, offset):
-    city = CityFactory(timezone=tz)
+    city = CityFactory.create(timezone=tz)
     check_in = local_today(tz, now=now) + timedelta(days=offset)
-    room_nights(RoomTypeFactory(hotel__city=city), check_in, 2)
+    room_nights(RoomTypeFactory.create(hotel__city=city), check_in, 2)
     sync_index(full=True)
     stay = Stay(check_in=check_in, check_out=check_in + timedelta(days=2), guests=1, rooms=1)
 
@@ -57,9 +57,9 @@ def test_a_hotel_is_offered_exactly_when_check_in_is_today_or_later_in_its_city(
 @settings(max_examples=25)
 @given(now=instants, tz=zones, offset=offsets)
 def test_a_car_is_offered_exactly_until_its_office_closes_on_the_pick_up_day(now, tz, offset):
-    airport = AirportFactory(city=CityFactory(timezone=tz))
+    airport = AirportFactory.create(city=CityFactory.create(timezone=tz))
     pick_up = local_today(tz, now=now) + timedelta(days=offset)
-    car = RentalCarFactory(office__airport=airport)
+    car = RentalCarFactory.create(office__airport=airport)
     car_days(car, pick_up, 2)
     sync_index(full=True)
     rental = Rental(pick_up=pick_up, drop_off=pick_up + timedelta(days=2))
@@ -79,13 +79,13 @@ def test_a_car_is_offered_exactly_until_its_office_closes_on_the_pick_up_day(now
 @settings(max_examples=25)
 @given(now=instants, tz=zones, minutes=st.integers(min_value=-36 * 60, max_value=36 * 60))
 def test_a_flight_is_offered_exactly_when_it_has_not_left(now, tz, minutes):
-    origin = AirportFactory(city=CityFactory(timezone=tz))
-    destination = AirportFactory()
+    origin = AirportFactory.create(city=CityFactory.create(timezone=tz))
+    destination = AirportFactory.create()
     departure = now + timedelta(minutes=minutes)
     flight_fare(origin, destination, departure)
     day = local_today(tz, now=departure)  # the day it leaves, on the origin's calendar
 
-    def search():  # type: ignore[no-untyped-def]
+    def search():
         return flight_offers_list(
             origin=origin.iata, destination=destination.iata, day=day, party=Party(adults=1),
             cabin="economy", now=now,

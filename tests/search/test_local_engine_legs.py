@@ -14,7 +14,7 @@ NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) + t
 
 
 def test_legs_by_origin_destination_and_departure_both_ends_included():
-    a, b, c = (AirportFactory(iata=code) for code in ("AAA", "BBB", "CCC"))
+    a, b, c = (AirportFactory.create(iata=code) for code in ("AAA", "BBB", "CCC"))
     start = flight_fare(a, b, NOON).leg_id
     end = flight_fare(a, b, NOON + timedelta(hours=2)).leg_id
     to_c = flight_fare(a, c, NOON + timedelta(hours=1)).leg_id

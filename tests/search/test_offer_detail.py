@@ -44,7 +44,7 @@ def test_offer_id_round_trips_what_was_asked():
 
 
 def test_an_edited_offer_id_is_refused_with_400(api_client):
-    room_type = RoomTypeFactory()
+    room_type = RoomTypeFactory.create()
     offer_id = offer_encode(_hotel_offer(room_type))
     tampered = offer_id[:-3] + ("AAA" if not offer_id.endswith("AAA") else "BBB")
 
@@ -88,7 +88,7 @@ def test_offer_ids_are_signed_exactly_as_django_signing_dumps_signs(settings, mo
 
 
 def test_an_expired_offer_id_is_a_409(api_client, settings):
-    room_type = RoomTypeFactory()
+    room_type = RoomTypeFactory.create()
     offer_id = offer_encode(_hotel_offer(room_type))
     settings.OFFER_TTL_SECONDS = -1
 
@@ -100,7 +100,7 @@ def test_an_expired_offer_id_is_a_409(api_client, settings):
 
 def test_a_hotel_offer_is_repriced_from_live_inventory(api_client):
     # given a stay quoted at 2 x 120.00 whose second night has since gone up
-    room_type = RoomTypeFactory(hotel__city__currency="EUR")
+    room_type = RoomTypeFactory.create(hotel__city__currency="EUR")
     offer = _hotel_offer(room_type, price="240.00")
     first, second = room_nights(room_type, offer.check_in, 2, price=Decimal("120.00"))
     second.price = Decimal("150.00")
@@ -121,7 +121,7 @@ def test_a_hotel_offer_is_repriced_from_live_inventory(api_client):
 
 
 def test_a_sold_out_night_makes_the_offer_unbookable(api_client):
-    room_type = RoomTypeFactory()
+    room_type = RoomTypeFactory.create()
     offer = _hotel_offer(room_type, rooms=2, price="480.00")
     room_nights(room_type, offer.check_in, 2, rooms_available=1)
 
@@ -132,7 +132,7 @@ def test_a_sold_out_night_makes_the_offer_unbookable(api_client):
 
 
 def test_an_offer_for_a_night_no_longer_sold_is_404(api_client):
-    room_type = RoomTypeFactory()
+    room_type = RoomTypeFactory.create()
     offer = _hotel_offer(room_type, nights=3)
     room_nights(room_type, offer.check_in, 2)  # the third night is missing
 
@@ -143,8 +143,8 @@ def test_an_offer_for_a_night_no_longer_sold_is_404(api_client):
 
 
 def test_a_flight_offer_is_priced_for_the_whole_party(api_client):
-    out = FlightFareFactory(price=Decimal("100.00"), seats_available=5)
-    back = FlightFareFactory(price=Decimal("80.00"), seats_available=2)
+    out = FlightFareFactory.create(price=Decimal("100.00"), seats_available=5)
+    back = FlightFareFactory.create(price=Decimal("80.00"), seats_available=2)
     offer = FlightOffer(
         outbound_fare_ids=(out.pk,),
         return_fare_ids=(back.pk,),
@@ -164,7 +164,7 @@ def test_a_flight_offer_is_priced_for_the_whole_party(api_client):
 
 
 def test_a_departed_flight_makes_the_offer_started(api_client):
-    fare = FlightFareFactory(leg__departure_at=timezone.now() - timedelta(hours=1))
+    fare = FlightFareFactory.create(leg__departure_at=timezone.now() - timedelta(hours=1))
     offer = FlightOffer(
         outbound_fare_ids=(fare.pk,),
         return_fare_ids=(),
@@ -179,7 +179,7 @@ def test_a_departed_flight_makes_the_offer_started(api_client):
 
 
 def test_a_car_offer_is_repriced_per_day(api_client):
-    car = RentalCarFactory(office__currency="GBP")
+    car = RentalCarFactory.create(office__currency="GBP")
     start = timezone.now().date() + timedelta(days=5)
     car_days(car, start, 3, price=Decimal("40.50"))
     offer = CarOffer(

@@ -32,13 +32,13 @@ def sign(payload: object) -> str:
     return _signer(django_settings.SECRET_KEY).sign_object(payload, compress=True)
 
 
-def _stay_price(room_type, check_in, check_out, rooms) -> str:  # type: ignore[no-untyped-def]
+def _stay_price(room_type, check_in, check_out, rooms) -> str:
     nights = RoomNight.objects.filter(room_type=room_type, date__gte=check_in, date__lt=check_out)
     prices = [Money.of(n.price, "EUR") for n in nights] or [Money.of(0, "EUR")]
     return str(pricing.stay_price(night_prices=prices, rooms=rooms).amount)
 
 
-def hotel_payload(room_type, day, *, nights=1, rooms=1, guests=1, start=0):  # type: ignore[no-untyped-def]
+def hotel_payload(room_type, day, *, nights=1, rooms=1, guests=1, start=0):
     """A hotel offer's payload, priced as the pricing code prices it (so that a hold of the
     original code did not stop at a price check before reaching inventory)."""
     check_in = day + timedelta(days=start)
@@ -53,7 +53,7 @@ def hotel_payload(room_type, day, *, nights=1, rooms=1, guests=1, start=0):  # t
     }
 
 
-def car_payload(car, day, *, days=1, start=0):  # type: ignore[no-untyped-def]
+def car_payload(car, day, *, days=1, start=0):
     pick_up = day + timedelta(days=start)
     rows = CarDay.objects.filter(
         car=car, date__gte=pick_up, date__lt=pick_up + timedelta(days=days)
@@ -68,7 +68,7 @@ def car_payload(car, day, *, days=1, start=0):  # type: ignore[no-untyped-def]
     }
 
 
-def flight_payload(fare, *, adults=1, children=0, infants=0, outbound=None):  # type: ignore[no-untyped-def]
+def flight_payload(fare, *, adults=1, children=0, infants=0, outbound=None):
     price = pricing.flight_price(
         adult_fares=[Money.of(fare.price, fare.currency)],
         adults=adults,
@@ -93,7 +93,7 @@ def inventory() -> list[tuple]:
     ]
 
 
-def assert_refused(response, code: str | None = "invalid-offer") -> None:  # type: ignore[no-untyped-def]
+def assert_refused(response, code: str | None = "invalid-offer") -> None:
     assert 400 <= response.status_code < 500, response.content[:400]
     assert response["Content-Type"] == PROBLEM
     if code is not None:
@@ -153,7 +153,7 @@ TAMPERED = {
 
 
 @pytest.fixture
-def catalog(room_type, car, fare, day):  # type: ignore[no-untyped-def]
+def catalog(room_type, car, fare, day):
     return {"room_type": room_type, "car": car, "fare": fare, "day": day}
 
 

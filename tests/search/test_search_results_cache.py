@@ -22,31 +22,33 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def check_in():  # type: ignore[no-untyped-def]
+def check_in():
     return today_anywhere() + timedelta(days=10)
 
 
 @pytest.fixture
-def rome():  # type: ignore[no-untyped-def]
-    return CityFactory(name="Rome", country_code="IT", currency="EUR")
+def rome():
+    return CityFactory.create(name="Rome", country_code="IT", currency="EUR")
 
 
 @pytest.fixture
-def last_room(rome, check_in):  # type: ignore[no-untyped-def]
+def last_room(rome, check_in):
     """One hotel in Rome with a single room left on each of two nights, indexed."""
-    room_type = RoomTypeFactory(hotel=HotelFactory(name="Ultima", city=rome), capacity=2)
+    room_type = RoomTypeFactory.create(
+        hotel=HotelFactory.create(name="Ultima", city=rome), capacity=2
+    )
     room_nights(room_type, check_in, 2, price=Decimal("100.00"), rooms_total=1)
     sync_index(full=True)
     return room_type
 
 
 @pytest.fixture
-def searches(monkeypatch):  # type: ignore[no-untyped-def]
+def searches(monkeypatch):
     """How many times the hotel search really ran."""
     ran: list[int] = []
     real = hotels_api.hotel_search
 
-    def spy(search, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(search, **kwargs):
         ran.append(1)
         return real(search, **kwargs)
 
@@ -54,7 +56,7 @@ def searches(monkeypatch):  # type: ignore[no-untyped-def]
     return ran
 
 
-def search(client, check_in, **params):  # type: ignore[no-untyped-def]
+def search(client, check_in, **params):
     response = client.get(
         "/api/hotels/search",
         {"city": "Rome", "check_in": check_in, "check_out": check_in + timedelta(days=2),
@@ -64,7 +66,7 @@ def search(client, check_in, **params):  # type: ignore[no-untyped-def]
     return response.json()
 
 
-def hold(client, offer_id):  # type: ignore[no-untyped-def]
+def hold(client, offer_id):
     response = client.post("/api/holds", {"items": [{"offer_id": offer_id}]}, format="json")
     assert response.status_code == 201, response.json()
     return response.json()
@@ -90,7 +92,9 @@ def test_links_are_built_for_each_request_not_taken_from_the_cache(
 ):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "other.example"]
     for n in range(3):
-        room_nights(RoomTypeFactory(hotel=HotelFactory(city=rome, name=f"H{n}")), check_in, 2)
+        room_nights(
+            RoomTypeFactory.create(hotel=HotelFactory.create(city=rome, name=f"H{n}")), check_in, 2
+        )
     sync_index(full=True)
 
     first = api_client.get(
@@ -121,7 +125,7 @@ def test_booking_the_last_room_hides_it_from_the_next_identical_search(
 
     # when a traveler holds the last room (and the hold commits)
     with django_capture_on_commit_callbacks(execute=True):
-        hold(client_of(UserFactory()), offer["offer_id"])
+        hold(client_of(UserFactory.create()), offer["offer_id"])
 
     # then the next identical search no longer offers it
     assert search(api_client, check_in)["count"] == 0
@@ -132,7 +136,7 @@ def test_a_committed_booking_shows_in_the_next_search(api_client, client_of, las
     """Real commits (no test transaction around them): the hold's on_commit bumps the
     version in the shared cache, the one thing every process reads."""
     offer = search(api_client, check_in)["results"][0]["cheapest"]
-    traveler = UserFactory()
+    traveler = UserFactory.create()
     held = hold(client_of(traveler), offer["offer_id"])
     booked = client_of(traveler).post(
         "/api/bookings",
@@ -150,7 +154,7 @@ def test_an_expired_hold_gives_the_room_back_to_the_next_search(
 ):
     offer = search(api_client, check_in)["results"][0]["cheapest"]
     with django_capture_on_commit_callbacks(execute=True):
-        hold(client_of(UserFactory()), offer["offer_id"])
+        hold(client_of(UserFactory.create()), offer["offer_id"])
     assert search(api_client, check_in)["count"] == 0
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -166,7 +170,7 @@ def test_nothing_changes_for_the_cache_until_the_change_commits(
     offer = search(api_client, check_in)["results"][0]["cheapest"]
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        hold(client_of(UserFactory()), offer["offer_id"])
+        hold(client_of(UserFactory.create()), offer["offer_id"])
         stale = search(api_client, check_in)["count"]
     for callback in callbacks:
         callback()  # the commit
@@ -194,7 +198,9 @@ def test_a_price_edited_in_the_admin_shows_in_the_next_search(
 
 def test_a_reindex_shows_a_new_hotel_in_the_next_search(api_client, rome, last_room, check_in):
     assert search(api_client, check_in)["count"] == 1
-    room_nights(RoomTypeFactory(hotel=HotelFactory(name="Nuovo", city=rome)), check_in, 2)
+    room_nights(
+        RoomTypeFactory.create(hotel=HotelFactory.create(name="Nuovo", city=rome)), check_in, 2
+    )
     assert search(api_client, check_in)["count"] == 1  # not indexed yet: the cached answer
 
     sync_index()
@@ -222,7 +228,7 @@ def test_a_change_costs_one_statement_after_its_commit(
 
     offer = search(api_client, check_in)["results"][0]["cheapest"]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        hold(client_of(UserFactory()), offer["offer_id"])
+        hold(client_of(UserFactory.create()), offer["offer_id"])
 
     with CaptureQueriesContext(connection) as bump:
         for callback in callbacks:
@@ -248,8 +254,8 @@ def test_a_version_that_cannot_be_read_answers_uncached(
 def test_an_answer_is_kept_no_longer_than_it_holds(monkeypatch):
     computed: list[str] = []
 
-    def compute(ttl):  # type: ignore[no-untyped-def]
-        def run():  # type: ignore[no-untyped-def]
+    def compute(ttl):
+        def run():
             computed.append("x")
             return {"n": len(computed)}, ttl
 
@@ -267,7 +273,7 @@ def test_an_answer_is_kept_no_longer_than_it_holds(monkeypatch):
 def test_the_answers_kept_are_bounded_least_recently_used_out(monkeypatch):
     monkeypatch.setattr(cache, "RESULT_CACHE_SIZE", 2)
 
-    def answer(value):  # type: ignore[no-untyped-def]
+    def answer(value):
         return lambda: (value, None)
 
     cache.cached("car", "a", answer("A"))

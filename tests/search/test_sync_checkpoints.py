@@ -32,7 +32,7 @@ class Recorder:
         self.allow: int | None = None
         upload = engine._upload
 
-        def record(batch: bytes, **kwargs):  # type: ignore[no-untyped-def]
+        def record(batch: bytes, **kwargs):
             self.bodies.append(batch)
             self.in_run += 1
             return upload(batch, **kwargs)
@@ -42,7 +42,7 @@ class Recorder:
     def clock(self) -> float:
         return 0.0 if self.allow is None or self.in_run < self.allow else 100.0
 
-    def run(self, engine: CloudSearchEngine, allow: int | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def run(self, engine: CloudSearchEngine, allow: int | None = None, **kwargs):
         self.in_run, self.allow = 0, allow
         budget = None if allow is None else 10.0
         return sync_index(
@@ -60,23 +60,23 @@ class Recorder:
 
 
 @pytest.fixture
-def domain():  # type: ignore[no-untyped-def]
+def domain():
     return FakeDomain()
 
 
 @pytest.fixture
-def engine(domain):  # type: ignore[no-untyped-def]
+def engine(domain):
     engine = CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
     engine.batch_bytes = 1  # one document an upload: many batches from a few rows
     return engine
 
 
 def _catalog() -> None:
-    city = CityFactory()
+    city = CityFactory.create()
     for n in range(6):
-        HotelFactory(city=city, name=f"Hotel {n}")
+        HotelFactory.create(city=city, name=f"Hotel {n}")
     for _ in range(3):
-        RentalOfficeFactory()
+        RentalOfficeFactory.create()
 
 
 def test_a_run_cut_by_the_budget_resumes_at_the_next_document(domain, engine):
@@ -126,19 +126,19 @@ def test_every_cut_point_resumes_without_resending_or_missing(domain, engine):
 
 def test_an_edit_made_during_a_run_is_sent_by_the_next_run(domain, engine):
     # given hotels, and an edit to the first hotel right after the index accepted it
-    city = CityFactory()
-    hotels = [HotelFactory(city=city, name=f"Old {n}") for n in range(3)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city, name=f"Old {n}") for n in range(3)]
     recorder = Recorder(engine)
     upload = engine._upload
 
-    def edit_after_first_hotel(batch: bytes, **kwargs):  # type: ignore[no-untyped-def]
+    def edit_after_first_hotel(batch: bytes, **kwargs):
         answer = upload(batch, **kwargs)
         if f'"id":"hotel-{hotels[0].pk}"'.encode() in batch:
             Hotel.objects.filter(pk=hotels[0].pk).update(name="Edited")
             Hotel.objects.get(pk=hotels[0].pk).save()  # updated_at moves as in the admin
         return answer
 
-    engine._upload = edit_after_first_hotel  # type: ignore[method-assign]
+    engine._upload = edit_after_first_hotel
     recorder.run(engine, allow=2)  # cut after the first hotel: the edit falls inside the run
     recorder.run(engine)
     assert domain.docs[f"hotel-{hotels[0].pk}"]["name"] == "Old 0"  # sent before the edit
@@ -152,10 +152,10 @@ def test_an_edit_made_during_a_run_is_sent_by_the_next_run(domain, engine):
 
 def test_every_kind_progresses_when_one_kind_takes_longer_than_a_run(domain, engine):
     # given many hotels and one rental office, and runs that get two uploads each
-    city = CityFactory()
+    city = CityFactory.create()
     for _ in range(8):
-        HotelFactory(city=city)
-    office = RentalOfficeFactory()
+        HotelFactory.create(city=city)
+    office = RentalOfficeFactory.create()
     sources = [s for s in SOURCES if s.kind in (DocumentKind.HOTEL, DocumentKind.CAR_OFFICE)]
     recorder = Recorder(engine)
 
@@ -171,8 +171,8 @@ def test_every_kind_progresses_when_one_kind_takes_longer_than_a_run(domain, eng
 
 def test_a_full_rebuild_cut_short_is_carried_on_by_the_next_run(domain, engine):
     # given an index in step, and a weekly rebuild cut after two hotels
-    city = CityFactory()
-    hotels = [HotelFactory(city=city) for _ in range(5)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city) for _ in range(5)]
     sources = [s for s in SOURCES if s.kind == DocumentKind.HOTEL]
     recorder = Recorder(engine)
     recorder.run(engine, sources=sources)
@@ -189,7 +189,7 @@ def test_a_full_rebuild_cut_short_is_carried_on_by_the_next_run(domain, engine):
 
 
 def test_the_resume_schedule_reads_nothing_when_no_pass_is_cut(domain, engine, monkeypatch):
-    HotelFactory()
+    HotelFactory.create()
     recorder = Recorder(engine)
     recorder.run(engine)
     recorder.bodies.clear()
@@ -215,8 +215,8 @@ def test_uploads_stay_under_the_limits_and_are_filled_whatever_the_document_size
     SyncCheckpoint.objects.all().delete()
     domain.docs.clear()
     engine = CloudSearchEngine(domain.search_client, domain.document_client, upload_interval=0)
-    city = CityFactory()
-    hotels = [HotelFactory(city=city, description=_words_of(n)) for n in sizes]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city, description=_words_of(n)) for n in sizes]
     recorder = Recorder(engine)
 
     # when the hotels are synced
@@ -267,12 +267,12 @@ def test_uploads_keep_cloudsearchs_rate_and_the_wait_counts_against_the_budget(d
         clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s),
     )  # fmt: skip
     engine.batch_bytes = 1
-    city = CityFactory()
-    hotels = [HotelFactory(city=city) for _ in range(5)]
+    city = CityFactory.create()
+    hotels = [HotelFactory.create(city=city) for _ in range(5)]
     sent_at: list[float] = []
     upload = engine._upload
 
-    def record(batch: bytes, **kwargs):  # type: ignore[no-untyped-def]
+    def record(batch: bytes, **kwargs):
         sent_at.append(now[0])
         return upload(batch, **kwargs)
 
@@ -299,7 +299,7 @@ def test_a_sync_waits_its_turn_while_another_holds_the_engine(domain, engine):
 
     from django.utils import timezone
 
-    HotelFactory()
+    HotelFactory.create()
     recorder = Recorder(engine)
     SyncState.objects.create(engine="cloudsearch", lease_until=timezone.now() + timedelta(60))
 
@@ -316,9 +316,9 @@ def test_a_sync_waits_its_turn_while_another_holds_the_engine(domain, engine):
 
 
 def test_a_failed_run_lets_go_of_the_engine(domain, engine, monkeypatch):
-    HotelFactory()
+    HotelFactory.create()
 
-    def down(batch, **kwargs):  # type: ignore[no-untyped-def]
+    def down(batch, **kwargs):
         raise ConnectionError("lost the document endpoint")
 
     monkeypatch.setattr(engine, "_upload", down)

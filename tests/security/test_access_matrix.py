@@ -43,12 +43,12 @@ class World:
 
 
 @pytest.fixture
-def world(room_type, car, day) -> World:  # type: ignore[no-untyped-def]
+def world(room_type, car, day) -> World:
     now = timezone.now()
-    owner = UserFactory()
-    users = {OWNER: owner, OTHER: UserFactory(), ANON: None,
-             STAFF: UserFactory(is_staff=True, is_superuser=True),
-             STAFF_PASSWORD_ONLY: UserFactory(is_staff=True, is_superuser=True)}  # fmt: skip
+    owner = UserFactory.create()
+    users = {OWNER: owner, OTHER: UserFactory.create(), ANON: None,
+             STAFF: UserFactory.create(is_staff=True, is_superuser=True),
+             STAFF_PASSWORD_ONLY: UserFactory.create(is_staff=True, is_superuser=True)}  # fmt: skip
 
     def book(offer_id: str, *, completed: bool, travelers: list[TravelerIn]) -> Booking:
         hold = hold_create(user=owner, offers=[offer_decode(offer_id)], now=now)

@@ -38,7 +38,7 @@ ADULT = {"first_name": "Ada", "last_name": "Lovelace", "type": "adult"}
 
 
 def test_a_hold_ignores_client_prices_statuses_and_owners(client_of, traveler, room_type, day):
-    victim = UserFactory()
+    victim = UserFactory.create()
     offer = hotel_offer(room_type, day, 2)
 
     response = client_of(traveler).post(
@@ -76,7 +76,7 @@ def test_the_amount_charged_is_the_servers_total(client_of, traveler, room_type,
         {
             "hold_id": hold_id, "travelers": [ADULT], "payment_token": "tok_visa",
             "amount": "0.01", "total": FORGED_MONEY, "currency": "JPY", "status": "cancelled",
-            "user": UserFactory().pk, "reference": "TG-HACKED", "refunded": FORGED_MONEY,
+            "user": UserFactory.create().pk, "reference": "TG-HACKED", "refunded": FORGED_MONEY,
         },
         format="json",
         HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
@@ -130,7 +130,7 @@ def test_a_review_cannot_approve_itself_or_claim_votes(client_of, traveler, room
     )
     # Booked before it began (a review of an item booked once it was over is refused).
     Booking.objects.filter(pk=booking.pk).update(created_at=now - timedelta(days=4))
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
 
     response = client_of(traveler).post(
         "/api/reviews",

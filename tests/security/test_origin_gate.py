@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def zappa(monkeypatch):  # type: ignore[no-untyped-def]
+def zappa(monkeypatch):
     """Zappa's LambdaHandler in this process, reading a zappa_settings module like the one
     Zappa writes into the package (what it reads of it), on the test settings."""
     settings_module = types.ModuleType("zappa_settings")
@@ -65,7 +65,7 @@ def serve(event: dict) -> tuple[int, dict[str, str], bytes]:
     """One event through Zappa's handler, its app built with the gate's secret configured,
     as on a deployed stage (a fresh handler each time: Zappa builds the app once)."""
     with override_settings(ORIGIN_VERIFY_SECRET=SECRET, ALLOWED_HOSTS=[HOST]):
-        handler.LambdaHandler._LambdaHandler__instance = None  # type: ignore[attr-defined]
+        handler.LambdaHandler._LambdaHandler__instance = None
         answer = handler.LambdaHandler.lambda_handler(event, None)
     body = answer.get("body", "")
     raw = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
@@ -93,7 +93,7 @@ def login_event(
 )
 @override_settings(LOGIN_FAILURES_PER_ACCOUNT=100, LOGIN_FAILURES_PER_IP=2)
 def test_a_request_without_the_origin_secret_is_refused_before_any_view_runs(origin):
-    UserFactory(email="ana@example.com")
+    UserFactory.create(email="ana@example.com")
     viewer = "198.51.100.20:40123"
     # Straight at the regional stage: API Gateway appends the caller's own address.
     for n in range(4):
@@ -131,7 +131,7 @@ def test_the_login_lockout_keys_on_cloudfronts_viewer_address_not_a_forged_heade
 
     cache.clear()
     email = f"u{port}@example.com"
-    UserFactory(email=email)
+    UserFactory.create(email=email)
     # CloudFront appends the viewer to whatever X-Forwarded-For the viewer sent; whether the
     # regional stage appends the edge after it must not matter.
     hops = [*forged, str(viewer)] + ([EDGE] if api_gateway_appends_the_edge else [])
@@ -162,7 +162,7 @@ def test_drf_throttles_see_the_viewer_address_as_the_client():
 
     seen: list[str] = []
 
-    def view(request):  # type: ignore[no-untyped-def]
+    def view(request):
         seen.append(BaseThrottle().get_ident(request))
         from django.http import HttpResponse
 

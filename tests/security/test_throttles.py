@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rates(monkeypatch):  # type: ignore[no-untyped-def]
+def rates(monkeypatch):
     """Production's throttles with small rates (the test settings switch them off)."""
     monkeypatch.setattr(
         SimpleRateThrottle,
@@ -44,7 +44,7 @@ def test_one_ip_over_its_rate_gets_429_with_retry_after_and_others_do_not(api_cl
 
 
 def test_a_traveler_over_their_rate_is_throttled_on_every_ip(client_of, rates):
-    greedy, patient = UserFactory(), UserFactory()
+    greedy, patient = UserFactory.create(), UserFactory.create()
     client = client_of(greedy)
     answers = [
         client.get("/api/bookings", REMOTE_ADDR=f"198.51.100.{n}").status_code for n in range(5)
@@ -127,7 +127,7 @@ def test_a_count_written_by_another_process_stops_this_one(rates):
 def test_registrations_per_ip_are_throttled_with_retry_after(api_client, monkeypatch):
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"register": "2/hour"})
 
-    def register(n: int):  # type: ignore[no-untyped-def]
+    def register(n: int):
         return api_client.post(
             "/api/auth/register",
             {"email": f"new{n}@example.com", "password": "a-long-unusual-passphrase",

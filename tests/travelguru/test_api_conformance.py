@@ -36,15 +36,15 @@ WEBHOOK_SECRET = "whsec_conformance"
 class Journey:
     """Calls the API and remembers which operation answered which status."""
 
-    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client) -> None:
         self.client = client
         self.answered: dict[str, set[int]] = {}
 
-    def __call__(self, method: str, path: str, expect: int, **kwargs):  # type: ignore[no-untyped-def]
+    def __call__(self, method: str, path: str, expect: int, **kwargs):
         response = getattr(self.client, method.lower())(path, **kwargs)
         return self.record(method, path, expect, response)
 
-    def record(self, method: str, path: str, expect: int, response):  # type: ignore[no-untyped-def]
+    def record(self, method: str, path: str, expect: int, response):
         assert response.status_code == expect, (method, path, response.content[:500])
         found = contract.operation_of(method, path)
         assert found is not None, f"{method} {path} is not in the schema"

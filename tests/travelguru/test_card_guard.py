@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bookings.models import Booking, Hold, HoldStatus, IdempotencyRecord, Traveler
 from catalog.models import City
 from tests.factories.offers import hotel_offer
-from tests.flows import ADULT, make_hold
+from tests.flows import ADULT, assert_problem, make_hold
 from tests.travelguru.test_card_roads import json_escaped, utf7_shifted
 from travelguru.cards import contains_card_number, looks_like_card_number, luhn_valid
 
@@ -119,7 +119,7 @@ def test_a_body_that_is_not_json_and_holds_no_card_gets_the_usual_answer(api_cli
         content_type="application/x-www-form-urlencoded",
     )  # fmt: skip
 
-    assert response.status_code == 415
+    assert_problem(response, 415, "unsupported-media-type")
 
 
 # --- every road: what the parser sees, the address, headers, the admin (issue 15) ---
@@ -299,7 +299,7 @@ def test_a_card_declared_in_another_charset_in_the_query_string_is_refused(api_c
 def test_a_card_in_a_header_is_refused(api_client, header, value):
     response = api_client.get("/api/config", **{header: value})
 
-    assert response.status_code == 400
+    assert_problem(response, 400, "card-number-refused")
     assert response["Content-Type"] == PROBLEM
     assert "header" in response.json()["detail"]
 

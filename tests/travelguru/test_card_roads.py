@@ -236,7 +236,7 @@ def stored_texts() -> list[tuple[str, str]]:
     return found
 
 
-def access_lines(sent: list[tuple[str, Any]], tmp_path) -> list[str]:  # type: ignore[no-untyped-def]
+def access_lines(sent: list[tuple[str, Any]], tmp_path) -> list[str]:
     """The access lines gunicorn (with `make run`'s logger class) and Zappa's handler write
     for these requests: fed the requests' own WSGI environs."""
     from gunicorn.config import Config

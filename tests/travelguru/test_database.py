@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_names_in_every_script_round_trip():
-    hotel = HotelFactory(name="ホテル東京 🏨 Zürich Ærø")
+    hotel = HotelFactory.create(name="ホテル東京 🏨 Zürich Ærø")
     hotel.refresh_from_db()
     assert hotel.name == "ホテル東京 🏨 Zürich Ærø"
 
@@ -26,11 +26,11 @@ def test_mariadb_connection_is_utf8mb4_strict_and_read_committed():
 
 @pytest.mark.mariadb
 def test_mariadb_refuses_oversized_values_instead_of_truncating():
-    city = CityFactory()
+    city = CityFactory.create()
     with pytest.raises(DataError), transaction.atomic():
-        HotelFactory(city=city, name="x" * 201)
+        HotelFactory.create(city=city, name="x" * 201)
 
 
 def test_inventory_can_never_exceed_its_total():
     with pytest.raises(IntegrityError), transaction.atomic():
-        RoomNightFactory(rooms_total=2, rooms_available=3)
+        RoomNightFactory.create(rooms_total=2, rooms_available=3)

@@ -21,12 +21,12 @@ from travelguru.money import Money
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _transaction_statements(queries) -> list[str]:  # type: ignore[no-untyped-def]
+def _transaction_statements(queries) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if q["sql"] in ("BEGIN", "COMMIT")]
 
 
 def test_in_autocommit_a_duplicate_fails_alone_and_no_transaction_is_opened():
-    user = UserFactory()
+    user = UserFactory.create()
     now = timezone.now()
     IdempotencyRecord.objects.create(user=user, key="k", request_hash="h", created_at=now)
 
@@ -42,7 +42,7 @@ def test_in_autocommit_a_duplicate_fails_alone_and_no_transaction_is_opened():
 
 
 def test_inside_a_transaction_a_duplicate_rolls_back_to_its_savepoint_only():
-    user = UserFactory()
+    user = UserFactory.create()
     now = timezone.now()
     with transaction.atomic():
         IdempotencyRecord.objects.create(user=user, key="a", request_hash="h", created_at=now)
@@ -67,7 +67,7 @@ def test_the_same_charge_key_twice_in_autocommit_is_the_first_charge():
 
 
 def test_the_same_idempotency_key_twice_in_autocommit_replays_the_first_answer():
-    user = UserFactory()
+    user = UserFactory.create()
     runs = []
 
     def run() -> tuple[int, dict]:

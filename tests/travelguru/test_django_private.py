@@ -21,9 +21,9 @@ def test_prefetch_related_still_leaves_the_attributes_we_set_by_hand():
 
     fetched = Group.objects.prefetch_related("permissions").get(pk=group.pk)
 
-    cached = fetched._prefetched_objects_cache["permissions"]
+    cached = fetched._prefetched_objects_cache["permissions"]  # type: ignore[attr-defined]
     assert isinstance(cached, QuerySet)
-    assert cached._prefetch_done is True
+    assert cached._prefetch_done is True  # type: ignore[attr-defined]
     assert isinstance(cached._result_cache, list)
     assert len(cached._result_cache) == 2
 

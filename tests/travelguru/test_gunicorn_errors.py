@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory):  # type: ignore[no-untyped-def]
+def gunicorn(tmp_path_factory):
     port = _free_port()
     env = {
         **os.environ,
@@ -67,7 +67,7 @@ def _send(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(status_line.split()[1]), headers, body
 
 
-def _assert_problem(answer, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+def _assert_problem(answer, status: int, code: str) -> dict:
     got, headers, body = answer
     assert got == status, body[:300]
     assert headers["content-type"] == "application/problem+json"

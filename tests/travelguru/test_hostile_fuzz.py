@@ -175,13 +175,13 @@ VALID_QUERY = {
 
 
 @pytest.fixture
-def world(room_type, car, fare, day, traveler):  # type: ignore[no-untyped-def]
+def world(room_type, car, fare, day, traveler):
     """A catalog, a traveler with a token, one active hold and one booking of theirs."""
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    paris = CityFactory(name="Paris")
-    AirportFactory(iata="CDG", city=paris)
-    AirportFactory(iata="JFK")
+    paris = CityFactory.create(name="Paris")
+    AirportFactory.create(iata="CDG", city=paris)
+    AirportFactory.create(iata="JFK")
     client = APIClient()
     client.force_authenticate(traveler)
     booked = make_hold(client, hotel_offer(room_type, day, 1))
@@ -230,7 +230,7 @@ def _request(
     body: bytes | None = None,
     content_type: str = "application/json",
     headers: dict[str, str] | None = None,
-):  # type: ignore[no-untyped-def]
+):
     method, template, params, props = op
     values = {**world["path"], **(path or {})}
     url = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "1"), template)
@@ -249,7 +249,7 @@ def _request(
     return client.generic(method, url, body or b"", **kwargs, **extra)
 
 
-def assert_sane(response, what: str) -> None:  # type: ignore[no-untyped-def]
+def assert_sane(response, what: str) -> None:
     """Never a 5xx; every error a problem with a fixed title and a human detail."""
     where = f"{what}: {response.status_code} {response.content[:300]!r}"
     assert response.status_code < 500, where

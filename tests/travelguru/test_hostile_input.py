@@ -50,7 +50,7 @@ def _client(user: User | None = None) -> APIClient:
     return client
 
 
-def _assert_problem(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+def _assert_problem(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.content[:400]
     assert response["Content-Type"] == PROBLEM
     body = response.json()
@@ -266,7 +266,7 @@ def test_405_and_415_titles_are_fixed_sentences(db):
 class RaiseApi(APIView):
     """Raises the DRF exception named in the URL (this test's URLconf)."""
 
-    authentication_classes: list = []  # type: ignore[type-arg]
+    authentication_classes: list = []
     EXCEPTIONS = {  # noqa: RUF012
         "parse": exceptions.ParseError(),
         "auth": exceptions.AuthenticationFailed(),
@@ -280,17 +280,17 @@ class RaiseApi(APIView):
         "plain": exceptions.APIException(),
     }
 
-    def get(self, request, name):  # type: ignore[no-untyped-def]
+    def get(self, request, name):
         raise self.EXCEPTIONS[name]
 
 
 class BoomApi(APIView):
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request):
         raise RuntimeError("boom")
 
 
 class EchoApi(APIView):
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request):
         return Response({"keys": sorted(request.data)})
 
 

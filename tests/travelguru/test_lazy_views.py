@@ -48,7 +48,7 @@ def test_a_lazy_view_answers_as_the_real_one_and_tells_the_schema_what_it_is():
     assert reverse("hotel-search") == "/api/hotels/search"
 
 
-def _callbacks(patterns):  # type: ignore[no-untyped-def]
+def _callbacks(patterns):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _callbacks(pattern.url_patterns)

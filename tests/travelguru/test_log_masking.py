@@ -166,7 +166,7 @@ def test_gunicorns_access_and_error_lines_are_masked(tmp_path):
 
 
 @pytest.fixture
-def served(tmp_path):  # type: ignore[no-untyped-def]
+def served(tmp_path):
     """`make run`'s gunicorn command line with its config, on a free port. Refused requests
     answer before any database is touched, so an empty SQLite file is enough."""
     import os

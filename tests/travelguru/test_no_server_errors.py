@@ -53,16 +53,16 @@ nasty = st.one_of(
 
 
 @pytest.fixture
-def catalog(reindex):  # type: ignore[no-untyped-def]
-    paris = CityFactory(name="Paris")
-    AirportFactory(iata="CDG", city=paris)
-    AirportFactory(iata="JFK")
-    HotelFactory(city=paris)
+def catalog(reindex):
+    paris = CityFactory.create(name="Paris")
+    AirportFactory.create(iata="CDG", city=paris)
+    AirportFactory.create(iata="JFK")
+    HotelFactory.create(city=paris)
     reindex()
 
 
 @pytest.fixture
-def reindex():  # type: ignore[no-untyped-def]
+def reindex():
     from search.services.indexing import sync_index
 
     return lambda: sync_index(full=True)
@@ -104,7 +104,7 @@ def test_arbitrary_offer_ids_never_fail_the_server(api_client, offer_id):
 class EchoApi(APIView):
     """A JSON-body endpoint for this test's URLconf: POST bodies go through the parsers."""
 
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request):
         return Response({"keys": sorted(request.data)})
 
 

@@ -17,14 +17,14 @@ from travelguru.settings import aws_config
 ROOT = Path(__file__).parents[2]
 
 
-def _client(service: str):  # type: ignore[no-untyped-def]
+def _client(service: str):
     return boto3.client(
         service, region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test"
     )
 
 
 @pytest.fixture
-def aws():  # type: ignore[no-untyped-def]
+def aws():
     """Real boto3 clients whose answers are stubbed (and whose requests are checked)."""
     clients = {"ssm": _client("ssm"), "secretsmanager": _client("secretsmanager")}
     stubbers = {name: Stubber(client) for name, client in clients.items()}
@@ -82,7 +82,7 @@ def test_secrets_and_parameters_fill_the_environment_secret_winning(aws):
 
 
 def test_nothing_is_asked_of_aws_when_no_secret_is_named():
-    def no_aws(service: str):  # type: ignore[no-untyped-def]
+    def no_aws(service: str):
         raise AssertionError(f"asked for {service}")
 
     environ = {"DJANGO_SECRET_KEY": "x"}

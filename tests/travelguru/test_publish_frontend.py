@@ -16,7 +16,7 @@ INDEX = (
 
 
 @pytest.fixture
-def bucket(moto_s3_endpoint, aws_test_credentials, settings, request):  # type: ignore[no-untyped-def]
+def bucket(moto_s3_endpoint, aws_test_credentials, settings, request):
     name = f"tg-frontend-{request.node.name[-30:].lower().replace('_', '-').strip('-')}"
     settings.FRONTEND_BUCKET = name
     settings.FRONTEND_BUCKET_ENDPOINT_URL = moto_s3_endpoint
@@ -27,7 +27,7 @@ def bucket(moto_s3_endpoint, aws_test_credentials, settings, request):  # type: 
 
 
 @pytest.fixture
-def dist(tmp_path, settings):  # type: ignore[no-untyped-def]
+def dist(tmp_path, settings):
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text(INDEX)
     (tmp_path / "assets" / "index-CSIJ6gNp.js").write_text("console.log('app')")

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's files from our own static files: the site's CSP allows scripts from
+    # 'self' only, so the API docs cannot load them from a CDN.
+    "drf_spectacular_sidecar",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -147,6 +150,8 @@ SILENCED_SYSTEM_CHECKS = ["models.W044"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Staff sign in to the admin with their email, as travelers do in the API.
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
 
 # Argon2id first (the OWASP recommendation); older hashes are upgraded at the next login.
 PASSWORD_HASHERS = [
@@ -245,7 +250,7 @@ LOGIN_OTP_FAILURES_PER_ACCOUNT = env.int("LOGIN_OTP_FAILURES_PER_ACCOUNT", defau
 # The name authenticator apps show next to staff's TravelGuru codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="TravelGuru")
 
-# --- HTTP hardening (docs/decisions.md 38) ------------------------------------------------
+# --- HTTP hardening (travelguru/security.py) ----------------------------------------------
 
 # The API takes small JSON bodies: anything larger is 413 before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
@@ -271,6 +276,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # The kind of a held or booked item: one name for every field that carries it.
     "ENUM_NAME_OVERRIDES": {"ItemKindEnum": "bookings.models.ItemKind"},
 }

@@ -51,7 +51,7 @@ if _db["ENGINE"] == "django.db.backends.mysql":
     options["connect_timeout"] = 5
 # One Lambda instance serves one request at a time and is frozen in between, so a
 # connection kept for 5 minutes serves every request of a warm instance without a new TLS
-# handshake (~20-40 ms) and costs the proxy only an idle client connection (the proxy
+# handshake and costs the proxy only an idle client connection (the proxy
 # multiplexes them onto few database connections; its idle-client timeout is 15 minutes,
 # longer than this). Health checks replace a connection the proxy closed during a freeze
 # instead of failing the request.
@@ -140,7 +140,7 @@ if os.environ.get("DJANGO_SECRETS_ID") and _missing:
 # Only CloudFront may reach a deployed API (travelguru/origin.py): without the shared
 # secret the gate is off, anyone may call the regional stage directly, and X-Forwarded-For
 # (which the caller writes) would pick the key of every per-IP limit. Long enough that
-# guessing it through the WAF is hopeless; random, as the runbook generates it.
+# guessing it through the WAF is hopeless; random, as the deploy command generates it.
 _ORIGIN_SECRET_MIN = 32
 if os.environ.get("DJANGO_SECRETS_ID") and len(ORIGIN_VERIFY_SECRET) < _ORIGIN_SECRET_MIN:  # noqa: F405
     _refuse(

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--until", help="Last day to export (default: yesterday, UTC)")
         parser.add_argument("--bucket", help="Override ANALYTICS_BUCKET")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         from tqdm import tqdm
 
         yesterday = timezone.now().date() - timedelta(days=1)

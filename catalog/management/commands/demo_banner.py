@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         base = f"http://{options['host']}:{options['port']}"
         password = (
             "(the DEMO_PASSWORD you set)" if os.environ.get("DEMO_PASSWORD") else DEFAULT_PASSWORD

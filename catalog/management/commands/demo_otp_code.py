@@ -12,7 +12,7 @@ from catalog.demo.users import demo_staff_second_factor
 class Command(BaseCommand):
     help = "Print the demo staff member's current authenticator code (demo data only)."
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         from base64 import b32decode
 
         from django_otp.oath import totp

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         scale, days = options["scale"], options["days"]
         if not 1 <= scale <= 100:
             raise CommandError("--scale must be between 1 and 100")

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             help="Only carry on passes an earlier run could not finish",
         )
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
         budget = options["budget_seconds"]

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         "assets cached for a year (immutable), index.html revalidated on every visit."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--bucket", default=settings.FRONTEND_BUCKET, help="S3 bucket")
         parser.add_argument("--dist", default=str(settings.FRONTEND_DIST), help="The build")
         parser.add_argument(
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             "(default: the build's VITE_API_BASE, else same-origin /api)",
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         bucket = options["bucket"]
         if not bucket:
             raise CommandError("Set FRONTEND_BUCKET (or pass --bucket).")
