@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from analytics import services
+from travelguru.django_private import on_response_close
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ PAYMENT_FAILURE_CODES = {"payment-declined", "payment-timeout", "payment-provide
 def after_response(response: Any, record: Callable[[], None]) -> None:
     """Run `record` when the response is closed (after it was sent), never raising.
 
-    Django calls a response's resource closers from `close()`, which every WSGI server
-    calls once the body is out, before `request_finished` closes the DB connection.
+    Every WSGI server calls a response's `close()` once the body is out, before
+    `request_finished` closes the DB connection (travelguru.django_private).
     """
 
     def run() -> None:
@@ -44,11 +45,8 @@ def after_response(response: Any, record: Callable[[], None]) -> None:
         except Exception:  # analytics must never break (or slow) the traveler's request
             logger.exception("analytics: could not record an event")
 
-    closers = getattr(response, "_resource_closers", None)
-    if closers is None:
+    if not on_response_close(response, run):
         run()
-    else:
-        closers.append(run)
 
 
 def search_recorded(product: str) -> Callable[[View], View]:

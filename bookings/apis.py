@@ -294,11 +294,53 @@ class _BookingOutputSerializer(serializers.Serializer[Any]):
     reference = serializers.CharField(help_text="e.g. TG-7K3QXM")
     status = serializers.ChoiceField(choices=["confirmed", "cancelled"])
     created_at = serializers.DateTimeField()
-    items = serializers.ListField(child=serializers.DictField())
-    travelers = serializers.ListField(child=serializers.DictField())
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    items = inline_serializer(
+        "BookingItem",
+        fields={
+            "position": serializers.IntegerField(),
+            "kind": serializers.ChoiceField(choices=ItemKind.choices),
+            "description": serializers.CharField(),
+            "price": MoneySerializer(),
+            "units": serializers.IntegerField(help_text="Seats, rooms or cars"),
+            "status": serializers.CharField(),
+            "offer": serializers.DictField(help_text="What was booked: dates, party, rows"),
+            "service_start": serializers.DateTimeField(),
+            "service_end": serializers.DateTimeField(),
+            "free_cancellation_until": serializers.DateTimeField(allow_null=True),
+            "refund_if_cancelled_later": MoneySerializer(),
+            "refunded": MoneySerializer(),
+        },
+        many=True,
+    )
+    travelers = inline_serializer(
+        "BookedTraveler",
+        fields={
+            "type": serializers.ChoiceField(choices=TravelerType.choices),
+            "first_name": serializers.CharField(),
+            "last_name": serializers.CharField(),
+            "birth_date": serializers.DateField(allow_null=True),
+            "is_driver": serializers.BooleanField(),
+        },
+        many=True,
+    )
     total = MoneySerializer(allow_null=True)
     totals = MoneySerializer(many=True)
-    payment = serializers.DictField()
+    payment = inline_serializer(
+        "BookingPayment",
+        fields={
+            "status": serializers.ChoiceField(choices=["paid", "partially refunded", "refunded"]),
+            "charges": inline_serializer(
+                "Charge",
+                fields={
+                    "amount": MoneySerializer(),
+                    "status": serializers.CharField(),
+                    "refunded": MoneySerializer(),
+                },
+                many=True,
+            ),
+        },
+    )
 
     class Meta:
         ref_name = "Booking"
@@ -334,7 +376,7 @@ class BookingCreateApi(APIView):
         ],
         responses={
             201: _BookingOutputSerializer,
-            **problem_responses(400, 401, 402, 404, 409, 422, 503, 504),
+            **problem_responses(400, 401, 402, 404, 409, 422, 502, 503, 504),
         },
     )  # fmt: skip
     @booking_recorded
@@ -405,7 +447,7 @@ class BookingCancelApi(APIView):
     @extend_schema(
         operation_id="bookings_cancel",
         request=None,
-        responses={200: _BookingOutputSerializer, **problem_responses(401, 404, 503)},
+        responses={200: _BookingOutputSerializer, **problem_responses(401, 404, 502, 503, 504)},
     )
     @cancellation_recorded
     def post(self, request: Request, reference: str) -> Response:
@@ -423,10 +465,14 @@ class StripeWebhookApi(APIView):
     # checked first and cheaply, is what keeps others out.
     throttle_classes: list[type[BaseThrottle]] = []
 
+    class OutputSerializer(serializers.Serializer[Any]):
+        received = serializers.BooleanField()
+        result = serializers.CharField(help_text="What the event did, for Stripe's event log")
+
     @extend_schema(
         operation_id="payments_stripe_webhook",
         request=None,
-        responses={200: None, **problem_responses(400)},
+        responses={200: OutputSerializer, **problem_responses(400)},
     )
     def post(self, request: Request) -> Response:
         import stripe

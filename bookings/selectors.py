@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from bookings.errors import BookingNotFound, HoldNotFound
 from bookings.models import Booking, Hold
@@ -37,15 +36,3 @@ def booking_get(*, user: User, reference: str) -> Booking:
     if booking is None:
         raise BookingNotFound()
     return booking
-
-
-def rows_attach(instance: Model, related_name: str, rows: Iterable[Model]) -> None:
-    """Make `instance.<related_name>.all()` give `rows` without a query, exactly as
-    prefetch_related leaves it (a queryset whose results are filled in: `.order_by()` or
-    `.filter()` on it still query). For rows a service has just written."""
-    queryset = getattr(instance, related_name).get_queryset()
-    queryset._result_cache = list(rows)
-    queryset._prefetch_done = True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
-    instance._prefetched_objects_cache[related_name] = queryset  # type: ignore[attr-defined]

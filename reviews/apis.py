@@ -139,7 +139,7 @@ class SubjectReviewsApi(APIView):
                     "count": serializers.IntegerField(),
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
-                    "rating": RatingSerializer,
+                    "rating": RatingSerializer(),
                     "results": _ReviewSerializer(many=True),
                 },
             ),

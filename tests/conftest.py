@@ -34,6 +34,25 @@ def _search_answers_forgotten():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _answers_match_the_schema(monkeypatch):
+    """Every answer a test client gets from a documented operation is checked against the
+    OpenAPI schema (tests/contract.py): a hand-built answer that leaves the schema fails the
+    test that got it."""
+    from django.test.client import Client
+
+    from tests import contract
+
+    request = Client.request
+
+    def checked(self, **kwargs):
+        response = request(self, **kwargs)
+        contract.check(response.request["REQUEST_METHOD"], response.request["PATH_INFO"], response)
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -20,6 +20,10 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 IMPLICIT_PROBLEMS = {
     "400": "Invalid input (application/problem+json)",
     "406": "The Accept header allows no JSON (application/problem+json)",
+    # The size and media-type guards run before any view, whatever the method: a GET that
+    # carries a body of another type is refused too.
+    "413": "The body is larger than the limit (request-too-large)",
+    "415": "A body that is not UTF-8 application/json (unsupported-media-type)",
     "503": "The database is unreachable: retry after Retry-After seconds (database-unavailable)",
 }
 AUTH_PROBLEM = {
@@ -28,7 +32,6 @@ AUTH_PROBLEM = {
 }
 # Unknown ids, and a `page` past the last one (DRF's pagination answers 404 "Invalid page").
 READ_PROBLEM = {"404": "Not found, or a page past the last one (application/problem+json)"}
-BODY_PROBLEM = {"415": "The body is not application/json (application/problem+json)"}
 THROTTLE_PROBLEM = {"429": "Too many requests: retry after Retry-After seconds"}
 
 
@@ -58,8 +61,6 @@ class AutoSchema(SpectacularAutoSchema):
             problems |= AUTH_PROBLEM
         if self.method == "GET":
             problems |= READ_PROBLEM
-        if self.method in ("POST", "PUT", "PATCH"):
-            problems |= BODY_PROBLEM
         if self.view.get_throttles():
             problems |= THROTTLE_PROBLEM
         return problems

@@ -24,8 +24,22 @@ def local_isoformat(moment: datetime, tz_name: str) -> str:
     return moment.astimezone(zone(tz_name)).isoformat()
 
 
+class ProblemItemSerializer(serializers.Serializer):
+    """An item of a hold that could not be made (sold-out, price-changed)."""
+
+    position = serializers.IntegerField(help_text="The item's index in the request")
+    available = serializers.IntegerField(required=False, help_text="sold-out: units left")
+    quoted_price = MoneySerializer(required=False, help_text="price-changed: the offer's price")
+    price = MoneySerializer(required=False, help_text="price-changed: the price now")
+    offer_id = serializers.CharField(required=False, help_text="price-changed: the new offer")
+
+    class Meta:
+        ref_name = "ProblemItem"
+
+
 class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, as every 4xx answers (application/problem+json)."""
+    """RFC 9457 problem details, as every 4xx answers (application/problem+json), with the
+    extension members some problems add."""
 
     type = serializers.CharField()
     title = serializers.CharField()
@@ -36,6 +50,18 @@ class ProblemSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Field name -> messages",
+    )
+    items = ProblemItemSerializer(many=True, required=False)
+    decline_code = serializers.CharField(
+        required=False, help_text="payment-declined: the provider's reason"
+    )
+    limit = serializers.IntegerField(
+        required=False, help_text="json-too-deep, request-too-large: the limit passed"
+    )
+    accepted = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="unsupported-media-type: the media types this request may send",
     )
 
     class Meta:

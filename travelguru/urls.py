@@ -29,6 +29,7 @@ def _lazy_view(dotted: str, **initkwargs: object):
     def view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         return resolved()(request, *args, **kwargs)
 
+    view.resolve = resolved  # type: ignore[attr-defined]  # as LazyApiView.resolve: for the test
     return view
 
 

@@ -47,10 +47,10 @@ from bookings.payments.base import (
     PaymentProviderError,
     PaymentTimeout,
 )
-from bookings.selectors import rows_attach
 from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import Policy, item_policy
 from travelguru.db import insert_rows
+from travelguru.django_private import prefetched_rows_set
 from travelguru.money import Money
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ def booking_create(
     if not items:
         raise HoldNotFound()
     hold = items[0].hold
-    rows_attach(hold, "items", items)
+    prefetched_rows_set(hold, "items", items)
     _hold_check_payable(hold.status_at(now))
     travelers_check(items=items, travelers=travelers)
     # Cancellation policies come from catalog reads: done before any charge, and outside
@@ -441,8 +441,8 @@ def _booking_confirm(
         hold.status = HoldStatus.BOOKED
         for payment in payments:
             payment.booking = booking
-        rows_attach(booking, "items", booking_items)
-        rows_attach(booking, "travelers", booked_travelers)
-        rows_attach(booking, "payments", payments)
+        prefetched_rows_set(booking, "items", booking_items)
+        prefetched_rows_set(booking, "travelers", booked_travelers)
+        prefetched_rows_set(booking, "payments", payments)
         return booking
     raise RuntimeError("could not draw a free booking reference")

@@ -24,7 +24,6 @@ from bookings.errors import (
     TooManyHolds,
 )
 from bookings.models import Hold, HoldItem, HoldStatus, HoldUnit
-from bookings.selectors import rows_attach
 from bookings.services.inventory import (
     AVAILABLE,
     UNIT_FIELD,
@@ -38,6 +37,7 @@ from bookings.services.inventory import (
 from search.offers import Offer, offer_encode
 from search.selectors.offers import OfferGone, OfferRows, Quote, offer_quote_rows, offer_rows
 from travelguru.db import insert_rows
+from travelguru.django_private import prefetched_rows_set
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -207,7 +207,7 @@ def _hold_take(
         )
     # The items just written are the hold's items: callers (the API's answer, totals)
     # read them from here instead of selecting them again.
-    rows_attach(hold, "items", items)
+    prefetched_rows_set(hold, "items", items)
     return hold
 
 

@@ -73,7 +73,11 @@ function refreshTokens(failed: Auth): Promise<boolean> {
 
 /** Sign out: the server ends the session (its tokens stop at once); this browser forgets it. */
 export function signOut(): Promise<void> {
-  return logOut({ store: authStore, fetch: (url, init) => fetch(url, init), url: `${apiBase()}/auth/logout` });
+  return logOut({
+    store: authStore,
+    fetch: (url, init) => fetch(url, init),
+    url: `${apiBase()}/auth/logout`,
+  });
 }
 
 export interface RequestOptions {

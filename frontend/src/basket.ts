@@ -1,8 +1,9 @@
 // The trip basket: at most one flight, one hotel stay and one car, held together in one
 // hold. Pure functions over plain data (persisted by store.ts), so they are unit-tested.
-import type { Money } from "./format";
+import type { BookedTraveler, Hold, HoldItem, Money } from "./types";
 
-export type Kind = "flight" | "hotel" | "car";
+export type { Hold, HoldItem };
+export type Kind = HoldItem["kind"];
 export const KINDS: Kind[] = ["flight", "hotel", "car"];
 
 export interface BasketItem {
@@ -16,24 +17,6 @@ export interface BasketItem {
   guests?: number;
   /** Where "back to results" goes. */
   from?: string;
-}
-
-export interface HoldItem {
-  position: number;
-  kind: Kind;
-  description: string;
-  price: Money;
-  units: number;
-  offer: Record<string, unknown>;
-}
-
-export interface Hold {
-  id: string;
-  status: string;
-  expires_at: string;
-  items: HoldItem[];
-  total: Money | null;
-  totals: Money[];
 }
 
 export interface Basket {
@@ -98,7 +81,7 @@ export function holdActive(basket: Basket, now: Date): boolean {
   );
 }
 
-export type TravelerType = "adult" | "child" | "infant";
+export type TravelerType = BookedTraveler["type"];
 
 export interface TravelerSlot {
   type: TravelerType;
@@ -161,7 +144,9 @@ export function travelerSlots(basket: Basket): TravelerSlot[] {
  * Why this basket cannot be booked as it is (the server's traveler rules): with a flight,
  * the travelers are exactly its passengers, so the stay cannot have more guests than that.
  */
-export function basketProblems(basket: Basket): { code: "guests-exceed-passengers"; guests: number; passengers: number }[] {
+export function basketProblems(
+  basket: Basket,
+): { code: "guests-exceed-passengers"; guests: number; passengers: number }[] {
   const party = basket.items.flight?.party;
   const guests = basket.items.hotel?.guests;
   if (!party || !guests) return [];

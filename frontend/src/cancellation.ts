@@ -1,18 +1,7 @@
 // What cancelling now would refund, item by item, from the policy fixed at booking.
-import type { Money } from "./format";
+import type { BookedItem, Money } from "./types";
 
-export interface BookedItem {
-  position: number;
-  kind: "flight" | "hotel" | "car";
-  description: string;
-  price: Money;
-  status: string;
-  service_start: string;
-  service_end: string;
-  free_cancellation_until: string | null;
-  refund_if_cancelled_later: Money;
-  refunded: Money;
-}
+export type { BookedItem };
 
 export type RefundRule = "full" | "partial" | "none" | "cancelled";
 
@@ -32,7 +21,9 @@ export function refundQuote(item: BookedItem, now: Date): RefundQuote {
     return { item, rule: "full", refund: item.price };
   }
   const later = item.refund_if_cancelled_later;
-  return Number(later.amount) > 0 ? { item, rule: "partial", refund: later } : { item, rule: "none", refund: zero };
+  return Number(later.amount) > 0
+    ? { item, rule: "partial", refund: later }
+    : { item, rule: "none", refund: zero };
 }
 
 /** Items of a confirmed booking that can be reviewed: over, and not cancelled. */

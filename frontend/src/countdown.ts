@@ -18,7 +18,8 @@ export function remaining(expiresAt: string | Date, now: Date): Remaining {
   const minutes = Math.floor((total % 3600) / 60);
   const seconds = total % 60;
   const pad = (n: number) => String(n).padStart(2, "0");
-  const text = hours > 0 ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
+  const text =
+    hours > 0 ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
   return { ms, expired: ms === 0, text, urgent: ms > 0 && ms < 120_000 };
 }
 

@@ -11,7 +11,12 @@ export function earliestTravelDay(timeZone?: string, now: Date = new Date()): st
   if (timeZone) {
     try {
       // en-CA formats a date as YYYY-MM-DD.
-      return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+      return new Intl.DateTimeFormat("en-CA", {
+        timeZone,
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+      }).format(now);
     } catch {
       // An unknown zone name: fall back to the global bound below.
     }

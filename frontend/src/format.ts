@@ -1,9 +1,8 @@
 // Locale-aware formatting (Intl only). Pure functions: the locale is always an argument.
 
-export interface Money {
-  amount: string;
-  currency: string;
-}
+import type { Money } from "./types";
+
+export type { Money };
 
 export function formatMoney(money: Money, locale: string): string {
   return new Intl.NumberFormat(locale, { style: "currency", currency: money.currency }).format(
@@ -61,8 +60,10 @@ export function convert(money: Money, to: string, rates = RATES_PER_EUR): Money 
 }
 
 export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-    .maximumFractionDigits ?? 2;
+  return (
+    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
+      .maximumFractionDigits ?? 2
+  );
 }
 
 /** "€120.00", or "€120.00 (≈ $129.60)" when a different display currency is chosen. */
@@ -75,7 +76,11 @@ export function formatPrice(money: Money, locale: string, display: string | null
 }
 
 /** A plain ISO date (YYYY-MM-DD) as a local calendar date, whatever the browser's zone. */
-export function formatDate(isoDate: string, locale: string, style: "medium" | "long" = "medium"): string {
+export function formatDate(
+  isoDate: string,
+  locale: string,
+  style: "medium" | "long" = "medium",
+): string {
   const [y, m, d] = isoDate.slice(0, 10).split("-").map(Number);
   return new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: "UTC" }).format(
     new Date(Date.UTC(y, m - 1, d)),

@@ -26,14 +26,16 @@ export function pickLanguage(preferred: readonly string[], chosen: string | null
 }
 
 let current = pickLanguage(
-  typeof navigator === "undefined" ? [] : navigator.languages ?? [navigator.language],
+  typeof navigator === "undefined" ? [] : (navigator.languages ?? [navigator.language]),
   typeof localStorage === "undefined" ? null : store.lang,
 );
 
 /** The BCP 47 locale for Intl: the chosen language with the browser's region when it matches. */
 export function locale(): string {
   if (typeof navigator !== "undefined") {
-    const match = (navigator.languages ?? []).find((tag) => tag.toLowerCase().split("-")[0] === current);
+    const match = (navigator.languages ?? []).find(
+      (tag) => tag.toLowerCase().split("-")[0] === current,
+    );
     if (match) return match;
   }
   return current;
@@ -55,7 +57,11 @@ export function language(): string {
  * "|" has a singular and a plural form, chosen by Intl.PluralRules on `n`; numbers are
  * formatted for the locale.
  */
-export function format(message: string, params: Record<string, string | number>, loc: string): string {
+export function format(
+  message: string,
+  params: Record<string, string | number>,
+  loc: string,
+): string {
   let text = message;
   if (message.includes("|") && typeof params.n === "number") {
     const [one, other] = message.split("|");
@@ -73,6 +79,10 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
   return format(message, params, locale());
 }
 
-export function translate(lang: string, key: MessageKey, params: Record<string, string | number> = {}): string {
+export function translate(
+  lang: string,
+  key: MessageKey,
+  params: Record<string, string | number> = {},
+): string {
   return format((CATALOGS[lang] ?? en)[key], params, lang);
 }

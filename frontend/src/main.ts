@@ -37,17 +37,43 @@ function renderHeader(path: string): void {
   const basket = store.basket;
   const auth = store.auth;
   const link = (href: string, label: string, extra: Node | null = null) =>
-    h("a", { href, "aria-current": path === href || (href !== "/" && path.startsWith(`${href}/`)) ? "page" : null }, label, extra);
+    h(
+      "a",
+      {
+        href,
+        "aria-current":
+          path === href || (href !== "/" && path.startsWith(`${href}/`)) ? "page" : null,
+      },
+      label,
+      extra,
+    );
   const count = basketCount(basket);
   const held = holdActive(basket, new Date())
-    ? h("a", { href: "/basket", class: "small held", title: t("hold.header") }, t("nav.hold"), h("span", { id: "hold-left" }, ` ${remaining(basket.hold!.expires_at, new Date()).text}`), h("span", { class: "sr-only" }, ` ${t("hold.header")}`))
+    ? h(
+        "a",
+        { href: "/basket", class: "small held", title: t("hold.header") },
+        t("nav.hold"),
+        h("span", { id: "hold-left" }, ` ${remaining(basket.hold!.expires_at, new Date()).text}`),
+        h("span", { class: "sr-only" }, ` ${t("hold.header")}`),
+      )
     : null;
-  const lang = h("select", { id: "lang", "aria-label": t("nav.language") }, LANGUAGES.map(([code, name]) => h("option", { value: code, selected: code === locale() }, name)));
+  const lang = h(
+    "select",
+    { id: "lang", "aria-label": t("nav.language") },
+    LANGUAGES.map(([code, name]) =>
+      h("option", { value: code, selected: code === locale() }, name),
+    ),
+  );
   lang.addEventListener("change", () => {
     setLanguage(lang.value);
     void render();
   });
-  const currency = h("select", { id: "currency", "aria-label": t("nav.currency") }, h("option", { value: "" }, t("nav.currencyOffer")), DISPLAY_CURRENCIES.map((c) => h("option", { value: c, selected: c === store.currency }, c)));
+  const currency = h(
+    "select",
+    { id: "currency", "aria-label": t("nav.currency") },
+    h("option", { value: "" }, t("nav.currencyOffer")),
+    DISPLAY_CURRENCIES.map((c) => h("option", { value: c, selected: c === store.currency }, c)),
+  );
   currency.addEventListener("change", () => {
     store.currency = currency.value || null;
     void render();
@@ -67,7 +93,16 @@ function renderHeader(path: string): void {
       link("/flights", t("nav.flights")),
       link("/hotels", t("nav.hotels")),
       link("/cars", t("nav.cars")),
-      link("/basket", t("nav.basket"), h("span", { class: "nav-count" }, ` (${count})`, h("span", { class: "sr-only" }, ` ${t("nav.items", { n: count })}`))),
+      link(
+        "/basket",
+        t("nav.basket"),
+        h(
+          "span",
+          { class: "nav-count" },
+          ` (${count})`,
+          h("span", { class: "sr-only" }, ` ${t("nav.items", { n: count })}`),
+        ),
+      ),
       held,
       auth ? link("/trips", t("nav.trips")) : null,
       auth ? signOut : link("/signin", t("auth.signIn")),
@@ -81,7 +116,8 @@ setInterval(() => {
   const hold = store.basket.hold;
   if (!el || !hold) return;
   const left = remaining(hold.expires_at, new Date());
-  if (left.expired) renderHeader(location.pathname); // the timer leaves the header
+  if (left.expired)
+    renderHeader(location.pathname); // the timer leaves the header
   else el.textContent = ` ${left.text}`;
 }, 1000);
 

@@ -37,9 +37,8 @@ let current: string | null = null;
 
 /** This tab's visit id (window.sessionStorage, the browser's crypto). */
 export function visitId(): string {
-  current ??= sessionId(
-    typeof sessionStorage === "undefined" ? undefined : sessionStorage,
-    (n) => crypto.getRandomValues(new Uint8Array(n)),
+  current ??= sessionId(typeof sessionStorage === "undefined" ? undefined : sessionStorage, (n) =>
+    crypto.getRandomValues(new Uint8Array(n)),
   );
   return current;
 }

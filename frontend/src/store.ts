@@ -1,5 +1,6 @@
 // What the browser remembers: tokens, the basket (with its hold), preferences.
 import { emptyBasket, type Basket } from "./basket";
+import type { Tokens, User } from "./types";
 
 const KEYS = { auth: "tg.auth", basket: "tg.basket", lang: "tg.lang", currency: "tg.currency" };
 
@@ -17,12 +18,8 @@ function write(key: string, value: unknown): void {
   else localStorage.setItem(key, JSON.stringify(value));
 }
 
-export interface Auth {
-  access: string;
-  refresh: string;
-  email: string;
-  first_name: string;
-}
+/** The signed-in traveler: the token pair and who it is (from /api/me). */
+export type Auth = Tokens & Pick<User, "email" | "first_name">;
 
 type Listener = () => void;
 const listeners = new Set<Listener>();

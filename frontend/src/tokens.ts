@@ -7,11 +7,9 @@
 // has already replaced the token this tab failed with; if so it just uses the new one. The
 // server also hands the same new pair to a racer within a few seconds, for browsers
 // without Web Locks and for a retry after a lost answer.
+import type { Tokens } from "./types";
 
-export interface Tokens {
-  access: string;
-  refresh: string;
-}
+export type { Tokens };
 
 export interface TokenStore<T extends Tokens> {
   get(): T | null;

@@ -25,18 +25,18 @@ export function errorBox(error: unknown, title?: string): HTMLElement {
     "div",
     { class: "error", role: "alert" },
     h("strong", null, title ?? t("error.title")),
-    h("ul", null, messages.map((m) => h("li", null, m))),
+    h(
+      "ul",
+      null,
+      messages.map((m) => h("li", null, m)),
+    ),
   );
 }
 
 export function price(money: Money): HTMLElement {
   const text = formatPrice(money, locale(), store.currency);
   const approx = text.includes("≈");
-  return h(
-    "span",
-    { class: "price", title: approx ? t("price.approx") : null },
-    text,
-  );
+  return h("span", { class: "price", title: approx ? t("price.approx") : null }, text);
 }
 
 export function pageTitle(key: MessageKey, extra = ""): void {
@@ -106,7 +106,9 @@ export function autocomplete<T>(
           auth: false,
         });
         list.replaceChildren(
-          ...page.results.map(toSuggestion).map((s) => h("option", { value: s.value, label: s.label })),
+          ...page.results
+            .map(toSuggestion)
+            .map((s) => h("option", { value: s.value, label: s.label })),
         );
       } catch {
         /* suggestions are a convenience: typing a code still works */
@@ -128,7 +130,10 @@ export function rating(avg: string | null, count: number): HTMLElement {
   return h(
     "span",
     { class: "rating" },
-    t("rating.summary", { avg: Number(avg).toLocaleString(locale(), { maximumFractionDigits: 1 }), count }),
+    t("rating.summary", {
+      avg: Number(avg).toLocaleString(locale(), { maximumFractionDigits: 1 }),
+      count,
+    }),
   );
 }
 

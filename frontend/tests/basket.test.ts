@@ -22,9 +22,30 @@ const flight: BasketItem = {
   price: { amount: "900.10", currency: "USD" },
   party: { adults: 2, children: 1, infants: 1 },
 };
-const hotel: BasketItem = { kind: "hotel", offer_id: "h1", title: "Hotel", subtitle: "", price: { amount: "330.00", currency: "EUR" }, guests: 2 };
-const car: BasketItem = { kind: "car", offer_id: "c1", title: "Car", subtitle: "", price: { amount: "120.20", currency: "USD" } };
-const hold: Hold = { id: "h-1", status: "active", expires_at: "2026-11-25T10:15:00Z", items: [], total: null, totals: [] };
+const hotel: BasketItem = {
+  kind: "hotel",
+  offer_id: "h1",
+  title: "Hotel",
+  subtitle: "",
+  price: { amount: "330.00", currency: "EUR" },
+  guests: 2,
+};
+const car: BasketItem = {
+  kind: "car",
+  offer_id: "c1",
+  title: "Car",
+  subtitle: "",
+  price: { amount: "120.20", currency: "USD" },
+};
+const hold: Hold = {
+  id: "h-1",
+  status: "active",
+  created_at: "2026-11-25T10:00:00Z",
+  expires_at: "2026-11-25T10:15:00Z",
+  items: [],
+  total: null,
+  totals: [],
+};
 
 function filled(): Basket {
   let b = emptyBasket();
@@ -36,7 +57,9 @@ describe("basket", () => {
   it("holds one of each kind, in flight-hotel-car order", () => {
     const b = filled();
     expect(basketCount(b)).toBe(3);
-    expect(holdRequest(b)).toEqual({ items: [{ offer_id: "f1" }, { offer_id: "h1" }, { offer_id: "c1" }] });
+    expect(holdRequest(b)).toEqual({
+      items: [{ offer_id: "f1" }, { offer_id: "h1" }, { offer_id: "c1" }],
+    });
   });
 
   it("replaces an offer of the same kind", () => {
@@ -74,7 +97,9 @@ describe("basket", () => {
     const b = { ...filled(), hold };
     expect(holdActive(b, new Date("2026-11-25T10:14:59Z"))).toBe(true);
     expect(holdActive(b, new Date("2026-11-25T10:15:00Z"))).toBe(false);
-    expect(holdActive({ ...b, hold: { ...hold, status: "released" } }, new Date("2026-11-25T10:00:00Z"))).toBe(false);
+    expect(
+      holdActive({ ...b, hold: { ...hold, status: "released" } }, new Date("2026-11-25T10:00:00Z")),
+    ).toBe(false);
     expect(holdActive(emptyBasket(), new Date())).toBe(false);
   });
 });
@@ -91,22 +116,36 @@ describe("travelers to name at checkout", () => {
   });
 
   it("adds guests when the stay has more guests than the flight has passengers", () => {
-    let b = basketAdd(emptyBasket(), { ...flight, party: { adults: 1, children: 0, infants: 0 } }).basket;
+    let b = basketAdd(emptyBasket(), {
+      ...flight,
+      party: { adults: 1, children: 0, infants: 0 },
+    }).basket;
     b = basketAdd(b, { ...hotel, guests: 3 }).basket;
-    expect(travelerSlots(b).map((s) => `${s.role} ${s.number}`)).toEqual(["passenger 1", "guest 2", "guest 3"]);
+    expect(travelerSlots(b).map((s) => `${s.role} ${s.number}`)).toEqual([
+      "passenger 1",
+      "guest 2",
+      "guest 3",
+    ]);
   });
 
   it("asks for one adult driver for a car alone", () => {
     const slots = travelerSlots(basketAdd(emptyBasket(), car).basket);
-    expect(slots).toEqual([{ type: "adult", needsBirthDate: true, isDriver: true, role: "guest", number: 1 }]);
+    expect(slots).toEqual([
+      { type: "adult", needsBirthDate: true, isDriver: true, role: "guest", number: 1 },
+    ]);
   });
 });
 
 describe("basket problems", () => {
   it("refuses a stay with more guests than the flight has passengers", () => {
-    let b = basketAdd(emptyBasket(), { ...flight, party: { adults: 1, children: 0, infants: 0 } }).basket;
+    let b = basketAdd(emptyBasket(), {
+      ...flight,
+      party: { adults: 1, children: 0, infants: 0 },
+    }).basket;
     b = basketAdd(b, { ...hotel, guests: 2 }).basket;
-    expect(basketProblems(b)).toEqual([{ code: "guests-exceed-passengers", guests: 2, passengers: 1 }]);
+    expect(basketProblems(b)).toEqual([
+      { code: "guests-exceed-passengers", guests: 2, passengers: 1 },
+    ]);
   });
 
   it("accepts as many guests as passengers, or a stay without a flight", () => {

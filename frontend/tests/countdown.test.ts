@@ -5,7 +5,12 @@ const NOW = new Date("2026-11-25T10:00:00Z");
 
 describe("remaining", () => {
   it("reads minutes and seconds until the hold expires", () => {
-    expect(remaining("2026-11-25T10:15:00Z", NOW)).toEqual({ ms: 900_000, expired: false, text: "15:00", urgent: false });
+    expect(remaining("2026-11-25T10:15:00Z", NOW)).toEqual({
+      ms: 900_000,
+      expired: false,
+      text: "15:00",
+      urgent: false,
+    });
     expect(remaining("2026-11-25T10:01:05Z", NOW).text).toBe("1:05");
   });
 
@@ -15,7 +20,12 @@ describe("remaining", () => {
   });
 
   it("is expired at and after expires_at, never negative", () => {
-    expect(remaining("2026-11-25T10:00:00Z", NOW)).toEqual({ ms: 0, expired: true, text: "0:00", urgent: false });
+    expect(remaining("2026-11-25T10:00:00Z", NOW)).toEqual({
+      ms: 0,
+      expired: true,
+      text: "0:00",
+      urgent: false,
+    });
     expect(remaining("2026-11-25T09:00:00Z", NOW).text).toBe("0:00");
   });
 

@@ -1,19 +1,41 @@
 import { describe, expect, it } from "vitest";
-import { convert, dayShift, formatDate, formatDateTime, formatDuration, formatLocalTime, formatMoney, formatPrice } from "../src/format";
+import {
+  convert,
+  dayShift,
+  formatDate,
+  formatDateTime,
+  formatDuration,
+  formatLocalTime,
+  formatMoney,
+  formatPrice,
+} from "../src/format";
 
 describe("money", () => {
   it("formats in the offer's currency for each locale", () => {
     expect(formatMoney({ amount: "1234.50", currency: "EUR" }, "en-US")).toBe("€1,234.50");
-    expect(formatMoney({ amount: "1234.50", currency: "EUR" }, "fr-FR")).toBe("1\u202f234,50\u00a0€");
+    expect(formatMoney({ amount: "1234.50", currency: "EUR" }, "fr-FR")).toBe(
+      "1\u202f234,50\u00a0€",
+    );
     expect(formatMoney({ amount: "1234.50", currency: "EUR" }, "es-ES")).toBe("1234,50\u00a0€");
     expect(formatMoney({ amount: "129", currency: "JPY" }, "en-US")).toBe("¥129");
   });
 
   it("converts at the reference rates and marks the result as approximate", () => {
-    expect(convert({ amount: "100.00", currency: "EUR" }, "USD")).toEqual({ amount: "108.00", currency: "USD" });
-    expect(convert({ amount: "108.00", currency: "USD" }, "EUR")).toEqual({ amount: "100.00", currency: "EUR" });
-    expect(convert({ amount: "10.00", currency: "EUR" }, "JPY")).toEqual({ amount: "1620", currency: "JPY" });
-    expect(formatPrice({ amount: "100.00", currency: "EUR" }, "en-US", "USD")).toBe("€100.00 (≈ $108.00)");
+    expect(convert({ amount: "100.00", currency: "EUR" }, "USD")).toEqual({
+      amount: "108.00",
+      currency: "USD",
+    });
+    expect(convert({ amount: "108.00", currency: "USD" }, "EUR")).toEqual({
+      amount: "100.00",
+      currency: "EUR",
+    });
+    expect(convert({ amount: "10.00", currency: "EUR" }, "JPY")).toEqual({
+      amount: "1620",
+      currency: "JPY",
+    });
+    expect(formatPrice({ amount: "100.00", currency: "EUR" }, "en-US", "USD")).toBe(
+      "€100.00 (≈ $108.00)",
+    );
   });
 
   it("shows only the offer's price without a display currency, the same one, or an unknown rate", () => {
@@ -27,7 +49,12 @@ describe("money", () => {
 describe("dates and times", () => {
   it("shows a flight time as the airport's clock, with the zone's name", () => {
     const ny = formatLocalTime("2026-12-09T10:40:00-05:00", "America/New_York", "en-US");
-    expect(ny).toEqual({ time: "10:40 AM", date: "Dec 9, 2026", zone: "EST", timeZone: "America/New_York" });
+    expect(ny).toEqual({
+      time: "10:40 AM",
+      date: "Dec 9, 2026",
+      zone: "EST",
+      timeZone: "America/New_York",
+    });
     const london = formatLocalTime("2026-12-09T22:50:00+00:00", "Europe/London", "en-GB");
     expect(london.time).toBe("22:50");
     expect(london.zone).toBe("GMT");
@@ -48,8 +75,12 @@ describe("dates and times", () => {
   });
 
   it("shows an instant (hold expiry, cancellation deadline) in the viewer's zone, named", () => {
-    expect(formatDateTime("2026-12-14T22:00:00Z", "en-GB", "Europe/Paris")).toBe("14 Dec 2026, 23:00 CET");
-    expect(formatDateTime("2026-07-14T22:00:00Z", "fr-FR", "Europe/Paris")).toBe("15 juil. 2026, 00:00 UTC+2");
+    expect(formatDateTime("2026-12-14T22:00:00Z", "en-GB", "Europe/Paris")).toBe(
+      "14 Dec 2026, 23:00 CET",
+    );
+    expect(formatDateTime("2026-07-14T22:00:00Z", "fr-FR", "Europe/Paris")).toBe(
+      "15 juil. 2026, 00:00 UTC+2",
+    );
   });
 
   it("formats durations in hours and minutes", () => {

@@ -47,6 +47,8 @@ describe("cancellation quote", () => {
     kind: "hotel",
     description: "Hotel",
     price: { amount: "330.00", currency: "EUR" },
+    units: 1,
+    offer: {},
     status: "confirmed",
     service_start: "2026-12-10T14:00:00Z",
     service_end: "2026-12-13T11:00:00Z",
@@ -56,13 +58,26 @@ describe("cancellation quote", () => {
   };
 
   it("refunds in full before the deadline, partly after, nothing once started", () => {
-    expect(refundQuote(item, new Date("2026-12-01T00:00:00Z"))).toMatchObject({ rule: "full", refund: { amount: "330.00" } });
-    expect(refundQuote(item, new Date("2026-12-09T00:00:00Z"))).toMatchObject({ rule: "partial", refund: { amount: "220.00" } });
-    expect(refundQuote(item, new Date("2026-12-10T14:00:00Z"))).toMatchObject({ rule: "none", refund: { amount: "0.00" } });
+    expect(refundQuote(item, new Date("2026-12-01T00:00:00Z"))).toMatchObject({
+      rule: "full",
+      refund: { amount: "330.00" },
+    });
+    expect(refundQuote(item, new Date("2026-12-09T00:00:00Z"))).toMatchObject({
+      rule: "partial",
+      refund: { amount: "220.00" },
+    });
+    expect(refundQuote(item, new Date("2026-12-10T14:00:00Z"))).toMatchObject({
+      rule: "none",
+      refund: { amount: "0.00" },
+    });
   });
 
   it("a non-refundable item refunds nothing even early", () => {
-    const strict = { ...item, free_cancellation_until: null, refund_if_cancelled_later: { amount: "0.00", currency: "EUR" } };
+    const strict = {
+      ...item,
+      free_cancellation_until: null,
+      refund_if_cancelled_later: { amount: "0.00", currency: "EUR" },
+    };
     expect(refundQuote(strict, new Date("2026-12-01T00:00:00Z")).rule).toBe("none");
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { browserLocks, logOut, refreshAfter, type Locks, type TokenStore, type Tokens } from "../src/tokens";
+import {
+  browserLocks,
+  logOut,
+  refreshAfter,
+  type Locks,
+  type TokenStore,
+  type Tokens,
+} from "../src/tokens";
 
 /** localStorage as the tabs share it. */
 function sharedStore(initial: Tokens | null): TokenStore<Tokens> & { value: Tokens | null } {
@@ -55,7 +62,8 @@ describe("refreshing the tokens", () => {
     const store = sharedStore({ access: "a0", refresh: "r0" });
     const api = server();
     const locks = sharedLocks();
-    const tab = () => refreshAfter({ access: "a0", refresh: "r0" }, { store, fetch: api.fetch, locks, url: URL });
+    const tab = () =>
+      refreshAfter({ access: "a0", refresh: "r0" }, { store, fetch: api.fetch, locks, url: URL });
 
     const results = await Promise.all([tab(), tab(), tab()]);
 
@@ -75,7 +83,10 @@ describe("refreshing the tokens", () => {
       return api.fetch(url, init);
     };
 
-    const ok = await refreshAfter({ access: "a0", refresh: "r0" }, { store, fetch: raced, locks: browserLocks(), url: URL });
+    const ok = await refreshAfter(
+      { access: "a0", refresh: "r0" },
+      { store, fetch: raced, locks: browserLocks(), url: URL },
+    );
 
     expect(ok).toBe(true);
     expect(store.value).toEqual({ access: "a1", refresh: "r1" });
@@ -85,7 +96,10 @@ describe("refreshing the tokens", () => {
     const store = sharedStore({ access: "a0", refresh: "stolen-and-used" });
     const api = server();
 
-    const ok = await refreshAfter({ access: "a0", refresh: "stolen-and-used" }, { store, fetch: api.fetch, locks: sharedLocks(), url: URL });
+    const ok = await refreshAfter(
+      { access: "a0", refresh: "stolen-and-used" },
+      { store, fetch: api.fetch, locks: sharedLocks(), url: URL },
+    );
 
     expect(ok).toBe(false);
     expect(store.value).toBeNull();
@@ -99,7 +113,10 @@ describe("refreshing the tokens", () => {
     const store = sharedStore({ access: "a0", refresh: "r0" });
     const api = server(opts);
 
-    const ok = await refreshAfter({ access: "a0", refresh: "r0" }, { store, fetch: api.fetch, locks: sharedLocks(), url: URL });
+    const ok = await refreshAfter(
+      { access: "a0", refresh: "r0" },
+      { store, fetch: api.fetch, locks: sharedLocks(), url: URL },
+    );
 
     expect(ok).toBe(false);
     expect(store.value).toEqual({ access: "a0", refresh: "r0" });
@@ -109,7 +126,10 @@ describe("refreshing the tokens", () => {
     const store = sharedStore(null);
     const api = server();
 
-    const ok = await refreshAfter({ access: "a0", refresh: "r0" }, { store, fetch: api.fetch, locks: sharedLocks(), url: URL });
+    const ok = await refreshAfter(
+      { access: "a0", refresh: "r0" },
+      { store, fetch: api.fetch, locks: sharedLocks(), url: URL },
+    );
 
     expect(ok).toBe(false);
     expect(api.calls).toEqual([]);

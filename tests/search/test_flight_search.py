@@ -608,10 +608,11 @@ def test_the_schema_documents_the_search(api_client):
         "infants", "cabin", "max_stops", "sort", "page", "page_size",
     }  # fmt: skip
     # 401: a malformed bearer token; 404: a page past the last; 406: no JSON accepted;
-    # 503: the database is away; 429 when throttled (travelguru.schema adds them).
+    # 413/415: a body too large or not JSON, even on a GET; 503: the database is away; 429
+    # when throttled (travelguru.schema adds them).
     from search.apis.flights import FlightSearchApi
 
-    problems = {"400", "401", "404", "406", "503"}
+    problems = {"400", "401", "404", "406", "413", "415", "503"}
     problems |= {"429"} if FlightSearchApi().get_throttles() else set()
     assert set(operation["responses"]) == {"200"} | problems
     for code in problems:

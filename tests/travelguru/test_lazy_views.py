@@ -1,10 +1,12 @@
 """The search APIs are imported at their first request, not with the URLconf (cold start)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from django.urls import resolve, reverse
+import pytest
+from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from travelguru.lazy_views import LazyApiView
 
@@ -44,3 +46,37 @@ def test_a_lazy_view_answers_as_the_real_one_and_tells_the_schema_what_it_is():
     assert view.cls is HotelSearchApi  # drf-spectacular's question: imports it
     assert view.initkwargs == {}
     assert reverse("hotel-search") == "/api/hotels/search"
+
+
+def _callbacks(patterns):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _callbacks(pattern.url_patterns)
+        else:
+            yield pattern.callback
+
+
+def test_every_lazy_view_of_the_urlconf_imports_and_is_a_view():
+    # An import error in a lazily named view fails here, not on a traveler's first request.
+    lazy = [view for view in _callbacks(get_resolver().url_patterns) if hasattr(view, "resolve")]
+    resolved = {repr(view): view.resolve() for view in lazy}
+
+    assert all(callable(view) and hasattr(view, "cls") for view in resolved.values())
+    named = {name for name in resolved if name.startswith("<LazyApiView")}
+    # Every LazyApiView named in an app's urls.py is among them (none hides in a resolver
+    # this walk would miss), and so are the schema's own two pages.
+    in_sources = {
+        f"<LazyApiView {dotted}>"
+        for urls in ROOT.glob("*/urls.py")
+        for dotted in re.findall(r'LazyApiView\(\s*"([\w.]+)"', urls.read_text())
+    }
+    assert len(in_sources) >= 20
+    assert named == in_sources
+    assert len(lazy) - len(named) == 2  # /api/schema/ and /api/docs/
+
+
+def test_a_lazy_view_whose_module_does_not_import_fails_when_resolved():
+    view = LazyApiView("search.apis.no_such_module.NoSuchApi")
+
+    with pytest.raises(ModuleNotFoundError):
+        view.resolve()

@@ -31,3 +31,17 @@ def test_openapi_schema_is_valid_and_has_no_warnings():
     assert "/api/flights/search" in schema["paths"]
     assert "/api/offers/{offer_id}" in schema["paths"]
     assert "OfferDetailOutput" in schema["components"]["schemas"]
+
+
+def test_the_front_ends_schema_file_is_what_the_api_says_now():
+    # The front-end's API types are generated from this file (openapi-typescript, in `npm run
+    # build`): a change to an answer's shape must regenerate it, so the type check sees it.
+    import json
+    from pathlib import Path
+
+    from tests import contract
+
+    committed = Path(__file__).resolve().parents[2] / "frontend/src/schema/openapi.json"
+    assert json.loads(committed.read_text()) == contract.schema(), (
+        "frontend/src/schema/openapi.json is out of date: run `make api-schema` and commit it"
+    )

@@ -278,6 +278,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The kind of a held or booked item: one name for every field that carries it.
+    "ENUM_NAME_OVERRIDES": {"ItemKindEnum": "bookings.models.ItemKind"},
 }
 
 # --- the product's own settings -------------------------------------------------------

@@ -12,7 +12,8 @@ export const fr: Record<keyof typeof en, string> = {
   pax: "{n} voyageur|{n} voyageurs",
   guests: "{n} personne|{n} personnes",
   stars: "{n} étoile|{n} étoiles",
-  "price.approx": "Converti à des taux de référence approximatifs ; vous payez dans la devise de l'offre.",
+  "price.approx":
+    "Converti à des taux de référence approximatifs ; vous payez dans la devise de l'offre.",
   "error.title": "Un problème est survenu",
   "error.search": "La recherche a échoué",
   "error.network": "Le serveur est injoignable. Vérifiez votre connexion et réessayez.",
@@ -42,7 +43,8 @@ export const fr: Record<keyof typeof en, string> = {
   "nav.currency": "Devise d'affichage",
   "nav.currencyOffer": "Devise de l'offre",
   "home.title": "Où allons-nous ?",
-  "home.lead": "Cherchez vols, hôtels et voitures de location, et réservez-les ensemble en un seul voyage.",
+  "home.lead":
+    "Cherchez vols, hôtels et voitures de location, et réservez-les ensemble en un seul voyage.",
   "flights.title": "Vols",
   "flights.search": "Rechercher des vols",
   "flights.from": "De (aéroport)",
@@ -96,7 +98,8 @@ export const fr: Record<keyof typeof en, string> = {
   "hotels.nights": "{n} nuit|{n} nuits",
   "hotels.perNight": "par nuit",
   "hotels.seeRooms": "Voir les chambres",
-  "hotels.none": "Aucun hôtel n'a de chambre à ces dates. Essayez d'autres dates ou moins de filtres.",
+  "hotels.none":
+    "Aucun hôtel n'a de chambre à ces dates. Essayez d'autres dates ou moins de filtres.",
   "hotel.title": "Hôtel",
   "hotel.back": "Retour aux résultats",
   "hotel.rooms": "Chambres",
@@ -160,7 +163,8 @@ export const fr: Record<keyof typeof en, string> = {
   "auth.create": "Créer mon compte",
   "auth.email": "E-mail",
   "auth.password": "Mot de passe",
-  "auth.passwordHint": "Au moins 12 caractères, pas un mot de passe courant, pas uniquement des chiffres.",
+  "auth.passwordHint":
+    "Au moins 12 caractères, pas un mot de passe courant, pas uniquement des chiffres.",
   "auth.firstName": "Prénom",
   "auth.lastName": "Nom",
   "auth.noAccount": "Nouveau sur TravelGuru ?",
@@ -182,14 +186,16 @@ export const fr: Record<keyof typeof en, string> = {
   "basket.holding": "Blocage…",
   "basket.checkout": "Passer au paiement",
   "basket.signInFirst": "Vous devrez d'abord vous connecter.",
-  "basket.tooManyGuests": "Le séjour est pour {guests} personnes mais le vol pour {n} passager : chaque client doit voyager. Modifiez le nombre de personnes ou de passagers.|Le séjour est pour {guests} personnes mais le vol pour {n} passagers : chaque client doit voyager. Modifiez le nombre de personnes ou de passagers.",
+  "basket.tooManyGuests":
+    "Le séjour est pour {guests} personnes mais le vol pour {n} passager : chaque client doit voyager. Modifiez le nombre de personnes ou de passagers.|Le séjour est pour {guests} personnes mais le vol pour {n} passagers : chaque client doit voyager. Modifiez le nombre de personnes ou de passagers.",
   "basket.soldOut": "Complet : une de ces offres n'est plus disponible",
   "basket.priceChanged": "Le prix a changé : relancez la recherche pour le prix actuel",
   "basket.holdFailed": "Impossible de bloquer votre voyage",
   "hold.left": "Bloqué pour vous : encore {time}",
   "hold.header": "restant sur votre blocage",
   "hold.expired": "Blocage expiré",
-  "hold.expiredLong": "Votre blocage a expiré : les offres ne vous sont plus réservées. Bloquez à nouveau le voyage pour continuer.",
+  "hold.expiredLong":
+    "Votre blocage a expiré : les offres ne vous sont plus réservées. Bloquez à nouveau le voyage pour continuer.",
   "hold.until": "(jusqu'à {when})",
   "checkout.title": "Paiement",
   "checkout.noHold": "Aucun blocage actif à payer. Bloquez d'abord votre voyage.",
@@ -200,16 +206,20 @@ export const fr: Record<keyof typeof en, string> = {
   "checkout.birthDate": "Date de naissance",
   "checkout.payment": "Paiement",
   "checkout.testCards": "Carte de test",
-  "checkout.sandbox": "Paiements de test : choisissez une carte de test. Aucune vraie carte n'est débitée et aucun numéro n'est demandé.",
+  "checkout.sandbox":
+    "Paiements de test : choisissez une carte de test. Aucune vraie carte n'est débitée et aucun numéro n'est demandé.",
   "checkout.card": "Carte",
   "checkout.stripeNotReady": "Le formulaire de carte est en cours de chargement.",
   "checkout.pay": "Payer",
   "checkout.paying": "Paiement en cours…",
   "checkout.declined": "Votre carte a été refusée.",
-  "checkout.declinedHelp": "Rien n'a été réservé ni débité. Votre voyage reste bloqué : essayez une autre carte.",
+  "checkout.declinedHelp":
+    "Rien n'a été réservé ni débité. Votre voyage reste bloqué : essayez une autre carte.",
   "checkout.failed": "Le paiement n'a pas abouti",
-  "checkout.beingPaid": "Ce voyage est déjà en cours de paiement, dans un autre onglet ou une autre fenêtre.",
-  "checkout.beingPaidHelp": "Rien de plus n'a été débité. Consultez vos voyages dans un instant : si ce paiement n'a pas abouti, votre voyage reste bloqué et vous pouvez payer ici à nouveau.",
+  "checkout.beingPaid":
+    "Ce voyage est déjà en cours de paiement, dans un autre onglet ou une autre fenêtre.",
+  "checkout.beingPaidHelp":
+    "Rien de plus n'a été débité. Consultez vos voyages dans un instant : si ce paiement n'a pas abouti, votre voyage reste bloqué et vous pouvez payer ici à nouveau.",
   "card.pays": "Visa — paiement accepté",
   "card.declined": "Carte refusée",
   "card.timeout": "La banque ne répond pas (délai dépassé)",

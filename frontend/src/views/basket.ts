@@ -1,6 +1,14 @@
 // /basket: the trip (flight + hotel + car), held together in one hold with a countdown.
 import { api, ApiError } from "../api";
-import { basketItems, basketProblems, basketRemove, basketTotals, holdActive, holdRequest, type Hold } from "../basket";
+import {
+  basketItems,
+  basketProblems,
+  basketRemove,
+  basketTotals,
+  holdActive,
+  holdRequest,
+  type Hold,
+} from "../basket";
 import { startCountdown } from "../countdown";
 import { clear, h } from "../dom";
 import { formatDateTime } from "../format";
@@ -36,7 +44,20 @@ export function basketView(ctx: RouteContext): void {
     const items = basketItems(basket);
     const status = h("div", { "aria-live": "assertive" });
     if (!items.length) {
-      clear(ctx.outlet, heading(t("basket.title")), empty(t("basket.empty")), h("p", null, h("a", { href: "/flights" }, t("nav.flights")), " · ", h("a", { href: "/hotels" }, t("nav.hotels")), " · ", h("a", { href: "/cars" }, t("nav.cars"))));
+      clear(
+        ctx.outlet,
+        heading(t("basket.title")),
+        empty(t("basket.empty")),
+        h(
+          "p",
+          null,
+          h("a", { href: "/flights" }, t("nav.flights")),
+          " · ",
+          h("a", { href: "/hotels" }, t("nav.hotels")),
+          " · ",
+          h("a", { href: "/cars" }, t("nav.cars")),
+        ),
+      );
       return;
     }
     const active = holdActive(basket, new Date());
@@ -48,13 +69,21 @@ export function basketView(ctx: RouteContext): void {
         remove.addEventListener("click", () => {
           const change = basketRemove(store.basket, item.kind);
           store.basket = change.basket;
-          if (change.release) api(`/holds/${change.release.id}`, { method: "DELETE" }).catch(() => undefined);
+          if (change.release)
+            api(`/holds/${change.release.id}`, { method: "DELETE" }).catch(() => undefined);
           render();
         });
         return h(
           "li",
           { class: "card", "data-kind": item.kind },
-          h("div", null, h("div", { class: "small muted" }, t(`kind.${item.kind}`)), h("h2", null, item.title), h("div", { class: "small" }, item.subtitle), item.from ? h("a", { class: "small", href: item.from }, t("basket.change")) : null),
+          h(
+            "div",
+            null,
+            h("div", { class: "small muted" }, t(`kind.${item.kind}`)),
+            h("h2", null, item.title),
+            h("div", { class: "small" }, item.subtitle),
+            item.from ? h("a", { class: "small", href: item.from }, t("basket.change")) : null,
+          ),
           h("div", { class: "buy" }, price(item.price), remove),
         );
       }),
@@ -65,8 +94,26 @@ export function basketView(ctx: RouteContext): void {
       actions = h(
         "div",
         { class: "hold" },
-        h("p", null, countdownBadge(hold, render), " ", h("span", { class: "small muted" }, t("hold.until", { when: formatDateTime(hold.expires_at, locale()) }))),
-        h("p", null, t("basket.total"), " ", hold.total ? price(hold.total) : hold.totals.flatMap((m, i) => (i ? [" + ", price(m)] : [price(m)]))),
+        h(
+          "p",
+          null,
+          countdownBadge(hold, render),
+          " ",
+          h(
+            "span",
+            { class: "small muted" },
+            t("hold.until", { when: formatDateTime(hold.expires_at, locale()) }),
+          ),
+        ),
+        h(
+          "p",
+          null,
+          t("basket.total"),
+          " ",
+          hold.total
+            ? price(hold.total)
+            : hold.totals.flatMap((m, i) => (i ? [" + ", price(m)] : [price(m)])),
+        ),
         h("a", { class: "button primary", href: "/checkout" }, t("basket.checkout")),
       );
     } else {
@@ -79,7 +126,10 @@ export function basketView(ctx: RouteContext): void {
         button.setAttribute("disabled", "");
         button.textContent = t("basket.holding");
         try {
-          const created = await api<Hold>("/holds", { method: "POST", body: holdRequest(store.basket) });
+          const created = await api<Hold>("/holds", {
+            method: "POST",
+            body: holdRequest(store.basket),
+          });
           store.basket = { ...store.basket, hold: created };
           render();
         } catch (error) {
@@ -87,7 +137,17 @@ export function basketView(ctx: RouteContext): void {
           button.textContent = t("basket.hold");
           const soldOut = error instanceof ApiError && error.code === "sold-out";
           const changed = error instanceof ApiError && error.code === "price-changed";
-          clear(status, errorBox(error, soldOut ? t("basket.soldOut") : changed ? t("basket.priceChanged") : t("basket.holdFailed")));
+          clear(
+            status,
+            errorBox(
+              error,
+              soldOut
+                ? t("basket.soldOut")
+                : changed
+                  ? t("basket.priceChanged")
+                  : t("basket.holdFailed"),
+            ),
+          );
           if (soldOut) status.querySelector(".error")?.classList.add("soldout-box");
         }
       });
@@ -96,9 +156,21 @@ export function basketView(ctx: RouteContext): void {
       actions = h(
         "div",
         { class: "hold" },
-        problems.map((p) => h("p", { class: "error", role: "alert" }, t("basket.tooManyGuests", { guests: p.guests, n: p.passengers }))),
+        problems.map((p) =>
+          h(
+            "p",
+            { class: "error", role: "alert" },
+            t("basket.tooManyGuests", { guests: p.guests, n: p.passengers }),
+          ),
+        ),
         hold ? h("p", { class: "expired" }, t("hold.expiredLong")) : null,
-        h("p", null, t("basket.estimate"), " ", basketTotals(basket).flatMap((m, i) => (i ? [" + ", price(m)] : [price(m)]))),
+        h(
+          "p",
+          null,
+          t("basket.estimate"),
+          " ",
+          basketTotals(basket).flatMap((m, i) => (i ? [" + ", price(m)] : [price(m)])),
+        ),
         store.auth ? null : h("p", { class: "small muted" }, t("basket.signInFirst")),
         button,
       );

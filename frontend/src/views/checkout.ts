@@ -8,16 +8,14 @@ import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
 import { empty, errorBox, heading, input, loading, pageTitle, price } from "../ui";
 import { countdownBadge } from "./basket";
-
-interface PublicConfig {
-  payment_provider: "sandbox" | "stripe";
-  stripe_publishable_key: string;
-  sandbox_tokens: { token: string; outcome: string }[];
-}
+import type { Booking, PublicConfig } from "../types";
 
 interface StripeLike {
   elements(): { create(kind: "card"): { mount(el: HTMLElement): void } };
-  createPaymentMethod(opts: { type: "card"; card: unknown }): Promise<{ paymentMethod?: { id: string }; error?: { message: string } }>;
+  createPaymentMethod(opts: {
+    type: "card";
+    card: unknown;
+  }): Promise<{ paymentMethod?: { id: string }; error?: { message: string } }>;
 }
 declare global {
   interface Window {
@@ -45,9 +43,26 @@ function travelerFieldset(slot: TravelerSlot, index: number): HTMLElement {
     "fieldset",
     { class: "traveler", "data-index": String(index) },
     h("legend", null, label, slot.isDriver ? ` · ${t("checkout.driver")}` : ""),
-    field(t("auth.firstName"), input(`first_name_${index}`, "text", index === 0 ? store.auth?.first_name ?? null : null, { required: true, autocomplete: index === 0 ? "given-name" : "off" })),
-    field(t("auth.lastName"), input(`last_name_${index}`, "text", null, { required: true, autocomplete: index === 0 ? "family-name" : "off" })),
-    slot.needsBirthDate ? field(t("checkout.birthDate"), input(`birth_date_${index}`, "date", null, { required: true })) : null,
+    field(
+      t("auth.firstName"),
+      input(`first_name_${index}`, "text", index === 0 ? (store.auth?.first_name ?? null) : null, {
+        required: true,
+        autocomplete: index === 0 ? "given-name" : "off",
+      }),
+    ),
+    field(
+      t("auth.lastName"),
+      input(`last_name_${index}`, "text", null, {
+        required: true,
+        autocomplete: index === 0 ? "family-name" : "off",
+      }),
+    ),
+    slot.needsBirthDate
+      ? field(
+          t("checkout.birthDate"),
+          input(`birth_date_${index}`, "date", null, { required: true }),
+        )
+      : null,
   );
 }
 
@@ -60,7 +75,12 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
   const basket = store.basket;
   const hold = basket.hold;
   if (!hold || !holdActive(basket, new Date())) {
-    clear(ctx.outlet, heading(t("checkout.title")), empty(t("checkout.noHold")), h("a", { class: "button", href: "/basket" }, t("basket.title")));
+    clear(
+      ctx.outlet,
+      heading(t("checkout.title")),
+      empty(t("checkout.noHold")),
+      h("a", { class: "button", href: "/basket" }, t("basket.title")),
+    );
     return;
   }
   clear(ctx.outlet, heading(t("checkout.title")), loading());
@@ -94,7 +114,8 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
     tokenFor = async () => {
       if (!stripe || !card) throw new Error(t("checkout.stripeNotReady"));
       const result = await stripe.createPaymentMethod({ type: "card", card });
-      if (result.error || !result.paymentMethod) throw new Error(result.error?.message ?? t("checkout.declined"));
+      if (result.error || !result.paymentMethod)
+        throw new Error(result.error?.message ?? t("checkout.declined"));
       return result.paymentMethod.id;
     };
   } else {
@@ -104,13 +125,26 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
       h("legend", null, t("checkout.testCards")),
       h("p", { class: "small muted" }, t("checkout.sandbox")),
       config.sandbox_tokens.map((c, i) =>
-        h("label", { class: "check" }, h("input", { type: "radio", name: "payment_token", value: c.token, checked: i === 0 }), ` ${t(`card.${c.outcome}` as "card.pays")} `, h("code", null, c.token)),
+        h(
+          "label",
+          { class: "check" },
+          h("input", { type: "radio", name: "payment_token", value: c.token, checked: i === 0 }),
+          ` ${t(`card.${c.outcome}` as "card.pays")} `,
+          h("code", null, c.token),
+        ),
       ),
     );
-    tokenFor = async () => (form.querySelector<HTMLInputElement>("input[name=payment_token]:checked")?.value ?? "");
+    tokenFor = async () =>
+      form.querySelector<HTMLInputElement>("input[name=payment_token]:checked")?.value ?? "";
   }
 
-  const submit = h("button", { type: "submit", class: "primary" }, t("checkout.pay"), " ", hold.total ? price(hold.total) : null);
+  const submit = h(
+    "button",
+    { type: "submit", class: "primary" },
+    t("checkout.pay"),
+    " ",
+    hold.total ? price(hold.total) : null,
+  );
   const form = h(
     "form",
     { class: "stack", novalidate: false },
@@ -124,7 +158,8 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
     e.preventDefault();
     submit.setAttribute("disabled", "");
     clear(status, h("p", { class: "loading", role: "status" }, t("checkout.paying")));
-    const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | null)?.value.trim() || null;
+    const value = (name: string) =>
+      (form.elements.namedItem(name) as HTMLInputElement | null)?.value.trim() || null;
     const travelers = slots.map((slot, i) => ({
       type: slot.type,
       first_name: value(`first_name_${i}`),
@@ -134,7 +169,7 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
     }));
     try {
       const paymentToken = await tokenFor();
-      const booking = await api<{ reference: string }>("/bookings", {
+      const booking = await api<Booking>("/bookings", {
         method: "POST",
         // One key per attempt: a network retry of this same request replays its answer.
         headers: { "Idempotency-Key": crypto.randomUUID() },
@@ -145,10 +180,26 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
     } catch (error) {
       submit.removeAttribute("disabled");
       if (error instanceof ApiError && error.code === "payment-declined") {
-        clear(status, h("div", { class: "error declined", role: "alert" }, h("strong", null, t("checkout.declined")), h("p", null, t("checkout.declinedHelp"))));
+        clear(
+          status,
+          h(
+            "div",
+            { class: "error declined", role: "alert" },
+            h("strong", null, t("checkout.declined")),
+            h("p", null, t("checkout.declinedHelp")),
+          ),
+        );
       } else if (error instanceof ApiError && error.code === "hold-being-paid") {
         // Another tab's payment of this hold is under way: this one charged nothing.
-        clear(status, h("div", { class: "error", role: "alert" }, h("strong", null, t("checkout.beingPaid")), h("p", null, t("checkout.beingPaidHelp"))));
+        clear(
+          status,
+          h(
+            "div",
+            { class: "error", role: "alert" },
+            h("strong", null, t("checkout.beingPaid")),
+            h("p", null, t("checkout.beingPaidHelp")),
+          ),
+        );
       } else if (error instanceof ApiError) {
         clear(status, errorBox(error, t("checkout.failed")));
       } else {
@@ -159,8 +210,20 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
   clear(
     ctx.outlet,
     heading(t("checkout.title")),
-    h("p", null, countdownBadge(hold, () => clear(status, h("div", { class: "error", role: "alert" }, t("hold.expiredLong"))))),
-    h("ul", { class: "summary" }, basketItems(basket).map((item) => h("li", null, `${t(`kind.${item.kind}`)}: ${item.title} — `, price(item.price)))),
+    h(
+      "p",
+      null,
+      countdownBadge(hold, () =>
+        clear(status, h("div", { class: "error", role: "alert" }, t("hold.expiredLong"))),
+      ),
+    ),
+    h(
+      "ul",
+      { class: "summary" },
+      basketItems(basket).map((item) =>
+        h("li", null, `${t(`kind.${item.kind}`)}: ${item.title} — `, price(item.price)),
+      ),
+    ),
     status,
     form,
   );

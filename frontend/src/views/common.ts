@@ -31,7 +31,10 @@ export function addButton(item: BasketItem): HTMLElement {
   return button;
 }
 
-export function seatsLeft(n: number, key: "left.seats" | "left.rooms" | "left.cars"): HTMLElement | null {
+export function seatsLeft(
+  n: number,
+  key: "left.seats" | "left.rooms" | "left.cars",
+): HTMLElement | null {
   if (n <= 0) return h("span", { class: "soldout" }, t("soldOut"));
   return n <= 5 ? h("span", { class: "few" }, t(key, { n })) : null;
 }

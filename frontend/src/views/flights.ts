@@ -1,72 +1,91 @@
 // /flights: the search form and, when the URL has a query, its results.
 import { api, qs } from "../api";
 import { clear, field, formData, h } from "../dom";
-import { dayShift, formatDuration, formatLocalTime, type Money } from "../format";
+import { dayShift, formatDuration, formatLocalTime } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
-import { autocomplete, empty, errorBox, heading, input, loading, pageTitle, pager, price, select } from "../ui";
+import {
+  autocomplete,
+  empty,
+  errorBox,
+  heading,
+  input,
+  loading,
+  pageTitle,
+  pager,
+  price,
+  select,
+} from "../ui";
 import { addButton, dayFromToday, seatsLeft } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 
-interface Airport {
-  code: string;
-  name: string;
-  city: string;
-  timezone: string;
-}
-interface Leg {
-  flight_number: string;
-  airline: { code: string; name: string };
-  origin: Airport;
-  destination: Airport;
-  departure: string;
-  arrival: string;
-  duration_minutes: number;
-}
-interface Itinerary {
-  origin: Airport;
-  destination: Airport;
-  departure: string;
-  arrival: string;
-  duration_minutes: number;
-  stops: number;
-  legs: Leg[];
-  connections: { airport: string; minutes: number }[];
-}
-export interface FlightOffer {
-  offer_id: string;
-  price: Money;
-  price_per_adult: Money;
-  available: number;
-  cabin: string;
-  passengers: { adults: number; children: number; infants: number };
-  outbound: Itinerary;
-  return: Itinerary | null;
-  baggage: { checked_bags: number; cabin_bags: number };
-  fare_rules: { refundable: boolean };
-}
-interface Page {
-  count: number;
-  results: FlightOffer[];
-}
+import type {
+  AirportSuggestion,
+  FlightAirport,
+  FlightItinerary as Itinerary,
+  FlightOffer,
+  FlightSearchPage as Page,
+} from "../types";
+
+export type { FlightOffer };
 
 const PAGE_SIZE = 20;
 const CABINS = ["economy", "premium_economy", "business", "first"] as const;
 
 export function flightForm(query: URLSearchParams): HTMLFormElement {
-  const airport = (a: Airport & { city: string }) => ({ value: a.code, label: `${a.city} — ${a.name} (${a.code})` });
+  const airport = (a: AirportSuggestion) => ({
+    value: a.code,
+    label: `${a.city} — ${a.name} (${a.code})`,
+  });
   const form = h(
     "form",
     { class: "search", role: "search", "aria-label": t("flights.search") },
-    field(t("flights.from"), autocomplete("origin", query.get("origin"), "/airports", airport, { required: true, placeholder: "JFK" })),
-    field(t("flights.to"), autocomplete("destination", query.get("destination"), "/airports", airport, { required: true, placeholder: "LHR" })),
-    field(t("flights.date"), input("date", "date", query.get("date") ?? dayFromToday(14), { required: true, min: earliestTravelDay() })),
-    field(t("flights.return"), input("return_date", "date", query.get("return_date"), { min: earliestTravelDay() })),
-    field(t("flights.adults"), input("adults", "number", query.get("adults") ?? "1", { min: "1", max: "9" })),
-    field(t("flights.children"), input("children", "number", query.get("children") ?? "0", { min: "0", max: "8" })),
-    field(t("flights.infants"), input("infants", "number", query.get("infants") ?? "0", { min: "0", max: "9" })),
-    field(t("flights.cabin"), select("cabin", CABINS.map((c) => [c, t(`cabin.${c}`)]), query.get("cabin") ?? "economy")),
+    field(
+      t("flights.from"),
+      autocomplete("origin", query.get("origin"), "/airports", airport, {
+        required: true,
+        placeholder: "JFK",
+      }),
+    ),
+    field(
+      t("flights.to"),
+      autocomplete("destination", query.get("destination"), "/airports", airport, {
+        required: true,
+        placeholder: "LHR",
+      }),
+    ),
+    field(
+      t("flights.date"),
+      input("date", "date", query.get("date") ?? dayFromToday(14), {
+        required: true,
+        min: earliestTravelDay(),
+      }),
+    ),
+    field(
+      t("flights.return"),
+      input("return_date", "date", query.get("return_date"), { min: earliestTravelDay() }),
+    ),
+    field(
+      t("flights.adults"),
+      input("adults", "number", query.get("adults") ?? "1", { min: "1", max: "9" }),
+    ),
+    field(
+      t("flights.children"),
+      input("children", "number", query.get("children") ?? "0", { min: "0", max: "8" }),
+    ),
+    field(
+      t("flights.infants"),
+      input("infants", "number", query.get("infants") ?? "0", { min: "0", max: "9" }),
+    ),
+    field(
+      t("flights.cabin"),
+      select(
+        "cabin",
+        CABINS.map((c) => [c, t(`cabin.${c}`)]),
+        query.get("cabin") ?? "economy",
+      ),
+    ),
     h("button", { type: "submit", class: "primary" }, t("search")),
   );
   form.addEventListener("submit", (e) => {
@@ -81,7 +100,7 @@ export function flightForm(query: URLSearchParams): HTMLFormElement {
   return form;
 }
 
-function legLine(label: string, iso: string, airport: Airport): HTMLElement {
+function legLine(label: string, iso: string, airport: FlightAirport): HTMLElement {
   const lt = formatLocalTime(iso, airport.timezone, locale());
   return h(
     "div",
@@ -111,9 +130,20 @@ export function itineraryBlock(it: Itinerary, label: string): HTMLElement {
         "div",
         { class: "middle" },
         h("div", null, formatDuration(it.duration_minutes, locale())),
-        h("div", { class: "muted small" }, it.stops === 0 ? t("stops.0") : t("stops.n", { n: it.stops, via: it.connections.map((c) => c.airport).join(", ") })),
+        h(
+          "div",
+          { class: "muted small" },
+          it.stops === 0
+            ? t("stops.0")
+            : t("stops.n", { n: it.stops, via: it.connections.map((c) => c.airport).join(", ") }),
+        ),
       ),
-      h("div", null, legLine(t("flights.arrives"), it.arrival, it.destination), shift > 0 ? h("span", { class: "shift", title: t("flights.nextDay") }, `+${shift}`) : null),
+      h(
+        "div",
+        null,
+        legLine(t("flights.arrives"), it.arrival, it.destination),
+        shift > 0 ? h("span", { class: "shift", title: t("flights.nextDay") }, `+${shift}`) : null,
+      ),
     ),
   );
 }
@@ -136,10 +166,20 @@ function resultCard(o: FlightOffer, from: string): HTMLElement {
       { class: "buy" },
       price(o.price),
       h("div", { class: "muted small" }, t("flights.total", { n: pax })),
-      o.fare_rules.refundable ? h("div", { class: "small good" }, t("flights.refundable")) : h("div", { class: "small muted" }, t("flights.nonRefundable")),
+      o.fare_rules.refundable
+        ? h("div", { class: "small good" }, t("flights.refundable"))
+        : h("div", { class: "small muted" }, t("flights.nonRefundable")),
       seatsLeft(o.available, "left.seats"),
       o.available > 0
-        ? addButton({ kind: "flight", offer_id: o.offer_id, title: flightTitle(o), subtitle, price: o.price, party: o.passengers, from })
+        ? addButton({
+            kind: "flight",
+            offer_id: o.offer_id,
+            title: flightTitle(o),
+            subtitle,
+            price: o.price,
+            party: o.passengers,
+            from,
+          })
         : null,
     ),
   );
@@ -157,14 +197,45 @@ export async function flightsView(ctx: RouteContext): Promise<void> {
   const page = Number(q.get("page") ?? "1");
   const href = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(q);
-    for (const [k, v] of Object.entries(changes)) v === null ? next.delete(k) : next.set(k, v);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) next.delete(k);
+      else next.set(k, v);
+    }
     return `/flights?${next.toString()}`;
   };
   const filters = h(
     "form",
     { class: "filters", "aria-label": t("filters") },
-    h("label", null, t("sort"), " ", select("sort", [["price", t("sort.price")], ["duration", t("sort.duration")], ["departure", t("sort.departure")]], sort)),
-    h("label", null, t("flights.stops"), " ", select("max_stops", [["", t("stops.any")], ["0", t("stops.0")], ["1", t("stops.max1")]], maxStops)),
+    h(
+      "label",
+      null,
+      t("sort"),
+      " ",
+      select(
+        "sort",
+        [
+          ["price", t("sort.price")],
+          ["duration", t("sort.duration")],
+          ["departure", t("sort.departure")],
+        ],
+        sort,
+      ),
+    ),
+    h(
+      "label",
+      null,
+      t("flights.stops"),
+      " ",
+      select(
+        "max_stops",
+        [
+          ["", t("stops.any")],
+          ["0", t("stops.0")],
+          ["1", t("stops.max1")],
+        ],
+        maxStops,
+      ),
+    ),
   );
   filters.addEventListener("change", () => {
     const d = formData(filters);
@@ -185,7 +256,11 @@ export async function flightsView(ctx: RouteContext): Promise<void> {
       filters,
       h("p", { class: "count" }, t("results.count", { n: data.count })),
       data.results.length
-        ? h("ul", { class: "results" }, data.results.map((o) => resultCard(o, from)))
+        ? h(
+            "ul",
+            { class: "results" },
+            data.results.map((o) => resultCard(o, from)),
+          )
         : empty(t("flights.none")),
       pager(data.count, page, PAGE_SIZE, (p) => href({ page: String(p) })),
     );

@@ -7,13 +7,33 @@ import { flightForm } from "./flights";
 
 export function searchTabs(active: "flights" | "hotels" | "cars"): HTMLElement {
   const tab = (key: "flights" | "hotels" | "cars") =>
-    h("a", { href: `/${key}`, class: key === active ? "tab active" : "tab", "aria-current": key === active ? "page" : null }, t(`nav.${key}`));
-  return h("nav", { class: "tabs", "aria-label": t("nav.search") }, tab("flights"), tab("hotels"), tab("cars"));
+    h(
+      "a",
+      {
+        href: `/${key}`,
+        class: key === active ? "tab active" : "tab",
+        "aria-current": key === active ? "page" : null,
+      },
+      t(`nav.${key}`),
+    );
+  return h(
+    "nav",
+    { class: "tabs", "aria-label": t("nav.search") },
+    tab("flights"),
+    tab("hotels"),
+    tab("cars"),
+  );
 }
 
 export function homeView(ctx: RouteContext): void {
   pageTitle("home.title");
-  clear(ctx.outlet, searchTabs("flights"), heading(t("home.title")), h("p", null, t("home.lead")), flightForm(ctx.query));
+  clear(
+    ctx.outlet,
+    searchTabs("flights"),
+    heading(t("home.title")),
+    h("p", null, t("home.lead")),
+    flightForm(ctx.query),
+  );
 }
 
 export function notFoundView(ctx: RouteContext): void {

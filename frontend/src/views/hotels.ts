@@ -1,43 +1,30 @@
 // /hotels: search form, filters with facet counts, results.
 import { api, qs } from "../api";
 import { clear, field, formData, h } from "../dom";
-import { formatDate, type Money } from "../format";
+import { formatDate } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
-import { autocomplete, empty, errorBox, heading, input, loading, pageTitle, pager, price, rating, select, stars } from "../ui";
+import {
+  autocomplete,
+  empty,
+  errorBox,
+  heading,
+  input,
+  loading,
+  pageTitle,
+  pager,
+  price,
+  rating,
+  select,
+  stars,
+} from "../ui";
 import { dayFromToday } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 
-export interface RoomOffer {
-  offer_id: string;
-  room_type: { id: number; name: string; capacity: number; beds: string; breakfast_included: boolean };
-  check_in: string;
-  check_out: string;
-  nights: number;
-  rooms: number;
-  guests: number;
-  price: Money;
-  price_per_night: Money;
-  available: number;
-  free_cancellation_until: string | null;
-}
-interface HotelResult {
-  id: number;
-  name: string;
-  stars: number;
-  address: string;
-  city: { name: string; country_code: string };
-  distance_km: number | null;
-  amenities: { code: string; name: string }[];
-  rating: { average: string | null; count: number };
-  cheapest: RoomOffer;
-}
-interface Page {
-  count: number;
-  results: HotelResult[];
-  facets: { stars?: Record<string, number>; amenities?: Record<string, number> };
-}
+import type { CitySuggestion, HotelResult, HotelSearchPage as Page, RoomOffer } from "../types";
+
+export type { RoomOffer };
 
 const PAGE_SIZE = 20;
 
@@ -48,18 +35,42 @@ export function atLeast(facets: Record<string, number>, stars: number): number {
 const STAY_KEYS = ["check_in", "check_out", "guests", "rooms"];
 
 export function hotelForm(query: URLSearchParams): HTMLFormElement {
-  const city = (c: { id: number; name: string; country_code: string }) => ({
+  const city = (c: CitySuggestion) => ({
     value: `${c.name}, ${c.country_code}`,
     label: `${c.name}, ${c.country_code}`,
   });
   const form = h(
     "form",
     { class: "search", role: "search", "aria-label": t("hotels.search") },
-    field(t("hotels.city"), autocomplete("city", query.get("city"), "/cities", city, { required: true, placeholder: "Paris" })),
-    field(t("hotels.checkIn"), input("check_in", "date", query.get("check_in") ?? dayFromToday(14), { required: true, min: earliestTravelDay() })),
-    field(t("hotels.checkOut"), input("check_out", "date", query.get("check_out") ?? dayFromToday(17), { required: true, min: earliestTravelDay() })),
-    field(t("hotels.guests"), input("guests", "number", query.get("guests") ?? "2", { min: "1", max: "16" })),
-    field(t("hotels.rooms"), input("rooms", "number", query.get("rooms") ?? "1", { min: "1", max: "8" })),
+    field(
+      t("hotels.city"),
+      autocomplete("city", query.get("city"), "/cities", city, {
+        required: true,
+        placeholder: "Paris",
+      }),
+    ),
+    field(
+      t("hotels.checkIn"),
+      input("check_in", "date", query.get("check_in") ?? dayFromToday(14), {
+        required: true,
+        min: earliestTravelDay(),
+      }),
+    ),
+    field(
+      t("hotels.checkOut"),
+      input("check_out", "date", query.get("check_out") ?? dayFromToday(17), {
+        required: true,
+        min: earliestTravelDay(),
+      }),
+    ),
+    field(
+      t("hotels.guests"),
+      input("guests", "number", query.get("guests") ?? "2", { min: "1", max: "16" }),
+    ),
+    field(
+      t("hotels.rooms"),
+      input("rooms", "number", query.get("rooms") ?? "1", { min: "1", max: "8" }),
+    ),
     h("button", { type: "submit", class: "primary" }, t("search")),
   );
   form.addEventListener("submit", (e) => {
@@ -77,9 +88,23 @@ function card(hotel: HotelResult, stay: string): HTMLElement {
     h(
       "div",
       null,
-      h("h2", null, h("a", { href: `/hotels/${hotel.id}${stay}` }, hotel.name), " ", stars(hotel.stars)),
+      h(
+        "h2",
+        null,
+        h("a", { href: `/hotels/${hotel.id}${stay}` }, hotel.name),
+        " ",
+        stars(hotel.stars),
+      ),
       h("div", { class: "muted" }, `${hotel.address} · ${hotel.city.name}`),
-      hotel.distance_km !== null ? h("div", { class: "small muted" }, t("hotels.distance", { km: hotel.distance_km.toLocaleString(locale(), { maximumFractionDigits: 1 }) })) : null,
+      hotel.distance_km !== null
+        ? h(
+            "div",
+            { class: "small muted" },
+            t("hotels.distance", {
+              km: hotel.distance_km.toLocaleString(locale(), { maximumFractionDigits: 1 }),
+            }),
+          )
+        : null,
       rating(hotel.rating.average, hotel.rating.count),
       h("div", { class: "small" }, hotel.amenities.map((a) => a.name).join(" · ")),
     ),
@@ -88,9 +113,20 @@ function card(hotel: HotelResult, stay: string): HTMLElement {
       { class: "buy" },
       h("div", { class: "small muted" }, offer.room_type.name),
       price(offer.price),
-      h("div", { class: "small muted" }, t("hotels.nights", { n: offer.nights }), " · ", price(offer.price_per_night), ` ${t("hotels.perNight")}`),
+      h(
+        "div",
+        { class: "small muted" },
+        t("hotels.nights", { n: offer.nights }),
+        " · ",
+        price(offer.price_per_night),
+        ` ${t("hotels.perNight")}`,
+      ),
       offer.free_cancellation_until
-        ? h("div", { class: "small good" }, t("cancel.freeUntil", { date: formatDate(offer.free_cancellation_until, locale()) }))
+        ? h(
+            "div",
+            { class: "small good" },
+            t("cancel.freeUntil", { date: formatDate(offer.free_cancellation_until, locale()) }),
+          )
         : h("div", { class: "small muted" }, t("cancel.nonRefundable")),
       h("a", { class: "button", href: `/hotels/${hotel.id}${stay}` }, t("hotels.seeRooms")),
     ),
@@ -107,7 +143,10 @@ export async function hotelsView(ctx: RouteContext): Promise<void> {
   const page = Number(q.get("page") ?? "1");
   const href = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(q);
-    for (const [k, v] of Object.entries(changes)) v === null ? next.delete(k) : next.set(k, v);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null) next.delete(k);
+      else next.set(k, v);
+    }
     return `/hotels?${next.toString()}`;
   };
   clear(results, loading());
@@ -124,32 +163,104 @@ export async function hotelsView(ctx: RouteContext): Promise<void> {
     const filters = h(
       "form",
       { class: "filters", "aria-label": t("filters") },
-      h("label", null, t("sort"), " ", select("sort", [["price", t("sort.price")], ["-price", t("sort.-price")], ["rating", t("sort.rating")], ["stars", t("sort.stars")], ["distance", t("sort.distance")]], q.get("sort") ?? "price")),
-      h("label", null, t("hotels.minStars"), " ", select("min_stars", [["", t("any")], ...["5", "4", "3", "2", "1"].map((s): [string, string] => [s, `${"★".repeat(Number(s))}+ (${atLeast(starFacets, Number(s))})`])], q.get("min_stars") ?? "")),
+      h(
+        "label",
+        null,
+        t("sort"),
+        " ",
+        select(
+          "sort",
+          [
+            ["price", t("sort.price")],
+            ["-price", t("sort.-price")],
+            ["rating", t("sort.rating")],
+            ["stars", t("sort.stars")],
+            ["distance", t("sort.distance")],
+          ],
+          q.get("sort") ?? "price",
+        ),
+      ),
+      h(
+        "label",
+        null,
+        t("hotels.minStars"),
+        " ",
+        select(
+          "min_stars",
+          [
+            ["", t("any")],
+            ...["5", "4", "3", "2", "1"].map((s): [string, string] => [
+              s,
+              `${"★".repeat(Number(s))}+ (${atLeast(starFacets, Number(s))})`,
+            ]),
+          ],
+          q.get("min_stars") ?? "",
+        ),
+      ),
       h("label", null, t("hotels.words"), " ", input("q", "search", q.get("q"))),
-      h("label", null, t("hotels.minPrice"), " ", input("min_price", "number", q.get("min_price"), { min: "0", step: "1" })),
-      h("label", null, t("hotels.maxPrice"), " ", input("max_price", "number", q.get("max_price"), { min: "0", step: "1" })),
+      h(
+        "label",
+        null,
+        t("hotels.minPrice"),
+        " ",
+        input("min_price", "number", q.get("min_price"), { min: "0", step: "1" }),
+      ),
+      h(
+        "label",
+        null,
+        t("hotels.maxPrice"),
+        " ",
+        input("max_price", "number", q.get("max_price"), { min: "0", step: "1" }),
+      ),
       h(
         "fieldset",
         { class: "amenities" },
         h("legend", null, t("hotels.amenities")),
         Object.entries(amenityFacets).map(([code, n]) =>
-          h("label", { class: "check" }, h("input", { type: "checkbox", name: "amenities", value: code, checked: chosen.has(code) }), ` ${code.replace(/_/g, " ")} (${n})`),
+          h(
+            "label",
+            { class: "check" },
+            h("input", {
+              type: "checkbox",
+              name: "amenities",
+              value: code,
+              checked: chosen.has(code),
+            }),
+            ` ${code.replace(/_/g, " ")} (${n})`,
+          ),
         ),
       ),
       h("button", { type: "submit" }, t("apply")),
     );
     const apply = () => {
       const d = formData(filters);
-      navigate(href({ sort: d.sort ?? null, min_stars: d.min_stars ?? null, q: d.q ?? null, min_price: d.min_price ?? null, max_price: d.max_price ?? null, amenities: d.amenities ?? null, page: null }));
+      navigate(
+        href({
+          sort: d.sort ?? null,
+          min_stars: d.min_stars ?? null,
+          q: d.q ?? null,
+          min_price: d.min_price ?? null,
+          max_price: d.max_price ?? null,
+          amenities: d.amenities ?? null,
+          page: null,
+        }),
+      );
     };
     filters.addEventListener("submit", (e) => (e.preventDefault(), apply()));
-    filters.querySelectorAll("select, input[type=checkbox]").forEach((el) => el.addEventListener("change", apply));
+    filters
+      .querySelectorAll("select, input[type=checkbox]")
+      .forEach((el) => el.addEventListener("change", apply));
     clear(
       results,
       filters,
       h("p", { class: "count" }, t("results.count", { n: data.count })),
-      data.results.length ? h("ul", { class: "results" }, data.results.map((hotel) => card(hotel, stay))) : empty(t("hotels.none")),
+      data.results.length
+        ? h(
+            "ul",
+            { class: "results" },
+            data.results.map((hotel) => card(hotel, stay)),
+          )
+        : empty(t("hotels.none")),
       pager(data.count, page, PAGE_SIZE, (p) => href({ page: String(p) })),
     );
   } catch (error) {

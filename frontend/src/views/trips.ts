@@ -1,24 +1,13 @@
 // /trips and /trips/:reference: bookings, details, cancellation, reviews.
 import { api } from "../api";
-import { refundQuote, reviewable, type BookedItem } from "../cancellation";
+import { refundQuote, reviewable } from "../cancellation";
 import { clear, field, formData, h } from "../dom";
-import { formatDate, formatDateTime, type Money } from "../format";
+import { formatDate, formatDateTime } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
+import type { BookedItem, Booking, BookingPage } from "../types";
 import { empty, errorBox, heading, input, loading, pageTitle, price, select, toast } from "../ui";
-
-interface Booking {
-  reference: string;
-  status: string;
-  created_at: string;
-  cancelled_at: string | null;
-  items: BookedItem[];
-  travelers: { type: string; first_name: string; last_name: string; is_driver: boolean }[];
-  total: Money | null;
-  totals: Money[];
-  payment: { status: string };
-}
 
 function requireSignIn(): boolean {
   if (store.auth) return true;
@@ -36,7 +25,7 @@ export async function tripsView(ctx: RouteContext): Promise<void> {
   if (!requireSignIn()) return;
   clear(ctx.outlet, heading(t("trips.title")), loading());
   try {
-    const data = await api<{ count: number; results: Booking[] }>("/bookings?page_size=50");
+    const data = await api<BookingPage>("/bookings?page_size=50");
     if (!ctx.current()) return;
     clear(
       ctx.outlet,
@@ -49,8 +38,27 @@ export async function tripsView(ctx: RouteContext): Promise<void> {
               h(
                 "li",
                 { class: `card trip ${b.status}` },
-                h("div", null, h("h2", null, h("a", { href: `/trips/${b.reference}` }, b.reference)), h("div", null, b.items.map((i) => i.description).join(" · ")), h("div", { class: "small muted" }, t("trips.bookedOn", { when: formatDateTime(b.created_at, locale()) }))),
-                h("div", { class: "buy" }, h("span", { class: `badge ${b.status}` }, t(`status.${b.status}` as "status.confirmed")), ...totalOf(b)),
+                h(
+                  "div",
+                  null,
+                  h("h2", null, h("a", { href: `/trips/${b.reference}` }, b.reference)),
+                  h("div", null, b.items.map((i) => i.description).join(" · ")),
+                  h(
+                    "div",
+                    { class: "small muted" },
+                    t("trips.bookedOn", { when: formatDateTime(b.created_at, locale()) }),
+                  ),
+                ),
+                h(
+                  "div",
+                  { class: "buy" },
+                  h(
+                    "span",
+                    { class: `badge ${b.status}` },
+                    t(`status.${b.status}` as "status.confirmed"),
+                  ),
+                  ...totalOf(b),
+                ),
               ),
             ),
           )
@@ -70,7 +78,9 @@ function cancelPanel(b: Booking, onDone: (b: Booking) => void): HTMLElement {
     const confirm = h("button", { type: "button", class: "danger" }, t("trips.confirmCancel"));
     const keep = h("button", { type: "button" }, t("trips.keep"));
     const status = h("div", { "aria-live": "assertive" });
-    keep.addEventListener("click", () => clear(panel, h("h2", { id: "cancel-h" }, t("trips.cancelTitle")), open));
+    keep.addEventListener("click", () =>
+      clear(panel, h("h2", { id: "cancel-h" }, t("trips.cancelTitle")), open),
+    );
     confirm.addEventListener("click", async () => {
       confirm.setAttribute("disabled", "");
       try {
@@ -90,7 +100,23 @@ function cancelPanel(b: Booking, onDone: (b: Booking) => void): HTMLElement {
         "ul",
         { class: "policy" },
         quotes.map((q) =>
-          h("li", null, `${q.item.description}: `, h("strong", null, t(`refund.${q.rule}`)), " — ", t("trips.refundOf"), " ", price(q.refund), q.item.free_cancellation_until && q.rule === "full" ? h("span", { class: "small muted" }, ` (${t("trips.freeUntil", { when: formatDateTime(q.item.free_cancellation_until, locale()) })})`) : null),
+          h(
+            "li",
+            null,
+            `${q.item.description}: `,
+            h("strong", null, t(`refund.${q.rule}`)),
+            " — ",
+            t("trips.refundOf"),
+            " ",
+            price(q.refund),
+            q.item.free_cancellation_until && q.rule === "full"
+              ? h(
+                  "span",
+                  { class: "small muted" },
+                  ` (${t("trips.freeUntil", { when: formatDateTime(q.item.free_cancellation_until, locale()) })})`,
+                )
+              : null,
+          ),
         ),
       ),
       status,
@@ -117,9 +143,29 @@ function reviewForm(b: Booking, item: BookedItem): HTMLElement {
     { class: "stack review-form" },
     h("h3", null, t("review.title", { what: item.description })),
     field(t("review.rating"), select("rating", stars, "5")),
-    h("fieldset", { class: "subscores" }, h("legend", null, t("review.details")), SUB_SCORES[item.kind].map((s) => field(t(`sub.${s}` as "sub.value"), select(`sub_${s}`, [["", "—"], ...stars], "")))),
-    field(t("review.headline"), input("title", "text", null, { required: true, minlength: "3", maxlength: "120" })),
-    field(t("review.text"), h("textarea", { name: "text", required: true, minlength: "20", maxlength: "4000", rows: "4" }), t("review.textHint")),
+    h(
+      "fieldset",
+      { class: "subscores" },
+      h("legend", null, t("review.details")),
+      SUB_SCORES[item.kind].map((s) =>
+        field(t(`sub.${s}` as "sub.value"), select(`sub_${s}`, [["", "—"], ...stars], "")),
+      ),
+    ),
+    field(
+      t("review.headline"),
+      input("title", "text", null, { required: true, minlength: "3", maxlength: "120" }),
+    ),
+    field(
+      t("review.text"),
+      h("textarea", {
+        name: "text",
+        required: true,
+        minlength: "20",
+        maxlength: "4000",
+        rows: "4",
+      }),
+      t("review.textHint"),
+    ),
     h("button", { type: "submit", class: "primary" }, t("review.send")),
     status,
   );
@@ -129,7 +175,17 @@ function reviewForm(b: Booking, item: BookedItem): HTMLElement {
     const sub_scores: Record<string, number> = {};
     for (const s of SUB_SCORES[item.kind]) if (d[`sub_${s}`]) sub_scores[s] = Number(d[`sub_${s}`]);
     try {
-      await api("/reviews", { method: "POST", body: { booking_reference: b.reference, item: item.position, rating: Number(d.rating), sub_scores, title: d.title, text: d.text } });
+      await api("/reviews", {
+        method: "POST",
+        body: {
+          booking_reference: b.reference,
+          item: item.position,
+          rating: Number(d.rating),
+          sub_scores,
+          title: d.title,
+          text: d.text,
+        },
+      });
       clear(form, h("p", { class: "good", role: "status" }, t("review.thanks")));
     } catch (error) {
       clear(status, errorBox(error));
@@ -146,14 +202,26 @@ export async function tripView(ctx: RouteContext): Promise<void> {
   const show = (b: Booking) => {
     if (!ctx.current()) return;
     const now = new Date();
-    const canCancel = b.status === "confirmed" && b.items.some((i) => i.status !== "cancelled" && now < new Date(i.service_start));
+    const canCancel =
+      b.status === "confirmed" &&
+      b.items.some((i) => i.status !== "cancelled" && now < new Date(i.service_start));
     const toReview = reviewable(b.items, b.status, now);
     clear(
       ctx.outlet,
       h("p", null, h("a", { href: "/trips" }, `← ${t("trips.title")}`)),
-      ctx.query.get("booked") ? h("p", { class: "success", role: "status" }, t("trips.booked", { ref: b.reference })) : null,
+      ctx.query.get("booked")
+        ? h("p", { class: "success", role: "status" }, t("trips.booked", { ref: b.reference }))
+        : null,
       heading(t("trips.booking", { ref: b.reference })),
-      h("p", null, h("span", { class: `badge ${b.status}` }, t(`status.${b.status}` as "status.confirmed")), " ", t("trips.payment", { status: b.payment.status }), " · ", t("trips.bookedOn", { when: formatDateTime(b.created_at, locale()) })),
+      h(
+        "p",
+        null,
+        h("span", { class: `badge ${b.status}` }, t(`status.${b.status}` as "status.confirmed")),
+        " ",
+        t("trips.payment", { status: b.payment.status }),
+        " · ",
+        t("trips.bookedOn", { when: formatDateTime(b.created_at, locale()) }),
+      ),
       h(
         "ul",
         { class: "results" },
@@ -161,16 +229,62 @@ export async function tripView(ctx: RouteContext): Promise<void> {
           h(
             "li",
             { class: "card", "data-kind": i.kind },
-            h("div", null, h("div", { class: "small muted" }, t(`kind.${i.kind}`)), h("h2", null, i.description), h("div", { class: "small" }, `${formatDate(i.service_start.slice(0, 10), locale())} → ${formatDate(i.service_end.slice(0, 10), locale())}`), h("div", { class: "small muted" }, i.free_cancellation_until ? t("trips.freeUntil", { when: formatDateTime(i.free_cancellation_until, locale()) }) : t("cancel.nonRefundable"))),
-            h("div", { class: "buy" }, price(i.price), i.status === "cancelled" ? [h("span", { class: "badge cancelled" }, t("status.cancelled")), h("span", { class: "small" }, t("trips.refunded"), " ", price(i.refunded))] : null),
+            h(
+              "div",
+              null,
+              h("div", { class: "small muted" }, t(`kind.${i.kind}`)),
+              h("h2", null, i.description),
+              h(
+                "div",
+                { class: "small" },
+                `${formatDate(i.service_start.slice(0, 10), locale())} → ${formatDate(i.service_end.slice(0, 10), locale())}`,
+              ),
+              h(
+                "div",
+                { class: "small muted" },
+                i.free_cancellation_until
+                  ? t("trips.freeUntil", {
+                      when: formatDateTime(i.free_cancellation_until, locale()),
+                    })
+                  : t("cancel.nonRefundable"),
+              ),
+            ),
+            h(
+              "div",
+              { class: "buy" },
+              price(i.price),
+              i.status === "cancelled"
+                ? [
+                    h("span", { class: "badge cancelled" }, t("status.cancelled")),
+                    h("span", { class: "small" }, t("trips.refunded"), " ", price(i.refunded)),
+                  ]
+                : null,
+            ),
           ),
         ),
       ),
       h("p", null, t("basket.total"), " ", ...totalOf(b)),
       h("h2", null, t("trips.travelers")),
-      h("ul", null, b.travelers.map((tr) => h("li", null, `${tr.first_name} ${tr.last_name} (${t(`type.${tr.type}` as "type.adult")})${tr.is_driver ? ` · ${t("checkout.driver")}` : ""}`))),
+      h(
+        "ul",
+        null,
+        b.travelers.map((tr) =>
+          h(
+            "li",
+            null,
+            `${tr.first_name} ${tr.last_name} (${t(`type.${tr.type}` as "type.adult")})${tr.is_driver ? ` · ${t("checkout.driver")}` : ""}`,
+          ),
+        ),
+      ),
       canCancel ? cancelPanel(b, show) : null,
-      toReview.length ? h("section", null, h("h2", null, t("review.heading")), toReview.map((i) => reviewForm(b, i))) : null,
+      toReview.length
+        ? h(
+            "section",
+            null,
+            h("h2", null, t("review.heading")),
+            toReview.map((i) => reviewForm(b, i)),
+          )
+        : null,
     );
   };
   try {
