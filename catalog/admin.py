@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from catalog import models
+from catalog.admin_rates import HotelRates, OfficeRates, RouteRates
 from search.cache import results_changed
 
 INLINE_DAYS = 60
@@ -91,7 +92,7 @@ class FlightFareInline(admin.TabularInline):
 
 
 @admin.register(models.FlightLeg)
-class FlightLegAdmin(CatalogAdmin):
+class FlightLegAdmin(RouteRates, CatalogAdmin):
     list_display = [
         "flight_number", "airline", "origin", "destination", "departure_at", "arrival_at",
         "distance_km", "is_cancelled",
@@ -103,6 +104,10 @@ class FlightLegAdmin(CatalogAdmin):
     date_hierarchy = "departure_at"
     inlines = [FlightFareInline]
     show_full_result_count = False
+    change_form_template = "admin/catalog/rates_change_form.html"
+
+    def get_urls(self) -> list:  # type: ignore[type-arg]
+        return [*self.rates_urls("route/<slug:origin>/<slug:destination>/"), *super().get_urls()]
 
 
 @admin.register(models.FlightFare)
@@ -129,7 +134,7 @@ class RoomTypeInline(admin.TabularInline):
 
 
 @admin.register(models.Hotel)
-class HotelAdmin(CatalogAdmin):
+class HotelAdmin(HotelRates, CatalogAdmin):
     list_display = ["name", "city", "stars", "currency", "is_published", "updated_at"]
     list_filter = ["is_published", "stars", "city__country_code"]
     search_fields = ["name", "city__name", "address"]
@@ -137,6 +142,10 @@ class HotelAdmin(CatalogAdmin):
     autocomplete_fields = ["city"]
     filter_horizontal = ["amenities"]
     inlines = [RoomTypeInline]
+    change_form_template = "admin/catalog/rates_change_form.html"
+
+    def get_urls(self) -> list:  # type: ignore[type-arg]
+        return [*self.rates_urls("<path:object_id>/"), *super().get_urls()]
 
 
 class RoomNightInline(UpcomingInline):
@@ -179,13 +188,17 @@ class RentalCarInline(admin.TabularInline):
 
 
 @admin.register(models.RentalOffice)
-class RentalOfficeAdmin(CatalogAdmin):
+class RentalOfficeAdmin(OfficeRates, CatalogAdmin):
     list_display = ["name", "vendor", "airport", "currency", "is_published"]
     list_filter = ["is_published", "vendor", "airport__country_code"]
     search_fields = ["name", "=airport__iata", "vendor__name"]
     list_select_related = ["vendor", "airport"]
     autocomplete_fields = ["vendor", "airport"]
     inlines = [RentalCarInline]
+    change_form_template = "admin/catalog/rates_change_form.html"
+
+    def get_urls(self) -> list:  # type: ignore[type-arg]
+        return [*self.rates_urls("<path:object_id>/"), *super().get_urls()]
 
 
 class CarDayInline(UpcomingInline):

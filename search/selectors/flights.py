@@ -545,7 +545,8 @@ class _Search:
             INNER JOIN {FlightLeg._meta.db_table} l ON l.id = f.leg_id
             INNER JOIN {Airline._meta.db_table} al ON al.id = l.airline_id
             INNER JOIN {Airport._meta.db_table} a ON a.id = l.{far}_id
-            WHERE f.cabin = %s AND f.seats_available >= %s AND l.is_cancelled = %s
+            WHERE f.cabin = %s AND f.seats_available >= %s AND NOT f.stop_sell
+              AND l.is_cancelled = %s
               AND l.departure_at > %s AND {" AND ".join(where)} AND f.leg_id IN ({inside[0]})
         """  # noqa: S608 # nosec B608
         with connection.cursor() as cursor:

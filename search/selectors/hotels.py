@@ -233,6 +233,8 @@ def _free_rooms(
         date__gte=stay.check_in,
         date__lt=stay.check_out,
         rooms_available__gte=stay.rooms,
+        stop_sell=False,
+        min_stay__lte=stay.nights,
     )
     group = ("room_type_id", "room_type__hotel_id", "room_type__capacity")
     rows = (
@@ -281,6 +283,7 @@ def _free_stays(
             INNER JOIN {RoomType._meta.db_table} t ON t.id = n.room_type_id
             WHERE t.hotel_id IN ({marks}) AND t.is_published = %s AND t.capacity >= %s
               AND n.date >= %s AND n.date < %s AND n.rooms_available >= %s
+              AND NOT n.stop_sell AND n.min_stay <= %s
             GROUP BY n.room_type_id
             HAVING COUNT(n.id) = %s
         ) f
@@ -297,6 +300,7 @@ def _free_stays(
         ops.adapt_datefield_value(stay.check_in),
         ops.adapt_datefield_value(stay.check_out),
         stay.rooms,
+        stay.nights,
         stay.nights,
         True,
     ]
@@ -554,6 +558,7 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, now: datetime) -> HotelDet
             date__gte=today,
             date__lt=today + timedelta(days=FROM_PRICE_DAYS),
             rooms_available__gte=1,
+            stop_sell=False,
         )
         .values("room_type_id")
         .annotate(low=Min("price"))
