@@ -189,15 +189,17 @@ def test_apply_locks_the_rows_before_writing_them(double):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    staff = UserFactory(is_staff=True)
+
     with CaptureQueriesContext(connection) as queries:
         rates_bulk_apply(
-            scope=Scope("hotel", hotel=double.hotel), change=change(sale="close"),
-            actor=UserFactory(is_staff=True), now=timezone.now(),
+            scope=Scope("hotel", hotel=double.hotel), change=change(sale="close"), actor=staff,
+            now=timezone.now(),
         )  # fmt: skip
 
     sql = [q["sql"] for q in queries.captured_queries]
     lock = next(i for i, s in enumerate(sql) if s.endswith("FOR UPDATE"))
-    update = next(i for i, s in enumerate(sql) if s.startswith("UPDATE"))
+    update = next(i for i, s in enumerate(sql) if s.startswith("UPDATE `catalog_roomnight`"))
     assert lock < update
     assert RoomNight.objects.filter(stop_sell=True).count() == 14
 
