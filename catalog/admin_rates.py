@@ -9,7 +9,7 @@ catalog.selectors / catalog.services.
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -179,7 +179,8 @@ class RatesAdminMixin:
             (line.key, line.label)
             for line in inventory_lines(scope=scope, start=month, end=month_end(month))
         ]
-        initial = {"start": month, "end": month_end(month).replace(day=1), "weekdays": range(1, 8)}
+        last = month_end(month) - timedelta(days=1)
+        initial = {"start": month, "end": last, "weekdays": list(range(1, 8))}
         form = BulkChangeForm(
             request.POST if request.method == "POST" else None,
             initial=initial,
