@@ -1,4 +1,4 @@
-"""The audit trail: staff actions on bookings, refunds and reviews, one row each."""
+"""The audit trail: staff actions on bookings, refunds, reviews and rates, one row each."""
 
 from __future__ import annotations
 
