@@ -62,7 +62,7 @@ class BulkChangeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("start"), data.get("end")
-        if start and end and not start <= end <= start.replace(year=start.year + 1):
+        if start and end and not start <= end <= start + timedelta(days=366):
             raise forms.ValidationError("The end is on or after the start, within a year.")
         if data.get("price_mode") and data.get("price_value") is None:
             self.add_error("price_value", "Give the amount or percentage.")
@@ -100,9 +100,11 @@ def _month(request: HttpRequest) -> date | None:
     if not raw:
         return timezone.now().date().replace(day=1)
     try:
-        return date.fromisoformat(f"{raw}-01")
+        month = date.fromisoformat(f"{raw}-01")
     except ValueError:
         return None
+    # Bounded so that the previous and next months' links exist.
+    return month if 2000 <= month.year <= 2200 else None
 
 
 class RatesAdminMixin:

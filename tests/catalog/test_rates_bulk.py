@@ -275,4 +275,7 @@ def test_bad_bulk_input_is_a_form_error_not_a_change(admin_client, double):
 
     assert page.status_code == 200
     assert "The end is on or after the start" in page.content.decode()
+    leap = {"start": "2032-02-29", "end": "2033-03-02", "weekdays": ["1"], "sale": "close"}
+    page = admin_client.post(url, {**leap, "_apply": "1"})
+    assert "within a year" in page.content.decode()
     assert not AuditEntry.objects.exists()

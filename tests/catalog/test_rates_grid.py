@@ -98,7 +98,8 @@ def test_next_month_link_shows_the_next_month(client, hotel):
 def test_a_bad_month_is_refused_not_an_error(client, hotel):
     client = staff_with(client, "view_roomnight")
 
-    assert client.get(grid_url(hotel), {"month": "2031-13"}).status_code == 400
+    for month in ("2031-13", "0001-01", "9999-12", "march"):
+        assert client.get(grid_url(hotel), {"month": month}).status_code == 400
 
 
 def test_staff_without_the_inventory_view_permission_get_403(client, hotel):
