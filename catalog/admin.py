@@ -112,8 +112,10 @@ class FlightLegAdmin(RouteRates, CatalogAdmin):
 
 @admin.register(models.FlightFare)
 class FlightFareAdmin(CatalogAdmin):
-    list_display = ["leg", "cabin", "price", "currency", "seats_available", "seats_total"]
-    list_filter = ["cabin", "refundable", "leg__airline"]
+    list_display = [
+        "leg", "cabin", "price", "currency", "seats_available", "seats_total", "stop_sell",
+    ]  # fmt: skip
+    list_filter = ["cabin", "refundable", "stop_sell", "leg__airline"]
     search_fields = ["=leg__flight_number"]
     list_select_related = ["leg"]
     raw_id_fields = ["leg"]
@@ -165,8 +167,10 @@ class RoomTypeAdmin(CatalogAdmin):
 
 @admin.register(models.RoomNight)
 class RoomNightAdmin(CatalogAdmin):
-    list_display = ["room_type", "date", "price", "rooms_available", "rooms_total"]
-    list_filter = [("date", admin.DateFieldListFilter)]
+    list_display = [
+        "room_type", "date", "price", "rooms_available", "rooms_total", "stop_sell", "min_stay",
+    ]  # fmt: skip
+    list_filter = [("date", admin.DateFieldListFilter), "stop_sell"]
     search_fields = ["room_type__hotel__name"]
     list_select_related = ["room_type__hotel"]
     raw_id_fields = ["room_type"]
@@ -218,8 +222,8 @@ class RentalCarAdmin(CatalogAdmin):
 
 @admin.register(models.CarDay)
 class CarDayAdmin(CatalogAdmin):
-    list_display = ["car", "date", "price", "cars_available", "cars_total"]
-    list_filter = [("date", admin.DateFieldListFilter), "car__car_class"]
+    list_display = ["car", "date", "price", "cars_available", "cars_total", "stop_sell"]
+    list_filter = [("date", admin.DateFieldListFilter), "stop_sell", "car__car_class"]
     search_fields = ["=car__office__airport__iata", "car__model_name"]
     list_select_related = ["car__office__vendor", "car__office__airport"]
     raw_id_fields = ["car"]
