@@ -34,7 +34,9 @@ def cell(**kwargs) -> Cell:  # type: ignore[no-untyped-def]
 
 
 def change(**kwargs) -> BulkChange:  # type: ignore[no-untyped-def]
-    return BulkChange(start=START, end=START + timedelta(days=30), weekdays=EVERY_DAY, **kwargs)
+    return BulkChange(
+        **{"start": START, "end": START + timedelta(days=30), "weekdays": EVERY_DAY, **kwargs}
+    )
 
 
 # --- the rule for one cell ---
@@ -279,3 +281,38 @@ def test_bad_bulk_input_is_a_form_error_not_a_change(admin_client, double):
     page = admin_client.post(url, {**leap, "_apply": "1"})
     assert "within a year" in page.content.decode()
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_route_bulk_change_closes_fares_on_local_days_and_audits_the_route(
+    django_capture_on_commit_callbacks,
+):
+    from datetime import UTC, datetime
+
+    from catalog.models import FlightFare
+    from tests.factories.catalog import AirportFactory, flight_fare
+
+    origin = AirportFactory(iata="JFK", timezone="America/New_York")
+    destination = AirportFactory(iata="LHR", timezone="Europe/London")
+    # 02:00 UTC on Tuesday 4 March is Monday 3 March in New York
+    monday = flight_fare(origin, destination, datetime(2031, 3, 4, 2, tzinfo=UTC))
+    tuesday = flight_fare(origin, destination, datetime(2031, 3, 4, 20, tzinfo=UTC))
+    flight_before = cache.results_version("flight")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = rates_bulk_apply(
+            scope=Scope("route", origin=origin, destination=destination),
+            change=change(sale="close", weekdays=frozenset({1})),
+            actor=UserFactory(is_staff=True), now=timezone.now(),
+        )  # fmt: skip
+
+    assert [r.cell.pk for r in result.changed] == [monday.pk]
+    assert list(FlightFare.objects.filter(stop_sell=True).values_list("pk", flat=True)) == [
+        monday.pk
+    ]
+    assert not FlightFare.objects.get(pk=tuesday.pk).stop_sell
+    entry = AuditEntry.objects.get()
+    assert (entry.target_type, entry.target_id, entry.target_repr) == (
+        "catalog.route", "JFK-LHR", "JFK → LHR",
+    )  # fmt: skip
+    assert cache.results_version("flight") != flight_before
