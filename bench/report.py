@@ -302,6 +302,11 @@ def render(figures: dict[str, Any]) -> str:
         from bench.search_sync import lines as sync_lines
 
         lines += sync_lines(sync, figures.get("meta", {}).get("days"))
+    rates = figures.get("rates")
+    if rates:
+        from bench.rates_grid import lines as rates_lines
+
+        lines += rates_lines(rates)
     if targets:
         lines += ["## Targets (issue 10)", "", "| target | figure | |", "|---|---|---|"]
         lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets]

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RAW, ROOT, ensure_data, is_mysql, setup_django  # noqa: E402
 
-SECTIONS = ("search", "queries", "booking", "cold_start", "auth", "sync")
+SECTIONS = ("search", "queries", "booking", "cold_start", "auth", "sync", "rates")
 # Sections that measure their own few rows and need no catalog loaded.
 WITHOUT_DATA = {"auth"}
 
@@ -179,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print("bench: search sync (a full CloudSearch rebuild, in-process)", flush=True)
         figures["sync"] = search_sync.run()
+
+    if "rates" in args.sections:
+        from bench import rates_grid
+
+        print("bench: admin rates grid (in-process)", flush=True)
+        figures["rates"] = rates_grid.run(repeats=5 if quick else 20)
 
     from bench.report import render
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from catalog import models
+from catalog.admin_rates import HotelRates, OfficeRates, RouteRates
 from search.cache import results_changed
 
 INLINE_DAYS = 60
@@ -91,7 +92,7 @@ class FlightFareInline(admin.TabularInline):
 
 
 @admin.register(models.FlightLeg)
-class FlightLegAdmin(CatalogAdmin):
+class FlightLegAdmin(RouteRates, CatalogAdmin):
     list_display = [
         "flight_number", "airline", "origin", "destination", "departure_at", "arrival_at",
         "distance_km", "is_cancelled",
@@ -103,12 +104,18 @@ class FlightLegAdmin(CatalogAdmin):
     date_hierarchy = "departure_at"
     inlines = [FlightFareInline]
     show_full_result_count = False
+    change_form_template = "admin/catalog/rates_change_form.html"
+
+    def get_urls(self) -> list:
+        return [*self.rates_urls("route/<slug:origin>/<slug:destination>/"), *super().get_urls()]
 
 
 @admin.register(models.FlightFare)
 class FlightFareAdmin(CatalogAdmin):
-    list_display = ["leg", "cabin", "price", "currency", "seats_available", "seats_total"]
-    list_filter = ["cabin", "refundable", "leg__airline"]
+    list_display = [
+        "leg", "cabin", "price", "currency", "seats_available", "seats_total", "stop_sell",
+    ]  # fmt: skip
+    list_filter = ["cabin", "refundable", "stop_sell", "leg__airline"]
     search_fields = ["=leg__flight_number"]
     list_select_related = ["leg"]
     raw_id_fields = ["leg"]
@@ -129,7 +136,7 @@ class RoomTypeInline(admin.TabularInline):
 
 
 @admin.register(models.Hotel)
-class HotelAdmin(CatalogAdmin):
+class HotelAdmin(HotelRates, CatalogAdmin):
     list_display = ["name", "city", "stars", "currency", "is_published", "updated_at"]
     list_filter = ["is_published", "stars", "city__country_code"]
     search_fields = ["name", "city__name", "address"]
@@ -137,6 +144,10 @@ class HotelAdmin(CatalogAdmin):
     autocomplete_fields = ["city"]
     filter_horizontal = ["amenities"]
     inlines = [RoomTypeInline]
+    change_form_template = "admin/catalog/rates_change_form.html"
+
+    def get_urls(self) -> list:
+        return [*self.rates_urls("<path:object_id>/"), *super().get_urls()]
 
 
 class RoomNightInline(UpcomingInline):
@@ -156,8 +167,10 @@ class RoomTypeAdmin(CatalogAdmin):
 
 @admin.register(models.RoomNight)
 class RoomNightAdmin(CatalogAdmin):
-    list_display = ["room_type", "date", "price", "rooms_available", "rooms_total"]
-    list_filter = [("date", admin.DateFieldListFilter)]
+    list_display = [
+        "room_type", "date", "price", "rooms_available", "rooms_total", "stop_sell", "min_stay",
+    ]  # fmt: skip
+    list_filter = [("date", admin.DateFieldListFilter), "stop_sell"]
     search_fields = ["room_type__hotel__name"]
     list_select_related = ["room_type__hotel"]
     raw_id_fields = ["room_type"]
@@ -179,13 +192,17 @@ class RentalCarInline(admin.TabularInline):
 
 
 @admin.register(models.RentalOffice)
-class RentalOfficeAdmin(CatalogAdmin):
+class RentalOfficeAdmin(OfficeRates, CatalogAdmin):
     list_display = ["name", "vendor", "airport", "currency", "is_published"]
     list_filter = ["is_published", "vendor", "airport__country_code"]
     search_fields = ["name", "=airport__iata", "vendor__name"]
     list_select_related = ["vendor", "airport"]
     autocomplete_fields = ["vendor", "airport"]
     inlines = [RentalCarInline]
+    change_form_template = "admin/catalog/rates_change_form.html"
+
+    def get_urls(self) -> list:
+        return [*self.rates_urls("<path:object_id>/"), *super().get_urls()]
 
 
 class CarDayInline(UpcomingInline):
@@ -205,8 +222,8 @@ class RentalCarAdmin(CatalogAdmin):
 
 @admin.register(models.CarDay)
 class CarDayAdmin(CatalogAdmin):
-    list_display = ["car", "date", "price", "cars_available", "cars_total"]
-    list_filter = [("date", admin.DateFieldListFilter), "car__car_class"]
+    list_display = ["car", "date", "price", "cars_available", "cars_total", "stop_sell"]
+    list_filter = [("date", admin.DateFieldListFilter), "stop_sell", "car__car_class"]
     search_fields = ["=car__office__airport__iata", "car__model_name"]
     list_select_related = ["car__office__vendor", "car__office__airport"]
     raw_id_fields = ["car"]

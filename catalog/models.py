@@ -1,8 +1,9 @@
 """What can be sold: places, flights and fares, hotels and rooms, cars; and their inventory.
 
 Inventory lives in one row per sellable unit and day (`FlightFare` per leg and cabin,
-`RoomNight` per room type and night, `CarDay` per car and day), each with its own price
-and `available` count. Holds (bookings app) decrement `available` with row locks; a
+`RoomNight` per room type and night, `CarDay` per car and day), each with its own price,
+`available` count and `stop_sell` flag (staff closed the sale: searched and held as if
+sold out, whatever is left). Holds (bookings app) decrement `available` with row locks; a
 check constraint keeps it from going below zero whatever the code does.
 
 Times are aware UTC; hotel and car dates are plain local dates of the place.
@@ -135,6 +136,7 @@ class FlightFare(models.Model):
     change_fee = models.DecimalField(
         max_digits=12, decimal_places=2, null=True, blank=True, help_text="Empty: no changes"
     )
+    stop_sell = models.BooleanField(default=False, help_text="Sale closed by staff")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -216,6 +218,10 @@ class RoomNight(models.Model):
     price = models.DecimalField(max_digits=12, decimal_places=2, help_text="Per room, per night")
     rooms_total = models.PositiveSmallIntegerField()
     rooms_available = models.PositiveSmallIntegerField()
+    stop_sell = models.BooleanField(default=False, help_text="Sale closed by staff")
+    # Minimum stay *through* this night: a stay that includes it has at least this many
+    # nights (so search and hold check each night alone, with no look at its neighbours).
+    min_stay = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["room_type_id", "date"]
@@ -318,6 +324,7 @@ class CarDay(models.Model):
     price = models.DecimalField(max_digits=12, decimal_places=2, help_text="Per car, per day")
     cars_total = models.PositiveSmallIntegerField()
     cars_available = models.PositiveSmallIntegerField()
+    stop_sell = models.BooleanField(default=False, help_text="Sale closed by staff")
 
     class Meta:
         ordering = ["car_id", "date"]

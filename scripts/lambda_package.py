@@ -211,7 +211,12 @@ def check(zip_path: Path) -> dict:
     for required in ("handler.py", "zappa_settings.py", "django_zappa_app.py", "zappa/handler.py"):
         if required not in names:
             problems.append(f"{required} is missing: not a Zappa package")
-    for forbidden in ("MySQLdb/", "pytest/", "moto/", "hypothesis/", "tests/", "pip/"):
+    # Tool caches and reports of this checkout (a type checker's cache, test screenshots) are
+    # not code: Zappa zips the project directory as it finds it.
+    for forbidden in (
+        "MySQLdb/", "pytest/", "moto/", "hypothesis/", "tests/", "pip/", "mypy/",
+        ".mypy_cache/", ".pytest_cache/", ".hypothesis/", "test-results/", "frontend/",
+    ):  # fmt: skip
         if any(n.startswith(forbidden) for n in names):
             problems.append(f"{forbidden} is in the package: development-only")
     problems.extend(check_settings(settings))

@@ -34,8 +34,17 @@ from bookings.services.inventory import (
     lock_wait_bounded,
     units_give_back,
 )
+from catalog.models import RoomNight
 from search.offers import Offer, offer_encode
-from search.selectors.offers import OfferGone, OfferRows, Quote, offer_quote_rows, offer_rows
+from search.selectors.offers import (
+    OfferGone,
+    OfferRows,
+    Quote,
+    offer_quote_rows,
+    offer_rows,
+    stay_length_check,
+    units_sellable,
+)
 from travelguru.db import insert_rows
 from travelguru.django_private import prefetched_rows_set
 
@@ -138,8 +147,10 @@ def _hold_take(
                 current = [locked[rows.model][pk] for pk in rows.ids]
             except KeyError:
                 raise OfferGone("Inventory of this offer was removed meanwhile.") from None
+            if rows.model is RoomNight:  # staff may have changed it since it was read
+                stay_length_check([r for r in current if isinstance(r, RoomNight)])
             if [_priced(r) for r in current] == [_priced(r) for r in rows.rows]:
-                available = min(getattr(r, AVAILABLE[rows.model]) for r in current)
+                available = min(units_sellable(r) for r in current)
                 quotes.append(dataclasses.replace(read_quote, available=available))
             else:
                 quotes.append(offer_quote_rows(offer=offer, rows=current, now=now))
@@ -149,7 +160,7 @@ def _hold_take(
                 position
                 for position, rows in enumerate(found)
                 for pk in rows.ids
-                if getattr(locked[rows.model][pk], AVAILABLE[rows.model]) < need[(rows.model, pk)]
+                if units_sellable(locked[rows.model][pk]) < need[(rows.model, pk)]
             }
         )
         if short:

@@ -31,7 +31,7 @@ class OfferDetailApi(APIView):
             404: OpenApiResponse(description="What the offer was for is no longer sold"),
             409: OpenApiResponse(
                 description="The offer expired, or its trip has begun at the place "
-                "(offer-started): search again"
+                "(offer-started), or a night needs a longer stay (stay-too-short): search again"
             ),
         }
     )

@@ -97,6 +97,7 @@ def car_offers_list(
         date__gte=rental.pick_up,
         date__lt=rental.drop_off,
         cars_available__gte=1,
+        stop_sell=False,
     )
     if car_classes:
         days = days.filter(car__car_class__in=list(car_classes))

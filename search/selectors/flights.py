@@ -624,8 +624,8 @@ def _fare_query(
         INNER JOIN {leg} ON {leg.c.id} = {f.c.leg_id}
         INNER JOIN {al} ON {al.c.id} = {leg.c.airline_id}
         INNER JOIN {a} ON {a.c.id} = {leg.column(far)}
-        WHERE {f.c.cabin} = %s AND {f.c.seats_available} >= %s AND {leg.c.is_cancelled} = %s
-          AND {leg.c.departure_at} > %s AND {" AND ".join(where)}
+        WHERE {f.c.cabin} = %s AND {f.c.seats_available} >= %s AND NOT {f.c.stop_sell}
+          AND {leg.c.is_cancelled} = %s AND {leg.c.departure_at} > %s AND {" AND ".join(where)}
           AND {f.c.leg_id} IN ({candidates})
     """  # noqa: S608 # nosec B608
     return Query(sql, fare)

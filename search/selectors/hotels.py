@@ -266,6 +266,7 @@ def _free_stays(
         ops.adapt_datefield_value(stay.check_out),
         stay.rooms,
         stay.nights,
+        stay.nights,
         True,
     ]
     hotels: list[_StayRow] = []
@@ -315,6 +316,7 @@ def _free_stays_query(hotels: int) -> Query[_StayRow]:
             WHERE {t.c.hotel} IN ({marks(hotels)}) AND {t.c.is_published} = %s
               AND {t.c.capacity} >= %s AND {n.c.date} >= %s AND {n.c.date} < %s
               AND {n.c.rooms_available} >= %s
+              AND NOT {n.c.stop_sell} AND {n.c.min_stay} <= %s
             GROUP BY {n.c.room_type}
             HAVING COUNT({n.c.id}) = %s
         ) f
@@ -571,6 +573,7 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, now: datetime) -> HotelDet
             date__gte=today,
             date__lt=today + timedelta(days=FROM_PRICE_DAYS),
             rooms_available__gte=1,
+            stop_sell=False,
         )
         .values("room_type_id")
         .annotate(low=Min("price"))

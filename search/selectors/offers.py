@@ -34,6 +34,32 @@ class OfferStarted(DomainError):
     title = "This trip has already begun where it takes place"
 
 
+class StayTooShort(DomainError):
+    """A night of the stay has a longer minimum stay than the stay (a revenue manager's
+    rule): the stay is not searched, quoted or held."""
+
+    code = "stay-too-short"
+    title = "This room needs a longer stay on these dates"
+
+
+def stay_length_check(nights: Sequence[RoomNight]) -> None:
+    """Raise StayTooShort unless the stay is as long as every night's minimum stay."""
+    longest = max((n.min_stay for n in nights), default=1)
+    if longest > len(nights):
+        raise StayTooShort(f"A stay on these dates has at least {longest} nights.")
+
+
+def units_sellable(row: FlightFare | RoomNight | CarDay) -> int:
+    """Units of an inventory row travelers may take: none while its sale is stopped."""
+    if row.stop_sell:
+        return 0
+    if isinstance(row, FlightFare):
+        return row.seats_available
+    if isinstance(row, RoomNight):
+        return row.rooms_available
+    return row.cars_available
+
+
 @dataclass(frozen=True)
 class Quote:
     offer: Offer
@@ -142,7 +168,7 @@ def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime
     return Quote(
         offer=offer,
         price=price,
-        available=min(f.seats_available for f in fares),
+        available=min(units_sellable(f) for f in fares),
         needed=units_needed(offer),
         # The day a leg leaves is the origin's date (as searched and as on the ticket).
         description=" + ".join(
@@ -170,13 +196,14 @@ def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight], now: datetime) 
                 place=room_type["hotel__city__name"], tz_name=zone, now=now,
             )
         )  # fmt: skip
+    stay_length_check(nights)
     currency = room_type["hotel__currency"]
     return Quote(
         offer=offer,
         price=pricing.stay_price(
             night_prices=[Money.of(n.price, currency) for n in nights], rooms=offer.rooms
         ),
-        available=min(n.rooms_available for n in nights),
+        available=min(units_sellable(n) for n in nights),
         needed=offer.rooms,
         description=f"{room_type['hotel__name']}, {room_type['name']}",
     )
@@ -208,7 +235,7 @@ def _car_quote(offer: CarOffer, days: Sequence[CarDay], now: datetime) -> Quote:
     return Quote(
         offer=offer,
         price=pricing.rental_price(day_prices=[Money.of(d.price, currency) for d in days]),
-        available=min(d.cars_available for d in days),
+        available=min(units_sellable(d) for d in days),
         needed=1,
         description=f"{car['office__vendor__name']}, {car['model_name']} or similar",
     )

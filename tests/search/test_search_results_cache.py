@@ -190,7 +190,7 @@ def test_a_price_edited_in_the_admin_shows_in_the_next_search(
         response = admin_client.post(
             f"/admin/catalog/roomnight/{night.pk}/change/",
             {"room_type": last_room.pk, "date": check_in, "price": "150.00",
-             "rooms_total": 1, "rooms_available": 1},
+             "rooms_total": 1, "rooms_available": 1, "min_stay": 1},
         )  # fmt: skip
     assert response.status_code == 302
 
