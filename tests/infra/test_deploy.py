@@ -466,6 +466,59 @@ def test_search_cloudsearch_writes_the_domains_endpoints(aws, tmp_path):
     }
 
 
+def refused_search_stack(name: str, params: dict[str, str]) -> dict[str, str]:
+    raise deploy.DeployError(
+        "travelguru-prod-search did not complete (ROLLBACK_COMPLETE):\n"
+        "  SearchDomain (Custom::SearchDomain): CloudSearch is not available to new customers"
+    )
+
+
+def domains_answer(d: deploy.Deploy, domains: list[dict[str, Any]]) -> Stubber:
+    stub = Stubber(d.client("cloudsearch"))  # moto has no CloudSearch
+    stub.add_response(
+        "describe_domains", {"DomainStatusList": domains}, {"DomainNames": ["travelguru-prod"]}
+    )
+    stub.activate()
+    return stub
+
+
+def test_an_account_that_cannot_create_a_domain_runs_search_on_the_database(
+    aws, tmp_path, monkeypatch
+):
+    d = new_deploy(make_config(search="cloudsearch"), tmp_path)
+    monkeypatch.setattr(d, "deploy_stack", refused_search_stack)
+    domains_answer(d, [])
+
+    deploy.step_search(d)
+
+    assert ssm_values() == {"SEARCH_BACKEND": "local"}
+    said = "\n".join(d.notes)
+    assert "search runs on the database" in said
+    assert "not available to new customers" in said  # the operator sees why
+
+
+def test_a_domain_that_exists_but_failed_later_stops_the_run(aws, tmp_path, monkeypatch):
+    d = new_deploy(make_config(search="cloudsearch"), tmp_path)
+    monkeypatch.setattr(d, "deploy_stack", refused_search_stack)
+    domains_answer(
+        d,
+        [
+            {
+                "DomainId": "123456789012/travelguru-prod",
+                "DomainName": "travelguru-prod",
+                "Created": True,
+                "Deleted": False,
+                "RequiresIndexDocuments": True,
+            }
+        ],
+    )
+
+    with pytest.raises(deploy.DeployError, match="did not complete"):
+        deploy.step_search(d)
+
+    assert ssm_values() == {}
+
+
 def test_the_search_stack_gets_the_index_fields_as_compact_json():
     fields = json.loads(deploy.index_fields_json())
 
