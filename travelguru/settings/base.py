@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reviews",
     "analytics",
     "audit",
+    "privacy",  # personal data requests (export, erasure) across the apps; no models
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,7 @@ REST_FRAMEWORK = {
         "register": env.str("REGISTER_RATE", default="20/hour"),
         "anon": env.str("API_ANON_RATE", default="300/minute"),
         "user": env.str("API_USER_RATE", default="600/minute"),
+        "personal_data": env.str("PERSONAL_DATA_RATE", default="10/hour"),
     },
 }
 
