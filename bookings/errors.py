@@ -86,3 +86,9 @@ class RefundNotAllowed(DomainError):
     code = "refund-not-allowed"
     status = status.HTTP_403_FORBIDDEN
     title = "You may not cancel and refund bookings"
+
+
+class AccountClosed(DomainError):
+    code = "account-closed"
+    status = status.HTTP_403_FORBIDDEN
+    title = "This account is closed"

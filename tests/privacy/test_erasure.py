@@ -176,3 +176,40 @@ def test_staff_accounts_are_not_erased():
 
     staff.refresh_from_db()
     assert staff.first_name == "Philippa"
+
+
+@pytest.mark.mariadb
+def test_the_erasure_decides_under_the_user_s_row_lock_that_hold_create_takes_too(philippa):
+    """No trip can start between the check that none is coming and the erasure."""
+    from django.test.utils import CaptureQueriesContext
+
+    from privacy.services import user_erase
+
+    person, _, boss = philippa
+
+    with CaptureQueriesContext(connection) as queries:
+        user_erase(user=person, actor=boss, now=timezone.now())
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    lock = next(i for i, q in enumerate(sql) if q.rstrip().endswith("FOR UPDATE"))
+    checks = [i for i, q in enumerate(sql) if "bookings_hold" in q or "bookings_bookingitem" in q]
+    assert "accounts_user" in sql[lock]
+    assert checks
+    assert lock < checks[0]
+
+
+def test_an_erased_account_starts_no_trip_even_with_a_request_authenticated_before(room_type, day):
+    from bookings.errors import AccountClosed
+    from bookings.models import Hold
+    from bookings.services.holds import hold_create
+    from privacy.services import user_erase
+    from search.offers import offer_decode
+
+    person = UserFactory()
+    user_erase(user=person, actor=person, now=timezone.now())
+
+    with pytest.raises(AccountClosed):
+        hold_create(user=person, offers=[offer_decode(hotel_offer(room_type, day, 1))],
+                    now=timezone.now())  # fmt: skip
+
+    assert not Hold.objects.exists()
