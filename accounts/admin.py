@@ -39,6 +39,10 @@ class UserAdmin(DjangoUserAdmin):
         if len(users) != 1:
             self.message_user(request, "Select one traveler to export.", messages.WARNING)
             return None
+        if users[0].is_staff and not request.user.has_perm("accounts.change_user"):
+            # Travelers' requests are the support desk's; a colleague's go to an admin.
+            self.message_user(request, "Staff accounts are exported by an admin.", messages.ERROR)
+            return None
         document = user_export(user=users[0], actor=request.user, now=timezone.now())
         response = HttpResponse(
             json.dumps(document, indent=2, ensure_ascii=False),

@@ -58,3 +58,19 @@ def test_the_erase_action_is_not_offered_to_a_support_agent(room_type, day):
     person.refresh_from_db()
     assert person.erased_at is None
     assert not AuditEntry.objects.exists()
+
+
+def test_a_support_agent_does_not_export_a_colleague():
+    roles.roles_sync()
+    colleague = UserFactory(username="boss", is_staff=True)
+    agent = UserFactory(username="sue", is_staff=True)
+    agent.groups.add(Group.objects.get(name=roles.SUPPORT_AGENT))
+    client = log_in_verified(Client(), agent)
+
+    response = client.post(reverse("admin:accounts_user_changelist"),
+                           {"action": "export_personal_data",
+                            "_selected_action": [colleague.pk]}, follow=True)  # fmt: skip
+
+    assert "Staff accounts are exported by an admin." in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert not AuditEntry.objects.exists()
