@@ -18,7 +18,7 @@ from reviews.serializers import RatingSerializer
 from reviews.services import helpful_vote, review_create
 from search.apis.common import parse_query
 from travelguru.pagination import PageNumberPagination
-from travelguru.serializers import problem_responses
+from travelguru.serializers import page_fields, problem_responses
 
 
 def review_json(review: Review) -> dict[str, Any]:
@@ -136,9 +136,7 @@ class SubjectReviewsApi(APIView):
             200: inline_serializer(
                 "ReviewPage",
                 fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
+                    **page_fields(),
                     "rating": RatingSerializer(),
                     "results": _ReviewSerializer(many=True),
                 },
