@@ -42,6 +42,14 @@ CUSTOM_URLS = {
     "otp_totp_totpdevice_config": ("otp_totp.totpdevice", "change", {}),
     "otp_totp_totpdevice_qrcode": ("otp_totp.totpdevice", "change", {}),
     "auth_user_password_change": ("accounts.user", "change", {}),
+    # The rate calendars: reading one needs the inventory's view permission, a bulk change
+    # its change permission.
+    "catalog_hotel_rates": ("catalog.roomnight", "view", {}),
+    "catalog_hotel_rates_bulk": ("catalog.roomnight", "change", {}),
+    "catalog_rentaloffice_rates": ("catalog.carday", "view", {}),
+    "catalog_rentaloffice_rates_bulk": ("catalog.carday", "change", {}),
+    "catalog_flightleg_rates": ("catalog.flightfare", "view", {}),
+    "catalog_flightleg_rates_bulk": ("catalog.flightfare", "change", {}),
 }
 CATALOG = "catalog.*"
 EVERYTHING = {"view", "add", "change", "delete", "delete_selected"}
@@ -131,8 +139,7 @@ def pages() -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     for model, model_admin in admin.site._registry.items():
         label, info = model._meta.label_lower, (model._meta.app_label, model._meta.model_name)
-        first = model._default_manager.order_by("pk").first()
-        row = first.pk if first is not None else None
+        row = model._default_manager.order_by("pk").first()
         assert row is not None, f"give {label} a row in one_of_each: its pages go untested"
         for page in STANDARD_PAGES:
             args = [] if page in ("changelist", "add") else [row.pk]
