@@ -8,7 +8,7 @@ from functools import cache
 
 from catalog.demo import reference
 from catalog.models import Airport, City
-from search.text import fold
+from travelguru.text import fold
 
 
 @cache

@@ -62,13 +62,6 @@ class CommaListField(serializers.ListField):
         return super().get_value(dictionary)
 
 
-def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    """Validate query parameters with a serializer; errors become a 400 problem."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def index_freshness() -> dict[str, str | None]:
     """`indexed_at`: when the search index was last refreshed (results may lag it)."""
     from search.engines import get_engine

@@ -23,7 +23,6 @@ from search.apis.common import (
     cached_page,
     index_freshness,
     page_answer,
-    parse_query,
 )
 from search.limits import MAX_GUESTS, MAX_ROOMS, stay_errors
 from search.offers import HotelOffer, offer_encode
@@ -43,7 +42,7 @@ from search.selectors.hotels import (
     hotel_search,
     stay_check,
 )
-from travelguru.serializers import MoneySerializer, problem_responses
+from travelguru.serializers import MoneySerializer, parse_query, problem_responses
 
 
 class StayInputSerializer(serializers.Serializer):

@@ -19,10 +19,9 @@ from search.apis.common import (
     cached_page,
     index_freshness,
     page_answer,
-    parse_query,
 )
 from search.selectors.places import airport_suggestions, city_suggestions
-from travelguru.serializers import page_of, problem_responses
+from travelguru.serializers import page_of, parse_query, problem_responses
 
 # Suggestions per (kind, normalised text, index refresh time), least recently used out
 # first. The refresh time is in the key, so a re-index (by any process: the scheduled sync

@@ -30,7 +30,7 @@ from search.cache import results_changed_now
 from search.engines import get_engine
 from search.engines.base import Document, IndexWriter
 from search.models import DocumentKind, SyncCheckpoint, SyncState
-from search.text import indexed_text
+from travelguru.text import indexed_text
 
 # Rows read from the database at a time. The local engine writes them as one batch; an
 # engine with a byte limit per upload (CloudSearch) packs documents into uploads by size.

@@ -92,7 +92,7 @@ def test_the_app_s_statements_are_registered():
         "search.selectors.hotels._amenities_query",
         "search.engines.local._legs_sql",
         "search.engines.local._indexed_at_query",
-        "search.apis.flights._airline_ratings_query",
+        "reviews.selectors._airline_ratings_query",
         "search.cache._version_query",
         "search.cache._bump_sql",
         "bookings.services.idempotency._claim_sql",
