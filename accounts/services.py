@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.text import slugify
-from rest_framework import serializers
 
 from accounts.errors import InvalidCredentials, TooManyLoginAttempts
 from accounts.models import RateCounter, User
 from accounts.selectors import user_by_login
+from travelguru.errors import InvalidFields
 from travelguru.sql import Table, adapt_datetimes, execute, statement
 
 
@@ -40,9 +40,9 @@ def user_register(
     """A new traveler. The password must pass Django's validators; the email is unique."""
     email = get_user_model().objects.normalize_email(email.strip())
     if User.objects.filter(email__iexact=email).exists():
-        raise serializers.ValidationError({"email": ["An account with this email exists."]})
+        raise InvalidFields({"email": ["An account with this email exists."]})
     if username and User.objects.filter(username__iexact=username).exists():
-        raise serializers.ValidationError({"username": ["This username is taken."]})
+        raise InvalidFields({"username": ["This username is taken."]})
     user = User(
         email=email,
         username=username or _unique_username(email),
@@ -52,15 +52,13 @@ def user_register(
     try:
         validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise serializers.ValidationError({"password": list(exc.messages)}) from None
+        raise InvalidFields({"password": list(exc.messages)}) from None
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:  # a concurrent registration with the same email won
-        raise serializers.ValidationError(
-            {"email": ["An account with this email exists."]}
-        ) from None
+        raise InvalidFields({"email": ["An account with this email exists."]}) from None
     return user
 
 

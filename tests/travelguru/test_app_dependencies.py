@@ -1,4 +1,5 @@
-"""The apps depend one way: import-linter's contracts in pyproject.toml hold.
+"""The apps depend one way, and services know no HTTP: import-linter's contracts in
+pyproject.toml hold.
 
 A new import from an app to one above it (or from the project's plumbing to an app) breaks
 the layers contract; an `ignore_imports` entry whose import is gone breaks it too, so the
@@ -38,6 +39,7 @@ def test_no_app_imports_an_app_above_it():
     result = _lint()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Apps depend one way KEPT" in result.stdout
+    assert "Services and selectors know no HTTP KEPT" in result.stdout
 
 
 def test_every_module_of_the_project_package_is_wiring_or_plumbing():
