@@ -17,11 +17,11 @@ from catalog.local_time import local_today
 from catalog.models import FlightFare, RentalCar, RoomType
 from reviews.errors import AlreadyReviewed, NotReviewable, OwnReview, ReviewNotFound
 from reviews.models import SUB_SCORES, HelpfulVote, RatingAggregate, Review, ReviewStatus, Subject
-from search.cache import results_changed
 from travelguru.errors import InvalidFields
+from travelguru.results_cache import results_changed
 
 TWO_PLACES = Decimal("0.01")
-# The search answers that show each subject's rating (search.cache).
+# The search answers that show each subject's rating (travelguru.results_cache).
 SEARCH_KINDS = {Subject.HOTEL: "hotel", Subject.AIRLINE: "flight", Subject.CAR_VENDOR: "car"}
 
 

@@ -361,7 +361,7 @@ class HotelSearchApi(PublicCacheMixin, APIView):
             # Offers are built for the page shown only.
             expand=lambda page: hotel_results(page, stay, now=now),
             # Shown ratings are the aggregates' (the index's copy only ranks `sort=rating`);
-            # a rating change makes cached answers unreachable (search.cache).
+            # a rating change makes cached answers unreachable (travelguru.results_cache).
             page_context=lambda page: {
                 "ratings": ratings_json_map(
                     subject=Subject.HOTEL, subject_ids=[r.hotel.id for r in page]

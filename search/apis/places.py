@@ -61,7 +61,7 @@ def _cities(text: str) -> list[Any]:
 def _cached_page(
     view: APIView, request: Request, query: dict[str, Any], kind: str, fetch: Callable
 ) -> Response:
-    """The serialized page from the search answer cache (search.cache, kind "place": a
+    """The serialized page from the search answer cache (travelguru.results_cache, kind "place": a
     re-index or a catalog edit makes it unreachable), else from the suggestions."""
 
     def answer() -> tuple[PageAnswer, None]:

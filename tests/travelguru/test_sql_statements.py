@@ -93,8 +93,8 @@ def test_the_app_s_statements_are_registered():
         "search.engines.local._legs_sql",
         "search.engines.local._indexed_at_query",
         "reviews.selectors._airline_ratings_query",
-        "search.cache._version_query",
-        "search.cache._bump_sql",
+        "travelguru.results_cache._version_query",
+        "travelguru.results_cache._bump_sql",
         "bookings.services.idempotency._claim_sql",
         "bookings.services.idempotency._answer_sql",
         "accounts.services._count_sql",
@@ -184,7 +184,7 @@ def _field(dotted: str) -> models.Field:
 def test_a_select_reads_rows_by_the_names_the_database_gives():
     from typing import NamedTuple
 
-    from search.models import ResultsVersion
+    from travelguru.models import ResultsVersion
 
     class Swapped(NamedTuple):
         version: str

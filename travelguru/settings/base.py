@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "travelguru",  # project-wide commands (publish_frontend); no models
+    "travelguru",  # project-wide commands (publish_frontend), the search answers' versions
     "accounts",
     "catalog",
     "search",

@@ -7,7 +7,7 @@ from analytics.demo import load_demo_history
 from catalog.demo.loader import catalog_is_empty, load_demo, wipe_catalog
 from catalog.demo.users import ensure_demo_users
 from reviews.demo import load_demo_reviews
-from search.cache import results_changed_now
+from travelguru.results_cache import results_changed_now
 
 MAX_DAYS = 330
 
