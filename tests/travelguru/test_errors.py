@@ -1,5 +1,7 @@
 """The API's error shape: application/problem+json everywhere, never an HTML page."""
 
+from typing import Any
+
 import pytest
 from rest_framework import serializers
 
@@ -45,8 +47,8 @@ def test_a_service_refusing_fields_answers_as_a_serializer_would():
     }
 
     def answer(exc):
-        response = problem_exception_handler(exc, {})
-        response.renderer_context = {}
+        response: Any = problem_exception_handler(exc, {})
+        response.renderer_context = {}  # what a view sets before rendering
         return response.status_code, response["Content-Type"], response.rendered_content
 
     status, content_type, body = answer(InvalidFields(errors))
