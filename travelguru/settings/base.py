@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "travelguru",  # project-wide commands (publish_frontend), the search answers' versions
+    "travelguru",  # project commands; shared tables (answer versions, rate counters)
     "accounts",
     "catalog",
     "search",
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reviews",
     "analytics",
     "audit",
+    "demo",  # manage.py load_demo_data, demo_banner, demo_otp_code: demo rows for every app
 ]
 
 MIDDLEWARE = [

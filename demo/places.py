@@ -6,8 +6,8 @@ import math
 from collections import defaultdict
 from functools import cache
 
-from catalog.demo import reference
 from catalog.models import Airport, City
+from demo import reference
 from travelguru.text import fold
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from catalog.demo.users import DEFAULT_PASSWORD, STAFF_EMAIL, TRAVELER_EMAIL, ensure_demo_users
+from demo.users import DEFAULT_PASSWORD, STAFF_EMAIL, TRAVELER_EMAIL, ensure_demo_users
 
 pytestmark = pytest.mark.django_db
 
