@@ -7,10 +7,18 @@ class User(AbstractUser):
     """A traveler or a staff member. Email is unique (case-insensitively) and logs in."""
 
     email = models.EmailField(unique=True)
+    # Set when the person's data was erased (privacy.services.user_erase): the row stays so
+    # that bookings and payments keep their accounting, and says nothing about anyone.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+        # A traveler's personal data requests, from the admin (accounts.roles).
+        permissions = [
+            ("export_user", "Can export everything held about a traveler"),
+            ("erase_user", "Can erase a traveler's personal data"),
         ]
 
     def __str__(self) -> str:
@@ -21,6 +29,7 @@ class SessionEndReason(models.TextChoices):
     LOGOUT = "logout", "Logged out"
     REUSE = "reuse", "A rotated refresh token was used again"
     STAFF = "staff", "Ended by staff"
+    ERASED = "erased", "The account's personal data was erased"
 
 
 class LoginSession(models.Model):

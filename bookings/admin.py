@@ -132,17 +132,28 @@ class BookingAdmin(ReadOnlyAdmin):
                 },
             )
         reason = request.POST.get("reason", "").strip()[:300] or "cancelled by staff"
+        cancelled, refused = 0, []
         for booking in bookings:
             if booking.status == "cancelled":
                 continue  # nothing happens, so nothing to record
-            booking_cancel(booking=booking, now=now, reason=f"cancelled by staff {request.user}")
+            try:
+                booking_cancel(
+                    booking=booking, now=now, reason=f"cancelled by staff {request.user}",
+                    staff=request.user,
+                )  # fmt: skip
+            except DomainError as exc:  # above their refund limit, or the provider said no
+                refused.append(f"{booking.reference}: {exc.detail}")
+                continue
+            cancelled += 1
             refunds = Refund.objects.filter(payment__booking=booking, created_at=now)
             audit_record(
                 actor=request.user, action="booking.cancel_refund", target=booking, now=now,
                 reason=reason,
                 details={"refunds": [Money.of(r.amount, r.currency).as_json() for r in refunds]},
             )  # fmt: skip
-        self.message_user(request, f"Cancelled {len(bookings)} booking(s).", messages.SUCCESS)
+        self.message_user(request, f"Cancelled {cancelled} booking(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not cancelled: " + "; ".join(refused), messages.ERROR)
         return None
 
 

@@ -72,3 +72,23 @@ class InvalidWebhook(DomainError):
     code = "invalid-webhook"
     status = status.HTTP_400_BAD_REQUEST
     title = "The webhook signature does not verify"
+
+
+class RefundAboveLimit(DomainError):
+    """A support agent's refund beyond SUPPORT_REFUND_LIMITS: a supervisor gives it."""
+
+    code = "refund-above-limit"
+    status = status.HTTP_403_FORBIDDEN
+    title = "This refund is above your refund limit; ask a supervisor"
+
+
+class RefundNotAllowed(DomainError):
+    code = "refund-not-allowed"
+    status = status.HTTP_403_FORBIDDEN
+    title = "You may not cancel and refund bookings"
+
+
+class AccountClosed(DomainError):
+    code = "account-closed"
+    status = status.HTTP_403_FORBIDDEN
+    title = "This account is closed"

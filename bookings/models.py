@@ -152,7 +152,11 @@ class Booking(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"])]
         # Bookings are read-only in the admin; giving money back is a right of its own.
-        permissions = [("refund_booking", "Can cancel and refund bookings")]
+        # Up to SUPPORT_REFUND_LIMITS; refund_any_amount lifts the limit.
+        permissions = [
+            ("refund_booking", "Can cancel and refund bookings"),
+            ("refund_any_amount", "Can refund bookings above the support refund limit"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -1,10 +1,11 @@
 """The demo traveler and staff accounts (passwords never overwritten once they exist).
 
-The demo staff member runs the business from the admin as real staff would: not a
-superuser, but in the "Operations" group (bookings and refunds, review moderation, the
-catalog, the analytics dashboard, the audit trail), and with a second factor like every
-staff account. Its authenticator secret and recovery codes are made here, at random, for
-this database only; `manage.py demo_banner` prints them so a newcomer can log in.
+One demo staff member per role (accounts.roles), none a superuser: the demo staff member
+(staff@) is in the Admin role, and support@, revenue@, moderator@ and analyst@ show what
+the other roles see. Every one has a second factor like every staff account. The
+authenticator secret and recovery codes are made here, at random, for this database only;
+the other roles' authenticators share the demo staff member's secret, so one entry in an
+authenticator app logs in as any of them. `manage.py demo_banner` prints them.
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ from django.db import transaction
 DEFAULT_PASSWORD = "paper-lantern-voyage"
 TRAVELER_EMAIL = "traveler@travelguru.example"
 STAFF_EMAIL = "staff@travelguru.example"
-OPERATIONS_GROUP = "Operations"
-# Everything staff need to run the business; user accounts stay a superuser's job.
-OPERATIONS_APPS = ("catalog", "bookings", "reviews", "analytics", "audit")
+# (email, first name, last name, role) of every demo staff member; the first is "the" one.
+DEMO_STAFF = (
+    (STAFF_EMAIL, "Sam", "Staff", "Admin"),
+    ("support@travelguru.example", "Sue", "Support", "Support agent"),
+    ("revenue@travelguru.example", "Rey", "Revenue", "Revenue manager"),
+    ("moderator@travelguru.example", "Mo", "Moderator", "Content moderator"),
+    ("analyst@travelguru.example", "Ana", "Analyst", "Analyst"),
+)
+DEMO_EMAILS = (TRAVELER_EMAIL, *(row[0] for row in DEMO_STAFF))
 # The demo staff member's devices carry these names, so the banner prints only secrets this
 # module made for the demo, never those of a device someone set up themselves.
 DEMO_AUTHENTICATOR = "Demo authenticator (printed by demo_banner)"
@@ -34,25 +41,16 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
 
 
-def operations_group():
-    """The staff group with every permission of OPERATIONS_APPS (kept up to date)."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, _ = Group.objects.get_or_create(name=OPERATIONS_GROUP)
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=OPERATIONS_APPS))
-    return group
-
-
 @transaction.atomic
 def ensure_demo_users() -> list[str]:
-    """Create the demo users if missing, and give the demo staff member their group and a
+    """Create the demo users if missing, and give each demo staff member their role and a
     second factor if they lack them; returns the emails created."""
+    from accounts.roles import roles_sync
+
     User = get_user_model()
     created = []
-    for email, first, last, staff in (
-        (TRAVELER_EMAIL, "Tess", "Traveler", False),
-        (STAFF_EMAIL, "Sam", "Staff", True),
-    ):
+    people = [(TRAVELER_EMAIL, "Tess", "Traveler", None), *DEMO_STAFF]
+    for email, first, last, role in people:
         if User.objects.filter(email__iexact=email).exists():
             continue
         user = User(
@@ -60,7 +58,7 @@ def ensure_demo_users() -> list[str]:
             email=email,
             first_name=first,
             last_name=last,
-            is_staff=staff,
+            is_staff=role is not None,
         )
         try:
             validate_password(demo_password(), user=user)
@@ -69,12 +67,18 @@ def ensure_demo_users() -> list[str]:
         user.set_password(demo_password())
         user.save()
         created.append(email)
-    _ensure_demo_staff(User.objects.get(email__iexact=STAFF_EMAIL))
+    roles_sync()  # the groups a migration made, with what the roles cover today
+    key = None
+    for email, _, _, role in DEMO_STAFF:
+        key = _ensure_demo_staff(User.objects.get(email__iexact=email), role, key=key)
     return created
 
 
-def _ensure_demo_staff(staff) -> None:
-    """Earlier demo databases made this user a superuser without a second factor."""
+def _ensure_demo_staff(staff, role: str, *, key: str | None) -> str | None:
+    """Earlier demo databases made the demo staff member a superuser without a second
+    factor, in an "Operations" group: brought in line. Returns the demo authenticator's
+    key, for the next demo staff member to share (None: no demo authenticator)."""
+    from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.otp import recovery_codes_replace
@@ -82,10 +86,16 @@ def _ensure_demo_staff(staff) -> None:
     if staff.is_superuser or not staff.is_staff:
         staff.is_superuser, staff.is_staff = False, True
         staff.save(update_fields=["is_superuser", "is_staff"])
-    staff.groups.add(operations_group())
-    if not TOTPDevice.objects.filter(user=staff, confirmed=True).exists():
-        TOTPDevice.objects.create(user=staff, name=DEMO_AUTHENTICATOR, confirmed=True)
+    staff.groups.set([Group.objects.get(name=role)])
+    first = key is None and staff.email.lower() == STAFF_EMAIL
+    if not TOTPDevice.objects.filter(user=staff, confirmed=True).exists() and (first or key):
+        extra = {} if first else {"key": key}
+        TOTPDevice.objects.create(user=staff, name=DEMO_AUTHENTICATOR, confirmed=True, **extra)
         recovery_codes_replace(staff, name=DEMO_RECOVERY)
+    if not first:
+        return key
+    device = TOTPDevice.objects.filter(user=staff, name=DEMO_AUTHENTICATOR).first()
+    return device.key if device is not None else None
 
 
 def demo_staff_second_factor() -> tuple[str, str, list[str]] | None:

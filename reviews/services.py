@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -269,3 +270,29 @@ def rating_recompute(*, subject: str, subject_id: int, now: datetime) -> RatingA
         aggregate.save()
         results_changed(SEARCH_KINDS[subject])  # search results show the rating
     return aggregate
+
+
+def reviews_personal_data(*, user: Any) -> dict[str, Any]:
+    """`user`'s reviews and helpful votes, for their personal data export."""
+    return {
+        "reviews": [
+            {"id": r.pk, "subject": r.subject, "subject_id": r.subject_id, "rating": r.rating,
+             "sub_scores": r.sub_scores, "title": r.title, "text": r.text, "status": r.status,
+             "travelled_on": r.travelled_on.isoformat(), "created_at": r.created_at.isoformat()}
+            for r in Review.objects.filter(user=user).order_by("created_at")
+        ],
+        "helpful_votes": [
+            {"review_id": v.review_id, "created_at": v.created_at.isoformat()}
+            for v in HelpfulVote.objects.filter(user=user).order_by("created_at")
+        ],
+    }  # fmt: skip
+
+
+def reviews_of_user_delete(*, user: Any, now: datetime) -> list[int]:
+    """Delete what `user` wrote (an erasure); ratings recomputed without it. Returns the
+    deleted reviews' ids (their audit entries are scrubbed by the caller)."""
+    deleted = []
+    for review in Review.objects.filter(user=user).order_by("pk"):
+        deleted.append(review.pk)
+        review_delete(review, now=now)
+    return deleted

@@ -30,6 +30,8 @@ export DJANGO_SETTINGS_MODULE=travelguru.settings.local DJANGO_DEBUG=false
 # request comes from 127.0.0.1; a 429 would still be checked against the schema.
 export REGISTER_RATE=100000/hour LOGIN_FAILURES_PER_ACCOUNT=100000 LOGIN_FAILURES_PER_IP=100000
 export API_ANON_RATE=100000/minute API_USER_RATE=100000/minute
+# Exports and erasures (10 an hour per traveler) too; a wrong password still answers 403.
+export PERSONAL_DATA_RATE=100000/hour
 export JWT_ACCESS_MINUTES=240
 
 mysql -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \`$db\`"

@@ -65,6 +65,23 @@ class AutoSchema(SpectacularAutoSchema):
             problems |= THROTTLE_PROBLEM
         return problems
 
+    def _delete_with_body(self) -> bool:
+        # Opted into by the view (`delete_has_body = True`): guessing a serializer for every
+        # other DELETE would only find none.
+        return self.method == "DELETE" and getattr(self.view, "delete_has_body", False)
+
+    def _get_request_body(self, direction="request"):
+        """drf-spectacular documents bodies of POST, PUT and PATCH only; a DELETE that
+        declares one (DELETE /api/me takes the password that confirms it) is documented
+        as a POST's would be."""
+        if not self._delete_with_body():
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
     def _get_response_bodies(self, direction="response"):
         from drf_spectacular.utils import OpenApiResponse
 

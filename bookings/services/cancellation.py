@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
+from bookings.errors import RefundAboveLimit, RefundNotAllowed
 from bookings.models import (
     Booking,
     BookingStatus,
@@ -22,11 +26,55 @@ from bookings.services.inventory import lock_wait_bounded, units_give_back
 from bookings.services.policies import refund_due
 from travelguru.money import Money
 
+_REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+
+
+def staff_refund_limits(staff: Any) -> dict[str, Decimal] | None:
+    """What `staff` may give back per booking and currency (None: no limit).
+
+    Raises RefundNotAllowed when they may not refund at all."""
+    if not staff.has_perm("bookings.refund_booking"):
+        raise RefundNotAllowed()
+    if staff.has_perm("bookings.refund_any_amount"):
+        return None
+    return {c.upper(): Decimal(v) for c, v in settings.SUPPORT_REFUND_LIMITS.items()}
+
+
+def _check_refund_limits(
+    limits: dict[str, Decimal], due: dict[str, Decimal], payments: Iterable[Payment]
+) -> None:
+    """Refunds made already count: two smaller refunds cannot pass one limit twice."""
+    refunded: dict[str, Decimal] = defaultdict(Decimal)
+    for payment in payments:
+        refunded[payment.currency] += payment.refunded_amount
+    for currency, amount in sorted(due.items()):
+        if amount <= 0:
+            continue
+        limit = limits.get(currency, Decimal(0))
+        if refunded[currency] + amount > limit:
+            raise RefundAboveLimit(
+                f"Refunding {amount} {currency} (after {refunded[currency]} {currency} refunded"
+                f" already) is above your limit of {limit} {currency} per booking; ask a"
+                " supervisor.",
+                currency=currency,
+                limit=str(limit),
+            )
+
 
 def booking_cancel(
-    *, booking: Booking, now: datetime, reason: str = "cancelled by traveler"
+    *,
+    booking: Booking,
+    now: datetime,
+    reason: str = "cancelled by traveler",
+    staff: Any = None,
 ) -> Booking:
     """Cancel every confirmed item; idempotent (a second call changes nothing).
+
+    Cancelled by `staff`: they need bookings.refund_booking, and without
+    bookings.refund_any_amount the refunds (with those made before) must stay within
+    SUPPORT_REFUND_LIMITS, or nothing happens (RefundAboveLimit). The limit is checked
+    under the booking's row lock, for the moment the policy is then fixed to, so the
+    amounts checked are the amounts refunded, whoever finishes the cancellation.
 
     The moment cancelling was first asked is recorded first and the policy is applied
     for that moment, so a retry after a failure (a busy lock, a crash) asks the provider
@@ -35,12 +83,20 @@ def booking_cancel(
     booking's row lock gives back the inventory of what has not started yet and records
     the refunds.
     """
+    limits = staff_refund_limits(staff) if staff is not None else None
     if booking.status == BookingStatus.CANCELLED:
         return booking
     with transaction.atomic(), lock_wait_bounded():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if locked.status == BookingStatus.CANCELLED:
             return locked
+        if limits is not None:
+            asking_at = locked.cancel_requested_at or now
+            due_now: dict[str, Decimal] = defaultdict(Decimal)
+            for item in locked.items.filter(status=BookingStatus.CONFIRMED):
+                due_now[item.price_currency] += refund_due(item, now=asking_at)
+            paid = Payment.objects.filter(booking=locked, status__in=_REFUNDABLE)
+            _check_refund_limits(limits, due_now, paid)
         if locked.cancel_requested_at is None:
             locked.cancel_requested_at = now
             locked.save(update_fields=["cancel_requested_at"])

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from bookings.errors import (
+    AccountClosed,
     HoldBeingPaid,
     HoldNotActive,
     HoldNotFound,
@@ -232,7 +233,14 @@ def _holds_limit_check(*, user: User, now: datetime) -> None:
     expiry do not count, released or not; holds being paid do, they still hold inventory.
     """
     with lock_wait_bounded():
-        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        active = list(
+            get_user_model().objects.select_for_update().filter(pk=user.pk)
+            .values_list("is_active", flat=True)
+        )  # fmt: skip
+    # Re-read under the lock an erasure takes too: a request authenticated just before
+    # the account was erased (or closed) starts no trip for it.
+    if active != [True]:
+        raise AccountClosed()
     held = Hold.objects.filter(
         Q(status=HoldStatus.ACTIVE, expires_at__gt=now) | Q(status=HoldStatus.PAYING), user=user
     )

@@ -15,7 +15,13 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from demo.users import DEFAULT_PASSWORD, STAFF_EMAIL, TRAVELER_EMAIL, ensure_demo_users
+from demo.users import (
+    DEFAULT_PASSWORD,
+    DEMO_STAFF,
+    STAFF_EMAIL,
+    TRAVELER_EMAIL,
+    ensure_demo_users,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +38,8 @@ def banner() -> str:
     return out.getvalue()
 
 
-def admin_login(client: Client, code: str) -> int:
-    client.post("/admin/login/", {"username": STAFF_EMAIL, "password": DEFAULT_PASSWORD})
+def admin_login(client: Client, code: str, username: str = STAFF_EMAIL) -> int:
+    client.post("/admin/login/", {"username": username, "password": DEFAULT_PASSWORD})
     return client.post("/admin/second-factor/", {"code": code, "next": "/admin/"}).status_code
 
 
@@ -54,8 +60,8 @@ def test_the_demo_staff_member_is_no_superuser_but_can_run_the_business():
                  "reviews.delete_review", "catalog.change_hotel", "catalog.add_roomnight",
                  "analytics.view_event", "audit.view_auditentry"):  # fmt: skip
         assert staff.has_perm(perm), perm
-    assert not staff.has_perm("accounts.change_user")
-    assert not staff.has_perm("auth.change_group")
+    assert staff.has_perm("accounts.change_user")  # the Admin role gives staff their roles
+    assert staff.has_perm("auth.change_group")
 
 
 def test_the_banner_prints_what_the_admin_login_needs():
@@ -77,7 +83,6 @@ def test_the_banner_prints_what_the_admin_login_needs():
     assert {page: app.get(page).status_code for page in BUSINESS_PAGES} == dict.fromkeys(
         BUSINESS_PAGES, 200
     )
-    assert app.get("/admin/accounts/user/").status_code == 403  # a superuser's job
     assert recovery not in banner()  # used: the next banner offers the others
 
 
@@ -114,7 +119,7 @@ def test_an_older_demo_database_s_superuser_is_brought_in_line():
 
     staff = User.objects.get(email=STAFF_EMAIL)
     assert not staff.is_superuser
-    assert staff.groups.filter(name="Operations").exists()
+    assert list(staff.groups.values_list("name", flat=True)) == ["Admin"]
     assert TOTPDevice.objects.filter(user=staff, confirmed=True).count() == 1
 
 
@@ -125,3 +130,31 @@ def test_a_demo_password_that_breaks_the_rules_is_refused_with_the_reason(monkey
         ensure_demo_users()
 
     assert not get_user_model().objects.exists()
+
+
+def test_every_role_s_demo_staff_member_logs_in_with_the_banner_s_key_and_sees_their_pages():
+    # given
+    ensure_demo_users()
+    shown = re.search(r"key ([A-Z2-7]+)", banner())
+    assert shown is not None, "the banner shows the demo authenticator's key"
+    secret = shown.group(1)
+    code = f"{totp(b32decode(secret)):06d}"
+    pages = {
+        "Support agent": "/admin/bookings/booking/",
+        "Revenue manager": "/admin/catalog/roomnight/",
+        "Content moderator": "/admin/reviews/review/",
+        "Analyst": "/admin/analytics/dashboard/",
+        "Admin": "/admin/accounts/user/",
+    }
+    seen, refused = {}, {}
+    for email, _, _, role in DEMO_STAFF:
+        client = Client()
+        # when: each logs in with the same key's current code (one use per account)
+        assert admin_login(client, code, username=email) == 302, email
+        seen[role] = client.get(pages[role]).status_code
+        refused[role] = client.get("/admin/auth/group/").status_code
+    # then
+    assert all(f"{email} / {DEFAULT_PASSWORD}   (role: {role})" in banner()
+               for email, _, _, role in DEMO_STAFF[1:])  # fmt: skip
+    assert seen == dict.fromkeys(pages, 200)
+    assert refused == {**dict.fromkeys(pages, 403), "Admin": 200}

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
+from accounts.roles import ROLES
 from catalog.models import (
     Airline,
     Airport,
@@ -29,7 +30,7 @@ from demo.common import rng_for
 from demo.flights import build_routes, load_flights, minutes_for
 from demo.hotels import build_hotels, night_factor
 from demo.loader import load_demo, wipe_catalog
-from demo.users import DEFAULT_PASSWORD, OPERATIONS_GROUP, STAFF_EMAIL, TRAVELER_EMAIL
+from demo.users import DEFAULT_PASSWORD, DEMO_EMAILS, STAFF_EMAIL, TRAVELER_EMAIL
 from search.apis.common import today_anywhere
 
 DAYS = 3
@@ -48,8 +49,8 @@ def demo(django_db_setup, django_db_blocker):
         report = load_demo(days=DAYS, progress=False, start=start)
         yield report, start
         wipe_catalog()
-        get_user_model().objects.filter(email__in=[STAFF_EMAIL, TRAVELER_EMAIL]).delete()
-        Group.objects.filter(name=OPERATIONS_GROUP).delete()
+        get_user_model().objects.filter(email__in=DEMO_EMAILS).delete()
+        Group.objects.filter(name__in=ROLES).delete()
 
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +268,7 @@ def test_demo_users_can_log_in(demo):
     traveler = User.objects.get(email=TRAVELER_EMAIL)
 
     assert staff.is_staff
-    assert not staff.is_superuser  # the Operations group: tests/catalog/test_demo_staff.py
+    assert not staff.is_superuser  # the Admin role: tests/catalog/test_demo_staff.py
     assert not traveler.is_staff
     assert staff.check_password(DEFAULT_PASSWORD)
     assert traveler.check_password(DEFAULT_PASSWORD)
@@ -357,7 +358,7 @@ def test_demo_password_comes_from_the_environment(db, monkeypatch):
     from demo.users import ensure_demo_users
 
     monkeypatch.setenv("DEMO_PASSWORD", "s3cret-from-env")
-    get_user_model().objects.filter(email__in=[STAFF_EMAIL, TRAVELER_EMAIL]).delete()
+    get_user_model().objects.filter(email__in=DEMO_EMAILS).delete()
 
     ensure_demo_users()
 

@@ -192,7 +192,7 @@ def test_me_changes_names_and_nothing_else(client_of, traveler, extra, first):
         ("get", "/api/bookings/{booking}/cancel"),
         ("patch", "/api/bookings/{booking}/cancel"),
         ("put", "/api/me"),
-        ("delete", "/api/me"),
+        # DELETE /api/me is the erasure, with a password: tests/privacy/test_me_api.py
         ("patch", "/api/reviews"),
     ],
 )

@@ -175,6 +175,15 @@ def test_every_operation_answers_its_documented_success(
     )  # fmt: skip
     assert call.record("POST", "/api/payments/stripe/webhook", 200, answer)["received"]
 
+    # Another traveler takes their data home, then asks to be forgotten.
+    grace = {"email": "grace@example.com", "password": "a long and private passphrase"}
+    names = {"first_name": "Grace", "last_name": "Hopper", "username": "grace"}
+    call("POST", "/api/auth/register", 201, format="json", data=grace | names)
+    theirs = call("POST", "/api/auth/token", 200, format="json", data=grace)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {theirs['access']}")
+    assert "grace@example.com" in json.dumps(call("GET", "/api/me/export", 200))
+    call("DELETE", "/api/me", 204, format="json", data={"password": grace["password"]})
+
     # Logging out ends the session.
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     call("POST", "/api/auth/logout", 204, format="json", data={"refresh": tokens["refresh"]})

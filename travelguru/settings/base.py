@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reviews",
     "analytics",
     "audit",
+    "privacy",  # personal data requests (export, erasure) across the apps; no models
     "demo",  # manage.py load_demo_data, demo_banner, demo_otp_code: demo rows for every app
 ]
 
@@ -221,6 +222,7 @@ REST_FRAMEWORK = {
         "register": env.str("REGISTER_RATE", default="20/hour"),
         "anon": env.str("API_ANON_RATE", default="300/minute"),
         "user": env.str("API_USER_RATE", default="600/minute"),
+        "personal_data": env.str("PERSONAL_DATA_RATE", default="10/hour"),
     },
 }
 
@@ -292,6 +294,16 @@ OFFER_TTL_SECONDS = env.int("OFFER_TTL_SECONDS", default=6 * 3600)
 # How long a hold keeps inventory aside, and how many a traveler may have at once.
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=15 * 60)
 MAX_ACTIVE_HOLDS = env.int("MAX_ACTIVE_HOLDS", default=5)
+# The most a support agent may give back on one booking, per currency, refunds already made
+# included ("USD=500,EUR=500"); a currency not listed: nothing without a supervisor
+# (bookings.refund_any_amount). Per currency, not converted: a refund is never FX-priced.
+SUPPORT_REFUND_LIMITS = env.dict(
+    "SUPPORT_REFUND_LIMITS",
+    default={
+        "USD": "500", "EUR": "500", "GBP": "400", "CHF": "450", "CAD": "700", "AUD": "750",
+        "SGD": "650", "AED": "1800", "JPY": "75000", "KRW": "650000", "INR": "40000",
+    },
+)  # fmt: skip
 # Bayesian rating: `REVIEW_PRIOR_WEIGHT` imaginary reviews at `REVIEW_PRIOR_MEAN` stars.
 REVIEW_PRIOR_MEAN = env.str("REVIEW_PRIOR_MEAN", default="3.5")
 REVIEW_PRIOR_WEIGHT = env.int("REVIEW_PRIOR_WEIGHT", default=10)

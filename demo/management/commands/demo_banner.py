@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from demo.users import (
     DEFAULT_PASSWORD,
+    DEMO_STAFF,
     STAFF_EMAIL,
     TRAVELER_EMAIL,
     demo_staff_second_factor,
@@ -36,8 +37,13 @@ class Command(BaseCommand):
             f"  admin         {base}/admin/",
             f"  health        {base}/healthz",
             "",
-            f"  demo staff    {STAFF_EMAIL} / {password}",
+            f"  demo staff    {STAFF_EMAIL} / {password}   (role: {DEMO_STAFF[0][3]})",
             *self._second_factor_lines(),
+            "  other roles   the same password and the same authenticator entry:",
+            *(
+                f"                {email} / {password}   (role: {role})"
+                for email, _, _, role in DEMO_STAFF[1:]
+            ),
             f"  demo traveler {TRAVELER_EMAIL} / {password}",
             "",
             "  try:",
@@ -54,7 +60,7 @@ class Command(BaseCommand):
             return ["                (second factor: the authenticator they set up)"]
         uri, secret, codes = found
         lines = [
-            "                not a superuser (the Operations group); the admin also asks for",
+            "                not a superuser (the Admin role); the admin also asks for",
             "                a code: add this to an authenticator app (or type the key in it)",
             f"                {uri}",
             f"                key {secret}",

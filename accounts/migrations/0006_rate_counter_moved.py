@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_login_session"),
+        ("accounts", "0005_staff_roles"),
         ("travelguru", "0003_rate_counter"),
     ]
 

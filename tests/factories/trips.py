@@ -1,0 +1,42 @@
+"""Trips booked through the real services (hold, charge, booking), and a review of one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+
+def trip_for(user, *offer_ids, done=False, travelers=None):
+    """A confirmed booking of `offer_ids` for `user`; `done=True` puts the trip in the past."""
+    from bookings.models import Booking, BookingItem
+    from bookings.services.bookings import TravelerIn, booking_create
+    from bookings.services.holds import hold_create
+    from search.offers import offer_decode
+
+    now = timezone.now()
+    hold = hold_create(user=user, offers=[offer_decode(o) for o in offer_ids], now=now)
+    booking = booking_create(
+        user=user,
+        hold_id=hold.pk,
+        travelers=travelers or [TravelerIn(type="adult", first_name="Ada", last_name="L")],
+        payment_token="tok_visa",
+        now=now,
+    )
+    if done:
+        BookingItem.objects.filter(booking=booking).update(
+            service_start=now - timedelta(days=5), service_end=now - timedelta(days=2)
+        )
+        Booking.objects.filter(pk=booking.pk).update(created_at=now - timedelta(days=6))
+        booking.refresh_from_db()
+    return booking
+
+
+def review_for(booking, *, title="Lovely stay", text="Quiet room, kind staff, would return."):
+    """A pending review of a done trip's only item, by the trip's traveler."""
+    from reviews.services import review_create
+
+    return review_create(
+        user=booking.user, booking_reference=booking.reference, position=None, rating=4,
+        sub_scores={}, title=title, text=text, now=timezone.now(),
+    )  # fmt: skip
