@@ -18,6 +18,8 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -49,8 +51,26 @@ def after_response(response: Any, record: Callable[[], None]) -> None:
         run()
 
 
-def search_recorded(product: str) -> Callable[[View], View]:
-    """Record a search of `product` (flight, hotel, car) with its latency in ms."""
+@dataclass(frozen=True)
+class Answer:
+    """A successful answer as a recorder sees it."""
+
+    request: Any
+    data: Any
+    now: datetime
+    latency_ms: float
+
+    @property
+    def session_id(self) -> str:
+        return services.session_id_from(self.request)
+
+
+def recorded(status: int, record: Callable[[Answer], None]) -> Callable[[View], View]:
+    """A view decorator that passes every `status` answer to `record` once it is sent.
+
+    A replayed idempotent answer (Idempotent-Replayed) is the first one again, already
+    recorded, so it is passed over.
+    """
 
     def decorate(method: View) -> View:
         @functools.wraps(method)
@@ -59,22 +79,14 @@ def search_recorded(product: str) -> Callable[[View], View]:
                 return method(self, request, *args, **kwargs)
             started = time.perf_counter()
             response = method(self, request, *args, **kwargs)
-            if response.status_code == 200:
-                latency_ms = (time.perf_counter() - started) * 1000
-                now = timezone.now()
-                data = response.data
-                after_response(
-                    response,
-                    lambda: services.event_search_record(
-                        session_id=services.session_id_from(request),
-                        product=product,
-                        params=request.query_params,
-                        results_count=data.get("count", 0),
-                        results=data.get("results") or (),
-                        latency_ms=latency_ms,
-                        now=now,
-                    ),
+            if response.status_code == status and not response.get("Idempotent-Replayed"):
+                answer = Answer(
+                    request=request,
+                    data=response.data,
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                    now=timezone.now(),
                 )
+                after_response(response, lambda: record(answer))
             return response
 
         return wrapper
@@ -82,45 +94,45 @@ def search_recorded(product: str) -> Callable[[View], View]:
     return decorate
 
 
-def offer_view_recorded(method: View) -> View:
-    @functools.wraps(method)
-    def wrapper(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        response = method(self, request, *args, **kwargs)
-        if settings.ANALYTICS_RECORDING and response.status_code == 200:
-            now, data = timezone.now(), response.data
-            after_response(
-                response,
-                lambda: services.event_offer_view_record(
-                    session_id=services.session_id_from(request),
-                    product=data.get("kind", ""),
-                    price=data.get("price"),
-                    now=now,
-                ),
-            )
-        return response
-
-    return wrapper
+def search_recorded(product: str) -> Callable[[View], View]:
+    """Record a search of `product` (flight, hotel, car) with its latency in ms."""
+    return recorded(
+        200,
+        lambda answer: services.event_search_record(
+            session_id=answer.session_id,
+            product=product,
+            params=answer.request.query_params,
+            results_count=answer.data.get("count", 0),
+            results=answer.data.get("results") or (),
+            latency_ms=answer.latency_ms,
+            now=answer.now,
+        ),
+    )
 
 
-def hold_recorded(method: View) -> View:
-    @functools.wraps(method)
-    def wrapper(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        response = method(self, request, *args, **kwargs)
-        if (
-            settings.ANALYTICS_RECORDING
-            and response.status_code == 201
-            and not response.get("Idempotent-Replayed")
-        ):
-            now, data = timezone.now(), response.data
-            after_response(
-                response,
-                lambda: services.event_hold_record(
-                    session_id=services.session_id_from(request), hold=data, now=now
-                ),
-            )
-        return response
+offer_view_recorded = recorded(
+    200,
+    lambda answer: services.event_offer_view_record(
+        session_id=answer.session_id,
+        product=answer.data.get("kind", ""),
+        price=answer.data.get("price"),
+        now=answer.now,
+    ),
+)
 
-    return wrapper
+hold_recorded = recorded(
+    201,
+    lambda answer: services.event_hold_record(
+        session_id=answer.session_id, hold=answer.data, now=answer.now
+    ),
+)
+
+cancellation_recorded = recorded(
+    200,
+    lambda answer: services.event_cancellation_record(
+        session_id=answer.session_id, booking=answer.data, now=answer.now
+    ),
+)
 
 
 def booking_recorded(method: View) -> View:
@@ -160,23 +172,6 @@ def booking_recorded(method: View) -> View:
                     code=data["code"],
                     decline_code=str(data.get("decline_code", "")),
                     now=now,
-                ),
-            )
-        return response
-
-    return wrapper
-
-
-def cancellation_recorded(method: View) -> View:
-    @functools.wraps(method)
-    def wrapper(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        response = method(self, request, *args, **kwargs)
-        if settings.ANALYTICS_RECORDING and response.status_code == 200:
-            now, data = timezone.now(), response.data
-            after_response(
-                response,
-                lambda: services.event_cancellation_record(
-                    session_id=services.session_id_from(request), booking=data, now=now
                 ),
             )
         return response

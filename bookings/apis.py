@@ -21,7 +21,16 @@ from rest_framework.views import APIView
 from accounts.authentication import request_user
 from analytics.hooks import booking_recorded, cancellation_recorded, hold_recorded
 from bookings.errors import InvalidWebhook
-from bookings.models import Booking, Hold, ItemKind, Payment, PaymentStatus, TravelerType
+from bookings.models import (
+    Booking,
+    BookingItem,
+    Hold,
+    HoldItem,
+    ItemKind,
+    Payment,
+    PaymentStatus,
+    TravelerType,
+)
 from bookings.selectors import booking_get, booking_list, hold_get
 from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.cancellation import booking_cancel
@@ -41,6 +50,24 @@ from travelguru.serializers import MoneySerializer, local_isoformat, page_of, pr
 MAX_TRAVELERS = 18
 
 
+def _item_json(item: HoldItem | BookingItem) -> dict[str, Any]:
+    """What a hold's item and a booking's item both answer, first in both."""
+    return {
+        "position": item.position,
+        "kind": item.kind,
+        "description": item.description,
+        "price": item.price.as_json(),
+        "units": item.units,
+    }
+
+
+def _totals_json(totals: list[Money]) -> dict[str, Any]:
+    return {
+        "total": totals[0].as_json() if len(totals) == 1 else None,
+        "totals": [t.as_json() for t in totals],
+    }
+
+
 def hold_json(hold: Hold, now: datetime) -> dict[str, Any]:
     totals = hold.totals()
     return {
@@ -48,19 +75,19 @@ def hold_json(hold: Hold, now: datetime) -> dict[str, Any]:
         "status": hold.status_at(now),
         "created_at": hold.created_at.isoformat(),
         "expires_at": hold.expires_at.isoformat(),
-        "items": [
-            {
-                "position": item.position,
-                "kind": item.kind,
-                "description": item.description,
-                "price": item.price.as_json(),
-                "units": item.units,
-                "offer": item.offer,
-            }
-            for item in hold.items.all()
-        ],
-        "total": totals[0].as_json() if len(totals) == 1 else None,
-        "totals": [t.as_json() for t in totals],
+        "items": [{**_item_json(item), "offer": item.offer} for item in hold.items.all()],
+        **_totals_json(totals),
+    }
+
+
+def _item_fields() -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+    """The schema of `_item_json`, in its order (new fields: a field binds to one parent)."""
+    return {
+        "position": serializers.IntegerField(),
+        "kind": serializers.ChoiceField(choices=ItemKind.choices),
+        "description": serializers.CharField(),
+        "price": MoneySerializer(),
+        "units": serializers.IntegerField(help_text="Seats, rooms or cars"),
     }
 
 
@@ -76,11 +103,7 @@ class _HoldOutputSerializer(serializers.Serializer[Any]):
     items = inline_serializer(
         "HoldItem",
         fields={
-            "position": serializers.IntegerField(),
-            "kind": serializers.ChoiceField(choices=ItemKind.choices),
-            "description": serializers.CharField(),
-            "price": MoneySerializer(),
-            "units": serializers.IntegerField(help_text="Seats, rooms or cars"),
+            **_item_fields(),
             "offer": serializers.DictField(help_text="What was asked: dates, party, rows"),
         },
         many=True,
@@ -111,6 +134,13 @@ def _idempotency_key(request: Request, *, required: bool) -> str | None:
             }
         )
     return key
+
+
+def _idempotency_key_header(*, required: bool, description: str) -> OpenApiParameter:
+    """The schema of the header `_idempotency_key` reads."""
+    return OpenApiParameter(
+        "Idempotency-Key", str, OpenApiParameter.HEADER, required=required, description=description
+    )
 
 
 def _idempotent_response(
@@ -161,14 +191,14 @@ class HoldCreateApi(APIView):
         operation_id="holds_create",
         request=InputSerializer,
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+            _idempotency_key_header(
+                required=False,
                 description="Optional: a retry (or a double click) with the same key and body "
                 "gets the first hold back instead of holding twice",
             )
         ],
         responses={201: _HoldOutputSerializer, **problem_responses(400, 401, 404, 409, 422, 503)},
-    )  # fmt: skip
+    )
     @hold_recorded
     def post(self, request: Request) -> Response:
         key = _idempotency_key(request, required=False)
@@ -230,11 +260,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
         "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
         "items": [
             {
-                "position": item.position,
-                "kind": item.kind,
-                "description": item.description,
-                "price": item.price.as_json(),
-                "units": item.units,
+                **_item_json(item),
                 "status": item.status,
                 "offer": item.offer,
                 # Instants as the place's clock reads them, like search answers.
@@ -262,8 +288,7 @@ def booking_json(booking: Booking) -> dict[str, Any]:
             }
             for t in booking.travelers.all()
         ],
-        "total": totals[0].as_json() if len(totals) == 1 else None,
-        "totals": [t.as_json() for t in totals],
+        **_totals_json(totals),
         "payment": {
             "status": _payment_status(payments),
             "charges": [
@@ -298,11 +323,7 @@ class _BookingOutputSerializer(serializers.Serializer[Any]):
     items = inline_serializer(
         "BookingItem",
         fields={
-            "position": serializers.IntegerField(),
-            "kind": serializers.ChoiceField(choices=ItemKind.choices),
-            "description": serializers.CharField(),
-            "price": MoneySerializer(),
-            "units": serializers.IntegerField(help_text="Seats, rooms or cars"),
+            **_item_fields(),
             "status": serializers.CharField(),
             "offer": serializers.DictField(help_text="What was booked: dates, party, rows"),
             "service_start": serializers.DateTimeField(),
@@ -369,16 +390,15 @@ class BookingCreateApi(APIView):
         operation_id="bookings_create",
         request=InputSerializer,
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
-                description="Unique per booking attempt; retries reuse it",
+            _idempotency_key_header(
+                required=True, description="Unique per booking attempt; retries reuse it"
             )
         ],
         responses={
             201: _BookingOutputSerializer,
             **problem_responses(400, 401, 402, 404, 409, 422, 502, 503, 504),
         },
-    )  # fmt: skip
+    )
     @booking_recorded
     def post(self, request: Request) -> Response:
         key = _idempotency_key(request, required=True)

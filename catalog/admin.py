@@ -105,10 +105,6 @@ class FlightLegAdmin(RouteRates, CatalogAdmin):
     date_hierarchy = "departure_at"
     inlines = [FlightFareInline]
     show_full_result_count = False
-    change_form_template = "admin/catalog/rates_change_form.html"
-
-    def get_urls(self) -> list:
-        return [*self.rates_urls("route/<slug:origin>/<slug:destination>/"), *super().get_urls()]
 
 
 @admin.register(models.FlightFare)
@@ -145,10 +141,6 @@ class HotelAdmin(HotelRates, CatalogAdmin):
     autocomplete_fields = ["city"]
     filter_horizontal = ["amenities"]
     inlines = [RoomTypeInline]
-    change_form_template = "admin/catalog/rates_change_form.html"
-
-    def get_urls(self) -> list:
-        return [*self.rates_urls("<path:object_id>/"), *super().get_urls()]
 
 
 class RoomNightInline(UpcomingInline):
@@ -200,10 +192,6 @@ class RentalOfficeAdmin(OfficeRates, CatalogAdmin):
     list_select_related = ["vendor", "airport"]
     autocomplete_fields = ["vendor", "airport"]
     inlines = [RentalCarInline]
-    change_form_template = "admin/catalog/rates_change_form.html"
-
-    def get_urls(self) -> list:
-        return [*self.rates_urls("<path:object_id>/"), *super().get_urls()]
 
 
 class CarDayInline(UpcomingInline):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -23,6 +23,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalog.models import Airport, FlightLeg, Hotel, RentalOffice
 from catalog.selectors import INVENTORY, Scope, inventory_lines, month_end, rates_grid
+
+if TYPE_CHECKING:
+    from django.template.response import _TemplateForResponseT
 
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
 
@@ -111,9 +114,19 @@ class RatesAdminMixin:
     """Adds `…/rates/` (grid) and `…/rates/bulk/` to a catalog ModelAdmin."""
 
     rates_kind: str
+    # Where the grid hangs: under the object's own change page, or by another key.
+    rates_prefix = "<path:object_id>/"
+    # The change page links to the grid.
+    change_form_template: ClassVar[_TemplateForResponseT | None] = (
+        "admin/catalog/rates_change_form.html"
+    )
 
     def rates_scope(self, request: HttpRequest, **kwargs: Any) -> Scope:
         raise NotImplementedError
+
+    def get_urls(self) -> list:
+        # Before the admin's own: its `<path:object_id>/` would swallow `…/rates/`.
+        return [*self.rates_urls(self.rates_prefix), *super().get_urls()]  # type: ignore[misc]
 
     def rates_urls(self, prefix: str) -> list:
         info = f"{self.model._meta.app_label}_{self.model._meta.model_name}"  # type: ignore[attr-defined]
@@ -281,6 +294,7 @@ class OfficeRates(RatesAdminMixin):
 
 class RouteRates(RatesAdminMixin):
     rates_kind = "route"
+    rates_prefix = "route/<slug:origin>/<slug:destination>/"
 
     def rates_scope(self, request: HttpRequest, **kwargs: Any) -> Scope:
         origin = get_object_or_404(Airport, iata=kwargs["origin"].upper())

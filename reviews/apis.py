@@ -17,7 +17,7 @@ from reviews.selectors import SORTS, rating_get, reviews_list, subject_check
 from reviews.serializers import RatingSerializer
 from reviews.services import helpful_vote, review_create
 from travelguru.pagination import PageNumberPagination
-from travelguru.serializers import parse_query, problem_responses
+from travelguru.serializers import page_fields, parse_query, problem_responses
 
 
 def review_json(review: Review) -> dict[str, Any]:
@@ -135,9 +135,7 @@ class SubjectReviewsApi(APIView):
             200: inline_serializer(
                 "ReviewPage",
                 fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
+                    **page_fields(),
                     "rating": RatingSerializer(),
                     "results": _ReviewSerializer(many=True),
                 },

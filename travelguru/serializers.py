@@ -88,17 +88,22 @@ def problem_responses(*statuses: int) -> dict:
     }
 
 
+def page_fields() -> dict[str, serializers.Field]:
+    """The schema of what a PageNumberPagination answer has besides its `results`."""
+    return {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+    }
+
+
 def page_of(name: str, results: serializers.BaseSerializer, **extra: serializers.Field):
-    """The schema of a PageNumberPagination answer: `count`, `next`, `previous`, `results`."""
+    """The schema of a PageNumberPagination answer: `count`, `next`, `previous`, `results`.
+
+    A serializer lists its fields in the order they were created, so here `results` and
+    `extra` (made by the caller) come first; `inline_serializer(name, fields={**page_fields(),
+    ...})` lists them in the order written.
+    """
     from drf_spectacular.utils import inline_serializer
 
-    return inline_serializer(
-        name,
-        fields={
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": results,
-            **extra,
-        },
-    )
+    return inline_serializer(name, fields={**page_fields(), "results": results, **extra})

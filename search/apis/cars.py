@@ -27,7 +27,7 @@ from search.apis.flights import IataCodeField
 from search.limits import rental_errors
 from search.offers import CarOffer, offer_encode
 from search.selectors.cars import SORTS, CarResult, Rental, car_offers_list
-from travelguru.serializers import MoneySerializer, parse_query, problem_responses
+from travelguru.serializers import MoneySerializer, page_fields, parse_query, problem_responses
 
 
 class CarSearchApi(PublicCacheMixin, APIView):
@@ -163,9 +163,7 @@ class CarSearchApi(PublicCacheMixin, APIView):
             200: inline_serializer(
                 "CarSearchPage",
                 fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
+                    **page_fields(),
                     "results": OutputSerializer(many=True),
                     "indexed_at": serializers.DateTimeField(allow_null=True),
                 },

@@ -34,7 +34,13 @@ from search.selectors.flights import (
     Place,
     flight_offers_list,
 )
-from travelguru.serializers import MoneySerializer, local_isoformat, parse_query, problem_responses
+from travelguru.serializers import (
+    MoneySerializer,
+    local_isoformat,
+    page_fields,
+    parse_query,
+    problem_responses,
+)
 
 
 class IataCodeField(serializers.CharField):
@@ -241,9 +247,7 @@ class FlightSearchApi(PublicCacheMixin, APIView):
             200: inline_serializer(
                 "FlightSearchPage",
                 fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
+                    **page_fields(),
                     "results": OutputSerializer(many=True),
                     "search": _SearchQuerySerializer(help_text="The query as understood"),
                     "airline_ratings": serializers.DictField(

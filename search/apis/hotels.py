@@ -42,7 +42,7 @@ from search.selectors.hotels import (
     hotel_search,
     stay_check,
 )
-from travelguru.serializers import MoneySerializer, parse_query, problem_responses
+from travelguru.serializers import MoneySerializer, page_fields, parse_query, problem_responses
 
 
 class StayInputSerializer(serializers.Serializer):
@@ -301,9 +301,7 @@ class HotelSearchApi(PublicCacheMixin, APIView):
             200: inline_serializer(
                 "HotelSearchPage",
                 fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
+                    **page_fields(),
                     "results": OutputSerializer(many=True),
                     "indexed_at": serializers.DateTimeField(
                         allow_null=True, help_text="When the search index was last refreshed"

@@ -94,11 +94,21 @@ class _QuerySerializer(serializers.Serializer):
         ref_name = "AutocompleteInput"
 
 
-_PARAMS = [
-    OpenApiParameter("q", str, required=True, description="e.g. `lon`, `JFK`, `zuri`"),
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int, description="Up to 50 (default 20)"),
-]
+def _autocomplete_schema(name: str, output: type[serializers.Serializer]) -> Callable:
+    """The schema of an autocomplete endpoint answering a page (`name`) of `output`."""
+    return extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="e.g. `lon`, `JFK`, `zuri`"),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="Up to 50 (default 20)"),
+        ],
+        responses={
+            200: page_of(
+                name, output(many=True), indexed_at=serializers.DateTimeField(allow_null=True)
+            ),
+            **problem_responses(400, 404),
+        },
+    )
 
 
 class AirportAutocompleteApi(PublicCacheMixin, APIView):
@@ -116,16 +126,7 @@ class AirportAutocompleteApi(PublicCacheMixin, APIView):
         latitude = serializers.FloatField()
         longitude = serializers.FloatField()
 
-    @extend_schema(
-        parameters=_PARAMS,
-        responses={
-            200: page_of(
-                "AirportPage", OutputSerializer(many=True),
-                indexed_at=serializers.DateTimeField(allow_null=True),
-            ),
-            **problem_responses(400, 404),
-        },
-    )  # fmt: skip
+    @_autocomplete_schema("AirportPage", OutputSerializer)
     def get(self, request: Request) -> Response:
         query = parse_query(_QuerySerializer, request)
         return _cached_page(self, request, query, "airport", _airports)
@@ -145,16 +146,7 @@ class CityAutocompleteApi(PublicCacheMixin, APIView):
         longitude = serializers.FloatField()
         airports = serializers.ListField(child=serializers.CharField(), help_text="IATA codes")
 
-    @extend_schema(
-        parameters=_PARAMS,
-        responses={
-            200: page_of(
-                "CityPage", OutputSerializer(many=True),
-                indexed_at=serializers.DateTimeField(allow_null=True),
-            ),
-            **problem_responses(400, 404),
-        },
-    )  # fmt: skip
+    @_autocomplete_schema("CityPage", OutputSerializer)
     def get(self, request: Request) -> Response:
         query = parse_query(_QuerySerializer, request)
         return _cached_page(self, request, query, "city", _cities)
