@@ -150,16 +150,16 @@ def _reset(nights: list) -> None:
         payments = f"SELECT {p.id} FROM {t.payment} WHERE {p.hold} IN ({holds})"  # noqa: S608 # nosec B608
         items = f"SELECT {i.id} FROM {t.item} WHERE {i.hold} IN ({holds})"  # noqa: S608 # nosec B608
         for sql in (
-            f"DELETE FROM {t.refund} WHERE {t.refund.c.payment} IN ({payments})",  # noqa: S608
-            f"DELETE FROM {t.traveler} WHERE {t.traveler.c.booking} IN ({bookings})",  # noqa: S608
-            f"DELETE FROM {t.booking_item} WHERE {t.booking_item.c.booking} IN ({bookings})",  # noqa: S608
-            f"DELETE FROM {t.payment} WHERE {p.hold} IN ({holds})",  # noqa: S608
-            f"DELETE FROM {t.booking} WHERE {bk.hold} IN ({holds})",  # noqa: S608
-            f"DELETE FROM {t.unit} WHERE {t.unit.c.item} IN ({items})",  # noqa: S608
-            f"DELETE FROM {t.item} WHERE {i.hold} IN ({holds})",  # noqa: S608
-            f"DELETE FROM {t.hold} WHERE {h.user} IN ({users})",  # noqa: S608
-            f"DELETE FROM {t.idempotency} WHERE {t.idempotency.c.user} IN ({users})",  # noqa: S608
-            f"DELETE FROM {t.charge} WHERE {t.charge.c.token} = 'tok_visa'",  # noqa: S608
+            f"DELETE FROM {t.refund} WHERE {t.refund.c.payment} IN ({payments})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.traveler} WHERE {t.traveler.c.booking} IN ({bookings})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.booking_item} WHERE {t.booking_item.c.booking} IN ({bookings})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.payment} WHERE {p.hold} IN ({holds})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.booking} WHERE {bk.hold} IN ({holds})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.unit} WHERE {t.unit.c.item} IN ({items})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.item} WHERE {i.hold} IN ({holds})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.hold} WHERE {h.user} IN ({users})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.idempotency} WHERE {t.idempotency.c.user} IN ({users})",  # noqa: S608 # nosec B608
+            f"DELETE FROM {t.charge} WHERE {t.charge.c.token} = 'tok_visa'",  # noqa: S608 # nosec B608
         ):
             c.execute(sql)
         RoomNight.objects.filter(pk__in=[n.pk for n in nights]).update(
@@ -230,10 +230,10 @@ def _raw_sql() -> dict[str, str]:
 
     # Names from the models, values as parameters or the constants they always were.
     _RAW.update(
-        lock_row=f"SELECT {n.id} FROM {t.night} WHERE {n.id} = %s FOR UPDATE",  # noqa: S608
-        lock_night=f"SELECT {n.id}, {n.rooms_available} FROM {t.night}"  # noqa: S608
+        lock_row=f"SELECT {n.id} FROM {t.night} WHERE {n.id} = %s FOR UPDATE",  # noqa: S608 # nosec B608
+        lock_night=f"SELECT {n.id}, {n.rooms_available} FROM {t.night}"  # noqa: S608 # nosec B608
         f" WHERE {n.id} = %s FOR UPDATE",
-        take=f"UPDATE {t.night} SET {n.rooms_available} = {n.rooms_available} - 1"  # noqa: S608
+        take=f"UPDATE {t.night} SET {n.rooms_available} = {n.rooms_available} - 1"  # noqa: S608 # nosec B608
         f" WHERE {n.id} = %s AND {n.rooms_available} >= 1",
         hold=insert(t.hold, "id", "user", "status", "created_at", "expires_at")
         + "(%s, %s, 'active', %s, %s)",
@@ -253,9 +253,9 @@ def _raw_sql() -> dict[str, str]:
             "refunded_amount", "created_at",
         )
         + "(%s, %s, 'tok_visa', %s, %s, 1, 0, %s)",
-        paid=f"UPDATE {t.payment} SET {p.status} = 'succeeded', {p.provider_ref} = %s,"  # noqa: S608
+        paid=f"UPDATE {t.payment} SET {p.status} = 'succeeded', {p.provider_ref} = %s,"  # noqa: S608 # nosec B608
         f" {p.updated_at} = %s WHERE {p.id} = %s",
-        lock_hold=f"SELECT {h.status} FROM {t.hold} WHERE {h.id} = %s FOR UPDATE",  # noqa: S608
+        lock_hold=f"SELECT {h.status} FROM {t.hold} WHERE {h.id} = %s FOR UPDATE",  # noqa: S608 # nosec B608
         booking=insert(t.booking, "reference", "user", "hold", "status", "created_at")
         + "(%s, %s, %s, 'confirmed', %s)",
         booking_item=insert(
@@ -269,8 +269,8 @@ def _raw_sql() -> dict[str, str]:
             "birth_date", "is_driver",
         )
         + "(%s, 0, 'adult', 'Bench', 'Traveler', NULL, 0)",
-        booked=f"UPDATE {t.hold} SET {h.status} = 'booked' WHERE {h.id} = %s",  # noqa: S608
-        pay_booking=f"UPDATE {t.payment} SET {p.booking} = %s WHERE {p.id} = %s",  # noqa: S608
+        booked=f"UPDATE {t.hold} SET {h.status} = 'booked' WHERE {h.id} = %s",  # noqa: S608 # nosec B608
+        pay_booking=f"UPDATE {t.payment} SET {p.booking} = %s WHERE {p.id} = %s",  # noqa: S608 # nosec B608
     )  # fmt: skip
     return _RAW
 

@@ -152,7 +152,7 @@ def render(figures: dict[str, Any]) -> str:
             " 16 processes of one client each (like 16 Lambda instances); C: gunicorn"
             " 4 workers x 4 threads, connections kept (CONN_MAX_AGE 300, as production)."
             " O is not one of issue 10's ways: A's statements one for one through the Django"
-            " ORM with no service logic, what any ORM service costs at least (decision 59);"
+            " ORM with no service logic, what any ORM service costs at least;"
             " its column says how far B and C are from that floor.",
             "",
             "| rows | way | ok | failed | per s | p50 | p99 | per-s ratio to A |"

@@ -81,7 +81,7 @@ def pick_queries() -> Queries:
 
 def is_cached(name: str) -> bool:
     """Rows measured with the search answer cache on: the repeated search (its point) and
-    autocomplete (a few prefixes typed by everyone; it was measured with decision 52's
+    autocomplete (a few prefixes typed by everyone; it was measured with the
     suggestion cache warm before too). The other rows measure the search itself."""
     return "cached" in name or name == "autocomplete"
 
