@@ -25,23 +25,6 @@ class User(AbstractUser):
         return self.email or self.username
 
 
-class RateCounter(models.Model):
-    """One client's request count in its current window, for the API throttles.
-
-    A row per throttle key (`throttle_<scope>_<client ip or user id>`), shared by every
-    process through the database; `accounts.services.rate_hit` counts with one UPDATE.
-    """
-
-    # `key` is a reserved word in MySQL: the column has a name of its own, so that no
-    # statement depends on quoting it.
-    key = models.CharField(max_length=191, primary_key=True, db_column="throttle_key")
-    window_ends = models.DateTimeField(db_index=True)
-    hits = models.PositiveIntegerField()
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.hits} until {self.window_ends:%H:%M:%S}"
-
-
 class SessionEndReason(models.TextChoices):
     LOGOUT = "logout", "Logged out"
     REUSE = "reuse", "A rotated refresh token was used again"

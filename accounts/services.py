@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,14 +13,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.text import slugify
-from rest_framework import serializers
 
 from accounts.errors import InvalidCredentials, TooManyLoginAttempts
-from accounts.models import RateCounter, User
+from accounts.models import User
 from accounts.selectors import user_by_login
-from travelguru.sql import Table, adapt_datetimes, execute, statement
+from travelguru.errors import InvalidFields
+from travelguru.rate_counter import rate_give_back, rate_hit
 
 
 def _unique_username(email: str) -> str:
@@ -40,9 +37,9 @@ def user_register(
     """A new traveler. The password must pass Django's validators; the email is unique."""
     email = get_user_model().objects.normalize_email(email.strip())
     if User.objects.filter(email__iexact=email).exists():
-        raise serializers.ValidationError({"email": ["An account with this email exists."]})
+        raise InvalidFields({"email": ["An account with this email exists."]})
     if username and User.objects.filter(username__iexact=username).exists():
-        raise serializers.ValidationError({"username": ["This username is taken."]})
+        raise InvalidFields({"username": ["This username is taken."]})
     user = User(
         email=email,
         username=username or _unique_username(email),
@@ -52,15 +49,13 @@ def user_register(
     try:
         validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise serializers.ValidationError({"password": list(exc.messages)}) from None
+        raise InvalidFields({"password": list(exc.messages)}) from None
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:  # a concurrent registration with the same email won
-        raise serializers.ValidationError(
-            {"email": ["An account with this email exists."]}
-        ) from None
+        raise InvalidFields({"email": ["An account with this email exists."]}) from None
     return user
 
 
@@ -155,7 +150,7 @@ def _slot_take(key: str, *, limit: int, now: datetime) -> None:
 
 
 def _slot_give_back(key: str) -> None:
-    RateCounter.objects.filter(key=_rate_key(key), hits__gt=0).update(hits=F("hits") - 1)
+    rate_give_back(key=key)
 
 
 def login_attempt_begin(*, ip: str, identifier: str, now: datetime) -> LoginAttempt:
@@ -237,81 +232,3 @@ def otp_attempt_succeeded(*, ip: str, user: User) -> None:
     """The code was right: its slot is given back and the client known to the account."""
     _slot_give_back(f"login-otp:{_account_key(user, '')}")
     login_client_known(ip=ip, user=user)
-
-
-# --- API request rates (the DRF throttles of travelguru.security) ------------------------
-
-# One new counter in this many also deletes the counters whose window ended a day ago, so
-# the table holds about a day's clients; the deletion is an indexed range on window_ends.
-RATE_COUNTER_PURGE_ONE_IN = 64
-RATE_COUNTER_KEPT = timedelta(days=1)
-RATE_KEY_MAX_LENGTH = RateCounter._meta.get_field("key").max_length or 191
-
-
-def rate_hit(
-    *, key: str, limit: int, period: int, now: datetime, _retry: bool = True
-) -> float | None:
-    """Count one request against `key`'s budget of `limit` per `period` seconds.
-
-    Returns None when the request is allowed, else the seconds until the window ends (the
-    answer's Retry-After). A window starts at the key's first request and lasts `period`,
-    so a client gets at most `limit` requests in it (2 x limit across a window's end, where
-    DRF's own sliding log would have been exact). The common case, a request within
-    budget, is one UPDATE in autocommit: the row lock serialises concurrent requests of the
-    same client, and `hits < limit` in the WHERE means no request is ever over-counted past
-    the budget. The rest (first request, new window, over budget) reads the row. A key too
-    long for the column (a forwarded-for address is what the client says) is hashed.
-    """
-    key = _rate_key(key)
-    if _rate_counter_count(key=key, limit=limit, now=now):
-        return None
-    counter = RateCounter.objects.filter(key=key)
-    row = counter.values_list("window_ends", "hits").first()
-    if row is not None and row[0] > now and row[1] >= limit:
-        return (row[0] - now).total_seconds()
-    if row is not None:  # the window has ended: this request opens the next one
-        opened = counter.filter(window_ends__lte=now).update(
-            window_ends=now + timedelta(seconds=period), hits=1
-        )
-    else:
-        opened = _rate_counter_create(key=key, window_ends=now + timedelta(seconds=period), now=now)
-    if opened:
-        return None
-    if not _retry:  # lost the race twice within one request: refuse rather than loop
-        return float(period)
-    # Another request of this client opened the window first: count against it.
-    return rate_hit(key=key, limit=limit, period=period, now=now, _retry=False)
-
-
-def _rate_key(key: str) -> str:
-    if len(key) > RATE_KEY_MAX_LENGTH:
-        return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-    return key
-
-
-# Written out: every API request runs it, and the ORM spent more CPU building the UPDATE
-# than the database running it.
-@statement()
-def _count_sql() -> str:
-    """Parameters: key, now, limit."""
-    t, c = Table(RateCounter), Table(RateCounter).c
-    return (
-        f"UPDATE {t} SET {c.hits} = {c.hits} + 1"  # noqa: S608 # nosec B608
-        f" WHERE {c.key} = %s AND {c.window_ends} > %s AND {c.hits} < %s"
-    )
-
-
-def _rate_counter_count(*, key: str, limit: int, now: datetime) -> bool:
-    """Count one request in `key`'s open window if it is within budget (one UPDATE)."""
-    return execute(_count_sql(), [key, *adapt_datetimes(now), limit]) == 1
-
-
-def _rate_counter_create(*, key: str, window_ends: datetime, now: datetime) -> bool:
-    try:
-        with transaction.atomic():
-            RateCounter.objects.create(key=key, window_ends=window_ends, hits=1)
-    except IntegrityError:  # created meanwhile by a concurrent request of the same client
-        return False
-    if secrets.randbelow(RATE_COUNTER_PURGE_ONE_IN) == 0:
-        RateCounter.objects.filter(window_ends__lt=now - RATE_COUNTER_KEPT).delete()
-    return True

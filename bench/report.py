@@ -48,7 +48,7 @@ def _search_sections(
             " parameters inlined) replayed through a raw cursor at the same arrival rate."
             " Hotels, flights and cars are served by a gunicorn that keeps no search answers"
             " (every request searches); autocomplete and the repeated search by one that"
-            " does (search.cache).",
+            " does (travelguru.results_cache).",
             "",
             "| endpoint | rate/s | p50 | p95 | p99 | floor p50 | floor p95 | floor p99 |"
             " p95 / floor p95 | queries | non-2xx |",

@@ -3,7 +3,7 @@
 Each endpoint's queries (`search_latency.pick_queries`) are sent through Django's test
 client in this one process, `repeats` times per variant after a warm-up, and the process
 CPU time (`time.process_time`, which a busy neighbour does not inflate) and the queries
-sent are counted per request. Search answers are cached in memory (search.cache): every
+sent are counted per request. Search answers are cached in memory (travelguru.results_cache): every
 row but the "cached" one forgets them before each request, so it measures the search
 itself; the cached rows (`is_cached`: the repeated search, autocomplete) ask the same
 queries again and again.

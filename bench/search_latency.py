@@ -87,9 +87,9 @@ def is_cached(name: str) -> bool:
 
 
 def forget_answers() -> None:
-    """Forget the search answers this process cached (search.cache), if it caches any."""
+    """Forget the search answers this process cached (travelguru.results_cache), if any."""
     try:
-        from search import cache
+        from travelguru import results_cache as cache
     except ImportError:  # code from before the cache (a baseline)
         return
     cache.clear()

@@ -16,14 +16,15 @@ from django.utils import timezone
 
 from catalog import models
 from catalog.admin_rates import HotelRates, OfficeRates, RouteRates
-from search.cache import results_changed
+from travelguru.results_cache import results_changed
 
 INLINE_DAYS = 60
 
 
 class CatalogAdmin(admin.ModelAdmin):
     """Every write through the admin makes cached search answers unreachable once committed
-    (search.cache): a price, a room, a schedule or a name edited shows in the next search."""
+    (travelguru.results_cache): a price, a room, a schedule or a name edited shows in the next
+    search."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -23,9 +23,9 @@ from django.db import OperationalError, transaction
 
 from audit.services import AuditTarget, audit_record
 from catalog.selectors import INVENTORY, Cell, Scope, inventory_cells
-from search.cache import results_changed
 from travelguru.errors import DomainError
 from travelguru.money import quantize
+from travelguru.results_cache import results_changed
 
 PriceMode = Literal["", "set", "add", "percent"]
 # The price columns' bound (max_digits=12, decimal_places=2).

@@ -16,9 +16,8 @@ from reviews.models import SUB_SCORES, Review, ReviewStatus, Subject
 from reviews.selectors import SORTS, rating_get, reviews_list, subject_check
 from reviews.serializers import RatingSerializer
 from reviews.services import helpful_vote, review_create
-from search.apis.common import parse_query
 from travelguru.pagination import PageNumberPagination
-from travelguru.serializers import page_fields, problem_responses
+from travelguru.serializers import page_fields, parse_query, problem_responses
 
 
 def review_json(review: Review) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
-from rest_framework import serializers
 
 from bookings.models import BookingItem, BookingStatus, ItemKind
 from bookings.selectors import booking_get
@@ -19,10 +18,11 @@ from catalog.local_time import local_today
 from catalog.models import FlightFare, RentalCar, RoomType
 from reviews.errors import AlreadyReviewed, NotReviewable, OwnReview, ReviewNotFound
 from reviews.models import SUB_SCORES, HelpfulVote, RatingAggregate, Review, ReviewStatus, Subject
-from search.cache import results_changed
+from travelguru.errors import InvalidFields
+from travelguru.results_cache import results_changed
 
 TWO_PLACES = Decimal("0.01")
-# The search answers that show each subject's rating (search.cache).
+# The search answers that show each subject's rating (travelguru.results_cache).
 SEARCH_KINDS = {Subject.HOTEL: "hotel", Subject.AIRLINE: "flight", Subject.CAR_VENDOR: "car"}
 
 
@@ -103,14 +103,14 @@ def review_create(
         if len(items) == 1:
             reviewable = items
         if len(reviewable) != 1:
-            raise serializers.ValidationError(
+            raise InvalidFields(
                 {"item": ["This booking has several items: say which one (its position)."]}
             )
         item = reviewable[0]
     else:
         item = next((i for i in items if i.position == position), None)
         if item is None:
-            raise serializers.ValidationError({"item": ["This booking has no such item."]})
+            raise InvalidFields({"item": ["This booking has no such item."]})
     if booking.status == BookingStatus.CANCELLED or item.status == BookingStatus.CANCELLED:
         raise NotReviewable("A cancelled booking cannot be reviewed.")
     if now < item.service_end:
@@ -123,7 +123,7 @@ def review_create(
     allowed = SUB_SCORES[subject]
     unknown = sorted(set(sub_scores) - set(allowed))
     if unknown:
-        raise serializers.ValidationError(
+        raise InvalidFields(
             {
                 "sub_scores": [
                     f"Unknown for a {subject}: {', '.join(unknown)}; use {', '.join(allowed)}."

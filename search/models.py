@@ -96,14 +96,3 @@ class SyncCheckpoint(models.Model):
     @property
     def in_pass(self) -> bool:
         return self.pass_started_at is not None
-
-
-class ResultsVersion(models.Model):
-    """The version of each kind's cached search answers (search.cache): a fresh random
-    token, set after every committed change those answers show."""
-
-    kind = models.CharField(max_length=16, primary_key=True)
-    version = models.CharField(max_length=32)
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.version}"

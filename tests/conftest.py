@@ -29,7 +29,7 @@ settings.load_profile("default")
 def _search_answers_forgotten():
     """Each test starts without search answers cached in memory by an earlier one (their
     rows are gone, but ids and the shared cache's versions may come back)."""
-    from search import cache
+    from travelguru import results_cache as cache
 
     cache.clear()
 

@@ -53,6 +53,28 @@ class InvalidInput(DomainError):
             self.extra.setdefault("errors", {field: [self.detail]})
 
 
+class InvalidFields(DomainError):
+    """Input that breaks a business rule on named fields (a taken email, an unknown sub-score).
+
+    Services raise it instead of a serializer's validation error, which is HTTP's business;
+    the answer is the one a serializer's error gets, so a client cannot tell which layer
+    refused: 400 `validation-error`, a detail naming each field, and `errors` per field."""
+
+    code = "validation-error"
+    status = status.HTTP_400_BAD_REQUEST
+    title = "Invalid input"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        fields = {
+            field: [str(message) for message in messages] for field, messages in errors.items()
+        }
+        super().__init__(_fields_detail(fields), errors=fields)
+
+
+def _fields_detail(errors: dict[str, list[str]]) -> str:
+    return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+
+
 def problem(
     *, status_code: int, title: str, detail: str, code: str, **extra: Any
 ) -> dict[str, Any]:
@@ -141,7 +163,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             problem(
                 status_code=400,
                 title="Invalid input",
-                detail="; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()),
+                detail=_fields_detail(errors),
                 code=getattr(exc, "problem_code", "validation-error"),
                 errors=errors,
             )

@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-from accounts.services import rate_hit
 from travelguru.errors import PROBLEM_CONTENT_TYPE, problem
+from travelguru.rate_counter import rate_hit
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 _STRICT_PREFIXES = ("/api/", "/healthz")
@@ -82,7 +82,7 @@ class CountedRateThrottle(SimpleRateThrottle):
     DRF's own keeps each client's request history (a list of up to `rate` timestamps) in
     the Django cache; on the database cache every request then paid a read, a COUNT(*)
     cull check and a locked read-and-write of that pickled list on every request. Here the
-    count is a row of accounts.RateCounter, shared by every process alike.
+    count is a row of travelguru.RateCounter, shared by every process alike.
     Scopes, rates (THROTTLE_RATES), keys and Retry-After are DRF's.
     """
 

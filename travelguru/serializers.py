@@ -1,10 +1,11 @@
-"""Serializers shared by every app's API (Money, local times)."""
+"""Serializers shared by every app's API (Money, local times, query parameters)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from travelguru.zones import zone
 
@@ -22,6 +23,13 @@ class MoneySerializer(serializers.Serializer):
 def local_isoformat(moment: datetime, tz_name: str) -> str:
     """An aware UTC datetime as ISO 8601 local time with offset, e.g. 2026-12-01T18:30:00-05:00."""
     return moment.astimezone(zone(tz_name)).isoformat()
+
+
+def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
+    """Validate query parameters with a serializer; errors become a 400 problem."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class ProblemItemSerializer(serializers.Serializer):

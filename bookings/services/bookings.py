@@ -24,7 +24,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, IntegrityError, transaction
-from rest_framework import serializers
 
 from bookings.errors import HoldBeingPaid, HoldNotActive, HoldNotFound, InventoryBusy
 from bookings.models import (
@@ -51,6 +50,7 @@ from bookings.services.inventory import lock_wait_bounded
 from bookings.services.policies import Policy, item_policy
 from travelguru.db import insert_rows
 from travelguru.django_private import prefetched_rows_set
+from travelguru.errors import InvalidFields
 from travelguru.money import Money
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def travelers_check(*, items: Sequence[HoldItem], travelers: Sequence[TravelerIn
     elif drivers:
         errors.append("There is no car to drive in this trip.")
     if errors:
-        raise serializers.ValidationError({"travelers": errors})
+        raise InvalidFields({"travelers": errors})
 
 
 def _reference() -> str:

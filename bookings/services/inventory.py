@@ -22,7 +22,7 @@ from django.db.models.functions import Least
 from bookings.errors import InventoryBusy
 from bookings.models import HoldUnit
 from catalog.models import CarDay, FlightFare, RoomNight
-from search.cache import inventory_changed
+from travelguru.results_cache import inventory_changed
 
 # The inventory tables, and a row of one of them.
 InventoryModel = type[FlightFare] | type[RoomNight] | type[CarDay]

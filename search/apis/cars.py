@@ -22,13 +22,12 @@ from search.apis.common import (
     cached_page,
     index_freshness,
     page_answer,
-    parse_query,
 )
 from search.apis.flights import IataCodeField
 from search.limits import rental_errors
 from search.offers import CarOffer, offer_encode
 from search.selectors.cars import SORTS, CarResult, Rental, car_offers_list
-from travelguru.serializers import MoneySerializer, page_fields, problem_responses
+from travelguru.serializers import MoneySerializer, page_fields, parse_query, problem_responses
 
 
 class CarSearchApi(PublicCacheMixin, APIView):

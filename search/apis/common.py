@@ -62,13 +62,6 @@ class CommaListField(serializers.ListField):
         return super().get_value(dictionary)
 
 
-def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    """Validate query parameters with a serializer; errors become a 400 problem."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def index_freshness() -> dict[str, str | None]:
     """`indexed_at`: when the search index was last refreshed (results may lag it)."""
     from search.engines import get_engine
@@ -164,13 +157,13 @@ def cached_page(
     answer: Callable[[], tuple[PageAnswer, float | None]],
     fold: Sequence[str] = (),
 ) -> Response:
-    """The page for `query` from the search results cache (`search.cache`), or computed.
+    """The page for `query` from the search results cache (`travelguru.results_cache`), or computed.
 
     The key is the validated query (parameter order, defaults and spelling normalised; the
     free-text fields in `fold` compared case-insensitively): page and page size are in it,
     the links are built per request. `answer()` gives the page and how many seconds it
     stays true at most (None: the cache's TTL)."""
-    from search import cache
+    from travelguru import results_cache as cache
 
     key = tuple(sorted((name, _key_part(value, name in fold)) for name, value in query.items()))
     page, _ = cache.cached(kind, key, answer)

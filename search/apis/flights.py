@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 
 from analytics.hooks import search_recorded
 from catalog.models import Cabin
+from reviews.selectors import airline_ratings_by_code
 from search.apis.common import (
     PageAnswer,
     PublicCacheMixin,
@@ -21,7 +21,6 @@ from search.apis.common import (
     cached_page,
     index_freshness,
     page_answer,
-    parse_query,
 )
 from search.limits import MAX_SEATS, party_errors
 from search.offers import offer_encode
@@ -35,8 +34,13 @@ from search.selectors.flights import (
     Place,
     flight_offers_list,
 )
-from travelguru.serializers import MoneySerializer, local_isoformat, page_fields, problem_responses
-from travelguru.sql import Column, Query, Select, Table, marks, statement
+from travelguru.serializers import (
+    MoneySerializer,
+    local_isoformat,
+    page_fields,
+    parse_query,
+    problem_responses,
+)
 
 
 class IataCodeField(serializers.CharField):
@@ -305,65 +309,13 @@ class FlightSearchApi(PublicCacheMixin, APIView):
                     "max_stops": query["max_stops"],
                     "sort": query["sort"],
                 },
-                "airline_ratings": airline_ratings(codes),
+                "airline_ratings": airline_ratings_by_code(codes=codes),
                 **index_freshness(),
             },
         )
         # Departed flights are never offered: the answer holds until the first one leaves.
         first = min((r.outbound.departure_at for r in results), default=None)
         return answer, None if first is None else (first - now).total_seconds()
-
-
-def airline_ratings(codes: set[str]) -> dict[str, dict[str, Any]]:
-    """IATA code -> full rating and airline id (for its reviews) of rated airlines."""
-    if not codes:
-        return {}
-    from reviews.models import RatingAggregate, Subject
-
-    ratings = {}
-    for row in _airline_ratings_query(len(codes)).fetch([0, Subject.AIRLINE, *sorted(codes)]):
-        rating = RatingAggregate(
-            subject=Subject.AIRLINE,
-            subject_id=row.subject_id,
-            count=row.reviews,
-            average=row.average,
-            distribution=row.distribution,
-            sub_scores=row.sub_scores,
-        )
-        ratings[row.code] = {"airline_id": row.subject_id, **rating.as_json()}
-    return ratings
-
-
-class _RatingRow(NamedTuple):
-    subject_id: int
-    reviews: int  # not `count`: a tuple's own method
-    average: Decimal | None
-    distribution: dict
-    sub_scores: dict
-    code: str
-
-
-# Written out: every flight search runs it, and compiling the queryset cost more CPU than
-# running it.
-@statement((1,), (2,))
-def _airline_ratings_query(codes: int) -> Query[_RatingRow]:
-    """Parameters: 0 (the fewest ratings shown, excluded), the airline subject, the codes."""
-    from catalog.models import Airline
-    from reviews.models import RatingAggregate
-
-    r, a = Table(RatingAggregate, "r"), Table(Airline, "a")
-    code = Column(f"(SELECT {a.c.iata} FROM {a} WHERE {a.c.id} = {r.c.subject_id})")  # noqa: S608 # nosec B608
-    row = Select(
-        _RatingRow, subject_id=r.c.subject_id, reviews=r.c.count, average=r.c.average,
-        distribution=r.c.distribution, sub_scores=r.c.sub_scores, code=code,
-    )  # fmt: skip
-    sql = f"""
-        SELECT {row}
-        FROM {r}
-        WHERE {r.c.count} > %s AND {r.c.subject} = %s
-          AND {r.c.subject_id} IN (SELECT {a.c.id} FROM {a} WHERE {a.c.iata} IN ({marks(codes)}))
-    """  # noqa: S608 # nosec B608
-    return Query(sql, row)
 
 
 def _passengers_json(party: Party) -> dict[str, int]:

@@ -23,7 +23,6 @@ from search.apis.common import (
     cached_page,
     index_freshness,
     page_answer,
-    parse_query,
 )
 from search.limits import MAX_GUESTS, MAX_ROOMS, stay_errors
 from search.offers import HotelOffer, offer_encode
@@ -43,7 +42,7 @@ from search.selectors.hotels import (
     hotel_search,
     stay_check,
 )
-from travelguru.serializers import MoneySerializer, page_fields, problem_responses
+from travelguru.serializers import MoneySerializer, page_fields, parse_query, problem_responses
 
 
 class StayInputSerializer(serializers.Serializer):
@@ -360,7 +359,7 @@ class HotelSearchApi(PublicCacheMixin, APIView):
             # Offers are built for the page shown only.
             expand=lambda page: hotel_results(page, stay, now=now),
             # Shown ratings are the aggregates' (the index's copy only ranks `sort=rating`);
-            # a rating change makes cached answers unreachable (search.cache).
+            # a rating change makes cached answers unreachable (travelguru.results_cache).
             page_context=lambda page: {
                 "ratings": ratings_json_map(
                     subject=Subject.HOTEL, subject_ids=[r.hotel.id for r in page]

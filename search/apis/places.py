@@ -19,10 +19,9 @@ from search.apis.common import (
     cached_page,
     index_freshness,
     page_answer,
-    parse_query,
 )
 from search.selectors.places import airport_suggestions, city_suggestions
-from travelguru.serializers import page_of, problem_responses
+from travelguru.serializers import page_of, parse_query, problem_responses
 
 # Suggestions per (kind, normalised text, index refresh time), least recently used out
 # first. The refresh time is in the key, so a re-index (by any process: the scheduled sync
@@ -62,7 +61,7 @@ def _cities(text: str) -> list[Any]:
 def _cached_page(
     view: APIView, request: Request, query: dict[str, Any], kind: str, fetch: Callable
 ) -> Response:
-    """The serialized page from the search answer cache (search.cache, kind "place": a
+    """The serialized page from the search answer cache (travelguru.results_cache, kind "place": a
     re-index or a catalog edit makes it unreachable), else from the suggestions."""
 
     def answer() -> tuple[PageAnswer, None]:

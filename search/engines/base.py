@@ -98,7 +98,7 @@ class Document:
     kind: str  # search.models.DocumentKind
     object_id: int
     name: str
-    text: str  # folded words (search.text.indexed_text)
+    text: str  # folded words (travelguru.text.indexed_text)
     code: str = ""
     city_id: int | None = None
     country_code: str = ""

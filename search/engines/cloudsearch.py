@@ -32,8 +32,8 @@ from search.engines.base import (
     LegQuery,
 )
 from search.models import DocumentKind, SyncState
-from search.text import fold, words
 from travelguru.errors import DomainError
+from travelguru.text import fold, words
 
 ENGINE_NAME = "cloudsearch"
 

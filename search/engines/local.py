@@ -1,6 +1,6 @@
 """The embedded engine: the `search.SearchDocument` table, filled by `sync_search_index`.
 
-Word-prefix matching over accent-folded text (`search.text`) with plain `LIKE`, which
+Word-prefix matching over accent-folded text (`travelguru.text`) with plain `LIKE`, which
 every database runs; the indexed tables are small (airports, cities, hotels, offices),
 so a scan of one kind's rows is a few milliseconds. CloudSearch answers the same calls
 in production.
@@ -28,8 +28,8 @@ from search.engines.base import (
     SqlIds,
 )
 from search.models import DocumentKind, SearchDocument, SyncState
-from search.text import fold, words
 from travelguru.sql import Query, Select, Table, adapt_datetimes, marks, statement
+from travelguru.text import fold, words
 
 ENGINE_NAME = "local"
 EARTH_RADIUS_KM = 6371.0088

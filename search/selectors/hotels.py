@@ -29,10 +29,10 @@ from catalog.models import Amenity, City, Hotel, RoomNight, RoomType
 from search.engines import get_engine
 from search.engines.base import HotelHit, HotelQuery
 from search.models import DocumentKind
-from search.text import fold
 from travelguru.errors import InvalidInput, NotFound
 from travelguru.money import Money, quantize
 from travelguru.sql import Column, Query, Select, Table, marks, statement
+from travelguru.text import fold
 
 SORTS = ("price", "-price", "rating", "distance", "stars")
 MAX_CANDIDATES = 2000

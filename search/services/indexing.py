@@ -26,11 +26,11 @@ from django.utils import timezone
 from catalog.models import Airport, City, FlightLeg, Hotel, RentalOffice
 from reviews.models import RatingAggregate, Subject
 from reviews.selectors import ratings_map
-from search.cache import results_changed_now
 from search.engines import get_engine
 from search.engines.base import Document, IndexWriter
 from search.models import DocumentKind, SyncCheckpoint, SyncState
-from search.text import indexed_text
+from travelguru.results_cache import results_changed_now
+from travelguru.text import indexed_text
 
 # Rows read from the database at a time. The local engine writes them as one batch; an
 # engine with a byte limit per upload (CloudSearch) packs documents into uploads by size.

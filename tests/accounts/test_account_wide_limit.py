@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.errors import InvalidCredentials, TooManyLoginAttempts
-from accounts.models import RateCounter
 from accounts.services import user_authenticate
 from tests.factories.accounts import PASSWORD, UserFactory
 from tests.flows import assert_problem
+from travelguru.models import RateCounter
 
 pytestmark = pytest.mark.django_db
 

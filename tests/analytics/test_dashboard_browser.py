@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from analytics.demo import load_demo_history
+from demo.analytics import load_demo_history
 from tests.factories.accounts import PASSWORD, UserFactory, second_factor_for, totp_now
 from tests.factories.catalog import AirportFactory, HotelFactory, RentalOfficeFactory
 

@@ -17,9 +17,9 @@ from audit.models import AuditEntry
 from catalog.models import CarDay, RoomNight
 from catalog.selectors import Cell, Scope
 from catalog.services import BulkChange, cell_change, rates_bulk_apply, rates_bulk_preview
-from search import cache
 from tests.factories.accounts import UserFactory
 from tests.factories.catalog import HotelFactory, RentalCarFactory, RoomTypeFactory, room_nights
+from travelguru import results_cache as cache
 from travelguru.money import minor_units
 
 START = date(2031, 3, 3)  # a Monday

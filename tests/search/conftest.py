@@ -49,7 +49,7 @@ def flight_index(search_engine, monkeypatch):
 
     monkeypatch.setattr("search.selectors.flights.get_engine", engine)
     # A cached answer is looked up before the selector runs: the sync comes first there too.
-    from search import cache
+    from travelguru import results_cache as cache
 
     version = cache.results_version
 

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from search.services.indexing import sync_index
-from search.text import fold
 from tests.factories.catalog import AirportFactory, CityFactory
+from travelguru.text import fold
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 

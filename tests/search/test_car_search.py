@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import CarClass, Transmission
-from search import cache
 from search.apis.common import today_anywhere
 from search.offers import CarOffer, offer_decode
 from tests.factories.catalog import (
@@ -17,6 +16,7 @@ from tests.factories.catalog import (
     RentalOfficeFactory,
     car_days,
 )
+from travelguru import results_cache as cache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 

@@ -9,11 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import FlightFare, FlightLeg
-from search import cache
 from search.apis.flights import FlightSearchApi
 from search.offers import FlightOffer, offer_decode
 from search.selectors.flights import Party, flight_offers_list
 from tests.factories.catalog import AirlineFactory, AirportFactory, flight_fare
+from travelguru import results_cache as cache
 from travelguru.money import Money
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("flight_index")]

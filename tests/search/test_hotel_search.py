@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.models import RoomNight
-from search import cache
 from search.apis.common import today_anywhere
 from search.offers import HotelOffer, offer_decode
 from tests.factories.catalog import CityFactory, HotelFactory, RoomTypeFactory, room_nights
+from travelguru import results_cache as cache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 

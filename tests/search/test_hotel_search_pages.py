@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog.models import Hotel, RoomNight
-from search import cache
 from search.apis.common import today_anywhere
 from search.engines.local import haversine_km
 from search.services.indexing import sync_index
 from tests.factories.catalog import CityFactory, HotelFactory, RoomTypeFactory
+from travelguru import results_cache as cache
 from travelguru.money import quantize
 
 pytestmark = pytest.mark.django_db

@@ -285,7 +285,7 @@ def test_a_cached_answer_is_not_kept_past_midnight_at_the_hotel(
 ):
     """The search cache keeps an answer for up to a minute: not once the clock alone has made
     it wrong (the check-in day ended at the hotel)."""
-    from search import cache
+    from travelguru import results_cache as cache
 
     ticks = {"now": 1_000.0}
     monkeypatch.setattr(cache.time, "monotonic", lambda: ticks["now"])

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from search import cache
 from search.apis import places
 from search.apis.common import today_anywhere
 from search.services.indexing import sync_index
 from tests.factories.catalog import AirportFactory, CityFactory
 from tests.flows import assert_problem
+from travelguru import results_cache as cache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("search_engine")]
 
@@ -82,7 +82,7 @@ def test_repeated_autocomplete_is_answered_from_memory(api_client, london, monke
     assert _codes(first) == _codes(again) == ["LHR"]
     assert asked == ["Lon"]  # the engine was asked once
     places._suggestions.clear()
-    cache.clear()  # the serialized pages (search.cache) too
+    cache.clear()  # the serialized pages (travelguru.results_cache) too
     api_client.get("/api/airports", {"q": "lon"})
     assert asked == ["Lon", "lon"]
 

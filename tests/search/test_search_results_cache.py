@@ -1,5 +1,5 @@
-"""Search answers cached in memory (search.cache): a repeat is answered without searching,
-and any change a traveler would notice in the answer shows in the very next search."""
+"""Search answers cached in memory (travelguru.results_cache): a repeat is answered without
+searching, and any change a traveler would notice in the answer shows in the very next search."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from bookings.services.holds import hold_expire_due
 from catalog.models import RoomNight
-from search import cache
 from search.apis import hotels as hotels_api
 from search.apis.common import today_anywhere
 from search.services.indexing import sync_index
 from tests.factories.accounts import UserFactory
 from tests.factories.catalog import CityFactory, HotelFactory, RoomTypeFactory, room_nights
+from travelguru import results_cache as cache
 from travelguru.sql import Query
 
 pytestmark = pytest.mark.django_db
@@ -210,7 +210,7 @@ def test_a_reindex_shows_a_new_hotel_in_the_next_search(api_client, rome, last_r
 
 
 def test_a_lost_version_only_costs_a_miss(api_client, last_room, check_in, searches):
-    from search.models import ResultsVersion
+    from travelguru.models import ResultsVersion
 
     search(api_client, check_in)
     ResultsVersion.objects.all().delete()  # a flushed table

@@ -36,7 +36,7 @@ ASSIGNMENT = re.compile(
 )
 # Values that look like secrets but are not, each with why.
 ALLOWED = {
-    "paper-lantern-voyage": "the documented demo password (README, catalog/demo/users.py)",
+    "paper-lantern-voyage": "the documented demo password (README, demo/users.py)",
     "correct-horse-battery-9": "the test factories' password",
     "whsec_test_secret": "the test suite's webhook signing secret",
     "tok_": "Stripe's public test card tokens (tok_visa, tok_chargeDeclined…), not secrets",

@@ -1,5 +1,5 @@
 """Per-IP and per-traveler API throttles: 429 problem with Retry-After, counted in the
-database (accounts.RateCounter) so every Lambda instance sees the same count."""
+database (travelguru.RateCounter) so every Lambda instance sees the same count."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIRequestFactory
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts.models import RateCounter, User
+from accounts.models import User
 from tests.factories.accounts import UserFactory
+from travelguru.models import RateCounter
 from travelguru.security import AnonymousRateThrottle
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,11 @@
 """The API's error shape: application/problem+json everywhere, never an HTML page."""
 
+from typing import Any
+
 import pytest
+from rest_framework import serializers
+
+from travelguru.errors import InvalidFields, problem_exception_handler
 
 
 @pytest.mark.parametrize(
@@ -31,6 +36,27 @@ def test_validation_errors_name_the_field(client, db):
     assert body["code"] == "validation-error"
     assert "pick_up" in body["errors"]
     assert "drop_off" in body["errors"]
+
+
+def test_a_service_refusing_fields_answers_as_a_serializer_would():
+    """Services raise InvalidFields, not DRF's ValidationError: the traveler gets the same
+    bytes either way (status, code, detail naming each field, errors per field)."""
+    errors = {
+        "email": ["An account with this email exists."],
+        "password": ["Too short.", "Common."],
+    }
+
+    def answer(exc):
+        response: Any = problem_exception_handler(exc, {})
+        response.renderer_context = {}  # what a view sets before rendering
+        return response.status_code, response["Content-Type"], response.rendered_content
+
+    status, content_type, body = answer(InvalidFields(errors))
+    assert (status, content_type, body) == answer(serializers.ValidationError(errors))
+    assert (
+        b'"detail":"email: An account with this email exists.; password: Too short. Common."'
+        in body
+    )
 
 
 def test_api_root_links_every_search(client, db):

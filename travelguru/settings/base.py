@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "travelguru",  # project-wide commands (publish_frontend); no models
+    "travelguru",  # project commands; shared tables (answer versions, rate counters)
     "accounts",
     "catalog",
     "search",
@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "analytics",
     "audit",
     "privacy",  # personal data requests (export, erasure) across the apps; no models
+    "demo",  # manage.py load_demo_data, demo_banner, demo_otp_code: demo rows for every app
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from catalog.demo.users import (
+from demo.users import (
     DEFAULT_PASSWORD,
     DEMO_STAFF,
     STAFF_EMAIL,
@@ -54,7 +54,7 @@ class Command(BaseCommand):
 
     def _second_factor_lines(self) -> list[str]:
         """What the demo staff member's second factor needs: demo-only secrets that
-        load_demo_data made at random for this database (catalog.demo.users)."""
+        load_demo_data made at random for this database (demo.users)."""
         found = demo_staff_second_factor()
         if found is None:
             return ["                (second factor: the authenticator they set up)"]

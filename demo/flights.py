@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from catalog.demo import reference
-from catalog.demo.common import bulk_insert, days_from, rng_for, season_factor
-from catalog.demo.places import distance_km
 from catalog.models import Airline, Airport, Cabin, FlightFare, FlightLeg
+from demo import reference
+from demo.common import bulk_insert, days_from, rng_for, season_factor
+from demo.places import distance_km
 
 CRUISE_KMH = 830
 TAXI_MINUTES = 30

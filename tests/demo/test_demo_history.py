@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from analytics import selectors
-from analytics.demo import history_events, load_demo_history
 from analytics.models import Event, EventKind
+from demo.analytics import history_events, load_demo_history
 from tests.factories.analytics import EventFactory
 from tests.factories.catalog import AirportFactory, HotelFactory, RentalOfficeFactory
 

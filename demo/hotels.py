@@ -7,8 +7,9 @@ import random
 from collections.abc import Callable
 from datetime import date, time
 
-from catalog.demo import reference
-from catalog.demo.common import (
+from catalog.models import Amenity, City, Hotel, RoomNight, RoomType
+from demo import reference
+from demo.common import (
     bulk_insert,
     cost_level,
     days_from,
@@ -16,7 +17,6 @@ from catalog.demo.common import (
     rng_for,
     season_factor,
 )
-from catalog.models import Amenity, City, Hotel, RoomNight, RoomType
 
 BASE_USD_BY_STARS = {1: 45, 2: 70, 3: 110, 4: 175, 5: 320}
 STREETS = (

@@ -3,11 +3,11 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from analytics.demo import load_demo_history
-from catalog.demo.loader import catalog_is_empty, load_demo, wipe_catalog
-from catalog.demo.users import ensure_demo_users
-from reviews.demo import load_demo_reviews
-from search.cache import results_changed_now
+from demo.analytics import load_demo_history
+from demo.loader import catalog_is_empty, load_demo, wipe_catalog
+from demo.reviews import load_demo_reviews
+from demo.users import ensure_demo_users
+from travelguru.results_cache import results_changed_now
 
 MAX_DAYS = 330
 

@@ -1,12 +1,12 @@
 """manage.py demo_otp_code: the demo staff member's current second-factor code.
 
 For trying the admin without an authenticator app. It reads only the demo device that
-load_demo_data made (catalog.demo.users), never a device someone set up themselves.
+load_demo_data made (demo.users), never a device someone set up themselves.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.demo.users import demo_staff_second_factor
+from demo.users import demo_staff_second_factor
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ import math
 from collections import defaultdict
 from functools import cache
 
-from catalog.demo import reference
 from catalog.models import Airport, City
-from search.text import fold
+from demo import reference
+from travelguru.text import fold
 
 
 @cache

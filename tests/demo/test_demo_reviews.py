@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import BookingStatus
-from catalog.demo.loader import load_demo
-from reviews.demo import load_demo_reviews
+from demo.loader import load_demo
+from demo.reviews import load_demo_reviews
 from reviews.models import RatingAggregate, Review, ReviewStatus, Subject
 from search.services.indexing import sync_index
 

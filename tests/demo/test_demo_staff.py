@@ -15,7 +15,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from catalog.demo.users import (
+from demo.users import (
     DEFAULT_PASSWORD,
     DEMO_STAFF,
     STAFF_EMAIL,

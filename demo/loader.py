@@ -10,11 +10,6 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.demo.cars import load_cars
-from catalog.demo.flights import load_airlines, load_flights
-from catalog.demo.hotels import load_amenities, load_hotels
-from catalog.demo.places import load_places
-from catalog.demo.users import ensure_demo_users
 from catalog.models import (
     Airline,
     Airport,
@@ -30,6 +25,11 @@ from catalog.models import (
     RoomNight,
     RoomType,
 )
+from demo.cars import load_cars
+from demo.flights import load_airlines, load_flights
+from demo.hotels import load_amenities, load_hotels
+from demo.places import load_places
+from demo.users import ensure_demo_users
 from travelguru.sql import Table
 
 # Children before parents, so that plain DELETEs never trip a foreign key.

@@ -5,7 +5,7 @@ bounded in-process LRU (`RESULT_CACHE_SIZE` answers per process, each for at mos
 `RESULT_TTL_SECONDS`, like the CDN's `max-age`). The key holds a *version* of what the
 answers of that kind (hotel, flight, car) are made of, shared by every process and Lambda
 instance so that each sees a change at once. The versions live in a table of their own
-(`search.models.ResultsVersion`, a row per kind): one SELECT per search reads one, one
+(`travelguru.models.ResultsVersion`, a row per kind): one SELECT per search reads one, one
 UPDATE per change sets fresh ones, both written out (`travelguru.sql`) as the throttle's
 counter is. Django's database cache would take six round trips to set a key (a COUNT for
 culling, then a SELECT and an UPDATE in a transaction of their own).
@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from search.models import ResultsVersion
+from travelguru.models import ResultsVersion
 from travelguru.sql import Query, Select, Table, execute, marks, statement
 
 logger = logging.getLogger(__name__)

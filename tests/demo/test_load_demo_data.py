@@ -14,12 +14,6 @@ from django.db.models import Count, F, Min
 from django.utils import timezone
 
 from accounts.roles import ROLES
-from catalog.demo import reference
-from catalog.demo.common import rng_for
-from catalog.demo.flights import build_routes, load_flights, minutes_for
-from catalog.demo.hotels import build_hotels, night_factor
-from catalog.demo.loader import load_demo, wipe_catalog
-from catalog.demo.users import DEFAULT_PASSWORD, DEMO_EMAILS, STAFF_EMAIL, TRAVELER_EMAIL
 from catalog.models import (
     Airline,
     Airport,
@@ -31,6 +25,12 @@ from catalog.models import (
     RentalCar,
     RoomNight,
 )
+from demo import reference
+from demo.common import rng_for
+from demo.flights import build_routes, load_flights, minutes_for
+from demo.hotels import build_hotels, night_factor
+from demo.loader import load_demo, wipe_catalog
+from demo.users import DEFAULT_PASSWORD, DEMO_EMAILS, STAFF_EMAIL, TRAVELER_EMAIL
 from search.apis.common import today_anywhere
 
 DAYS = 3
@@ -107,7 +107,7 @@ def test_hotels_in_at_least_50_cities_priced_in_local_money(demo):
 
 
 def test_hotels_lie_near_their_city_centre(demo):
-    from catalog.demo.places import distance_km
+    from demo.places import distance_km
 
     for hotel in Hotel.objects.select_related("city"):
         km = distance_km(hotel.latitude, hotel.longitude, hotel.city.latitude, hotel.city.longitude)
@@ -355,7 +355,7 @@ def test_bad_options_are_refused(args):
 
 
 def test_demo_password_comes_from_the_environment(db, monkeypatch):
-    from catalog.demo.users import ensure_demo_users
+    from demo.users import ensure_demo_users
 
     monkeypatch.setenv("DEMO_PASSWORD", "s3cret-from-env")
     get_user_model().objects.filter(email__in=DEMO_EMAILS).delete()
@@ -392,7 +392,7 @@ def test_the_largest_scale_still_names_every_hotel_apart():
 def test_the_loader_shows_a_progress_bar_on_a_terminal_only_when_asked(monkeypatch):
     import io
 
-    from catalog.demo.loader import _bar
+    from demo.loader import _bar
 
     screen = io.StringIO()
     screen.isatty = lambda: True  # type: ignore[method-assign]

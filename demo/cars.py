@@ -6,8 +6,9 @@ import math
 from collections.abc import Callable
 from datetime import date
 
-from catalog.demo import reference
-from catalog.demo.common import (
+from catalog.models import Airport, CarDay, CarVendor, RentalCar, RentalOffice, Transmission
+from demo import reference
+from demo.common import (
     bulk_insert,
     cost_level,
     days_from,
@@ -15,7 +16,6 @@ from catalog.demo.common import (
     rng_for,
     season_factor,
 )
-from catalog.models import Airport, CarDay, CarVendor, RentalCar, RentalOffice, Transmission
 
 # Countries where an automatic is what a renter gets unless they ask.
 AUTOMATIC_COUNTRIES = frozenset({"US", "CA", "AU", "NZ", "JP", "AE", "QA", "SG", "HK", "KR"})

@@ -1,4 +1,4 @@
 """The demo catalog: real airports and cities, invented but plausible inventory.
 
-`load_demo(...)` (catalog.demo.loader) is what `manage.py load_demo_data` runs.
+`load_demo(...)` (demo.loader) is what `manage.py load_demo_data` runs.
 """

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from django.db import models
 
-from catalog.demo import reference
+from demo import reference
 from travelguru.money import quantize
 
 T = TypeVar("T", bound=models.Model)

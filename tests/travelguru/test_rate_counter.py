@@ -1,4 +1,4 @@
-"""accounts.services.rate_hit: the API throttles' shared counter (one UPDATE when allowed)."""
+"""travelguru.rate_counter.rate_hit: the API throttles' shared counter (one UPDATE when allowed)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from accounts import services
-from accounts.models import RateCounter
-from accounts.services import rate_hit
+from travelguru import rate_counter
+from travelguru.models import RateCounter
+from travelguru.rate_counter import rate_hit
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -69,7 +69,7 @@ def test_counters_of_clients_gone_for_a_day_are_purged_when_a_new_client_comes()
     hits(1, key="old", now=NOW - timedelta(days=2))
     hits(1, key="recent", now=NOW - timedelta(hours=2))
 
-    with mock.patch.object(services.secrets, "randbelow", return_value=0):
+    with mock.patch.object(rate_counter.secrets, "randbelow", return_value=0):
         hits(1, key="new")
 
     assert sorted(RateCounter.objects.values_list("key", flat=True)) == ["new", "recent"]
