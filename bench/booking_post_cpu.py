@@ -30,13 +30,12 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, setup_django  # noqa: E402
+from bench.common import ROOT, idempotency_key, setup_django  # noqa: E402
 
 USERNAME = "bench-post-cpu"
 NIGHTS = 50
@@ -86,7 +85,7 @@ class Booker:
             "/api/bookings",
             json.dumps({"hold_id": hold_id, "travelers": TRAVELERS, "payment_token": "tok_visa"}),
             content_type="application/json",
-            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+            HTTP_IDEMPOTENCY_KEY=idempotency_key(),
         )
 
     def booked(self, response) -> None:

@@ -51,7 +51,7 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlparse
 
-from bench.common import Gunicorn, closed_loop, open_loop, summary
+from bench.common import Gunicorn, closed_loop, idempotency_key, open_loop, summary
 
 CLIENTS = 16
 WAYS = "AOBC"  # the order of each round
@@ -523,7 +523,7 @@ def _http_pair(port: int, token: str, offer_id: str, conn: http.client.HTTPConne
             "hold_id": hold_id, "payment_token": "tok_visa",
             "travelers": [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}],
         }),
-        {**headers, "Idempotency-Key": uuid.uuid4().hex},
+        {**headers, "Idempotency-Key": idempotency_key()},
     )  # fmt: skip
     response = conn.getresponse()
     response.read()
@@ -693,7 +693,7 @@ def cpu_per_iteration(
             "/api/bookings",
             {"hold_id": held.json()["id"], "payment_token": "tok_visa",
              "travelers": [{"type": "adult", "first_name": "Bench", "last_name": "Traveler"}]},
-            content_type="application/json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex, **auth,
+            content_type="application/json", HTTP_IDEMPOTENCY_KEY=idempotency_key(), **auth,
         )  # fmt: skip
         if booked.status_code != 201:
             raise RuntimeError(f"booking POST answered {booked.status_code}")
@@ -755,7 +755,7 @@ def booking_open_loop(port: int, offers, nights, *, rate: float, duration: float
         conn.request(
             "POST", "/api/bookings", json.dumps({**body, "hold_id": hold_id}),
             {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-             "Accept": "application/json", "Idempotency-Key": uuid.uuid4().hex},
+             "Accept": "application/json", "Idempotency-Key": idempotency_key()},
         )  # fmt: skip
         response = conn.getresponse()
         response.read()
