@@ -1,5 +1,5 @@
 """POST /api/auth/register, /api/auth/token, /api/auth/token/refresh, /api/auth/logout;
-GET/PATCH/DELETE /api/me."""
+GET/PATCH /api/me (served by privacy.apis.MeApi, which adds the erasure)."""
 
 from __future__ import annotations
 
@@ -198,6 +198,8 @@ class LogoutApi(APIView):
 class MeApi(APIView):
     """The logged-in traveler's own account."""
 
+    # GET and PATCH only: privacy.apis.MeApi serves /api/me with these and adds DELETE, the
+    # erasure, which asks every app above accounts for its part.
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer[Any]):
@@ -226,41 +228,3 @@ class MeApi(APIView):
             setattr(user, field, value.strip())
         user.save(update_fields=[*data.validated_data])
         return Response(_UserSerializer(user).data)
-
-    delete_has_body = True  # the password confirming an erasure (travelguru.schema)
-
-    class EraseInputSerializer(serializers.Serializer[Any]):
-        password = serializers.CharField(max_length=128, write_only=True)
-
-        class Meta:
-            ref_name = "MeEraseInput"
-
-    def get_throttles(self):  # type: ignore[no-untyped-def]
-        if self.request.method == "DELETE":
-            from privacy.apis import PersonalDataThrottle
-
-            return [*super().get_throttles(), PersonalDataThrottle()]
-        return super().get_throttles()
-
-    @extend_schema(
-        operation_id="me_erase",
-        request=EraseInputSerializer,
-        responses={204: None, **problem_responses(400, 401, 403, 409, 429)},
-        description=(
-            "Erase your personal data, confirmed with your password: your name, email, "
-            "logins and reviews go and every session ends; bookings and payments stay for "
-            "the accounts, linked to nobody. 409 `erasure-blocked` while a trip is being "
-            "booked or a booked trip is not over; 403 `password-confirmation-failed`."
-        ),
-    )
-    def delete(self, request: Request) -> Response:
-        from privacy.errors import PasswordConfirmationFailed
-        from privacy.services import user_erase
-
-        data = self.EraseInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        if not request.user.check_password(data.validated_data["password"]):
-            raise PasswordConfirmationFailed()
-        user_erase(user=request.user, actor=request.user, now=timezone.now(),
-                   reason="asked by the traveler")  # fmt: skip
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,4 @@ urlpatterns = [
         name="auth-token-refresh",
     ),
     path("auth/logout", LazyApiView("accounts.apis.LogoutApi"), name="auth-logout"),
-    path("me", LazyApiView("accounts.apis.MeApi"), name="me"),
-    path("me/export", LazyApiView("privacy.apis.MeExportApi"), name="me-export"),
 ]

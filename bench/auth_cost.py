@@ -42,10 +42,10 @@ def run(*, n: int = 500, rounds: int = 5) -> dict[str, Any]:
     from rest_framework_simplejwt.authentication import JWTAuthentication
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from accounts.apis import MeApi
     from accounts.authentication import SessionJWTAuthentication
     from accounts.models import User
     from accounts.tokens import session_start
+    from privacy.apis import MeApi  # the view serving /api/me
 
     call_command("migrate", verbosity=0)
     user, _ = User.objects.get_or_create(

@@ -38,6 +38,7 @@ api_patterns = [
     path("config", PublicConfigApi.as_view(), name="public-config"),
     path("", include("search.urls")),
     path("", include("accounts.urls")),
+    path("", include("privacy.urls")),  # /api/me: the account (accounts') and its erasure
     path("", include("bookings.urls")),
     path("", include("reviews.urls")),
     path("schema/", _lazy_view("drf_spectacular.views.SpectacularAPIView"), name="schema"),
