@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 
 from demo.analytics import load_demo_history
-from tests.factories.accounts import PASSWORD, UserFactory, second_factor_for, totp_now
+from tests.admin_browser import staff_logged_in
+from tests.factories.accounts import UserFactory
 from tests.factories.catalog import AirportFactory, HotelFactory, RentalOfficeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,23 +28,10 @@ def test_staff_see_every_chart_drawn(live_server, browser):
         RentalOfficeFactory.create(airport=airport, currency="EUR")
     load_demo_history(seed=42, now=timezone.now(), days=30)
     admin = UserFactory.create(username="boss", is_staff=True, is_superuser=True)
-    authenticator = second_factor_for(admin)
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    failed: list[str] = []
-    page.on(
-        "response",
-        lambda r: failed.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
-    )
 
     # when: they log in to the admin and follow the link to the dashboard
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", admin.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.fill("#id_code", totp_now(authenticator))  # the second factor, from their app
-    page.click("input[type=submit]")
+    staff = staff_logged_in(browser, live_server.url, admin, width=1440, height=1000)
+    page, errors, failed = staff.page, staff.errors, staff.failed
     page.click('a[href="/admin/analytics/dashboard/"]')
     page.wait_for_selector('canvas[data-drawn="true"]')
 

@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import RoomNight
-from tests.factories.accounts import PASSWORD, UserFactory, second_factor_for, totp_now
+from tests.admin_browser import staff_logged_in
+from tests.factories.accounts import UserFactory
 from tests.factories.catalog import HotelFactory, RoomTypeFactory, room_nights
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,23 +40,10 @@ def test_revenue_manager_reads_the_grid_and_previews_then_applies_a_change(live_
     RoomNight.objects.filter(pk=nights[5].pk).update(rooms_available=1)
     RoomNight.objects.filter(pk=nights[6].pk).update(stop_sell=True)
     boss = UserFactory.create(username="revenue", is_staff=True, is_superuser=True)
-    authenticator = second_factor_for(boss)
-    page = browser.new_page(viewport={"width": 1600, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    failed: list[str] = []
-    page.on(
-        "response",
-        lambda r: failed.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
-    )
 
     # when: they log in (password, then the code from their app) and open the hotel's grid
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", boss.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.fill("#id_code", totp_now(authenticator))
-    page.click("input[type=submit]")
+    staff = staff_logged_in(browser, live_server.url, boss, width=1600, height=900)
+    page, errors, failed = staff.page, staff.errors, staff.failed
     page.goto(f"{live_server.url}/admin/catalog/hotel/{hotel.pk}/change/")
     page.click("text=Rates and availability")
     page.wait_for_selector("table.rates-grid")
