@@ -20,6 +20,8 @@ class UserAdmin(DjangoUserAdmin):
         ("erased_at", admin.EmptyFieldListFilter),
     )
     ordering = ("-date_joined",)
+    # A staff member's clock for the booking timeline.
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Admin", {"fields": ("time_zone",)}))
 
 
 @admin.register(LoginSession)

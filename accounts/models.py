@@ -1,6 +1,14 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+
+
+def validate_time_zone(value: str) -> None:
+    from zoneinfo import available_timezones
+
+    if value and value not in available_timezones():
+        raise ValidationError(f"{value} is not a time zone name (e.g. Europe/Paris).")
 
 
 class User(AbstractUser):
@@ -10,6 +18,11 @@ class User(AbstractUser):
     # Set when the person's data was erased (privacy.services.user_erase): the row stays so
     # that bookings and payments keep their accounting, and says nothing about anyone.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A staff member's clock (an IANA name): the admin's booking timeline reads instants in
+    # it, with their offset. Blank: UTC.
+    time_zone = models.CharField(
+        max_length=64, blank=True, db_default="", validators=[validate_time_zone]
+    )
 
     class Meta:
         constraints = [

@@ -33,6 +33,12 @@ ROLES: dict[str, tuple[str, ...]] = {
         "bookings.view_payment",
         "bookings.view_refund",
         "bookings.refund_booking",
+        # Customer service on a booking's page: spelling of names, the confirmation again,
+        # internal notes.
+        "bookings.correct_traveler_name",
+        "bookings.resend_confirmation",
+        "bookings.view_bookingnote",
+        "bookings.add_bookingnote",
         "accounts.view_user",
         "accounts.export_user",
         "accounts.view_loginsession",

@@ -3,10 +3,17 @@ refund through the same service travelers use, after a confirmation page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from bookings.models import (
@@ -84,15 +91,190 @@ class PaymentInline(ReadOnlyInline):
     fields = ["provider", "amount", "currency", "status", "provider_ref", "refunded_amount"]
 
 
+def problem_message(exc: Any) -> str:
+    """A domain error as staff read it: what went wrong, why, and its stable code."""
+    detail = f" {exc.detail}" if exc.detail != exc.title else ""
+    return f"{exc.title}.{detail} [{exc.code}]"
+
+
+# The support actions on a booking's page: (URL name suffix, title, permission).
+SUPPORT_ACTIONS: dict[str, tuple[str, str]] = {
+    "refund": ("Partial refund", "bookings.refund_booking"),
+    "cancel_item": ("Cancel one item", "bookings.refund_booking"),
+    "traveler_name": ("Correct a traveler's name", "bookings.correct_traveler_name"),
+    "resend_confirmation": ("Send the confirmation again", "bookings.resend_confirmation"),
+    "note": ("Add an internal note", "bookings.add_bookingnote"),
+}
+
+
 @admin.register(Booking)
 class BookingAdmin(ReadOnlyAdmin):
     list_display = ["reference", "user", "status", "created_at", "cancelled_at"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter), "items__kind"]
-    search_fields = ["=reference", "user__email", "travelers__last_name"]
+    # The search box is bookings_search (get_search_results); this only makes it appear.
+    search_fields = ["reference"]
+    search_help_text = (
+        "Reference, email, traveler's name, date of travel (YYYY-MM-DD), hotel, or payment"
+        " reference (pi_…, ch_…)."
+    )
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     inlines = [BookingItemInline, TravelerInline, PaymentInline]
     actions = ["cancel_and_refund"]
+    change_form_template = "admin/bookings/booking/change_form_timeline.html"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Booking], search_term: str
+    ) -> tuple[QuerySet[Booking], bool]:
+        from bookings.selectors.support import bookings_search
+
+        return bookings_search(queryset, search_term), False
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:  # fmt: skip
+        from bookings.selectors.support import booking_timeline, local_with_offset
+
+        booking = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if booking is not None and self.has_view_permission(request, booking):
+            zone = getattr(request.user, "time_zone", "") or "UTC"
+            context["timeline"] = [
+                {"at": local_with_offset(e.at, zone), "event": e,
+                 "amount": f"{e.amount.amount} {e.amount.currency}" if e.amount else ""}
+                for e in booking_timeline(booking)
+            ]  # fmt: skip
+            context["staff_zone"] = zone
+            context["support_actions"] = [
+                (reverse(f"admin:bookings_booking_{name}", args=[booking.pk]), title)
+                for name, (title, permission) in SUPPORT_ACTIONS.items()
+                if request.user.has_perm(permission)
+            ]
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_urls(self) -> list[URLPattern]:
+        def view(name: str) -> URLPattern:
+            handler = self.admin_site.admin_view(self._support_view(name))
+            return path(f"<path:object_id>/{name.replace('_', '-')}/", handler,
+                        name=f"bookings_booking_{name}")  # fmt: skip
+
+        return [view(name) for name in SUPPORT_ACTIONS] + super().get_urls()
+
+    def _support_view(self, name: str) -> Callable[..., HttpResponse]:
+        def handle(request: HttpRequest, object_id: str) -> HttpResponse:
+            title, permission = SUPPORT_ACTIONS[name]
+            if not request.user.has_perm("bookings.view_booking") or not request.user.has_perm(
+                permission
+            ):
+                raise PermissionDenied
+            booking = get_object_or_404(Booking, pk=object_id)
+            form = self._support_form(
+                name, booking, request.POST if request.method == "POST" else None
+            )
+            status = 200
+            if request.method == "POST" and form.is_valid():
+                try:
+                    done = self._support_run(name, request, booking, form.cleaned_data)
+                except DomainError as exc:
+                    self.message_user(request, problem_message(exc), messages.ERROR)
+                    status = exc.status
+                else:
+                    self.message_user(request, done, messages.SUCCESS)
+                    return HttpResponseRedirect(
+                        reverse("admin:bookings_booking_change", args=[booking.pk])
+                    )
+            elif request.method == "POST":
+                status = 422
+            return TemplateResponse(
+                request,
+                "admin/bookings/booking/support_action.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "original": booking,
+                    "form": form,
+                    "title": f"{title}: {booking.reference}",
+                    "action_title": title,
+                },  # fmt: skip
+                status=status,
+            )
+
+        return handle
+
+    def _support_form(self, name: str, booking: Booking, data: Any) -> forms.Form:
+        from bookings import support_forms as f
+
+        if name == "refund":
+            currencies = sorted(
+                set(booking.payments.filter(status__in=["succeeded", "refunded"])
+                    .values_list("currency", flat=True))
+            )  # fmt: skip
+            return f.PartialRefundForm(data, currencies=currencies)
+        if name == "cancel_item":
+            items = [
+                (i.position, f"{i.position}. {i.description} ({i.price_amount} {i.price_currency})")
+                for i in booking.items.filter(status="confirmed")
+            ]
+            return f.ItemCancelForm(data, items=items)
+        if name == "traveler_name":
+            travelers = [(t.pk, str(t)) for t in booking.travelers.all()]
+            return f.TravelerNameForm(data, travelers=travelers)
+        if name == "resend_confirmation":
+            return f.ResendConfirmationForm(data)
+        return f.NoteForm(data)
+
+    def _support_run(
+        self, name: str, request: HttpRequest, booking: Booking, data: dict[str, Any]
+    ) -> str:
+        """Call the action's service, then record it (an audit entry means it happened)."""
+        from audit.services import audit_record
+        from bookings.services import support
+
+        now, staff = timezone.now(), request.user
+        reason = data.get("reason", "")
+        if name == "refund":
+            money = Money(data["amount"], data["currency"])
+            refund = support.booking_refund_partial(
+                booking=booking, staff=staff, amount=money, reason=reason,
+                request_key=data["request_key"], now=now,
+            )  # fmt: skip
+            given = Money.of(refund.amount, refund.currency)
+            audit_record(actor=staff, action="booking.refund_partial", target=booking, now=now,
+                         reason=reason, details={"amount": given.as_json(),
+                                                 "refund": refund.provider_ref})  # fmt: skip
+            return f"Refunded {given.amount} {given.currency} on {booking.reference}."
+        if name == "cancel_item":
+            item = support.booking_item_cancel(
+                booking=booking, position=data["position"], staff=staff, reason=reason, now=now
+            )
+            given = Money.of(item.refunded_amount, item.price_currency)
+            audit_record(actor=staff, action="booking.cancel_item", target=booking, now=now,
+                         reason=reason, details={"item": item.position,
+                                                 "amount": given.as_json()})  # fmt: skip
+            return (f"Cancelled item {item.position} of {booking.reference}; refunded"
+                    f" {given.amount} {given.currency}.")  # fmt: skip
+        if name == "traveler_name":
+            traveler = get_object_or_404(Traveler, pk=data["traveler"], booking=booking)
+            edits = support.traveler_name_correct(
+                traveler=traveler, first_name=data["first_name"], last_name=data["last_name"],
+                staff=staff, reason=reason, now=now,
+            )  # fmt: skip
+            audit_record(actor=staff, action="booking.traveler_name_correct", target=booking,
+                         now=now, reason=reason,
+                         details={"traveler": traveler.position, "edits": edits})  # fmt: skip
+            return f"Corrected traveler {traveler.position}'s name on {booking.reference}."
+        if name == "resend_confirmation":
+            support.booking_confirmation_resend(
+                booking=booking, staff=staff, reason=reason, now=now
+            )
+            audit_record(actor=staff, action="booking.confirmation_resend", target=booking,
+                         now=now, reason=reason)  # fmt: skip
+            return f"Sent the confirmation of {booking.reference} again."
+        note = support.booking_note_add(booking=booking, staff=staff, text=data["text"], now=now)
+        audit_record(actor=staff, action="booking.note_add", target=booking, now=now,
+                     details={"note": note.pk})  # fmt: skip
+        return f"Added a note to {booking.reference}."
 
     def has_refund_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("bookings.refund_booking")

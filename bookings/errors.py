@@ -92,3 +92,59 @@ class AccountClosed(DomainError):
     code = "account-closed"
     status = status.HTTP_403_FORBIDDEN
     title = "This account is closed"
+
+
+class ReasonRequired(DomainError):
+    """Every support action says why: the audit trail is read by people, later."""
+
+    code = "reason-required"
+    status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    title = "Say why (a reason is required)"
+
+
+class SupportActionNotAllowed(DomainError):
+    code = "support-action-not-allowed"
+    status = status.HTTP_403_FORBIDDEN
+    title = "You may not do this to bookings"
+
+
+class InvalidRefundAmount(DomainError):
+    code = "invalid-refund-amount"
+    status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    title = "This is not an amount that can be refunded"
+
+
+class RefundAboveRemaining(DomainError):
+    """More than was paid minus what was refunded (another refund may just have taken it)."""
+
+    code = "refund-above-remaining"
+    status = status.HTTP_409_CONFLICT
+    title = "This refund is more than what remains paid"
+
+
+class RefundAlreadyRequested(DomainError):
+    """The same request again (a double click, a second tab): it was made once."""
+
+    code = "refund-already-requested"
+    status = status.HTTP_409_CONFLICT
+    title = "This refund was already requested"
+
+
+class ItemNotCancellable(DomainError):
+    code = "item-not-cancellable"
+    status = status.HTTP_409_CONFLICT
+    title = "This item cannot be cancelled"
+
+
+class NameChangeTooLarge(DomainError):
+    """A correction of spelling, not another person: see traveler_name_correct."""
+
+    code = "name-change-too-large"
+    status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    title = "This is a different name, not a spelling correction"
+
+
+class ConfirmationSenderMissing(DomainError):
+    code = "confirmation-sender-missing"
+    status = status.HTTP_503_SERVICE_UNAVAILABLE
+    title = "Confirmations cannot be sent yet"

@@ -156,6 +156,8 @@ class Booking(models.Model):
         permissions = [
             ("refund_booking", "Can cancel and refund bookings"),
             ("refund_any_amount", "Can refund bookings above the support refund limit"),
+            ("correct_traveler_name", "Can correct the spelling of travelers' names"),
+            ("resend_confirmation", "Can send a booking's confirmation again"),
         ]
 
     def __str__(self) -> str:
@@ -198,6 +200,9 @@ class BookingItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["booking", "position"], name="booking_item_position"),
         ]
+        # Support's search by date of travel: items that run on a day are found by a range
+        # on their start (a stay or a rental lasts at most a month).
+        indexes = [models.Index(fields=["service_start"], name="booking_item_start")]
 
     def __str__(self) -> str:
         return f"{self.booking.reference} #{self.position} {self.description}"
@@ -224,6 +229,11 @@ class Traveler(models.Model):
 
     class Meta:
         ordering = ["booking_id", "position"]
+        # Support's search box finds a booking by a traveler's name (a prefix of either).
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="traveler_last_first"),
+            models.Index(fields=["first_name"], name="traveler_first"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -277,6 +287,13 @@ class Payment(models.Model):
         return f"travelguru-payment-{self.pk}"
 
 
+class RefundStatus(models.TextChoices):
+    # Set aside on the payment before the provider is asked (a staff refund): counted as
+    # refunded, so a second request at once cannot give the same money back again.
+    PENDING = "pending", "Sent to the provider"
+    SUCCEEDED = "succeeded", "Succeeded"
+
+
 class Refund(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -284,12 +301,39 @@ class Refund(models.Model):
     reason = models.CharField(max_length=100)
     provider_ref = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=RefundStatus.choices, default=RefundStatus.SUCCEEDED,
+        db_default=RefundStatus.SUCCEEDED,
+    )  # fmt: skip
+    # Who asked (staff refunds; null: a traveler's cancellation or reconciliation).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    # One key per request (the form's, or the item being cancelled): the same request sent
+    # twice, a double click or two tabs, makes one refund. Null for the other refunds.
+    request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"refund {self.amount} {self.currency} of payment {self.payment_id}"
+
+
+class BookingNote(models.Model):
+    """Staff's internal note on a booking: never shown to the traveler (no API reads it)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=4000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["booking_id", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.booking_id}"
 
 
 class IdempotencyRecord(models.Model):

@@ -40,7 +40,7 @@ def staff_refund_limits(staff: Any) -> dict[str, Decimal] | None:
     return {c.upper(): Decimal(v) for c, v in settings.SUPPORT_REFUND_LIMITS.items()}
 
 
-def _check_refund_limits(
+def refund_limits_check(
     limits: dict[str, Decimal], due: dict[str, Decimal], payments: Iterable[Payment]
 ) -> None:
     """Refunds made already count: two smaller refunds cannot pass one limit twice."""
@@ -96,7 +96,7 @@ def booking_cancel(
             for item in locked.items.filter(status=BookingStatus.CONFIRMED):
                 due_now[item.price_currency] += refund_due(item, now=asking_at)
             paid = Payment.objects.filter(booking=locked, status__in=_REFUNDABLE)
-            _check_refund_limits(limits, due_now, paid)
+            refund_limits_check(limits, due_now, paid)
         if locked.cancel_requested_at is None:
             locked.cancel_requested_at = now
             locked.save(update_fields=["cancel_requested_at"])

@@ -13,6 +13,7 @@ from typing import Any
 from bookings.models import (
     Booking,
     BookingItem,
+    BookingNote,
     BookingStatus,
     Hold,
     HoldStatus,
@@ -95,17 +96,20 @@ def bookings_erasure_blockers(*, user: Any, now: datetime) -> list[str]:
 
 
 def bookings_anonymise(*, user: Any) -> dict[str, int]:
-    """Blank the travelers of `user`'s bookings; delete their stored idempotent answers."""
+    """Blank the travelers of `user`'s bookings; delete their stored idempotent answers and
+    staff's internal notes on the bookings (free text that may name the person)."""
     travelers = Traveler.objects.filter(booking__user=user).update(
         first_name=ERASED_NAME, last_name=ERASED_NAME, birth_date=None
     )
     answers, _ = IdempotencyRecord.objects.filter(user=user).delete()
+    notes, _ = BookingNote.objects.filter(booking__user=user).delete()
     return {
         "bookings_kept": Booking.objects.filter(user=user).count(),
         "payments_kept": Payment.objects.filter(user=user).count(),
         "refunds_kept": Refund.objects.filter(payment__user=user).count(),
         "travelers_anonymised": travelers,
         "idempotency_answers_deleted": answers,
+        "notes_deleted": notes,
     }
 
 

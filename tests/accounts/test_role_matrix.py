@@ -50,6 +50,12 @@ CUSTOM_URLS = {
     "catalog_rentaloffice_rates_bulk": ("catalog.carday", "change", {}),
     "catalog_flightleg_rates": ("catalog.flightfare", "view", {}),
     "catalog_flightleg_rates_bulk": ("catalog.flightfare", "change", {}),
+    # Customer service on a booking's page (bookings.admin.SUPPORT_ACTIONS).
+    "bookings_booking_refund": ("bookings.booking", "partial_refund", {}),
+    "bookings_booking_cancel_item": ("bookings.booking", "cancel_item", {}),
+    "bookings_booking_traveler_name": ("bookings.booking", "correct_traveler_name", {}),
+    "bookings_booking_resend_confirmation": ("bookings.booking", "resend_confirmation", {}),
+    "bookings_booking_note": ("bookings.booking", "add_note", {}),
 }
 CATALOG = "catalog.*"
 EVERYTHING = {"view", "add", "change", "delete", "delete_selected"}
@@ -58,7 +64,17 @@ EVERYTHING = {"view", "add", "change", "delete", "delete_selected"}
 # the names of admin actions.
 INTENT: dict[str, dict[str, set[str]]] = {
     roles.SUPPORT_AGENT: {
-        "bookings.booking": {"view", "cancel_and_refund"},
+        # Serving travelers: refunds (up to SUPPORT_REFUND_LIMITS), one item cancelled, a
+        # name's spelling, the confirmation again, internal notes.
+        "bookings.booking": {
+            "view",
+            "cancel_and_refund",
+            "partial_refund",
+            "cancel_item",
+            "correct_traveler_name",
+            "resend_confirmation",
+            "add_note",
+        },
         "bookings.hold": {"view"},
         "bookings.payment": {"view"},
         "bookings.refund": {"view"},
