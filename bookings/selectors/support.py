@@ -141,8 +141,6 @@ def _hold_and_payments(booking: Booking) -> Iterable[TimelineEvent]:
     hold = booking.hold
     yield TimelineEvent(hold.created_at, "hold", "Hold placed",
                         f"Inventory set aside until {hold.expires_at.isoformat()}")  # fmt: skip
-    totals = " + ".join(f"{m.amount} {m.currency}" for m in booking.totals())
-    yield TimelineEvent(booking.created_at, "booking", f"Booked {booking.reference}", totals)
     for payment in Payment.objects.filter(hold_id=booking.hold_id).order_by("created_at", "pk"):
         money = payment.money
         yield TimelineEvent(
@@ -152,9 +150,13 @@ def _hold_and_payments(booking: Booking) -> Iterable[TimelineEvent]:
             money,
         )  # fmt: skip
         if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
-            yield TimelineEvent(payment.updated_at if payment.status == PaymentStatus.SUCCEEDED
-                                else payment.created_at, "charge",
-                                "Charged", payment.provider_ref, money)  # fmt: skip
+            # A payment's updated_at moves with each refund: the attempt's instant is the
+            # charge's (the provider answers within the request).
+            yield TimelineEvent(payment.created_at, "charge", "Charged", payment.provider_ref,
+                                money)  # fmt: skip
+    # After the charges: a booking and its charge share one instant, and the charge came first.
+    totals = " + ".join(f"{m.amount} {m.currency}" for m in booking.totals())
+    yield TimelineEvent(booking.created_at, "booking", f"Booked {booking.reference}", totals)
     refunds = Refund.objects.filter(payment__hold_id=booking.hold_id).select_related("requested_by")
     for refund in refunds.order_by("created_at", "pk"):
         pending = refund.status == RefundStatus.PENDING

@@ -110,6 +110,7 @@ def _send(
 
     A refusal gives the reservation back (nothing was refunded); a timeout leaves it pending,
     as the money may have gone: reconciliation settles it, never a second refund."""
+    refund_booking_id = payment.booking_id or 0
     try:
         ref = get_provider(payment.provider).refund(
             charge_ref=payment.provider_ref,
@@ -129,7 +130,9 @@ def _send(
             refund.delete()
         raise
     with transaction.atomic(), lock_wait_bounded():
-        list(Booking.objects.select_for_update().filter(payments=payment))
+        # The booking's row alone, by its key, as every support action locks it first (a
+        # join with payments would lock those rows first and deadlock with them).
+        list(Booking.objects.select_for_update().filter(pk=refund_booking_id))
         refund.provider_ref, refund.status = ref, RefundStatus.SUCCEEDED
         refund.save(update_fields=["provider_ref", "status"])
         if then is not None:
