@@ -139,8 +139,9 @@ TimelineSource = Callable[[Booking], Iterable[TimelineEvent]]
 
 def _hold_and_payments(booking: Booking) -> Iterable[TimelineEvent]:
     hold = booking.hold
+    minutes = int((hold.expires_at - hold.created_at).total_seconds() // 60)
     yield TimelineEvent(hold.created_at, "hold", "Hold placed",
-                        f"Inventory set aside until {hold.expires_at.isoformat()}")  # fmt: skip
+                        f"Inventory set aside for {minutes} minutes")  # fmt: skip
     for payment in Payment.objects.filter(hold_id=booking.hold_id).order_by("created_at", "pk"):
         money = payment.money
         yield TimelineEvent(

@@ -88,7 +88,8 @@ def over(booking_reference: str) -> None:
 def philippa(room_type, day):
     """A traveler with everything a traveler leaves behind: two trips booked through the
     API (one over and reviewed, one cancelled by a support agent who wrote her name in the
-    reason), logins, an admin edit of her account and a staff export of her data."""
+    reason, and a note about her), logins, an admin edit of her account and a staff export
+    of her data."""
     from privacy.services import user_export
 
     roles.roles_sync()
@@ -108,6 +109,13 @@ def philippa(room_type, day):
         "action": "cancel_and_refund", "_selected_action": [Booking.objects.get(
             reference=second["reference"]).pk], "post": "yes",
         "reason": "Philippa Quexington phoned: her plans changed"})  # fmt: skip
+    # an internal note naming her (free text: the erasure deletes it)
+    noted = Booking.objects.get(reference=trip["reference"])
+    note = {"text": "Philippa Quexington called twice"}
+    assert (
+        support.post(reverse("admin:bookings_booking_note", args=[noted.pk]), note).status_code
+        == 302
+    )
     boss = staff_in(roles.ADMIN, "boss")
     LogEntry.objects.log_actions(user_id=boss.pk, queryset=[person], action_flag=CHANGE,
                                  change_message="Changed last_name.")  # fmt: skip
@@ -122,7 +130,8 @@ def test_after_erasure_no_column_of_any_table_holds_anything_about_the_traveler(
     kept = records()
     tables = {where.split(".")[0] for where, _ in before}
     assert {"accounts_user", "bookings_traveler", "reviews_review", "audit_auditentry",
-            "bookings_idempotencyrecord", "django_admin_log"} <= tables  # fmt: skip
+            "bookings_idempotencyrecord", "django_admin_log",
+            "bookings_bookingnote"} <= tables  # fmt: skip
 
     # when: an admin erases her from the admin
     admin = log_in_verified(Client(), boss)
