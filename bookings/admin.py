@@ -8,9 +8,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -168,7 +169,11 @@ class BookingAdmin(ReadOnlyAdmin):
                 permission
             ):
                 raise PermissionDenied
-            booking = get_object_or_404(Booking, pk=object_id)
+            # get_object reads the admin's quoted key and answers None for one that is not
+            # a key at all ("abc"), so a typed-in URL is a 404, never a 500.
+            booking = self.get_object(request, unquote(object_id))
+            if booking is None:
+                raise Http404("No such booking.")
             form = self._support_form(
                 name, booking, request.POST if request.method == "POST" else None
             )

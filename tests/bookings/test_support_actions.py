@@ -543,3 +543,28 @@ def test_other_roles_get_403_on_every_support_page(trip, role):
         assert client.get(action_url(name, trip)).status_code == 403
         assert client.post(action_url(name, trip), {"reason": "x"}).status_code == 403
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("object_id", ["abc", "999999", "1;DROP"])
+def test_a_booking_that_is_not_there_is_a_404_never_a_500(trip, agent, object_id):
+    client = log_in_verified(Client(), agent)
+    url = reverse("admin:bookings_booking_refund", args=[trip.pk]).replace(
+        f"/{trip.pk}/", f"/{object_id}/"
+    )
+
+    assert client.get(url).status_code == 404
+
+
+def test_a_name_change_too_large_is_said_as_a_problem(trip, agent):
+    client = log_in_verified(Client(), agent)
+    traveler = trip.travelers.get()
+
+    response = client.post(
+        action_url("traveler_name", trip),
+        {"traveler": traveler.pk, "first_name": "Grace", "last_name": "Hopper", "reason": "x"},
+    )
+
+    assert response.status_code == 422
+    assert said(response)[0].endswith("[name-change-too-large]")
+    traveler.refresh_from_db()
+    assert traveler.first_name == "Ada"
