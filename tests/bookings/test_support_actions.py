@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs
 
 import pytest
+import responses
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -568,3 +570,49 @@ def test_a_name_change_too_large_is_said_as_a_problem(trip, agent):
     assert said(response)[0].endswith("[name-change-too-large]")
     traveler.refresh_from_db()
     assert traveler.first_name == "Ada"
+
+
+# --- through Stripe, as travelers' cancellations ------------------------------------------
+
+STRIPE = "https://api.stripe.com/v1"
+
+
+@pytest.fixture
+def paid_with_stripe(trip, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    Payment.objects.filter(booking=trip).update(provider="stripe", provider_ref="pi_3Abc")
+    return trip
+
+
+@responses.activate
+def test_a_partial_refund_goes_to_stripe_in_minor_units_once_per_refund(paid_with_stripe, agent):
+    responses.post(f"{STRIPE}/refunds", json={"id": "re_77", "object": "refund"})
+
+    refund = support.booking_refund_partial(
+        booking=paid_with_stripe, staff=agent, amount=eur("25.50"), reason="noise",
+        request_key="k", now=timezone.now(),
+    )  # fmt: skip
+
+    (call,) = responses.calls
+    assert parse_qs(call.request.body) == {"payment_intent": ["pi_3Abc"], "amount": ["2550"]}
+    assert call.request.headers["Idempotency-Key"] == f"travelguru-refund-{refund.pk}"
+    assert (refund.provider_ref, refund.status) == ("re_77", RefundStatus.SUCCEEDED)
+
+
+@responses.activate
+def test_a_refund_stripe_refuses_is_given_back_and_said(paid_with_stripe, agent):
+    refused = {"type": "invalid_request_error", "code": "charge_disputed", "message": "No."}
+    responses.post(f"{STRIPE}/refunds", status=400, json={"error": refused})
+    client = log_in_verified(Client(), agent)
+
+    response = client.post(action_url("refund", paid_with_stripe), {
+        "amount": "10", "currency": "EUR", "reason": "x", "request_key": "k"})  # fmt: skip
+
+    assert response.status_code == 502
+    assert said(response) == [
+        "The payment provider failed. Stripe refused the request (charge_disputed)."
+        " [payment-provider-error]"
+    ]
+    assert not Refund.objects.exists()
+    assert Payment.objects.get(booking=paid_with_stripe).refunded_amount == 0
+    assert not AuditEntry.objects.exists()
