@@ -198,6 +198,11 @@ def booking_item_cancel(
             raise ItemNotCancellable(
                 f"Item {position} of {locked.reference} is not a confirmed item."
             )
+        request_key = f"booking-item-{item.pk}-cancel"
+        # Its refund is with the provider now (another agent, a second click): what remains
+        # paid would read as nothing due, and the item would be cancelled twice over.
+        if Refund.objects.filter(request_key=request_key).exists():
+            raise RefundAlreadyRequested("This item's cancellation is under way.")
         payments = list(
             Payment.objects.select_for_update()
             .filter(booking=locked, status__in=_REFUNDABLE)
@@ -215,7 +220,7 @@ def booking_item_cancel(
         if due > 0 and payment is not None:
             refund = _reserve(
                 locked=locked, payment=payment, amount=due, staff=staff, reason=reason,
-                request_key=f"booking-item-{item.pk}-cancel", now=now,
+                request_key=request_key, now=now,
             )  # fmt: skip
         else:
             _item_cancelled(locked, item, refunded=Decimal(0), now=now)

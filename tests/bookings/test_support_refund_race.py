@@ -107,3 +107,34 @@ def test_the_booking_is_locked_before_the_amount_is_set_aside(paid):
     reserve = next(i for i, s in enumerate(sql) if s.startswith("INSERT INTO") and "refund" in s)
     provider = next(i for i, s in enumerate(sql) if "bookings_sandboxrefund" in s)
     assert lock < reserve < provider
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True)
+def test_one_item_cancelled_by_several_agents_at_once_is_cancelled_and_refunded_once(paid, day):
+    from bookings.services.support import booking_item_cancel
+    from catalog.models import RoomNight
+
+    booking, staff = paid
+    before = RoomNight.objects.get(date=day).rooms_available
+    barrier = threading.Barrier(RACERS)
+
+    def attempt(_: int) -> str:
+        try:
+            barrier.wait()
+            booking_item_cancel(booking=booking, position=0, staff=staff, reason="race",
+                                now=timezone.now())  # fmt: skip
+            return "cancelled"
+        except DomainError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=RACERS) as pool:
+        outcome = Counter(pool.map(attempt, range(RACERS)))
+
+    assert outcome["cancelled"] == 1, outcome
+    assert set(outcome) <= {"cancelled", "refund-already-requested", "item-not-cancellable"}
+    assert Refund.objects.get().amount == Decimal("330.00")
+    assert SandboxCharge.objects.get().refunded_amount == Decimal("330.00")
+    assert RoomNight.objects.get(date=day).rooms_available == before + 1  # given back once
