@@ -18,8 +18,16 @@ class UserAdmin(DjangoUserAdmin):
         "is_superuser",
         "is_active",
         ("erased_at", admin.EmptyFieldListFilter),
+        ("email_verified_at", admin.EmptyFieldListFilter),
     )
     ordering = ("-date_joined",)
+    # Support answers "why can I not pay?": bookings wait for a verified address. Set only
+    # by the emailed links (accounts.registration), never typed by staff.
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("Email verification", {"fields": ("email_verified_at",)}),
+    )
+    readonly_fields = ("email_verified_at",)
 
 
 @admin.register(LoginSession)

@@ -10,6 +10,9 @@ class User(AbstractUser):
     # Set when the person's data was erased (privacy.services.user_erase): the row stays so
     # that bookings and payments keep their accounting, and says nothing about anyone.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the traveler opened the link sent to `email` (or reset the password by one): the
+    # mailbox is theirs. Until then they may search and hold, not book (accounts.registration).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -30,6 +33,7 @@ class SessionEndReason(models.TextChoices):
     REUSE = "reuse", "A rotated refresh token was used again"
     STAFF = "staff", "Ended by staff"
     ERASED = "erased", "The account's personal data was erased"
+    PASSWORD_RESET = "reset", "The password was reset by an emailed link"
 
 
 class LoginSession(models.Model):

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, IntegrityError, transaction
 
+from accounts.services import user_ensure_verified
 from bookings.errors import HoldBeingPaid, HoldNotActive, HoldNotFound, InventoryBusy
 from bookings.models import (
     Booking,
@@ -74,7 +75,9 @@ def _age_on(birth: date, day: date) -> int:
 
 
 def travelers_check(*, items: Sequence[HoldItem], travelers: Sequence[TravelerIn]) -> None:
-    """Names for every passenger, guest and driver the items need; 400 otherwise."""
+    """Names the items need, 400 otherwise: every flight passenger (airlines carry only
+    named passengers), one adult lead guest per hotel room (hotels, like Booking.com and
+    Expedia, ask for the name the room is held under, not every guest's), and the driver."""
     errors: list[str] = []
     counts = Counter(t.type for t in travelers)
     for item in items:
@@ -90,8 +93,10 @@ def travelers_check(*, items: Sequence[HoldItem], travelers: Sequence[TravelerIn
                     f"The flight is for {party['adults']} adult(s), {party['children']} "
                     f"child(ren) and {party['infants']} infant(s): name each of them."
                 )
-        if item.kind == ItemKind.HOTEL and len(travelers) < item.offer["guests"]:
-            errors.append(f"Name every guest of the stay ({item.offer['guests']}).")
+        if item.kind == ItemKind.HOTEL and counts["adult"] < item.offer["rooms"]:
+            errors.append(
+                f"Name a lead guest, an adult, for each room of the stay ({item.offer['rooms']})."
+            )
     if not counts["adult"]:
         errors.append("At least one adult travels.")
     for t in travelers:
@@ -202,7 +207,10 @@ def booking_create(
     PaymentDeclined (402), PaymentTimeout (504), PaymentProviderError (502), InventoryBusy
     (503: the hold row stayed locked past the bounded wait); on each of them no booking
     exists and no charge of this attempt is kept. The hold stays usable until it expires.
+    EmailNotVerified (403) before anything else: only a traveler whose address is verified
+    books, so confirmations and refunds go to a mailbox that is theirs.
     """
+    user_ensure_verified(user)
     # The hold and its items in one read (a hold has at least one item).
     items = list(
         HoldItem.objects.filter(hold_id=hold_id, hold__user=user)

@@ -220,6 +220,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {
         "register": env.str("REGISTER_RATE", default="20/hour"),
+        # Emailed links (password reset, verification): per client IP; each address has
+        # its own limit too (EMAIL_LINKS_PER_ADDRESS), so no one is mailbombed from many IPs.
+        "email_links": env.str("EMAIL_LINKS_RATE", default="20/hour"),
         "anon": env.str("API_ANON_RATE", default="300/minute"),
         "user": env.str("API_USER_RATE", default="600/minute"),
         "personal_data": env.str("PERSONAL_DATA_RATE", default="10/hour"),
@@ -250,6 +253,14 @@ LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
 LOGIN_FAILURES_PER_ACCOUNT_ALL_IPS = env.int("LOGIN_FAILURES_PER_ACCOUNT_ALL_IPS", default=20)
 LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=30)
 LOGIN_OTP_FAILURES_PER_ACCOUNT = env.int("LOGIN_OTP_FAILURES_PER_ACCOUNT", default=5)
+
+# Emailed links (accounts.registration). A password reset link works once, for an hour
+# (Django's PasswordResetTokenGenerator reads PASSWORD_RESET_TIMEOUT); an email
+# verification link until it is used, for a few days. Each address gets at most
+# EMAIL_LINKS_PER_ADDRESS such emails an hour, whoever asks.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 60 * 60)
+EMAIL_LINKS_PER_ADDRESS = env.int("EMAIL_LINKS_PER_ADDRESS", default=5)
 # The name authenticator apps show next to staff's TravelGuru codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="TravelGuru")
 
