@@ -39,19 +39,11 @@ from django.utils.text import slugify
 
 from accounts.errors import LinkInvalid, TooManyEmails
 from accounts.models import LoginSession, SessionEndReason, User
+from notifications.services import queue_message
 from travelguru.errors import InvalidFields
 from travelguru.rate_counter import rate_hit
 
 LANGUAGES = ("en", "fr", "es")
-
-
-def queue_message(**message: object) -> None:
-    # Imported when an email is queued: logins and bookings import this module too, and
-    # need none of the outbox's rendering.
-    from notifications.services import queue_message as queue
-
-    queue(**message)  # type: ignore[arg-type]
-
 
 _VERIFY_SALT = "accounts.registration.verify-email"
 _HOUR = 60 * 60

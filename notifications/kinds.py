@@ -46,6 +46,10 @@ KINDS: dict[str, Kind] = {
         Kind("hold_expiring"),
         Kind("trip_reminder"),
         Kind("review_invitation"),
+        # Accounts' emailed links (accounts.registration).
+        Kind("verify_email"),
+        Kind("register_attempt"),
+        Kind("password_reset"),
     ]
 }
 

@@ -42,19 +42,17 @@ def test_an_address_with_and_without_an_account_get_the_same_answer_and_work(api
     # given Grace has an account; nobody has nobody@example.com
     grace = UserFactory.create(email="grace@example.com", first_name="Grace")
 
-    # when a reset is asked for each
+    # when a reset is asked for each (from two clients, each one's first request)
     with CaptureQueriesContext(connection) as hit_queries:
-        hit = ask(api_client, "grace@example.com")
+        hit = ask(api_client, "grace@example.com", REMOTE_ADDR="192.0.2.1")
     with CaptureQueriesContext(connection) as miss_queries:
-        miss = ask(api_client, "nobody@example.com")
+        miss = ask(api_client, "nobody@example.com", REMOTE_ADDR="192.0.2.2")
 
     # then the answers are identical, and so is the work: the same statements on the same
     # tables (a row in the outbox either way, not only when the address has an account)
     assert (hit.status_code, hit.content) == (miss.status_code, miss.content)
     assert hit.status_code == 202
-    hit_work, miss_work = (
-        _statements(q.captured_queries) for q in (hit_queries, miss_queries)
-    )
+    hit_work, miss_work = (_statements(q.captured_queries) for q in (hit_queries, miss_queries))
     assert [s.split()[0] for s in hit_work] == [s.split()[0] for s in miss_work]
     assert sum("notifications_message" in s for s in hit_work) == 1
     assert sum("notifications_message" in s for s in miss_work) == 1

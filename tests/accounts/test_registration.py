@@ -7,8 +7,8 @@ import time
 from unittest import mock
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from bookings.models import Booking, Hold

@@ -26,7 +26,7 @@ from search.services.indexing import sync_index
 from tests import contract
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
-from tests.flows import emailed_link, ADULT
+from tests.flows import ADULT, emailed_link
 
 pytestmark = pytest.mark.django_db
 
