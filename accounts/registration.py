@@ -114,12 +114,14 @@ def user_register(
         raise InvalidFields({"username": ["This username is taken."]})
     _address_limit("register", email, now=now)
     existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None:
-        User().set_password(password)  # the work a new account's hash costs
-        _register_attempt_send(existing, language=language)
-        return
+    # Both roads pick a username and hash the password (the costly part in production),
+    # so the answer's time says little about which one ran.
     candidate.username = username or _unique_username(email)
     candidate.set_password(password)
+    if existing is not None:
+        with transaction.atomic():
+            _register_attempt_send(existing, language=language)
+        return
     try:
         with transaction.atomic():
             candidate.save()

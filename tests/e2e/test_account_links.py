@@ -17,7 +17,7 @@ from tests.flows import emailed_link
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
 
-NEW_PASSWORD = "lighthouse-keeper-1848"
+NEW_PASSWORD = "lighthouse-keeper-of-eddystone"
 
 
 def test_a_forgotten_password_is_reset_by_the_emailed_link(live_server, open_page, shot):
