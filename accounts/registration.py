@@ -43,7 +43,8 @@ from notifications.services import queue_message
 from travelguru.errors import InvalidFields
 from travelguru.rate_counter import rate_hit
 
-LANGUAGES = ("en", "fr", "es")
+# The languages emails are written in (the site's).
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 _VERIFY_SALT = "accounts.registration.verify-email"
 _HOUR = 60 * 60
@@ -127,7 +128,8 @@ def user_register(
             candidate.save()
             email_verify_send(user=candidate, language=language)
     except IntegrityError:
-        # A concurrent registration of the same address won: its owner gets its link.
+        # A concurrent registration of the same address (or chosen username) won: that
+        # registration's owner got the link; this one changes nothing.
         return
 
 
