@@ -18,10 +18,18 @@ class UserAdmin(DjangoUserAdmin):
         "is_superuser",
         "is_active",
         ("erased_at", admin.EmptyFieldListFilter),
+        ("email_verified_at", admin.EmptyFieldListFilter),
     )
     ordering = ("-date_joined",)
-    # A staff member's clock for the booking timeline.
-    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Admin", {"fields": ("time_zone",)}))
+    # A staff member's clock for the booking timeline; support answers "why can I not pay?":
+    # bookings wait for a verified address, set only by the emailed links
+    # (accounts.registration), never typed by staff.
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("Admin", {"fields": ("time_zone",)}),
+        ("Email verification", {"fields": ("email_verified_at",)}),
+    )
+    readonly_fields = ("email_verified_at",)
 
 
 @admin.register(LoginSession)

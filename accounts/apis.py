@@ -1,4 +1,5 @@
-"""POST /api/auth/register, /api/auth/token, /api/auth/token/refresh, /api/auth/logout;
+"""POST /api/auth/register, /api/auth/token, /api/auth/token/refresh, /api/auth/logout,
+the emailed links' /api/auth/verify-email(/resend) and /api/auth/password-reset(/confirm);
 GET/PATCH /api/me (served by privacy.apis.MeApi, which adds the erasure)."""
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from accounts.authentication import request_user
 from accounts.models import User
-from accounts.services import user_authenticate, user_register
+from accounts.registration import (
+    LANGUAGES,
+    email_verify,
+    email_verify_resend,
+    password_reset_confirm,
+    password_reset_request,
+    user_register,
+)
+from accounts.services import user_authenticate
 from accounts.tokens import session_end, session_refresh, session_start
 from travelguru.security import CountedRateThrottle
 from travelguru.serializers import problem_responses
@@ -31,6 +40,12 @@ class _UserSerializer(serializers.Serializer[Any]):
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150)
     date_joined = serializers.DateTimeField(read_only=True)
+    email_verified_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="null until the emailed link is opened: until then bookings are refused (403"
+        " email-not-verified); POST /api/auth/verify-email/resend sends the link again",
+    )
 
     class Meta:
         ref_name = "User"
@@ -53,8 +68,42 @@ class RegisterThrottle(CountedRateThrottle, AnonRateThrottle):
     scope = "register"
 
 
+class EmailLinksThrottle(CountedRateThrottle):
+    """Per client IP, signed in or not: the endpoints that send or use an emailed link."""
+
+    scope = "email_links"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def _language_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=LANGUAGES, default="en", help_text="The language of the email sent"
+    )
+
+
+class _EmailSentSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+
+    class Meta:
+        ref_name = "EmailSent"
+
+
+def _email_sent(detail: str) -> Response:
+    return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+CHECK_YOUR_EMAIL = (
+    "Check your email: we sent a message to this address. To finish a new account, open"
+    " the link in it; you can sign in and hold a trip meanwhile."
+)
+
+
 class UserRegisterApi(APIView):
-    """Create a traveler account and log it in."""
+    """Create a traveler account: 202 "check your email", for a new address and a taken
+    one alike (the address's owner is told someone tried). A new account can sign in at
+    once (POST /api/auth/token) and hold; booking waits for the emailed link."""
 
     throttle_classes = [RegisterThrottle]
 
@@ -73,25 +122,136 @@ class UserRegisterApi(APIView):
         username = serializers.RegexField(
             r"^[\w.@+-]+\Z", max_length=150, required=False, help_text="Optional"
         )
+        language = _language_field()
 
         class Meta:
             ref_name = "RegisterInput"
 
-    class OutputSerializer(serializers.Serializer[Any]):
-        user = _UserSerializer()
-        tokens = _TokensSerializer()
-
     @extend_schema(
         operation_id="auth_register",
         request=InputSerializer,
-        responses={201: OutputSerializer, **problem_responses(400, 429)},
+        responses={202: _EmailSentSerializer, **problem_responses(400, 429)},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_register(**data.validated_data)
-        body = {"user": _UserSerializer(user).data, "tokens": _tokens(user)}
-        return Response(body, status=status.HTTP_201_CREATED)
+        user_register(**data.validated_data, now=timezone.now())
+        return _email_sent(CHECK_YOUR_EMAIL)
+
+
+class EmailVerifyApi(APIView):
+    """Open an emailed verification link: the address is verified (bookings allowed).
+    400 `link-invalid` for a malformed, expired or already used link."""
+
+    authentication_classes: list[type[BaseAuthentication]] = []
+    throttle_classes = [EmailLinksThrottle]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        token = serializers.CharField(max_length=500, help_text="The link's `token`")
+
+        class Meta:
+            ref_name = "EmailVerifyInput"
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        email = serializers.EmailField()
+
+        class Meta:
+            ref_name = "EmailVerified"
+
+    @extend_schema(
+        operation_id="auth_verify_email",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **problem_responses(400, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = email_verify(token=data.validated_data["token"], now=timezone.now())
+        return Response({"email": user.email})
+
+
+class EmailVerifyResendApi(APIView):
+    """Send the signed-in traveler's verification link again (nothing if already verified)."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [EmailLinksThrottle]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        language = _language_field()
+
+        class Meta:
+            ref_name = "EmailVerifyResendInput"
+
+    @extend_schema(
+        operation_id="auth_verify_email_resend",
+        request=InputSerializer,
+        responses={202: _EmailSentSerializer, **problem_responses(400, 401, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email_verify_resend(
+            user=request_user(request),
+            language=data.validated_data["language"],
+            now=timezone.now(),
+        )
+        return _email_sent("Check your email: we sent the link again.")
+
+
+class PasswordResetApi(APIView):
+    """Ask for a password reset link: 202 whether or not the address has an account (an
+    address without one is told so, in its own mailbox). The link works once, for an hour."""
+
+    authentication_classes: list[type[BaseAuthentication]] = []
+    throttle_classes = [EmailLinksThrottle]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        email = serializers.EmailField(max_length=254)
+        language = _language_field()
+
+        class Meta:
+            ref_name = "PasswordResetInput"
+
+    @extend_schema(
+        operation_id="auth_password_reset",
+        request=InputSerializer,
+        responses={202: _EmailSentSerializer, **problem_responses(400, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_request(**data.validated_data, now=timezone.now())
+        return _email_sent(
+            "Check your email: we sent a message to this address with what to do next."
+        )
+
+
+class PasswordResetConfirmApi(APIView):
+    """Set a new password with an emailed reset link's `uid` and `token`. Every session of
+    the account ends (sign in again with the new password). 400 `link-invalid` for a
+    malformed, expired or used link; 400 `validation-error` for a weak password."""
+
+    authentication_classes: list[type[BaseAuthentication]] = []
+    throttle_classes = [EmailLinksThrottle]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        uid = serializers.CharField(max_length=64)
+        token = serializers.CharField(max_length=128)
+        password = serializers.CharField(max_length=128, write_only=True)
+
+        class Meta:
+            ref_name = "PasswordResetConfirmInput"
+
+    @extend_schema(
+        operation_id="auth_password_reset_confirm",
+        request=InputSerializer,
+        responses={204: None, **problem_responses(400, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_confirm(**data.validated_data, now=timezone.now())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TokenObtainApi(APIView):

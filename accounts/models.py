@@ -23,6 +23,9 @@ class User(AbstractUser):
     time_zone = models.CharField(
         max_length=64, blank=True, db_default="", validators=[validate_time_zone]
     )
+    # When the traveler opened the link sent to `email` (or reset the password by one): the
+    # mailbox is theirs. Until then they may search and hold, not book (accounts.registration).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -43,6 +46,7 @@ class SessionEndReason(models.TextChoices):
     REUSE = "reuse", "A rotated refresh token was used again"
     STAFF = "staff", "Ended by staff"
     ERASED = "erased", "The account's personal data was erased"
+    PASSWORD_RESET = "reset", "The password was reset by an emailed link"
 
 
 class LoginSession(models.Model):

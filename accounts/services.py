@@ -1,4 +1,5 @@
-"""Accounts: registration, password login and its second factor, with failed-attempt limits."""
+"""Accounts: password login and its second factor, with failed-attempt limits (registration
+and the emailed links: accounts.registration)."""
 
 from __future__ import annotations
 
@@ -7,56 +8,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import update_last_login
-from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 
-from accounts.errors import InvalidCredentials, TooManyLoginAttempts
+from accounts.errors import EmailNotVerified, InvalidCredentials, TooManyLoginAttempts
 from accounts.models import User
 from accounts.selectors import user_by_login
-from travelguru.errors import InvalidFields
 from travelguru.rate_counter import rate_give_back, rate_hit
 
 
-def _unique_username(email: str) -> str:
-    base = slugify(email.split("@")[0])[:140] or "traveler"
-    candidate, n = base, 1
-    while User.objects.filter(username=candidate).exists():
-        n += 1
-        candidate = f"{base}{n}"
-    return candidate
-
-
-def user_register(
-    *, email: str, password: str, first_name: str = "", last_name: str = "", username: str = ""
-) -> User:
-    """A new traveler. The password must pass Django's validators; the email is unique."""
-    email = get_user_model().objects.normalize_email(email.strip())
-    if User.objects.filter(email__iexact=email).exists():
-        raise InvalidFields({"email": ["An account with this email exists."]})
-    if username and User.objects.filter(username__iexact=username).exists():
-        raise InvalidFields({"username": ["This username is taken."]})
-    user = User(
-        email=email,
-        username=username or _unique_username(email),
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-    )
-    try:
-        validate_password(password, user=user)
-    except DjangoValidationError as exc:
-        raise InvalidFields({"password": list(exc.messages)}) from None
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:  # a concurrent registration with the same email won
-        raise InvalidFields({"email": ["An account with this email exists."]}) from None
-    return user
+def user_ensure_verified(user: User) -> None:
+    """Raise EmailNotVerified (403) unless the traveler's address is verified: bookings are
+    confirmed (and charged) for verified travelers only."""
+    if user.email_verified_at is None:
+        raise EmailNotVerified(
+            "Open the link we emailed you to confirm your address, then pay again. "
+            "Your hold stays yours until it expires."
+        )
 
 
 # --- failed logins -----------------------------------------------------------------------

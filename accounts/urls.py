@@ -12,4 +12,22 @@ urlpatterns = [
         name="auth-token-refresh",
     ),
     path("auth/logout", LazyApiView("accounts.apis.LogoutApi"), name="auth-logout"),
+    path(
+        "auth/verify-email", LazyApiView("accounts.apis.EmailVerifyApi"), name="auth-verify-email"
+    ),
+    path(
+        "auth/verify-email/resend",
+        LazyApiView("accounts.apis.EmailVerifyResendApi"),
+        name="auth-verify-email-resend",
+    ),
+    path(
+        "auth/password-reset",
+        LazyApiView("accounts.apis.PasswordResetApi"),
+        name="auth-password-reset",
+    ),
+    path(
+        "auth/password-reset/confirm",
+        LazyApiView("accounts.apis.PasswordResetConfirmApi"),
+        name="auth-password-reset-confirm",
+    ),
 ]

@@ -56,7 +56,11 @@ class Booker:
         from search.apis.common import today_anywhere
 
         user, _ = get_user_model().objects.get_or_create(
-            username=USERNAME, defaults={"email": f"{USERNAME}@bench.travelguru.example"}
+            username=USERNAME,
+            defaults={
+                "email": f"{USERNAME}@bench.travelguru.example",
+                "email_verified_at": timezone.now(),  # only verified travelers book
+            },
         )
         self.user = user
         day = today_anywhere() + timedelta(days=2)

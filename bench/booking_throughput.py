@@ -71,12 +71,15 @@ EMAIL = "bench-{n}@bench.travelguru.example"
 
 def _users(count: int = CLIENTS) -> list:
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     User = get_user_model()
     users = []
     for n in range(count):
         user, _ = User.objects.get_or_create(
-            username=f"bench-{n}", defaults={"email": EMAIL.format(n=n)}
+            username=f"bench-{n}",
+            # Only travelers with a verified email book.
+            defaults={"email": EMAIL.format(n=n), "email_verified_at": timezone.now()},
         )
         users.append(user)
     return users

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal, overload
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
@@ -19,6 +19,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import request_user
+from accounts.services import user_ensure_verified
 from analytics.hooks import booking_recorded, cancellation_recorded, hold_recorded
 from bookings.errors import InvalidWebhook
 from bookings.models import (
@@ -376,7 +377,14 @@ class BookingCreateApi(APIView):
     class InputSerializer(serializers.Serializer[Any]):
         hold_id = serializers.UUIDField()
         travelers = serializers.ListField(
-            child=_TravelerSerializer, min_length=1, max_length=MAX_TRAVELERS
+            child=_TravelerSerializer,
+            min_length=1,
+            max_length=MAX_TRAVELERS,
+            help_text=(
+                "A flight: every passenger, by type, as the offer's party. A hotel stay: one"
+                " adult lead guest per room (the other guests are not named). A car: one"
+                " adult driver (is_driver) with a birth date."
+            ),
         )
         payment_token = serializers.RegexField(
             r"^[A-Za-z0-9_]{3,255}$",
@@ -396,7 +404,7 @@ class BookingCreateApi(APIView):
         ],
         responses={
             201: _BookingOutputSerializer,
-            **problem_responses(400, 401, 402, 404, 409, 422, 502, 503, 504),
+            **problem_responses(400, 401, 402, 403, 404, 409, 422, 502, 503, 504),
         },
     )
     @booking_recorded
@@ -405,6 +413,9 @@ class BookingCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         now = timezone.now()
+        # Before the key is recorded: once the traveler verified, a retry with the same key
+        # books instead of replaying this refusal.
+        user_ensure_verified(request_user(request))
 
         def run() -> tuple[int, dict[str, Any]]:
             booking = booking_create(
@@ -413,6 +424,7 @@ class BookingCreateApi(APIView):
                 travelers=[TravelerIn(**t) for t in data.validated_data["travelers"]],
                 payment_token=data.validated_data["payment_token"],
                 now=now,
+                language=translation.get_language_from_request(request),
             )
             # booking_create attached the rows it wrote: the answer needs no re-read.
             return status.HTTP_201_CREATED, booking_json(booking)

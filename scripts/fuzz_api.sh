@@ -32,6 +32,8 @@ export REGISTER_RATE=100000/hour LOGIN_FAILURES_PER_ACCOUNT=100000 LOGIN_FAILURE
 export API_ANON_RATE=100000/minute API_USER_RATE=100000/minute
 # Exports and erasures (10 an hour per traveler) too; a wrong password still answers 403.
 export PERSONAL_DATA_RATE=100000/hour
+# Emailed links (password resets, verification) per IP and per address likewise.
+export EMAIL_LINKS_RATE=100000/hour EMAIL_LINKS_PER_ADDRESS=100000
 export JWT_ACCESS_MINUTES=240
 
 mysql -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \`$db\`"

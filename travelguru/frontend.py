@@ -20,7 +20,10 @@ from django.views.decorators.http import require_safe
 
 # The first path segment of every route the app has (frontend/src/main.ts): only these
 # fall back to index.html, so /api/, /admin/, /static/ and /healthz keep their own 404s.
-APP_ROUTES = ("flights", "hotels", "cars", "signin", "signup", "basket", "checkout", "trips")
+APP_ROUTES = (
+    "flights", "hotels", "cars", "signin", "signup", "basket", "checkout", "trips",
+    "check-email", "verify-email", "forgot-password", "reset-password",
+)  # fmt: skip
 STRIPE_JS = "https://js.stripe.com"
 STRIPE_API = "https://api.stripe.com"
 

@@ -95,7 +95,7 @@ def travelers_and_catalog() -> None:
 
     users = [
         User(username=f"surge{i}", email=f"surge{i}@travelguru.example",
-             first_name="Surge", last_name=f"Traveler{i}")
+             first_name="Surge", last_name=f"Traveler{i}", email_verified_at=timezone.now())
         for i in range(USERS)
     ]  # fmt: skip
     for user in users:

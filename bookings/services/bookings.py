@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, IntegrityError, transaction
 
+from accounts.services import user_ensure_verified
 from bookings.errors import HoldBeingPaid, HoldNotActive, HoldNotFound, InventoryBusy
 from bookings.models import (
     Booking,
@@ -47,6 +48,7 @@ from bookings.payments.base import (
     PaymentTimeout,
 )
 from bookings.services.inventory import lock_wait_bounded
+from bookings.services.messages import booking_confirmed_queue
 from bookings.services.policies import Policy, item_policy
 from travelguru.db import insert_rows
 from travelguru.django_private import prefetched_rows_set
@@ -74,7 +76,9 @@ def _age_on(birth: date, day: date) -> int:
 
 
 def travelers_check(*, items: Sequence[HoldItem], travelers: Sequence[TravelerIn]) -> None:
-    """Names for every passenger, guest and driver the items need; 400 otherwise."""
+    """Names the items need, 400 otherwise: every flight passenger (airlines carry only
+    named passengers), one adult lead guest per hotel room (hotels, like Booking.com and
+    Expedia, ask for the name the room is held under, not every guest's), and the driver."""
     errors: list[str] = []
     counts = Counter(t.type for t in travelers)
     for item in items:
@@ -90,8 +94,10 @@ def travelers_check(*, items: Sequence[HoldItem], travelers: Sequence[TravelerIn
                     f"The flight is for {party['adults']} adult(s), {party['children']} "
                     f"child(ren) and {party['infants']} infant(s): name each of them."
                 )
-        if item.kind == ItemKind.HOTEL and len(travelers) < item.offer["guests"]:
-            errors.append(f"Name every guest of the stay ({item.offer['guests']}).")
+        if item.kind == ItemKind.HOTEL and counts["adult"] < item.offer["rooms"]:
+            errors.append(
+                f"Name a lead guest, an adult, for each room of the stay ({item.offer['rooms']})."
+            )
     if not counts["adult"]:
         errors.append("At least one adult travels.")
     for t in travelers:
@@ -192,6 +198,7 @@ def booking_create(
     payment_token: str,
     now: datetime,
     provider: PaymentProvider | None = None,
+    language: str = "",
 ) -> Booking:
     """Charge the hold's totals (one charge per currency) and confirm it as a booking.
 
@@ -202,7 +209,10 @@ def booking_create(
     PaymentDeclined (402), PaymentTimeout (504), PaymentProviderError (502), InventoryBusy
     (503: the hold row stayed locked past the bounded wait); on each of them no booking
     exists and no charge of this attempt is kept. The hold stays usable until it expires.
+    EmailNotVerified (403) before anything else: only a traveler whose address is verified
+    books, so confirmations and refunds go to a mailbox that is theirs.
     """
+    user_ensure_verified(user)
     # The hold and its items in one read (a hold has at least one item).
     items = list(
         HoldItem.objects.filter(hold_id=hold_id, hold__user=user)
@@ -227,7 +237,7 @@ def booking_create(
     try:
         return _booking_pay(
             user=user, hold=hold, items=items, policies=policies, travelers=travelers,
-            payment_token=payment_token, provider=provider, now=now,
+            payment_token=payment_token, provider=provider, now=now, language=language,
         )  # fmt: skip
     except BaseException:
         # Declined, failed at the provider, not confirmed in time: the traveler may try
@@ -282,6 +292,7 @@ def _booking_pay(
     payment_token: str,
     provider: PaymentProvider,
     now: datetime,
+    language: str,
 ) -> Booking:
     """Charge the claimed hold and confirm it; on failure refund this attempt's charges."""
     # One row per currency, all or none; each needs its id (its charge's idempotency key),
@@ -349,7 +360,7 @@ def _booking_pay(
     try:
         return _booking_confirm(
             user=user, hold=hold, items=items, policies=policies, payments=payments,
-            travelers=travelers, now=now,
+            travelers=travelers, now=now, language=language,
         )  # fmt: skip
     except HoldNotActive:
         undo("the hold ended before the booking was confirmed")
@@ -370,6 +381,7 @@ def _booking_confirm(
     payments: list[Payment],
     travelers: Sequence[TravelerIn],
     now: datetime,
+    language: str,
 ) -> Booking:
     """Confirm under the hold's row lock, held for the writes only. The booking comes
     back with its items, travelers and payments attached, so answering needs no re-read.
@@ -388,8 +400,9 @@ def _booking_confirm(
                     current = Hold.objects.filter(pk=hold.pk).values_list("status", flat=True)
                     raise HoldNotActive(f"This hold is {current.first()}; hold the offers again.")
                 booking = Booking.objects.create(
-                    reference=_reference(), user=user, hold=hold, created_at=now
-                )
+                    reference=_reference(), user=user, hold=hold, created_at=now,
+                    language=language,
+                )  # fmt: skip
                 booking_items = BookingItem.objects.bulk_create(
                     [
                         BookingItem(
@@ -433,6 +446,12 @@ def _booking_confirm(
                         provider_ref=payment.provider_ref,
                         updated_at=payment.updated_at,
                     )
+                # In the confirming transaction: the message exists if and only if the
+                # booking does; it is sent after the commit, outside the hold's lock.
+                booking_confirmed_queue(
+                    booking=booking, items=booking_items, travelers=booked_travelers,
+                    payments=payments, now=now,
+                )  # fmt: skip
         except IntegrityError:
             # A reference collision (1 in a billion); the OneToOne on hold stops doubles.
             if Booking.objects.filter(hold=hold).exists():

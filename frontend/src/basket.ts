@@ -12,9 +12,10 @@ export interface BasketItem {
   title: string; // "JFK → LHR, BA 117" / "Hotel Lumière, Double room" / "Hertz, VW Golf"
   subtitle: string; // dates, party
   price: Money;
-  /** Flights: the party; hotels: guests; cars: nothing (one driver). */
+  /** Flights: the party; hotels: guests and rooms; cars: nothing (one driver). */
   party?: { adults: number; children: number; infants: number };
   guests?: number;
+  rooms?: number;
   /** Where "back to results" goes. */
   from?: string;
 }
@@ -88,14 +89,15 @@ export interface TravelerSlot {
   /** Child, infant and the driver need a birth date. */
   needsBirthDate: boolean;
   isDriver: boolean;
-  /** "Passenger 1 (adult)", "Guest 3", "Driver": a key and its number for the label. */
-  role: "passenger" | "guest";
+  /** "Passenger 1 (adult)", "Lead guest, room 2", "Traveler 1": a key and its number. */
+  role: "passenger" | "lead" | "guest";
   number: number;
 }
 
 /**
- * The travelers to name at checkout: every flight passenger by type, more guests until the
- * stay's guest count is reached, and one adult marked as the car's driver (the first).
+ * The travelers to name at checkout: every flight passenger by type (airlines carry named
+ * passengers only); for a stay, one adult lead guest per room (hotels ask no more), which
+ * the flight's adults are when there is a flight; and one adult marked as the car's driver.
  */
 export function travelerSlots(basket: Basket): TravelerSlot[] {
   const slots: TravelerSlot[] = [];
@@ -117,15 +119,18 @@ export function travelerSlots(basket: Basket): TravelerSlot[] {
       }),
     );
   }
-  const guests = basket.items.hotel?.guests ?? 0;
-  while (slots.length < guests) {
-    slots.push({
-      type: "adult",
-      needsBirthDate: false,
-      isDriver: false,
-      role: "guest",
-      number: slots.length + 1,
-    });
+  // Baskets saved before stays carried their rooms are one-room stays.
+  const rooms = basket.items.hotel ? (basket.items.hotel.rooms ?? 1) : 0;
+  if (!party) {
+    for (let room = 1; room <= rooms; room++) {
+      slots.push({
+        type: "adult",
+        needsBirthDate: false,
+        isDriver: false,
+        role: "lead",
+        number: room,
+      });
+    }
   }
   if (slots.length === 0) {
     slots.push({ type: "adult", needsBirthDate: false, isDriver: false, role: "guest", number: 1 });
@@ -142,14 +147,14 @@ export function travelerSlots(basket: Basket): TravelerSlot[] {
 
 /**
  * Why this basket cannot be booked as it is (the server's traveler rules): with a flight,
- * the travelers are exactly its passengers, so the stay cannot have more guests than that.
+ * the travelers are exactly its passengers, so each room's lead guest is an adult passenger.
  */
 export function basketProblems(
   basket: Basket,
-): { code: "guests-exceed-passengers"; guests: number; passengers: number }[] {
+): { code: "rooms-exceed-adults"; rooms: number; adults: number }[] {
   const party = basket.items.flight?.party;
-  const guests = basket.items.hotel?.guests;
-  if (!party || !guests) return [];
-  const passengers = party.adults + party.children + party.infants;
-  return guests > passengers ? [{ code: "guests-exceed-passengers", guests, passengers }] : [];
+  const hotel = basket.items.hotel;
+  if (!party || !hotel) return [];
+  const rooms = hotel.rooms ?? 1;
+  return rooms > party.adults ? [{ code: "rooms-exceed-adults", rooms, adults: party.adults }] : [];
 }

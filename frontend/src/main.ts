@@ -14,6 +14,12 @@ import { flightsView } from "./views/flights";
 import { hotelView } from "./views/hotel";
 import { hotelsView } from "./views/hotels";
 import { homeView, notFoundView } from "./views/home";
+import {
+  checkEmailView,
+  forgotPasswordView,
+  resetPasswordView,
+  verifyEmailView,
+} from "./views/account";
 import { signInView, signUpView } from "./views/auth";
 import { tripsView, tripView } from "./views/trips";
 
@@ -24,6 +30,10 @@ route("/hotels/:id", hotelView);
 route("/cars", carsView);
 route("/signin", signInView);
 route("/signup", signUpView);
+route("/check-email", checkEmailView);
+route("/verify-email", verifyEmailView);
+route("/forgot-password", forgotPasswordView);
+route("/reset-password", resetPasswordView);
 route("/basket", basketView);
 route("/checkout", checkoutView);
 route("/trips", tripsView);

@@ -9,7 +9,6 @@ type Schemas = components["schemas"];
 export type Money = Schemas["Money"];
 export type Problem = Schemas["Problem"];
 export type Tokens = Schemas["Tokens"];
-export type Registered = Schemas["UserRegisterOutput"];
 export type PublicConfig = Schemas["PublicConfigOutput"];
 
 export type AirportSuggestion = Schemas["AirportAutocompleteOutput"];

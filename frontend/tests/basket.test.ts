@@ -115,17 +115,21 @@ describe("travelers to name at checkout", () => {
     ]);
   });
 
-  it("adds guests when the stay has more guests than the flight has passengers", () => {
+  it("names a lead guest per room for a stay alone, not every guest", () => {
+    const b = basketAdd(emptyBasket(), { ...hotel, guests: 5, rooms: 2 }).basket;
+    expect(travelerSlots(b).map((s) => `${s.type} ${s.role} ${s.number}`)).toEqual([
+      "adult lead 1",
+      "adult lead 2",
+    ]);
+  });
+
+  it("takes the flight's passengers as the stay's lead guests", () => {
     let b = basketAdd(emptyBasket(), {
       ...flight,
       party: { adults: 1, children: 0, infants: 0 },
     }).basket;
-    b = basketAdd(b, { ...hotel, guests: 3 }).basket;
-    expect(travelerSlots(b).map((s) => `${s.role} ${s.number}`)).toEqual([
-      "passenger 1",
-      "guest 2",
-      "guest 3",
-    ]);
+    b = basketAdd(b, { ...hotel, guests: 3, rooms: 1 }).basket;
+    expect(travelerSlots(b).map((s) => `${s.role} ${s.number}`)).toEqual(["passenger 1"]);
   });
 
   it("asks for one adult driver for a car alone", () => {
@@ -137,19 +141,23 @@ describe("travelers to name at checkout", () => {
 });
 
 describe("basket problems", () => {
-  it("refuses a stay with more guests than the flight has passengers", () => {
+  it("refuses a stay with more rooms than the flight has adults to lead them", () => {
+    let b = basketAdd(emptyBasket(), {
+      ...flight,
+      party: { adults: 1, children: 1, infants: 0 },
+    }).basket;
+    b = basketAdd(b, { ...hotel, guests: 2, rooms: 2 }).basket;
+    expect(basketProblems(b)).toEqual([{ code: "rooms-exceed-adults", rooms: 2, adults: 1 }]);
+  });
+
+  it("accepts more guests than passengers, or a stay without a flight", () => {
+    expect(basketProblems(filled())).toEqual([]);
     let b = basketAdd(emptyBasket(), {
       ...flight,
       party: { adults: 1, children: 0, infants: 0 },
     }).basket;
-    b = basketAdd(b, { ...hotel, guests: 2 }).basket;
-    expect(basketProblems(b)).toEqual([
-      { code: "guests-exceed-passengers", guests: 2, passengers: 1 },
-    ]);
-  });
-
-  it("accepts as many guests as passengers, or a stay without a flight", () => {
-    expect(basketProblems(filled())).toEqual([]);
-    expect(basketProblems(basketAdd(emptyBasket(), { ...hotel, guests: 4 }).basket)).toEqual([]);
+    b = basketAdd(b, { ...hotel, guests: 4, rooms: 1 }).basket;
+    expect(basketProblems(b)).toEqual([]);
+    expect(basketProblems(basketAdd(emptyBasket(), { ...hotel, rooms: 4 }).basket)).toEqual([]);
   });
 });

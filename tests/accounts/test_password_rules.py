@@ -28,7 +28,7 @@ def test_eleven_characters_are_refused_and_twelve_accepted(api_client):
     assert short["Content-Type"] == "application/problem+json"
     assert any("at least 12 characters" in m for m in short.json()["errors"]["password"])
     assert not User.objects.exists()
-    assert register(api_client, "Quartz-Heron").status_code == 201
+    assert register(api_client, "Quartz-Heron").status_code == 202
 
 
 @given(password=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=11))

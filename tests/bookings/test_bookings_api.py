@@ -347,15 +347,37 @@ def test_travelers_must_fit_the_trip(
     assert not SandboxCharge.objects.exists()
 
 
-def test_every_guest_of_a_stay_is_named(client_of, traveler, room_type, day):
+def test_a_stay_needs_a_lead_guest_per_room_not_every_guest(client_of, traveler, room_type, day):
     client = client_of(traveler)
-    hold_id = make_hold(client, hotel_offer(room_type, day, 1, rooms=1, guests=2))
+    hold_id = make_hold(client, hotel_offer(room_type, day, 1, rooms=2, guests=4))
+    child = {**ADULT, "first_name": "Kid", "type": "child", "birth_date": "2020-05-01"}
 
-    short = book(client, hold_id, travelers=[ADULT])
-    both = book(client, hold_id, travelers=[ADULT, {**ADULT, "first_name": "Bo"}])
+    one_room_named = book(client, hold_id, travelers=[ADULT])
+    a_child_cannot_lead = book(client, hold_id, travelers=[ADULT, child])
+    two_leads = book(client, hold_id, travelers=[ADULT, {**ADULT, "first_name": "Bo"}])
 
-    assert_problem(short, 400, "validation-error")
-    assert both.status_code == 201
+    assert_problem(one_room_named, 400, "validation-error")
+    assert one_room_named.json()["errors"]["travelers"] == [
+        "Name a lead guest, an adult, for each room of the stay (2)."
+    ]
+    assert_problem(a_child_cannot_lead, 400, "validation-error")
+    assert two_leads.status_code == 201, two_leads.json()
+    booking = Booking.objects.get(reference=two_leads.json()["reference"])
+    assert [t.first_name for t in booking.travelers.all()] == ["Ada", "Bo"]
+
+
+def test_flights_still_name_every_passenger_beside_a_stay(
+    client_of, traveler, room_type, fare, day
+):
+    client = client_of(traveler)
+    hold_id = make_hold(
+        client, flight_offer(fare, adults=2), hotel_offer(room_type, day, 1, rooms=1, guests=2)
+    )
+
+    lead_only = book(client, hold_id, travelers=[ADULT])
+
+    assert_problem(lead_only, 400, "validation-error")
+    assert not Booking.objects.exists()
 
 
 def test_flight_passengers_must_match_the_offer(client_of, traveler, fare):

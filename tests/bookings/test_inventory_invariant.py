@@ -90,7 +90,7 @@ class Travelers(RuleBasedStateMachine):
         offers = []
         if "flight" in parts:
             offers.append(flight_offer(self.fare, adults=seats))
-            rooms = min(rooms, seats)  # every guest flies: the party is the passengers
+            rooms = min(rooms, seats)  # each room's lead guest is one of the passengers
         if "stay" in parts:
             offers.append(hotel_offer(self.room_type, first, nights, rooms=rooms))
         if "car" in parts:
@@ -108,10 +108,10 @@ class Travelers(RuleBasedStateMachine):
         hold = data.draw(st.sampled_from(holds))
         items = list(hold.items.all())
         seats = sum(i.offer.get("adults", 0) for i in items if i.kind == "flight")
-        guests = max([i.offer.get("guests", 0) for i in items if i.kind == "hotel"] or [1])
+        rooms = max([i.offer.get("rooms", 0) for i in items if i.kind == "hotel"] or [1])
         has_car = any(i.kind == "car" for i in items)
         travelers = [DRIVER] if has_car else [ADULT]
-        travelers += [ADULT] * ((seats or guests) - 1)
+        travelers += [ADULT] * ((seats or rooms) - 1)  # a lead guest per room
         with contextlib.suppress(PaymentDeclined, PaymentTimeout, HoldNotActive):
             booking_create(
                 user=hold.user, hold_id=hold.pk, travelers=travelers, payment_token=token,

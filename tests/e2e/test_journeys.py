@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -12,9 +13,20 @@ from analytics.models import Event, EventKind
 from bookings.models import Booking, BookingStatus, Hold
 from catalog.models import RoomNight
 from tests.factories.accounts import PASSWORD, UserFactory
+from tests.flows import emailed_link
 from travelguru.money import Money
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
+
+
+def fill_travelers(page) -> None:
+    first = page.locator("fieldset.traveler").nth(0)
+    first.get_by_label("First name").fill("Ada")
+    first.get_by_label("Last name").fill("Lovelace")
+    first.get_by_label("Birth date").fill("1985-12-10")
+    second = page.locator("fieldset.traveler").nth(1)
+    second.get_by_label("First name").fill("Charles")
+    second.get_by_label("Last name").fill("Babbage")
 
 
 def sign_in(page, email: str) -> None:
@@ -27,7 +39,8 @@ def test_search_detail_sign_up_hold_pay_see_and_cancel_a_whole_trip(
     live_server, trip, open_page, shot
 ):
     page, console = open_page()
-    console.allowed_statuses = {402}  # the declined card's answer, shown to the traveler
+    # The declined card's answer, and paying before the email is verified: both shown.
+    console.allowed_statuses = {402, 403}
     base = live_server.url
 
     # Search flights from the home page's form.
@@ -94,6 +107,11 @@ def test_search_detail_sign_up_hold_pay_see_and_cancel_a_whole_trip(
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Password").fill("analytical-engine-1843")
     page.get_by_role("button", name="Create my account").click()
+    # Signed in at once; the page says a link is on its way.
+    expect(page).to_have_url(re.compile(r"/check-email\?email=ada%40example.com&next=%2Fbasket"))
+    expect(page.locator(".check-email")).to_contain_text("We sent a message to ada@example.com")
+    expect(page.locator("header")).to_contain_text("Sign out")
+    page.get_by_role("link", name="Continue").click()
     expect(page).to_have_url(re.compile(r"://[^/]+/basket$"))
     page.get_by_role("button", name="Hold these for 15 minutes").click()
     countdown = page.locator(".hold .countdown")
@@ -102,8 +120,22 @@ def test_search_detail_sign_up_hold_pay_see_and_cancel_a_whole_trip(
     hold = Hold.objects.get()
     assert hold.items.count() == 3
 
-    # Checkout: two passengers (also the hotel's two guests), the first drives; a declined
-    # card first.
+    # Checkout before the email is verified: nothing is charged, the link can be resent.
+    page.get_by_role("link", name="Continue to checkout").click()
+    fill_travelers(page)
+    page.get_by_label(re.compile("Visa")).check()
+    page.get_by_role("button", name=re.compile("^Pay")).click()
+    expect(page.locator(".error.unverified")).to_contain_text("Confirm your email address first")
+    page.get_by_role("button", name="Send the link again").click()
+    expect(page.locator(".resend")).to_contain_text("We sent the link again")
+    assert not Booking.objects.exists()
+    page.goto(base + "/verify-email?" + urlencode(emailed_link("ada@example.com", "verify_email")))
+    expect(page.locator(".success")).to_contain_text("Your email address is confirmed")
+    page.get_by_role("link", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"://[^/]+/basket$"))
+
+    # Checkout: two passengers (also the hotel's two guests: its one room's lead guest is
+    # the first), the first drives; a declined card first.
     page.get_by_role("link", name="Continue to checkout").click()
     first = page.locator("fieldset.traveler").nth(0)
     expect(first.locator("legend")).to_have_text("Passenger 1 (adult) · Driver")

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import factory
 from factory.django import DjangoModelFactory
 
@@ -16,6 +18,8 @@ class UserFactory(DjangoModelFactory[User]):
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     first_name = "Tess"
     last_name = "Traveler"
+    # Travelers book only with a verified email: the default traveler has one.
+    email_verified_at = factory.LazyFunction(lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

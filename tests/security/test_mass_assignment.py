@@ -236,7 +236,8 @@ def test_registering_cannot_make_staff(api_client):
         format="json",
     )  # fmt: skip
 
-    assert response.status_code == 201
+    assert response.status_code == 202
     eve = User.objects.get(email="eve@example.com")
+    assert eve.email_verified_at is None  # only the emailed link verifies
     assert (eve.is_staff, eve.is_superuser, eve.groups.count()) == (False, False, 0)
     assert eve.date_joined.year != 2000

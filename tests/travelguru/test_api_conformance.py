@@ -26,7 +26,7 @@ from search.services.indexing import sync_index
 from tests import contract
 from tests.factories.accounts import UserFactory
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
-from tests.flows import ADULT
+from tests.flows import ADULT, emailed_link
 
 pytestmark = pytest.mark.django_db
 
@@ -94,9 +94,9 @@ def test_every_operation_answers_its_documented_success(
     assert cars["results"]
     call("GET", f"/api/offers/{flights['results'][0]['offer_id']}", 200)
 
-    # An account, its tokens and profile.
+    # An account, its tokens and profile; the address is verified by the emailed link.
     call(
-        "POST", "/api/auth/register", 201, format="json",
+        "POST", "/api/auth/register", 202, format="json",
         data={"email": "ada@example.com", "password": "correct horse battery staple",
               "first_name": "Ada", "last_name": "Lovelace", "username": "ada"},
     )  # fmt: skip
@@ -109,6 +109,9 @@ def test_every_operation_answers_its_documented_success(
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     call("GET", "/api/me", 200)
     call("PATCH", "/api/me", 200, format="json", data={"first_name": "Augusta"})
+    call("POST", "/api/auth/verify-email/resend", 202, format="json", data={"language": "fr"})
+    link = emailed_link("ada@example.com", "verify_email")
+    call("POST", "/api/auth/verify-email", 200, format="json", data={"token": link["token"]})
 
     # Holds: one released, one booked (three kinds, two currencies: no single total).
     offers = [flight_offer(fare), hotel_offer(room_type, day, 2), car_offer(car, day, 2)]
@@ -178,7 +181,13 @@ def test_every_operation_answers_its_documented_success(
     # Another traveler takes their data home, then asks to be forgotten.
     grace = {"email": "grace@example.com", "password": "a long and private passphrase"}
     names = {"first_name": "Grace", "last_name": "Hopper", "username": "grace"}
-    call("POST", "/api/auth/register", 201, format="json", data=grace | names)
+    call("POST", "/api/auth/register", 202, format="json", data=grace | names)
+    # Grace forgot her password: a reset link, a new password (her sessions end).
+    call("POST", "/api/auth/password-reset", 202, format="json", data={"email": grace["email"]})
+    link = emailed_link(grace["email"], "password_reset")
+    grace["password"] = "another long and private passphrase"
+    call("POST", "/api/auth/password-reset/confirm", 204, format="json",
+         data={**link, "password": grace["password"]})  # fmt: skip
     theirs = call("POST", "/api/auth/token", 200, format="json", data=grace)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {theirs['access']}")
     assert "grace@example.com" in json.dumps(call("GET", "/api/me/export", 200))

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reviews",
     "analytics",
     "audit",
+    "notifications",  # the outbox: every e-mail to a traveler, sent after commit, retried
     "privacy",  # personal data requests (export, erasure) across the apps; no models
     "demo",  # manage.py load_demo_data, demo_banner, demo_otp_code: demo rows for every app
 ]
@@ -174,6 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The languages travelers are written to in (the app's own: en, fr, es).
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -220,6 +223,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {
         "register": env.str("REGISTER_RATE", default="20/hour"),
+        # Emailed links (password reset, verification): per client IP; each address has
+        # its own limit too (EMAIL_LINKS_PER_ADDRESS), so no one is mailbombed from many IPs.
+        "email_links": env.str("EMAIL_LINKS_RATE", default="20/hour"),
         "anon": env.str("API_ANON_RATE", default="300/minute"),
         "user": env.str("API_USER_RATE", default="600/minute"),
         "personal_data": env.str("PERSONAL_DATA_RATE", default="10/hour"),
@@ -250,6 +256,14 @@ LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
 LOGIN_FAILURES_PER_ACCOUNT_ALL_IPS = env.int("LOGIN_FAILURES_PER_ACCOUNT_ALL_IPS", default=20)
 LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=30)
 LOGIN_OTP_FAILURES_PER_ACCOUNT = env.int("LOGIN_OTP_FAILURES_PER_ACCOUNT", default=5)
+
+# Emailed links (accounts.registration). A password reset link works once, for an hour
+# (Django's PasswordResetTokenGenerator reads PASSWORD_RESET_TIMEOUT); an email
+# verification link until it is used, for a few days. Each address gets at most
+# EMAIL_LINKS_PER_ADDRESS such emails an hour, whoever asks.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 60 * 60)
+EMAIL_LINKS_PER_ADDRESS = env.int("EMAIL_LINKS_PER_ADDRESS", default=5)
 # The name authenticator apps show next to staff's TravelGuru codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="TravelGuru")
 
@@ -360,3 +374,18 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Messages to travelers (notifications). The public site's address, for links in them.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+NOTIFICATIONS_FROM_EMAIL = env.str(
+    "NOTIFICATIONS_FROM_EMAIL", default="TravelGuru <trips@travelguru.test>"
+)
+# When a queued message is sent: "after_response" (in this process, once the response is
+# written, or at once outside a request) or "zappa" (a Zappa asynchronous task on Lambda).
+NOTIFICATIONS_DISPATCH = env.str("NOTIFICATIONS_DISPATCH", default="after_response")
+# Locally an SMTP sink on loopback (make run starts one: scripts/mail_sink.py); production
+# sends through Amazon SES with anymail.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", default=8025)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)

@@ -180,8 +180,8 @@ export const en = {
   "basket.holding": "Holding…",
   "basket.checkout": "Continue to checkout",
   "basket.signInFirst": "You will be asked to sign in first.",
-  "basket.tooManyGuests":
-    "The stay is for {guests} guests but the flight for {n} passenger: every guest must fly. Change the stay's guests or the flight's passengers.|The stay is for {guests} guests but the flight for {n} passengers: every guest must fly. Change the stay's guests or the flight's passengers.",
+  "basket.tooManyRooms":
+    "The stay has {rooms} rooms but the flight {n} adult: each room needs an adult lead guest among the passengers. Change the stay's rooms or the flight's passengers.|The stay has {rooms} rooms but the flight {n} adults: each room needs an adult lead guest among the passengers. Change the stay's rooms or the flight's passengers.",
   "basket.soldOut": "Sold out: one of these offers is no longer available",
   "basket.priceChanged": "The price has changed: search again for the current price",
   "basket.holdFailed": "We could not hold your trip",
@@ -196,6 +196,7 @@ export const en = {
   "checkout.travelers": "Travelers",
   "checkout.passenger": "Passenger {n} ({type})",
   "checkout.guest": "Guest {n}",
+  "checkout.leadGuest": "Lead guest, room {n}",
   "checkout.driver": "Driver",
   "checkout.birthDate": "Birth date",
   "checkout.payment": "Payment",
@@ -250,4 +251,33 @@ export const en = {
   "review.textHint": "At least 20 characters.",
   "review.send": "Send review",
   "review.thanks": "Thank you! Your review will appear once moderated.",
+  "verify.checkTitle": "Check your email",
+  "verify.checkBody":
+    "We sent a message to {email} with what to do next. If your account is new, open the link in it to confirm your address.",
+  "verify.checkMeanwhile":
+    "Meanwhile you can search and hold trips; paying for a booking needs a confirmed email address.",
+  "verify.continue": "Continue",
+  "verify.noEmail": "No email after a few minutes? Look in your spam folder, or:",
+  "verify.resend": "Send the link again",
+  "verify.resent": "We sent the link again: open the newest one.",
+  "verify.title": "Confirm your email address",
+  "verify.done": "Your email address is confirmed. You can now book.",
+  "verify.invalid": "This link is invalid, expired or already used.",
+  "verify.signInToResend": "Sign in to get a new link:",
+  "reset.forgotTitle": "Forgot your password?",
+  "reset.forgotIntro":
+    "Enter your account's email address: we will send you a link to choose a new password.",
+  "reset.send": "Send me a link",
+  "reset.sent": "Check your email: we sent a message to {email} with what to do next.",
+  "reset.title": "Choose a new password",
+  "reset.newPassword": "New password",
+  "reset.save": "Save my new password",
+  "reset.done":
+    "Your password is changed and you were signed out everywhere. Sign in with your new password.",
+  "reset.invalid": "This link is invalid, expired or already used.",
+  "reset.askAgain": "Ask for a new link",
+  "reset.forgotLink": "Forgot your password?",
+  "checkout.unverified": "Confirm your email address first",
+  "checkout.unverifiedHelp":
+    "Open the link we emailed to {email}, then pay again. Nothing was charged, and your hold stays yours until it expires.",
 };

@@ -185,8 +185,8 @@ export const es: Record<keyof typeof en, string> = {
   "basket.holding": "Reservando…",
   "basket.checkout": "Continuar al pago",
   "basket.signInFirst": "Primero deberá iniciar sesión.",
-  "basket.tooManyGuests":
-    "La estancia es para {guests} huéspedes pero el vuelo para {n} pasajero: todos los huéspedes deben volar. Cambie los huéspedes o los pasajeros.|La estancia es para {guests} huéspedes pero el vuelo para {n} pasajeros: todos los huéspedes deben volar. Cambie los huéspedes o los pasajeros.",
+  "basket.tooManyRooms":
+    "La estancia tiene {rooms} habitaciones pero el vuelo {n} adulto: cada habitación necesita un huésped principal adulto entre los pasajeros. Cambie las habitaciones o los pasajeros.|La estancia tiene {rooms} habitaciones pero el vuelo {n} adultos: cada habitación necesita un huésped principal adulto entre los pasajeros. Cambie las habitaciones o los pasajeros.",
   "basket.soldOut": "Agotado: una de estas ofertas ya no está disponible",
   "basket.priceChanged": "El precio ha cambiado: busque de nuevo para ver el precio actual",
   "basket.holdFailed": "No pudimos reservar su viaje",
@@ -201,6 +201,7 @@ export const es: Record<keyof typeof en, string> = {
   "checkout.travelers": "Viajeros",
   "checkout.passenger": "Pasajero {n} ({type})",
   "checkout.guest": "Huésped {n}",
+  "checkout.leadGuest": "Huésped principal, habitación {n}",
   "checkout.driver": "Conductor",
   "checkout.birthDate": "Fecha de nacimiento",
   "checkout.payment": "Pago",
@@ -255,4 +256,33 @@ export const es: Record<keyof typeof en, string> = {
   "review.textHint": "Al menos 20 caracteres.",
   "review.send": "Enviar opinión",
   "review.thanks": "¡Gracias! Su opinión aparecerá tras la moderación.",
+  "verify.checkTitle": "Revise su correo",
+  "verify.checkBody":
+    "Enviamos un mensaje a {email} con los siguientes pasos. Si su cuenta es nueva, abra el enlace que contiene para confirmar su dirección.",
+  "verify.checkMeanwhile":
+    "Mientras tanto puede buscar y reservar temporalmente viajes; pagar una reserva requiere un correo confirmado.",
+  "verify.continue": "Continuar",
+  "verify.noEmail": "¿Ningún correo tras unos minutos? Mire en la carpeta de spam, o:",
+  "verify.resend": "Enviar el enlace de nuevo",
+  "verify.resent": "Enviamos el enlace de nuevo: abra el más reciente.",
+  "verify.title": "Confirme su dirección de correo",
+  "verify.done": "Su dirección de correo está confirmada. Ya puede reservar.",
+  "verify.invalid": "Este enlace no es válido, ha caducado o ya se usó.",
+  "verify.signInToResend": "Inicie sesión para recibir un enlace nuevo:",
+  "reset.forgotTitle": "¿Olvidó su contraseña?",
+  "reset.forgotIntro":
+    "Escriba el correo de su cuenta: le enviaremos un enlace para elegir una contraseña nueva.",
+  "reset.send": "Enviarme un enlace",
+  "reset.sent": "Revise su correo: enviamos un mensaje a {email} con los siguientes pasos.",
+  "reset.title": "Elija una contraseña nueva",
+  "reset.newPassword": "Contraseña nueva",
+  "reset.save": "Guardar mi contraseña nueva",
+  "reset.done":
+    "Su contraseña ha cambiado y se cerró su sesión en todas partes. Inicie sesión con la nueva.",
+  "reset.invalid": "Este enlace no es válido, ha caducado o ya se usó.",
+  "reset.askAgain": "Pedir un enlace nuevo",
+  "reset.forgotLink": "¿Olvidó su contraseña?",
+  "checkout.unverified": "Confirme primero su dirección de correo",
+  "checkout.unverifiedHelp":
+    "Abra el enlace que enviamos a {email} y pague de nuevo. No se cobró nada y su reserva temporal sigue siendo suya hasta que caduque.",
 };

@@ -186,8 +186,8 @@ export const fr: Record<keyof typeof en, string> = {
   "basket.holding": "Blocage…",
   "basket.checkout": "Passer au paiement",
   "basket.signInFirst": "Vous devrez d'abord vous connecter.",
-  "basket.tooManyGuests":
-    "Le séjour est pour {guests} personnes mais le vol pour {n} passager : chaque client doit voyager. Modifiez le nombre de personnes ou de passagers.|Le séjour est pour {guests} personnes mais le vol pour {n} passagers : chaque client doit voyager. Modifiez le nombre de personnes ou de passagers.",
+  "basket.tooManyRooms":
+    "Le séjour compte {rooms} chambres mais le vol {n} adulte : chaque chambre demande un client principal adulte parmi les passagers. Modifiez le nombre de chambres ou de passagers.|Le séjour compte {rooms} chambres mais le vol {n} adultes : chaque chambre demande un client principal adulte parmi les passagers. Modifiez le nombre de chambres ou de passagers.",
   "basket.soldOut": "Complet : une de ces offres n'est plus disponible",
   "basket.priceChanged": "Le prix a changé : relancez la recherche pour le prix actuel",
   "basket.holdFailed": "Impossible de bloquer votre voyage",
@@ -202,6 +202,7 @@ export const fr: Record<keyof typeof en, string> = {
   "checkout.travelers": "Voyageurs",
   "checkout.passenger": "Passager {n} ({type})",
   "checkout.guest": "Client {n}",
+  "checkout.leadGuest": "Client principal, chambre {n}",
   "checkout.driver": "Conducteur",
   "checkout.birthDate": "Date de naissance",
   "checkout.payment": "Paiement",
@@ -257,4 +258,34 @@ export const fr: Record<keyof typeof en, string> = {
   "review.textHint": "Au moins 20 caractères.",
   "review.send": "Envoyer l'avis",
   "review.thanks": "Merci ! Votre avis apparaîtra après modération.",
+  "verify.checkTitle": "Consultez vos e-mails",
+  "verify.checkBody":
+    "Nous avons envoyé un message à {email} expliquant la suite. Si votre compte est nouveau, ouvrez le lien qu'il contient pour confirmer votre adresse.",
+  "verify.checkMeanwhile":
+    "En attendant, vous pouvez chercher et bloquer des voyages ; payer une réservation demande une adresse e-mail confirmée.",
+  "verify.continue": "Continuer",
+  "verify.noEmail": "Pas d'e-mail après quelques minutes ? Regardez dans vos indésirables, ou :",
+  "verify.resend": "Renvoyer le lien",
+  "verify.resent": "Nous avons renvoyé le lien : ouvrez le plus récent.",
+  "verify.title": "Confirmez votre adresse e-mail",
+  "verify.done": "Votre adresse e-mail est confirmée. Vous pouvez maintenant réserver.",
+  "verify.invalid": "Ce lien est invalide, expiré ou déjà utilisé.",
+  "verify.signInToResend": "Connectez-vous pour recevoir un nouveau lien :",
+  "reset.forgotTitle": "Mot de passe oublié ?",
+  "reset.forgotIntro":
+    "Saisissez l'adresse e-mail de votre compte : nous vous enverrons un lien pour choisir un nouveau mot de passe.",
+  "reset.send": "M'envoyer un lien",
+  "reset.sent":
+    "Consultez vos e-mails : nous avons envoyé un message à {email} expliquant la suite.",
+  "reset.title": "Choisissez un nouveau mot de passe",
+  "reset.newPassword": "Nouveau mot de passe",
+  "reset.save": "Enregistrer mon nouveau mot de passe",
+  "reset.done":
+    "Votre mot de passe est changé et vous avez été déconnecté partout. Connectez-vous avec le nouveau.",
+  "reset.invalid": "Ce lien est invalide, expiré ou déjà utilisé.",
+  "reset.askAgain": "Demander un nouveau lien",
+  "reset.forgotLink": "Mot de passe oublié ?",
+  "checkout.unverified": "Confirmez d'abord votre adresse e-mail",
+  "checkout.unverifiedHelp":
+    "Ouvrez le lien envoyé à {email}, puis payez à nouveau. Rien n'a été débité et votre blocage reste à vous jusqu'à son expiration.",
 };

@@ -1,20 +1,25 @@
 // /signin and /signup.
 import { api, ApiError } from "../api";
 import { clear, field, formData, h } from "../dom";
-import { t } from "../i18n";
+import { language, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
 import { errorBox, heading, input, pageTitle } from "../ui";
-import type { Registered, Tokens, User } from "../types";
-
-function safeNext(query: URLSearchParams): string {
-  const next = query.get("next") ?? "/";
-  // Only paths on this site: never an open redirect.
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
+import type { Tokens, User } from "../types";
+import { safeNext } from "./account";
 
 async function me(tokens: Tokens): Promise<User> {
   return api<User>("/me", { headers: { Authorization: `Bearer ${tokens.access}` }, auth: false });
+}
+
+async function signIn(email: string, password: string): Promise<void> {
+  const tokens = await api<Tokens>("/auth/token", {
+    method: "POST",
+    body: { email, password },
+    auth: false,
+  });
+  const user = await me(tokens);
+  store.auth = { ...tokens, email: user.email, first_name: user.first_name };
 }
 
 export function signInView(ctx: RouteContext): void {
@@ -37,13 +42,7 @@ export function signInView(ctx: RouteContext): void {
     e.preventDefault();
     const data = formData(form);
     try {
-      const tokens = await api<Tokens>("/auth/token", {
-        method: "POST",
-        body: { email: data.email, password: data.password },
-        auth: false,
-      });
-      const user = await me(tokens);
-      store.auth = { ...tokens, email: user.email, first_name: user.first_name };
+      await signIn(data.email ?? "", data.password ?? "");
       navigate(safeNext(ctx.query), true);
     } catch (error) {
       clear(
@@ -59,8 +58,10 @@ export function signInView(ctx: RouteContext): void {
   clear(
     ctx.outlet,
     heading(t("auth.signIn")),
+    ctx.query.get("reset") ? h("p", { class: "success", role: "status" }, t("reset.done")) : null,
     errors,
     form,
+    h("p", null, h("a", { href: "/forgot-password" }, t("reset.forgotLink"))),
     h("p", null, t("auth.noAccount"), " ", h("a", { href: signup }, t("auth.signUp"))),
   );
 }
@@ -98,16 +99,28 @@ export function signUpView(ctx: RouteContext): void {
     e.preventDefault();
     const data = formData(form);
     try {
-      const res = await api<Registered>("/auth/register", {
+      // 202 "check your email" for a new address and a taken one alike.
+      await api("/auth/register", {
         method: "POST",
-        body: data,
+        body: { ...data, language: language() },
         auth: false,
       });
-      store.auth = { ...res.tokens, email: res.user.email, first_name: res.user.first_name };
-      navigate(safeNext(ctx.query), true);
     } catch (error) {
       clear(errors, errorBox(error));
+      return;
     }
+    // A new account signs in with its password at once (it books once the emailed link
+    // is opened); a taken address's owner was emailed instead, and this sign-in fails.
+    try {
+      await signIn(data.email ?? "", data.password ?? "");
+    } catch {
+      store.auth = null;
+    }
+    const next = safeNext(ctx.query);
+    navigate(
+      `/check-email?email=${encodeURIComponent(data.email ?? "")}&next=${encodeURIComponent(next)}`,
+      true,
+    );
   });
   const signin = `/signin${ctx.query.get("next") ? `?next=${encodeURIComponent(ctx.query.get("next")!)}` : ""}`;
   clear(

@@ -160,7 +160,7 @@ export function basketView(ctx: RouteContext): void {
           h(
             "p",
             { class: "error", role: "alert" },
-            t("basket.tooManyGuests", { guests: p.guests, n: p.passengers }),
+            t("basket.tooManyRooms", { rooms: p.rooms, n: p.adults }),
           ),
         ),
         hold ? h("p", { class: "expired" }, t("hold.expiredLong")) : null,

@@ -7,6 +7,7 @@ import { t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import { store } from "../store";
 import { empty, errorBox, heading, input, loading, pageTitle, price } from "../ui";
+import { resendLinkButton } from "./account";
 import { countdownBadge } from "./basket";
 import type { Booking, PublicConfig } from "../types";
 
@@ -38,7 +39,9 @@ function travelerFieldset(slot: TravelerSlot, index: number): HTMLElement {
   const label =
     slot.role === "passenger"
       ? t("checkout.passenger", { n: slot.number, type: t(`type.${slot.type}`) })
-      : t("checkout.guest", { n: slot.number });
+      : slot.role === "lead"
+        ? t("checkout.leadGuest", { n: slot.number })
+        : t("checkout.guest", { n: slot.number });
   return h(
     "fieldset",
     { class: "traveler", "data-index": String(index) },
@@ -187,6 +190,18 @@ export async function checkoutView(ctx: RouteContext): Promise<void> {
             { class: "error declined", role: "alert" },
             h("strong", null, t("checkout.declined")),
             h("p", null, t("checkout.declinedHelp")),
+          ),
+        );
+      } else if (error instanceof ApiError && error.code === "email-not-verified") {
+        // Nothing was charged: the traveler opens the emailed link, then pays again.
+        clear(
+          status,
+          h(
+            "div",
+            { class: "error unverified", role: "alert" },
+            h("strong", null, t("checkout.unverified")),
+            h("p", null, t("checkout.unverifiedHelp", { email: store.auth?.email ?? "" })),
+            resendLinkButton(),
           ),
         );
       } else if (error instanceof ApiError && error.code === "hold-being-paid") {

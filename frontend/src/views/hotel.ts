@@ -106,6 +106,7 @@ function roomRow(o: RoomOffer, hotel: Detail, from: string): HTMLElement {
             subtitle,
             price: o.price,
             guests: o.guests,
+            rooms: o.rooms,
             from,
           })
         : null,
