@@ -6,7 +6,7 @@ import pytest
 
 from notifications.services import message_render
 
-CONTEXTS = {
+CONTEXTS: dict[str, dict[str, object]] = {
     "verify_email": {
         "first_name": "Ada", "valid_days": 3,
         "verify_url": "https://t.example/verify-email?token=T",
@@ -40,7 +40,7 @@ def test_each_email_is_in_the_travelers_language_with_its_link(kind, language):
     assert text.lstrip().startswith(GREETING[language])
     assert GREETING[language] in html
     assert FOOTER[language] in html
-    link = next(v for k, v in CONTEXTS[kind].items() if k.endswith("_url"))
+    link = next(str(v) for k, v in CONTEXTS[kind].items() if k.endswith("_url"))
     assert link in text
     assert link.replace("&", "&amp;") in html
     assert attachments == []
