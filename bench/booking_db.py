@@ -155,6 +155,8 @@ class _Clock:
         self.started: float | None = None
         self.held_ms: list[float] = []
         self.locked: list[int] = []
+        self.inside = 0  # statements sent while the row is locked
+        self.round_trips: list[int] = []  # per transaction, its COMMIT included
 
     def saw(self, sql: str) -> None:
         head = sql.lstrip()[:6].upper()
@@ -164,6 +166,8 @@ class _Clock:
             and ("FOR UPDATE" in sql.upper() or head == "UPDATE")
         ):
             self.started = time.perf_counter()
+        if self.started is not None:
+            self.inside += 1
 
     def before_commit(self, raw) -> None:
         if self.rows:

@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             small, large = (int(x) for x in args.growth_scales.split(","))
             figures["growth"] = growth.run(
                 url, scales=(small, large), seed=args.seed, days=args.growth_days,
-                repeats=args.growth_repeats or (2 if quick else 6),
+                repeats=args.growth_repeats or (2 if quick else 10),
                 rounds=1 if quick else 2, reload=args.reload,
             )  # fmt: skip
         else:
