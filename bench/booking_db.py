@@ -75,8 +75,9 @@ def statements_between(before: dict[str, int], after: dict[str, int]) -> int:
 class PrivateMariaDB:
     """mariadbd on its own datadir, socket and loopback port; stopped on exit."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, extra: tuple[str, ...] = ()) -> None:
         self.port = port
+        self.extra = extra  # more server options (e.g. --performance-schema=ON to profile)
         self.sock = DATADIR / "mysqld.sock"
         self.pidfile = DATADIR / "mysqld.pid"
         self.process: subprocess.Popen | None = None
@@ -103,7 +104,7 @@ class PrivateMariaDB:
              f"--pid-file={self.pidfile}", f"--log-error={DATADIR / 'error.log'}",
              "--skip-name-resolve", "--character-set-server=utf8mb4",
              "--collation-server=utf8mb4_general_ci", "--innodb-buffer-pool-size=256M",
-             "--innodb-flush-log-at-trx-commit=1"],
+             "--innodb-flush-log-at-trx-commit=1", *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         import MySQLdb
