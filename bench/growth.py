@@ -253,6 +253,18 @@ def cpu_split(variants: list, repeats: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in rows.items()}
 
 
+def _forget_suggestions() -> None:
+    """Autocomplete's own in-process suggestions (search.apis.places), if any."""
+    try:
+        from search.apis import places
+    except ImportError:
+        return
+    store = getattr(places, "_suggestions", None)
+    if store is not None:
+        with places._suggestions_lock:
+            store.clear()
+
+
 def measure(repeats: int) -> dict:
     """In the child: every search endpoint and candidate query, `repeats` times per variant."""
     from django.db import connection
@@ -276,6 +288,7 @@ def measure(repeats: int) -> dict:
             for _ in range(repeats):
                 for path, params in variants:
                     forget_answers()  # the search itself: a cached answer does not grow
+                    _forget_suggestions()
                     response, figures = meter(lambda p=path, q=params: client.get(p, q))
                     if response.status_code != 200:
                         raise SystemExit(f"{path} {params} answered {response.status_code}")
