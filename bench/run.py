@@ -57,8 +57,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--no-sqlite", action="store_true", help="do not run them on SQLite too")
     p.add_argument(
-        "--growth-scales", default="10,50",
-        help="the growth section's two scales (databases <bench db>_s<scale>)",
+        "--growth-scales", default=None,
+        help="the growth section's two scales (databases <bench db>_s<scale>): 10,50"
+        " (--quick: 1,5)",
     )  # fmt: skip
     p.add_argument(
         "--growth-days", type=int, default=14,
@@ -72,6 +73,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
     args = p.parse_args(argv)
     args.scale = args.scale or (1 if args.quick else 10)
+    args.growth_scales = args.growth_scales or ("1,5" if args.quick else "10,50")
     args.sections = [s for s in args.only.split(",") if s]
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:

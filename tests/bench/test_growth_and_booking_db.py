@@ -21,6 +21,7 @@ from bench.growth import (
 from bench.growth import (
     lines as growth_lines,
 )
+from bench.run import parse
 
 SHOW = [
     ("Handler_read_first", "2"),
@@ -137,3 +138,9 @@ def test_booking_db_report_says_whose_cpu_it_is_and_judges_both_goals():
     assert "the bench's alone" in text
     assert goals[0][2].startswith("goal **missed**")
     assert goals[1][2] == "goal met"
+
+
+def test_growth_compares_10_with_50_and_a_quick_run_small_scales():
+    assert parse(["--only", "growth"]).growth_scales == "10,50"
+    assert parse(["--quick", "--only", "growth"]).growth_scales == "1,5"
+    assert parse(["--only", "growth,booking_db"]).sections == ["growth", "booking_db"]
