@@ -121,6 +121,8 @@ bench-analytics: $(VENV)/.dev-installed
 # Loads --scale 10 --days 30 into MariaDB and into SQLite once each (reused); the search and
 # queries sections run on both. BENCH_ARGS=--quick for a smoke run, --no-sqlite for MariaDB
 # only. Cold start needs `make package` first (skipped, and said so, without it).
+# Issue 20's sections: growth (scale 10 vs 50, databases <db>_s10/_s50 loaded once) and
+# booking_db (its own mariadbd in var/bench-mariadb on loopback port 3399, stopped after).
 BENCH_MARIADB_URL ?= mysql://root@127.0.0.1:3306/tg_bench
 BENCH_SQLITE_URL ?= sqlite:///$(CURDIR)/var/bench.sqlite3
 BENCH_ARGS ?=

@@ -307,9 +307,24 @@ def render(figures: dict[str, Any]) -> str:
         from bench.rates_grid import lines as rates_lines
 
         lines += rates_lines(rates)
+    goals: list[tuple[str, str, str]] = []
+    growth = figures.get("growth")
+    if growth:
+        from bench.growth import lines as growth_lines
+
+        lines += growth_lines(growth, goals)
+    booking_db = figures.get("booking_db")
+    if booking_db:
+        from bench.booking_db import lines as booking_db_lines
+
+        lines += booking_db_lines(booking_db, goals)
     if targets:
         lines += ["## Targets (issue 10)", "", "| target | figure | |", "|---|---|---|"]
         lines += [f"| {t} | {v} | {ok} |" for t, v, ok in targets]
+        lines.append("")
+    if goals:
+        lines += ["## Goals (issue 20)", "", "| goal | figure | |", "|---|---|---|"]
+        lines += [f"| {t} | {v} | {ok} |" for t, v, ok in goals]
         lines.append("")
     return "\n".join(lines)
 

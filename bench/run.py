@@ -29,9 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RAW, ROOT, ensure_data, is_mysql, setup_django  # noqa: E402
 
-SECTIONS = ("search", "queries", "booking", "cold_start", "auth", "sync", "rates")
-# Sections that measure their own few rows and need no catalog loaded.
-WITHOUT_DATA = {"auth"}
+SECTIONS = (
+    "search", "queries", "booking", "cold_start", "auth", "sync", "rates", "growth",
+    "booking_db",
+)  # fmt: skip
+# Sections that measure their own few rows (or load their own databases) and need no catalog
+# loaded in the bench database.
+WITHOUT_DATA = {"auth", "growth", "booking_db"}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -52,11 +56,24 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="where the search and queries sections also run (MariaDB runs only)",
     )
     p.add_argument("--no-sqlite", action="store_true", help="do not run them on SQLite too")
+    p.add_argument(
+        "--growth-scales", default=None,
+        help="the growth section's two scales (databases <bench db>_s<scale>): 10,50"
+        " (--quick: 1,5)",
+    )  # fmt: skip
+    p.add_argument(
+        "--growth-days", type=int, default=14,
+        help="the growth databases' inventory days (the searches look 10-13 days ahead)",
+    )  # fmt: skip
+    p.add_argument("--growth-repeats", type=int, default=None)
+    p.add_argument("--private-port", type=int, default=int(os.environ.get("BENCH_PRIVATE_PORT",
+                   "3399")), help="the booking_db section's own mariadbd (loopback)")  # fmt: skip
     p.add_argument("--figures-out", help="also write the raw figures (JSON) here")
     p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     p.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
     args = p.parse_args(argv)
     args.scale = args.scale or (1 if args.quick else 10)
+    args.growth_scales = args.growth_scales or ("1,5" if args.quick else "10,50")
     args.sections = [s for s in args.only.split(",") if s]
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
@@ -185,6 +202,28 @@ def main(argv: list[str] | None = None) -> int:
 
         print("bench: admin rates grid (in-process)", flush=True)
         figures["rates"] = rates_grid.run(repeats=5 if quick else 20)
+
+    if "growth" in args.sections:
+        if is_mysql(url):
+            from bench import growth
+
+            print("bench: search as the catalog grows", flush=True)
+            small, large = (int(x) for x in args.growth_scales.split(","))
+            figures["growth"] = growth.run(
+                url, scales=(small, large), seed=args.seed, days=args.growth_days,
+                repeats=args.growth_repeats or (2 if quick else 10),
+                rounds=1 if quick else 2, reload=args.reload,
+            )  # fmt: skip
+        else:
+            print("bench: growth needs MariaDB (skipped)", flush=True)
+
+    if "booking_db" in args.sections:
+        from bench import booking_db
+
+        print("bench: what a booking costs the database (own mariadbd)", flush=True)
+        figures["booking_db"] = booking_db.run(
+            port=args.private_port, n=40 if quick else 200, chunks=2 if quick else 3
+        )
 
     from bench.report import render
 

@@ -95,6 +95,11 @@ class FlightLeg(models.Model):
         indexes = [
             models.Index(fields=["origin", "departure_at"]),
             models.Index(fields=["destination", "departure_at"]),
+            # A route's legs on a day (the local engine's leg candidates for a direct
+            # flight): read alone, where either index above reads every leg from the
+            # origin (or into the destination) that day, a number that grows with the
+            # catalog's routes.
+            models.Index(fields=["origin", "destination", "departure_at"]),
         ]
         constraints = [
             models.UniqueConstraint(fields=["flight_number", "departure_at"], name="leg_unique"),

@@ -29,7 +29,9 @@ def load_cars(
     days: int,
     seed: int,
     progress: Callable[[int], object],
+    expect: Callable[[int], object] | None = None,
 ) -> tuple[int, int, int]:
+    """`expect` hears the number of car days once known, before they are written."""
     rng = rng_for(seed, "cars")
     vendors = CarVendor.objects.bulk_create(
         [CarVendor(code=code, name=name) for code, name in reference.CAR_VENDORS]
@@ -100,5 +102,7 @@ def load_cars(
                     cars_available=0 if sold_out else total - day_rng.randint(0, total - 1),
                 )
 
+    if expect:
+        expect(len(cars) * len(dates))
     car_days = bulk_insert(CarDay, rows(), progress)
     return len(offices), len(cars), car_days

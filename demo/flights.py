@@ -140,7 +140,10 @@ def load_flights(
     scale: int,
     seed: int,
     progress: Callable[[int], object],
+    expect: Callable[[int], object] | None = None,
 ) -> tuple[int, int]:
+    """`expect` hears an estimate of the rows (the first day's times the days) once the
+    first day is written: each day has the same schedule, the fares vary a little."""
     rng = rng_for(seed, "flights")
     routes = build_routes(airports, scale, rng)
     fare_rng = rng_for(seed, "fares")
@@ -173,6 +176,8 @@ def load_flights(
         for leg in legs:
             fares.extend(_fares(leg, day, start, fare_rng))
         fares_n += bulk_insert(FlightFare, fares)
+        if expect and day == start:
+            expect((len(legs) + len(fares)) * days)
         progress(len(legs) + len(fares))
     return legs_n, fares_n
 

@@ -146,7 +146,9 @@ def load_hotels(
     scale: int,
     seed: int,
     progress: Callable[[int], object],
+    expect: Callable[[int], object] | None = None,
 ) -> tuple[int, int, int]:
+    """`expect` hears the number of room nights once known, before they are written."""
     rng = rng_for(seed, "hotels")
     built = build_hotels(cities, scale, rng)
     hotels = Hotel.objects.bulk_create([h for h, _, _ in built], batch_size=1000)
@@ -210,5 +212,7 @@ def load_hotels(
                     rooms_available=available,
                 )
 
+    if expect:
+        expect(len(room_types) * len(dates))
     nights = bulk_insert(RoomNight, rows(), progress)
     return len(hotels), len(room_types), nights

@@ -78,6 +78,8 @@ def wipe_catalog() -> None:
 
 
 def _bar(desc: str, show: bool):
+    """A progress bar on stderr (when it is a terminal): rows written, and once the builder
+    says how many it will write (`_expect`), the share done and the time left."""
     from tqdm import tqdm
 
     return tqdm(
@@ -87,6 +89,14 @@ def _bar(desc: str, show: bool):
         disable=None if show else True,
         file=sys.stderr,
     )
+
+
+def _expect(bar):
+    def told(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    return told
 
 
 def load_demo(
@@ -108,19 +118,19 @@ def load_demo(
         with _bar("flights", progress) as bar:
             legs, fares = load_flights(
                 airports=by_code, airlines=airlines, start=start, days=days,
-                scale=scale, seed=seed, progress=bar.update,
+                scale=scale, seed=seed, progress=bar.update, expect=_expect(bar),
             )  # fmt: skip
         amenities = load_amenities()
         with _bar("hotels", progress) as bar:
             hotels, room_types, nights = load_hotels(
                 cities=cities, amenities=amenities, start=start, days=days,
-                scale=scale, seed=seed, progress=bar.update,
+                scale=scale, seed=seed, progress=bar.update, expect=_expect(bar),
             )  # fmt: skip
         currencies = {c.country_code: c.currency for c in cities}
         with _bar("cars", progress) as bar:
             offices, cars, car_days = load_cars(
                 airports=airports, currencies=currencies, start=start, days=days,
-                seed=seed, progress=bar.update,
+                seed=seed, progress=bar.update, expect=_expect(bar),
             )  # fmt: skip
         report.users_created = ensure_demo_users()
     report.counts = {

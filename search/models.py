@@ -24,8 +24,10 @@ class SearchDocument(models.Model):
     # " word word …" lowercased and accent-folded, with a leading space so that
     # `contains(" " + prefix)` finds word prefixes on every database.
     text = models.TextField()
-    code = models.CharField(max_length=8, blank=True, db_index=True)
-    city_id = models.PositiveBigIntegerField(null=True, db_index=True)
+    # Every engine query names the kind: the indexes below start with it (an index on
+    # `code` or `city_id` alone let MariaDB intersect two indexes, reading both).
+    code = models.CharField(max_length=8, blank=True)
+    city_id = models.PositiveBigIntegerField(null=True)
     country_code = models.CharField(max_length=2, blank=True)
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)
@@ -44,7 +46,11 @@ class SearchDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_doc_unique"),
         ]
-        indexes = [models.Index(fields=["kind", "city_id"]), models.Index(fields=["kind", "code"])]
+        indexes = [
+            # a city's hotels, with the stars filter read from the index too
+            models.Index(fields=["kind", "city_id", "stars"]),
+            models.Index(fields=["kind", "code"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id} {self.name}"
