@@ -33,8 +33,7 @@ def _hotel_offer(room_type, *, nights=2, rooms=1, price="240.00"):
 
 def test_offer_id_round_trips_what_was_asked():
     offer = FlightOffer(
-        outbound_fare_ids=(3, 4),
-        return_fare_ids=(9,),
+        slices=((3, 4), (9,)),
         adults=2,
         children=1,
         infants=0,
@@ -146,8 +145,7 @@ def test_a_flight_offer_is_priced_for_the_whole_party(api_client):
     out = FlightFareFactory.create(price=Decimal("100.00"), seats_available=5)
     back = FlightFareFactory.create(price=Decimal("80.00"), seats_available=2)
     offer = FlightOffer(
-        outbound_fare_ids=(out.pk,),
-        return_fare_ids=(back.pk,),
+        slices=((out.pk,), (back.pk,)),
         adults=2,
         children=1,
         infants=1,
@@ -166,8 +164,7 @@ def test_a_flight_offer_is_priced_for_the_whole_party(api_client):
 def test_a_departed_flight_makes_the_offer_started(api_client):
     fare = FlightFareFactory.create(leg__departure_at=timezone.now() - timedelta(hours=1))
     offer = FlightOffer(
-        outbound_fare_ids=(fare.pk,),
-        return_fare_ids=(),
+        slices=((fare.pk,),),
         adults=1,
         children=0,
         infants=0,
