@@ -13,13 +13,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.models import Cabin
 from search.apis.common import PublicCacheMixin, TravelDateField, horizon_end, today_anywhere
-from search.apis.flights import IataCodeField, _party_input, _passengers_json
+from search.apis.flights import (
+    FlightPartyInput,
+    IataCodeField,
+    _party_input,
+    _passengers_json,
+)
 from search.apis.hotels import StayInputSerializer
-from search.limits import MAX_SEATS
 from search.selectors.calendars import CalendarDay, flight_calendar, hotel_calendar
-from search.selectors.flights import MAX_STOPS, Party
+from search.selectors.flights import Party
 from search.selectors.hotels import city_resolve
 from travelguru.serializers import MoneySerializer, parse_query, problem_responses
 
@@ -59,18 +62,10 @@ def _calendar_response(
 class FlightCalendarApi(PublicCacheMixin, APIView):
     """The lowest one-way price per day, three days either side of the day asked."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlightPartyInput):
         origin = IataCodeField(help_text="IATA code of the departure airport")
         destination = IataCodeField(help_text="IATA code of the arrival airport")
         date = TravelDateField(help_text="The day asked, local at the origin airport")
-        passengers = serializers.IntegerField(
-            required=False, min_value=1, max_value=MAX_SEATS, help_text="Adults (shorthand)"
-        )
-        adults = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEATS)
-        children = serializers.IntegerField(default=0, min_value=0, max_value=MAX_SEATS)
-        infants = serializers.IntegerField(default=0, min_value=0, max_value=MAX_SEATS)
-        cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
-        max_stops = serializers.IntegerField(default=MAX_STOPS, min_value=0, max_value=MAX_STOPS)
 
         class Meta:
             ref_name = "FlightCalendarInput"

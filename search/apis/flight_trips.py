@@ -24,6 +24,7 @@ from search.apis.common import (
 )
 from search.apis.flights import (
     FlightOfferFields,
+    FlightPartyInput,
     IataCodeField,
     _airline_codes,
     _ItinerarySerializer,
@@ -34,9 +35,8 @@ from search.apis.flights import (
     _PassengersSerializer,
     _true_for,
 )
-from search.limits import MAX_SEATS, MAX_SLICES, slices_errors
+from search.limits import MAX_SLICES, slices_errors
 from search.selectors.flights import (
-    MAX_STOPS,
     SORTS,
     FlightResult,
     Party,
@@ -94,21 +94,13 @@ class _MultiCityQuerySerializer(serializers.Serializer):
 class FlightMultiCitySearchApi(PublicCacheMixin, APIView):
     """Multi-city trips: one itinerary per slice, each combination a priced offer."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlightPartyInput):
         slices = serializers.ListField(
             child=serializers.CharField(max_length=40),
             help_text=f"2 to {MAX_SLICES} flights in travel order, each "
             "`origin,destination,date` (IATA codes; the date local at the origin), the "
             "parameter repeated: `slices=LHR,CDG,2027-05-01&slices=CDG,FCO,2027-05-04`",
         )
-        passengers = serializers.IntegerField(
-            required=False, min_value=1, max_value=MAX_SEATS, help_text="Adults (shorthand)"
-        )
-        adults = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEATS)
-        children = serializers.IntegerField(default=0, min_value=0, max_value=MAX_SEATS)
-        infants = serializers.IntegerField(default=0, min_value=0, max_value=MAX_SEATS)
-        cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
-        max_stops = serializers.IntegerField(default=MAX_STOPS, min_value=0, max_value=MAX_STOPS)
         sort = serializers.ChoiceField(choices=SORTS, default="price")
         page = serializers.IntegerField(required=False, min_value=1)
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)

@@ -183,28 +183,34 @@ class _SearchQuerySerializer(serializers.Serializer):
         ref_name = "FlightSearchQuery"
 
 
+class FlightPartyInput(serializers.Serializer):
+    """Who flies, in which cabin, with how many stops: what every flight query carries
+    (checked by `_party_input` with the rules an offer id is held to)."""
+
+    passengers = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_SEATS, help_text="Adults (shorthand)"
+    )
+    adults = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEATS)
+    children = serializers.IntegerField(
+        default=0, min_value=0, max_value=MAX_SEATS, help_text="2-11 years, own seat"
+    )
+    infants = serializers.IntegerField(
+        default=0, min_value=0, max_value=MAX_SEATS, help_text="Under 2, on an adult's lap"
+    )
+    cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
+    max_stops = serializers.IntegerField(default=MAX_STOPS, min_value=0, max_value=MAX_STOPS)
+
+
 class FlightSearchApi(PublicCacheMixin, APIView):
     """Direct and one-stop itineraries for a day (and a return day), each a priced offer."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlightPartyInput):
         origin = IataCodeField(help_text="IATA code of the departure airport")
         destination = IataCodeField(help_text="IATA code of the arrival airport")
         date = TravelDateField(help_text="Departure day, local at the origin airport")
         return_date = TravelDateField(
             required=False, help_text="Return day, local at the destination airport"
         )
-        passengers = serializers.IntegerField(
-            required=False, min_value=1, max_value=MAX_SEATS, help_text="Adults (shorthand)"
-        )
-        adults = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEATS)
-        children = serializers.IntegerField(
-            default=0, min_value=0, max_value=MAX_SEATS, help_text="2-11 years, own seat"
-        )
-        infants = serializers.IntegerField(
-            default=0, min_value=0, max_value=MAX_SEATS, help_text="Under 2, on an adult's lap"
-        )
-        cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
-        max_stops = serializers.IntegerField(default=MAX_STOPS, min_value=0, max_value=MAX_STOPS)
         sort = serializers.ChoiceField(choices=SORTS, default="price")
         page = serializers.IntegerField(required=False, min_value=1)
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
