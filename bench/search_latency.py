@@ -80,8 +80,11 @@ def pick_queries(only: tuple[str, ...] = ()) -> Queries:
     for _, params in flights:
         there = f"{params['origin']},{params['destination']}"
         back = f"{params['destination']},{params['origin']}"
-        trip = {"slices": [f"{there},{day}", f"{back},{day + timedelta(days=3)}",
-                           f"{there},{day + timedelta(days=6)}"], "max_stops": 1}  # fmt: skip
+        days = (day, day + timedelta(days=3), day + timedelta(days=6))
+        trip: dict[str, list[str] | int] = {
+            "slices": [f"{route},{d}" for route, d in zip((there, back, there), days, strict=True)],
+            "max_stops": 1,
+        }
         if client.get("/api/flights/multi-city", trip).json().get("count"):
             multi_city.append(("/api/flights/multi-city", trip))
     flight_calendars = [

@@ -191,3 +191,35 @@ def test_a_car_offer_is_repriced_per_day(api_client):
     assert body["price"] == {"amount": "121.50", "currency": "GBP"}
     assert body["kind"] == "car"
     assert body["bookable"] is True
+
+
+@pytest.mark.parametrize(
+    ("outbound", "inbound", "slices"),
+    [([3, 4], [9], ((3, 4), (9,))), ([3], [], ((3,),))],
+)
+def test_an_offer_id_signed_before_multi_city_trips_still_decodes(outbound, inbound, slices):
+    from django.core import signing
+
+    from search.offers import _SALT
+
+    old = signing.dumps(
+        {"$": "123.45", "c": "USD", "k": "f", "o": outbound, "r": inbound, "p": [1, 0, 0]},
+        salt=_SALT,
+        compress=True,
+    )
+
+    assert offer_decode(old) == FlightOffer(
+        slices=slices, adults=1, children=0, infants=0, price=Money.of("123.45", "USD")
+    )
+
+
+def test_an_offer_of_seven_slices_is_refused():
+    offer = FlightOffer(
+        slices=tuple((n,) for n in range(1, 8)), adults=1, children=0, infants=0,
+        price=Money.of("1.00", "USD"),
+    )  # fmt: skip
+
+    from search.offers import InvalidOffer
+
+    with pytest.raises(InvalidOffer):
+        offer_decode(offer_encode(offer))
