@@ -109,6 +109,16 @@ def search_fields(
 ) -> dict[str, Any]:
     """What a successful search asked for, read from its (already validated) parameters."""
     fields: dict[str, Any] = {"product": product}
+    slices = params.getlist("slices") if hasattr(params, "getlist") else params.get("slices")
+    if product == Product.FLIGHT and slices:
+        # A multi-city trip: from the first flight's origin and day to the last one's
+        # destination and day, as a round trip reads.
+        first, last = str(slices[0]).split(","), str(slices[-1]).split(",")
+        params = {
+            **{key: params.get(key) for key in ("passengers", "adults", "children", "infants")},
+            "origin": first[0], "destination": last[1 % len(last)],
+            "date": first[-1], "return_date": last[-1],
+        }  # fmt: skip
     if product == Product.FLIGHT:
         adults = _int(params.get("passengers")) or _int(params.get("adults")) or 1
         start, end = _day(params.get("date")), _day(params.get("return_date"))

@@ -14,6 +14,10 @@ SEARCH_P95 = {
 }
 
 
+# Issue 21: a 3-slice multi-city search within twice a one-way search (search_latency).
+MULTI_CITY = "flights, multi-city (3 slices)"
+
+
 def _ms(x: float | None) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1f}"
 
@@ -68,6 +72,13 @@ def _search_sections(
                     (f"{label}{name} p95 <= {target:g} ms", _ms(h["p95"]),
                      _verdict(h["p95"] <= target))
                 )  # fmt: skip
+        one_way, multi = search.get("flights (connections)"), search.get(MULTI_CITY)
+        if one_way and multi:
+            limit = 2 * one_way["http"]["p95"]
+            targets.append(
+                (f"{label}{MULTI_CITY} p95 <= 2 x one-way p95 ({_ms(limit)} ms)",
+                 _ms(multi["http"]["p95"]), _verdict(multi["http"]["p95"] <= limit))
+            )  # fmt: skip
         lines.append("")
     cpu = figures.get("search_cpu")
     if cpu:

@@ -71,7 +71,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--figures-out", help="also write the raw figures (JSON) here")
     p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     p.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
+    p.add_argument(
+        "--search-rows",
+        default="",
+        help="comma-separated words: only the search rows whose name holds one (e.g. flights)",
+    )
     args = p.parse_args(argv)
+    args.search_rows = tuple(w for w in args.search_rows.split(",") if w)
     args.scale = args.scale or (1 if args.quick else 10)
     args.growth_scales = args.growth_scales or ("1,5" if args.quick else "10,50")
     args.sections = [s for s in args.only.split(",") if s]
@@ -103,6 +109,7 @@ def _on_sqlite(args: argparse.Namespace) -> dict:
         "--scale", str(args.scale), "--days", str(args.days), "--seed", str(args.seed),
         "--output", str(ROOT / "var" / "bench-sqlite.md"), "--figures-out", str(out),
         *(["--quick"] if args.quick else []), *(["--reload"] if args.reload else []),
+        *(["--search-rows", ",".join(args.search_rows)] if args.search_rows else []),
     ]  # fmt: skip
     print(f"bench: search and queries on SQLite ({args.sqlite_url})", flush=True)
     done = subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603 - our own script
@@ -115,6 +122,8 @@ def _bench_args(args: argparse.Namespace) -> str:
     given = [*(["--quick"] if args.quick else [])]
     if tuple(args.sections) != SECTIONS:
         given.append(f"--only {','.join(args.sections)}")
+    if args.search_rows:
+        given.append(f"--search-rows {','.join(args.search_rows)}")
     return f" BENCH_ARGS='{' '.join(given)}'" if given else ""
 
 
@@ -146,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if "search" in args.sections or "queries" in args.sections:
         from bench import search_latency
 
-        queries = search_latency.pick_queries()
+        queries = search_latency.pick_queries(args.search_rows)
         if "queries" in args.sections:
             from bench import queries as queries_section
 
@@ -160,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print("bench: search latency", flush=True)
             figures["search"] = search_latency.run(
                 url, args.port, rate=20 if quick else 40, duration=2 if quick else 6,
-                rounds=2,
+                rounds=2, only=args.search_rows,
             )  # fmt: skip
         if is_mysql(url) and not args.no_sqlite:
             figures["sqlite"] = _on_sqlite(args)

@@ -21,8 +21,14 @@ from bench.common import Gunicorn, open_loop, summary
 Queries = dict[str, list[tuple[str, dict]]]
 
 
-def pick_queries() -> Queries:
-    """Realistic searches over the loaded catalog (needs django set up)."""
+MULTI_CITY = "flights, multi-city (3 slices)"
+FLIGHT_CALENDAR = "flights, price calendar (7 days)"
+HOTEL_CALENDAR = "hotels, price calendar (a month)"
+
+
+def pick_queries(only: tuple[str, ...] = ()) -> Queries:
+    """Realistic searches over the loaded catalog (needs django set up); with `only`, the
+    rows whose name holds one of those words (`--search-rows flights`)."""
     from django.db.models import Count
     from django.test import Client
 
@@ -68,15 +74,46 @@ def pick_queries() -> Queries:
     autocomplete = [
         ("/api/cities", {"q": q}) for q in ("par", "lon", "new", "ber", "tok", "san")
     ] + [("/api/airports", {"q": q}) for q in ("lo", "ams", "fra", "ma")]
+    # Three slices over routes the one-way row found: there, back three days later, and
+    # there again three days after that (each slice a whole one-way search).
+    multi_city: list[tuple[str, dict]] = []
+    for _, params in flights:
+        there = f"{params['origin']},{params['destination']}"
+        back = f"{params['destination']},{params['origin']}"
+        days = (day, day + timedelta(days=3), day + timedelta(days=6))
+        trip: dict[str, list[str] | int] = {
+            "slices": [f"{route},{d}" for route, d in zip((there, back, there), days, strict=True)],
+            "max_stops": 1,
+        }
+        if client.get("/api/flights/multi-city", trip).json().get("count"):
+            multi_city.append(("/api/flights/multi-city", trip))
+    flight_calendars = [
+        ("/api/flights/calendar", {k: params[k] for k in ("origin", "destination", "date")})
+        for _, params in flights
+    ]
+    hotel_calendars = [
+        (
+            "/api/hotels/calendar",
+            {k: params[k] for k in ("city", "check_in", "check_out", "guests")},
+        )  # fmt: skip
+        for _, params in hotels
+    ]
     queries: Queries = {
         "hotels (filters)": hotels,
         "flights (connections)": flights,
+        MULTI_CITY: multi_city,
+        FLIGHT_CALENDAR: flight_calendars,
+        HOTEL_CALENDAR: hotel_calendars,
         "cars": cars,
         "autocomplete": autocomplete,
     }
     if hotels:
         queries["hotels, same query repeated (cached)"] = hotels[:1]
-    return {name: variants for name, variants in queries.items() if variants}
+    return {
+        name: variants
+        for name, variants in queries.items()
+        if variants and (not only or any(word in name for word in only))
+    }
 
 
 def is_cached(name: str) -> bool:
@@ -127,7 +164,9 @@ def _http_call(port: int, variants: list[tuple[str, dict]]):
         if not isinstance(conn, http.client.HTTPConnection):
             raise TypeError(conn)
         path, params = variants[i % len(variants)]
-        conn.request("GET", f"{path}?{urlencode(params)}", headers={"Accept": "application/json"})
+        # doseq: a repeated parameter (multi-city slices) is sent as the API reads it.
+        query = urlencode(params, doseq=True)
+        conn.request("GET", f"{path}?{query}", headers={"Accept": "application/json"})
         response = conn.getresponse()
         response.read()
         return response.status
@@ -149,11 +188,17 @@ def _floor_call(statements: list[list[str]]):
 
 
 def run(
-    database_url: str, port: int, *, rate: float, duration: float, rounds: int
+    database_url: str,
+    port: int,
+    *,
+    rate: float,
+    duration: float,
+    rounds: int,
+    only: tuple[str, ...] = (),
 ) -> dict[str, dict]:
     from django.db import connections
 
-    queries = pick_queries()
+    queries = pick_queries(only)
     floors = {
         name: capture_sql(variants, cached=is_cached(name)) for name, variants in queries.items()
     }

@@ -64,3 +64,25 @@ def rental_errors(*, pick_up: date, drop_off: date) -> dict[str, str]:
     if days > MAX_RENTAL_DAYS:
         return {"drop_off": f"A rental is at most {MAX_RENTAL_DAYS} days."}
     return {}
+
+
+MAX_SLICES = 6  # flights of a multi-city trip, each from an origin to a destination on a day
+
+
+def slices_errors(slices: list[tuple[str, str, date]]) -> dict[str, str]:
+    """A multi-city trip: 2-6 slices (origin, destination, day), each to another airport,
+    in date order (a slice may leave on the day the previous one does: whether it leaves
+    late enough after that one lands is the connection rule the offers are built with).
+
+    Keys name the slice, `slices[2].date`, so the traveler sees which line of the form."""
+    if not 2 <= len(slices) <= MAX_SLICES:
+        return {"slices": f"From 2 to {MAX_SLICES} flights."}
+    errors: dict[str, str] = {}
+    for index, (origin, destination, day) in enumerate(slices):
+        if origin == destination:
+            errors[f"slices[{index}].destination"] = "The destination must differ from the origin."
+        if index and day < slices[index - 1][2]:
+            errors[f"slices[{index}].date"] = (
+                f"This flight cannot leave before flight {index} (the one before it)."
+            )
+    return errors

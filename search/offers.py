@@ -44,13 +44,28 @@ class OfferExpired(DomainError):
 
 @dataclass(frozen=True)
 class FlightOffer:
-    outbound_fare_ids: tuple[int, ...]
-    return_fare_ids: tuple[int, ...]
+    """Fares per slice in travel order: one slice one way, two a round trip, up to
+    `limits.MAX_SLICES` a multi-city trip; all held and booked together, at one price."""
+
+    slices: tuple[tuple[int, ...], ...]
     adults: int
     children: int
     infants: int
     price: Money
     kind: str = "flight"
+
+    @property
+    def fare_ids(self) -> tuple[int, ...]:
+        return tuple(fare for fares in self.slices for fare in fares)
+
+    @property
+    def outbound_fare_ids(self) -> tuple[int, ...]:
+        return self.slices[0]
+
+    @property
+    def return_fare_ids(self) -> tuple[int, ...]:
+        """Every fare after the first slice's (a round trip's return)."""
+        return tuple(fare for fares in self.slices[1:] for fare in fares)
 
 
 @dataclass(frozen=True)
@@ -105,8 +120,7 @@ def offer_encode(offer: Offer) -> str:
     if isinstance(offer, FlightOffer):
         payload |= {
             "k": "f",
-            "o": list(offer.outbound_fare_ids),
-            "r": list(offer.return_fare_ids),
+            "s": [list(fares) for fares in offer.slices],
             "p": [offer.adults, offer.children, offer.infants],
         }
     elif isinstance(offer, HotelOffer):
@@ -201,12 +215,15 @@ def _offer_from(payload: Any) -> Offer:
         if not isinstance(party, list) or len(party) != 3:
             raise TypeError("not a party")
         adults, children, infants = (_count(n) for n in party)
-        outbound, inbound = payload["o"], payload["r"]
-        if not isinstance(outbound, list) or not isinstance(inbound, list):
+        # Ids signed before multi-city trips name an outbound and a return ("o", "r").
+        if "s" in payload:
+            slices = payload["s"]
+        else:
+            slices = [payload["o"], payload["r"]] if payload["r"] else [payload["o"]]
+        if not isinstance(slices, list) or not all(isinstance(s, list) for s in slices):
             raise TypeError("not fares")
         return FlightOffer(
-            outbound_fare_ids=tuple(_id(i) for i in outbound),
-            return_fare_ids=tuple(_id(i) for i in inbound),
+            slices=tuple(tuple(_id(i) for i in fares) for fares in slices),
             adults=adults,
             children=children,
             infants=infants,
@@ -238,9 +255,11 @@ def offer_errors(offer: Offer, *, now: datetime) -> dict[str, str]:
             adults=offer.adults, children=offer.children, infants=offer.infants
         )
         legs = limits.MAX_STOPS + 1
-        fares = [*offer.outbound_fare_ids, *offer.return_fare_ids]
-        if not 1 <= len(offer.outbound_fare_ids) <= legs or len(offer.return_fare_ids) > legs:
-            errors["fares"] = f"From 1 to {legs} flights each way."
+        fares = offer.fare_ids
+        if not 1 <= len(offer.slices) <= limits.MAX_SLICES:
+            errors["fares"] = f"From 1 to {limits.MAX_SLICES} slices."
+        elif not all(1 <= len(fares) <= legs for fares in offer.slices):
+            errors["fares"] = f"From 1 to {legs} flights a slice."
         elif len(set(fares)) != len(fares):
             errors["fares"] = "The same flight twice."
         return errors

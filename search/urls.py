@@ -15,6 +15,21 @@ urlpatterns = [
     path(
         "flights/search", LazyApiView("search.apis.flights.FlightSearchApi"), name="flight-search"
     ),
+    path(
+        "flights/multi-city",
+        LazyApiView("search.apis.flight_trips.FlightMultiCitySearchApi"),
+        name="flight-multi-city",
+    ),
+    path(
+        "flights/calendar",
+        LazyApiView("search.apis.calendars.FlightCalendarApi"),
+        name="flight-calendar",
+    ),
+    path(
+        "hotels/calendar",
+        LazyApiView("search.apis.calendars.HotelCalendarApi"),
+        name="hotel-calendar",
+    ),
     path("hotels/search", LazyApiView("search.apis.hotels.HotelSearchApi"), name="hotel-search"),
     path(
         "hotels/<int:hotel_id>",

@@ -36,7 +36,7 @@ from bookings.services.inventory import (
     units_give_back,
 )
 from catalog.models import RoomNight
-from search.offers import Offer, offer_encode
+from search.offers import FlightOffer, Offer, offer_encode
 from search.selectors.offers import (
     OfferGone,
     OfferRows,
@@ -69,6 +69,13 @@ def _offer_json(offer: Offer) -> dict[str, Any]:
             data[key] = value.isoformat()
         elif isinstance(value, tuple):
             data[key] = list(value)
+    if isinstance(offer, FlightOffer):
+        # Also under the keys of the rows stored before multi-city trips, which the items'
+        # readers (cancellation policies, analytics, reviews) know: outbound is the first
+        # slice, return every later one, in travel order.
+        data["slices"] = [list(fares) for fares in offer.slices]
+        data["outbound_fare_ids"] = list(offer.outbound_fare_ids)
+        data["return_fare_ids"] = list(offer.return_fare_ids)
     return data
 
 

@@ -11,6 +11,7 @@ import { basketView } from "./views/basket";
 import { carsView } from "./views/cars";
 import { checkoutView } from "./views/checkout";
 import { flightsView } from "./views/flights";
+import { multiCityView } from "./views/multicity";
 import { hotelView } from "./views/hotel";
 import { hotelsView } from "./views/hotels";
 import { homeView, notFoundView } from "./views/home";
@@ -25,6 +26,7 @@ import { tripsView, tripView } from "./views/trips";
 
 route("/", homeView);
 route("/flights", flightsView);
+route("/flights/multi-city", multiCityView);
 route("/hotels", hotelsView);
 route("/hotels/:id", hotelView);
 route("/cars", carsView);

@@ -40,3 +40,9 @@ export type BookedItem = Schemas["BookingItem"];
 export type BookedTraveler = Schemas["BookedTraveler"];
 export type BookingPage = Schemas["BookingPage"];
 export type User = Schemas["User"];
+
+export type FlightMultiCityOffer = Schemas["FlightMultiCityOffer"];
+export type FlightMultiCityPage = Schemas["FlightMultiCityPage"];
+export type CalendarDay = Schemas["CalendarDay"];
+export type FlightCalendar = Schemas["FlightCalendar"];
+export type HotelCalendar = Schemas["HotelCalendar"];

@@ -1,7 +1,11 @@
-"""GET /api/flights/search: itineraries between two airports on a day, each an offer."""
+"""GET /api/flights/search: itineraries between two airports on a day, each an offer;
+GET /api/flights/multi-city: a trip of several flights (slices), each combination an offer;
+GET /api/flights/calendar: the lowest price per day around a day, for a flexible traveler."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -147,6 +151,24 @@ class Meta:
     ref_name = "FlightSearchProblem"
 
 
+class FlightOfferFields(serializers.Serializer):
+    """What every flight offer answers besides its itineraries (one way, round trip or
+    multi-city)."""
+
+    # The fields document the schema; `to_representation` builds the same dict directly
+    # because this runs for every offer of the page on the hot path.
+
+    offer_id = serializers.CharField(help_text="Opaque, signed; give it to POST /api/holds")
+    kind = serializers.CharField(help_text='Always "flight"')
+    price = MoneySerializer(help_text="Total for every passenger and every leg")
+    price_per_adult = MoneySerializer(help_text="One adult's fare over every leg")
+    available = serializers.IntegerField(help_text="Seats left on the fullest leg")
+    cabin = serializers.ChoiceField(choices=Cabin.choices)
+    passengers = _PassengersSerializer()
+    baggage = _BaggageSerializer()
+    fare_rules = _FareRulesSerializer()
+
+
 class _SearchQuerySerializer(serializers.Serializer):
     origin = serializers.CharField()
     destination = serializers.CharField()
@@ -161,28 +183,34 @@ class _SearchQuerySerializer(serializers.Serializer):
         ref_name = "FlightSearchQuery"
 
 
+class FlightPartyInput(serializers.Serializer):
+    """Who flies, in which cabin, with how many stops: what every flight query carries
+    (checked by `_party_input` with the rules an offer id is held to)."""
+
+    passengers = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_SEATS, help_text="Adults (shorthand)"
+    )
+    adults = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEATS)
+    children = serializers.IntegerField(
+        default=0, min_value=0, max_value=MAX_SEATS, help_text="2-11 years, own seat"
+    )
+    infants = serializers.IntegerField(
+        default=0, min_value=0, max_value=MAX_SEATS, help_text="Under 2, on an adult's lap"
+    )
+    cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
+    max_stops = serializers.IntegerField(default=MAX_STOPS, min_value=0, max_value=MAX_STOPS)
+
+
 class FlightSearchApi(PublicCacheMixin, APIView):
     """Direct and one-stop itineraries for a day (and a return day), each a priced offer."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlightPartyInput):
         origin = IataCodeField(help_text="IATA code of the departure airport")
         destination = IataCodeField(help_text="IATA code of the arrival airport")
         date = TravelDateField(help_text="Departure day, local at the origin airport")
         return_date = TravelDateField(
             required=False, help_text="Return day, local at the destination airport"
         )
-        passengers = serializers.IntegerField(
-            required=False, min_value=1, max_value=MAX_SEATS, help_text="Adults (shorthand)"
-        )
-        adults = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEATS)
-        children = serializers.IntegerField(
-            default=0, min_value=0, max_value=MAX_SEATS, help_text="2-11 years, own seat"
-        )
-        infants = serializers.IntegerField(
-            default=0, min_value=0, max_value=MAX_SEATS, help_text="Under 2, on an adult's lap"
-        )
-        cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
-        max_stops = serializers.IntegerField(default=MAX_STOPS, min_value=0, max_value=MAX_STOPS)
         sort = serializers.ChoiceField(choices=SORTS, default="price")
         page = serializers.IntegerField(required=False, min_value=1)
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
@@ -197,35 +225,16 @@ class FlightSearchApi(PublicCacheMixin, APIView):
             return_date = attrs.get("return_date")
             if return_date is not None and return_date < attrs["date"]:
                 errors["return_date"] = "The return date cannot be before the departure date."
-            if "passengers" in attrs and "adults" in attrs:
-                errors["passengers"] = "Give either passengers or adults, not both."
-            adults = attrs.pop("passengers", None) or attrs.get("adults") or 1
-            attrs["adults"] = adults
-            # The rules a flight offer id is held to as well (search.limits).
-            errors |= party_errors(
-                adults=adults, children=attrs["children"], infants=attrs["infants"]
-            )
+            errors |= _party_input(attrs)
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(FlightOfferFields):
         """One priced itinerary (or round trip) for the passengers asked."""
 
-        # The fields document the schema; `to_representation` builds the same dict directly
-        # because this runs for every offer of the page on the hot path.
-
-        offer_id = serializers.CharField(help_text="Opaque, signed; give it to POST /api/holds")
-        kind = serializers.CharField(help_text='Always "flight"')
-        price = MoneySerializer(help_text="Total for every passenger and every leg")
-        price_per_adult = MoneySerializer(help_text="One adult's fare over every leg")
-        available = serializers.IntegerField(help_text="Seats left on the fullest leg")
-        cabin = serializers.ChoiceField(choices=Cabin.choices)
-        passengers = _PassengersSerializer()
         outbound = _ItinerarySerializer()
         return_ = _ItinerarySerializer(allow_null=True, help_text="Null for a one-way search")
-        baggage = _BaggageSerializer()
-        fare_rules = _FareRulesSerializer()
 
         class Meta:
             ref_name = "FlightSearchOffer"
@@ -286,13 +295,7 @@ class FlightSearchApi(PublicCacheMixin, APIView):
             now=now,
         )
         return_date = query.get("return_date")
-        codes = {
-            leg.airline_code
-            for result in results
-            for itinerary in (result.outbound, result.inbound)
-            if itinerary
-            for leg in itinerary.legs
-        }
+        codes = _airline_codes(results)
         answer = page_answer(
             view=self,
             request=request,
@@ -313,9 +316,31 @@ class FlightSearchApi(PublicCacheMixin, APIView):
                 **index_freshness(),
             },
         )
-        # Departed flights are never offered: the answer holds until the first one leaves.
-        first = min((r.outbound.departure_at for r in results), default=None)
-        return answer, None if first is None else (first - now).total_seconds()
+        return answer, _true_for(results, now=now)
+
+
+def _airline_codes(results: list[FlightResult]) -> set[str]:
+    return {leg.airline_code for result in results for leg in result.legs}
+
+
+def _true_for(results: list[FlightResult], *, now: datetime) -> float | None:
+    """Departed flights are never offered: an answer holds until its first flight leaves."""
+    first = min((r.outbound.departure_at for r in results), default=None)
+    return None if first is None else (first - now).total_seconds()
+
+
+def _party_input(attrs: dict[str, Any]) -> dict[str, str]:
+    """`passengers` (adults, shorthand) or `adults`, checked with the party's rules; the
+    errors, keyed by field."""
+    errors: dict[str, str] = {}
+    if "passengers" in attrs and "adults" in attrs:
+        errors["passengers"] = "Give either passengers or adults, not both."
+    adults = attrs.pop("passengers", None) or attrs.get("adults") or 1
+    attrs["adults"] = adults
+    # The rules a flight offer id is held to as well (search.limits).
+    return errors | party_errors(
+        adults=adults, children=attrs["children"], infants=attrs["infants"]
+    )
 
 
 def _passengers_json(party: Party) -> dict[str, int]:
@@ -361,7 +386,20 @@ def _itinerary_json(itinerary: Itinerary) -> dict[str, Any]:
     }
 
 
-def _offer_json(result: FlightResult) -> dict[str, Any]:
+def _round_trip_json(result: FlightResult) -> dict[str, Any]:
+    return {
+        "outbound": _itinerary_json(result.outbound),
+        "return": _itinerary_json(result.inbound) if result.inbound else None,
+    }
+
+
+def _multi_city_json(result: FlightResult) -> dict[str, Any]:
+    return {"slices": [_itinerary_json(itinerary) for itinerary in result.slices]}
+
+
+def _offer_json(
+    result: FlightResult, _trip_json: Callable[[FlightResult], dict[str, Any]] = _round_trip_json
+) -> dict[str, Any]:
     offer = result.offer()
     change_fee = result.change_fee
     return {
@@ -372,8 +410,7 @@ def _offer_json(result: FlightResult) -> dict[str, Any]:
         "available": result.available,
         "cabin": result.cabin,
         "passengers": _passengers_json(result.party),
-        "outbound": _itinerary_json(result.outbound),
-        "return": _itinerary_json(result.inbound) if result.inbound else None,
+        **_trip_json(result),
         "baggage": {"checked_bags": result.checked_bags, "cabin_bags": result.cabin_bags},
         "fare_rules": {
             "refundable": result.refundable,

@@ -35,14 +35,26 @@ from search.limits import MAX_STOPS
 from search.offers import FlightOffer
 from travelguru.errors import InvalidInput
 from travelguru.money import Money
-from travelguru.sql import Fragment, Query, Select, Table, adapt_datetimes, marks_for, statement
+from travelguru.sql import (
+    Fragment,
+    Query,
+    Select,
+    Table,
+    adapt_datetimes,
+    marks,
+    marks_for,
+    statement,
+)
 from travelguru.zones import zone
 
 # A connection is at the same airport, long enough to make and short enough to bear.
 MIN_CONNECTION = timedelta(minutes=45)
 MAX_CONNECTION = timedelta(hours=8)
-# Round trips combine this many best outbound with this many best return itineraries.
+# Round trips combine this many best outbound with this many best return itineraries;
+# multi-city trips keep as many per slice as stay within as many combinations.
 ROUND_TRIP_BOUND = 25
+COMBINATION_BOUND = ROUND_TRIP_BOUND**2
+MIN_SLICE_BOUND = 3
 # Above this many connection airports the second legs are filtered in Python, not with IN.
 _MAX_IN_LIST = 500
 
@@ -194,17 +206,26 @@ class Itinerary:
 
 @dataclass(frozen=True, slots=True)
 class FlightResult:
-    """One offer: an outbound itinerary and, for a round trip, a return one."""
+    """One offer: an itinerary per slice (one way: one; a round trip: outbound and return;
+    a multi-city trip: up to `MAX_SLICES`), held and booked together at one price."""
 
-    outbound: Itinerary
-    inbound: Itinerary | None
+    slices: tuple[Itinerary, ...]
     party: Party
     cabin: str
     sort_key: tuple[Any, ...] = field(compare=False, repr=False)
 
     @property
+    def outbound(self) -> Itinerary:
+        return self.slices[0]
+
+    @property
+    def inbound(self) -> Itinerary | None:
+        """A round trip's return (None one way)."""
+        return self.slices[1] if len(self.slices) > 1 else None
+
+    @property
     def legs(self) -> tuple[LegFare, ...]:
-        return self.outbound.legs + (self.inbound.legs if self.inbound else ())
+        return tuple(leg for itinerary in self.slices for leg in itinerary.legs)
 
     @property
     def price(self) -> Money:
@@ -240,8 +261,7 @@ class FlightResult:
 
     def offer(self) -> FlightOffer:
         return FlightOffer(
-            outbound_fare_ids=self.outbound.fare_ids,
-            return_fare_ids=self.inbound.fare_ids if self.inbound else (),
+            slices=tuple(itinerary.fare_ids for itinerary in self.slices),
             adults=self.party.adults,
             children=self.party.children,
             infants=self.party.infants,
@@ -287,8 +307,7 @@ def flight_offers_list(
     if return_day is None:
         results = [
             FlightResult(
-                outbound=itinerary,
-                inbound=None,
+                slices=(itinerary,),
                 party=party,
                 cabin=cabin,
                 sort_key=_sort_key(
@@ -303,10 +322,67 @@ def flight_offers_list(
         ]
     else:
         inbound = search.itineraries(source=target, target=source, day=return_day)
-        results = _round_trips(
-            outbound=_best(outbound, sort), inbound=_best(inbound, sort), party=party, cabin=cabin,
-            sort=sort,
-        )  # fmt: skip
+        results = _combinations((outbound, inbound), party=party, cabin=cabin, sort=sort)
+    results.sort(key=lambda result: result.sort_key)
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class SliceAsked:
+    """One flight of a multi-city trip as asked: from, to, and the day (local at `origin`)."""
+
+    origin: str
+    destination: str
+    day: date
+
+
+def flight_multi_city_offers_list(
+    *,
+    slices: Sequence[SliceAsked],
+    party: Party,
+    cabin: str,
+    max_stops: int = MAX_STOPS,
+    sort: FlightSort = "price",
+    now: datetime,
+) -> list[FlightResult]:
+    """Every multi-city offer for `slices` (checked by `search.limits.slices_errors`), sorted.
+
+    Each offer takes one itinerary per slice, each leaving at least MIN_CONNECTION after
+    the one before lands; the itineraries are searched per slice as one-way ones are and
+    combined as round trips are (`_combinations`, bounded per slice). Raises InvalidInput,
+    naming the slice (`slices[1].origin`), for an unknown airport or a day already over
+    where the slice leaves from.
+    """
+    codes = sorted({code for asked in slices for code in (asked.origin, asked.destination)})
+    places = {place.code: place for place in _airports_among_query(len(codes)).fetch(
+        [*codes, True]
+    )}  # fmt: skip
+    errors: dict[str, list[str]] = {}
+    for index, asked in enumerate(slices):
+        for name in ("origin", "destination"):
+            code = getattr(asked, name)
+            if code not in places:
+                errors[f"slices[{index}].{name}"] = [f"No airport with the code {code}."]
+        source = places.get(asked.origin)
+        if source is not None and now >= day_end(asked.day, source.timezone):
+            errors[f"slices[{index}].date"] = [
+                started_detail(
+                    event=f"Departure day {asked.day.isoformat()}", place=source.code,
+                    tz_name=source.timezone, now=now,
+                )
+            ]  # fmt: skip
+    if errors:
+        raise InvalidInput(next(iter(errors.values()))[0], errors=errors)
+    search = _Search(party=party, cabin=cabin, max_stops=max_stops, now=now, engine=get_engine())
+    per_slice = []
+    for asked in slices:
+        itineraries = search.itineraries(
+            source=places[asked.origin], target=places[asked.destination], day=asked.day
+        )
+        if not itineraries:
+            return []  # a slice without flights: no trip, and no need to search the rest
+        per_slice.append(itineraries)
+    results = _combinations(per_slice, party=party, cabin=cabin, sort=sort)
     results.sort(key=lambda result: result.sort_key)
     return results
 
@@ -337,6 +413,18 @@ def _airports_query() -> Query[Place]:
     return Query(sql, place)
 
 
+@statement((2,), (12,))
+def _airports_among_query(count: int) -> Query[Place]:
+    """The active airports among `count` codes. Parameters: the codes, then True."""
+    a = Table(Airport)
+    place = Select(
+        Place, id=a.c.id, code=a.c.iata, name=a.c.name, city=a.c.city_name,
+        country_code=a.c.country_code, timezone=a.c.timezone,
+    )  # fmt: skip
+    sql = f"SELECT {place} FROM {a} WHERE {a.c.iata} IN ({marks(count)}) AND {a.c.is_active} = %s"  # noqa: S608 # nosec B608
+    return Query(sql, place)
+
+
 def _sort_key(
     sort: FlightSort,
     *,
@@ -353,7 +441,7 @@ def _sort_key(
     return (amount, minutes, departures, fare_ids)
 
 
-def _best(itineraries: Sequence[Itinerary], sort: FlightSort) -> list[Itinerary]:
+def _best(itineraries: Sequence[Itinerary], sort: FlightSort, bound: int) -> list[Itinerary]:
     def key(itinerary: Itinerary) -> tuple[Any, ...]:
         return _sort_key(
             sort,
@@ -363,43 +451,63 @@ def _best(itineraries: Sequence[Itinerary], sort: FlightSort) -> list[Itinerary]
             fare_ids=itinerary.fare_ids,
         )
 
-    return sorted(itineraries, key=key)[:ROUND_TRIP_BOUND]
+    return sorted(itineraries, key=key)[:bound]
 
 
-def _round_trips(
-    *,
-    outbound: Sequence[Itinerary],
-    inbound: Sequence[Itinerary],
-    party: Party,
-    cabin: str,
-    sort: FlightSort,
+def slice_bound(slices: int) -> int:
+    """Itineraries kept per slice: as many as keep their combinations within
+    `COMBINATION_BOUND` (a round trip: `ROUND_TRIP_BOUND` each way), never fewer than
+    `MIN_SLICE_BOUND`, so six slices are still a choice."""
+    bound = 1
+    while (bound + 1) ** slices <= COMBINATION_BOUND:
+        bound += 1
+    return max(bound, MIN_SLICE_BOUND)
+
+
+def slices_connect(earlier: Itinerary, later: Itinerary) -> bool:
+    """Whether `later` can follow `earlier` in one trip: priced in the same currency and
+    leaving at least MIN_CONNECTION after `earlier` lands, as a connection would (from
+    the same airport, or across a city to another one)."""
+    return (
+        later.currency == earlier.currency
+        and later.departure_at >= earlier.arrival_at + MIN_CONNECTION
+    )
+
+
+def _combinations(
+    per_slice: Sequence[Sequence[Itinerary]], *, party: Party, cabin: str, sort: FlightSort
 ) -> list[FlightResult]:
-    """Outbound x return pairs in one currency.
+    """One offer per combination of an itinerary per slice that connects (`slices_connect`).
 
-    On a same-day round trip the return must leave at least MIN_CONNECTION after the
-    outbound lands, as a connection would.
-    """
-    results = []
-    for out in outbound:
-        earliest_return = out.arrival_at + MIN_CONNECTION
-        for back in inbound:
-            if back.currency != out.currency or back.departure_at < earliest_return:
-                continue
+    Only the best `slice_bound` itineraries of each slice (by the sort asked) are combined,
+    so the work stays bounded however many flights each slice has; a combination is given
+    up at its first slice that does not connect."""
+    bound = slice_bound(len(per_slice))
+    best = [_best(itineraries, sort, bound) for itineraries in per_slice]
+    results: list[FlightResult] = []
+
+    def extend(chosen: tuple[Itinerary, ...]) -> None:
+        if len(chosen) == len(best):
             results.append(
                 FlightResult(
-                    outbound=out,
-                    inbound=back,
+                    slices=chosen,
                     party=party,
                     cabin=cabin,
                     sort_key=_sort_key(
                         sort,
-                        amount=out.amount + back.amount,
-                        minutes=out.duration_minutes + back.duration_minutes,
-                        departures=(out.departure_at, back.departure_at),
-                        fare_ids=out.fare_ids + back.fare_ids,
+                        amount=sum((i.amount for i in chosen), Decimal(0)),
+                        minutes=sum(i.duration_minutes for i in chosen),
+                        departures=tuple(i.departure_at for i in chosen),
+                        fare_ids=tuple(fare for i in chosen for fare in i.fare_ids),
                     ),
                 )
             )
+            return
+        for itinerary in best[len(chosen)]:
+            if not chosen or slices_connect(chosen[-1], itinerary):
+                extend((*chosen, itinerary))
+
+    extend(())
     return results
 
 
@@ -436,9 +544,16 @@ class _Search:
 
     def itineraries(self, *, source: Place, target: Place, day: date) -> list[Itinerary]:
         """Direct and (when allowed) one-stop itineraries leaving `source` on local `day`."""
+        start, end = _local_day_in_utc(day, source.timezone)
+        return self.itineraries_between(source=source, target=target, start=start, end=end)
+
+    def itineraries_between(
+        self, *, source: Place, target: Place, start: datetime, end: datetime
+    ) -> list[Itinerary]:
+        """Direct and (when allowed) one-stop itineraries leaving `source` in [start, end):
+        a day, or several at the cost of one (a calendar of prices)."""
         self.places.setdefault(source.id, source)
         self.places.setdefault(target.id, target)
-        start, end = _local_day_in_utc(day, source.timezone)
         candidates = _candidates(
             self.engine.flight_legs(
                 LegQuery(

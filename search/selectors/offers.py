@@ -108,7 +108,7 @@ def offer_rows(*, offer: Offer, now: datetime) -> OfferRows:
     """The rows `offer` needs, read without locks. Raises OfferGone when any is gone."""
     needed = units_needed(offer)
     if isinstance(offer, FlightOffer):
-        fare_ids = [*offer.outbound_fare_ids, *offer.return_fare_ids]
+        fare_ids = list(offer.fare_ids)
         fares = FlightFare.objects.in_bulk(fare_ids)
         if len(fares) != len(set(fare_ids)):
             raise OfferGone("A flight of this offer is no longer sold.")

@@ -93,6 +93,20 @@ def test_a_flight_search_records_route_party_and_trip_length(api_client, day):
     assert event.session_id == ""
 
 
+def test_a_multi_city_search_records_its_first_origin_and_last_destination(api_client, day):
+    for code in ("CDG", "JFK", "LAX"):
+        AirportFactory.create(iata=code)
+    later = day + timedelta(days=4)
+    params = {"slices": [f"cdg,jfk,{day}", f"JFK,LAX,{later}"], "adults": 2}
+
+    response = api_client.get("/api/flights/multi-city", params)
+
+    assert response.status_code == 200
+    event = Event.objects.get()
+    assert (event.product, event.origin, event.destination) == ("flight", "CDG", "LAX")
+    assert (event.start_date, event.end_date, event.party_size) == (day, later, 2)
+
+
 def test_a_car_search_records_the_airport_and_rental_days(api_client, day, reindex):
     car = RentalCarFactory.create(office__airport=AirportFactory.create(iata="LHR"))
     car_days(car, day, 4)

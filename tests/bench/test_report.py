@@ -254,3 +254,24 @@ def test_report_states_the_session_check_next_to_simplejwts_authentication():
     del figures["auth"]
     assert "Authentication per request" not in render(figures)
     assert parse(["--only", "auth"]).sections == ["auth"]
+
+
+def test_a_three_slice_trip_is_judged_against_twice_the_one_way_search():
+    figures = _figures()
+    row = lambda p: {"n": 10, "p50": p / 2, "p95": p, "p99": p * 1.5}  # noqa: E731
+    line = {"floor": row(5.0), "statuses": {200: 10}, "queries_per_request": [4],
+            "example": None, "rate": 40}  # fmt: skip
+    figures["search"]["flights (connections)"] = {"http": row(40.0), **line}
+    figures["search"]["flights, multi-city (3 slices)"] = {"http": row(90.0), **line}
+
+    text = render(figures)
+
+    assert (
+        "| flights, multi-city (3 slices) p95 <= 2 x one-way p95 (80.0 ms) | 90.0 | **missed** |"
+        in text
+    )
+
+
+def test_search_rows_pick_rows_by_words():
+    assert parse(["--search-rows", "multi-city,calendar"]).search_rows == ("multi-city", "calendar")
+    assert parse([]).search_rows == ()

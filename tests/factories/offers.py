@@ -52,8 +52,7 @@ def flight_offer(*fares: FlightFare, adults: int = 1, children: int = 0, infants
     )
     return offer_encode(
         FlightOffer(
-            outbound_fare_ids=tuple(f.pk for f in fares),
-            return_fare_ids=(),
+            slices=(tuple(f.pk for f in fares),),
             adults=adults,
             children=children,
             infants=infants,

@@ -159,8 +159,7 @@ def test_a_direct_flight_is_one_offer_with_every_detail(api_client):
         "fare_rules": {"refundable": False, "change_fee": {"amount": "75.00", "currency": "USD"}},
     }
     assert offer_decode(offer["offer_id"]) == FlightOffer(
-        outbound_fare_ids=(fare.pk,),
-        return_fare_ids=(),
+        slices=((fare.pk,),),
         adults=1,
         children=0,
         infants=0,
@@ -286,8 +285,7 @@ def test_the_party_price_is_exact(api_client, places):
     assert offer["price_per_adult"] == {"amount": "200.00", "currency": "USD"}
     assert offer["passengers"] == {"adults": 2, "children": 1, "infants": 1}
     assert offer_decode(offer["offer_id"]) == FlightOffer(
-        outbound_fare_ids=(first.pk, second.pk),
-        return_fare_ids=(),
+        slices=((first.pk, second.pk),),
         adults=2,
         children=1,
         infants=1,
@@ -328,8 +326,7 @@ def test_a_round_trip_is_one_offer_priced_outbound_plus_return(api_client, place
     assert offer["return"]["departure"] == f"{back.isoformat()}T17:00:00+00:00"
     assert offer["fare_rules"] == {"refundable": False, "change_fee": None}
     assert offer_decode(offer["offer_id"]) == FlightOffer(
-        outbound_fare_ids=(outbound.pk,),
-        return_fare_ids=(inbound.pk,),
+        slices=((outbound.pk,), (inbound.pk,)),
         adults=1,
         children=1,
         infants=0,

@@ -33,8 +33,7 @@ def _hotel_offer(room_type, *, nights=2, rooms=1, price="240.00"):
 
 def test_offer_id_round_trips_what_was_asked():
     offer = FlightOffer(
-        outbound_fare_ids=(3, 4),
-        return_fare_ids=(9,),
+        slices=((3, 4), (9,)),
         adults=2,
         children=1,
         infants=0,
@@ -146,8 +145,7 @@ def test_a_flight_offer_is_priced_for_the_whole_party(api_client):
     out = FlightFareFactory.create(price=Decimal("100.00"), seats_available=5)
     back = FlightFareFactory.create(price=Decimal("80.00"), seats_available=2)
     offer = FlightOffer(
-        outbound_fare_ids=(out.pk,),
-        return_fare_ids=(back.pk,),
+        slices=((out.pk,), (back.pk,)),
         adults=2,
         children=1,
         infants=1,
@@ -166,8 +164,7 @@ def test_a_flight_offer_is_priced_for_the_whole_party(api_client):
 def test_a_departed_flight_makes_the_offer_started(api_client):
     fare = FlightFareFactory.create(leg__departure_at=timezone.now() - timedelta(hours=1))
     offer = FlightOffer(
-        outbound_fare_ids=(fare.pk,),
-        return_fare_ids=(),
+        slices=((fare.pk,),),
         adults=1,
         children=0,
         infants=0,
@@ -194,3 +191,35 @@ def test_a_car_offer_is_repriced_per_day(api_client):
     assert body["price"] == {"amount": "121.50", "currency": "GBP"}
     assert body["kind"] == "car"
     assert body["bookable"] is True
+
+
+@pytest.mark.parametrize(
+    ("outbound", "inbound", "slices"),
+    [([3, 4], [9], ((3, 4), (9,))), ([3], [], ((3,),))],
+)
+def test_an_offer_id_signed_before_multi_city_trips_still_decodes(outbound, inbound, slices):
+    from django.core import signing
+
+    from search.offers import _SALT
+
+    old = signing.dumps(
+        {"$": "123.45", "c": "USD", "k": "f", "o": outbound, "r": inbound, "p": [1, 0, 0]},
+        salt=_SALT,
+        compress=True,
+    )
+
+    assert offer_decode(old) == FlightOffer(
+        slices=slices, adults=1, children=0, infants=0, price=Money.of("123.45", "USD")
+    )
+
+
+def test_an_offer_of_seven_slices_is_refused():
+    offer = FlightOffer(
+        slices=tuple((n,) for n in range(1, 8)), adults=1, children=0, infants=0,
+        price=Money.of("1.00", "USD"),
+    )  # fmt: skip
+
+    from search.offers import InvalidOffer
+
+    with pytest.raises(InvalidOffer):
+        offer_decode(offer_encode(offer))

@@ -25,6 +25,7 @@ from reviews.services import review_approve
 from search.services.indexing import sync_index
 from tests import contract
 from tests.factories.accounts import UserFactory
+from tests.factories.catalog import flight_fare
 from tests.factories.offers import car_offer, flight_offer, hotel_offer
 from tests.flows import ADULT, emailed_link
 
@@ -67,9 +68,10 @@ def test_every_operation_answers_its_documented_success(
     api_client, settings, fare, room_type, car, day
 ):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    leg, hotel = fare.leg, room_type.hotel
+    back = flight_fare(leg.destination, leg.origin, leg.departure_at + timedelta(days=3)).leg
     sync_index(full=True)
     call = Journey(api_client)
-    leg, hotel = fare.leg, room_type.hotel
 
     # Anonymous: the root, the configuration, places, searches, offers.
     call("GET", "/api/", 200)
@@ -82,9 +84,23 @@ def test_every_operation_answers_its_documented_success(
               "date": leg.departure_at.date()},
     )  # fmt: skip
     assert flights["results"]
+    trip = call(
+        "GET", "/api/flights/multi-city", 200,
+        data={"slices": [f"{leg.origin.iata},{leg.destination.iata},{leg.departure_at.date()}",
+                         f"{back.origin.iata},{back.destination.iata},{back.departure_at.date()}"]},
+    )  # fmt: skip
+    assert trip["results"]
+    week = call(
+        "GET", "/api/flights/calendar", 200,
+        data={"origin": leg.origin.iata, "destination": leg.destination.iata,
+              "date": leg.departure_at.date()},
+    )  # fmt: skip
+    assert any(d["price"] for d in week["days"])
     stay = {"check_in": day, "check_out": day + timedelta(days=2)}
     hotels = call("GET", "/api/hotels/search", 200, data={"city": hotel.city.name, **stay})
     assert hotels["results"]
+    month = call("GET", "/api/hotels/calendar", 200, data={"city": hotel.city.pk, **stay})
+    assert any(d["price"] for d in month["days"])
     assert call("GET", f"/api/hotels/{hotel.pk}", 200, data=stay)["offers"]
     cars = call(
         "GET", "/api/cars/search", 200,

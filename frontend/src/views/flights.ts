@@ -19,6 +19,7 @@ import {
 import { addButton, dayFromToday, seatsLeft } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
+import { daysBetween, loadStrip, shiftDay } from "./calendar";
 
 import type {
   AirportSuggestion,
@@ -189,7 +190,14 @@ export async function flightsView(ctx: RouteContext): Promise<void> {
   pageTitle("flights.title");
   const q = ctx.query;
   const results = h("section", { "aria-live": "polite", "aria-busy": "false" });
-  clear(ctx.outlet, searchTabs("flights"), heading(t("flights.title")), flightForm(q), results);
+  clear(
+    ctx.outlet,
+    searchTabs("flights"),
+    heading(t("flights.title")),
+    flightForm(q),
+    h("p", null, h("a", { href: "/flights/multi-city", class: "multi-city" }, t("multi.link"))),
+    results,
+  );
   if (!q.get("origin") || !q.get("destination") || !q.get("date")) return;
 
   const sort = q.get("sort") ?? "price";
@@ -243,16 +251,32 @@ export async function flightsView(ctx: RouteContext): Promise<void> {
   });
   results.setAttribute("aria-busy", "true");
   clear(results, filters, loading());
+  // A round trip keeps its length when its departure day moves.
+  const date = q.get("date")!;
+  const back = q.get("return_date");
+  const dayHref = (day: string) =>
+    href({
+      date: day,
+      return_date: back ? shiftDay(back, daysBetween(date, day)) : null,
+      page: null,
+    });
+  const calendarQuery: Record<string, string | null> = {};
+  for (const key of ["origin", "destination", "date", "adults", "children", "infants", "cabin"])
+    calendarQuery[key] = q.get(key);
+  calendarQuery.max_stops = maxStops || null;
+  const strip = loadStrip("/flights/calendar", calendarQuery, date, dayHref, t("calendar.flights"));
   try {
     const params: Record<string, string> = {};
     q.forEach((v, k) => (params[k] = v));
     params.page_size = String(PAGE_SIZE);
     const data = await api<Page>(`/flights/search${qs(params)}`, { auth: false });
+    const days = await strip;
     if (!ctx.current()) return;
     results.setAttribute("aria-busy", "false");
     const from = window.location.pathname + window.location.search;
     clear(
       results,
+      days,
       filters,
       h("p", { class: "count" }, t("results.count", { n: data.count })),
       data.results.length

@@ -21,6 +21,7 @@ import {
 import { dayFromToday } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
+import { daysBetween, loadStrip, shiftDay } from "./calendar";
 
 import type { CitySuggestion, HotelResult, HotelSearchPage as Page, RoomOffer } from "../types";
 
@@ -150,11 +151,26 @@ export async function hotelsView(ctx: RouteContext): Promise<void> {
     return `/hotels?${next.toString()}`;
   };
   clear(results, loading());
+  // Another check-in day keeps the stay's length.
+  const checkIn = q.get("check_in")!;
+  const nights = daysBetween(checkIn, q.get("check_out")!);
+  const dayHref = (day: string) =>
+    href({ check_in: day, check_out: shiftDay(day, nights), page: null });
+  const calendarQuery: Record<string, string | null> = {};
+  for (const key of ["city", ...STAY_KEYS]) calendarQuery[key] = q.get(key);
+  const strip = loadStrip(
+    "/hotels/calendar",
+    calendarQuery,
+    checkIn,
+    dayHref,
+    t("calendar.hotels"),
+  );
   try {
     const params: Record<string, string> = {};
     q.forEach((v, k) => (params[k] = v));
     params.page_size = String(PAGE_SIZE);
     const data = await api<Page>(`/hotels/search${qs(params)}`, { auth: false });
+    const days = await strip;
     if (!ctx.current()) return;
     const stay = qs(Object.fromEntries(STAY_KEYS.map((k) => [k, q.get(k)])));
     const chosen = new Set((q.get("amenities") ?? "").split(",").filter(Boolean));
@@ -252,6 +268,7 @@ export async function hotelsView(ctx: RouteContext): Promise<void> {
       .forEach((el) => el.addEventListener("change", apply));
     clear(
       results,
+      days,
       filters,
       h("p", { class: "count" }, t("results.count", { n: data.count })),
       data.results.length
