@@ -27,7 +27,7 @@ class MessageInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["created_at", "kind", "to_email", "subject_link", "status", "sent_at"]
-    readonly_fields = fields
+    readonly_fields = tuple(fields)
     ordering = ["-created_at", "-pk"]
     show_change_link = False
 
@@ -60,7 +60,7 @@ class MessageAdmin(admin.ModelAdmin):
         "resent_from", "resent_by", "resend_reason", "attachment_names", "text_body",
         "html_preview",
     ]  # fmt: skip
-    readonly_fields = fields
+    readonly_fields = tuple(fields)
     actions = ["resend_messages"]
 
     @admin.display(description="attachments")
@@ -122,7 +122,7 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     search_fields = ["email"]
     fields = ["email", "reason", "detail", "created_at"]
-    readonly_fields = fields
+    readonly_fields = tuple(fields)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
