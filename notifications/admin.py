@@ -26,8 +26,8 @@ class MessageInline(admin.TabularInline):
     fk_name = "user"
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "to_email", "subject_link", "status", "sent_at"]
-    readonly_fields = tuple(fields)
+    fields = readonly_fields = ("created_at", "kind", "to_email", "subject_link", "status",
+                                "sent_at")  # fmt: skip
     ordering = ["-created_at", "-pk"]
     show_change_link = False
 
@@ -54,13 +54,12 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["to_email", "=booking__reference", "=provider_message_id", "subject"]
     list_select_related = ["booking"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = readonly_fields = (
         "kind", "to_email", "user", "booking", "language", "subject", "status", "attempts",
         "next_attempt_at", "last_error", "provider_message_id", "created_at", "sent_at",
         "resent_from", "resent_by", "resend_reason", "attachment_names", "text_body",
         "html_preview",
-    ]  # fmt: skip
-    readonly_fields = tuple(fields)
+    )  # fmt: skip
     actions = ["resend_messages"]
 
     @admin.display(description="attachments")
@@ -121,8 +120,7 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
     list_display = ["email", "reason", "created_at"]
     list_filter = ["reason"]
     search_fields = ["email"]
-    fields = ["email", "reason", "detail", "created_at"]
-    readonly_fields = tuple(fields)
+    fields = readonly_fields = ("email", "reason", "detail", "created_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
