@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import LoginSession, SessionEndReason, User
+from notifications.admin import MessageInline
 
 
 @admin.register(User)
@@ -20,6 +21,8 @@ class UserAdmin(DjangoUserAdmin):
         ("erased_at", admin.EmptyFieldListFilter),
     )
     ordering = ("-date_joined",)
+    # What the traveler was sent (support answers "I never got my confirmation").
+    inlines = (MessageInline,)
 
 
 @admin.register(LoginSession)

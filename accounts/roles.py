@@ -41,6 +41,10 @@ ROLES: dict[str, tuple[str, ...]] = {
         "accounts.change_loginsession",
         "catalog.view_*",
         "audit.view_auditentry",
+        # What a traveler was sent, a resend (with a reason, audited), who is suppressed.
+        "notifications.view_message",
+        "notifications.resend_message",
+        "notifications.view_suppressedaddress",
     ),
     # Inventory and rates, and the demand on the dashboard; no bookings' personal data.
     REVENUE_MANAGER: ("catalog.*", "analytics.view_event"),

@@ -21,6 +21,7 @@ from bookings.models import (
     SandboxCharge,
     Traveler,
 )
+from notifications.admin import BookingMessageInline
 from travelguru.errors import DomainError
 from travelguru.money import Money
 
@@ -91,7 +92,7 @@ class BookingAdmin(ReadOnlyAdmin):
     search_fields = ["=reference", "user__email", "travelers__last_name"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-    inlines = [BookingItemInline, TravelerInline, PaymentInline]
+    inlines = [BookingItemInline, TravelerInline, PaymentInline, BookingMessageInline]
     actions = ["cancel_and_refund"]
 
     def has_refund_permission(self, request: HttpRequest) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal, overload
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
@@ -413,6 +413,7 @@ class BookingCreateApi(APIView):
                 travelers=[TravelerIn(**t) for t in data.validated_data["travelers"]],
                 payment_token=data.validated_data["payment_token"],
                 now=now,
+                language=translation.get_language_from_request(request),
             )
             # booking_create attached the rows it wrote: the answer needs no re-read.
             return status.HTTP_201_CREATED, booking_json(booking)

@@ -147,6 +147,9 @@ class Booking(models.Model):
     # after a failure asks the provider for exactly the same refunds (same idempotency keys).
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The language the traveler booked in (their request's Accept-Language, one of
+    # settings.LANGUAGES): the messages about this booking are written in it.
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]

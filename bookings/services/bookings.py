@@ -47,6 +47,7 @@ from bookings.payments.base import (
     PaymentTimeout,
 )
 from bookings.services.inventory import lock_wait_bounded
+from bookings.services.messages import booking_confirmed_queue
 from bookings.services.policies import Policy, item_policy
 from travelguru.db import insert_rows
 from travelguru.django_private import prefetched_rows_set
@@ -192,6 +193,7 @@ def booking_create(
     payment_token: str,
     now: datetime,
     provider: PaymentProvider | None = None,
+    language: str = "",
 ) -> Booking:
     """Charge the hold's totals (one charge per currency) and confirm it as a booking.
 
@@ -227,7 +229,7 @@ def booking_create(
     try:
         return _booking_pay(
             user=user, hold=hold, items=items, policies=policies, travelers=travelers,
-            payment_token=payment_token, provider=provider, now=now,
+            payment_token=payment_token, provider=provider, now=now, language=language,
         )  # fmt: skip
     except BaseException:
         # Declined, failed at the provider, not confirmed in time: the traveler may try
@@ -282,6 +284,7 @@ def _booking_pay(
     payment_token: str,
     provider: PaymentProvider,
     now: datetime,
+    language: str,
 ) -> Booking:
     """Charge the claimed hold and confirm it; on failure refund this attempt's charges."""
     # One row per currency, all or none; each needs its id (its charge's idempotency key),
@@ -349,7 +352,7 @@ def _booking_pay(
     try:
         return _booking_confirm(
             user=user, hold=hold, items=items, policies=policies, payments=payments,
-            travelers=travelers, now=now,
+            travelers=travelers, now=now, language=language,
         )  # fmt: skip
     except HoldNotActive:
         undo("the hold ended before the booking was confirmed")
@@ -370,6 +373,7 @@ def _booking_confirm(
     payments: list[Payment],
     travelers: Sequence[TravelerIn],
     now: datetime,
+    language: str,
 ) -> Booking:
     """Confirm under the hold's row lock, held for the writes only. The booking comes
     back with its items, travelers and payments attached, so answering needs no re-read.
@@ -388,8 +392,9 @@ def _booking_confirm(
                     current = Hold.objects.filter(pk=hold.pk).values_list("status", flat=True)
                     raise HoldNotActive(f"This hold is {current.first()}; hold the offers again.")
                 booking = Booking.objects.create(
-                    reference=_reference(), user=user, hold=hold, created_at=now
-                )
+                    reference=_reference(), user=user, hold=hold, created_at=now,
+                    language=language,
+                )  # fmt: skip
                 booking_items = BookingItem.objects.bulk_create(
                     [
                         BookingItem(
@@ -433,6 +438,12 @@ def _booking_confirm(
                         provider_ref=payment.provider_ref,
                         updated_at=payment.updated_at,
                     )
+                # In the confirming transaction: the message exists if and only if the
+                # booking does; it is sent after the commit, outside the hold's lock.
+                booking_confirmed_queue(
+                    booking=booking, items=booking_items, travelers=booked_travelers,
+                    payments=payments, now=now,
+                )  # fmt: skip
         except IntegrityError:
             # A reference collision (1 in a billion); the OneToOne on hold stops doubles.
             if Booking.objects.filter(hold=hold).exists():

@@ -67,6 +67,8 @@ INTENT: dict[str, dict[str, set[str]]] = {
         "accounts.loginsession": {"view", "change", "end_sessions"},
         CATALOG: {"view"},
         "audit.auditentry": {"view"},
+        "notifications.message": {"view", "resend_messages"},
+        "notifications.suppressedaddress": {"view"},
     },
     roles.REVENUE_MANAGER: {
         CATALOG: EVERYTHING,
@@ -101,6 +103,7 @@ def one_of_each(room_type, day):
     from accounts.otp import recovery_codes_replace
     from audit.services import audit_record
     from bookings.services.cancellation import booking_cancel
+    from notifications.services import address_suppress
     from reviews.replies import reply_create
     from reviews.services import rating_recompute, review_approve
     from search.models import SearchDocument, SyncCheckpoint, SyncState
@@ -129,6 +132,7 @@ def one_of_each(room_type, day):
                                   indexed_at=now)  # fmt: skip
     SyncState.objects.create(engine="local")
     SyncCheckpoint.objects.create(engine="local", kind="city")
+    address_suppress(email="gone@example.com", reason="bounce", now=now)
     return traveler
 
 

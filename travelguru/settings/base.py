@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reviews",
     "analytics",
     "audit",
+    "notifications",  # the outbox: every e-mail to a traveler, sent after commit, retried
     "privacy",  # personal data requests (export, erasure) across the apps; no models
     "demo",  # manage.py load_demo_data, demo_banner, demo_otp_code: demo rows for every app
 ]
@@ -174,6 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The languages travelers are written to in (the app's own: en, fr, es).
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -354,3 +357,18 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Messages to travelers (notifications). The public site's address, for links in them.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+NOTIFICATIONS_FROM_EMAIL = env.str(
+    "NOTIFICATIONS_FROM_EMAIL", default="TravelGuru <trips@travelguru.test>"
+)
+# When a queued message is sent: "after_response" (in this process, once the response is
+# written, or at once outside a request) or "zappa" (a Zappa asynchronous task on Lambda).
+NOTIFICATIONS_DISPATCH = env.str("NOTIFICATIONS_DISPATCH", default="after_response")
+# Locally an SMTP sink on loopback (make run starts one: scripts/mail_sink.py); production
+# sends through Amazon SES with anymail.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", default=8025)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)

@@ -1,0 +1,59 @@
+"""When a queued message is sent: after the commit that queued it, outside the request.
+
+On Lambda the send is a Zappa asynchronous task (another invocation of the function, so
+the traveler's answer never waits on the provider). Elsewhere (`make run`, the tests) it
+runs in this process: inside a request, after the response is finished; outside one (a
+command, a scheduled job), at once. Either way a lost send is picked up by the retry job.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import transaction
+
+_local = threading.local()
+
+
+def send_after_commit(message_id: int) -> None:
+    transaction.on_commit(lambda: _dispatch(message_id))
+
+
+def _dispatch(message_id: int) -> None:
+    if settings.NOTIFICATIONS_DISPATCH == "zappa":
+        from notifications.tasks import message_send_task
+
+        message_send_task(message_id)
+        return
+    waiting = getattr(_local, "waiting", None)
+    if waiting is not None:  # inside a request: after its response
+        waiting.append(message_id)
+        return
+    _send_now([message_id])
+
+
+def _send_now(message_ids: list[int]) -> None:
+    from notifications.services import message_send
+
+    for message_id in message_ids:
+        message_send(message_id)
+
+
+def _request_started(**_kwargs: object) -> None:
+    _local.waiting = []
+
+
+def _request_finished(**_kwargs: object) -> None:
+    waiting = getattr(_local, "waiting", None)
+    _local.waiting = None
+    if waiting:
+        _send_now(waiting)
+
+
+def connect_request_hooks() -> None:
+    """Django's own request signals mark a request's start and end (the response has been
+    written when `request_finished` fires): plumbing, not business logic."""
+    request_started.connect(_request_started, dispatch_uid="notifications.request_started")
+    request_finished.connect(_request_finished, dispatch_uid="notifications.request_finished")

@@ -1,0 +1,46 @@
+"""The booking's calendar file: one VEVENT per booked item, at the place's own time.
+
+Each event's start and end carry their zone (DTSTART;TZID=Europe/Paris:20261212T143000),
+with a VTIMEZONE for every zone used (icalendar builds them from zoneinfo), so a calendar
+shows a flight leaving Paris at 14:30 Paris time whatever the reader's zone; an item
+without a zone is written in UTC (a trailing Z).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from notifications.kinds import Attachment
+
+
+def _at(value: datetime, zone: str) -> datetime:
+    from datetime import UTC
+
+    return value.astimezone(ZoneInfo(zone) if zone else UTC)
+
+
+def booking_calendar(context: Mapping[str, Any]) -> Attachment:
+    import icalendar
+
+    reference = str(context["reference"])
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//TravelGuru//Booking//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    for item in context["items"]:
+        event = icalendar.Event()
+        event.add("uid", f"{reference}-{item['position']}@travelguru")
+        event.add("dtstamp", context["booked_at"])
+        event.add("summary", f"{item['description']} ({reference})")
+        event.add("dtstart", _at(item["start"], item["start_zone"]))
+        event.add("dtend", _at(item["end"], item["end_zone"]))
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return Attachment(
+        filename=f"{reference}.ics",
+        mimetype="text/calendar",
+        content=cal.to_ical().decode("utf-8"),
+    )

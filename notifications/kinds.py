@@ -1,0 +1,61 @@
+"""The kinds of message: each is a folder of templates, and may build attachments.
+
+`templates/notifications/<kind>/subject.txt`, `body.txt` and `body.html` are rendered with
+the caller's context under the message's language. A kind that sends files (a calendar
+for a booking) registers a builder here: `attachments(context) -> [Attachment]`, run when
+the message is queued, so what is stored is what is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    mimetype: str
+    content: str  # text only: stored in the message row as it is sent
+
+
+AttachmentsBuilder = Callable[[Mapping[str, object]], list[Attachment]]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str
+    attachments: AttachmentsBuilder | None = None
+
+    def template(self, part: str) -> str:
+        return f"notifications/{self.name}/{part}"
+
+
+def _booking_calendar(context: Mapping[str, object]) -> list[Attachment]:
+    from notifications.ics import booking_calendar
+
+    return [booking_calendar(context)]
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in [
+        Kind("booking_confirmed", attachments=_booking_calendar),
+        Kind("booking_cancelled"),
+        Kind("refund_issued"),
+        Kind("hold_expiring"),
+        Kind("trip_reminder"),
+        Kind("review_invitation"),
+    ]
+}
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+def kind_get(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise UnknownKind(name) from None

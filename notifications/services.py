@@ -1,0 +1,222 @@
+"""The outbox: queue a message in the caller's transaction, send it after the commit.
+
+A message is rendered when it is queued and written in the caller's transaction, so it
+exists exactly when what it tells of does (a booking rolled back queues nothing). The send
+is scheduled on commit (`notifications.dispatch`): never in the request path, and a
+provider that is down leaves the row pending for the retry job, with exponential backoff.
+
+One sender at a time: a row is claimed by a conditional UPDATE (pending -> sending) before
+the provider is called, so a retry racing a first send, or two retry jobs, send it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from notifications.kinds import kind_get
+from notifications.models import Message, MessageStatus, SuppressedAddress
+
+MAX_ATTEMPTS = 8
+# Retries wait 1, 2, 4, ... minutes, at most an hour apart: about four hours in all before
+# a message is given up as failed.
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+# A claim older than this is from a sender that died mid-send: the row goes back to pending.
+# Far above any send's time (the SMTP and SES timeouts are seconds).
+CLAIM_ABANDONED_AFTER = timedelta(minutes=10)
+
+
+def language_pick(*candidates: str | None) -> str:
+    """The first candidate that is one of the site's languages (a region is dropped:
+    `fr-CA` is French), else the default language."""
+    known = {code for code, _name in settings.LANGUAGES}
+    for candidate in candidates:
+        code = (candidate or "").strip().lower().replace("_", "-").split("-")[0]
+        if code in known:
+            return code
+    return str(settings.LANGUAGE_CODE)
+
+
+def message_render(
+    *, kind: str, language: str, context: Mapping[str, object]
+) -> tuple[str, str, str, list[dict[str, str]]]:
+    """Subject, text body, HTML body and attachments of a kind, in `language`."""
+    spec = kind_get(kind)
+    with translation.override(language):
+        subject = " ".join(render_to_string(spec.template("subject.txt"), dict(context)).split())
+        text = render_to_string(spec.template("body.txt"), dict(context))
+        html = render_to_string(spec.template("body.html"), dict(context))
+        attachments = [asdict(a) for a in spec.attachments(context)] if spec.attachments else []
+    return subject[:255], text, html, attachments
+
+
+def queue_message(
+    *,
+    kind: str,
+    to_email: str,
+    language: str,
+    context: Mapping[str, object],
+    user: Any = None,
+    booking: Any = None,
+    now: datetime | None = None,
+) -> Message:
+    """Render the kind's templates and write the message in the caller's transaction; the
+    send is scheduled for after its commit. Never sends, never calls a provider."""
+    from notifications import dispatch
+
+    language = language_pick(language)
+    subject, text, html, attachments = message_render(kind=kind, language=language, context=context)
+    message = Message.objects.create(
+        to_email=to_email,
+        user=user,
+        booking=booking,
+        kind=kind,
+        language=language,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        attachments=attachments,
+        created_at=now or timezone.now(),
+    )
+    dispatch.send_after_commit(message.pk)
+    return message
+
+
+def resend(message: Message, *, by_user: Any, reason: str, now: datetime | None = None) -> Message:
+    """Queue a copy of `message` (same content, same address) and record who asked and
+    why, in the copy and in the audit trail. The copy is sent like any new message."""
+    from audit.services import audit_record
+    from notifications import dispatch
+
+    if not reason.strip():
+        raise ValueError("a resend needs a reason")
+    now = now or timezone.now()
+    with transaction.atomic():
+        copy = Message.objects.create(
+            to_email=message.to_email,
+            user_id=message.user_id,
+            booking_id=message.booking_id,
+            kind=message.kind,
+            language=message.language,
+            subject=message.subject,
+            text_body=message.text_body,
+            html_body=message.html_body,
+            attachments=message.attachments,
+            created_at=now,
+            resent_from=message,
+            resent_by=by_user,
+            resend_reason=reason,
+        )
+        audit_record(
+            actor=by_user,
+            action="message.resend",
+            target=message,
+            now=now,
+            reason=reason,
+            details={"kind": message.kind, "status": message.status, "copy": copy.pk},
+        )
+        dispatch.send_after_commit(copy.pk)
+    return copy
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def _is_suppressed(email: str) -> bool:
+    return SuppressedAddress.objects.filter(email=email.strip().lower()).exists()
+
+
+def message_claim(message_id: int, *, now: datetime) -> bool:
+    """Take the row for this sender, or say another has it (or it is done).
+
+    One conditional UPDATE in autocommit: of any number of senders at once (the send
+    after commit, the retry job, two retry jobs), the database lets exactly one move the
+    row from pending to sending."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return bool(
+        Message.objects.filter(due, pk=message_id, status=MessageStatus.PENDING).update(
+            status=MessageStatus.SENDING, claimed_at=now
+        )
+    )
+
+
+def message_send(message_id: int, *, now: datetime | None = None) -> str | None:
+    """Send one pending message if this caller wins its claim; returns its status after,
+    or None when another sender has it or it is not due. A provider error never raises:
+    the row goes back to pending with its next attempt later (or to failed at the end)."""
+    from notifications.sending import ProviderRefused, deliver
+
+    now = now or timezone.now()
+    if not message_claim(message_id, now=now):
+        return None
+    message = Message.objects.get(pk=message_id)
+    if _is_suppressed(message.to_email):
+        Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+            status=MessageStatus.SUPPRESSED, claimed_at=None
+        )
+        return MessageStatus.SUPPRESSED
+    attempts = message.attempts + 1
+    try:
+        provider_id = deliver(message)
+    except ProviderRefused as exc:
+        # Refused for good (an address the provider will not take): retrying cannot help.
+        Message.objects.filter(pk=message_id).update(
+            status=MessageStatus.FAILED, attempts=attempts, last_error=str(exc)[:2000],
+            claimed_at=None, next_attempt_at=None,
+        )  # fmt: skip
+        return MessageStatus.FAILED
+    except Exception as exc:  # noqa: BLE001 - any provider or network failure is retried
+        status = MessageStatus.FAILED if attempts >= MAX_ATTEMPTS else MessageStatus.PENDING
+        Message.objects.filter(pk=message_id).update(
+            status=status, attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            claimed_at=None, next_attempt_at=now + _backoff(attempts),
+        )  # fmt: skip
+        return status
+    Message.objects.filter(pk=message_id).update(
+        status=MessageStatus.SENT, attempts=attempts, provider_message_id=provider_id[:255],
+        sent_at=timezone.now(), claimed_at=None, next_attempt_at=None, last_error="",
+    )  # fmt: skip
+    return MessageStatus.SENT
+
+
+def messages_send_due(*, now: datetime, limit: int = 200) -> dict[str, int]:
+    """The retry job: give abandoned claims back, then send every pending message that is
+    due (a first send lost with its process, a provider outage), oldest first."""
+    Message.objects.filter(
+        status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_ABANDONED_AFTER
+    ).update(status=MessageStatus.PENDING, claimed_at=None)
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    ids = list(
+        Message.objects.filter(due, status=MessageStatus.PENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for message_id in ids:
+        status = message_send(message_id, now=now)
+        key = status or "skipped"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def address_suppress(*, email: str, reason: str, detail: str = "", now: datetime) -> bool:
+    """Stop sending to `email` (a permanent bounce or a complaint): later sends to it end
+    as suppressed, and its pending messages are suppressed now. True if newly suppressed."""
+    email = email.strip().lower()
+    _row, created = SuppressedAddress.objects.get_or_create(
+        email=email, defaults={"reason": reason, "detail": detail[:2000], "created_at": now}
+    )
+    Message.objects.filter(to_email__iexact=email, status=MessageStatus.PENDING).update(
+        status=MessageStatus.SUPPRESSED
+    )
+    return created
