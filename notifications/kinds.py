@@ -46,6 +46,8 @@ KINDS: dict[str, Kind] = {
         Kind("hold_expiring"),
         Kind("trip_reminder"),
         Kind("review_invitation"),
+        # Templates and their translations live with reviews, which owns the message.
+        Kind("review_reply"),
     ]
 }
 

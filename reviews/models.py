@@ -126,6 +126,8 @@ class ReviewReply(models.Model):
     moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # The reviewer hears of the reply once, when it is first published (not on each edit).
+    reviewer_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "review replies"

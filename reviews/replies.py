@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from reviews.errors import NotYourProperty, ReplyExists, ReplyNotFound
-from reviews.models import ManagedProperty, Review, ReviewReply, ReviewStatus
+from reviews.models import ManagedProperty, Review, ReviewReply, ReviewStatus, Subject
 
 REPLY_MAX_LENGTH = 2000
 
@@ -112,11 +112,48 @@ def _moderate(reply: ReviewReply, *, status: str, staff: Any, reason: str, now: 
         reply.moderated_by = staff
         reply.moderated_at = now
         reply.save(update_fields=["status", "moderation_reason", "moderated_by", "moderated_at"])
+        if status == ReviewStatus.APPROVED and reply.reviewer_told_at is None:
+            _reviewer_tell(reply, now=now)
     return reply
 
 
+def _reviewer_tell(reply: ReviewReply, *, now: datetime) -> None:
+    """Queue the e-mail that tells the reviewer their review was answered, in the row
+    lock's transaction (told exactly once, however many moderators approve at once)."""
+    from django.conf import settings
+
+    from notifications.services import language_pick, queue_message
+    from reviews.selectors import SUBJECT_MODELS
+
+    review = Review.objects.select_related("user").get(pk=reply.review_id)
+    model = SUBJECT_MODELS[Subject(review.subject)]
+    name = model._default_manager.filter(pk=review.subject_id).values_list("name", flat=True)
+    # The language the traveler booked the reviewed trip in (the account keeps none), read
+    # through the review's own link to its booking item.
+    language = Review.objects.filter(pk=review.pk).values_list(
+        "booking_item__booking__language", flat=True
+    )
+    page = f"/hotels/{review.subject_id}" if review.subject == Subject.HOTEL else "/"
+    queue_message(
+        kind="review_reply",
+        to_email=review.user.email,
+        language=language_pick(language.first()),
+        context={
+            "first_name": review.user.first_name,
+            "responder": name.first() or "",
+            "review_title": review.title,
+            "reply_text": reply.text,
+            "url": f"{settings.SITE_URL}{page}",
+        },
+        user=review.user,
+        now=now,
+    )
+    reply.reviewer_told_at = now
+    reply.save(update_fields=["reviewer_told_at"])
+
+
 def reply_approve(reply: ReviewReply, *, staff: Any, now: datetime) -> ReviewReply:
-    """Make the reply public under its review."""
+    """Make the reply public under its review; the first time, the reviewer is e-mailed."""
     return _moderate(reply, status=ReviewStatus.APPROVED, staff=staff, reason="", now=now)
 
 

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
         ('bookings', '0008_merge_local_times_and_refund_limit'),
         ('catalog', '0003_inventory_stop_sell_min_stay'),
         ('search', '0006_results_version_moved'),
+        ('notifications', '0001_outbox'),
         ('reviews', '0001_reviews'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -53,6 +54,7 @@ class Migration(migrations.Migration):
                 ('moderated_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField()),
                 ('updated_at', models.DateTimeField()),
+                ('reviewer_told_at', models.DateTimeField(blank=True, null=True)),
                 ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='moderated_replies', to=settings.AUTH_USER_MODEL)),
                 ('review', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reply', to='reviews.review')),
                 ('written_by', models.ForeignKey(help_text='The manager who wrote it (not shown: the property answers)', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='review_replies', to=settings.AUTH_USER_MODEL)),

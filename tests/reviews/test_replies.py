@@ -291,3 +291,71 @@ def test_only_a_hotel_car_vendor_or_airline_that_exists_can_be_linked_to_a_manag
     assert list(ManagedProperty.objects.values_list("subject_id", flat=True)) == [
         room_type.hotel_id
     ]
+
+
+# --- the reviewer is told ---------------------------------------------------------------
+
+
+def test_the_reviewer_is_emailed_once_in_their_language_when_the_reply_is_first_published(
+    room_type, day, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from bookings.models import Booking
+    from notifications.models import Message
+
+    # given: a review of a trip booked in French, and its hotel's reply
+    review = public_review(room_type, day)
+    Booking.objects.filter(items__review=review).update(language="fr")
+    manager, staff = manager_of(room_type.hotel), moderator()
+    reply = reply_create(manager=manager, review_id=review.pk, text="Merci !", now=timezone.now())
+    told = Message.objects.filter(kind="review_reply")
+    pending = told.count()
+
+    # when: approved, then edited and approved again
+    with django_capture_on_commit_callbacks(execute=True):
+        reply_approve(reply, staff=staff, now=timezone.now())
+    reply_edit(manager=manager, review_id=review.pk, text="Merci beaucoup !", now=timezone.now())
+    reply_approve(reply, staff=staff, now=timezone.now())
+
+    # then: one message, to the reviewer, in French, sent after the commit
+    assert pending == 0
+    message = told.get()
+    assert (message.to_email, message.user, message.language) == (
+        review.user.email, review.user, "fr",
+    )  # fmt: skip
+    assert message.subject == f"{room_type.hotel.name} a répondu à votre avis"
+    assert "Merci !" in message.text_body
+    assert f"/hotels/{room_type.hotel_id}" in message.text_body
+    assert [m.subject for m in mail.outbox if "avis" in m.subject] == [message.subject]
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "greeting"),
+    [
+        ("en", "Hotel Azul replied to your review", "Hello Grace,"),
+        ("fr", "Hotel Azul a répondu à votre avis", "Bonjour Grace,"),
+        ("es", "Hotel Azul respondió a su opinión", "Hola, Grace:"),
+    ],
+)
+def test_the_reply_message_reads_in_each_language(language, subject, greeting):
+    from notifications.services import message_render
+
+    context = {
+        "first_name": "Grace",
+        "responder": "Hotel Azul",
+        "review_title": "<b>Noisy</b>",
+        "reply_text": "Thank you & sorry",
+        "url": "https://example.com/hotels/1",
+    }
+
+    rendered_subject, text, html, _ = message_render(
+        kind="review_reply", language=language, context=context
+    )
+
+    assert rendered_subject == subject
+    assert text.startswith(greeting)
+    assert "Thank you & sorry" in text
+    # The HTML escapes what travelers and managers typed.
+    assert "&lt;b&gt;Noisy&lt;/b&gt;" in html
+    assert "Thank you &amp; sorry" in html
