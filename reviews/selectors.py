@@ -113,3 +113,12 @@ def _airline_ratings_query(codes: int) -> Query[_RatingRow]:
           AND {r.c.subject_id} IN (SELECT {a.c.id} FROM {a} WHERE {a.c.iata} IN ({marks(codes)}))
     """  # noqa: S608 # nosec B608
     return Query(sql, row)
+
+
+def reviewed_item_ids(*, item_ids: Iterable[int]) -> set[int]:
+    """Which of these booking items have a review already (any status)."""
+    return set(
+        Review.objects.filter(booking_item_id__in=list(item_ids)).values_list(
+            "booking_item_id", flat=True
+        )
+    )
