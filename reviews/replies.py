@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from reviews.errors import NotYourProperty, ReplyExists, ReplyNotFound
 from reviews.models import ManagedProperty, Review, ReviewReply, ReviewStatus, Subject
+from travelguru.errors import InvalidInput
 
 REPLY_MAX_LENGTH = 2000
 
@@ -64,8 +65,11 @@ def _reviewable_by(*, manager: Any, review_id: int) -> Review:
 def _clean(text: str) -> str:
     text = text.strip()
     if not text:
-        raise ValueError("a reply needs text")
-    return text[:REPLY_MAX_LENGTH]
+        raise InvalidInput("A reply needs text.")
+    if len(text) > REPLY_MAX_LENGTH:
+        # Refused, not cut: a reply published without its end could say the opposite.
+        raise InvalidInput(f"A reply has at most {REPLY_MAX_LENGTH} characters.")
+    return text
 
 
 def reply_create(*, manager: Any, review_id: int, text: str, now: datetime) -> ReviewReply:

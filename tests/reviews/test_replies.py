@@ -359,3 +359,16 @@ def test_the_reply_message_reads_in_each_language(language, subject, greeting):
     # The HTML escapes what travelers and managers typed.
     assert "&lt;b&gt;Noisy&lt;/b&gt;" in html
     assert "Thank you &amp; sorry" in html
+
+
+def test_an_empty_or_too_long_reply_is_refused_not_cut(room_type, day):
+    from travelguru.errors import InvalidInput
+
+    review = public_review(room_type, day)
+    manager = manager_of(room_type.hotel)
+
+    for text in ("   ", "x" * 2001):
+        with pytest.raises(InvalidInput):
+            reply_create(manager=manager, review_id=review.pk, text=text, now=timezone.now())
+
+    assert not ReviewReply.objects.exists()
