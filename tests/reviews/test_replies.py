@@ -372,3 +372,32 @@ def test_an_empty_or_too_long_reply_is_refused_not_cut(room_type, day):
             reply_create(manager=manager, review_id=review.pk, text=text, now=timezone.now())
 
     assert not ReviewReply.objects.exists()
+
+
+def test_a_page_of_answered_reviews_costs_the_same_queries_as_one(client, day):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    room_type = RoomTypeFactory.create(hotel__currency="EUR")
+    room_nights(room_type, day, 1, rooms_total=10)
+    manager, staff = manager_of(room_type.hotel), moderator()
+    url = f"/api/hotels/{room_type.hotel_id}/reviews"
+
+    def answer_one_more() -> None:
+        review = public_review(room_type, day, title=f"Stay {Review.objects.count()}")
+        reply = reply_create(manager=manager, review_id=review.pk, text="Thanks!",
+                             now=timezone.now())  # fmt: skip
+        reply_approve(reply, staff=staff, now=timezone.now())
+
+    def queries_of_the_page(reviews: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).json()
+        assert [r["reply"]["text"] for r in page["results"]] == ["Thanks!"] * reviews
+        return len(queries)
+
+    answer_one_more()
+    one = queries_of_the_page(1)
+    for _ in range(3):
+        answer_one_more()
+
+    assert queries_of_the_page(4) == one
