@@ -219,6 +219,23 @@ def test_a_manager_cannot_reply_to_another_propertys_review_through_the_action(t
     assert not AuditEntry.objects.filter(action__startswith="review.reply").exists()
 
 
+def test_a_managers_api_token_shows_no_more_than_anyone_sees(two_hotels, client_of, client):
+    # The API has no manager operation: with a manager's token the public lists answer as
+    # for anyone (approved reviews, approved replies, no moderation state).
+    _, mine, theirs, pending = two_hotels
+    reply_create(manager=ManagedProperty.objects.get().user, review_id=mine.pk,
+                 text="Not yet approved", now=timezone.now())  # fmt: skip
+    api = client_of(ManagedProperty.objects.get().user)
+
+    for review in (mine, theirs):
+        url = f"/api/hotels/{review.subject_id}/reviews"
+        assert api.get(url).json() == client.get(url).json()
+    listed = api.get(f"/api/hotels/{mine.subject_id}/reviews").json()["results"]
+    assert [(r["title"], r["reply"]) for r in listed] == [(mine.title, None)]
+    assert pending.title not in str(listed)
+    assert "status" not in listed[0]
+
+
 def test_a_manager_replies_and_edits_through_the_admin_and_each_version_is_audited(two_hotels):
     client, mine, theirs, pending = two_hotels
 
