@@ -47,3 +47,11 @@ def test_the_demo_manager_manages_a_hotel_whose_page_shows_a_reply(api_client):
     link = ManagedProperty.objects.get(user__email=MANAGER_EMAIL)
     listed = api_client.get(f"/api/hotels/{link.subject_id}/reviews").json()
     assert listed["results"][0]["reply"]["text"].startswith("Thank you for staying with us")
+
+    # A reload deletes the replies and links with the reviews (no row left pointing at them).
+    from demo.loader import wipe_catalog
+    from reviews.models import ReviewReply
+
+    wipe_catalog()
+    assert not ReviewReply.objects.exists()
+    assert not ManagedProperty.objects.exists()
