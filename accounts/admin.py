@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import LoginSession, SessionEndReason, User
+from notifications.admin import MessageInline
 
 
 @admin.register(User)
@@ -30,6 +31,8 @@ class UserAdmin(DjangoUserAdmin):
         ("Email verification", {"fields": ("email_verified_at",)}),
     )
     readonly_fields = ("email_verified_at",)
+    # What the traveler was sent (support answers "I never got my confirmation").
+    inlines = (MessageInline,)
 
 
 @admin.register(LoginSession)

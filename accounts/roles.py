@@ -9,7 +9,8 @@ tests/accounts/test_role_matrix.py proves each role's reach page by page.
 
 Who may see travelers' personal data is the point of most of these lines: support agents
 (they serve travelers) and admins do; revenue managers, moderators and analysts do not
-(no bookings, payments, users or login sessions: names, emails, birth dates live there).
+(no bookings, payments, users or login sessions: names, emails, birth dates live there),
+nor do property managers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 SUPPORT_AGENT = "Support agent"
 REVENUE_MANAGER = "Revenue manager"
 CONTENT_MODERATOR = "Content moderator"
+PROPERTY_MANAGER = "Property manager"
 ANALYST = "Analyst"
 ADMIN = "Admin"
 
@@ -45,6 +47,10 @@ ROLES: dict[str, tuple[str, ...]] = {
         "accounts.change_loginsession",
         "catalog.view_*",
         "audit.view_auditentry",
+        # What a traveler was sent, a resend (with a reason, audited), who is suppressed.
+        "notifications.view_message",
+        "notifications.resend_message",
+        "notifications.view_suppressedaddress",
     ),
     # Inventory and rates, and the demand on the dashboard; no bookings' personal data.
     REVENUE_MANAGER: ("catalog.*", "analytics.view_event"),
@@ -53,7 +59,13 @@ ROLES: dict[str, tuple[str, ...]] = {
         "reviews.change_review",
         "reviews.delete_review",
         "reviews.view_ratingaggregate",
+        "reviews.view_reviewreply",
+        "reviews.change_reviewreply",
     ),
+    # A hotel's, rental company's or airline's own staff: they answer the public reviews of
+    # the properties an admin links them to (reviews.ManagedProperty), and see no other
+    # review; the link itself is checked by reviews.replies, not by a permission.
+    PROPERTY_MANAGER: ("reviews.view_review", "reviews.reply_review"),
     # The dashboard and its CSV exports: counts and amounts, no one's name.
     ANALYST: ("analytics.view_*",),
     # Everything, user accounts and groups included; still not a superuser (the second

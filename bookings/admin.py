@@ -29,6 +29,7 @@ from bookings.models import (
     SandboxCharge,
     Traveler,
 )
+from notifications.admin import BookingMessageInline
 from travelguru.errors import DomainError
 from travelguru.money import Money
 
@@ -120,7 +121,7 @@ class BookingAdmin(ReadOnlyAdmin):
     )
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-    inlines = [BookingItemInline, TravelerInline, PaymentInline]
+    inlines = [BookingItemInline, TravelerInline, PaymentInline, BookingMessageInline]
     actions = ["cancel_and_refund"]
     change_form_template = "admin/bookings/booking/change_form_timeline.html"
 

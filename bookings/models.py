@@ -46,6 +46,8 @@ class Hold(models.Model):
     # When the booking attempt paying for it claimed it: a claim older than any request can
     # run was left by a process that died, and the scheduled jobs end it.
     paying_since = models.DateTimeField(null=True, blank=True)
+    # When the traveler was told it is about to expire (once per hold).
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -150,6 +152,8 @@ class Booking(models.Model):
     # The language the traveler booked in (their request's Accept-Language, one of
     # settings.LANGUAGES): the messages about this booking are written in it.
     language = models.CharField(max_length=8, blank=True, default="", db_default="")
+    # When the trip reminder was queued (once per booking).
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -197,6 +201,8 @@ class BookingItem(models.Model):
     free_cancellation_until = models.DateTimeField(null=True, blank=True)
     refund_after_deadline = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When its traveler was invited to review it (once per item, after the trip).
+    review_invited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["booking_id", "position"]

@@ -64,7 +64,7 @@ def _dependent_tables() -> tuple:
     from reviews import models as r
 
     return (
-        r.HelpfulVote, r.Review, r.RatingAggregate,
+        r.HelpfulVote, r.ReviewReply, r.Review, r.RatingAggregate, r.ManagedProperty,
         b.Refund, b.Payment, b.SandboxRefund, b.SandboxCharge, b.Traveler, b.BookingItem,
         b.Booking, b.IdempotencyRecord, b.HoldUnit, b.HoldItem, b.Hold,
     )  # fmt: skip

@@ -26,7 +26,15 @@ from bookings.models import (
     Traveler,
 )
 from catalog.models import Airline, CarVendor, Hotel
-from reviews.models import SUB_SCORES, RatingAggregate, Review, ReviewStatus, Subject
+from reviews.models import (
+    SUB_SCORES,
+    ManagedProperty,
+    RatingAggregate,
+    Review,
+    ReviewReply,
+    ReviewStatus,
+    Subject,
+)
 from reviews.services import rating_compute
 
 FIRST = (
@@ -164,6 +172,7 @@ def load_demo_reviews(*, seed: int, now: datetime) -> int:
             )
         )  # fmt: skip
     Review.objects.bulk_create(reviews, batch_size=1000)
+    _demo_manager_replies(reviews, now=now)
     RatingAggregate.objects.bulk_create(
         [RatingAggregate(subject=s, subject_id=i, updated_at=now,
                          **rating_compute(subject=s, subject_id=i))
@@ -171,3 +180,28 @@ def load_demo_reviews(*, seed: int, now: datetime) -> int:
         batch_size=500,
     )  # fmt: skip
     return len(reviews)
+
+
+def _demo_manager_replies(reviews: list[Review], *, now: datetime) -> None:
+    """The demo property manager (if the demo users exist) manages the most reviewed hotel,
+    whose newest review has the hotel's approved reply: what the hotel page shows."""
+    from collections import Counter
+
+    from demo.users import MANAGER_EMAIL
+
+    manager = get_user_model().objects.filter(email=MANAGER_EMAIL).first()
+    hotels = Counter(r.subject_id for r in reviews if r.subject == Subject.HOTEL)
+    if manager is None or not hotels:
+        return
+    hotel_id = hotels.most_common(1)[0][0]
+    ManagedProperty.objects.get_or_create(user=manager, subject=Subject.HOTEL, subject_id=hotel_id)
+    newest = max((r for r in reviews if r.subject_id == hotel_id and r.subject == Subject.HOTEL),
+                 key=lambda r: r.created_at)  # fmt: skip
+    ReviewReply.objects.create(
+        review_id=Review.objects.get(booking_item=newest.booking_item).pk,
+        text="Thank you for staying with us and for taking the time to write. We hope to "
+        "welcome you again soon.",
+        status=ReviewStatus.APPROVED, written_by=manager, moderated_at=now,
+        created_at=min(newest.created_at + timedelta(days=1), now), updated_at=now,
+        reviewer_told_at=now,
+    )  # fmt: skip

@@ -1,8 +1,8 @@
 """The demo traveler and staff accounts (passwords never overwritten once they exist).
 
 One demo staff member per role (accounts.roles), none a superuser: the demo staff member
-(staff@) is in the Admin role, and support@, revenue@, moderator@ and analyst@ show what
-the other roles see. Every one has a second factor like every staff account. The
+(staff@) is in the Admin role, and support@, revenue@, moderator@, analyst@ and manager@
+show what the other roles see. Every one has a second factor like every staff account. The
 authenticator secret and recovery codes are made here, at random, for this database only;
 the other roles' authenticators share the demo staff member's secret, so one entry in an
 authenticator app logs in as any of them. `manage.py demo_banner` prints them.
@@ -23,6 +23,8 @@ from django.utils import timezone
 DEFAULT_PASSWORD = "paper-lantern-voyage"
 TRAVELER_EMAIL = "traveler@travelguru.example"
 STAFF_EMAIL = "staff@travelguru.example"
+# Linked to the most reviewed demo hotel by the demo reviews (demo.reviews).
+MANAGER_EMAIL = "manager@travelguru.example"
 # (email, first name, last name, role) of every demo staff member; the first is "the" one.
 DEMO_STAFF = (
     (STAFF_EMAIL, "Sam", "Staff", "Admin"),
@@ -30,6 +32,7 @@ DEMO_STAFF = (
     ("revenue@travelguru.example", "Rey", "Revenue", "Revenue manager"),
     ("moderator@travelguru.example", "Mo", "Moderator", "Content moderator"),
     ("analyst@travelguru.example", "Ana", "Analyst", "Analyst"),
+    (MANAGER_EMAIL, "Max", "Manager", "Property manager"),
 )
 DEMO_EMAILS = (TRAVELER_EMAIL, *(row[0] for row in DEMO_STAFF))
 # The demo staff member's devices carry these names, so the banner prints only secrets this

@@ -50,6 +50,8 @@ KINDS: dict[str, Kind] = {
         Kind("verify_email"),
         Kind("register_attempt"),
         Kind("password_reset"),
+        # Templates and their translations live with reviews, which owns the message.
+        Kind("review_reply"),
     ]
 }
 

@@ -41,6 +41,10 @@ def _refused_for_good(exc: Exception) -> bool:
 
     if isinstance(exc, SMTPRecipientsRefused):
         return True
+    from anymail.exceptions import AnymailRecipientsRefused
+
+    if isinstance(exc, AnymailRecipientsRefused):
+        return True
     status = getattr(exc, "anymail_status", None)
     return bool(status is not None and getattr(status, "status", None) == {"rejected"})
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from reviews.models import RatingAggregate, Review
+from reviews.models import ManagedProperty, RatingAggregate, Review, ReviewReply, ReviewStatus
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -46,10 +48,116 @@ class ReviewAdmin(admin.ModelAdmin):
         "flags", "status", "moderation_reason", "moderated_by", "moderated_at", "travelled_on",
         "helpful_count", "created_at",
     ]  # fmt: skip
-    actions = ["approve", "reject"]
+    actions = ["approve", "reject", "reply"]
+    # What a property manager sees of their properties' public reviews: not the traveler's
+    # account or booking, nor the screen's or the moderators' notes.
+    MANAGER_FIELDS = [
+        "subject", "subject_id", "rating", "sub_scores", "title", "text", "travelled_on",
+        "helpful_count", "created_at", "reply_state",
+    ]  # fmt: skip
 
     def has_add_permission(self, request):
         return False
+
+    def has_reply_permission(self, request):
+        return request.user.has_perm("reviews.reply_review")
+
+    @staticmethod
+    def _moderates(request) -> bool:
+        return request.user.has_perm("reviews.change_review")
+
+    def get_queryset(self, request):
+        # Every road to a review (the list, its pages by id, the actions' selection) starts
+        # here, so a manager never reaches another property's reviews through any of them.
+        from reviews.replies import reviews_for_staff
+
+        return reviews_for_staff(super().get_queryset(request), user=request.user)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Django looks the review up before asking for permission here; staff with no
+        # access to reviews get the 403 of every other page, not a "no such review".
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    def get_list_display(self, request):
+        if self._moderates(request):
+            return [*self.list_display, "reply_state"]
+        return ["title", "subject", "subject_id", "rating", "created_at", "reply_state"]
+
+    def get_list_filter(self, request):
+        return self.list_filter if self._moderates(request) else ["subject", "rating"]
+
+    def get_search_fields(self, request):
+        return self.search_fields if self._moderates(request) else ["title", "text"]
+
+    def get_fields(self, request, obj=None):
+        if self._moderates(request):
+            return [*self.readonly_fields, "reply_state"]
+        return self.MANAGER_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description="reply")
+    def reply_state(self, review):
+        try:
+            reply = review.reply
+        except ReviewReply.DoesNotExist:
+            return "–"
+        return f"{reply.get_status_display()}: {reply.text[:80]}"
+
+    @admin.action(description="Reply to the selected review (as its property)…",
+                  permissions=["reply"])  # fmt: skip
+    def reply(self, request, queryset):
+        """One reply per review, written or edited on a page of its own; each version goes
+        to moderation. The selection comes from get_queryset (the manager's own reviews),
+        and the service checks the link again."""
+        from audit.services import audit_record
+        from reviews.replies import reply_create, reply_edit
+        from travelguru.errors import DomainError
+
+        reviews = list(queryset[:2])
+        if len(reviews) != 1:
+            self.message_user(request, "Reply to one review at a time.", messages.WARNING)
+            return None
+        review = reviews[0]
+        existing = ReviewReply.objects.filter(review=review).first()
+        text = request.POST.get("text", "").strip()
+        if request.POST.get("post") != "yes" or not text:
+            return TemplateResponse(
+                request,
+                "admin/reviews/review/reply.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "review": review,
+                    "reply": existing,
+                    "text": text or (existing.text if existing else ""),
+                    "title": "Reply to a review",
+                    "error": "Write the reply." if request.POST.get("post") == "yes" else "",
+                },
+            )
+        now = timezone.now()
+        try:
+            with transaction.atomic():  # the entry exists only if the reply was written
+                # The page said whether a reply existed; a reply written meanwhile by someone
+                # else is not overwritten by this one.
+                if request.POST.get("editing") == "yes":
+                    reply_edit(manager=request.user, review_id=review.pk, text=text, now=now)
+                    action = "review.reply_edit"
+                else:
+                    reply_create(manager=request.user, review_id=review.pk, text=text, now=now)
+                    action = "review.reply"
+                audit_record(actor=request.user, action=action, target=review, now=now)
+        except DomainError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            return None
+        self.message_user(
+            request, "Reply saved; it will be public once a moderator approves it.",
+            messages.SUCCESS,
+        )  # fmt: skip
+        return None
 
     @admin.action(
         description="Approve the selected reviews (make them public)", permissions=["change"]
@@ -109,6 +217,102 @@ class ReviewAdmin(admin.ModelAdmin):
             with transaction.atomic():
                 audit_record(actor=request.user, action="review.delete", target=review, now=now)
                 review_delete(review, now=now)
+
+
+@admin.register(ReviewReply)
+class ReviewReplyAdmin(admin.ModelAdmin):
+    """Moderation of the properties' replies: approve makes one public under its review."""
+
+    list_display = ["review", "status", "text", "updated_at"]
+    list_filter = ["status", "review__subject"]
+    search_fields = ["text", "=review__id"]
+    list_select_related = ["review"]
+    fields = (
+        "review", "review_text", "text", "status", "written_by", "moderation_reason",
+        "moderated_by", "moderated_at", "created_at", "updated_at",
+    )  # fmt: skip
+    readonly_fields = fields
+    actions = ["approve_replies", "reject_replies"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="the review")
+    def review_text(self, reply):
+        return f"{reply.review.title}: {reply.review.text}"
+
+    @admin.action(description="Approve the selected replies (make them public)",
+                  permissions=["change"])  # fmt: skip
+    def approve_replies(self, request, queryset):
+        from audit.services import audit_record
+        from reviews.replies import reply_approve
+
+        now = timezone.now()
+        replies = list(queryset.exclude(status=ReviewStatus.APPROVED))
+        for reply in replies:
+            with transaction.atomic():
+                reply_approve(reply, staff=request.user, now=now)
+                audit_record(actor=request.user, action="reply.approve", target=reply, now=now)
+        self.message_user(request, f"Approved {len(replies)} reply(ies).", messages.SUCCESS)
+
+    @admin.action(description="Reject the selected replies…", permissions=["change"])
+    def reject_replies(self, request, queryset):
+        from audit.services import audit_record
+        from reviews.replies import reply_reject
+
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("post") != "yes" or not reason:
+            return TemplateResponse(
+                request,
+                "admin/reviews/reviewreply/reject.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "replies": list(queryset),
+                    "title": "Reject replies",
+                    "error": "Give a reason." if request.POST.get("post") == "yes" else "",
+                },
+            )
+        now = timezone.now()
+        replies = list(queryset)
+        for reply in replies:
+            with transaction.atomic():
+                reply_reject(reply, staff=request.user, reason=reason, now=now)
+                audit_record(actor=request.user, action="reply.reject", target=reply, now=now,
+                             reason=reason)  # fmt: skip
+        self.message_user(request, f"Rejected {len(replies)} reply(ies).", messages.SUCCESS)
+        return None
+
+
+class ManagedPropertyForm(forms.ModelForm):
+    class Meta:
+        model = ManagedProperty
+        fields = ["user", "subject", "subject_id"]
+
+    def clean(self):
+        from reviews.selectors import SUBJECT_MODELS
+
+        data = super().clean() or {}
+        subject, subject_id = data.get("subject"), data.get("subject_id")
+        if (
+            subject
+            and subject_id
+            and not SUBJECT_MODELS[subject]._default_manager.filter(pk=subject_id).exists()
+        ):
+            raise forms.ValidationError({"subject_id": f"No {subject} has this id."})
+        return data
+
+
+@admin.register(ManagedProperty)
+class ManagedPropertyAdmin(admin.ModelAdmin):
+    """Which staff manage which property (and so may answer its reviews)."""
+
+    form = ManagedPropertyForm
+    list_display = ["user", "subject", "subject_id"]
+    list_filter = ["subject"]
+    search_fields = ["user__email", "=subject_id"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
 
 
 @admin.register(RatingAggregate)

@@ -20,7 +20,22 @@ from travelguru.pagination import PageNumberPagination
 from travelguru.serializers import page_fields, parse_query, problem_responses
 
 
-def review_json(review: Review) -> dict[str, Any]:
+def reply_json(review: Review, *, responder: str) -> dict[str, Any] | None:
+    from reviews.replies import reply_public
+
+    reply = reply_public(review)
+    if reply is None:
+        return None
+    return {
+        "text": reply.text,
+        "created_at": reply.created_at.isoformat(),
+        "responder": responder,
+    }
+
+
+def review_json(review: Review, *, responder: str | None = None) -> dict[str, Any]:
+    """`responder`: the name of the reviewed property, which signs a reply (None: the
+    review can have no public reply yet, as when it was just written)."""
     user = review.user
     return {
         "id": review.id,
@@ -36,7 +51,19 @@ def review_json(review: Review) -> dict[str, Any]:
         "verified": True,
         "helpful_count": review.helpful_count,
         "created_at": review.created_at.isoformat(),
+        "reply": reply_json(review, responder=responder) if responder is not None else None,
     }
+
+
+class _ReplySerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="Plain text")
+    created_at = serializers.DateTimeField()
+    responder = serializers.CharField(
+        help_text="The hotel, rental company or airline that answers (never a person)"
+    )
+
+    class Meta:
+        ref_name = "ReviewReply"
 
 
 class _ReviewSerializer(serializers.Serializer):
@@ -50,6 +77,9 @@ class _ReviewSerializer(serializers.Serializer):
     verified = serializers.BooleanField(help_text="Always true: only guests may review")
     helpful_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
+    reply = _ReplySerializer(
+        allow_null=True, help_text="The property's public answer (approved), or null"
+    )
 
     class Meta:
         ref_name = "Review"
@@ -145,14 +175,14 @@ class SubjectReviewsApi(APIView):
     )
     def get(self, request: Request, subject_id: int) -> Response:
         query = parse_query(self.InputSerializer, request)
-        subject_check(subject=self.subject, subject_id=subject_id)
+        name = subject_check(subject=self.subject, subject_id=subject_id)
         reviews = reviews_list(
             subject=self.subject, subject_id=subject_id, sort=query["sort"],
             rating=query.get("rating"),
         )  # fmt: skip
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(reviews, request, view=self)
-        response = paginator.get_paginated_response([review_json(r) for r in page])
+        response = paginator.get_paginated_response([review_json(r, responder=name) for r in page])
         response.data["rating"] = rating_get(subject=self.subject, subject_id=subject_id)
         return response
 

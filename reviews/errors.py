@@ -29,3 +29,20 @@ class OwnReview(DomainError):
     code = "own-review"
     status = status.HTTP_409_CONFLICT
     title = "You cannot vote for your own review"
+
+
+class ReplyExists(DomainError):
+    code = "reply-exists"
+    status = status.HTTP_409_CONFLICT
+    title = "This review has a reply already"
+
+
+class NotYourProperty(DomainError):
+    code = "not-your-property"
+    status = status.HTTP_403_FORBIDDEN
+    title = "You do not manage the property this review is about"
+
+
+class ReplyNotFound(NotFound):
+    code = "reply-not-found"
+    title = "No such reply"

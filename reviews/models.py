@@ -67,9 +67,74 @@ class Review(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating"),
         ]
+        permissions = [("reply_review", "Can reply to reviews of the properties one manages")]
 
     def __str__(self) -> str:
         return f"{self.get_subject_display()} {self.subject_id}: {self.title}"
+
+
+class ManagedProperty(models.Model):
+    """A property manager answers for this hotel, rental company or airline: they may reply
+    to its reviews, and see no other property's. Kept by admins."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="managed_properties",
+        limit_choices_to={"is_staff": True},
+    )
+    subject = models.CharField(max_length=12, choices=Subject.choices)
+    subject_id = models.PositiveBigIntegerField(help_text="Hotel, car vendor or airline id")
+
+    class Meta:
+        verbose_name_plural = "managed properties"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "subject", "subject_id"], name="one_link_per_manager_and_property"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} manages {self.get_subject_display()} {self.subject_id}"
+
+
+class ReviewReply(models.Model):
+    """The property's one public answer to a review; moderated like reviews, and every edit
+    goes back to moderation (only what a moderator read is public)."""
+
+    # One reply per review: the database refuses a second, whoever writes it.
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="reply")
+    text = models.TextField(max_length=2000)
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="review_replies",
+        help_text="The manager who wrote it (not shown: the property answers)",
+    )
+    moderation_reason = models.CharField(max_length=300, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderated_replies",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # The reviewer hears of the reply once, when it is first published (not on each edit).
+    reviewer_told_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "review replies"
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"Reply to review {self.review_id}"
 
 
 class HelpfulVote(models.Model):

@@ -17,13 +17,17 @@ SUBJECT_MODELS = {Subject.HOTEL: Hotel, Subject.CAR_VENDOR: CarVendor, Subject.A
 SORTS = {"newest": ("-created_at", "-pk"), "helpful": ("-helpful_count", "-created_at", "-pk")}
 
 
-def subject_check(*, subject: str, subject_id: int) -> None:
+def subject_check(*, subject: str, subject_id: int) -> str:
+    """The subject's name (what signs its replies to reviews); SubjectNotFound if there is
+    no such subject, or no published hotel."""
     model = SUBJECT_MODELS[subject]
     qs = model.objects.filter(pk=subject_id)
     if subject == Subject.HOTEL:
         qs = qs.filter(is_published=True)
-    if not qs.exists():
+    name = qs.values_list("name", flat=True).first()
+    if name is None:
         raise SubjectNotFound()
+    return name
 
 
 def reviews_list(
@@ -31,7 +35,7 @@ def reviews_list(
 ) -> QuerySet[Review]:
     qs = Review.objects.filter(
         subject=subject, subject_id=subject_id, status=ReviewStatus.APPROVED
-    ).select_related("user")
+    ).select_related("user", "reply")
     if rating is not None:
         qs = qs.filter(rating=rating)
     return qs.order_by(*SORTS[sort])
@@ -109,3 +113,12 @@ def _airline_ratings_query(codes: int) -> Query[_RatingRow]:
           AND {r.c.subject_id} IN (SELECT {a.c.id} FROM {a} WHERE {a.c.iata} IN ({marks(codes)}))
     """  # noqa: S608 # nosec B608
     return Query(sql, row)
+
+
+def reviewed_item_ids(*, item_ids: Iterable[int]) -> set[int]:
+    """Which of these booking items have a review already (any status)."""
+    return set(
+        Review.objects.filter(booking_item_id__in=list(item_ids)).values_list(
+            "booking_item_id", flat=True
+        )
+    )

@@ -77,6 +77,18 @@ def review_screen(*, title: str, text: str, user_id: int | None = None) -> list[
 # --- writing -----------------------------------------------------------------------------
 
 
+def review_refusal(*, booking: Any, item: BookingItem, now: datetime) -> str | None:
+    """Why `item` of `booking` cannot be reviewed at `now`, or None when it can: the one
+    rule, asked by review_create and by the invitation to review sent after a trip."""
+    if booking.status == BookingStatus.CANCELLED or item.status == BookingStatus.CANCELLED:
+        return "A cancelled booking cannot be reviewed."
+    if now < item.service_end:
+        return f"Reviews open once the trip is over (after {item.service_end.isoformat()})."
+    if booking.created_at >= item.service_end:
+        return "This item was booked after it was over: there is no stay to review."
+    return None
+
+
 def review_create(
     *,
     user,
@@ -111,14 +123,9 @@ def review_create(
         item = next((i for i in items if i.position == position), None)
         if item is None:
             raise InvalidFields({"item": ["This booking has no such item."]})
-    if booking.status == BookingStatus.CANCELLED or item.status == BookingStatus.CANCELLED:
-        raise NotReviewable("A cancelled booking cannot be reviewed.")
-    if now < item.service_end:
-        raise NotReviewable(
-            f"Reviews open once the trip is over (after {item.service_end.isoformat()})."
-        )
-    if booking.created_at >= item.service_end:
-        raise NotReviewable("This item was booked after it was over: there is no stay to review.")
+    refusal = review_refusal(booking=booking, item=item, now=now)
+    if refusal:
+        raise NotReviewable(refusal)
     subject, subject_id, zone = review_subject(item)
     allowed = SUB_SCORES[subject]
     unknown = sorted(set(sub_scores) - set(allowed))

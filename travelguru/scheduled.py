@@ -130,3 +130,18 @@ def flush_expired_tokens(event: Any = None, context: Any = None) -> None:
 def clear_sessions(event: Any = None, context: Any = None) -> None:
     """Drop expired admin sessions (daily); the database backend never does it by itself."""
     _command("clearsessions")
+
+
+def send_due_messages(event: Any = None, context: Any = None) -> None:
+    """Retry the messages a provider outage or a lost process left pending (backoff)."""
+    _command("send_due_messages")
+
+
+def warn_expiring_holds(event: Any = None, context: Any = None) -> None:
+    """Tell travelers who left the checkout that their hold ends soon (every minute)."""
+    _command("warn_expiring_holds")
+
+
+def queue_trip_messages(event: Any = None, context: Any = None) -> None:
+    """Trip reminders 72 h ahead and review invitations after the trip (every 15 minutes)."""
+    _command("queue_trip_messages")

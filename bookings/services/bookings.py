@@ -48,7 +48,7 @@ from bookings.payments.base import (
     PaymentTimeout,
 )
 from bookings.services.inventory import lock_wait_bounded
-from bookings.services.messages import booking_confirmed_queue
+from bookings.services.messages import booking_confirmed_queue, refund_issued_queue
 from bookings.services.policies import Policy, item_policy
 from travelguru.db import insert_rows
 from travelguru.django_private import prefetched_rows_set
@@ -156,10 +156,15 @@ def payment_refund_full(
                 provider_ref=ref,
                 created_at=now,
             )
+            refunded = Money.of(locked.amount - locked.refunded_amount, locked.currency)
             locked.refunded_amount = locked.amount
             locked.status = PaymentStatus.REFUNDED
             locked.updated_at = now
             locked.save(update_fields=["refunded_amount", "status", "updated_at", "provider_ref"])
+            if locked.booking_id is None:
+                # A charge kept by no booking: the traveler saw the attempt fail, and is
+                # told the money is on its way back.
+                refund_issued_queue(payment=locked, amount=refunded, now=now)
     payment.refunded_amount, payment.status = locked.refunded_amount, locked.status
     payment.updated_at = locked.updated_at
 

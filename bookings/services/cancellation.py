@@ -23,6 +23,7 @@ from bookings.models import (
 from bookings.payments import get_provider
 from bookings.payments.base import PaymentProviderError
 from bookings.services.inventory import lock_wait_bounded, units_give_back
+from bookings.services.messages import booking_cancelled_queue
 from bookings.services.policies import refund_due
 from travelguru.money import Money
 
@@ -158,4 +159,9 @@ def booking_cancel(
         locked.status = BookingStatus.CANCELLED
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at"])
+        # With the cancellation's writes: told once, exactly when it is recorded.
+        booking_cancelled_queue(
+            booking=locked, items=items,
+            refunds=[Money.of(per_currency[c], c) for c in refund_refs], now=now,
+        )  # fmt: skip
     return locked

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
+from reviews.models import SUB_SCORES, ManagedProperty
 from tests.factories.accounts import UserFactory, log_in_verified, tokens_for
 from tests.factories.analytics import EventFactory
 from tests.factories.catalog import AmenityFactory, CarDayFactory, FlightFareFactory
@@ -82,6 +83,8 @@ INTENT: dict[str, dict[str, set[str]]] = {
         "accounts.loginsession": {"view", "change", "end_sessions"},
         CATALOG: {"view"},
         "audit.auditentry": {"view"},
+        "notifications.message": {"view", "resend_messages"},
+        "notifications.suppressedaddress": {"view"},
     },
     roles.REVENUE_MANAGER: {
         CATALOG: EVERYTHING,
@@ -91,7 +94,11 @@ INTENT: dict[str, dict[str, set[str]]] = {
     roles.CONTENT_MODERATOR: {
         "reviews.review": {"view", "change", "delete", "approve", "reject", "delete_selected"},
         "reviews.ratingaggregate": {"view"},
+        "reviews.reviewreply": {"view", "change", "approve_replies", "reject_replies"},
     },
+    # Their own properties' public reviews (here: every property is theirs; which are is
+    # tests/reviews/test_replies.py's business), and a reply to each.
+    roles.PROPERTY_MANAGER: {"reviews.review": {"view", "reply"}},
     roles.ANALYST: {"analytics.event": {"view"}, "analytics.dashboard": {"view"}},
 }
 
@@ -112,7 +119,9 @@ def one_of_each(room_type, day):
     from accounts.otp import recovery_codes_replace
     from audit.services import audit_record
     from bookings.services.cancellation import booking_cancel
-    from reviews.services import rating_recompute
+    from notifications.services import address_suppress
+    from reviews.replies import reply_create
+    from reviews.services import rating_recompute, review_approve
     from search.models import SearchDocument, SyncCheckpoint, SyncState
 
     now = timezone.now()
@@ -130,11 +139,16 @@ def one_of_each(room_type, day):
     tokens_for(traveler)
     boss = UserFactory.create(username="boss", is_staff=True)
     recovery_codes_replace(boss)
+    # Public, and answered by its hotel: what a property manager's pages show.
+    review_approve(review, staff=boss, now=now)
+    ManagedProperty.objects.create(user=boss, subject=review.subject, subject_id=review.subject_id)
+    reply_create(manager=boss, review_id=review.pk, text="Thank you!", now=now)
     audit_record(actor=boss, action="review.approve", target=review, now=now)
     SearchDocument.objects.create(kind="city", object_id=1, name="Lisbon", text="lisbon",
                                   indexed_at=now)  # fmt: skip
     SyncState.objects.create(engine="local")
     SyncCheckpoint.objects.create(engine="local", kind="city")
+    address_suppress(email="gone@example.com", reason="bounce", now=now)
     return traveler
 
 
@@ -147,6 +161,12 @@ def staff_client(role: str | None) -> Client:
     else:
         user = UserFactory.create(username=role.lower().replace(" ", "-"), is_staff=True)
         user.groups.add(Group.objects.get(name=role))
+        if role == roles.PROPERTY_MANAGER:
+            from catalog.models import Airline, CarVendor, Hotel
+
+            for subject, model in zip(SUB_SCORES, (Hotel, CarVendor, Airline), strict=True):
+                for pk in model._default_manager.values_list("pk", flat=True):
+                    ManagedProperty.objects.create(user=user, subject=subject, subject_id=pk)
     return log_in_verified(Client(), user)
 
 

@@ -34,3 +34,24 @@ def test_demo_reviews_are_verified_approved_and_summed(api_client):
     listed = api_client.get(f"/api/hotels/{rated.subject_id}/reviews").json()
     assert listed["count"] == rated.count
     assert listed["results"][0]["verified"] is True
+
+
+def test_the_demo_manager_manages_a_hotel_whose_page_shows_a_reply(api_client):
+    from demo.users import MANAGER_EMAIL
+    from reviews.models import ManagedProperty
+
+    load_demo(days=1, progress=False)  # the demo users with it
+
+    load_demo_reviews(seed=42, now=timezone.now())
+
+    link = ManagedProperty.objects.get(user__email=MANAGER_EMAIL)
+    listed = api_client.get(f"/api/hotels/{link.subject_id}/reviews").json()
+    assert listed["results"][0]["reply"]["text"].startswith("Thank you for staying with us")
+
+    # A reload deletes the replies and links with the reviews (no row left pointing at them).
+    from demo.loader import wipe_catalog
+    from reviews.models import ReviewReply
+
+    wipe_catalog()
+    assert not ReviewReply.objects.exists()
+    assert not ManagedProperty.objects.exists()

@@ -144,6 +144,7 @@ def test_every_role_s_demo_staff_member_logs_in_with_the_banner_s_key_and_sees_t
         "Revenue manager": "/admin/catalog/roomnight/",
         "Content moderator": "/admin/reviews/review/",
         "Analyst": "/admin/analytics/dashboard/",
+        "Property manager": "/admin/reviews/review/",
         "Admin": "/admin/accounts/user/",
     }
     seen, refused = {}, {}

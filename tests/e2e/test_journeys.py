@@ -369,6 +369,48 @@ def test_a_guest_reviews_a_finished_stay_and_others_page_and_vote_on_reviews(
     assert Review.objects.get(title="Stay number 0").helpful_count == 1
 
 
+def test_a_hotels_approved_reply_shows_under_its_review_with_its_date(
+    live_server, trip, open_page, shot
+):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from reviews.models import ManagedProperty, Subject
+    from reviews.replies import reply_approve, reply_create
+    from reviews.services import review_approve, review_create
+
+    # given: a public review of the hotel, and its manager's reply, approved
+    staff = UserFactory.create(email="staff@example.com", is_staff=True)
+    guest = UserFactory.create(email="guest@example.com", first_name="Grace")
+    booked = book_past_stay(trip, guest)
+    review = review_create(
+        user=guest, booking_reference=booked.reference, position=None, rating=4,
+        sub_scores={}, title="Nice but noisy", now=timezone.now(),
+        text="Lovely room, though the street was loud until late at night.",
+    )  # fmt: skip
+    review_approve(review, staff=staff, now=timezone.now())
+    ManagedProperty.objects.create(user=staff, subject=Subject.HOTEL, subject_id=trip.hotel.pk)
+    written = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    reply = reply_create(manager=staff, review_id=review.pk, now=written,
+                         text="Thank you, Grace: our quieter rooms face the garden.")  # fmt: skip
+    reply_approve(reply, staff=staff, now=timezone.now())
+
+    # when / then: under the review, signed by the hotel, dated, in each language
+    for locale, signed, date in [("en-GB", "Reply from Hotel Lumière", "3 Nov 2026"),
+                                 ("fr-FR", "Réponse de Hotel Lumière", "3 nov. 2026")]:  # fmt: skip
+        page, _ = open_page(locale=locale)
+        page.goto(f"{live_server.url}/hotels/{trip.hotel.pk}")
+        answer = (
+            page.locator("li.review").filter(has_text="Nice but noisy").locator(".review-reply")
+        )
+        expect(answer).to_contain_text(signed)
+        expect(answer).to_contain_text("our quieter rooms face the garden")
+        expect(answer.locator("time")).to_have_text(date)
+        expect(answer.locator("time")).to_have_attribute("datetime", written.isoformat())
+        shot(page, f"reply-{locale}")
+
+
 def hold_a_car(page, base, trip, email):
     """Sign in, put the LHR car in the basket and hold it; the page ends on /basket."""
     page.goto(f"{base}/signin?next=/basket")

@@ -90,6 +90,9 @@ def test_every_stage_runs_every_event_and_holds_no_secret(stage):
         ("export_analytics", "export_analytics", ()),
         ("flush_expired_tokens", "flush_expired_sessions", ()),
         ("clear_sessions", "clearsessions", ()),
+        ("send_due_messages", "send_due_messages", ()),
+        ("warn_expiring_holds", "warn_expiring_holds", ()),
+        ("queue_trip_messages", "queue_trip_messages", ()),
     ],
 )
 def test_scheduled_functions_run_the_commands(monkeypatch, function, command, args):

@@ -20,7 +20,8 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, BookingItem
-from reviews.models import Review
+from reviews.models import ManagedProperty, Review, Subject
+from reviews.replies import reply_approve, reply_create
 from reviews.services import review_approve
 from search.services.indexing import sync_index
 from tests import contract
@@ -163,7 +164,7 @@ def test_every_operation_answers_its_documented_success(
         service_start=now - timedelta(days=5), service_end=now - timedelta(days=2)
     )
     Booking.objects.filter(pk=first.pk).update(created_at=now - timedelta(days=6))
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     for item in booking["items"]:
         created = call(
             "POST", "/api/reviews", 201, format="json",
@@ -171,6 +172,13 @@ def test_every_operation_answers_its_documented_success(
                   "rating": 4, "title": "Good trip", "text": "Everything went as promised."},
         )  # fmt: skip
         review_approve(Review.objects.get(pk=created["id"]), staff=staff, now=now)
+    # The hotel answers its review (a reply approved): the list shows it under the review.
+    hotel_review = Review.objects.get(booking_item__booking=first, subject=Subject.HOTEL)
+    ManagedProperty.objects.create(user=staff, subject=Subject.HOTEL, subject_id=hotel.pk)
+    reply_approve(
+        reply_create(manager=staff, review_id=hotel_review.pk, text="Thank you!", now=now),
+        staff=staff, now=now,
+    )  # fmt: skip
     voter = UserFactory()
     api_client.force_authenticate(voter)
     call("POST", f"/api/reviews/{created['id']}/helpful", 200)
@@ -180,6 +188,9 @@ def test_every_operation_answers_its_documented_success(
         page = call("GET", path, 200)
         assert page["results"], path
         assert page["rating"]["count"] == 1, path
+        answered = {"text": "Thank you!", "created_at": now.isoformat(), "responder": hotel.name}
+        reply = answered if "hotels" in path else None
+        assert [r["reply"] for r in page["results"]] == [reply], path
 
     # Stripe tells us about a payment (not one of ours: answered, and ignored).
     body, signature = _signed(

@@ -156,3 +156,10 @@ if SEARCH_BACKEND == "cloudsearch" and not (  # noqa: F405
         "SEARCH_BACKEND=cloudsearch needs CLOUDSEARCH_SEARCH_ENDPOINT and "
         "CLOUDSEARCH_DOCUMENT_ENDPOINT (SSM, from `aws cloudsearch describe-domains`)"
     )
+
+# --- messages to travelers --------------------------------------------------------------
+# Amazon SES through anymail (SESv2 with the function's role; the region is Lambda's), each
+# send a Zappa asynchronous task: the request that queued a message never waits on SES.
+# SITE_URL and NOTIFICATIONS_FROM_EMAIL come from the stage's parameters (DJANGO_SSM_PATH).
+EMAIL_BACKEND = "anymail.backends.amazon_ses.EmailBackend"
+NOTIFICATIONS_DISPATCH = "zappa"

@@ -126,6 +126,7 @@ export const en = {
   "reviews.vote": "Helpful",
   "reviews.thanks": "Thanks for your vote.",
   "reviews.already": "You had already voted.",
+  "reviews.replyFrom": "Reply from {name}",
   "sub.cleanliness": "Cleanliness",
   "sub.location": "Location",
   "sub.service": "Service",

@@ -131,6 +131,7 @@ export const es: Record<keyof typeof en, string> = {
   "reviews.vote": "Útil",
   "reviews.thanks": "Gracias por su voto.",
   "reviews.already": "Ya había votado.",
+  "reviews.replyFrom": "Respuesta de {name}",
   "sub.cleanliness": "Limpieza",
   "sub.location": "Ubicación",
   "sub.service": "Servicio",

@@ -131,6 +131,7 @@ export const fr: Record<keyof typeof en, string> = {
   "reviews.vote": "Utile",
   "reviews.thanks": "Merci pour votre vote.",
   "reviews.already": "Vous aviez déjà voté.",
+  "reviews.replyFrom": "Réponse de {name}",
   "sub.cleanliness": "Propreté",
   "sub.location": "Emplacement",
   "sub.service": "Service",

@@ -161,6 +161,25 @@ async function reviews(
   }
 }
 
+/** The property's answer under a review, signed by the property, dated in the viewer's zone. */
+function replyItem(reply: NonNullable<Review["reply"]>): HTMLElement {
+  const written = new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(
+    new Date(reply.created_at),
+  );
+  return h(
+    "div",
+    { class: "review-reply" },
+    h(
+      "div",
+      { class: "small" },
+      h("strong", null, t("reviews.replyFrom", { name: reply.responder })),
+      " · ",
+      h("time", { datetime: reply.created_at }, written),
+    ),
+    h("p", null, reply.text),
+  );
+}
+
 function reviewItem(r: Review): HTMLElement {
   const count = h("span", null, t("reviews.helpfulCount", { n: r.helpful_count }));
   const vote = h("button", { type: "button", class: "link" }, t("reviews.vote"));
@@ -203,6 +222,7 @@ function reviewItem(r: Review): HTMLElement {
       t("reviews.verified"),
     ),
     h("div", { class: "small" }, count, " ", vote),
+    r.reply ? replyItem(r.reply) : null,
   );
 }
 
