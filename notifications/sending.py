@@ -41,7 +41,7 @@ def _refused_for_good(exc: Exception) -> bool:
 
     if isinstance(exc, SMTPRecipientsRefused):
         return True
-    from anymail.exceptions import AnymailRecipientsRefused  # type: ignore[import-untyped]
+    from anymail.exceptions import AnymailRecipientsRefused
 
     if isinstance(exc, AnymailRecipientsRefused):
         return True
