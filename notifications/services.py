@@ -220,3 +220,26 @@ def address_suppress(*, email: str, reason: str, detail: str = "", now: datetime
         status=MessageStatus.SUPPRESSED
     )
     return created
+
+
+def ses_event_apply(*, message: Mapping[str, Any], now: datetime) -> str:
+    """Apply one SES event (an SNS notification's Message, parsed): a permanent bounce or a
+    complaint suppresses its recipients; anything else (deliveries, transient bounces) is
+    only acknowledged. Returns what it did, for the answer."""
+    kind = str(message.get("notificationType") or message.get("eventType") or "")
+    if kind == "Bounce":
+        bounce = message.get("bounce") or {}
+        if bounce.get("bounceType") != "Permanent":
+            return "ignored: transient bounce"
+        recipients = [r.get("emailAddress", "") for r in bounce.get("bouncedRecipients", [])]
+        reason, detail = "bounce", str(bounce.get("bounceSubType", ""))
+    elif kind == "Complaint":
+        complaint = message.get("complaint") or {}
+        recipients = [r.get("emailAddress", "") for r in complaint.get("complainedRecipients", [])]
+        reason, detail = "complaint", str(complaint.get("complaintFeedbackType", ""))
+    else:
+        return f"ignored: {kind or 'unknown'}"
+    addresses = [a for a in recipients if isinstance(a, str) and "@" in a]
+    for address in addresses:
+        address_suppress(email=address, reason=reason, detail=detail, now=now)
+    return f"suppressed {len(addresses)} address(es): {reason}"

@@ -372,3 +372,5 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp
 EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=8025)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The SNS topics whose messages (SES bounces and complaints) are believed; none by default.
+NOTIFICATIONS_SNS_TOPIC_ARNS = env.list("NOTIFICATIONS_SNS_TOPIC_ARNS", default=[])
