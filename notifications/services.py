@@ -243,3 +243,12 @@ def ses_event_apply(*, message: Mapping[str, Any], now: datetime) -> str:
     for address in addresses:
         address_suppress(email=address, reason=reason, detail=detail, now=now)
     return f"suppressed {len(addresses)} address(es): {reason}"
+
+
+def messages_erase(*, user: Any, email: str) -> int:
+    """Delete every message to or about `user` (their address, names and trips are in the
+    bodies) and their address's suppression, for a personal data erasure. Returns how many
+    messages went. The audit trail keeps that resends happened (by id, not content)."""
+    deleted, _ = Message.objects.filter(Q(user=user) | Q(to_email__iexact=email)).delete()
+    SuppressedAddress.objects.filter(email=email.strip().lower()).delete()
+    return int(deleted)
