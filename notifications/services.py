@@ -26,7 +26,7 @@ from notifications.kinds import kind_get
 from notifications.models import Message, MessageStatus, SuppressedAddress
 
 MAX_ATTEMPTS = 8
-# Retries wait 1, 2, 4, ... minutes, at most an hour apart: about four hours in all before
+# Retries wait 1, 2, 4, ... minutes, at most an hour apart: about two hours in all before
 # a message is given up as failed.
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
