@@ -47,7 +47,7 @@ class SesEventsApi(APIView):
         # SNS posts JSON as text/plain: read the body, not DRF's parsers.
         try:
             envelope = json.loads(request.body[:MAX_BODY].decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, a 5,000-digit number
             raise InvalidSnsMessage("The body is not a JSON SNS message.") from None
         if not isinstance(envelope, dict):
             raise InvalidSnsMessage("The body is not a JSON SNS message.")
@@ -71,7 +71,7 @@ class SesEventsApi(APIView):
             return Response({"received": True, "result": f"ignored: {kind}"})
         try:
             event = json.loads(envelope["Message"])
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return Response({"received": True, "result": "ignored: not an SES event"})
         if not isinstance(event, dict):
             return Response({"received": True, "result": "ignored: not an SES event"})

@@ -157,7 +157,9 @@ def test_the_subscription_is_confirmed_at_its_sns_url(client, fetched):
     assert fetched == [CERT_URL, confirm]
 
 
-@pytest.mark.parametrize("body", ["not json", "[]", '{"Type": "Notification"}', "\udcff"])
+@pytest.mark.parametrize(
+    "body", ["not json", "[]", '{"Type": "Notification"}', "\udcff", '{"a": ' + "9" * 5000 + "}"]
+)
 def test_garbage_is_a_problem_not_a_crash(client, body):
     response = client.generic("POST", URL, body.encode("utf-8", "surrogatepass"),
                               content_type="text/plain")  # fmt: skip
