@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The local SMTP sink `make run` starts (scripts/mail_sink.py): messages land in var/mail/.
+MAIL_PORT ?= $(shell echo $$(( $(PORT) + 1025 )))
 DEMO_DAYS ?= 120
 export DATABASE_URL ?= sqlite:///$(CURDIR)/var/travelguru.sqlite3
 
@@ -64,6 +66,9 @@ run: $(VENV)/.base-installed frontend/dist/index.html
 	$(BIN)/python manage.py load_demo_data --if-empty --days $(DEMO_DAYS)
 	$(BIN)/python manage.py sync_search_index
 	@$(BIN)/python manage.py demo_banner --port $(PORT)
+	@echo "Mail: a local SMTP sink on 127.0.0.1:$(MAIL_PORT) keeps what the site sends in var/mail/ (admin: Messages)."
+	$(BIN)/python scripts/mail_sink.py --port $(MAIL_PORT) --dir var/mail & \
+	EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(MAIL_PORT) SITE_URL=http://127.0.0.1:$(PORT) \
 	exec $(BIN)/gunicorn travelguru.wsgi -c python:travelguru.gunicorn_conf \
 		--bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --timeout 30

@@ -142,9 +142,3 @@ class NameChangeTooLarge(DomainError):
     code = "name-change-too-large"
     status = status.HTTP_422_UNPROCESSABLE_ENTITY
     title = "This is a different name, not a spelling correction"
-
-
-class ConfirmationSenderMissing(DomainError):
-    code = "confirmation-sender-missing"
-    status = status.HTTP_503_SERVICE_UNAVAILABLE
-    title = "Confirmations cannot be sent yet"

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Literal
 
@@ -272,6 +272,13 @@ def role_policies(
     default); one missing there raises.
     """
     managed = AWS_MANAGED_POLICIES if managed is None else managed
+    # A parameter the stack is not given takes its Default, as CloudFormation does.
+    defaults = {
+        name: str(spec["Default"])
+        for name, spec in template.get("Parameters", {}).items()
+        if "Default" in spec
+    }
+    stack = replace(stack, parameters={**defaults, **stack.parameters})
     resources = template["Resources"]
     properties = resources[role]["Properties"]
     documents = [resolve(p["PolicyDocument"], stack) for p in properties.get("Policies", [])]

@@ -8,6 +8,7 @@ command, a scheduled job), at once. Either way a lost send is picked up by the r
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 _local = threading.local()
+logger = logging.getLogger(__name__)
 
 
 def send_after_commit(message_id: int) -> None:
@@ -25,7 +27,12 @@ def _dispatch(message_id: int) -> None:
     if settings.NOTIFICATIONS_DISPATCH == "zappa":
         from notifications.tasks import message_send_task
 
-        message_send_task(message_id)
+        try:
+            message_send_task(message_id)
+        except Exception:
+            # Lambda would not take the task (throttled, down): the row stays pending and
+            # the retry job sends it; the traveler's answer must not fail for it.
+            logger.exception("message %s: the send task was not started", message_id)
         return
     waiting = getattr(_local, "waiting", None)
     if waiting is not None:  # inside a request: after its response
@@ -38,7 +45,11 @@ def _send_now(message_ids: list[int]) -> None:
     from notifications.services import message_send
 
     for message_id in message_ids:
-        message_send(message_id)
+        try:
+            message_send(message_id)
+        except Exception:
+            # A database hiccup after the response: the retry job sends it later.
+            logger.exception("message %s: not sent now, left for the retry job", message_id)
 
 
 def _request_started(**_kwargs: object) -> None:

@@ -26,7 +26,7 @@ from notifications.kinds import kind_get
 from notifications.models import Message, MessageStatus, SuppressedAddress
 
 MAX_ATTEMPTS = 8
-# Retries wait 1, 2, 4, ... minutes, at most an hour apart: about four hours in all before
+# Retries wait 1, 2, 4, ... minutes, at most an hour apart: about two hours in all before
 # a message is given up as failed.
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
@@ -220,3 +220,35 @@ def address_suppress(*, email: str, reason: str, detail: str = "", now: datetime
         status=MessageStatus.SUPPRESSED
     )
     return created
+
+
+def ses_event_apply(*, message: Mapping[str, Any], now: datetime) -> str:
+    """Apply one SES event (an SNS notification's Message, parsed): a permanent bounce or a
+    complaint suppresses its recipients; anything else (deliveries, transient bounces) is
+    only acknowledged. Returns what it did, for the answer."""
+    kind = str(message.get("notificationType") or message.get("eventType") or "")
+    if kind == "Bounce":
+        bounce = message.get("bounce") or {}
+        if bounce.get("bounceType") != "Permanent":
+            return "ignored: transient bounce"
+        recipients = [r.get("emailAddress", "") for r in bounce.get("bouncedRecipients", [])]
+        reason, detail = "bounce", str(bounce.get("bounceSubType", ""))
+    elif kind == "Complaint":
+        complaint = message.get("complaint") or {}
+        recipients = [r.get("emailAddress", "") for r in complaint.get("complainedRecipients", [])]
+        reason, detail = "complaint", str(complaint.get("complaintFeedbackType", ""))
+    else:
+        return f"ignored: {kind or 'unknown'}"
+    addresses = [a for a in recipients if isinstance(a, str) and "@" in a]
+    for address in addresses:
+        address_suppress(email=address, reason=reason, detail=detail, now=now)
+    return f"suppressed {len(addresses)} address(es): {reason}"
+
+
+def messages_erase(*, user: Any, email: str) -> int:
+    """Delete every message to or about `user` (their address, names and trips are in the
+    bodies) and their address's suppression, for a personal data erasure. Returns how many
+    messages went. The audit trail keeps that resends happened (by id, not content)."""
+    deleted, _ = Message.objects.filter(Q(user=user) | Q(to_email__iexact=email)).delete()
+    SuppressedAddress.objects.filter(email=email.strip().lower()).delete()
+    return int(deleted)

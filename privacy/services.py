@@ -74,6 +74,7 @@ def user_erase(*, user: Any, actor: Any, now: datetime, reason: str = "") -> Any
         bookings_erasure_blockers,
         traveler_names,
     )
+    from notifications.services import messages_erase
     from reviews.models import Review
     from reviews.services import reviews_of_user_delete
 
@@ -92,6 +93,7 @@ def user_erase(*, user: Any, actor: Any, now: datetime, reason: str = "") -> Any
         review_ids = list(Review.objects.filter(user=locked).values_list("pk", flat=True))
         targets = _targets(locked, review_ids)
         counts = bookings_anonymise(user=locked)
+        counts["messages_deleted"] = messages_erase(user=locked, email=locked.email)
         counts["reviews_deleted"] = len(reviews_of_user_delete(user=locked, now=now))
         counts.update(user_anonymise(user=locked, now=now))
         audit_record(actor=actor, action="user.erase", target=locked, now=now,

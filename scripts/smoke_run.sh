@@ -79,4 +79,15 @@ status, booking, book_ms = call(
 assert status == 201 and booking["status"] == "confirmed", booking
 print(f"hold {hold_ms:.0f} ms, booking {booking['reference']} {book_ms:.0f} ms, "
       f"total {booking['total']['amount']} {booking['total']['currency']}")
+# Its confirmation went over SMTP to the local sink (after the response), .ics and all.
+import glob, pathlib
+for _ in range(30):
+    found = [p for p in glob.glob("var/mail/*.eml")
+             if booking["reference"] in pathlib.Path(p).read_text(errors="replace")]
+    if found:
+        break
+    time.sleep(0.5)
+assert found, "the booking's confirmation did not reach the local mail sink"
+assert "text/calendar" in pathlib.Path(found[0]).read_text(errors="replace")
+print(f"confirmation in the mail sink: {found[0]}")
 PY

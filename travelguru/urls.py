@@ -41,6 +41,7 @@ api_patterns = [
     path("", include("privacy.urls")),  # /api/me: the account (accounts') and its erasure
     path("", include("bookings.urls")),
     path("", include("reviews.urls")),
+    path("", include("notifications.urls")),  # SES's bounces and complaints, through SNS
     path("schema/", _lazy_view("drf_spectacular.views.SpectacularAPIView"), name="schema"),
     path(
         "docs/",

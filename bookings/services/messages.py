@@ -26,6 +26,7 @@ from bookings.models import (
     PaymentStatus,
     Traveler,
 )
+from notifications.models import Message
 from notifications.services import language_pick, queue_message
 from travelguru.money import Money
 
@@ -62,9 +63,9 @@ def booking_confirmed_queue(
     travelers: Sequence[Traveler],
     payments: Sequence[Payment],
     now: datetime,
-) -> None:
+) -> Message:
     """Queue "booking confirmed" (with its calendar file) in the confirming transaction."""
-    queue_message(
+    return queue_message(
         kind="booking_confirmed",
         to_email=booking.user.email,
         language=booking_language(booking),
@@ -275,3 +276,16 @@ def review_invitations_queue(*, now: datetime, batch: int = 200) -> int:
             )
             invited += 1
     return invited
+
+
+def booking_confirmation_requeue(*, booking: Booking, now: datetime) -> Message:
+    """The confirmation once more, rendered from the booking as it stands now: a name whose
+    spelling support corrected, or an item cancelled since, shows as it is (a copy of the old
+    message, `notifications.services.resend`, would repeat what was wrong)."""
+    return booking_confirmed_queue(
+        booking=booking,
+        items=list(booking.items.order_by("position")),
+        travelers=list(booking.travelers.order_by("position")),
+        payments=list(booking.payments.all()),
+        now=now,
+    )

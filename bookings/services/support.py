@@ -15,14 +15,11 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from importlib import import_module
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from bookings.errors import (
-    ConfirmationSenderMissing,
     InvalidRefundAmount,
     ItemNotCancellable,
     NameChangeTooLarge,
@@ -47,7 +44,9 @@ from bookings.payments import get_provider
 from bookings.payments.base import PaymentTimeout
 from bookings.services.cancellation import refund_limits_check, staff_refund_limits
 from bookings.services.inventory import lock_wait_bounded, units_give_back
+from bookings.services.messages import booking_confirmation_requeue
 from bookings.services.policies import refund_due
+from notifications.models import Message
 from travelguru.errors import DomainError, InvalidFields
 from travelguru.money import Money, quantize
 
@@ -351,24 +350,15 @@ def traveler_name_correct(
 # --- confirmation, notes -----------------------------------------------------------------
 
 
-def confirmation_sender() -> Callable[..., Any]:
-    """The function that sends a booking's confirmation: settings.BOOKING_CONFIRMATION_SENDER
-    (a dotted path, called with booking= and now=), or None until notifications exist."""
-    dotted = settings.BOOKING_CONFIRMATION_SENDER
-    if not dotted:
-        raise ConfirmationSenderMissing(
-            "Sending confirmations is not set up yet (BOOKING_CONFIRMATION_SENDER is empty)."
-        )
-    module, _, name = dotted.rpartition(".")
-    sender: Callable[..., Any] = getattr(import_module(module), name)
-    return sender
-
-
-def booking_confirmation_resend(*, booking: Booking, staff: Any, reason: str, now: datetime) -> Any:
-    """Send the booking's confirmation to the traveler again; returns what the sender made."""
+def booking_confirmation_resend(
+    *, booking: Booking, staff: Any, reason: str, now: datetime
+) -> Message:
+    """Send the booking's confirmation to the traveler again, as the booking stands now;
+    returns the queued message (sent after the commit, like any other)."""
     _require(staff, "bookings.resend_confirmation")
     _reason(reason)
-    return confirmation_sender()(booking=booking, now=now)
+    with transaction.atomic():
+        return booking_confirmation_requeue(booking=booking, now=now)
 
 
 def booking_note_add(*, booking: Booking, staff: Any, text: str, now: datetime) -> BookingNote:

@@ -44,6 +44,7 @@ from bookings.services import support
 from bookings.services.bookings import TravelerIn
 from bookings.services.support import edit_distance, name_correction_allowed
 from catalog.models import CarDay, RoomNight
+from notifications.models import Message
 from tests.factories.accounts import UserFactory, log_in_verified
 from tests.factories.offers import car_offer, hotel_offer
 from tests.factories.trips import trip_for
@@ -367,26 +368,23 @@ def test_a_different_person_is_not_a_name_correction(trip, agent):
 
 # --- confirmation, notes, permissions ------------------------------------------------------
 
-SENT: list[tuple[str, object]] = []
 
+def test_resending_the_confirmation_queues_it_as_the_booking_stands_now(trip, agent):
+    traveler = trip.travelers.get()
+    support.traveler_name_correct(
+        traveler=traveler, staff=agent, first_name="Adah", last_name=traveler.last_name,
+        reason="passport spelling", now=timezone.now(),
+    )  # fmt: skip
+    before = Message.objects.filter(booking=trip, kind="booking_confirmed").count()
 
-def record_sending(*, booking, now):
-    SENT.append((booking.reference, now))
-    return "sent"
-
-
-def test_resending_the_confirmation_calls_the_configured_sender(trip, agent, settings):
-    settings.BOOKING_CONFIRMATION_SENDER = f"{__name__}.record_sending"
-    SENT.clear()
-
-    assert (
-        support.booking_confirmation_resend(
-            booking=trip, staff=agent, reason="lost it", now=timezone.now()
-        )
-        == "sent"
+    message = support.booking_confirmation_resend(
+        booking=trip, staff=agent, reason="lost it", now=timezone.now()
     )
 
-    assert [reference for reference, _ in SENT] == [trip.reference]
+    assert Message.objects.filter(booking=trip, kind="booking_confirmed").count() == before + 1
+    assert message.to_email == trip.user.email
+    assert trip.reference in message.subject + message.text_body
+    assert f"Adah {traveler.last_name}" in message.text_body
 
 
 @pytest.mark.parametrize("role", [roles.REVENUE_MANAGER, roles.ANALYST, roles.CONTENT_MODERATOR])
@@ -494,7 +492,6 @@ def test_bad_refund_input_redisplays_the_form_never_a_500(trip, agent, form):
 
 
 def test_each_admin_action_is_audited(trip, agent, settings):
-    settings.BOOKING_CONFIRMATION_SENDER = f"{__name__}.record_sending"
     client = log_in_verified(Client(), agent)
     traveler = trip.travelers.get()
 
@@ -525,16 +522,6 @@ def test_each_admin_action_is_audited(trip, agent, settings):
     assert BookingNote.objects.get().text == "Called twice about the car."
     name_entry = AuditEntry.objects.get(action="booking.traveler_name_correct")
     assert "Ada" not in str(name_entry.details)  # the old spelling is kept nowhere
-
-
-def test_resending_before_notifications_exist_says_so(trip, agent):
-    client = log_in_verified(Client(), agent)
-
-    response = client.post(action_url("resend_confirmation", trip), {"reason": "lost"})
-
-    assert response.status_code == 503
-    assert "[confirmation-sender-missing]" in said(response)[0]
-    assert not AuditEntry.objects.exists()
 
 
 @pytest.mark.parametrize("role", [roles.REVENUE_MANAGER, roles.ANALYST, roles.CONTENT_MODERATOR])

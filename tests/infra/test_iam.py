@@ -389,3 +389,28 @@ def test_settings_import_resolves_the_buckets_the_stacks_create(aws, stage):
 
     for kind in ("FRONTEND", "STATIC", "MEDIA", "ANALYTICS"):
         assert environ[f"{kind}_BUCKET"] == f"travelguru-{stage}-{kind.lower()}"
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_function_sends_mail_only_as_itself_and_invokes_only_itself(stage):
+    # given the app stack's role, its defaults for the mail identity and address
+    exports = ("database-DatabaseSecretArn", "database-AppSecretArn", "storage-DataKeyArn")
+    stack = stack_context(stage, {f"travelguru-{stage}-{e}": f"arn:aws:x:::{e}" for e in exports})
+    arn = f"arn:aws:ses:{REGION}:123456789012:identity/travelguru.example"
+    ours = {"ses:FromAddress": "trips@travelguru.example"}
+    itself = f"arn:aws:lambda:{REGION}:123456789012:function:travelguru-{stage}"
+
+    # then a send as our address through our identity, and a task for itself, are allowed
+    allowed = [
+        Call("ses:SendEmail", arn, ours),
+        Call("ses:SendRawEmail", arn, ours),
+        Call("lambda:InvokeFunction", itself),
+    ]
+    assert check(allowed, "app.yaml", "LambdaRole", stack) == []
+    # and any other From, identity or function is not
+    refused = [
+        Call("ses:SendEmail", arn, {"ses:FromAddress": "ceo@travelguru.example"}),
+        Call("ses:SendEmail", arn.replace("travelguru.example", "other.example"), ours),
+        Call("lambda:InvokeFunction", itself.replace(stage, "other")),
+    ]
+    assert len(check(refused, "app.yaml", "LambdaRole", stack)) == 3

@@ -66,7 +66,7 @@ def _signed(payload: dict) -> tuple[bytes, str]:
 
 
 def test_every_operation_answers_its_documented_success(
-    api_client, settings, fare, room_type, car, day
+    api_client, settings, monkeypatch, fare, room_type, car, day
 ):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     leg, hotel = fare.leg, room_type.hotel
@@ -204,6 +204,18 @@ def test_every_operation_answers_its_documented_success(
         HTTP_STRIPE_SIGNATURE=signature,
     )  # fmt: skip
     assert call.record("POST", "/api/payments/stripe/webhook", 200, answer)["received"]
+
+    # SES reports a bounce through SNS (signed by a test key, its certificate injected).
+    from notifications import sns
+    from tests.notifications import test_ses_events as ses_events
+
+    settings.NOTIFICATIONS_SNS_TOPIC_ARNS = [ses_events.TOPIC]
+    monkeypatch.setattr(sns, "https_get", lambda url: ses_events.CERT)
+    answer = api_client.generic(
+        "POST", "/api/notifications/ses-events", json.dumps(ses_events.signed(ses_events.BOUNCE)),
+        content_type="text/plain",
+    )  # fmt: skip
+    assert call.record("POST", "/api/notifications/ses-events", 200, answer)["received"]
 
     # Another traveler takes their data home, then asks to be forgotten.
     grace = {"email": "grace@example.com", "password": "a long and private passphrase"}

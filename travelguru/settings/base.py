@@ -318,9 +318,6 @@ SUPPORT_REFUND_LIMITS = env.dict(
         "SGD": "650", "AED": "1800", "JPY": "75000", "KRW": "650000", "INR": "40000",
     },
 )  # fmt: skip
-# What sends a booking's confirmation again (support's action): a dotted path to a function
-# called with booking= and now=. Empty: not set up, and the action says so.
-BOOKING_CONFIRMATION_SENDER = env.str("BOOKING_CONFIRMATION_SENDER", default="")
 # More sources of a booking's timeline in the admin (dotted paths of functions of a booking
 # giving bookings.selectors.support.TimelineEvent), for apps above bookings.
 BOOKING_TIMELINE_SOURCES = env.list("BOOKING_TIMELINE_SOURCES", default=[])
@@ -389,3 +386,5 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp
 EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=8025)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The SNS topics whose messages (SES bounces and complaints) are believed; none by default.
+NOTIFICATIONS_SNS_TOPIC_ARNS = env.list("NOTIFICATIONS_SNS_TOPIC_ARNS", default=[])
