@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
 
 from catalog.imports import ImportRefused, import_job_apply, import_job_create
 from catalog.models import ImportJob
@@ -40,6 +41,8 @@ class SpreadsheetExport(ExportMixin):
     """The catalog list's "Export" button: its resource, as CSV or XLSX."""
 
     formats = [CSV, XLSX]
+    # Every column, always: a file staff edit and import again needs each key column.
+    export_form_class = ExportForm
     kind: str = ""
 
     def get_resource_classes(self, request: HttpRequest) -> list[Any]:

@@ -50,6 +50,22 @@ CUSTOM_URLS = {
     "catalog_rentaloffice_rates_bulk": ("catalog.carday", "change", {}),
     "catalog_flightleg_rates": ("catalog.flightfare", "view", {}),
     "catalog_flightleg_rates_bulk": ("catalog.flightfare", "change", {}),
+    # Spreadsheet exports need the model's view permission; a clean dry run is imported
+    # for real by whoever may start imports.
+    **{
+        f"catalog_{model}_export": (f"catalog.{model}", "view", {})
+        for model in (
+            "hotel",
+            "roomtype",
+            "roomnight",
+            "rentaloffice",
+            "rentalcar",
+            "carday",
+            "flightleg",
+            "flightfare",
+        )
+    },
+    "catalog_importjob_apply": ("catalog.importjob", "add", {}),
 }
 CATALOG = "catalog.*"
 EVERYTHING = {"view", "add", "change", "delete", "delete_selected"}
@@ -96,6 +112,7 @@ def one_of_each(room_type, day):
     from accounts.otp import recovery_codes_replace
     from audit.services import audit_record
     from bookings.services.cancellation import booking_cancel
+    from catalog.models import ImportJob
     from reviews.services import rating_recompute
     from search.models import SearchDocument, SyncCheckpoint, SyncState
 
@@ -119,6 +136,8 @@ def one_of_each(room_type, day):
                                   indexed_at=now)  # fmt: skip
     SyncState.objects.create(engine="local")
     SyncCheckpoint.objects.create(engine="local", kind="city")
+    ImportJob.objects.create(user=boss, kind="room_nights", file="imports/rates.csv",
+                             file_name="rates.csv", created_at=now, status="done")  # fmt: skip
     return traveler
 
 
