@@ -90,6 +90,7 @@ class KeyWidget(widgets.ForeignKeyWidget):
         self.parts = parts
         self.render_key = render
         self.found: dict[tuple[Any, ...], Any] = {}
+        self.by_pk: dict[Any, Any] = {}
 
     def key(self, row: Any) -> tuple[Any, ...]:
         values = []
@@ -111,8 +112,10 @@ class KeyWidget(widgets.ForeignKeyWidget):
         if not keys:
             return
         lookups = {f"{path}__in": {k[i] for k in keys} for i, (path, _, _) in enumerate(self.parts)}
-        for obj in self.model.objects.filter(**lookups):
+        related = {path.rsplit("__", 1)[0] for path, _, _ in self.parts if "__" in path}
+        for obj in self.model.objects.filter(**lookups).select_related(*related):
             self.found[self.key_of(obj)] = obj
+            self.by_pk[obj.pk] = obj
 
     def key_of(self, obj: Any) -> tuple[Any, ...]:
         values = []
@@ -132,7 +135,7 @@ class KeyWidget(widgets.ForeignKeyWidget):
             if found is None:
                 named = ", ".join(f"{c} {_text(row.get(c))}" for _, c, _ in self.parts)
                 raise ValueError(f"no {self.model._meta.verbose_name} with {named}")
-            self.found[key] = found
+            self.found[key] = self.by_pk[found.pk] = found
         return self.found[key]
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
@@ -346,6 +349,9 @@ class InventoryResource(CatalogResource):
     )  # fmt: skip
 
     class Meta(CatalogResource.Meta):
+        # The library's diff reads every column of a copy of each row; import_instance keeps
+        # the row's locked values instead, and skip_row compares with them.
+        skip_diff = True
         use_bulk = True
         batch_size = 1000
         # Checked here and by the database's constraints; a full_clean per row would read
@@ -357,7 +363,7 @@ class InventoryResource(CatalogResource):
         self.fields["allotment"].attribute = self.total
         self.fields["sold"].attribute = None
         self.existing: dict[tuple[Any, Any], Any] = {}
-        self.before: dict[int, Cell] = {}
+        self.before: Cell | None = None  # the row being imported, as it was
 
     def dehydrate_sold(self, obj: Any) -> int:
         return getattr(obj, self.total) - getattr(obj, self.available)
@@ -383,6 +389,8 @@ class InventoryResource(CatalogResource):
         model = self._meta.model
         rows = model.objects.filter(**{f"{self.line}_id__in": lines, f"{self.day}__in": days})
         found = list(rows.order_by("pk")) if kwargs.get("dry_run") else inventory_rows_lock(rows)
+        for row in found:  # its line as found, parents and all: no query per row
+            setattr(row, self.line, line_widget.by_pk[getattr(row, f"{self.line}_id")])
         self.existing = {(getattr(r, f"{self.line}_id"), getattr(r, self.day)): r for r in found}
 
     def get_instance(self, instance_loader: Any, row: Any) -> Any:
@@ -397,7 +405,7 @@ class InventoryResource(CatalogResource):
         return self.existing.get((line.pk, day))
 
     def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
-        before = self._cell(instance) if instance.pk else None
+        before = self.before = self._cell(instance) if instance.pk else None
         super().import_instance(instance, row, **kwargs)
         total = getattr(instance, self.total)
         if total is None or total < 0:
@@ -437,6 +445,12 @@ class InventoryResource(CatalogResource):
     def currency_of(self, instance: Any) -> str:
         raise NotImplementedError
 
+    def line_of(self, instance: Any) -> Any:
+        """The row's line as the file's keys found it (its parents read with it): no
+        query per row."""
+        found = self.key_widget(self.line).by_pk.get(getattr(instance, f"{self.line}_id"))
+        return found if found is not None else getattr(instance, self.line)
+
     def get_bulk_update_fields(self) -> list[str]:
         names = ["price", self.total, self.available, "stop_sell"]
         return [*names, "min_stay"] if self.kind == "hotel" else names
@@ -444,12 +458,13 @@ class InventoryResource(CatalogResource):
     def skip_row(
         self, instance: Any, original: Any, row: Any, import_validation_errors: Any = None
     ) -> bool:
-        if import_validation_errors or original is None or original.pk is None:
+        before = self.before
+        if import_validation_errors or before is None:
             return False
-        return all(
-            getattr(instance, name) == getattr(original, name)
-            for name in self.get_bulk_update_fields()
-        )
+        return (instance.price, getattr(instance, self.total), getattr(instance, self.available),
+                instance.stop_sell, getattr(instance, "min_stay", None)) == (
+            before.price, before.total, before.available, before.stop_sell, before.min_stay
+        )  # fmt: skip
 
 
 def _room_type_widget() -> KeyWidget:
@@ -490,7 +505,7 @@ class RoomNightResource(InventoryResource):
         ]
 
     def currency_of(self, instance: Any) -> str:
-        return instance.room_type.hotel.currency
+        return self.line_of(instance).hotel.currency
 
 
 def _car_widget() -> KeyWidget:
@@ -528,7 +543,7 @@ class CarDayResource(InventoryResource):
         ]  # fmt: skip
 
     def currency_of(self, instance: Any) -> str:
-        return instance.car.office.currency
+        return self.line_of(instance).office.currency
 
 
 def _leg_widget() -> KeyWidget:
