@@ -353,7 +353,9 @@ class InventoryResource(CatalogResource):
         # the row's locked values instead, and skip_row compares with them.
         skip_diff = True
         use_bulk = True
-        batch_size = 1000
+        # bulk_update writes a CASE of every row of its batch for each row: cost grows with
+        # the square of the batch.
+        batch_size = 100
         # Checked here and by the database's constraints; a full_clean per row would read
         # each row's line again.
         clean_model_instances = False
