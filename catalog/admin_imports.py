@@ -9,7 +9,7 @@ offered to staff who may add and change its rows (the revenue manager role, admi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,13 +21,18 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from import_export.admin import ExportMixin
-from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ExportForm
 
-from catalog.imports import ImportRefused, import_job_apply, import_job_create
+from catalog import models
 from catalog.models import ImportJob
-from catalog.resources import RESOURCES
+
+# What each kind of file holds (catalog.resources.RESOURCES has a resource for each). The
+# library is imported by the export and import pages only (catalog/admin_exports.py).
+KIND_MODELS: dict[str, type[Any]] = {
+    "hotels": models.Hotel, "room_types": models.RoomType,
+    "rental_offices": models.RentalOffice, "cars": models.RentalCar,
+    "flights": models.FlightLeg, "room_nights": models.RoomNight, "car_days": models.CarDay,
+    "fares": models.FlightFare,
+}  # fmt: skip
 
 KIND_LABELS = {
     "hotels": "Hotels", "room_types": "Room types", "rental_offices": "Rental offices",
@@ -37,23 +42,56 @@ KIND_LABELS = {
 }  # fmt: skip
 
 
-class SpreadsheetExport(ExportMixin):
-    """The catalog list's "Export" button: its resource, as CSV or XLSX."""
+class SpreadsheetExport(admin.ModelAdmin):
+    """The catalog list's "Export" button and page (django-import-export's, the model's view
+    permission): its resource's columns, as CSV or XLSX."""
 
-    formats = [CSV, XLSX]
-    # Every column, always: a file staff edit and import again needs each key column.
-    export_form_class = ExportForm
     kind: str = ""
+    change_list_template = "admin/catalog/export_change_list.html"
 
-    def get_resource_classes(self, request: HttpRequest) -> list[Any]:
-        return [RESOURCES[self.kind]]
+    def get_urls(self) -> list[Any]:
+        model_admin: Any = self
+        name = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}_export"
+        view = model_admin.admin_site.admin_view(self.export_view)
+        return [path("export/", view, name=name), *super().get_urls()]
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return cast(Any, self).has_view_permission(request)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        model_admin: Any = self
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        file_format = request.GET.get("format", "")
+        query = request.GET.copy()
+        query.pop("format", None)
+        if file_format in ("csv", "xlsx"):
+            from catalog.admin_exports import export_file
+
+            request.GET = cast(Any, query)  # the list's filters and search, without ours
+            return export_file(self, request, file_format)
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.opts, "title": f"Export {model_admin.opts.verbose_name_plural}",
+            "query": query.urlencode(), "has_view_permission": True,
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/catalog/export.html", context)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        opts = cast(Any, self).opts
+        name = f"admin:{opts.app_label}_{opts.model_name}_export"
+        allowed = self.has_export_permission(request)
+        extra_context = {**(extra_context or {}), "export_url": reverse(name) if allowed else None}
+        return super().changelist_view(request, extra_context)
 
 
 def kinds_for(user: Any) -> list[tuple[str, str]]:
     """The kinds `user` may import: those whose rows they may add and change."""
     allowed = []
-    for kind, resource in RESOURCES.items():
-        opts = resource._meta.model._meta
+    for kind, model in KIND_MODELS.items():
+        opts = model._meta
         if user.has_perm(f"{opts.app_label}.add_{opts.model_name}") and user.has_perm(
             f"{opts.app_label}.change_{opts.model_name}"
         ):
@@ -127,6 +165,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         kinds = kinds_for(request.user)
         form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
         if request.method == "POST" and form.is_valid():
+            from catalog.imports import ImportRefused, import_job_create
+
             try:
                 job = import_job_create(
                     user=request.user, kind=form.cleaned_data["kind"],
@@ -152,6 +192,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         job = get_object_or_404(ImportJob, pk=pk)
         if job.kind not in dict(kinds_for(request.user)):
             raise PermissionDenied
+        from catalog.imports import ImportRefused, import_job_apply
+
         try:
             again = import_job_apply(job=job, user=request.user, now=timezone.now())
         except ImportRefused as exc:

@@ -83,12 +83,13 @@ def test_revenue_manager_dry_runs_then_imports_a_file_in_the_admin(
 def test_support_agent_exports_rates_but_cannot_import_them(double):
     client = member(roles.SUPPORT_AGENT)
 
-    export = client.post(reverse("admin:catalog_roomnight_export"),
-                         {"format": "0"})  # fmt: skip
+    page = client.get(reverse("admin:catalog_roomnight_export"))
+    export = client.get(reverse("admin:catalog_roomnight_export"), {"format": "csv"})
     cheap = upload("LUT,DBL,2031-03-03,1,10,false,1")
     refused = client.post(reverse("admin:catalog_importjob_add"),
                           {"kind": "room_nights", "file": cheap})  # fmt: skip
 
+    assert page.status_code == 200
     assert export.status_code == 200
     assert export["Content-Type"].startswith("text/csv")
     assert b"LUT,DBL,2031-03-03,100.00,10,0" in export.content
@@ -150,3 +151,29 @@ def test_import_page_shows_a_dry_runs_errors_in_the_browser(live_server, browser
     assert staff.errors == []
     assert staff.failed == []
     page.close()
+
+
+def test_the_admin_loads_without_the_spreadsheet_libraries():
+    """Cold start: the admin's registry is imported at every start; openpyxl and the
+    library load on the export and import pages only."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, sys; django.setup(); from django.contrib import admin; "
+        "admin.autodiscover(); import catalog.admin; "
+        "print([m for m in ('openpyxl', 'tablib', 'import_export') if m in sys.modules])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "travelguru.settings.test"}
+    out = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_kind_offered_has_its_resource():
+    from catalog.admin_imports import KIND_MODELS
+    from catalog.resources import RESOURCES
+
+    assert {k: r._meta.model for k, r in RESOURCES.items()} == KIND_MODELS

@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "import_export",  # staff's spreadsheet exports (catalog/resources.py)
     "travelguru",  # project commands; shared tables (answer versions, rate counters)
     "accounts",
     "catalog",
@@ -184,11 +183,6 @@ STATIC_ROOT = VAR_DIR / "static"
 # Uploads (staff's import files) on the local disk; production stores them in S3.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
-
-# Spreadsheet exports and imports of the catalog: exporting needs a model's view
-# permission, importing its change permission (catalog/admin_imports.py).
-IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 
 # The traveler app (frontend/, built by Vite into frontend/dist): WhiteNoise serves its files
 # at the site root (/assets/index-<hash>.js, /favicon.svg), travelguru.frontend serves its
