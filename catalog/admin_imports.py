@@ -43,23 +43,21 @@ KIND_LABELS = {
 
 
 class SpreadsheetExport(admin.ModelAdmin):
-    """The catalog list's "Export" button and page (django-import-export's, the model's view
-    permission): its resource's columns, as CSV or XLSX."""
+    """The catalog list's "Export" button and page (the model's view permission): every
+    column of its kind's resource, as CSV or XLSX, for the rows the list's filters leave."""
 
     kind: str = ""
     change_list_template = "admin/catalog/export_change_list.html"
 
     def get_urls(self) -> list[Any]:
-        model_admin: Any = self
-        name = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}_export"
-        view = model_admin.admin_site.admin_view(self.export_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        view = self.admin_site.admin_view(self.export_view)
         return [path("export/", view, name=name), *super().get_urls()]
 
     def has_export_permission(self, request: HttpRequest) -> bool:
-        return cast(Any, self).has_view_permission(request)
+        return self.has_view_permission(request)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
-        model_admin: Any = self
         if not self.has_export_permission(request):
             raise PermissionDenied
         file_format = request.GET.get("format", "")
@@ -71,8 +69,8 @@ class SpreadsheetExport(admin.ModelAdmin):
             request.GET = cast(Any, query)  # the list's filters and search, without ours
             return export_file(self, request, file_format)
         context = {
-            **model_admin.admin_site.each_context(request),
-            "opts": model_admin.opts, "title": f"Export {model_admin.opts.verbose_name_plural}",
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "title": f"Export {self.opts.verbose_name_plural}",
             "query": query.urlencode(), "has_view_permission": True,
         }  # fmt: skip
         return TemplateResponse(request, "admin/catalog/export.html", context)
@@ -80,8 +78,7 @@ class SpreadsheetExport(admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        opts = cast(Any, self).opts
-        name = f"admin:{opts.app_label}_{opts.model_name}_export"
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_export"
         allowed = self.has_export_permission(request)
         extra_context = {**(extra_context or {}), "export_url": reverse(name) if allowed else None}
         return super().changelist_view(request, extra_context)

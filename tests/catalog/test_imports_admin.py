@@ -177,3 +177,20 @@ def test_every_kind_offered_has_its_resource():
     from catalog.resources import RESOURCES
 
     assert {k: r._meta.model for k, r in RESOURCES.items()} == KIND_MODELS
+
+
+@pytest.mark.django_db
+def test_an_export_holds_the_rows_the_lists_filters_leave(double):
+    RoomNight.objects.filter(room_type=double, date=START).update(stop_sell=True)
+    client = member(roles.REVENUE_MANAGER)
+
+    export = client.get(reverse("admin:catalog_roomnight_export"),
+                        {"stop_sell__exact": "1", "format": "xlsx"})  # fmt: skip
+
+    from import_export.formats.base_formats import XLSX
+
+    rows = XLSX().create_dataset(export.content).dict
+    assert export["Content-Disposition"].endswith('.xlsx"')
+    assert [(r["hotel"], r["room_type"], r["date"], r["stop_sell"]) for r in rows] == [
+        ("LUT", "DBL", "2031-03-03", "1")
+    ]
