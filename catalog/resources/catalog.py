@@ -10,6 +10,7 @@ from catalog.resources.keys import (
     KeyWidget,
     StrictBooleanWidget,
     UtcWidget,
+    column,
     key_field,
     parent_column,
     text,
@@ -33,9 +34,7 @@ class HotelResource(CatalogResource):
         attribute="city", column_name="city_geonameid",
         widget=widgets.ForeignKeyWidget(models.City, "geonameid"),
     )  # fmt: skip
-    is_published = fields.Field(
-        attribute="is_published", column_name="is_published", widget=StrictBooleanWidget()
-    )
+    is_published = column("is_published", StrictBooleanWidget())
 
     class Meta(CatalogResource.Meta):
         model = models.Hotel
@@ -49,13 +48,8 @@ class HotelResource(CatalogResource):
 class RoomTypeResource(CatalogResource):
     key_widgets = ("hotel",)
     hotel = key_field("hotel", "hotel", _hotel_widget())
-    breakfast_included = fields.Field(
-        attribute="breakfast_included", column_name="breakfast_included",
-        widget=StrictBooleanWidget(),
-    )  # fmt: skip
-    is_published = fields.Field(
-        attribute="is_published", column_name="is_published", widget=StrictBooleanWidget()
-    )
+    breakfast_included = column("breakfast_included", StrictBooleanWidget())
+    is_published = column("is_published", StrictBooleanWidget())
 
     class Meta(CatalogResource.Meta):
         model = models.RoomType
@@ -67,17 +61,9 @@ class RoomTypeResource(CatalogResource):
 
 
 class RentalOfficeResource(CatalogResource):
-    vendor = fields.Field(
-        attribute="vendor", column_name="vendor",
-        widget=widgets.ForeignKeyWidget(models.CarVendor, "code"),
-    )  # fmt: skip
-    airport = fields.Field(
-        attribute="airport", column_name="airport",
-        widget=widgets.ForeignKeyWidget(models.Airport, "iata"),
-    )  # fmt: skip
-    is_published = fields.Field(
-        attribute="is_published", column_name="is_published", widget=StrictBooleanWidget()
-    )
+    vendor = column("vendor", widgets.ForeignKeyWidget(models.CarVendor, "code"))
+    airport = column("airport", widgets.ForeignKeyWidget(models.Airport, "iata"))
+    is_published = column("is_published", StrictBooleanWidget())
 
     class Meta(CatalogResource.Meta):
         model = models.RentalOffice
@@ -92,9 +78,7 @@ class RentalCarResource(CatalogResource):
     key_widgets = ("office",)
     vendor = parent_column("office__vendor__code", "vendor")
     office = key_field("office", "airport", _office_widget())
-    is_published = fields.Field(
-        attribute="is_published", column_name="is_published", widget=StrictBooleanWidget()
-    )
+    is_published = column("is_published", StrictBooleanWidget())
 
     class Meta(CatalogResource.Meta):
         model = models.RentalCar
@@ -108,22 +92,11 @@ class RentalCarResource(CatalogResource):
 class FlightLegResource(CatalogResource):
     """Flight schedules: one row per flight and day (a route is its origin and destination)."""
 
-    airline = fields.Field(
-        attribute="airline", column_name="airline",
-        widget=widgets.ForeignKeyWidget(models.Airline, "iata"),
-    )  # fmt: skip
-    origin = fields.Field(
-        attribute="origin", column_name="origin",
-        widget=widgets.ForeignKeyWidget(models.Airport, "iata"),
-    )  # fmt: skip
-    destination = fields.Field(
-        attribute="destination", column_name="destination",
-        widget=widgets.ForeignKeyWidget(models.Airport, "iata"),
-    )  # fmt: skip
-    departure_at = fields.Field(
-        attribute="departure_at", column_name="departure_at", widget=UtcWidget()
-    )
-    arrival_at = fields.Field(attribute="arrival_at", column_name="arrival_at", widget=UtcWidget())
+    airline = column("airline", widgets.ForeignKeyWidget(models.Airline, "iata"))
+    origin = column("origin", widgets.ForeignKeyWidget(models.Airport, "iata"))
+    destination = column("destination", widgets.ForeignKeyWidget(models.Airport, "iata"))
+    departure_at = column("departure_at", UtcWidget())
+    arrival_at = column("arrival_at", UtcWidget())
 
     class Meta(CatalogResource.Meta):
         model = models.FlightLeg

@@ -14,6 +14,7 @@ from catalog.resources.keys import (
     CatalogResource,
     KeyWidget,
     StrictBooleanWidget,
+    column,
     key_field,
     parent_column,
     text,
@@ -40,10 +41,7 @@ class InventoryResource(CatalogResource):
     allotment = fields.Field(column_name="allotment", widget=widgets.IntegerWidget())
     sold = fields.Field(column_name="sold", readonly=True, widget=widgets.IntegerWidget())
     # An empty cell keeps the row's value (a new row: the column's default).
-    stop_sell = fields.Field(
-        attribute="stop_sell", column_name="stop_sell", widget=StrictBooleanWidget(),
-        saves_null_values=False,
-    )  # fmt: skip
+    stop_sell = column("stop_sell", StrictBooleanWidget(), saves_null_values=False)
 
     class Meta(CatalogResource.Meta):
         # The library's diff reads every column of a copy of each row; import_instance keeps
@@ -182,12 +180,9 @@ class RoomNightResource(InventoryResource):
     available = "rooms_available"
     hotel = parent_column("room_type__hotel__code", "hotel")
     room_type = key_field("room_type", "room_type", _room_type_widget())
-    date = fields.Field(attribute="date", column_name="date", widget=widgets.DateWidget())
-    price = fields.Field(attribute="price", column_name="price", widget=widgets.DecimalWidget())
-    min_stay = fields.Field(
-        attribute="min_stay", column_name="min_stay", widget=widgets.IntegerWidget(),
-        saves_null_values=False,
-    )  # fmt: skip
+    date = column("date", widgets.DateWidget())
+    price = column("price", widgets.DecimalWidget())
+    min_stay = column("min_stay", widgets.IntegerWidget(), saves_null_values=False)
 
     class Meta(InventoryResource.Meta):
         model = models.RoomNight
@@ -230,8 +225,8 @@ class CarDayResource(InventoryResource):
     airport = parent_column("car__office__airport__iata", "airport")
     car_class = parent_column("car__car_class", "car_class")
     car = key_field("car", "transmission", _car_widget())
-    date = fields.Field(attribute="date", column_name="date", widget=widgets.DateWidget())
-    price = fields.Field(attribute="price", column_name="price", widget=widgets.DecimalWidget())
+    date = column("date", widgets.DateWidget())
+    price = column("price", widgets.DecimalWidget())
 
     class Meta(InventoryResource.Meta):
         model = models.CarDay
@@ -261,9 +256,9 @@ class FlightFareResource(InventoryResource):
     available = "seats_available"
     flight_number = parent_column("leg__flight_number", "flight_number")
     leg = key_field("leg", "departure_at", _leg_widget())
-    cabin = fields.Field(attribute="cabin", column_name="cabin", widget=widgets.Widget())
-    price = fields.Field(attribute="price", column_name="price", widget=widgets.DecimalWidget())
-    currency = fields.Field(attribute="currency", column_name="currency", widget=widgets.Widget())
+    cabin = column("cabin", widgets.Widget())
+    price = column("price", widgets.DecimalWidget())
+    currency = column("currency", widgets.Widget())
 
     class Meta(InventoryResource.Meta):
         model = models.FlightFare

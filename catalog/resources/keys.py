@@ -125,6 +125,11 @@ def _missing(exc: Exception) -> str:
     return str(exc)
 
 
+def column(name: str, widget: Any, **kwargs: Any) -> fields.Field:
+    """A column named as the model's field it is read into."""
+    return fields.Field(attribute=name, column_name=name, widget=widget, **kwargs)
+
+
 def key_field(attribute: str, column: str, widget: KeyWidget) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=column, widget=widget)
 
