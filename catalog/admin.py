@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from catalog import models
+from catalog.admin_imports import SpreadsheetExport
 from catalog.admin_rates import HotelRates, OfficeRates, RouteRates
 from travelguru.results_cache import results_changed
 
@@ -93,7 +94,8 @@ class FlightFareInline(admin.TabularInline):
 
 
 @admin.register(models.FlightLeg)
-class FlightLegAdmin(RouteRates, CatalogAdmin):
+class FlightLegAdmin(SpreadsheetExport, RouteRates, CatalogAdmin):
+    kind = "flights"
     list_display = [
         "flight_number", "airline", "origin", "destination", "departure_at", "arrival_at",
         "distance_km", "is_cancelled",
@@ -108,7 +110,8 @@ class FlightLegAdmin(RouteRates, CatalogAdmin):
 
 
 @admin.register(models.FlightFare)
-class FlightFareAdmin(CatalogAdmin):
+class FlightFareAdmin(SpreadsheetExport, CatalogAdmin):
+    kind = "fares"
     list_display = [
         "leg", "cabin", "price", "currency", "seats_available", "seats_total", "stop_sell",
     ]  # fmt: skip
@@ -133,10 +136,11 @@ class RoomTypeInline(admin.TabularInline):
 
 
 @admin.register(models.Hotel)
-class HotelAdmin(HotelRates, CatalogAdmin):
-    list_display = ["name", "city", "stars", "currency", "is_published", "updated_at"]
+class HotelAdmin(SpreadsheetExport, HotelRates, CatalogAdmin):
+    kind = "hotels"
+    list_display = ["name", "code", "city", "stars", "currency", "is_published", "updated_at"]
     list_filter = ["is_published", "stars", "city__country_code"]
-    search_fields = ["name", "city__name", "address"]
+    search_fields = ["=code", "name", "city__name", "address"]
     list_select_related = ["city"]
     autocomplete_fields = ["city"]
     filter_horizontal = ["amenities"]
@@ -149,7 +153,8 @@ class RoomNightInline(UpcomingInline):
 
 
 @admin.register(models.RoomType)
-class RoomTypeAdmin(CatalogAdmin):
+class RoomTypeAdmin(SpreadsheetExport, CatalogAdmin):
+    kind = "room_types"
     list_display = ["name", "hotel", "capacity", "breakfast_included", "is_published"]
     list_filter = ["is_published", "capacity", "breakfast_included"]
     search_fields = ["name", "hotel__name"]
@@ -159,7 +164,8 @@ class RoomTypeAdmin(CatalogAdmin):
 
 
 @admin.register(models.RoomNight)
-class RoomNightAdmin(CatalogAdmin):
+class RoomNightAdmin(SpreadsheetExport, CatalogAdmin):
+    kind = "room_nights"
     list_display = [
         "room_type", "date", "price", "rooms_available", "rooms_total", "stop_sell", "min_stay",
     ]  # fmt: skip
@@ -185,7 +191,8 @@ class RentalCarInline(admin.TabularInline):
 
 
 @admin.register(models.RentalOffice)
-class RentalOfficeAdmin(OfficeRates, CatalogAdmin):
+class RentalOfficeAdmin(SpreadsheetExport, OfficeRates, CatalogAdmin):
+    kind = "rental_offices"
     list_display = ["name", "vendor", "airport", "currency", "is_published"]
     list_filter = ["is_published", "vendor", "airport__country_code"]
     search_fields = ["name", "=airport__iata", "vendor__name"]
@@ -200,7 +207,8 @@ class CarDayInline(UpcomingInline):
 
 
 @admin.register(models.RentalCar)
-class RentalCarAdmin(CatalogAdmin):
+class RentalCarAdmin(SpreadsheetExport, CatalogAdmin):
+    kind = "cars"
     list_display = ["model_name", "car_class", "transmission", "office", "is_published"]
     list_filter = ["is_published", "car_class", "transmission", "office__vendor"]
     search_fields = ["model_name", "office__name", "=office__airport__iata"]
@@ -210,7 +218,8 @@ class RentalCarAdmin(CatalogAdmin):
 
 
 @admin.register(models.CarDay)
-class CarDayAdmin(CatalogAdmin):
+class CarDayAdmin(SpreadsheetExport, CatalogAdmin):
+    kind = "car_days"
     list_display = ["car", "date", "price", "cars_available", "cars_total", "stop_sell"]
     list_filter = [("date", admin.DateFieldListFilter), "stop_sell", "car__car_class"]
     search_fields = ["=car__office__airport__iata", "car__model_name"]

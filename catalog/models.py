@@ -11,8 +11,24 @@ Times are aware UTC; hotel and car dates are plain local dates of the place.
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.db.models import F, Q
+
+
+def new_code(prefix: str) -> str:
+    """A fresh code for a row staff did not name: spreadsheets name hotels and room types by
+    code (imports match rows by it, never by database id)."""
+    return f"{prefix}{secrets.token_hex(4).upper()}"
+
+
+def new_hotel_code() -> str:
+    return new_code("H")
+
+
+def new_room_type_code() -> str:
+    return new_code("R")
 
 
 class City(models.Model):
@@ -170,6 +186,9 @@ class Amenity(models.Model):
 
 
 class Hotel(models.Model):
+    code = models.CharField(
+        max_length=32, unique=True, default=new_hotel_code, help_text="Names it in imports"
+    )
     name = models.CharField(max_length=200)
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="hotels")
     address = models.CharField(max_length=300, blank=True)
@@ -200,6 +219,9 @@ class Hotel(models.Model):
 
 class RoomType(models.Model):
     hotel = models.ForeignKey(Hotel, on_delete=models.CASCADE, related_name="room_types")
+    code = models.CharField(
+        max_length=32, default=new_room_type_code, help_text="Names it in imports, per hotel"
+    )
     name = models.CharField(max_length=100)
     capacity = models.PositiveSmallIntegerField(help_text="Guests per room")
     beds = models.CharField(max_length=100, blank=True)
@@ -210,6 +232,9 @@ class RoomType(models.Model):
 
     class Meta:
         ordering = ["hotel_id", "capacity", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["hotel", "code"], name="room_type_code_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.hotel} — {self.name}"
@@ -342,3 +367,42 @@ class CarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.car} {self.date}"
+
+
+class ImportJob(models.Model):
+    """One spreadsheet a staff member imported (or tried, on a dry run): who, what, how it went.
+
+    The file stays in the default storage (S3 on Lambda, local files elsewhere) so that the
+    background task, which may run in another Lambda invocation, reads it by name: the task's
+    payload carries the job's id only.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        # Some rows are invalid: nothing was applied (the errors say which and why).
+        REFUSED = "refused", "Refused (rows in error, nothing applied)"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="import_jobs")
+    kind = models.CharField(max_length=32)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    file_name = models.CharField(max_length=200, help_text="As uploaded")
+    dry_run = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # new / updated / unchanged / invalid / total rows
+    counts = models.JSONField(default=dict, blank=True)
+    # [{"row": n, "field": name or "", "message": text}], rows numbered as the spreadsheet
+    # shows them (the header is row 1).
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        what = "dry run" if self.dry_run else "import"
+        return f"{self.file_name} ({self.kind}, {what})"

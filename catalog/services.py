@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.db import OperationalError, transaction
+from django.db.models import QuerySet
 
 from audit.services import AuditTarget, audit_record
 from catalog.selectors import INVENTORY, Cell, Scope, inventory_cells
@@ -32,6 +33,7 @@ PriceMode = Literal["", "set", "add", "percent"]
 PRICE_MAX = Decimal("9999999999.99")
 # MySQL/MariaDB: lock wait timeout, deadlock. SQLite: "database is locked".
 _BUSY_CODES = {1205, 1213}
+_Row = TypeVar("_Row")
 
 
 class RatesBusy(DomainError):
@@ -130,6 +132,21 @@ def rates_bulk_preview(*, scope: Scope, change: BulkChange) -> list[RowChange]:
     return _changes(_cells(scope, change), change)
 
 
+def inventory_rows_lock(rows: QuerySet[Any, _Row]) -> list[_Row]:
+    """Lock `rows` of an inventory table in primary-key order (the order holds lock them in,
+    so no deadlock) and return them, read under the lock: the one place the catalog locks
+    inventory (the bulk change and imports).
+
+    Raises RatesBusy when they stay locked past the database's lock wait."""
+    try:
+        return list(rows.select_for_update().order_by("pk"))
+    except OperationalError as exc:
+        code = exc.args[0] if exc.args else None
+        if code in _BUSY_CODES or "locked" in str(exc):
+            raise RatesBusy() from exc
+        raise
+
+
 def _rows_lock(scope: Scope, cells: Sequence[Cell]) -> list[Cell]:
     """Lock the cells' rows in primary-key order (evaluated) and re-read them."""
     model, total, available, _ = INVENTORY[scope.kind]
@@ -137,18 +154,7 @@ def _rows_lock(scope: Scope, cells: Sequence[Cell]) -> list[Cell]:
     columns = ["pk", "price", total, available, "stop_sell"]
     if scope.kind == "hotel":
         columns.append("min_stay")
-    try:
-        rows = list(
-            model.objects.select_for_update()
-            .filter(pk__in=sorted(by_pk))
-            .order_by("pk")
-            .values_list(*columns)
-        )
-    except OperationalError as exc:
-        code = exc.args[0] if exc.args else None
-        if code in _BUSY_CODES or "locked" in str(exc):
-            raise RatesBusy() from exc
-        raise
+    rows = inventory_rows_lock(model.objects.filter(pk__in=sorted(by_pk)).values_list(*columns))
     locked = []
     for pk, price, row_total, row_available, stop_sell, *min_stay in rows:
         locked.append(

@@ -57,6 +57,22 @@ CUSTOM_URLS = {
     "bookings_booking_traveler_name": ("bookings.booking", "correct_traveler_name", {}),
     "bookings_booking_resend_confirmation": ("bookings.booking", "resend_confirmation", {}),
     "bookings_booking_note": ("bookings.booking", "add_note", {}),
+    # Spreadsheet exports need the model's view permission; a clean dry run is imported
+    # for real by whoever may start imports.
+    **{
+        f"catalog_{model}_export": (f"catalog.{model}", "view", {})
+        for model in (
+            "hotel",
+            "roomtype",
+            "roomnight",
+            "rentaloffice",
+            "rentalcar",
+            "carday",
+            "flightleg",
+            "flightfare",
+        )
+    },
+    "catalog_importjob_apply": ("catalog.importjob", "add", {}),
 }
 CATALOG = "catalog.*"
 EVERYTHING = {"view", "add", "change", "delete", "delete_selected"}
@@ -119,6 +135,7 @@ def one_of_each(room_type, day):
     from accounts.otp import recovery_codes_replace
     from audit.services import audit_record
     from bookings.services.cancellation import booking_cancel
+    from catalog.models import ImportJob
     from notifications.services import address_suppress
     from reviews.replies import reply_create
     from reviews.services import rating_recompute, review_approve
@@ -149,6 +166,8 @@ def one_of_each(room_type, day):
     SyncState.objects.create(engine="local")
     SyncCheckpoint.objects.create(engine="local", kind="city")
     address_suppress(email="gone@example.com", reason="bounce", now=now)
+    ImportJob.objects.create(user=boss, kind="room_nights", file="imports/rates.csv",
+                             file_name="rates.csv", created_at=now, status="done")  # fmt: skip
     return traveler
 
 

@@ -305,6 +305,23 @@ def test_the_zappa_function_may_log_and_trace_as_its_stage_configures(stage):
     assert check(calls, "app.yaml", "LambdaRole", stack) == []
 
 
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_function_may_send_itself_its_asynchronous_tasks_and_no_other_function(stage):
+    stack = stack_context(
+        stage,
+        {
+            f"travelguru-{stage}-storage-DataKeyArn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k",
+            f"travelguru-{stage}-database-DatabaseSecretArn": "arn:aws:secretsmanager:x:1:secret:d",
+            f"travelguru-{stage}-database-AppSecretArn": "arn:aws:secretsmanager:x:1:secret:a",
+        },
+    )
+    own = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:travelguru-{stage}"
+    other = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:someone-else"
+
+    assert check([Call("lambda:InvokeFunction", own)], "app.yaml", "LambdaRole", stack) == []
+    assert check([Call("lambda:InvokeFunction", other)], "app.yaml", "LambdaRole", stack) != []
+
+
 # ---- alarms reach the encrypted alarm topic ----------------------------------------------
 
 

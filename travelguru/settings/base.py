@@ -183,6 +183,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploads (staff's import files) on the local disk; production stores them in S3.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+MEDIA_URL = "media/"
 
 # The traveler app (frontend/, built by Vite into frontend/dist): WhiteNoise serves its files
 # at the site root (/assets/index-<hash>.js, /favicon.svg), travelguru.frontend serves its
