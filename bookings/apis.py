@@ -1,4 +1,6 @@
-"""POST /api/holds, GET and DELETE /api/holds/{id}."""
+"""POST /api/holds, GET and DELETE /api/holds/{id}; /api/bookings and its cancel; the Stripe
+webhook; POST /api/reviews (a review of a booked item).
+"""
 
 from __future__ import annotations
 
@@ -36,11 +38,14 @@ from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.cancellation import booking_cancel
 from bookings.services.holds import MAX_ITEMS, hold_create, hold_release
 from bookings.services.idempotency import idempotent_call
+from bookings.services.reviews import booking_item_review
 from bookings.services.webhooks import (
     stripe_event_apply,
     stripe_event_claim,
     stripe_event_unclaim,
 )
+from reviews.models import SUB_SCORES, ReviewStatus, Subject
+from reviews.serializers import ReviewSerializer, review_json
 from search.offers import offer_decode
 from travelguru.errors import PROBLEM_CONTENT_TYPE
 from travelguru.money import Money
@@ -517,3 +522,66 @@ class StripeWebhookApi(APIView):
             stripe_event_unclaim(event_id=event["id"])
             raise
         return Response({"received": True, "result": done})
+
+
+# POST /api/reviews is served here, not by reviews: whether the item may be reviewed is
+# bookings' to say, and reviews (below bookings) never reads bookings. (A comment, not the
+# docstring: the docstring is the operation's description in the schema.)
+class ReviewCreateApi(APIView):
+    """Review the hotel, rental company or airline of your own completed booking item."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        booking_reference = serializers.CharField(max_length=12)
+        item = serializers.IntegerField(
+            required=False, min_value=0, help_text="Item position; optional for one item"
+        )
+        rating = serializers.IntegerField(min_value=1, max_value=5)
+        sub_scores = serializers.DictField(
+            child=serializers.IntegerField(min_value=1, max_value=5),
+            required=False,
+            help_text=f"Each 1-5. Hotel: {', '.join(SUB_SCORES[Subject.HOTEL])}; car: "
+            f"{', '.join(SUB_SCORES[Subject.CAR_VENDOR])}; airline: "
+            f"{', '.join(SUB_SCORES[Subject.AIRLINE])}",
+        )
+        title = serializers.CharField(min_length=3, max_length=120)
+        text = serializers.CharField(min_length=20, max_length=4000)
+
+        class Meta:
+            ref_name = "ReviewCreateInput"
+
+    class OutputSerializer(ReviewSerializer):
+        status = serializers.ChoiceField(choices=ReviewStatus.choices)
+        subject = serializers.ChoiceField(choices=Subject.choices)
+        subject_id = serializers.IntegerField()
+
+        class Meta:
+            ref_name = "ReviewCreated"
+
+    @extend_schema(
+        operation_id="reviews_create",
+        request=InputSerializer,
+        responses={201: OutputSerializer, **problem_responses(400, 401, 404, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        review = booking_item_review(
+            user=request_user(request),
+            booking_reference=v["booking_reference"],
+            position=v.get("item"),
+            rating=v["rating"],
+            sub_scores=v.get("sub_scores") or {},
+            title=v["title"],
+            text=v["text"],
+            now=timezone.now(),
+        )
+        body = {
+            **review_json(review),
+            "status": review.status,
+            "subject": review.subject,
+            "subject_id": review.subject_id,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -22,4 +22,6 @@ urlpatterns = [
         LazyApiView("bookings.apis.BookingCancelApi"),
         name="booking-cancel",
     ),
+    # A review is written here, where the booking that proves the stay is read.
+    path("reviews", LazyApiView("bookings.apis.ReviewCreateApi"), name="review-create"),
 ]

@@ -1,6 +1,14 @@
-"""How a subject's rating is shown wherever it appears (detail, search results, reviews)."""
+"""How a subject's rating is shown wherever it appears (detail, search results, reviews), and
+how a review is shown (its public lists, and the answer to writing one)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
+
+if TYPE_CHECKING:
+    from reviews.models import Review
 
 
 class RatingSerializer(serializers.Serializer):
@@ -17,3 +25,38 @@ class RatingSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Rating"
+
+
+def review_json(review: Review) -> dict[str, Any]:
+    user = review.user
+    return {
+        "id": review.id,
+        "rating": review.rating,
+        "sub_scores": review.sub_scores,
+        # Plain text: clients must render it as text, never as HTML.
+        "title": review.title,
+        "text": review.text,
+        "author": f"{user.first_name} {user.last_name[:1]}.".strip()
+        if user.first_name
+        else "Traveler",
+        "travelled_on": review.travelled_on.strftime("%Y-%m"),
+        "verified": True,
+        "helpful_count": review.helpful_count,
+        "created_at": review.created_at.isoformat(),
+    }
+
+
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    rating = serializers.IntegerField()
+    sub_scores = serializers.DictField(child=serializers.IntegerField())
+    title = serializers.CharField(help_text="Plain text")
+    text = serializers.CharField(help_text="Plain text")
+    author = serializers.CharField(help_text='First name and initial, e.g. "Ada L."')
+    travelled_on = serializers.CharField(help_text="YYYY-MM")
+    verified = serializers.BooleanField(help_text="Always true: only guests may review")
+    helpful_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "Review"
