@@ -1,6 +1,6 @@
 """GET /api/{hotels|car-vendors|airlines}/{id}/reviews; POST /api/reviews/{id}/helpful.
 
-POST /api/reviews is bookings' (bookings.apis.ReviewCreateApi): the booking proves the stay.
+POST /api/reviews is bookings' (bookings.apis.reviews.ReviewCreateApi): the booking proves the stay.
 """
 
 from __future__ import annotations
