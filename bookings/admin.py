@@ -314,7 +314,8 @@ class BookingAdmin(ReadOnlyAdmin):
                 {
                     **self.admin_site.each_context(request),
                     "opts": self.model._meta,
-                    "queryset": bookings,
+                    "selected": [b.pk for b in bookings],
+                    "action": "cancel_and_refund",
                     "rows": rows,
                     "title": "Cancel and refund",
                 },
@@ -388,6 +389,7 @@ class PaymentAdmin(ReadOnlyAdmin):
                     "opts": self.model._meta,
                     "payments": orphans,
                     "selected": list(queryset.values_list("pk", flat=True)),
+                    "action": "refund_orphans",
                     "skipped": skipped,
                     "title": "Refund charges without a booking",
                 },

@@ -82,6 +82,8 @@ class UserAdmin(AccountsUserAdmin):
                     **self.admin_site.each_context(request),
                     "opts": self.model._meta,
                     "users": users,
+                    "selected": [user.pk for user in users],
+                    "action": "erase_personal_data",
                     "title": "Erase personal data",
                     "error": "Give a reason." if request.POST.get("post") == "yes" else "",
                 },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -12,11 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
-from bookings.models import BookingItem, BookingStatus, ItemKind
-from bookings.selectors import booking_get
-from catalog.local_time import local_today
-from catalog.models import FlightFare, RentalCar, RoomType
-from reviews.errors import AlreadyReviewed, NotReviewable, OwnReview, ReviewNotFound
+from reviews.errors import AlreadyReviewed, OwnReview, ReviewNotFound
 from reviews.models import SUB_SCORES, HelpfulVote, RatingAggregate, Review, ReviewStatus, Subject
 from travelguru.errors import InvalidFields
 from travelguru.results_cache import results_changed
@@ -24,21 +20,6 @@ from travelguru.results_cache import results_changed
 TWO_PLACES = Decimal("0.01")
 # The search answers that show each subject's rating (travelguru.results_cache).
 SEARCH_KINDS = {Subject.HOTEL: "hotel", Subject.AIRLINE: "flight", Subject.CAR_VENDOR: "car"}
-
-
-def review_subject(item: BookingItem) -> tuple[str, int, str]:
-    """What a booked item lets its traveler review: the hotel, the rental company, or the
-    airline (of the first flight when an itinerary mixes airlines); and the time zone of
-    the place the service began (the hotel's city, the office's airport, the origin)."""
-    offer = item.offer
-    if item.kind == ItemKind.HOTEL:
-        hotels = RoomType.objects.values_list("hotel_id", "hotel__city__timezone")
-        return Subject.HOTEL, *hotels.get(pk=offer["room_type_id"])
-    if item.kind == ItemKind.CAR:
-        vendors = RentalCar.objects.values_list("office__vendor_id", "office__airport__timezone")
-        return Subject.CAR_VENDOR, *vendors.get(pk=offer["car_id"])
-    airlines = FlightFare.objects.values_list("leg__airline_id", "leg__origin__timezone")
-    return Subject.AIRLINE, *airlines.get(pk=offer["outbound_fare_ids"][0])
 
 
 # --- the automatic screen ----------------------------------------------------------------
@@ -77,56 +58,25 @@ def review_screen(*, title: str, text: str, user_id: int | None = None) -> list[
 # --- writing -----------------------------------------------------------------------------
 
 
-def review_refusal(*, booking: Any, item: BookingItem, now: datetime) -> str | None:
-    """Why `item` of `booking` cannot be reviewed at `now`, or None when it can: the one
-    rule, asked by review_create and by the invitation to review sent after a trip."""
-    if booking.status == BookingStatus.CANCELLED or item.status == BookingStatus.CANCELLED:
-        return "A cancelled booking cannot be reviewed."
-    if now < item.service_end:
-        return f"Reviews open once the trip is over (after {item.service_end.isoformat()})."
-    if booking.created_at >= item.service_end:
-        return "This item was booked after it was over: there is no stay to review."
-    return None
-
-
 def review_create(
     *,
     user,
-    booking_reference: str,
-    position: int | None,
+    booking_item_id: int,
+    subject: str,
+    subject_id: int,
+    travelled_on: date,
     rating: int,
     sub_scores: dict[str, int],
     title: str,
     text: str,
     now: datetime,
 ) -> Review:
-    """A pending review of one completed, not cancelled item of the caller's own booking.
+    """A pending review of a booked item its caller has shown to be reviewable (bookings'
+    `booking_item_review`: the traveler's own, completed, not cancelled); one per item.
 
-    Completed means over at the place: `service_end` is the check-out time on the hotel's
-    clock, the office's closing time on the drop-off day, the last landing. An item booked
-    when its service was already over proves no stay, so it is never reviewable (a sale the
-    product refuses, but one made before that rule must not vouch for a review). Another
-    traveler's booking is 404 (not 403: its existence is not confirmed).
+    `subject` is what the item lets its traveler review (its hotel, rental company or
+    airline) and `travelled_on` the day the service began at the place.
     """
-    booking = booking_get(user=user, reference=booking_reference)
-    items = list(booking.items.all())
-    if position is None:
-        reviewable = [i for i in items if i.status == BookingStatus.CONFIRMED]
-        if len(items) == 1:
-            reviewable = items
-        if len(reviewable) != 1:
-            raise InvalidFields(
-                {"item": ["This booking has several items: say which one (its position)."]}
-            )
-        item = reviewable[0]
-    else:
-        item = next((i for i in items if i.position == position), None)
-        if item is None:
-            raise InvalidFields({"item": ["This booking has no such item."]})
-    refusal = review_refusal(booking=booking, item=item, now=now)
-    if refusal:
-        raise NotReviewable(refusal)
-    subject, subject_id, zone = review_subject(item)
     allowed = SUB_SCORES[subject]
     unknown = sorted(set(sub_scores) - set(allowed))
     if unknown:
@@ -141,7 +91,7 @@ def review_create(
         with transaction.atomic():
             return Review.objects.create(
                 user=user,
-                booking_item=item,
+                booking_item_id=booking_item_id,
                 subject=subject,
                 subject_id=subject_id,
                 rating=rating,
@@ -149,9 +99,7 @@ def review_create(
                 title=title.strip(),
                 text=text.strip(),
                 flags=review_screen(title=title, text=text),
-                # The day it began where it began (a dawn departure from Auckland is the
-                # previous day in UTC).
-                travelled_on=local_today(zone, now=item.service_start),
+                travelled_on=travelled_on,
                 created_at=now,
             )
     except IntegrityError:

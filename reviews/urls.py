@@ -4,7 +4,6 @@ from travelguru.lazy_views import LazyApiView
 
 # Imported at their first request, not with the URLconf (cold start: travelguru/lazy_views.py).
 urlpatterns = [
-    path("reviews", LazyApiView("reviews.apis.ReviewCreateApi"), name="review-create"),
     path(
         "reviews/<int:review_id>/helpful",
         LazyApiView("reviews.apis.ReviewHelpfulApi"),

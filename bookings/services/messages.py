@@ -225,10 +225,11 @@ def trip_reminders_queue(*, now: datetime, batch: int = 200) -> int:
 
 
 def review_invitations_queue(*, now: datetime, batch: int = 200) -> int:
-    """Invite travelers to review what their trip's items allow (reviews' own rule,
-    `review_refusal`, and not reviewed yet), once per item, one message per booking."""
+    """Invite travelers to review what their trip's items allow (the rule a review is
+    written under, `review_refusal`, and not reviewed yet), once per item, one message per
+    booking."""
+    from bookings.services.reviews import review_refusal
     from reviews.selectors import reviewed_item_ids
-    from reviews.services import review_refusal
 
     items = list(
         BookingItem.objects.filter(

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from bookings.models import Booking, BookingStatus, Hold, SandboxCharge
 from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.holds import hold_create
+from bookings.services.reviews import booking_item_review
 from catalog.local_time import day_end, local_today
 from catalog.models import CarDay, FlightFare, RoomNight
 from reviews.errors import NotReviewable
-from reviews.services import review_create
 from search.offers import InvalidOffer, offer_decode
 from search.selectors.offers import OfferStarted
 from tests.catalog.test_local_time import ZONES
@@ -261,7 +261,7 @@ def test_an_item_booked_once_it_was_over_cannot_be_reviewed(traveler, room_type,
     Booking.objects.filter(pk=booking.pk).update(created_at=item.service_end)
 
     with pytest.raises(NotReviewable, match="booked after it was over"):
-        review_create(
+        booking_item_review(
             user=traveler, booking_reference=booking.reference, position=None, rating=5,
             sub_scores={}, title="Great", text="Lovely stay, would come again.",
             now=item.service_end + timedelta(days=1),
@@ -283,7 +283,7 @@ def test_the_review_records_the_day_travelled_at_the_place(traveler, day):
     )
     after = booking.items.get().service_end + timedelta(days=1)
 
-    review = review_create(
+    review = booking_item_review(
         user=traveler, booking_reference=booking.reference, position=None, rating=4,
         sub_scores={}, title="Fine", text="On time and comfortable enough.", now=after,
     )  # fmt: skip

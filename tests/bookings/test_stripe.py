@@ -407,18 +407,18 @@ def test_a_replayed_event_is_not_applied_twice(api_client, stripe_settings, unkn
 def test_an_event_that_failed_to_apply_is_applied_when_redelivered(
     api_client, stripe_settings, unknown_payment, monkeypatch
 ):
-    from bookings import apis
+    from bookings.services.webhooks import stripe_event_apply
 
     payload = event("payment_intent.succeeded", intent(key=unknown_payment.idempotency_key))
-    real_apply = apis.stripe_event_apply
+    applied_by_the_api = "bookings.apis.webhooks.stripe_event_apply"
 
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(apis, "stripe_event_apply", broken)
+    monkeypatch.setattr(applied_by_the_api, broken)
     with pytest.raises(RuntimeError):
         post_event(api_client, *signed(payload))
-    monkeypatch.setattr(apis, "stripe_event_apply", real_apply)
+    monkeypatch.setattr(applied_by_the_api, stripe_event_apply)
 
     redelivered = post_event(api_client, *signed(payload))
 

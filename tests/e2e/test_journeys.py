@@ -320,14 +320,15 @@ def test_a_guest_reviews_a_finished_stay_and_others_page_and_vote_on_reviews(
 ):
     from django.utils import timezone
 
+    from bookings.services.reviews import booking_item_review
     from reviews.models import Review, ReviewStatus
-    from reviews.services import review_approve, review_create
+    from reviews.services import review_approve
 
     staff = UserFactory.create(email="staff@example.com", is_staff=True)
     for i in range(6):  # six approved reviews: two pages of five
         guest = UserFactory.create(email=f"guest{i}@example.com", first_name=f"Guest{i}")
         booked = book_past_stay(trip, guest)
-        review = review_create(
+        review = booking_item_review(
             user=guest, booking_reference=booked.reference, position=None, rating=5 - i % 2,
             sub_scores={"cleanliness": 5}, title=f"Stay number {i}",
             text="Quiet room, friendly staff and a short walk to the river.", now=timezone.now(),
@@ -376,15 +377,16 @@ def test_a_hotels_approved_reply_shows_under_its_review_with_its_date(
 
     from django.utils import timezone
 
+    from bookings.services.reviews import booking_item_review
     from reviews.models import ManagedProperty, Subject
     from reviews.replies import reply_approve, reply_create
-    from reviews.services import review_approve, review_create
+    from reviews.services import review_approve
 
     # given: a public review of the hotel, and its manager's reply, approved
     staff = UserFactory.create(email="staff@example.com", is_staff=True)
     guest = UserFactory.create(email="guest@example.com", first_name="Grace")
     booked = book_past_stay(trip, guest)
-    review = review_create(
+    review = booking_item_review(
         user=guest, booking_reference=booked.reference, position=None, rating=4,
         sub_scores={}, title="Nice but noisy", now=timezone.now(),
         text="Lovely room, though the street was loud until late at night.",

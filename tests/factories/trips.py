@@ -34,9 +34,9 @@ def trip_for(user, *offer_ids, done=False, travelers=None):
 
 def review_for(booking, *, title="Lovely stay", text="Quiet room, kind staff, would return."):
     """A pending review of a done trip's only item, by the trip's traveler."""
-    from reviews.services import review_create
+    from bookings.services.reviews import booking_item_review
 
-    return review_create(
+    return booking_item_review(
         user=booking.user, booking_reference=booking.reference, position=None, rating=4,
         sub_scores={}, title=title, text=text, now=timezone.now(),
     )  # fmt: skip

@@ -223,8 +223,8 @@ def test_each_item_opens_for_review_only_once_it_is_over(
     """Stay checked out, car returned, flight arrived: not a second earlier."""
     from zoneinfo import ZoneInfo
 
+    from bookings.services.reviews import booking_item_review
     from reviews.errors import NotReviewable
-    from reviews.services import review_create
 
     driver = TravelerIn(type="adult", first_name="Ada", last_name="L",
                         birth_date=day.replace(year=1990), is_driver=True)  # fmt: skip
@@ -251,7 +251,7 @@ def test_each_item_opens_for_review_only_once_it_is_over(
     for item in (flight, stay, rental):
 
         def review(now, item=item):
-            return review_create(
+            return booking_item_review(
                 user=traveler, booking_reference=booking.reference, position=item.position,
                 rating=4, sub_scores=scores[item.position], title="Fine",
                 text="It was fine, all things considered.", now=now,

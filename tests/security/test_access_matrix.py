@@ -20,8 +20,9 @@ from rest_framework.test import APIClient
 from bookings.models import Booking, BookingItem, BookingStatus, Hold, HoldStatus, Payment
 from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.holds import hold_create
+from bookings.services.reviews import booking_item_review
 from reviews.models import Review
-from reviews.services import review_approve, review_create
+from reviews.services import review_approve
 from search.offers import offer_decode
 from tests.factories.accounts import UserFactory, log_in_verified
 from tests.factories.offers import car_offer, hotel_offer
@@ -68,7 +69,7 @@ def world(room_type, car, day) -> World:
     booking = book(hotel_offer(room_type, day, 1), completed=False, travelers=adult)
     done = book(hotel_offer(room_type, day, 1), completed=True, travelers=adult)
     car_trip = book(car_offer(car, day, 1), completed=True, travelers=driver)
-    review = review_create(
+    review = booking_item_review(
         user=owner, booking_reference=car_trip.reference, position=None, rating=5,
         sub_scores={}, title="Great car", text="Clean, quick pick-up, no upsell.", now=now,
     )  # fmt: skip
