@@ -1,9 +1,10 @@
 """Flight itineraries for a route and a day: direct legs and one-stop connections, priced.
 
-The query budget is constant whatever the number of results: one query for the two
-airports, then per direction one for the fares leaving the origin on the local day and one
-for the fares arriving at the destination in the connection window (indexes
-`(origin, departure_at)` and `(destination, departure_at)`). Connections are joined in
+The query budget is constant whatever the number of results or directions: one query for
+the airports, then one for the fares leaving each origin on its local day and one for the
+fares arriving at each destination in its connection window (indexes
+`(origin, departure_at)` and `(destination, departure_at)`), a UNION ALL branch per
+direction (a round trip's two, a multi-city trip's slices). Connections are joined in
 Python: second legs grouped by their airport and bisected by departure time. Rows are read
 as typed rows (`FareRow`, by name through `travelguru.sql`), not model instances, because
 this is the product's hot path; the page alone is turned into JSON and offer ids by the API.
@@ -36,6 +37,7 @@ from search.offers import FlightOffer
 from travelguru.errors import InvalidInput
 from travelguru.money import Money
 from travelguru.sql import (
+    Column,
     Fragment,
     Query,
     Select,
@@ -122,6 +124,7 @@ class FareRow(NamedTuple):
     far_city: str
     far_country_code: str
     far_timezone: str
+    part: int  # which of the statement's UNION ALL branches (one per window asked) gave it
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +306,10 @@ def flight_offers_list(
     if errors:
         raise InvalidInput(next(iter(errors.values()))[0], errors=errors)
     search = _Search(party=party, cabin=cabin, max_stops=max_stops, now=now, engine=get_engine())
-    outbound = search.itineraries(source=source, target=target, day=day)
+    asked = [_Window.of_day(source, target, day)]
+    if return_day is not None:
+        asked.append(_Window.of_day(target, source, return_day))
+    outbound, *returns = search.itineraries_of(asked)
     if return_day is None:
         results = [
             FlightResult(
@@ -321,8 +327,7 @@ def flight_offers_list(
             for itinerary in outbound
         ]
     else:
-        inbound = search.itineraries(source=target, target=source, day=return_day)
-        results = _combinations((outbound, inbound), party=party, cabin=cabin, sort=sort)
+        results = _combinations((outbound, *returns), party=party, cabin=cabin, sort=sort)
     results.sort(key=lambda result: result.sort_key)
     return results
 
@@ -374,14 +379,12 @@ def flight_multi_city_offers_list(
     if errors:
         raise InvalidInput(next(iter(errors.values()))[0], errors=errors)
     search = _Search(party=party, cabin=cabin, max_stops=max_stops, now=now, engine=get_engine())
-    per_slice = []
-    for asked in slices:
-        itineraries = search.itineraries(
-            source=places[asked.origin], target=places[asked.destination], day=asked.day
-        )
-        if not itineraries:
-            return []  # a slice without flights: no trip, and no need to search the rest
-        per_slice.append(itineraries)
+    # Every slice's fares in the same two queries a one-way search sends, not two per slice.
+    per_slice = search.itineraries_of(
+        [_Window.of_day(places[a.origin], places[a.destination], a.day) for a in slices]
+    )
+    if not all(per_slice):
+        return []  # a slice without flights: no trip
     results = _combinations(per_slice, party=party, cabin=cabin, sort=sort)
     results.sort(key=lambda result: result.sort_key)
     return results
@@ -519,6 +522,21 @@ def _local_day_in_utc(day: date, tz_name: str) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """Itineraries asked for: from `source` to `target`, leaving in [start, end) (UTC)."""
+
+    source: Place
+    target: Place
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of_day(cls, source: Place, target: Place, day: date) -> _Window:
+        """Leaving on `day`, the calendar of the airport it leaves from."""
+        return cls(source, target, *_local_day_in_utc(day, source.timezone))
+
+
 @dataclass
 class _Search:
     """What one search asks of every direction: cabin, seats, stops, and now.
@@ -544,94 +562,140 @@ class _Search:
 
     def itineraries(self, *, source: Place, target: Place, day: date) -> list[Itinerary]:
         """Direct and (when allowed) one-stop itineraries leaving `source` on local `day`."""
-        start, end = _local_day_in_utc(day, source.timezone)
-        return self.itineraries_between(source=source, target=target, start=start, end=end)
+        return self.itineraries_of([_Window.of_day(source, target, day)])[0]
 
     def itineraries_between(
         self, *, source: Place, target: Place, start: datetime, end: datetime
     ) -> list[Itinerary]:
         """Direct and (when allowed) one-stop itineraries leaving `source` in [start, end):
         a day, or several at the cost of one (a calendar of prices)."""
-        self.places.setdefault(source.id, source)
-        self.places.setdefault(target.id, target)
-        candidates = _candidates(
-            self.engine.flight_legs(
-                LegQuery(
-                    departs_from=max(start, self.now),
-                    departs_until=end,
-                    origins=(source.code,),
-                    destination=target.code if self.max_stops == 0 else None,
-                )  # fmt: skip
-            )
-        )
-        if candidates is None:
-            return []
-        # The engine names candidates; the schedule decides (a stale index never sells).
+        return self.itineraries_of([_Window(source, target, start, end)])[0]
+
+    def itineraries_of(self, asked: Sequence[_Window]) -> list[list[Itinerary]]:
+        """Direct and (when allowed) one-stop itineraries per window asked, in its order.
+
+        However many windows (a round trip's two, a multi-city trip's slices), two fare
+        queries: every window's first legs in one, every window's second legs in the other,
+        each window a UNION ALL branch served by the same index as a lone search's."""
         direct_only = self.max_stops == 0
-        params: list[Any] = [source.id, *adapt_datetimes(start, end)]
-        if direct_only:
-            params.append(target.id)
-        rows = _first_legs_query(direct_only, candidates.sql).fetch(
-            [*self._fare_params(), *params, *candidates.params]
-        )
-        direct: list[Itinerary] = []
-        first_rows: list[FareRow] = []
-        for row in rows:
-            if row.far_id == target.id:
-                direct.append(Itinerary.of((self._leg(row, origin=source, destination=None),)))
+        found: list[list[Itinerary]] = [[] for _ in asked]
+        branches: list[tuple[int, str, list[Any]]] = []  # (window, candidates, parameters)
+        for index, window in enumerate(asked):
+            source, target = window.source, window.target
+            self.places.setdefault(source.id, source)
+            self.places.setdefault(target.id, target)
+            candidates = _candidates(
+                self.engine.flight_legs(
+                    LegQuery(
+                        departs_from=max(window.start, self.now),
+                        departs_until=window.end,
+                        origins=(source.code,),
+                        destination=target.code if direct_only else None,
+                    )  # fmt: skip
+                )
+            )
+            if candidates is None:
+                continue
+            # The engine names candidates; the schedule decides (a stale index never sells).
+            params: list[Any] = [source.id, *adapt_datetimes(window.start, window.end)]
+            if direct_only:
+                params.append(target.id)
+            branches.append(
+                (index, candidates.sql, [*self._fare_params(), *params, *candidates.params])
+            )
+        if not branches:
+            return found
+        query = _first_legs_query(direct_only, tuple(sql for _, sql, _ in branches))
+        first_rows: list[list[FareRow]] = [[] for _ in asked]
+        for row in query.fetch([p for *_, params in branches for p in params]):
+            index = branches[row.part][0]
+            window = asked[index]
+            if row.far_id == window.target.id:
+                leg = self._leg(row, origin=window.source, destination=None)
+                found[index].append(Itinerary.of((leg,)))
             else:
-                first_rows.append(row)
-        if direct_only or not first_rows:
-            return direct
-        return direct + self._connections(first_rows, source=source, target=target)
+                first_rows[index].append(row)
+        if not direct_only:
+            for index, itineraries in enumerate(self._connections(asked, first_rows)):
+                found[index].extend(itineraries)
+        return found
 
     def _connections(
-        self, first_rows: list[FareRow], *, source: Place, target: Place
-    ) -> list[Itinerary]:
-        """First legs joined to legs from the same airport to `target` leaving 45 min-8 h later.
+        self, asked: Sequence[_Window], first_rows: list[list[FareRow]]
+    ) -> list[list[Itinerary]]:
+        """Per window, its first legs joined to legs from the same airport to its target
+        leaving 45 min-8 h later: one query for every window's second legs.
 
-        Second legs all end at `target`, never at the origin, so no pair goes back home.
+        Second legs all end at the target, never at the origin, so no pair goes back home.
         """
-        # Per hub, the first legs' earliest and latest arrival.
-        arrivals: dict[int, tuple[datetime, datetime]] = {}
-        for row in first_rows:
-            hub, arrival = row.far_id, row.arrival_at
-            seen = arrivals.get(hub)
-            if seen is None:
-                arrivals[hub] = (arrival, arrival)
-            elif arrival < seen[0]:
-                arrivals[hub] = (arrival, seen[1])
-            elif arrival > seen[1]:
-                arrivals[hub] = (seen[0], arrival)
-        hubs = arrivals.keys()
-        earliest = min(first for first, _ in arrivals.values()) + MIN_CONNECTION
-        latest = max(last for _, last in arrivals.values()) + MAX_CONNECTION
-        few = len(hubs) <= _MAX_IN_LIST
-        candidates = _candidates(
-            self.engine.flight_legs(
-                LegQuery(
-                    departs_from=earliest,
-                    departs_until=latest,
-                    destination=target.code,
-                    origins=sorted({row.far_code for row in first_rows}) if few else (),
-                )  # fmt: skip
-            )
-        )
-        if candidates is None:
-            return []
-        params: list[Any] = [target.id, *adapt_datetimes(earliest, latest)]
-        if few:
-            # Only second legs some first leg can make: from its hub, in that hub's window.
-            for hub in sorted(hubs):
-                soonest, latest_in = arrivals[hub]
-                params.extend(
-                    (hub, *adapt_datetimes(soonest + MIN_CONNECTION, latest_in + MAX_CONNECTION))
+        branches: list[tuple[int, int, str, list[Any]]] = []  # window, hubs, candidates, params
+        hubs_of: dict[int, dict[int, tuple[datetime, datetime]]] = {}
+        for index, rows in enumerate(first_rows):
+            if not rows:
+                continue
+            target = asked[index].target
+            # Per hub, the first legs' earliest and latest arrival.
+            arrivals: dict[int, tuple[datetime, datetime]] = {}
+            for row in rows:
+                hub, arrival = row.far_id, row.arrival_at
+                seen = arrivals.get(hub)
+                if seen is None:
+                    arrivals[hub] = (arrival, arrival)
+                elif arrival < seen[0]:
+                    arrivals[hub] = (arrival, seen[1])
+                elif arrival > seen[1]:
+                    arrivals[hub] = (seen[0], arrival)
+            earliest = min(first for first, _ in arrivals.values()) + MIN_CONNECTION
+            latest = max(last for _, last in arrivals.values()) + MAX_CONNECTION
+            few = len(arrivals) <= _MAX_IN_LIST
+            candidates = _candidates(
+                self.engine.flight_legs(
+                    LegQuery(
+                        departs_from=earliest,
+                        departs_until=latest,
+                        destination=target.code,
+                        origins=sorted({row.far_code for row in rows}) if few else (),
+                    )  # fmt: skip
                 )
-        query = _second_legs_query(len(hubs) if few else 0, candidates.sql)
-        by_hub: dict[int, list[FareRow]] = {}
-        for row in query.fetch([*self._fare_params(), *params, *candidates.params]):
-            if row.far_id in hubs:
-                by_hub.setdefault(row.far_id, []).append(row)
+            )
+            if candidates is None:
+                continue
+            hubs_of[index] = arrivals
+            params: list[Any] = [target.id, *adapt_datetimes(earliest, latest)]
+            if few:
+                # Only second legs some first leg can make: from its hub, in that hub's window.
+                for hub in sorted(arrivals):
+                    soonest, last = arrivals[hub]
+                    params.extend(
+                        (hub, *adapt_datetimes(soonest + MIN_CONNECTION, last + MAX_CONNECTION))
+                    )
+            branches.append(
+                (
+                    index,
+                    len(arrivals) if few else 0,
+                    candidates.sql,
+                    [*self._fare_params(), *params, *candidates.params],
+                )
+            )
+        out: list[list[Itinerary]] = [[] for _ in asked]
+        if not branches:
+            return out
+        query = _second_legs_query(tuple((hubs, sql) for _, hubs, sql, _ in branches))
+        by_hub: list[dict[int, list[FareRow]]] = [{} for _ in asked]
+        for row in query.fetch([p for *_, params in branches for p in params]):
+            index = branches[row.part][0]
+            if row.far_id in hubs_of[index]:
+                by_hub[index].setdefault(row.far_id, []).append(row)
+        for index, hubs in enumerate(by_hub):
+            if hubs:
+                out[index] = self._pairs(first_rows[index], hubs, asked[index])
+        return out
+
+    def _pairs(
+        self, first_rows: list[FareRow], by_hub: dict[int, list[FareRow]], window: _Window
+    ) -> list[Itinerary]:
+        """First legs with the second legs of their hub leaving 45 min-8 h after they land:
+        second legs sorted by departure and bisected."""
         departures: dict[int, list[datetime]] = {}
         for hub, rows in by_hub.items():
             rows.sort(key=lambda row: (row.departure_at, row.fare_id))
@@ -649,8 +713,8 @@ class _Search:
                 # Adding prices of two currencies would be a made-up number: skip the pair.
                 if second.currency == currency:
                     legs = (
-                        self._leg(first, origin=source, destination=None),
-                        self._leg(second, origin=None, destination=target),
+                        self._leg(first, origin=window.source, destination=None),
+                        self._leg(second, origin=None, destination=window.target),
                     )
                     itineraries.append(Itinerary.of(legs))
         return itineraries
@@ -714,62 +778,73 @@ def _candidates(ids: Iterable[int]) -> Fragment | None:
 
 
 def _fare_query(
-    far: Literal["origin", "destination"], candidates: str, where: tuple[str, ...]
+    far: Literal["origin", "destination"], branches: Sequence[tuple[str, tuple[str, ...]]]
 ) -> Query[FareRow]:
     """Fares in the cabin with the seats asked, of legs not cancelled nor departed, among the
-    engine's `candidates` and matching `where`, with the `far` airport of their leg.
+    engine's candidates and matching the conditions, with the `far` airport of their leg: a
+    UNION ALL branch per (candidates, conditions), its rows' `part` the branch's position.
 
-    Parameters: cabin, seats, False, now, then `where`'s, then the candidates'."""
+    Parameters per branch: cabin, seats, False, now, then the conditions', then the
+    candidates'."""
     f, leg, al = Table(FlightFare, "f"), Table(FlightLeg, "l"), Table(Airline, "al")
     a = Table(Airport, "a")
-    fare = Select(
-        FareRow,
-        fare_id=f.c.id, price=f.c.price, currency=f.c.currency,
-        seats_available=f.c.seats_available, checked_bags=f.c.checked_bags,
-        cabin_bags=f.c.cabin_bags, refundable=f.c.refundable, change_fee=f.c.change_fee,
-        flight_number=leg.c.flight_number, airline_code=al.c.iata, airline_name=al.c.name,
-        departure_at=leg.c.departure_at, arrival_at=leg.c.arrival_at,
-        distance_km=leg.c.distance_km, aircraft=leg.c.aircraft,
-        far_id=a.c.id, far_code=a.c.iata, far_name=a.c.name, far_city=a.c.city_name,
-        far_country_code=a.c.country_code, far_timezone=a.c.timezone,
-    )  # fmt: skip
-    sql = f"""
-        SELECT {fare}
-        FROM {f}
-        INNER JOIN {leg} ON {leg.c.id} = {f.c.leg_id}
-        INNER JOIN {al} ON {al.c.id} = {leg.c.airline_id}
-        INNER JOIN {a} ON {a.c.id} = {leg.column(far)}
-        WHERE {f.c.cabin} = %s AND {f.c.seats_available} >= %s AND NOT {f.c.stop_sell}
-          AND {leg.c.is_cancelled} = %s AND {leg.c.departure_at} > %s AND {" AND ".join(where)}
-          AND {f.c.leg_id} IN ({candidates})
-    """  # noqa: S608 # nosec B608
+    selects = []
+    for part, (candidates, where) in enumerate(branches):
+        fare = Select(
+            FareRow,
+            fare_id=f.c.id, price=f.c.price, currency=f.c.currency,
+            seats_available=f.c.seats_available, checked_bags=f.c.checked_bags,
+            cabin_bags=f.c.cabin_bags, refundable=f.c.refundable, change_fee=f.c.change_fee,
+            flight_number=leg.c.flight_number, airline_code=al.c.iata, airline_name=al.c.name,
+            departure_at=leg.c.departure_at, arrival_at=leg.c.arrival_at,
+            distance_km=leg.c.distance_km, aircraft=leg.c.aircraft,
+            far_id=a.c.id, far_code=a.c.iata, far_name=a.c.name, far_city=a.c.city_name,
+            far_country_code=a.c.country_code, far_timezone=a.c.timezone,
+            part=Column(str(part)),
+        )  # fmt: skip
+        selects.append(f"""
+            SELECT {fare}
+            FROM {f}
+            INNER JOIN {leg} ON {leg.c.id} = {f.c.leg_id}
+            INNER JOIN {al} ON {al.c.id} = {leg.c.airline_id}
+            INNER JOIN {a} ON {a.c.id} = {leg.column(far)}
+            WHERE {f.c.cabin} = %s AND {f.c.seats_available} >= %s AND NOT {f.c.stop_sell}
+              AND {leg.c.is_cancelled} = %s AND {leg.c.departure_at} > %s
+              AND {" AND ".join(where)} AND {f.c.leg_id} IN ({candidates})
+        """)  # noqa: S608 # nosec B608
+    # Branches bare, not in parentheses: SQLite takes no parenthesised SELECT in a UNION.
+    sql = " UNION ALL ".join(selects)
     return Query(sql, fare)
 
 
-@statement((False, "%s"), (True, "%s, %s"))
-def _first_legs_query(direct_only: bool, candidates: str) -> Query[FareRow]:
-    """Fares leaving the origin in the day's range (and reaching the destination when only
-    direct flights are asked). Parameters: `_fare_params`, origin id, from, until
-    (excluded)[, destination id], then the candidates'."""
+@statement((False, ("%s",)), (True, ("%s, %s", "%s")))
+def _first_legs_query(direct_only: bool, candidates: tuple[str, ...]) -> Query[FareRow]:
+    """Fares leaving the origin in the window's range (and reaching the destination when only
+    direct flights are asked), a branch per window. Parameters per window: `_fare_params`,
+    origin id, from, until (excluded)[, destination id], then its candidates'."""
     leg = Table(FlightLeg, "l")
     where = [f"{leg.c.origin} = %s", f"{leg.c.departure_at} >= %s", f"{leg.c.departure_at} < %s"]
     if direct_only:
         where.append(f"{leg.c.destination} = %s")
-    return _fare_query("destination", candidates, tuple(where))
+    return _fare_query("destination", [(c, tuple(where)) for c in candidates])
 
 
-@statement((0, "%s"), (2, "%s, %s"))
-def _second_legs_query(hubs: int, candidates: str) -> Query[FareRow]:
-    """Fares reaching the destination in the connection range, from one of `hubs` in that
-    hub's window (0: from anywhere). Parameters: `_fare_params`, destination id, from, until
-    (both included), (hub id, from, until) per hub, then the candidates'."""
+@statement((((0, "%s"),),), (((2, "%s, %s"), (0, "%s")),))
+def _second_legs_query(branches: tuple[tuple[int, str], ...]) -> Query[FareRow]:
+    """Fares reaching the destination in the connection range, from one of the branch's hubs
+    in that hub's window (0 hubs: from anywhere), a branch per window. Parameters per
+    window: `_fare_params`, destination id, from, until (both included), (hub id, from,
+    until) per hub, then its candidates'."""
     leg = Table(FlightLeg, "l")
-    where = [
-        f"{leg.c.destination} = %s",
-        f"{leg.c.departure_at} >= %s",
-        f"{leg.c.departure_at} <= %s",
-    ]
-    if hubs:
-        window = f"({leg.c.origin} = %s AND {leg.c.departure_at} BETWEEN %s AND %s)"
-        where.append(f"({' OR '.join([window] * hubs)})")
-    return _fare_query("origin", candidates, tuple(where))
+    shaped = []
+    for hubs, candidates in branches:
+        where = [
+            f"{leg.c.destination} = %s",
+            f"{leg.c.departure_at} >= %s",
+            f"{leg.c.departure_at} <= %s",
+        ]
+        if hubs:
+            window = f"({leg.c.origin} = %s AND {leg.c.departure_at} BETWEEN %s AND %s)"
+            where.append(f"({' OR '.join([window] * hubs)})")
+        shaped.append((candidates, tuple(where)))
+    return _fare_query("origin", shaped)

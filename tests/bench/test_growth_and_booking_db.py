@@ -14,6 +14,7 @@ from bench.growth import (
     explain_keys,
     growth_ratio,
     handler_reads,
+    missed_reason,
     reads_between,
     rows_examined,
     scale_url,
@@ -123,6 +124,18 @@ def test_growth_report_says_met_or_missed_with_the_reason():
     growth_lines(_growth(60.0, 500), goals)
     assert goals[0][2].startswith("goal **missed**")
     assert "rows examined x5.0" in goals[0][2]
+
+
+def test_a_miss_whose_answer_grew_as_much_as_its_rows_says_a_correct_answer_reads_them():
+    small = {"rows_p50": 2_000, "answer_p50": 100}
+    assert "noise" in missed_reason(small, {"rows_p50": 2_100, "answer_p50": 100})
+    assert "the work grows with the catalog" in missed_reason(
+        small, {"rows_p50": 10_000, "answer_p50": 110}
+    )
+    answer_bound = missed_reason(small, {"rows_p50": 9_000, "answer_p50": 500})
+    assert "100 -> 500 matches" in answer_bound
+    assert "2,000 -> 9,000 rows" in answer_bound
+    assert "not met without changing the answer" in answer_bound
 
 
 def test_booking_db_report_says_whose_cpu_it_is_and_judges_both_goals():

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, Hold
 from catalog.models import FlightFare
@@ -151,6 +153,50 @@ def test_no_offer_when_a_slice_has_no_flight(api_client, places):
     assert response.json()["count"] == 0
 
 
+def test_slices_leaving_one_airport_on_one_day_each_get_their_own_flights(api_client, places):
+    # given, on one day, A->B and B->C (a connection A->C), A->D and D->A
+    day = _day()
+    flight_fare(places["AAA"], places["BBB"], _at(day, "06:00"), leg__flight_number="AB")
+    flight_fare(places["BBB"], places["CCC"], _at(day, "09:00"), leg__flight_number="BC")
+    flight_fare(places["AAA"], places["DDD"], _at(day, "07:00"), leg__flight_number="AD")
+    flight_fare(places["DDD"], places["AAA"], _at(day, "20:00"), leg__flight_number="DA")
+
+    # when a trip flies A->C and, the same day, D->A (its first slice's fares and the
+    # second's are read by one query)
+    response = _search(api_client, ("AAA", "CCC", day), ("DDD", "AAA", day))
+
+    # then each slice has only its own route's flights, the connection found for the first
+    assert _flights(response) == [["AB", "BC", "DA"]]
+
+
+def test_a_trip_of_any_number_of_slices_costs_the_queries_of_a_one_way_search(
+    api_client, places, flight_index
+):
+    # given a direct and a one-stop flight on each of three slices
+    days = (_day(), _day(12), _day(14))
+    route = (("AAA", "BBB"), ("BBB", "CCC"), ("CCC", "AAA"))
+    for (origin, destination), day in zip(route, days, strict=True):
+        hub = places["DDD"]
+        flight_fare(places[origin], places[destination], _at(day, "08:00"))
+        flight_fare(places[origin], hub, _at(day, "06:00"))
+        flight_fare(hub, places[destination], _at(day, "12:00"))
+    flight_index.sync()
+
+    def fare_queries(*slices: tuple[str, str, date]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = _search(api_client, *slices)
+        assert response.json()["count"] == 2 ** len(slices)
+        fare_table = FlightFare._meta.db_table
+        return sum(1 for q in captured.captured_queries if fare_table in q["sql"])
+
+    with flight_index.paused():
+        two = fare_queries(*((o, d, day) for (o, d), day in zip(route[:2], days[:2], strict=True)))
+        three = fare_queries(*((o, d, day) for (o, d), day in zip(route, days, strict=True)))
+
+    # then the first legs of every slice in one query, the second legs in another
+    assert two == three == 2
+
+
 def test_combinations_keep_the_best_few_per_slice(api_client, places):
     # given 10 flights on each of three slices
     days = (_day(), _day(12), _day(14))
@@ -227,13 +273,13 @@ def test_a_repeated_multi_city_search_is_cached_until_a_price_changes(
     trip = (("AAA", "BBB", one), ("BBB", "CCC", two))
     first = _search(api_client, *trip).json()
     ran: list[int] = []
-    real = flight_selectors._Search.itineraries
+    real = flight_selectors._Search.itineraries_of
 
-    def spy(self, **kwargs):
-        ran.append(1)
-        return real(self, **kwargs)
+    def spy(self, asked):
+        ran.append(len(asked))
+        return real(self, asked)
 
-    monkeypatch.setattr(flight_selectors._Search, "itineraries", spy)
+    monkeypatch.setattr(flight_selectors._Search, "itineraries_of", spy)
 
     # when searched again: answered from the cache
     assert _search(api_client, *trip).json() == first
@@ -248,4 +294,4 @@ def test_a_repeated_multi_city_search_is_cached_until_a_price_changes(
     # then the next search shows it
     again = _search(api_client, *trip).json()
     assert again["results"][0]["price"] == {"amount": "170.00", "currency": "USD"}
-    assert ran == [1, 1]
+    assert ran == [2]  # both slices searched together
