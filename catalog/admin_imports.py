@@ -14,6 +14,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -124,6 +125,14 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a job is a record; a new file is a new job
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportJob]:
+        # Staff follow jobs here: one whose invocation was ended by its time limit is shown
+        # as failed, with the reason, rather than running for ever.
+        from catalog.imports import import_jobs_time_out
+
+        import_jobs_time_out(now=timezone.now())
+        return super().get_queryset(request)
 
     @admin.display(description="Rows")
     def summary(self, job: ImportJob) -> str:

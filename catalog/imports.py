@@ -15,7 +15,7 @@ an HTTP request's time on Lambda.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -33,6 +33,10 @@ FORMATS = ("csv", "xlsx")
 # Errors kept on a job: enough to fix a file, bounded for the row that stores them.
 MAX_ERRORS = 500
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# No Lambda invocation lives longer: a job still running after that was ended with its
+# invocation (the time limit stops it without a word) and its one transaction went with
+# the connection, so nothing of it was applied.
+RUN_LIMIT = timedelta(minutes=15)
 
 
 class ImportRefused(DomainError):
@@ -113,6 +117,22 @@ def _claim(job_id: int, now: datetime) -> bool:
         ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
             status=ImportJob.Status.RUNNING, started_at=now
         )
+    )
+
+
+def import_jobs_time_out(*, now: datetime) -> int:
+    """Mark jobs that have been running longer than any invocation can as failed, saying
+    why, so staff are not left watching "running" for ever; returns how many."""
+    message = (
+        "The import did not finish within the time a background task may run; nothing was"
+        " applied. Split the file, or run it again (rows already as in the file are skipped)."
+    )
+    return ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, started_at__lt=now - RUN_LIMIT
+    ).update(
+        status=ImportJob.Status.FAILED,
+        finished_at=now,
+        errors=[{"row": None, "field": "", "message": message}],
     )
 
 

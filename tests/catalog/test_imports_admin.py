@@ -194,3 +194,33 @@ def test_an_export_holds_the_rows_the_lists_filters_leave(double):
     assert [(r["hotel"], r["room_type"], r["date"], r["stop_sell"]) for r in rows] == [
         ("LUT", "DBL", "2031-03-03", "1")
     ]
+
+
+@pytest.mark.django_db
+def test_a_job_whose_task_was_ended_by_its_time_limit_shows_as_failed_not_running_for_ever():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = member(roles.REVENUE_MANAGER)
+    user = UserFactory.create(email="rm@example.com")
+    now = timezone.now()
+
+    def job(started_minutes_ago: int) -> ImportJob:
+        return ImportJob.objects.create(
+            user=user, kind="room_nights", file="imports/rates.csv", file_name="rates.csv",
+            dry_run=False, status=ImportJob.Status.RUNNING, created_at=now,
+            started_at=now - timedelta(minutes=started_minutes_ago),
+        )  # fmt: skip
+
+    dead, alive = job(16), job(2)
+
+    page = client.get(reverse("admin:catalog_importjob_changelist"))
+
+    assert page.status_code == 200
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == ImportJob.Status.FAILED
+    assert "did not finish" in dead.errors[0]["message"]
+    assert dead.finished_at is not None
+    assert alive.status == ImportJob.Status.RUNNING
