@@ -30,6 +30,15 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install --quiet --only-binary=:all: --no-binary=placebo \
     -r "$OUT/lambda-requirements.txt" -r requirements/package.txt
   "$VENV/bin/pip" check
+  # pip picks the newest wheel this machine runs, which may need a newer glibc than
+  # Lambda's (Amazon Linux 2: 2.26): the production pins are installed again over the
+  # venv from wheels built for Lambda's platform (they run here too). Pure-Python wheels
+  # come out the same.
+  site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  "$VENV/bin/pip" install --quiet --upgrade --no-deps --only-binary=:all: \
+    --platform manylinux_2_26_x86_64 --platform manylinux2014_x86_64 \
+    --python-version 3.11 --implementation cp --target "$site" \
+    -r "$OUT/lambda-requirements.txt"
   touch "$stamp"
 fi
 
