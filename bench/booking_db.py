@@ -445,8 +445,7 @@ def lines(f: dict, goals: list[tuple[str, str, str]]) -> list[str]:
         " start and catalog included. The server idle spent"
         f" {f.get('idle_ms_per_s', float('nan')):.1f} ms of CPU per second (its background"
         " threads); lock times are wall time on a shared machine, so the round trips while"
-        " locked (the same for both when the services keep only the inventory statements"
-        " inside the lock) are the figure noise cannot move.",
+        " locked are the figure noise cannot move.",
         "",
     ]
     goals.append((f"booking: B's DB server CPU <= {CPU_GOAL} x A's", f"{cpu:.2f}",

@@ -126,6 +126,7 @@ def _tables():
     from accounts.models import User
     from bookings import models as b
     from catalog.models import RoomNight
+    from notifications.models import Message
     from travelguru.sql import Table
 
     return SimpleNamespace(
@@ -133,7 +134,7 @@ def _tables():
         payment=Table(b.Payment), refund=Table(b.Refund), booking=Table(b.Booking),
         booking_item=Table(b.BookingItem), traveler=Table(b.Traveler),
         idempotency=Table(b.IdempotencyRecord), charge=Table(b.SandboxCharge),
-        night=Table(RoomNight),
+        night=Table(RoomNight), message=Table(Message),
     )  # fmt: skip
 
 
@@ -154,6 +155,8 @@ def _reset(nights: list) -> None:
         items = f"SELECT {i.id} FROM {t.item} WHERE {i.hold} IN ({holds})"  # noqa: S608 # nosec B608
         for sql in (
             f"DELETE FROM {t.refund} WHERE {t.refund.c.payment} IN ({payments})",  # noqa: S608 # nosec B608
+            # the outbox's confirmation and refund messages of the bench users
+            f"DELETE FROM {t.message} WHERE {t.message.c.user} IN ({users})",  # noqa: S608 # nosec B608
             f"DELETE FROM {t.traveler} WHERE {t.traveler.c.booking} IN ({bookings})",  # noqa: S608 # nosec B608
             f"DELETE FROM {t.booking_item} WHERE {t.booking_item.c.booking} IN ({bookings})",  # noqa: S608 # nosec B608
             f"DELETE FROM {t.payment} WHERE {p.hold} IN ({holds})",  # noqa: S608 # nosec B608

@@ -145,9 +145,30 @@ def _hold_take(
     Availability always comes from the locked rows. The price is the quote made from the
     rows as read when the locked rows carry the same prices (the quote is a function of
     them and of unlocked catalog reads), and is quoted again from the locked rows if a
-    price moved in between."""
+    price moved in between.
+
+    The hold and its items are written before the inventory is locked (rows no one else
+    sees before the commit, under the traveler's row lock; a refusal rolls them back), so
+    the inventory stays locked for the take and the units only. The units come after the
+    lock: their foreign keys share-lock the inventory rows they name, and two transactions
+    sharing a row's lock before each asks for it exclusively would deadlock."""
+    hold = Hold(
+        user=user,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.HOLD_TTL_SECONDS),
+    )
+    new_items = [
+        HoldItem(hold=hold, position=position, kind=offer.kind, units=rows.needed,
+                 offer=_offer_json(offer))
+        for position, (offer, rows) in enumerate(zip(offers, found, strict=True))
+    ]  # fmt: skip
+    for item, quote in zip(new_items, read_quotes, strict=True):
+        _item_quoted(item, quote)
     with transaction.atomic():
         _holds_limit_check(user=user, now=now)
+        hold.save(force_insert=True)
+        # The units below need the items' ids: insert_rows gives them on every backend.
+        items = insert_rows(new_items)
         locked = inventory_lock(wanted)
         quotes = []
         for offer, rows, read_quote in zip(offers, found, read_quotes, strict=True):
@@ -193,30 +214,10 @@ def _hold_take(
                 ],
             )
 
+        for item, quote in zip(items, quotes, strict=True):
+            if _item_quoted(item, quote):  # quoted again from the locked rows (rare)
+                item.save(update_fields=["description", "price_amount", "price_currency"])
         inventory_take((rows.model, pk, rows.needed) for rows in found for pk in rows.ids)
-        hold = Hold.objects.create(
-            user=user,
-            created_at=now,
-            expires_at=now + timedelta(seconds=settings.HOLD_TTL_SECONDS),
-        )
-        # The units below need the items' ids: insert_rows gives them on every backend.
-        items = insert_rows(
-            [
-                HoldItem(
-                    hold=hold,
-                    position=position,
-                    kind=offer.kind,
-                    description=quote.description[:300],
-                    price_amount=quote.price.amount,
-                    price_currency=quote.price.currency,
-                    units=rows.needed,
-                    offer=_offer_json(offer),
-                )
-                for position, (offer, rows, quote) in enumerate(
-                    zip(offers, found, quotes, strict=True)
-                )
-            ]
-        )
         HoldUnit.objects.bulk_create(
             [
                 HoldUnit(item=item, units=rows.needed, **{UNIT_FIELD[rows.model]: pk})
@@ -228,6 +229,15 @@ def _hold_take(
     # read them from here instead of selecting them again.
     prefetched_rows_set(hold, "items", items)
     return hold
+
+
+def _item_quoted(item: HoldItem, quote: Quote) -> bool:
+    """Give the item the quote's description and price; True if that changed them."""
+    fields = (quote.description[:300], quote.price.amount, quote.price.currency)
+    if fields == (item.description, item.price_amount, item.price_currency):
+        return False
+    item.description, item.price_amount, item.price_currency = fields
+    return True
 
 
 def _holds_limit_check(*, user: User, now: datetime) -> None:

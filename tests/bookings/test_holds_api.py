@@ -136,6 +136,36 @@ def test_a_price_moved_between_the_read_and_the_lock_is_a_409_with_the_new_price
     assert not Hold.objects.exists()
 
 
+def test_a_price_moved_back_between_the_read_and_the_lock_holds_at_the_offers_price(
+    client_of, traveler, room_type, day, monkeypatch
+):
+    # given: the rows were read at a new price, then set back before they were locked
+    from bookings.services import holds as holds_module
+    from search.selectors.offers import offer_rows as read
+
+    offer = hotel_offer(room_type, day, 2)
+    night = RoomNight.objects.filter(room_type=room_type, date=day)
+    searched = night.get().price
+
+    def read_repriced_then_set_back(**kwargs):
+        night.update(price=Decimal("150.00"))
+        rows = read(**kwargs)
+        night.update(price=searched)
+        return rows
+
+    monkeypatch.setattr(holds_module, "offer_rows", read_repriced_then_set_back)
+
+    # when
+    response = hold(client_of(traveler), offer)
+
+    # then: held at the price of the locked rows, the one searched, in the answer and rows
+    assert response.status_code == 201, response.json()
+    assert response.json()["total"] == {"amount": "210.00", "currency": "EUR"}
+    [item] = Hold.objects.get().items.all()
+    assert (item.price_amount, item.price_currency) == (Decimal("210.00"), "EUR")
+    assert rooms_left(room_type) == [2, 2, 3]
+
+
 def test_two_offers_on_the_same_rows_need_the_units_of_both(client_of, room_type, day):
     # 3 rooms: one hold asking 2 + 2 of the same nights must fail as a whole.
     client = client_of(UserFactory.create())

@@ -83,6 +83,25 @@ def test_a_hold_locks_fares_nights_and_car_days_in_that_order_before_any_update(
     )
 
 
+def test_a_hold_writes_its_rows_before_locking_inventory_and_then_only_takes_and_links(
+    client_of, traveler, room_type, car, fare, day
+):
+    with CaptureQueriesContext(connection) as ctx:
+        trip(client_of(traveler), room_type, car, fare, day)
+
+    sql = [q["sql"].strip() for q in ctx.captured_queries]
+    seen = statements(ctx)
+    first_lock = min(first(seen, "lock", t) for t in INVENTORY)
+    # the hold and its items are written under the traveler's lock, before the inventory's
+    assert first(seen, "lock", "accounts_user") < first(seen, "other", "bookings_holditem")
+    assert first(seen, "other", "bookings_holditem") < first_lock
+    # from the first inventory lock to the end of the transaction (a savepoint's release
+    # inside the test's own transaction): the locks, the takes, the units
+    end = next(i for i in range(first_lock, len(sql)) if sql[i].startswith(("COMMIT", "RELEASE")))
+    locked_span = seen[first_lock:end]
+    assert {name for _, name in locked_span} == {*INVENTORY, "bookings_holdunit"}
+
+
 def test_releasing_locks_the_hold_then_the_inventory_then_updates(
     client_of, traveler, room_type, car, fare, day
 ):

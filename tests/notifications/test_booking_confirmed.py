@@ -3,7 +3,7 @@ language the traveler booked in, with every item on the place's clock and a cale
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import icalendar
@@ -140,3 +140,28 @@ def test_a_provider_outage_leaves_the_message_pending_and_the_booking_made(
     assert message.attempts == 1
     assert "provider down" in message.last_error
     assert message.next_attempt_at is not None
+
+
+@pytest.mark.parametrize(
+    ("when", "offset_hours"), [(datetime(2027, 7, 10, 13, 0, tzinfo=UTC), 2),
+                               (datetime(2027, 1, 10, 14, 0, tzinfo=UTC), 1)],
+)  # fmt: skip
+def test_the_calendars_zone_gives_the_places_offset_on_the_trips_dates(when, offset_hours):
+    """The VTIMEZONE covers the trip's years only (cheap to build), and a reader using it
+    alone puts the stay at the right instant, in summer and in winter time."""
+    from notifications.ics import booking_calendar
+
+    item = {
+        "position": 0, "description": "Paris stay", "start": when, "start_zone": "Europe/Paris",
+        "end": when + timedelta(days=2), "end_zone": "Europe/Paris",
+    }  # fmt: skip
+    attachment = booking_calendar({"reference": "TG-ABCDEF", "booked_at": when, "items": [item]})
+
+    cal = icalendar.Calendar.from_ical(attachment.content)
+    [vtimezone] = cal.walk("VTIMEZONE")
+    assert isinstance(vtimezone, icalendar.Timezone)
+    zone = vtimezone.to_tz()
+    local = cal.walk("VEVENT")[0].decoded("dtstart").replace(tzinfo=None)
+    assert (local.hour, local.minute) == (when.hour + offset_hours, 0)
+    assert local.replace(tzinfo=zone).utcoffset() == timedelta(hours=offset_hours)
+    assert local.replace(tzinfo=zone) == when

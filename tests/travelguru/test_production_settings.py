@@ -146,7 +146,8 @@ def test_aurora_through_the_proxy_uses_pymysql_tls_no_session_sets_and_kept_conn
     code = (
         "import json, django; django.setup(); from django.conf import settings as s;"
         "import MySQLdb; db = s.DATABASES['default'];"
-        "print(json.dumps({'driver': MySQLdb.__name__, 'options': db['OPTIONS'],"
+        "print(json.dumps({'driver': MySQLdb.__name__, 'engine': db['ENGINE'],"
+        " 'options': db['OPTIONS'],"
         " 'age': db['CONN_MAX_AGE'], 'checks': db['CONN_HEALTH_CHECKS']}))"
     )
     done = _production({"DATABASE_URL": "mysql://app:pw@proxy.example:3306/travelguru"}, code)
@@ -154,6 +155,8 @@ def test_aurora_through_the_proxy_uses_pymysql_tls_no_session_sets_and_kept_conn
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     assert seen["driver"] == "pymysql"
+    # transactions opened by BEGIN: no SET autocommit, which the proxy has to track
+    assert seen["engine"] == "travelguru.db_backends.mysql"
     assert "init_command" not in seen["options"]  # a SET would pin the proxy connection
     assert "isolation_level" not in seen["options"]
     assert seen["options"]["ssl"]["check_hostname"] is True

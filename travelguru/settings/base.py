@@ -100,6 +100,9 @@ TEMPLATES = [
 ]
 
 
+MYSQL_ENGINE = "travelguru.db_backends.mysql"
+
+
 def database_from_url(url: str) -> dict:
     """One DATABASE_URL, with the options our MySQL/MariaDB/Aurora use needs.
 
@@ -108,6 +111,8 @@ def database_from_url(url: str) -> dict:
     """
     config = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.mysql":
+        # Django's backend, its transactions opened by BEGIN (see the module).
+        config["ENGINE"] = MYSQL_ENGINE
         config.setdefault("OPTIONS", {}).update(
             {
                 "charset": "utf8mb4",

@@ -19,7 +19,7 @@ if _proxy_url := aws_config.database_from_proxy_secret(os.environ):
 os.environ.setdefault("DB_DRIVER", "pymysql")
 
 from travelguru.settings.base import *  # noqa: E402, F403
-from travelguru.settings.base import DATABASES, env  # noqa: E402
+from travelguru.settings.base import DATABASES, MYSQL_ENGINE, env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # required: no default in production
@@ -34,7 +34,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # A copy: base's dicts are shared with every settings module that imported them.
 DATABASES = copy.deepcopy(DATABASES)
 _db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.mysql":
+if _db["ENGINE"] == MYSQL_ENGINE:
     options = _db.setdefault("OPTIONS", {})
     # Any SET a client sends pins its proxy connection to one database connection for its
     # whole life, which defeats the proxy's multiplexing. sql_mode, the lock wait and READ
