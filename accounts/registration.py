@@ -5,9 +5,9 @@ No answer says whether an address has an account. Registering an address answers
 same whether it is new (a verification link is sent) or taken (its owner is told that
 someone tried to register with it); a reset asked for an address answers the same whether
 an account has it (a reset link is sent) or not (the address is told it has no account).
-Both roads render one email and write one outbox row, so neither the answer nor its time
-tells them apart. Each address gets a few such emails an hour whoever asks (no mailbomb),
-besides the per-IP throttle of the API.
+Both roads write one outbox row (rendered by its send, after the answer), so neither the
+answer nor its time tells them apart. Each address gets a few such emails an hour whoever
+asks (no mailbomb), besides the per-IP throttle of the API.
 
 A new traveler signs in with their password as soon as they registered (login does not
 wait for verification); they search and hold, and book once the link proved the mailbox
@@ -202,7 +202,7 @@ def email_verify(*, token: str, now: datetime) -> User:
 
 def password_reset_request(*, email: str, language: str, now: datetime) -> None:
     """Email a reset link to the account with this address, or tell the address it has
-    none: one render and one outbox row either way (see the module's docstring).
+    none: one outbox row either way (see the module's docstring).
 
     Only active accounts with a password can be reset (as Django's reset form): staff-made
     accounts without one, and disabled ones, are treated as no account.

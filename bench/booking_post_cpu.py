@@ -221,6 +221,20 @@ def profile(posts: int, top: int, out: str | None = None) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def _send_as_lambda_task() -> None:
+    """The dispatch production uses (a Zappa task per message), with the task recorded
+    instead of invoking Lambda: the request pays what it pays on Lambda, and no more."""
+    import types
+
+    from django.conf import settings
+
+    started: list[int] = []
+    tasks = types.ModuleType("notifications.tasks")
+    tasks.message_send_task = started.append  # type: ignore[attr-defined]
+    sys.modules["notifications.tasks"] = tasks
+    settings.NOTIFICATIONS_DISPATCH = "zappa"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument(
@@ -232,8 +246,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--top", type=int, default=40)
     p.add_argument("--profile-out", help="also write the cProfile stats (pstats) here")
     p.add_argument("--statements", action="store_true", help="list one POST's statements")
+    p.add_argument(
+        "--send",
+        choices=["after-response", "lambda-task"],
+        default="after-response",
+        help="after-response (default, as `make run`): the message's send runs in this\n"
+        "process after the response and is counted; lambda-task: as on Lambda, the send\n"
+        "is a Zappa task for another invocation, recorded here and not run",
+    )
     args = p.parse_args(argv)
     setup_django(args.database_url)
+    if args.send == "lambda-task":
+        _send_as_lambda_task()
     if args.profile:
         profile(args.profile, args.top, args.profile_out)
         return 0

@@ -13,10 +13,14 @@ from django.utils.html import format_html
 
 from notifications.models import Message, SuppressedAddress
 
+NOT_RENDERED = "(not rendered yet)"
+
 
 def _link(message: Message) -> str:
+    # A list does not render each pending message: its own page shows it.
     url = reverse("admin:notifications_message_change", args=[message.pk])
-    return format_html('<a href="{}">{}</a>', url, message.subject)
+    subject = message.subject if message.rendered_at else f"{message.kind} {NOT_RENDERED}"
+    return format_html('<a href="{}">{}</a>', url, subject)
 
 
 class MessageInline(admin.TabularInline):
@@ -55,24 +59,49 @@ class MessageAdmin(admin.ModelAdmin):
     list_select_related = ["booking"]
     date_hierarchy = "created_at"
     fields = readonly_fields = (
-        "kind", "to_email", "user", "booking", "language", "subject", "status", "attempts",
-        "next_attempt_at", "last_error", "provider_message_id", "created_at", "sent_at",
-        "resent_from", "resent_by", "resend_reason", "attachment_names", "text_body",
-        "html_preview",
+        "kind", "to_email", "user", "booking", "language", "rendered", "subject_shown",
+        "status", "attempts", "next_attempt_at", "last_error", "provider_message_id",
+        "created_at", "sent_at", "resent_from", "resent_by", "resend_reason",
+        "attachment_names", "text_shown", "html_preview",
     )  # fmt: skip
     actions = ["resend_messages"]
 
+    def _content(self, obj: Message) -> tuple[str, str, str, list[dict[str, str]]]:
+        """As stored once its send rendered it; before, rendered for this page (not saved)
+        from its context, which is what the send will render unless a template changes."""
+        from notifications.services import message_content
+
+        # Kept on the instance: the page's four fields render it once.
+        content = getattr(obj, "_content", None)
+        if content is None:
+            content = obj._content = message_content(obj)  # type: ignore[attr-defined]
+        return content
+
+    @admin.display(description="rendered")
+    def rendered(self, obj: Message) -> str:
+        if obj.rendered_at is None:
+            return f"{NOT_RENDERED}: shown as its send will render it"
+        return str(obj.rendered_at)
+
+    @admin.display(description="subject")
+    def subject_shown(self, obj: Message) -> str:
+        return self._content(obj)[0]
+
+    @admin.display(description="text body")
+    def text_shown(self, obj: Message) -> str:
+        return self._content(obj)[1]
+
     @admin.display(description="attachments")
     def attachment_names(self, obj: Message) -> str:
-        return ", ".join(a["filename"] for a in obj.attachments) or "-"
+        return ", ".join(a["filename"] for a in self._content(obj)[3]) or "-"
 
     @admin.display(description="HTML as sent")
     def html_preview(self, obj: Message) -> str:
-        # The stored HTML in a sandboxed frame: shown as the traveler saw it, scripts or not.
+        # The HTML in a sandboxed frame: shown as the traveler saw it, scripts or not.
         return format_html(
             '<iframe sandbox="" srcdoc="{}" style="width:100%;height:480px;border:1px solid '
             '#ccc;background:#fff" title="message"></iframe>',
-            obj.html_body,
+            self._content(obj)[2],
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -2,8 +2,8 @@
 
 `templates/notifications/<kind>/subject.txt`, `body.txt` and `body.html` are rendered with
 the caller's context under the message's language. A kind that sends files (a calendar
-for a booking) registers a builder here: `attachments(context) -> [Attachment]`, run when
-the message is queued, so what is stored is what is sent.
+for a booking) registers a builder here: `attachments(context) -> [Attachment]`, run with
+the templates by the message's first send, which stores them: what is stored is what is sent.
 """
 
 from __future__ import annotations

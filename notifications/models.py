@@ -11,7 +11,8 @@ class MessageStatus(models.TextChoices):
 
 
 class Message(models.Model):
-    """One e-mail to one address, rendered when queued: staff see exactly what was sent.
+    """One e-mail to one address. Queued with its kind, language and context; rendered by
+    its first send, which stores what it sends: staff see exactly what was sent.
 
     Other apps link it to their rows by foreign keys given as strings (the booking); this
     app imports none of them, callers pass a plain context to render.
@@ -34,12 +35,17 @@ class Message(models.Model):
     )
     kind = models.CharField(max_length=32, db_index=True)
     language = models.CharField(max_length=8)
-    subject = models.CharField(max_length=255)
-    text_body = models.TextField()
+    # What the kind's templates are rendered with (notifications.context): rendering is
+    # templates and a calendar file, too slow for the request that queues the message.
+    context = models.JSONField(default=dict, blank=True)
+    # Set by the first send, from the context; empty until `rendered_at`.
+    subject = models.CharField(max_length=255, blank=True)
+    text_body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
-    # Built when queued, like the bodies: [{"filename", "mimetype", "content"}] (text
-    # attachments only, e.g. a calendar file), so a resend or a retry sends the same bytes.
+    # Built with the bodies: [{"filename", "mimetype", "content"}] (text attachments only,
+    # e.g. a calendar file), so a resend or a retry sends the same bytes.
     attachments = models.JSONField(default=list, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )

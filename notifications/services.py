@@ -1,9 +1,11 @@
 """The outbox: queue a message in the caller's transaction, send it after the commit.
 
-A message is rendered when it is queued and written in the caller's transaction, so it
-exists exactly when what it tells of does (a booking rolled back queues nothing). The send
-is scheduled on commit (`notifications.dispatch`): never in the request path, and a
-provider that is down leaves the row pending for the retry job, with exponential backoff.
+A message is written in the caller's transaction with its kind, language and context, so
+it exists exactly when what it tells of does (a booking rolled back queues nothing). The
+send is scheduled on commit (`notifications.dispatch`), outside the request: it renders the
+templates and attachments, stores them on the row (what staff see is what was sent), then
+calls the provider; one that is down leaves the row pending for the retry job, with
+exponential backoff, and a retry sends what was rendered the first time.
 
 One sender at a time: a row is claimed by a conditional UPDATE (pending -> sending) before
 the provider is called, so a retry racing a first send, or two retry jobs, send it once.
@@ -22,6 +24,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from notifications.context import context_dump, context_load
 from notifications.kinds import kind_get
 from notifications.models import Message, MessageStatus, SuppressedAddress
 
@@ -69,31 +72,52 @@ def queue_message(
     booking: Any = None,
     now: datetime | None = None,
 ) -> Message:
-    """Render the kind's templates and write the message in the caller's transaction; the
-    send is scheduled for after its commit. Never sends, never calls a provider."""
+    """Write the message (kind, language, context) in the caller's transaction; the send,
+    which renders it, is scheduled for after its commit. Never renders, never sends.
+
+    UnknownKind or ContextNotSerializable here, in the caller's transaction, rather than
+    at the send: a message that could never be rendered is not queued."""
     from notifications import dispatch
 
-    language = language_pick(language)
-    subject, text, html, attachments = message_render(kind=kind, language=language, context=context)
+    kind_get(kind)
     message = Message.objects.create(
         to_email=to_email,
         user=user,
         booking=booking,
         kind=kind,
-        language=language,
-        subject=subject,
-        text_body=text,
-        html_body=html,
-        attachments=attachments,
+        language=language_pick(language),
+        context=context_dump(context),
         created_at=now or timezone.now(),
     )
     dispatch.send_after_commit(message.pk)
     return message
 
 
+def message_content(message: Message) -> tuple[str, str, str, list[dict[str, str]]]:
+    """What `message` sends: as stored once rendered, else rendered now from its context
+    (nothing saved: the admin's view of a message not sent yet, the tests)."""
+    if message.rendered_at is not None:
+        return message.subject, message.text_body, message.html_body, message.attachments
+    return message_render(
+        kind=message.kind, language=message.language, context=context_load(message.context)
+    )
+
+
+def _message_render_store(message: Message, *, now: datetime) -> None:
+    """Render a claimed message once and keep the result on the row (a retry, a resend,
+    the admin read it from there)."""
+    if message.rendered_at is not None:
+        return
+    subject, text, html, attachments = message_content(message)
+    message.subject, message.text_body, message.html_body = subject, text, html
+    message.attachments, message.rendered_at = attachments, now
+    message.save(update_fields=["subject", "text_body", "html_body", "attachments", "rendered_at"])
+
+
 def resend(message: Message, *, by_user: Any, reason: str, now: datetime | None = None) -> Message:
     """Queue a copy of `message` (same content, same address) and record who asked and
-    why, in the copy and in the audit trail. The copy is sent like any new message."""
+    why, in the copy and in the audit trail. The copy is sent like any new message (one
+    never rendered, e.g. suppressed before its send, is rendered by the copy's send)."""
     from audit.services import audit_record
     from notifications import dispatch
 
@@ -111,6 +135,8 @@ def resend(message: Message, *, by_user: Any, reason: str, now: datetime | None 
             text_body=message.text_body,
             html_body=message.html_body,
             attachments=message.attachments,
+            rendered_at=message.rendered_at,
+            context=message.context,
             created_at=now,
             resent_from=message,
             resent_by=by_user,
@@ -167,6 +193,9 @@ def message_send(message_id: int, *, now: datetime | None = None) -> str | None:
         return MessageStatus.SUPPRESSED
     attempts = message.attempts + 1
     try:
+        # Inside the try: a render that fails (a template broken by a deploy) is retried
+        # like a provider outage, and ends as failed with its error for staff to see.
+        _message_render_store(message, now=now)
         provider_id = deliver(message)
     except ProviderRefused as exc:
         # Refused for good (an address the provider will not take): retrying cannot help.

@@ -37,14 +37,15 @@ def assert_problem(response, status: int, code: str) -> dict:
 
 
 def emailed_link(to_email: str, kind: str) -> dict[str, str]:
-    """The query of the link in the newest `kind` message queued to `to_email` (the outbox
-    row is what is sent): e.g. {"token": ...} of a verification link."""
+    """The query of the link in the newest `kind` message queued to `to_email` (what its
+    send renders and sends): e.g. {"token": ...} of a verification link."""
     import re
     from urllib.parse import parse_qsl, urlsplit
 
     from notifications.models import Message
+    from tests.notifications.rendered import rendered
 
     message = Message.objects.filter(to_email__iexact=to_email, kind=kind).latest("pk")
-    links = re.findall(r"https?://\S+", message.text_body)
+    links = re.findall(r"https?://\S+", rendered(message).text_body)
     assert links, f"no link in the {kind} message to {to_email}"
     return dict(parse_qsl(urlsplit(links[0]).query))
