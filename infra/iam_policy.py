@@ -339,6 +339,19 @@ def iam_requests(
         return [Call(f"ssm:{operation}", f"{prefix}:parameter{name}")]
     if (service, operation) == ("secretsmanager", "GetSecretValue"):
         return [Call("secretsmanager:GetSecretValue", parsed["ARN"])]
+    if (service, operation) == ("lambda", "Invoke"):
+        # A name, a partial ARN ("account:function:name") or an ARN; a qualifier (version or
+        # alias) is part of the resource, so a policy on the bare function does not cover it.
+        name = params["FunctionName"]
+        if name.startswith("arn:"):
+            arn = name
+        elif ":function:" in name:
+            arn = f"arn:{partition}:lambda:{region}:{name}"
+        else:
+            arn = f"{prefix}:function:{name}"
+        if params.get("Qualifier"):
+            arn = f"{arn}:{params['Qualifier']}"
+        return [Call("lambda:InvokeFunction", arn)]
     if service == "s3":
         # S3's ARNs carry no region or account; HEAD is authorized as the GET it mirrors,
         # a multipart upload's every part as PutObject, a listing on the bucket itself.

@@ -29,7 +29,9 @@ from infra.rehearse.edge_twin import EdgeTwin
 from infra.rehearse.lambda_twin import FunctionError, LambdaTwin, task_name
 
 ROOT = Path(__file__).resolve().parents[2]
-WORK = ROOT / "var" / "rehearse"
+# Hidden: `zappa package` walks every non-hidden directory below the project, and the
+# unpacked package here has a zappa.websocket import it would take for the project's.
+WORK = ROOT / "var" / ".rehearse"
 ZIP = ROOT / "var" / "package" / "travelguru-prod.zip"
 STAGE = "prod"
 REGION = "eu-west-1"

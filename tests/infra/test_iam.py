@@ -431,3 +431,35 @@ def test_the_function_sends_mail_only_as_itself_and_invokes_only_itself(stage):
         Call("lambda:InvokeFunction", itself.replace(stage, "other")),
     ]
     assert len(check(refused, "app.yaml", "LambdaRole", stack)) == 3
+
+
+@pytest.mark.parametrize(
+    ("function_name", "qualifier", "resource"),
+    [
+        ("travelguru-prod", None, "function:travelguru-prod"),
+        (f"{ACCOUNT}:function:travelguru-prod", None, "function:travelguru-prod"),
+        (f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:travelguru-prod", None,
+         "function:travelguru-prod"),
+        ("travelguru-prod", "live", "function:travelguru-prod:live"),
+    ],
+)  # fmt: skip
+def test_an_invoke_is_authorized_on_the_function_it_names(function_name, qualifier, resource):
+    params = {"FunctionName": function_name, "InvocationType": "Event"}
+    if qualifier:
+        params["Qualifier"] = qualifier
+
+    calls = iam_requests("lambda", "Invoke", params, {}, region=REGION, account=ACCOUNT)
+
+    assert calls == [Call("lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:{resource}")]
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_a_task_for_an_alias_of_the_function_is_not_covered_by_the_role(stage):
+    exports = ("database-DatabaseSecretArn", "database-AppSecretArn", "storage-DataKeyArn")
+    stack = stack_context(stage, {f"travelguru-{stage}-{e}": f"arn:aws:x:::{e}" for e in exports})
+    (call,) = iam_requests(
+        "lambda", "Invoke", {"FunctionName": f"travelguru-{stage}", "Qualifier": "old"}, {},
+        region=REGION, account="123456789012",
+    )  # fmt: skip
+
+    assert check([call], "app.yaml", "LambdaRole", stack) != []
