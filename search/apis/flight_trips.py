@@ -28,8 +28,6 @@ from search.apis.flights import (
     IataCodeField,
     _airline_codes,
     _ItinerarySerializer,
-    _multi_city_json,
-    _offer_json,
     _party_input,
     _passengers_json,
     _PassengersSerializer,
@@ -135,8 +133,8 @@ class FlightMultiCitySearchApi(PublicCacheMixin, APIView):
         class Meta:
             ref_name = "FlightMultiCityOffer"
 
-        def to_representation(self, instance: FlightResult) -> dict[str, Any]:
-            return _offer_json(instance, _multi_city_json)
+        def _trip_json(self, result: FlightResult) -> dict[str, Any]:
+            return {"slices": [self._itinerary_json(itinerary) for itinerary in result.slices]}
 
     @extend_schema(
         operation_id="flights_multi_city",

@@ -4,7 +4,6 @@ GET /api/flights/calendar: the lowest price per day around a day, for a flexible
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -147,10 +146,6 @@ class _FareRulesSerializer(serializers.Serializer):
         ref_name = "FlightFareRules"
 
 
-class Meta:
-    ref_name = "FlightSearchProblem"
-
-
 class FlightOfferFields(serializers.Serializer):
     """What every flight offer answers besides its itineraries (one way, round trip or
     multi-city)."""
@@ -167,6 +162,28 @@ class FlightOfferFields(serializers.Serializer):
     passengers = _PassengersSerializer()
     baggage = _BaggageSerializer()
     fare_rules = _FareRulesSerializer()
+
+    def to_representation(self, instance: FlightResult) -> dict[str, Any]:
+        return _offer_json(instance, self._trip_json(instance))
+
+    def _trip_json(self, result: FlightResult) -> dict[str, Any]:
+        """The offer's itineraries under their keys (one way and round trip: outbound and
+        return; multi-city: slices)."""
+        itinerary = self._itinerary_json
+        return {
+            "outbound": itinerary(result.outbound),
+            "return": itinerary(result.inbound) if result.inbound else None,
+        }
+
+    def _itinerary_json(self, itinerary: Itinerary) -> dict[str, Any]:
+        """One itinerary's JSON, built once per page: the page's offers combine the same few
+        itineraries (a round trip's outbound with each return, a multi-city trip's slices),
+        and the encoder writes a shared dict as often as it appears."""
+        shown = self.context.setdefault("itineraries", {})
+        json = shown.get(id(itinerary))
+        if json is None:
+            json = shown[id(itinerary)] = _itinerary_json(itinerary)
+        return json
 
 
 class _SearchQuerySerializer(serializers.Serializer):
@@ -245,9 +262,6 @@ class FlightSearchApi(PublicCacheMixin, APIView):
                 ("return" if name == "return_" else name): value
                 for name, value in super().get_fields().items()
             }
-
-        def to_representation(self, instance: FlightResult) -> dict[str, Any]:
-            return _offer_json(instance)
 
     @extend_schema(
         operation_id="flights_search",
@@ -386,20 +400,7 @@ def _itinerary_json(itinerary: Itinerary) -> dict[str, Any]:
     }
 
 
-def _round_trip_json(result: FlightResult) -> dict[str, Any]:
-    return {
-        "outbound": _itinerary_json(result.outbound),
-        "return": _itinerary_json(result.inbound) if result.inbound else None,
-    }
-
-
-def _multi_city_json(result: FlightResult) -> dict[str, Any]:
-    return {"slices": [_itinerary_json(itinerary) for itinerary in result.slices]}
-
-
-def _offer_json(
-    result: FlightResult, _trip_json: Callable[[FlightResult], dict[str, Any]] = _round_trip_json
-) -> dict[str, Any]:
+def _offer_json(result: FlightResult, trip_json: dict[str, Any]) -> dict[str, Any]:
     offer = result.offer()
     change_fee = result.change_fee
     return {
@@ -410,7 +411,7 @@ def _offer_json(
         "available": result.available,
         "cabin": result.cabin,
         "passengers": _passengers_json(result.party),
-        **_trip_json(result),
+        **trip_json,
         "baggage": {"checked_bags": result.checked_bags, "cabin_bags": result.cabin_bags},
         "fare_rules": {
             "refundable": result.refundable,

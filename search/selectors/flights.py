@@ -78,14 +78,6 @@ class Party:
             adults=self.adults, children=self.children, infants=self.infants
         )
 
-    def price(self, adult_fares: Iterable[Money]) -> Money:
-        return pricing.flight_price(
-            adult_fares=adult_fares,
-            adults=self.adults,
-            children=self.children,
-            infants=self.infants,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -232,11 +224,18 @@ class FlightResult:
 
     @property
     def price(self) -> Money:
-        return self.party.price(leg.adult_fare for leg in self.legs)
+        # `pricing.flight_price` is a sum of per-leg prices, each rounded on its own; every
+        # itinerary's `amount` already is that sum over its legs, so the trip's is their sum.
+        amount = self.slices[0].amount
+        for itinerary in self.slices[1:]:
+            amount += itinerary.amount
+        return Money(amount, self.outbound.currency)
 
     @property
     def price_per_adult(self) -> Money:
-        return pricing.flight_price(adult_fares=[leg.adult_fare for leg in self.legs], adults=1)
+        # One adult's factor is 1: each leg's share is its adult fare, already rounded.
+        amount = sum((leg.adult_fare.amount for leg in self.legs), Decimal(0))
+        return Money(amount, self.outbound.currency)
 
     @property
     def available(self) -> int:
