@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Min, Model, Q
 
 from bookings.models import (
     Booking,
@@ -138,6 +138,17 @@ TRIP_REMINDER_BEFORE = timedelta(hours=72)
 REVIEW_INVITE_WITHIN = timedelta(days=14)
 
 
+def _claim_once(model: type[Model], *, pks: Sequence[int], field: str, now: datetime) -> bool:
+    """Mark the rows `pks` with `field` = now where it is still empty; True when every one
+    was (this run claimed them all). A conditional UPDATE, so of two jobs at once only one
+    claims a row; called in the transaction that queues the message, so the mark and the
+    message commit together."""
+    marked = model._default_manager.filter(pk__in=pks, **{f"{field}__isnull": True}).update(
+        **{field: now}
+    )
+    return marked == len(pks)
+
+
 def holds_expiring_warn(*, now: datetime, batch: int = 200) -> int:
     """Tell travelers whose hold ends within HOLD_WARN_BEFORE and who left the checkout
     (no payment was attempted on it) that it is about to expire; once per hold, marked by
@@ -157,9 +168,7 @@ def holds_expiring_warn(*, now: datetime, batch: int = 200) -> int:
     warned = 0
     for hold in holds:
         with transaction.atomic():
-            if not Hold.objects.filter(pk=hold.pk, expiry_warned_at__isnull=True).update(
-                expiry_warned_at=now
-            ):
+            if not _claim_once(Hold, pks=[hold.pk], field="expiry_warned_at", now=now):
                 continue
             queue_message(
                 kind="hold_expiring",
@@ -199,9 +208,7 @@ def trip_reminders_queue(*, now: datetime, batch: int = 200) -> int:
     reminded = 0
     for booking in bookings:
         with transaction.atomic():
-            if not Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            ):
+            if not _claim_once(Booking, pks=[booking.pk], field="reminded_at", now=now):
                 continue
             items = [
                 i for i in booking.items.order_by("position") if i.status == BookingStatus.CONFIRMED
@@ -251,9 +258,7 @@ def review_invitations_queue(*, now: datetime, batch: int = 200) -> int:
         booking = booking_items[0].booking
         with transaction.atomic():
             ids = [i.pk for i in booking_items]
-            if BookingItem.objects.filter(pk__in=ids, review_invited_at__isnull=True).update(
-                review_invited_at=now
-            ) != len(ids):
+            if not _claim_once(BookingItem, pks=ids, field="review_invited_at", now=now):
                 continue  # another run has them
             open_items = [
                 i
