@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from bookings.selectors.support import TimelineEvent, booking_timeline, local_with_offset
+from bookings.selectors.support import booking_timeline, local_with_offset
 from bookings.services.bookings import TravelerIn
 from bookings.services.support import booking_note_add
+from notifications.models import Message
+from notifications.services import message_send
 from tests.factories.accounts import UserFactory, log_in_verified
 from tests.factories.offers import car_offer, hotel_offer
 from tests.factories.trips import trip_for
@@ -81,16 +83,14 @@ def test_local_times_say_their_offset_and_zone():
     assert local_with_offset(at, "") == "2026-07-01 12:30 +00:00 (UTC)"
 
 
-def extra_source(booking):
-    yield TimelineEvent(booking.created_at, "message", "Email: confirmation", "sent")
+def test_emails_sent_about_the_booking_are_on_the_timeline(trip):
+    confirmation = Message.objects.get(booking=trip)
 
+    assert [e.kind for e in booking_timeline(trip)].count("message") == 0  # queued, not sent
+    message_send(confirmation.pk)
 
-def test_apps_above_bookings_add_their_events_through_the_setting(trip, settings):
-    settings.BOOKING_TIMELINE_SOURCES = [f"{__name__}.extra_source"]
-
-    events = booking_timeline(trip)
-
-    assert [e.title for e in events if e.kind == "message"] == ["Email: confirmation"]
+    events = [e for e in booking_timeline(trip) if e.kind == "message"]
+    assert [(e.title, e.detail) for e in events] == [("Email: booking_confirmed", "sent")]
 
 
 def test_amounts_on_the_timeline_are_decimal_money_in_the_bookings_currency(trip):
