@@ -138,7 +138,7 @@ TRIP_REMINDER_BEFORE = timedelta(hours=72)
 REVIEW_INVITE_WITHIN = timedelta(days=14)
 
 
-def _claim_once(model: type[Model], *, pks: Sequence[int], field: str, now: datetime) -> bool:
+def _claim_once(model: type[Model], *, pks: Sequence[object], field: str, now: datetime) -> bool:
     """Mark the rows `pks` with `field` = now where it is still empty; True when every one
     was (this run claimed them all). A conditional UPDATE, so of two jobs at once only one
     claims a row; called in the transaction that queues the message, so the mark and the
