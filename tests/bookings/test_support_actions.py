@@ -267,13 +267,9 @@ def test_a_traveler_name_is_corrected_and_the_old_spelling_kept_nowhere(trip, ag
     traveler = trip.travelers.get()  # "Ada L"
 
     edits = support.traveler_name_correct(
-        traveler=traveler,
-        first_name="Adah",
-        last_name="L",
-        staff=agent,
-        reason="passport",
+        traveler=traveler, first_name="Adah", last_name="L", staff=agent, reason="passport",
         now=timezone.now(),
-    )
+    )  # fmt: skip
 
     traveler.refresh_from_db()
     assert (traveler.first_name, traveler.last_name) == ("Adah", "L")
@@ -285,13 +281,9 @@ def test_a_different_person_is_not_a_name_correction(trip, agent):
 
     with pytest.raises(NameChangeTooLarge):
         support.traveler_name_correct(
-            traveler=traveler,
-            first_name="Grace",
-            last_name="Hopper",
-            staff=agent,
-            reason="friend",
-            now=timezone.now(),
-        )
+            traveler=traveler, first_name="Grace", last_name="Hopper", staff=agent,
+            reason="friend", now=timezone.now(),
+        )  # fmt: skip
 
     traveler.refresh_from_db()
     assert (traveler.first_name, traveler.last_name) == ("Ada", "L")
