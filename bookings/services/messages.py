@@ -56,6 +56,26 @@ def _paid(payments: Sequence[Payment]) -> list[Money]:
     return [Money.of(p.amount, p.currency) for p in payments if p.status == PaymentStatus.SUCCEEDED]
 
 
+def _booking_message_queue(
+    booking: Booking, *, kind: str, context: dict[str, Any], now: datetime
+) -> Message:
+    """Queue `kind` about the booking to its traveler, in the booking's language; its context
+    starts with the booking's reference and ends with the link to the trip's page."""
+    return queue_message(
+        kind=kind,
+        to_email=booking.user.email,
+        language=booking_language(booking),
+        context={
+            "reference": booking.reference,
+            **context,
+            "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
+        },
+        user=booking.user,
+        booking=booking,
+        now=now,
+    )
+
+
 def booking_confirmed_queue(
     *,
     booking: Booking,
@@ -65,20 +85,15 @@ def booking_confirmed_queue(
     now: datetime,
 ) -> Message:
     """Queue "booking confirmed" (with its calendar file) in the confirming transaction."""
-    return queue_message(
+    return _booking_message_queue(
+        booking,
         kind="booking_confirmed",
-        to_email=booking.user.email,
-        language=booking_language(booking),
         context={
-            "reference": booking.reference,
             "booked_at": now,
             "items": [_item_context(i) for i in items],
             "travelers": [{"name": f"{t.first_name} {t.last_name}"} for t in travelers],
             "total_paid": _paid(payments),
-            "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
         },
-        user=booking.user,
-        booking=booking,
         now=now,
     )
 
@@ -96,21 +111,16 @@ def booking_cancelled_queue(
 ) -> None:
     """Queue "booking cancelled" (what was cancelled, what is refunded) in the cancelling
     transaction."""
-    queue_message(
+    _booking_message_queue(
+        booking,
         kind="booking_cancelled",
-        to_email=booking.user.email,
-        language=booking_language(booking),
         context={
-            "reference": booking.reference,
             "items": [
                 {**_item_context(i), "refund": Money.of(i.refunded_amount, i.price_currency)}
                 for i in items
             ],
             "refunds": [r for r in refunds if r.amount > 0],
-            "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
         },
-        user=booking.user,
-        booking=booking,
         now=now,
     )
 
@@ -213,18 +223,13 @@ def trip_reminders_queue(*, now: datetime, batch: int = 200) -> int:
             items = [
                 i for i in booking.items.order_by("position") if i.status == BookingStatus.CONFIRMED
             ]
-            queue_message(
+            _booking_message_queue(
+                booking,
                 kind="trip_reminder",
-                to_email=booking.user.email,
-                language=booking_language(booking),
                 context={
-                    "reference": booking.reference,
                     "first": _item_context(items[0]),
                     "items": [_item_context(i) for i in items],
-                    "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
                 },
-                user=booking.user,
-                booking=booking,
                 now=now,
             )
             reminded += 1
@@ -267,17 +272,12 @@ def review_invitations_queue(*, now: datetime, batch: int = 200) -> int:
             ]
             if not open_items:
                 continue
-            queue_message(
+            _booking_message_queue(
+                booking,
                 kind="review_invitation",
-                to_email=booking.user.email,
-                language=booking_language(booking),
                 context={
-                    "reference": booking.reference,
                     "items": [_item_context(i) for i in open_items],
-                    "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
                 },
-                user=booking.user,
-                booking=booking,
                 now=now,
             )
             invited += 1
