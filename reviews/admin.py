@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from reviews.models import ManagedProperty, RatingAggregate, Review, ReviewReply, ReviewStatus
 
@@ -25,6 +28,67 @@ class FlaggedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(flags=[])
         return queryset
+
+
+def _moderation_actions(
+    *,
+    plural: str,
+    counted: str,
+    audit_prefix: str,
+    approve: str,
+    reject: str,
+    skip_approved: bool,
+) -> tuple[Callable[..., None], Callable[..., TemplateResponse | None]]:
+    """The approve and reject admin actions of a moderated model (reviews, replies): each
+    item moderated by its service (a dotted path, imported when the action runs) with its
+    audit entry in one transaction, so the entry exists only if the moderation happened;
+    a rejection first asks for its reason on the model's `reject.html` page."""
+
+    @admin.action(description=f"Approve the selected {plural} (make them public)",
+                  permissions=["change"])  # fmt: skip
+    def approve_action(modeladmin, request, queryset):
+        from audit.services import audit_record
+
+        moderate = import_string(approve)
+        now = timezone.now()
+        items = list(queryset.exclude(status=ReviewStatus.APPROVED) if skip_approved else queryset)
+        for item in items:
+            with transaction.atomic():
+                moderate(item, staff=request.user, now=now)
+                audit_record(actor=request.user, action=f"{audit_prefix}.approve", target=item,
+                             now=now)  # fmt: skip
+        modeladmin.message_user(request, f"Approved {len(items)} {counted}.", messages.SUCCESS)
+
+    @admin.action(description=f"Reject the selected {plural}…", permissions=["change"])
+    def reject_action(modeladmin, request, queryset):
+        from audit.services import audit_record
+
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("post") != "yes" or not reason:
+            opts = modeladmin.model._meta
+            return TemplateResponse(
+                request,
+                f"admin/{opts.app_label}/{opts.model_name}/reject.html",
+                {
+                    **modeladmin.admin_site.each_context(request),
+                    "opts": opts,
+                    plural: list(queryset),
+                    "title": f"Reject {plural}",
+                    "error": "Give a reason." if request.POST.get("post") == "yes" else "",
+                },
+            )
+        moderate = import_string(reject)
+        now = timezone.now()
+        items = list(queryset)
+        for item in items:
+            with transaction.atomic():
+                moderate(item, staff=request.user, reason=reason, now=now)
+                audit_record(actor=request.user, action=f"{audit_prefix}.reject", target=item,
+                             now=now, reason=reason)  # fmt: skip
+        modeladmin.message_user(request, f"Rejected {len(items)} {counted}.", messages.SUCCESS)
+        return None
+
+    return approve_action, reject_action
 
 
 @admin.register(Review)
@@ -159,45 +223,11 @@ class ReviewAdmin(admin.ModelAdmin):
         )  # fmt: skip
         return None
 
-    @admin.action(
-        description="Approve the selected reviews (make them public)", permissions=["change"]
-    )
-    def approve(self, request, queryset):
-        from audit.services import audit_record
-        from reviews.services import review_approve
-
-        now = timezone.now()
-        for review in queryset:
-            review_approve(review, staff=request.user, now=now)
-            audit_record(actor=request.user, action="review.approve", target=review, now=now)
-        self.message_user(request, f"Approved {queryset.count()} review(s).", messages.SUCCESS)
-
-    @admin.action(description="Reject the selected reviews…", permissions=["change"])
-    def reject(self, request, queryset):
-        from audit.services import audit_record
-        from reviews.services import review_reject
-
-        reason = request.POST.get("reason", "").strip()
-        if request.POST.get("post") != "yes" or not reason:
-            return TemplateResponse(
-                request,
-                "admin/reviews/review/reject.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.model._meta,
-                    "reviews": list(queryset),
-                    "title": "Reject reviews",
-                    "error": "Give a reason." if request.POST.get("post") == "yes" else "",
-                },
-            )
-        now = timezone.now()
-        for review in queryset:
-            review_reject(review, staff=request.user, reason=reason, now=now)
-            audit_record(
-                actor=request.user, action="review.reject", target=review, now=now, reason=reason
-            )
-        self.message_user(request, f"Rejected {queryset.count()} review(s).", messages.SUCCESS)
-        return None
+    approve, reject = _moderation_actions(
+        plural="reviews", counted="review(s)", audit_prefix="review",
+        approve="reviews.services.review_approve", reject="reviews.services.review_reject",
+        skip_approved=False,
+    )  # fmt: skip
 
     def delete_model(self, request, obj):
         from audit.services import audit_record
@@ -241,47 +271,12 @@ class ReviewReplyAdmin(admin.ModelAdmin):
     def review_text(self, reply):
         return f"{reply.review.title}: {reply.review.text}"
 
-    @admin.action(description="Approve the selected replies (make them public)",
-                  permissions=["change"])  # fmt: skip
-    def approve_replies(self, request, queryset):
-        from audit.services import audit_record
-        from reviews.replies import reply_approve
-
-        now = timezone.now()
-        replies = list(queryset.exclude(status=ReviewStatus.APPROVED))
-        for reply in replies:
-            with transaction.atomic():
-                reply_approve(reply, staff=request.user, now=now)
-                audit_record(actor=request.user, action="reply.approve", target=reply, now=now)
-        self.message_user(request, f"Approved {len(replies)} reply(ies).", messages.SUCCESS)
-
-    @admin.action(description="Reject the selected replies…", permissions=["change"])
-    def reject_replies(self, request, queryset):
-        from audit.services import audit_record
-        from reviews.replies import reply_reject
-
-        reason = request.POST.get("reason", "").strip()
-        if request.POST.get("post") != "yes" or not reason:
-            return TemplateResponse(
-                request,
-                "admin/reviews/reviewreply/reject.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "opts": self.model._meta,
-                    "replies": list(queryset),
-                    "title": "Reject replies",
-                    "error": "Give a reason." if request.POST.get("post") == "yes" else "",
-                },
-            )
-        now = timezone.now()
-        replies = list(queryset)
-        for reply in replies:
-            with transaction.atomic():
-                reply_reject(reply, staff=request.user, reason=reason, now=now)
-                audit_record(actor=request.user, action="reply.reject", target=reply, now=now,
-                             reason=reason)  # fmt: skip
-        self.message_user(request, f"Rejected {len(replies)} reply(ies).", messages.SUCCESS)
-        return None
+    approve_replies, reject_replies = _moderation_actions(
+        plural="replies", counted="reply(ies)", audit_prefix="reply",
+        approve="reviews.replies.reply_approve", reject="reviews.replies.reply_reject",
+        # Approving a reply again would e-mail its reviewer again.
+        skip_approved=True,
+    )  # fmt: skip
 
 
 class ManagedPropertyForm(forms.ModelForm):

@@ -6,12 +6,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import import_module
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
-from django.conf import settings
 from django.db.models import QuerySet
 
 from audit.selectors import audit_entries_for
@@ -26,6 +23,7 @@ from bookings.models import (
     Traveler,
 )
 from catalog.models import Hotel
+from notifications.models import Message
 from travelguru.money import Money
 
 # --- the search box ----------------------------------------------------------------------
@@ -199,38 +197,20 @@ def _notes(booking: Booking) -> Iterable[TimelineEvent]:
 
 
 def _messages(booking: Booking) -> Iterable[TimelineEvent]:
-    """Emails sent about the booking, read from the notifications app when it is installed
-    (a model `Message` with a booking, kind, status and sent_at). It sits above bookings,
-    so it is read through the app registry, never imported."""
-    if not apps.is_installed("notifications"):
-        return
-    try:
-        message_model = apps.get_model("notifications", "Message")
-    except LookupError:
-        return
-    for message in message_model._default_manager.filter(booking=booking, sent_at__isnull=False):
-        yield TimelineEvent(message.sent_at, "message", f"Email: {message.kind}",
-                            str(message.status))  # fmt: skip
+    """Emails sent about the booking (the outbox, below bookings)."""
+    for message in Message.objects.filter(booking=booking, sent_at__isnull=False):
+        sent_at = cast(datetime, message.sent_at)  # the filter leaves only sent ones
+        yield TimelineEvent(sent_at, "message", f"Email: {message.kind}", str(message.status))
 
 
-BUILT_IN_SOURCES: tuple[TimelineSource, ...] = (
+TIMELINE_SOURCES: tuple[TimelineSource, ...] = (
     _hold_and_payments, _cancellations, _audit, _notes, _messages,
 )  # fmt: skip
 
 
-def _extra_sources() -> list[TimelineSource]:
-    """More sources from settings.BOOKING_TIMELINE_SOURCES (dotted paths of functions of a
-    booking giving TimelineEvents): how an app above bookings adds its part."""
-    found = []
-    for dotted in settings.BOOKING_TIMELINE_SOURCES:
-        module, _, name = dotted.rpartition(".")
-        found.append(getattr(import_module(module), name))
-    return found
-
-
 def booking_timeline(booking: Booking) -> list[TimelineEvent]:
     """Everything that happened to the booking, oldest first."""
-    events = [e for source in (*BUILT_IN_SOURCES, *_extra_sources()) for e in source(booking)]
+    events = [e for source in TIMELINE_SOURCES for e in source(booking)]
     return sorted(events, key=lambda e: e.at)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Min, Model, Q
 
 from bookings.models import (
     Booking,
@@ -56,6 +56,26 @@ def _paid(payments: Sequence[Payment]) -> list[Money]:
     return [Money.of(p.amount, p.currency) for p in payments if p.status == PaymentStatus.SUCCEEDED]
 
 
+def _booking_message_queue(
+    booking: Booking, *, kind: str, context: dict[str, Any], now: datetime
+) -> Message:
+    """Queue `kind` about the booking to its traveler, in the booking's language; its context
+    starts with the booking's reference and ends with the link to the trip's page."""
+    return queue_message(
+        kind=kind,
+        to_email=booking.user.email,
+        language=booking_language(booking),
+        context={
+            "reference": booking.reference,
+            **context,
+            "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
+        },
+        user=booking.user,
+        booking=booking,
+        now=now,
+    )
+
+
 def booking_confirmed_queue(
     *,
     booking: Booking,
@@ -65,20 +85,15 @@ def booking_confirmed_queue(
     now: datetime,
 ) -> Message:
     """Queue "booking confirmed" (with its calendar file) in the confirming transaction."""
-    return queue_message(
+    return _booking_message_queue(
+        booking,
         kind="booking_confirmed",
-        to_email=booking.user.email,
-        language=booking_language(booking),
         context={
-            "reference": booking.reference,
             "booked_at": now,
             "items": [_item_context(i) for i in items],
             "travelers": [{"name": f"{t.first_name} {t.last_name}"} for t in travelers],
             "total_paid": _paid(payments),
-            "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
         },
-        user=booking.user,
-        booking=booking,
         now=now,
     )
 
@@ -96,21 +111,16 @@ def booking_cancelled_queue(
 ) -> None:
     """Queue "booking cancelled" (what was cancelled, what is refunded) in the cancelling
     transaction."""
-    queue_message(
+    _booking_message_queue(
+        booking,
         kind="booking_cancelled",
-        to_email=booking.user.email,
-        language=booking_language(booking),
         context={
-            "reference": booking.reference,
             "items": [
                 {**_item_context(i), "refund": Money.of(i.refunded_amount, i.price_currency)}
                 for i in items
             ],
             "refunds": [r for r in refunds if r.amount > 0],
-            "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
         },
-        user=booking.user,
-        booking=booking,
         now=now,
     )
 
@@ -138,6 +148,17 @@ TRIP_REMINDER_BEFORE = timedelta(hours=72)
 REVIEW_INVITE_WITHIN = timedelta(days=14)
 
 
+def _claim_once(model: type[Model], *, pks: Sequence[object], field: str, now: datetime) -> bool:
+    """Mark the rows `pks` with `field` = now where it is still empty; True when every one
+    was (this run claimed them all). A conditional UPDATE, so of two jobs at once only one
+    claims a row; called in the transaction that queues the message, so the mark and the
+    message commit together."""
+    marked = model._default_manager.filter(pk__in=pks, **{f"{field}__isnull": True}).update(
+        **{field: now}
+    )
+    return marked == len(pks)
+
+
 def holds_expiring_warn(*, now: datetime, batch: int = 200) -> int:
     """Tell travelers whose hold ends within HOLD_WARN_BEFORE and who left the checkout
     (no payment was attempted on it) that it is about to expire; once per hold, marked by
@@ -157,9 +178,7 @@ def holds_expiring_warn(*, now: datetime, batch: int = 200) -> int:
     warned = 0
     for hold in holds:
         with transaction.atomic():
-            if not Hold.objects.filter(pk=hold.pk, expiry_warned_at__isnull=True).update(
-                expiry_warned_at=now
-            ):
+            if not _claim_once(Hold, pks=[hold.pk], field="expiry_warned_at", now=now):
                 continue
             queue_message(
                 kind="hold_expiring",
@@ -199,25 +218,18 @@ def trip_reminders_queue(*, now: datetime, batch: int = 200) -> int:
     reminded = 0
     for booking in bookings:
         with transaction.atomic():
-            if not Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            ):
+            if not _claim_once(Booking, pks=[booking.pk], field="reminded_at", now=now):
                 continue
             items = [
                 i for i in booking.items.order_by("position") if i.status == BookingStatus.CONFIRMED
             ]
-            queue_message(
+            _booking_message_queue(
+                booking,
                 kind="trip_reminder",
-                to_email=booking.user.email,
-                language=booking_language(booking),
                 context={
-                    "reference": booking.reference,
                     "first": _item_context(items[0]),
                     "items": [_item_context(i) for i in items],
-                    "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
                 },
-                user=booking.user,
-                booking=booking,
                 now=now,
             )
             reminded += 1
@@ -251,9 +263,7 @@ def review_invitations_queue(*, now: datetime, batch: int = 200) -> int:
         booking = booking_items[0].booking
         with transaction.atomic():
             ids = [i.pk for i in booking_items]
-            if BookingItem.objects.filter(pk__in=ids, review_invited_at__isnull=True).update(
-                review_invited_at=now
-            ) != len(ids):
+            if not _claim_once(BookingItem, pks=ids, field="review_invited_at", now=now):
                 continue  # another run has them
             open_items = [
                 i
@@ -262,17 +272,12 @@ def review_invitations_queue(*, now: datetime, batch: int = 200) -> int:
             ]
             if not open_items:
                 continue
-            queue_message(
+            _booking_message_queue(
+                booking,
                 kind="review_invitation",
-                to_email=booking.user.email,
-                language=booking_language(booking),
                 context={
-                    "reference": booking.reference,
                     "items": [_item_context(i) for i in open_items],
-                    "trips_url": f"{settings.SITE_URL}/trips/{booking.reference}",
                 },
-                user=booking.user,
-                booking=booking,
                 now=now,
             )
             invited += 1

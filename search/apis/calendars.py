@@ -19,10 +19,10 @@ from search.apis.flights import (
     IataCodeField,
     _party_input,
     _passengers_json,
+    flight_party,
 )
 from search.apis.hotels import StayInputSerializer
 from search.selectors.calendars import CalendarDay, flight_calendar, hotel_calendar
-from search.selectors.flights import Party
 from search.selectors.hotels import city_resolve
 from travelguru.serializers import MoneySerializer, parse_query, problem_responses
 
@@ -94,7 +94,7 @@ class FlightCalendarApi(PublicCacheMixin, APIView):
     )
     def get(self, request: Request) -> Response:
         query = parse_query(self.InputSerializer, request)
-        party = Party(adults=query["adults"], children=query["children"], infants=query["infants"])
+        party = flight_party(query)
         return _calendar_response(
             kind="flight",
             query=query,

@@ -13,31 +13,26 @@ from rest_framework.views import APIView
 
 from analytics.hooks import search_recorded
 from catalog.models import Cabin
-from reviews.selectors import airline_ratings_by_code
 from search.apis.common import (
     PageAnswer,
     PublicCacheMixin,
     TravelDateField,
     cached_page,
-    index_freshness,
-    page_answer,
 )
 from search.apis.flights import (
     FlightOfferFields,
     FlightPartyInput,
     IataCodeField,
-    _airline_codes,
     _ItinerarySerializer,
     _party_input,
-    _passengers_json,
     _PassengersSerializer,
-    _true_for,
+    flight_page_answer,
+    flight_party,
 )
 from search.limits import MAX_SLICES, slices_errors
 from search.selectors.flights import (
     SORTS,
     FlightResult,
-    Party,
     SliceAsked,
     flight_multi_city_offers_list,
 )
@@ -176,7 +171,7 @@ class FlightMultiCitySearchApi(PublicCacheMixin, APIView):
 
     def _answer(self, request: Request, query: dict[str, Any]) -> tuple[PageAnswer, float | None]:
         now = timezone.now()
-        party = Party(adults=query["adults"], children=query["children"], infants=query["infants"])
+        party = flight_party(query)
         results = flight_multi_city_offers_list(
             slices=query["slices"],
             party=party,
@@ -185,28 +180,11 @@ class FlightMultiCitySearchApi(PublicCacheMixin, APIView):
             sort=query["sort"],
             now=now,
         )
-        answer = page_answer(
-            view=self,
-            request=request,
-            items=results,
-            serializer_class=self.OutputSerializer,
-            extra={
-                "search": {
-                    "slices": [
-                        {
-                            "origin": s.origin,
-                            "destination": s.destination,
-                            "date": s.day.isoformat(),
-                        }
-                        for s in query["slices"]
-                    ],  # fmt: skip
-                    "cabin": query["cabin"],
-                    "passengers": _passengers_json(party),
-                    "max_stops": query["max_stops"],
-                    "sort": query["sort"],
-                },
-                "airline_ratings": airline_ratings_by_code(codes=_airline_codes(results)),
-                **index_freshness(),
-            },
-        )
-        return answer, _true_for(results, now=now)
+        asked = {
+            "slices": [
+                {"origin": s.origin, "destination": s.destination, "date": s.day.isoformat()}
+                for s in query["slices"]
+            ],
+        }
+        return flight_page_answer(self, request, self.OutputSerializer, query=query, party=party,
+                                  asked=asked, results=results, now=now)  # fmt: skip

@@ -296,7 +296,7 @@ class FlightSearchApi(PublicCacheMixin, APIView):
 
     def _answer(self, request: Request, query: dict[str, Any]) -> tuple[PageAnswer, float | None]:
         now = timezone.now()
-        party = Party(adults=query["adults"], children=query["children"], infants=query["infants"])
+        party = flight_party(query)
         results = flight_offers_list(
             origin=query["origin"],
             destination=query["destination"],
@@ -309,28 +309,14 @@ class FlightSearchApi(PublicCacheMixin, APIView):
             now=now,
         )
         return_date = query.get("return_date")
-        codes = _airline_codes(results)
-        answer = page_answer(
-            view=self,
-            request=request,
-            items=results,
-            serializer_class=self.OutputSerializer,
-            extra={
-                "search": {
-                    "origin": query["origin"],
-                    "destination": query["destination"],
-                    "date": query["date"].isoformat(),
-                    "return_date": return_date.isoformat() if return_date else None,
-                    "cabin": query["cabin"],
-                    "passengers": _passengers_json(party),
-                    "max_stops": query["max_stops"],
-                    "sort": query["sort"],
-                },
-                "airline_ratings": airline_ratings_by_code(codes=codes),
-                **index_freshness(),
-            },
-        )
-        return answer, _true_for(results, now=now)
+        asked = {
+            "origin": query["origin"],
+            "destination": query["destination"],
+            "date": query["date"].isoformat(),
+            "return_date": return_date.isoformat() if return_date else None,
+        }
+        return flight_page_answer(self, request, self.OutputSerializer, query=query, party=party,
+                                  asked=asked, results=results, now=now)  # fmt: skip
 
 
 def _airline_codes(results: list[FlightResult]) -> set[str]:
@@ -355,6 +341,45 @@ def _party_input(attrs: dict[str, Any]) -> dict[str, str]:
     return errors | party_errors(
         adults=adults, children=attrs["children"], infants=attrs["infants"]
     )
+
+
+def flight_party(query: dict[str, Any]) -> Party:
+    """Who flies, from a flight query as its `FlightPartyInput` understood it."""
+    return Party(adults=query["adults"], children=query["children"], infants=query["infants"])
+
+
+def flight_page_answer(
+    view: APIView,
+    request: Request,
+    serializer_class: type[serializers.Serializer],
+    *,
+    query: dict[str, Any],
+    party: Party,
+    asked: dict[str, Any],
+    results: list[FlightResult],
+    now: datetime,
+) -> tuple[PageAnswer, float | None]:
+    """A page of flight offers as every flight search answers it: the query as understood
+    (`asked`, where and when, then what every flight query carries), the rated airlines
+    of the offers, the index's freshness; and how long the answer holds."""
+    answer = page_answer(
+        view=view,
+        request=request,
+        items=results,
+        serializer_class=serializer_class,
+        extra={
+            "search": {
+                **asked,
+                "cabin": query["cabin"],
+                "passengers": _passengers_json(party),
+                "max_stops": query["max_stops"],
+                "sort": query["sort"],
+            },
+            "airline_ratings": airline_ratings_by_code(codes=_airline_codes(results)),
+            **index_freshness(),
+        },
+    )
+    return answer, _true_for(results, now=now)
 
 
 def _passengers_json(party: Party) -> dict[str, int]:

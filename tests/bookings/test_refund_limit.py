@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +17,7 @@ from accounts import roles
 from bookings.errors import RefundAboveLimit, RefundNotAllowed
 from bookings.models import Booking, BookingStatus, Payment, Refund, SandboxCharge
 from bookings.services.cancellation import booking_cancel
-from tests.factories.accounts import UserFactory, log_in_verified
+from tests.factories.accounts import UserFactory, log_in_verified, staff_in
 from tests.factories.offers import hotel_offer
 from tests.factories.trips import trip_for
 
@@ -30,12 +29,6 @@ LIMITS = {"EUR": "150", "USD": "1000"}
 def _limits(settings):
     settings.SUPPORT_REFUND_LIMITS = LIMITS
     roles.roles_sync()
-
-
-def staff_in(role: str):
-    user = UserFactory.create(username=role.lower().replace(" ", "-"), is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@ and what a refusal leaves untouched."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs
 
 import pytest
 import responses
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -41,13 +40,11 @@ from bookings.models import (
     SandboxCharge,
 )
 from bookings.services import support
-from bookings.services.bookings import TravelerIn
 from bookings.services.support import edit_distance, name_correction_allowed
 from catalog.models import CarDay, RoomNight
 from notifications.models import Message
-from tests.factories.accounts import UserFactory, log_in_verified
-from tests.factories.offers import car_offer, hotel_offer
-from tests.factories.trips import trip_for
+from tests.factories.accounts import UserFactory, log_in_verified, staff_in
+from tests.factories.trips import stay_and_car_for
 from tests.notifications.rendered import rendered
 from travelguru.money import Money
 
@@ -60,12 +57,6 @@ def _roles(settings):
     roles.roles_sync()
 
 
-def staff_in(role: str):
-    user = UserFactory.create(username=role.lower().replace(" ", "-"), is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 @pytest.fixture
 def agent():
     return staff_in(roles.SUPPORT_AGENT)
@@ -74,38 +65,26 @@ def agent():
 @pytest.fixture
 def trip(room_type, car, day):
     """A hotel stay (one night, 100 EUR, free to cancel) and a car (2 days, 80 EUR)."""
-    return trip_for(
-        UserFactory.create(email="pat@example.com"),
-        hotel_offer(room_type, day, 1),
-        car_offer(car, day, 2),
-        travelers=[
-            TravelerIn(
-                type="adult",
-                first_name="Ada",
-                last_name="L",
-                birth_date=date(1990, 1, 1),
-                is_driver=True,
-            )
-        ],
-    )
+    return stay_and_car_for(UserFactory.create(email="pat@example.com"), room_type, car, day)
 
 
 def eur(amount: str) -> Money:
     return Money.of(amount, "EUR")
 
 
+def refund_partial(booking, staff, amount: Money, *, reason="x", request_key="k") -> Refund:
+    """A partial refund asked of the service now, as the admin's form asks it."""
+    return support.booking_refund_partial(
+        booking=booking, staff=staff, amount=amount, reason=reason, request_key=request_key,
+        now=timezone.now(),
+    )  # fmt: skip
+
+
 # --- partial refund ------------------------------------------------------------------------
 
 
 def test_a_partial_refund_gives_back_the_amount_and_keeps_the_booking(trip, agent):
-    refund = support.booking_refund_partial(
-        booking=trip,
-        staff=agent,
-        amount=eur("30.00"),
-        reason="noisy room",
-        request_key="k1",
-        now=timezone.now(),
-    )
+    refund = refund_partial(trip, agent, eur("30.00"), reason="noisy room", request_key="k1")
 
     assert (refund.amount, refund.currency, refund.status) == (
         Decimal("30.00"),
@@ -121,24 +100,10 @@ def test_a_partial_refund_gives_back_the_amount_and_keeps_the_booking(trip, agen
 
 
 def test_a_refund_above_what_remains_paid_is_refused_and_changes_nothing(trip, agent):
-    support.booking_refund_partial(
-        booking=trip,
-        staff=agent,
-        amount=eur("120.00"),
-        reason="goodwill",
-        request_key="k1",
-        now=timezone.now(),
-    )
+    refund_partial(trip, agent, eur("120.00"), reason="goodwill", request_key="k1")
 
     with pytest.raises(RefundAboveRemaining, match="remains"):
-        support.booking_refund_partial(
-            booking=trip,
-            staff=staff_in(roles.ADMIN),
-            amount=eur("60.01"),
-            reason="more",
-            request_key="k2",
-            now=timezone.now(),
-        )
+        refund_partial(trip, staff_in(roles.ADMIN), eur("60.01"), reason="more", request_key="k2")
 
     assert Payment.objects.get(booking=trip).refunded_amount == Decimal("120.00")
     assert Refund.objects.count() == 1
@@ -163,24 +128,10 @@ def test_the_same_refund_request_twice_refunds_once(trip, agent):
 
 
 def test_a_support_agent_cannot_refund_above_the_limit_counting_earlier_refunds(trip, agent):
-    support.booking_refund_partial(
-        booking=trip,
-        staff=agent,
-        amount=eur("100.00"),
-        reason="a",
-        request_key="k1",
-        now=timezone.now(),
-    )
+    refund_partial(trip, agent, eur("100.00"), reason="a", request_key="k1")
 
     with pytest.raises(RefundAboveLimit, match="after 100.00 EUR refunded already"):
-        support.booking_refund_partial(
-            booking=trip,
-            staff=agent,
-            amount=eur("50.01"),
-            reason="b",
-            request_key="k2",
-            now=timezone.now(),
-        )
+        refund_partial(trip, agent, eur("50.01"), reason="b", request_key="k2")
 
     assert Refund.objects.count() == 1
 
@@ -196,27 +147,13 @@ def test_a_support_agent_cannot_refund_above_the_limit_counting_earlier_refunds(
 )
 def test_amounts_that_cannot_be_refunded_are_refused(trip, agent, amount, error):
     with pytest.raises(error):
-        support.booking_refund_partial(
-            booking=trip,
-            staff=agent,
-            amount=amount,
-            reason="x",
-            request_key="k",
-            now=timezone.now(),
-        )
+        refund_partial(trip, agent, amount)
     assert not Refund.objects.exists()
 
 
 def test_every_action_needs_a_reason(trip, agent):
     with pytest.raises(ReasonRequired):
-        support.booking_refund_partial(
-            booking=trip,
-            staff=agent,
-            amount=eur("5.00"),
-            reason="  ",
-            request_key="k",
-            now=timezone.now(),
-        )
+        refund_partial(trip, agent, eur("5.00"), reason="  ")
     with pytest.raises(ReasonRequired):
         support.booking_item_cancel(
             booking=trip, position=1, staff=agent, reason="", now=timezone.now()
@@ -228,14 +165,7 @@ def test_a_provider_refusal_gives_the_reserved_amount_back(trip, agent):
     SandboxCharge.objects.update(succeeded=False)  # the provider now refuses any refund
 
     with pytest.raises(Exception, match="No successful charge"):
-        support.booking_refund_partial(
-            booking=trip,
-            staff=agent,
-            amount=eur("10.00"),
-            reason="x",
-            request_key="k",
-            now=timezone.now(),
-        )
+        refund_partial(trip, agent, eur("10.00"))
 
     assert Payment.objects.get(booking=trip).refunded_amount == 0
     assert not Refund.objects.exists()
@@ -337,13 +267,9 @@ def test_a_traveler_name_is_corrected_and_the_old_spelling_kept_nowhere(trip, ag
     traveler = trip.travelers.get()  # "Ada L"
 
     edits = support.traveler_name_correct(
-        traveler=traveler,
-        first_name="Adah",
-        last_name="L",
-        staff=agent,
-        reason="passport",
+        traveler=traveler, first_name="Adah", last_name="L", staff=agent, reason="passport",
         now=timezone.now(),
-    )
+    )  # fmt: skip
 
     traveler.refresh_from_db()
     assert (traveler.first_name, traveler.last_name) == ("Adah", "L")
@@ -355,13 +281,9 @@ def test_a_different_person_is_not_a_name_correction(trip, agent):
 
     with pytest.raises(NameChangeTooLarge):
         support.traveler_name_correct(
-            traveler=traveler,
-            first_name="Grace",
-            last_name="Hopper",
-            staff=agent,
-            reason="friend",
-            now=timezone.now(),
-        )
+            traveler=traveler, first_name="Grace", last_name="Hopper", staff=agent,
+            reason="friend", now=timezone.now(),
+        )  # fmt: skip
 
     traveler.refresh_from_db()
     assert (traveler.first_name, traveler.last_name) == ("Ada", "L")
@@ -394,9 +316,7 @@ def test_other_roles_can_do_none_of_the_support_actions(trip, role):
     staff, now = staff_in(role), timezone.now()
 
     with pytest.raises(RefundNotAllowed):
-        support.booking_refund_partial(
-            booking=trip, staff=staff, amount=eur("1.00"), reason="x", request_key="k", now=now
-        )
+        refund_partial(trip, staff, eur("1.00"))
     with pytest.raises(RefundNotAllowed):
         support.booking_item_cancel(booking=trip, position=1, staff=staff, reason="x", now=now)
     with pytest.raises(SupportActionNotAllowed):
@@ -577,10 +497,7 @@ def paid_with_stripe(trip, settings):
 def test_a_partial_refund_goes_to_stripe_in_minor_units_once_per_refund(paid_with_stripe, agent):
     responses.post(f"{STRIPE}/refunds", json={"id": "re_77", "object": "refund"})
 
-    refund = support.booking_refund_partial(
-        booking=paid_with_stripe, staff=agent, amount=eur("25.50"), reason="noise",
-        request_key="k", now=timezone.now(),
-    )  # fmt: skip
+    refund = refund_partial(paid_with_stripe, agent, eur("25.50"), reason="noise")
 
     (call,) = responses.calls
     assert parse_qs(str(call.request.body)) == {"payment_intent": ["pi_3Abc"], "amount": ["2550"]}

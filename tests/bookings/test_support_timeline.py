@@ -3,21 +3,20 @@ stay internal."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from bookings.selectors.support import TimelineEvent, booking_timeline, local_with_offset
-from bookings.services.bookings import TravelerIn
+from bookings.selectors.support import booking_timeline, local_with_offset
 from bookings.services.support import booking_note_add
-from tests.factories.accounts import UserFactory, log_in_verified
-from tests.factories.offers import car_offer, hotel_offer
-from tests.factories.trips import trip_for
+from notifications.models import Message
+from notifications.services import message_send
+from tests.factories.accounts import UserFactory, log_in_verified, staff_in
+from tests.factories.trips import stay_and_car_for
 from travelguru.money import Money
 
 pytestmark = pytest.mark.django_db
@@ -27,22 +26,12 @@ SECRET_NOTE = "Traveler sounded upset; supervisor promised a voucher."
 @pytest.fixture
 def agent():
     roles.roles_sync()
-    user = UserFactory.create(is_staff=True, time_zone="Asia/Tokyo")
-    user.groups.add(Group.objects.get(name=roles.SUPPORT_AGENT))
-    return user
+    return staff_in(roles.SUPPORT_AGENT, time_zone="Asia/Tokyo")
 
 
 @pytest.fixture
 def trip(room_type, car, day):
-    return trip_for(
-        UserFactory.create(),
-        hotel_offer(room_type, day, 1),
-        car_offer(car, day, 2),
-        travelers=[
-            TravelerIn(type="adult", first_name="Ada", last_name="L",
-                       birth_date=date(1990, 1, 1), is_driver=True)
-        ],
-    )  # fmt: skip
+    return stay_and_car_for(UserFactory.create(), room_type, car, day)
 
 
 def test_the_timeline_tells_the_whole_story_in_order_in_the_staff_clock(trip, agent):
@@ -81,16 +70,14 @@ def test_local_times_say_their_offset_and_zone():
     assert local_with_offset(at, "") == "2026-07-01 12:30 +00:00 (UTC)"
 
 
-def extra_source(booking):
-    yield TimelineEvent(booking.created_at, "message", "Email: confirmation", "sent")
+def test_emails_sent_about_the_booking_are_on_the_timeline(trip):
+    confirmation = Message.objects.get(booking=trip)
 
+    assert [e.kind for e in booking_timeline(trip)].count("message") == 0  # queued, not sent
+    message_send(confirmation.pk)
 
-def test_apps_above_bookings_add_their_events_through_the_setting(trip, settings):
-    settings.BOOKING_TIMELINE_SOURCES = [f"{__name__}.extra_source"]
-
-    events = booking_timeline(trip)
-
-    assert [e.title for e in events if e.kind == "message"] == ["Email: confirmation"]
+    events = [e for e in booking_timeline(trip) if e.kind == "message"]
+    assert [(e.title, e.detail) for e in events] == [("Email: booking_confirmed", "sent")]
 
 
 def test_amounts_on_the_timeline_are_decimal_money_in_the_bookings_currency(trip):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from accounts import roles
 from catalog.models import ImportJob, RoomNight
 from tests.admin_browser import staff_logged_in
-from tests.factories.accounts import UserFactory, log_in_verified
+from tests.factories.accounts import UserFactory, log_in_verified, staff_in
 from tests.factories.catalog import RoomTypeFactory, room_nights
 
 START = date(2031, 3, 3)
@@ -39,9 +39,7 @@ def double():
 
 def member(role: str) -> Client:
     roles.roles_sync()
-    user = UserFactory.create(username=role.lower().replace(" ", "-"), is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return log_in_verified(Client(), user)
+    return log_in_verified(Client(), staff_in(role))
 
 
 def upload(*lines: str) -> SimpleUploadedFile:

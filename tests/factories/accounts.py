@@ -74,3 +74,14 @@ def tokens_for(user: User) -> dict[str, str]:
 
 def access_token_for(user: User) -> str:
     return tokens_for(user)["access"]
+
+
+def staff_in(role: str, **fields) -> User:
+    """A staff member in one of accounts.roles' groups (roles_sync must have run), named
+    after it unless `fields` say otherwise."""
+    from django.contrib.auth.models import Group
+
+    fields = {"username": role.lower().replace(" ", "-"), **fields}
+    user = UserFactory.create(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user

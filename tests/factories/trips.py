@@ -32,6 +32,20 @@ def trip_for(user, *offer_ids, done=False, travelers=None):
     return booking
 
 
+def stay_and_car_for(user, room_type, car, day):
+    """A hotel stay of one night and a car for two days from `day`, one traveler, "Ada L",
+    who drives: what customer service's tests act on."""
+    from datetime import date
+
+    from bookings.services.bookings import TravelerIn
+    from tests.factories.offers import car_offer, hotel_offer
+
+    driver = TravelerIn(type="adult", first_name="Ada", last_name="L",
+                        birth_date=date(1990, 1, 1), is_driver=True)  # fmt: skip
+    return trip_for(user, hotel_offer(room_type, day, 1), car_offer(car, day, 2),
+                    travelers=[driver])  # fmt: skip
+
+
 def review_for(booking, *, title="Lovely stay", text="Quiet room, kind staff, would return."):
     """A pending review of a done trip's only item, by the trip's traveler."""
     from bookings.services.reviews import booking_item_review

@@ -326,9 +326,6 @@ SUPPORT_REFUND_LIMITS = env.dict(
         "SGD": "650", "AED": "1800", "JPY": "75000", "KRW": "650000", "INR": "40000",
     },
 )  # fmt: skip
-# More sources of a booking's timeline in the admin (dotted paths of functions of a booking
-# giving bookings.selectors.support.TimelineEvent), for apps above bookings.
-BOOKING_TIMELINE_SOURCES = env.list("BOOKING_TIMELINE_SOURCES", default=[])
 # Bayesian rating: `REVIEW_PRIOR_WEIGHT` imaginary reviews at `REVIEW_PRIOR_MEAN` stars.
 REVIEW_PRIOR_MEAN = env.str("REVIEW_PRIOR_MEAN", default="3.5")
 REVIEW_PRIOR_WEIGHT = env.int("REVIEW_PRIOR_WEIGHT", default=10)

@@ -6,18 +6,16 @@ import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import {
   autocomplete,
-  empty,
   errorBox,
   heading,
   input,
   loading,
   pageTitle,
-  pager,
   price,
   rating,
   select,
 } from "../ui";
-import { addButton, dayFromToday, seatsLeft } from "./common";
+import { addButton, dayFromToday, resultsList, seatsLeft } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 import type { CarOffer, CarSearchPage } from "../types";
@@ -226,15 +224,11 @@ export async function carsView(ctx: RouteContext): Promise<void> {
     clear(
       results,
       filters,
-      h("p", { class: "count" }, t("results.count", { n: data.count })),
-      data.results.length
-        ? h(
-            "ul",
-            { class: "results" },
-            data.results.map((o) => card(o, from)),
-          )
-        : empty(t("cars.none")),
-      pager(data.count, page, PAGE_SIZE, (p) => href({ page: String(p) })),
+      resultsList(data, (o) => card(o, from), t("cars.none"), {
+        page,
+        size: PAGE_SIZE,
+        hrefFor: (p) => href({ page: String(p) }),
+      }),
     );
   } catch (error) {
     if (!ctx.current()) return;

@@ -1,10 +1,10 @@
-// What the result pages share: adding an offer to the basket.
+// What the result pages share: adding an offer to the basket, the list of results.
 import { api } from "../api";
 import { basketAdd, type BasketItem } from "../basket";
 import { h } from "../dom";
 import { t } from "../i18n";
 import { store } from "../store";
-import { toast } from "../ui";
+import { empty, pager, toast } from "../ui";
 
 export function addToBasket(item: BasketItem): void {
   const change = basketAdd(store.basket, item);
@@ -45,4 +45,19 @@ export function dayFromToday(n: number): string {
   d.setDate(d.getDate() + n);
   const pad = (x: number) => String(x).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A page of results: how many in all, this page's cards (or `none` when there is none),
+ * and the pager to the others. */
+export function resultsList<T>(
+  data: { count: number; results: T[] },
+  card: (result: T) => HTMLElement,
+  none: string,
+  page: { page: number; size: number; hrefFor: (page: number) => string },
+): (HTMLElement | null)[] {
+  return [
+    h("p", { class: "count" }, t("results.count", { n: data.count })),
+    data.results.length ? h("ul", { class: "results" }, data.results.map(card)) : empty(none),
+    pager(data.count, page.page, page.size, page.hrefFor),
+  ];
 }

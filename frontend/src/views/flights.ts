@@ -4,19 +4,8 @@ import { clear, field, formData, h } from "../dom";
 import { dayShift, formatDuration, formatLocalTime } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
-import {
-  autocomplete,
-  empty,
-  errorBox,
-  heading,
-  input,
-  loading,
-  pageTitle,
-  pager,
-  price,
-  select,
-} from "../ui";
-import { addButton, dayFromToday, seatsLeft } from "./common";
+import { autocomplete, errorBox, heading, input, loading, pageTitle, price, select } from "../ui";
+import { addButton, dayFromToday, resultsList, seatsLeft } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 import { daysBetween, loadStrip, shiftDay } from "./calendar";
@@ -34,24 +23,46 @@ export type { FlightOffer };
 const PAGE_SIZE = 20;
 const CABINS = ["economy", "premium_economy", "business", "first"] as const;
 
+/** An airport as the from and to fields suggest it. */
+export const airportChoice = (a: AirportSuggestion) => ({
+  value: a.code,
+  label: `${a.city} — ${a.name} (${a.code})`,
+});
+
+/** The adults field of every flight search form. */
+export function adultsField(query: URLSearchParams): HTMLElement {
+  return field(
+    t("flights.adults"),
+    input("adults", "number", query.get("adults") ?? "1", { min: "1", max: "9" }),
+  );
+}
+
+/** The cabin field of every flight search form. */
+export function cabinField(query: URLSearchParams): HTMLElement {
+  return field(
+    t("flights.cabin"),
+    select(
+      "cabin",
+      CABINS.map((c) => [c, t(`cabin.${c}`)]),
+      query.get("cabin") ?? "economy",
+    ),
+  );
+}
+
 export function flightForm(query: URLSearchParams): HTMLFormElement {
-  const airport = (a: AirportSuggestion) => ({
-    value: a.code,
-    label: `${a.city} — ${a.name} (${a.code})`,
-  });
   const form = h(
     "form",
     { class: "search", role: "search", "aria-label": t("flights.search") },
     field(
       t("flights.from"),
-      autocomplete("origin", query.get("origin"), "/airports", airport, {
+      autocomplete("origin", query.get("origin"), "/airports", airportChoice, {
         required: true,
         placeholder: "JFK",
       }),
     ),
     field(
       t("flights.to"),
-      autocomplete("destination", query.get("destination"), "/airports", airport, {
+      autocomplete("destination", query.get("destination"), "/airports", airportChoice, {
         required: true,
         placeholder: "LHR",
       }),
@@ -67,10 +78,7 @@ export function flightForm(query: URLSearchParams): HTMLFormElement {
       t("flights.return"),
       input("return_date", "date", query.get("return_date"), { min: earliestTravelDay() }),
     ),
-    field(
-      t("flights.adults"),
-      input("adults", "number", query.get("adults") ?? "1", { min: "1", max: "9" }),
-    ),
+    adultsField(query),
     field(
       t("flights.children"),
       input("children", "number", query.get("children") ?? "0", { min: "0", max: "8" }),
@@ -79,14 +87,7 @@ export function flightForm(query: URLSearchParams): HTMLFormElement {
       t("flights.infants"),
       input("infants", "number", query.get("infants") ?? "0", { min: "0", max: "9" }),
     ),
-    field(
-      t("flights.cabin"),
-      select(
-        "cabin",
-        CABINS.map((c) => [c, t(`cabin.${c}`)]),
-        query.get("cabin") ?? "economy",
-      ),
-    ),
+    cabinField(query),
     h("button", { type: "submit", class: "primary" }, t("search")),
   );
   form.addEventListener("submit", (e) => {
@@ -154,35 +155,54 @@ export function flightTitle(o: FlightOffer): string {
   return `${o.outbound.origin.code} → ${o.outbound.destination.code} · ${numbers}`;
 }
 
+/** Any flight offer as its card's price side needs it (one way, round trip, multi-city). */
+type BuyableFlight = Pick<FlightOffer, "offer_id" | "price" | "passengers" | "available">;
+
+export function passengerCount(o: BuyableFlight): number {
+  return o.passengers.adults + o.passengers.children + o.passengers.infants;
+}
+
+/** The price side of a flight offer's card: the total for everyone, `notes` under it, the
+ * seats left and the button that adds the offer, as `title` and `subtitle`, to the trip. */
+export function flightBuy(
+  o: BuyableFlight,
+  basket: { title: string; subtitle: string; from: string },
+  notes: HTMLElement[] = [],
+): HTMLElement {
+  return h(
+    "div",
+    { class: "buy" },
+    price(o.price),
+    h("div", { class: "muted small" }, t("flights.total", { n: passengerCount(o) })),
+    notes,
+    seatsLeft(o.available, "left.seats"),
+    o.available > 0
+      ? addButton({
+          kind: "flight",
+          offer_id: o.offer_id,
+          title: basket.title,
+          subtitle: basket.subtitle,
+          price: o.price,
+          party: o.passengers,
+          from: basket.from,
+        })
+      : null,
+  );
+}
+
 function resultCard(o: FlightOffer, from: string): HTMLElement {
-  const pax = o.passengers.adults + o.passengers.children + o.passengers.infants;
+  const pax = passengerCount(o);
   const subtitle = `${formatLocalTime(o.outbound.departure, o.outbound.origin.timezone, locale()).date} · ${t("pax", { n: pax })} · ${t(`cabin.${o.cabin}` as "cabin.economy")}`;
   return h(
     "li",
     { class: "card flight" },
     itineraryBlock(o.outbound, t("flights.outbound")),
     o.return ? itineraryBlock(o.return, t("flights.inbound")) : null,
-    h(
-      "div",
-      { class: "buy" },
-      price(o.price),
-      h("div", { class: "muted small" }, t("flights.total", { n: pax })),
+    flightBuy(o, { title: flightTitle(o), subtitle, from }, [
       o.fare_rules.refundable
         ? h("div", { class: "small good" }, t("flights.refundable"))
         : h("div", { class: "small muted" }, t("flights.nonRefundable")),
-      seatsLeft(o.available, "left.seats"),
-      o.available > 0
-        ? addButton({
-            kind: "flight",
-            offer_id: o.offer_id,
-            title: flightTitle(o),
-            subtitle,
-            price: o.price,
-            party: o.passengers,
-            from,
-          })
-        : null,
-    ),
+    ]),
   );
 }
 
@@ -278,15 +298,11 @@ export async function flightsView(ctx: RouteContext): Promise<void> {
       results,
       days,
       filters,
-      h("p", { class: "count" }, t("results.count", { n: data.count })),
-      data.results.length
-        ? h(
-            "ul",
-            { class: "results" },
-            data.results.map((o) => resultCard(o, from)),
-          )
-        : empty(t("flights.none")),
-      pager(data.count, page, PAGE_SIZE, (p) => href({ page: String(p) })),
+      resultsList(data, (o) => resultCard(o, from), t("flights.none"), {
+        page,
+        size: PAGE_SIZE,
+        hrefFor: (p) => href({ page: String(p) }),
+      }),
     );
   } catch (error) {
     if (!ctx.current()) return;

@@ -6,19 +6,17 @@ import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
 import {
   autocomplete,
-  empty,
   errorBox,
   heading,
   input,
   loading,
   pageTitle,
-  pager,
   price,
   rating,
   select,
   stars,
 } from "../ui";
-import { dayFromToday } from "./common";
+import { dayFromToday, resultsList } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
 import { daysBetween, loadStrip, shiftDay } from "./calendar";
@@ -270,15 +268,11 @@ export async function hotelsView(ctx: RouteContext): Promise<void> {
       results,
       days,
       filters,
-      h("p", { class: "count" }, t("results.count", { n: data.count })),
-      data.results.length
-        ? h(
-            "ul",
-            { class: "results" },
-            data.results.map((hotel) => card(hotel, stay)),
-          )
-        : empty(t("hotels.none")),
-      pager(data.count, page, PAGE_SIZE, (p) => href({ page: String(p) })),
+      resultsList(data, (hotel) => card(hotel, stay), t("hotels.none"), {
+        page,
+        size: PAGE_SIZE,
+        hrefFor: (p) => href({ page: String(p) }),
+      }),
     );
   } catch (error) {
     if (!ctx.current()) return;

@@ -5,28 +5,23 @@ import { clear, field, h } from "../dom";
 import { formatLocalTime } from "../format";
 import { locale, t } from "../i18n";
 import { navigate, type RouteContext } from "../router";
-import {
-  autocomplete,
-  empty,
-  errorBox,
-  heading,
-  input,
-  loading,
-  pageTitle,
-  pager,
-  price,
-  select,
-} from "../ui";
-import { addButton, dayFromToday, seatsLeft } from "./common";
+import { autocomplete, errorBox, heading, input, loading, pageTitle } from "../ui";
+import { dayFromToday, resultsList } from "./common";
 import { earliestTravelDay } from "../dates";
 import { searchTabs } from "./home";
-import { itineraryBlock } from "./flights";
+import {
+  adultsField,
+  airportChoice,
+  cabinField,
+  flightBuy,
+  itineraryBlock,
+  passengerCount,
+} from "./flights";
 
-import type { AirportSuggestion, FlightMultiCityOffer, FlightMultiCityPage } from "../types";
+import type { FlightMultiCityOffer, FlightMultiCityPage } from "../types";
 
 const MAX_SLICES = 6;
 const PAGE_SIZE = 20;
-const CABINS = ["economy", "premium_economy", "business", "first"] as const;
 
 type Slice = [origin: string, destination: string, date: string];
 
@@ -39,11 +34,6 @@ function slicesOf(query: URLSearchParams): Slice[] {
   ];
 }
 
-const airport = (a: AirportSuggestion) => ({
-  value: a.code,
-  label: `${a.city} — ${a.name} (${a.code})`,
-});
-
 function sliceRow(slice: Slice, index: number): HTMLFieldSetElement {
   const row = h(
     "fieldset",
@@ -51,14 +41,14 @@ function sliceRow(slice: Slice, index: number): HTMLFieldSetElement {
     h("legend", null, t("multi.flight", { n: index + 1 })),
     field(
       t("flights.from"),
-      autocomplete("origin", slice[0], "/airports", airport, {
+      autocomplete("origin", slice[0], "/airports", airportChoice, {
         required: true,
         placeholder: "JFK",
       }),
     ),
     field(
       t("flights.to"),
-      autocomplete("destination", slice[1], "/airports", airport, {
+      autocomplete("destination", slice[1], "/airports", airportChoice, {
         required: true,
         placeholder: "LHR",
       }),
@@ -107,18 +97,8 @@ export function multiCityForm(query: URLSearchParams): HTMLFormElement {
     { class: "search multi", role: "search", "aria-label": t("multi.search") },
     rows,
     more,
-    field(
-      t("flights.adults"),
-      input("adults", "number", query.get("adults") ?? "1", { min: "1", max: "9" }),
-    ),
-    field(
-      t("flights.cabin"),
-      select(
-        "cabin",
-        CABINS.map((c) => [c, t(`cabin.${c}`)]),
-        query.get("cabin") ?? "economy",
-      ),
-    ),
+    adultsField(query),
+    cabinField(query),
     h("button", { type: "submit", class: "primary" }, t("search")),
   );
   form.addEventListener("submit", (e) => {
@@ -161,31 +141,13 @@ function tripTitle(o: FlightMultiCityOffer): string {
 }
 
 function resultCard(o: FlightMultiCityOffer, from: string): HTMLElement {
-  const pax = o.passengers.adults + o.passengers.children + o.passengers.infants;
   const first = o.slices[0];
-  const subtitle = `${formatLocalTime(first.departure, first.origin.timezone, locale()).date} · ${t("pax", { n: pax })}`;
+  const subtitle = `${formatLocalTime(first.departure, first.origin.timezone, locale()).date} · ${t("pax", { n: passengerCount(o) })}`;
   return h(
     "li",
     { class: "card flight multi" },
     o.slices.map((s, i) => itineraryBlock(s, t("multi.flight", { n: i + 1 }))),
-    h(
-      "div",
-      { class: "buy" },
-      price(o.price),
-      h("div", { class: "muted small" }, t("flights.total", { n: pax })),
-      seatsLeft(o.available, "left.seats"),
-      o.available > 0
-        ? addButton({
-            kind: "flight",
-            offer_id: o.offer_id,
-            title: tripTitle(o),
-            subtitle,
-            price: o.price,
-            party: o.passengers,
-            from,
-          })
-        : null,
-    ),
+    flightBuy(o, { title: tripTitle(o), subtitle, from }),
   );
 }
 
@@ -216,15 +178,11 @@ export async function multiCityView(ctx: RouteContext): Promise<void> {
     const from = window.location.pathname + window.location.search;
     clear(
       results,
-      h("p", { class: "count" }, t("results.count", { n: data.count })),
-      data.results.length
-        ? h(
-            "ul",
-            { class: "results" },
-            data.results.map((o) => resultCard(o, from)),
-          )
-        : empty(t("multi.none")),
-      pager(data.count, page, PAGE_SIZE, href),
+      resultsList(data, (o) => resultCard(o, from), t("multi.none"), {
+        page,
+        size: PAGE_SIZE,
+        hrefFor: href,
+      }),
     );
   } catch (error) {
     if (!ctx.current()) return;
