@@ -78,6 +78,11 @@ def summary(values: list[float]) -> dict[str, float]:
 # ---------------------------------------------------------------- database
 
 
+def is_read(sql: str) -> bool:
+    """A statement that reads: a SELECT, or a SELECT behind a WITH clause."""
+    return sql.lstrip()[:6].upper() in ("SELECT", "WITH ")
+
+
 def is_mysql(url: str) -> bool:
     return urlparse(url).scheme.startswith("mysql")
 

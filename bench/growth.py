@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bench.common import ROOT, VAR, percentile
+from bench.common import ROOT, VAR, is_read, percentile
 
 GOAL_RATIO = 1.25
 HOTELS_P95_MS = 30.0
@@ -316,7 +316,7 @@ def measure(repeats: int) -> dict:
                 for call in calls:
                     result, figures = meter(call)
                     samples.append({**figures, "answer": answer_size(result)})
-            selects = [s for s in samples[-1]["sql"] if s.lstrip().upper().startswith("SELECT")]
+            selects = [s for s in samples[-1]["sql"] if is_read(s)]
             out["candidates"][name] = {
                 **_summary(samples),
                 "explain": [_explain(sql) for sql in selects[:2]],

@@ -15,7 +15,7 @@ import random
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from bench.common import Gunicorn, open_loop, summary
+from bench.common import Gunicorn, is_read, open_loop, summary
 
 # name -> list of (path, params); the request i uses variant i % len
 Queries = dict[str, list[tuple[str, dict]]]
@@ -149,13 +149,7 @@ def capture_sql(variants: list[tuple[str, dict]], *, cached: bool) -> list[list[
             response = client.get(path, params)
         if response.status_code != 200:
             raise SystemExit(f"{path} {params} answered {response.status_code}")
-        captured.append(
-            [
-                q["sql"]
-                for q in ctx.captured_queries
-                if q["sql"].lstrip().upper().startswith("SELECT")
-            ]
-        )
+        captured.append([q["sql"] for q in ctx.captured_queries if is_read(q["sql"])])
     return captured
 
 

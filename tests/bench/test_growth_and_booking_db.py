@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bench.booking_db import lines as booking_db_lines
 from bench.booking_db import proc_cpu_seconds, statements_between, status_counts
+from bench.common import is_read
 from bench.growth import (
     explain_keys,
     growth_ratio,
@@ -157,3 +158,10 @@ def test_growth_compares_10_with_50_and_a_quick_run_small_scales():
     assert parse(["--only", "growth"]).growth_scales == "10,50"
     assert parse(["--quick", "--only", "growth"]).growth_scales == "1,5"
     assert parse(["--only", "growth,booking_db"]).sections == ["growth", "booking_db"]
+
+
+def test_a_statement_behind_a_with_clause_is_a_read_the_bench_replays():
+    assert is_read("WITH hub_window (part, hub) AS (VALUES (0, 1)) SELECT 1")
+    assert is_read("\n   select id from t")
+    assert not is_read("INSERT INTO t VALUES (1)")
+    assert not is_read("UPDATE t SET x = 1")
