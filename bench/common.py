@@ -80,7 +80,8 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def is_read(sql: str) -> bool:
     """A statement that reads: a SELECT, or a SELECT behind a WITH clause."""
-    return sql.lstrip()[:6].upper() in ("SELECT", "WITH ")
+    words = sql.split(None, 1)
+    return bool(words) and words[0].upper() in ("SELECT", "WITH")
 
 
 def is_mysql(url: str) -> bool:
