@@ -20,6 +20,7 @@ with the best `ROUND_TRIP_BOUND` return ones (by the sort asked), so the work st
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -486,31 +487,38 @@ def _combinations(
     up at its first slice that does not connect."""
     bound = slice_bound(len(per_slice))
     best = [_best(itineraries, sort, bound) for itineraries in per_slice]
-    results: list[FlightResult] = []
-
-    def extend(chosen: tuple[Itinerary, ...]) -> None:
-        if len(chosen) == len(best):
-            results.append(
-                FlightResult(
-                    slices=chosen,
-                    party=party,
-                    cabin=cabin,
-                    sort_key=_sort_key(
-                        sort,
-                        amount=sum((i.amount for i in chosen), Decimal(0)),
-                        minutes=sum(i.duration_minutes for i in chosen),
-                        departures=tuple(i.departure_at for i in chosen),
-                        fare_ids=tuple(fare for i in chosen for fare in i.fare_ids),
-                    ),
-                )
+    # Slice by slice, each partial trip with its running sort figures: a trip's key is
+    # summed once per slice added, not again over every slice at the end.
+    Partial = tuple[tuple[Itinerary, ...], Decimal, int, tuple[datetime, ...], tuple[int, ...]]
+    trips: list[Partial] = [
+        ((i,), i.amount, i.duration_minutes, (i.departure_at,), i.fare_ids) for i in best[0]
+    ]
+    for earlier, later in itertools.pairwise(best):
+        # Which of the next slice's itineraries can follow each of this slice's (by identity:
+        # a slice's best are few, so this is a small table, not a test per partial trip).
+        follows = {id(e): [i for i in later if slices_connect(e, i)] for e in earlier}
+        trips = [
+            (
+                (*chosen, i),
+                amount + i.amount,
+                minutes + i.duration_minutes,
+                (*departures, i.departure_at),
+                fare_ids + i.fare_ids,
             )
-            return
-        for itinerary in best[len(chosen)]:
-            if not chosen or slices_connect(chosen[-1], itinerary):
-                extend((*chosen, itinerary))
-
-    extend(())
-    return results
+            for chosen, amount, minutes, departures, fare_ids in trips
+            for i in follows[id(chosen[-1])]
+        ]
+    return [
+        FlightResult(
+            slices=chosen,
+            party=party,
+            cabin=cabin,
+            sort_key=_sort_key(
+                sort, amount=amount, minutes=minutes, departures=departures, fare_ids=fare_ids
+            ),
+        )
+        for chosen, amount, minutes, departures, fare_ids in trips
+    ]
 
 
 def _local_day_in_utc(day: date, tz_name: str) -> tuple[datetime, datetime]:
