@@ -103,6 +103,8 @@ def test_the_app_s_statements_are_registered():
         "search.selectors.flights._first_legs_query",
         "search.selectors.flights._second_legs_query",
         "search.selectors.hotels._free_stays_query",
+        "search.selectors.hotels._free_matches_query",
+        "search.selectors.hotels._shown_query",
         "search.selectors.hotels._amenities_query",
         "search.engines.local._legs_sql",
         "search.engines.local._indexed_at_query",
