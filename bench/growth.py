@@ -431,8 +431,9 @@ def missed_reason(low: dict, big: dict) -> str:
         return (
             f" (rows examined x{grew:.1f} with the answer x{answer_grew:.1f}: {small:,.0f} ->"
             f" {large:,.0f} matches, each read to be counted and ranked, so a correct answer"
-            f" reads {low['rows_p50']:,.0f} -> {big['rows_p50']:,.0f} rows: not met without"
-            " changing the answer)"
+            f" reads {low['rows_p50']:,.0f} -> {big['rows_p50']:,.0f} rows"
+            f" ({low['rows_p50'] / small:,.0f} -> {big['rows_p50'] / large:,.0f} a match: what"
+            " a match costs did not grow): not met without changing the answer)"
         )
     return f" (rows examined x{grew:.1f}: the work grows with the catalog)"
 
