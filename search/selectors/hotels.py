@@ -130,7 +130,6 @@ class FreeRoom:
     capacity: int
     amount: Decimal  # the stay (every night, every room) in the hotel's currency, rounded
     available: int  # rooms left on the fullest night
-    room_type: RoomTypeInfo | None = None  # read with it by hotel search
 
 
 @dataclass(slots=True)
@@ -229,32 +228,6 @@ def amenity_codes() -> set[str]:
     return set(Amenity.objects.values_list("code", flat=True))
 
 
-class _StayRow(NamedTuple):
-    """A room type free on every night of the stay, priced, with its hotel and city."""
-
-    hotel_id: int
-    hotel_name: str
-    stars: int
-    address: str
-    latitude: float
-    longitude: float
-    currency: str
-    free_cancellation_days: int | None
-    check_in_time: time
-    city_id: int
-    city_name: str
-    country_code: str
-    timezone: str
-    room_type_id: int
-    room_type_name: str
-    capacity: int
-    beds: str
-    size_m2: int | None
-    breakfast_included: bool
-    total: Decimal  # every night's price of one room
-    fewest: int  # rooms left on the fullest night
-
-
 class _MatchRow(NamedTuple):
     """A room type free on every night of the stay, priced, with what ranking, filtering and
     counting its hotel need (read for every match: nothing a result only shows)."""
@@ -308,62 +281,6 @@ def _free_sql(hotels: int) -> str:
     """  # noqa: S608 # nosec B608
 
 
-def _free_stays(
-    hotel_ids: Sequence[int], stay: Stay
-) -> tuple[list[_StayRow], dict[int, list[FreeRoom]]]:
-    """The published hotels among `hotel_ids` with a room type free on every night of the
-    stay (a row each, in the database's name order), and hotel id -> those room types,
-    cheapest first, with what an offer shows of them (`_free_sql`'s rule)."""
-    if not hotel_ids:
-        return [], {}
-    hotels: list[_StayRow] = []
-    free: dict[int, list[FreeRoom]] = {}
-    for row in _free_stays_query(len(hotel_ids)).fetch(_free_params(hotel_ids, stay)):
-        rooms = free.get(row.hotel_id)
-        if rooms is None:
-            rooms = free[row.hotel_id] = []
-            hotels.append(row)
-        room_type = RoomTypeInfo(
-            row.room_type_id, row.room_type_name, row.capacity, row.beds, row.size_m2,
-            row.breakfast_included,
-        )  # fmt: skip
-        amount = quantize(row.total * stay.rooms, row.currency)  # as Money.of rounds
-        rooms.append(FreeRoom(room_type.id, room_type.capacity, amount, row.fewest, room_type))
-    for rooms in free.values():
-        rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
-    return hotels, free
-
-
-# Written out: it runs on every hotel detail with dates, and building it with the ORM cost
-# more CPU than everything else done with its result.
-@statement((1,), (3,))
-def _free_stays_query(hotels: int) -> Query[_StayRow]:
-    """Parameters: `_free_params`. The outer joins read the hotel, city and room type rows
-    by primary key."""
-    rt, h, c = Table(RoomType, "rt"), Table(Hotel, "h"), Table(City, "c")
-    total, fewest = Column("f.total", RoomNight._meta.get_field("price")), Column("f.fewest")
-    row = Select(
-        _StayRow,
-        hotel_id=h.c.id, hotel_name=h.c.name, stars=h.c.stars, address=h.c.address,
-        latitude=h.c.latitude, longitude=h.c.longitude, currency=h.c.currency,
-        free_cancellation_days=h.c.free_cancellation_days, check_in_time=h.c.check_in_time,
-        city_id=c.c.id, city_name=c.c.name, country_code=c.c.country_code,
-        timezone=c.c.timezone, room_type_id=rt.c.id, room_type_name=rt.c.name,
-        capacity=rt.c.capacity, beds=rt.c.beds, size_m2=rt.c.size_m2,
-        breakfast_included=rt.c.breakfast_included, total=total, fewest=fewest,
-    )  # fmt: skip
-    sql = f"""
-        SELECT {row}
-        FROM ({_free_sql(hotels)}) f
-        INNER JOIN {rt} ON {rt.c.id} = f.room_type_id
-        INNER JOIN {h} ON {h.c.id} = {rt.c.hotel}
-        INNER JOIN {c} ON {c.c.id} = {h.c.city}
-        WHERE {h.c.is_published} = %s
-        ORDER BY {h.c.name}, {h.c.id}
-    """  # noqa: S608 # nosec B608
-    return Query(sql, row)
-
-
 def _free_matches(hotel_ids: Sequence[int], stay: Stay) -> dict[int, list[_MatchRow]]:
     """Hotel id -> its free room types (`_free_sql`'s rule), hotels in the database's name
     order, for every published hotel among `hotel_ids` with one."""
@@ -373,14 +290,28 @@ def _free_matches(hotel_ids: Sequence[int], stay: Stay) -> dict[int, list[_Match
     return free
 
 
-# Written out, as `_free_stays_query`: every hotel search runs it, over every match. Its
-# rows are narrow (no name, address or room type text): a match off the page costs the
-# index reads of its nights and one hotel and city row, and no more.
+def _free_rooms(rows: Sequence[_MatchRow], stay: Stay) -> list[FreeRoom]:
+    """One hotel's free room types priced for the stay (rounded as Money.of rounds), cheapest
+    first (price, capacity, id)."""
+    currency = rows[0].currency
+    rooms = [
+        FreeRoom(r.room_type_id, r.capacity, quantize(r.total * stay.rooms, currency), r.fewest)
+        for r in rows
+    ]
+    if len(rooms) > 1:
+        rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
+    return rooms
+
+
+# Written out: every hotel search runs it, over every match, and building it with the ORM
+# cost more CPU than everything else the search does with its rows. Its rows are narrow (no
+# name, address or room type text): a match off the page costs the index reads of its
+# nights and one hotel and city row, and no more.
 @statement((1,), (3,))
 def _free_matches_query(hotels: int) -> Query[_MatchRow]:
     """Parameters: `_free_params`."""
     h, c = Table(Hotel, "h"), Table(City, "c")
-    price = RoomNight._meta.get_field("price")
+    price = Table(RoomNight, "n").c.price.field
     row = Select(
         _MatchRow,
         hotel_id=h.c.id, stars=h.c.stars, currency=h.c.currency, timezone=c.c.timezone,
@@ -422,7 +353,7 @@ class _ShownRow(NamedTuple):
     breakfast_included: bool
 
 
-# Written out, as `_free_stays_query`: every hotel search runs it, for the page shown.
+# Written out, as `_free_matches_query`: every hotel search runs it, for the page shown.
 @statement((1,), (3,))
 def _shown_query(room_types: int) -> Query[_ShownRow]:
     """Parameters: the room type ids. Every row read by primary key."""
@@ -461,7 +392,7 @@ def _amenities(hotel_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     return amenities
 
 
-# Written out, as `_free_stays_query`: every hotel search runs it.
+# Written out, as `_free_matches_query`: every hotel search runs it.
 @statement((1,), (3,))
 def _amenities_query(hotels: int) -> Query[_AmenityRow]:
     """Parameters: the hotel ids."""
@@ -505,7 +436,7 @@ def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
     free = _free_matches(list(by_id), search.stay)
     if not free:
         return empty
-    stay, n_rooms = search.stay, search.stay.rooms
+    stay = search.stay
     price_filter = search.min_price is not None or search.max_price is not None
     matches = []
     # Per zone, not per hotel: a zone conversion costs more than the rest of a row's work,
@@ -521,12 +452,7 @@ def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
         if now >= until:
             continue
         currency = first.currency
-        rooms = [
-            FreeRoom(r.room_type_id, r.capacity, quantize(r.total * n_rooms, currency), r.fewest)
-            for r in rows
-        ]  # the stay's price rounded as Money.of rounds it
-        if len(rooms) > 1:
-            rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
+        rooms = _free_rooms(rows, stay)
         if price_filter:
             per_night = _per_night(Money(rooms[0].amount, currency), stay)
             if search.min_price is not None and per_night < search.min_price:
@@ -715,10 +641,15 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, now: datetime) -> HotelDet
     offers = None
     today = local_today(zone, now=now)
     if stay is not None:
-        rooms = _free_stays([hotel.pk], stay)[1].get(hotel.pk, [])
-        offers = _offers(
-            rooms, {r.room_type_id: r.room_type for r in rooms if r.room_type}, stay, hotel, now=now
-        )
+        rows = _free_matches([hotel.pk], stay).get(hotel.pk)
+        rooms = _free_rooms(rows, stay) if rows else []
+        shown = {
+            rt.pk: RoomTypeInfo(
+                rt.pk, rt.name, rt.capacity, rt.beds, rt.size_m2, rt.breakfast_included
+            )
+            for rt in room_types
+        }
+        offers = _offers(rooms, shown, stay, hotel, now=now)
     lows = (
         RoomNight.objects.filter(
             room_type__in=room_types,

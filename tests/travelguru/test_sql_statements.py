@@ -102,7 +102,6 @@ def test_the_app_s_statements_are_registered():
         "search.selectors.flights._airports_query",
         "search.selectors.flights._first_legs_query",
         "search.selectors.flights._second_legs_query",
-        "search.selectors.hotels._free_stays_query",
         "search.selectors.hotels._free_matches_query",
         "search.selectors.hotels._shown_query",
         "search.selectors.hotels._amenities_query",
