@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import chain
 from typing import NamedTuple
 
 from django.db import connection
@@ -607,7 +608,7 @@ def _facets(results: list[HotelMatch]) -> dict[str, dict[str, int]]:
     amenity filter matched, so a facet's count is what choosing it finds): a match off the
     page costs no read of its amenities."""
     stars = Counter(str(r.stars) for r in results)
-    amenities = Counter(code for r in results for code in r.hit.amenities)
+    amenities = Counter(chain.from_iterable(r.hit.amenities for r in results))
     return {
         "stars": {k: stars[k] for k in sorted(stars, reverse=True)},
         "amenities": dict(sorted(amenities.items(), key=lambda kv: (-kv[1], kv[0]))),
