@@ -319,11 +319,15 @@ def _free_matches_query(hotels: int) -> Query[_MatchRow]:
         room_type_id=Column("f.room_type_id"), capacity=Column("f.capacity"),
         total=Column("f.total", price), fewest=Column("f.fewest"),
     )  # fmt: skip
+    # On MySQL/MariaDB the free room types are joined first, whatever the statistics say:
+    # with some, the optimiser started from the cities and probed every hotel of every
+    # city for the derived table (5,957 index reads for 149 rows at scale 10, 4x the time).
+    join = "STRAIGHT_JOIN" if connection.vendor == "mysql" else "INNER JOIN"
     sql = f"""
         SELECT {row}
         FROM ({_free_sql(hotels)}) f
-        INNER JOIN {h} ON {h.c.id} = f.hotel_id
-        INNER JOIN {c} ON {c.c.id} = {h.c.city}
+        {join} {h} ON {h.c.id} = f.hotel_id
+        {join} {c} ON {c.c.id} = {h.c.city}
         WHERE {h.c.is_published} = %s
         ORDER BY {h.c.name}, {h.c.id}
     """  # noqa: S608 # nosec B608
