@@ -431,10 +431,29 @@ def missed_reason(low: dict, big: dict) -> str:
         return (
             f" (rows examined x{grew:.1f} with the answer x{answer_grew:.1f}: {small:,.0f} ->"
             f" {large:,.0f} matches, each read to be counted and ranked, so a correct answer"
-            f" reads {low['rows_p50']:,.0f} -> {big['rows_p50']:,.0f} rows: not met without"
-            " changing the answer)"
+            f" reads {low['rows_p50']:,.0f} -> {big['rows_p50']:,.0f} rows"
+            f" ({low['rows_p50'] / small:,.0f} -> {big['rows_p50'] / large:,.0f} a match: what"
+            " a match costs did not grow): not met without changing the answer)"
         )
     return f" (rows examined x{grew:.1f}: the work grows with the catalog)"
+
+
+def hotels_p95_reason(row: dict) -> str:
+    """Why hotel search's p95 is over the goal: the typical request (p50) is over it, or a
+    few slow ones are, and then whether those spent CPU (a full garbage collection of the
+    process's heap did, before it was frozen) or waited (a core, the database)."""
+    cpu = f"CPU p50 {_f(row['cpu_p50'])} / p95 {_f(row['cpu_p95'])} ms"
+    if row["p50"] > HOTELS_P95_MS:
+        return (
+            f"wall p50 {_f(row['p50'])} ms is over too, {cpu}: "
+            + ("the CPU alone is over" if row["cpu_p50"] > HOTELS_P95_MS
+               else "the rest is waiting for a core or for the database")
+        )  # fmt: skip
+    return (
+        f"wall p50 {_f(row['p50'])} ms is under, {cpu}: a few slow requests, "
+        + ("which spent the CPU" if row["cpu_p95"] > HOTELS_P95_MS
+           else "which waited for a core or for the database")
+    )  # fmt: skip
 
 
 def lines(g: dict, goals: list[tuple[str, str, str]]) -> list[str]:
@@ -500,11 +519,7 @@ def lines(g: dict, goals: list[tuple[str, str, str]]) -> list[str]:
             f"hotels (filters) p95 <= {HOTELS_P95_MS:g} ms at scale {small} (in-process, one"
             " request at a time)",
             _f(hotels["p95"]),
-            "goal met" if ok else f"goal **missed** (CPU p50 {_f(hotels['cpu_p50'])} ms of"
-            f" wall p50 {_f(hotels['p50'])} ms: "
-            + ("the CPU alone is over" if hotels["cpu_p50"] > HOTELS_P95_MS
-               else "the rest is waiting for a core or for the database")
-            + ")",
+            "goal met" if ok else f"goal **missed** ({hotels_p95_reason(hotels)})",
         ))  # fmt: skip
     split = by[small].get("hotels_cpu_split")
     if split:

@@ -17,10 +17,14 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
+# The minor unit as a Decimal, per number of minor units: built once, not per call (a hotel
+# search rounds a price per free room type of every match).
+_UNIT = {n: Decimal(1).scaleb(-n) for n in {2, *_MINOR_UNITS.values()}}
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit (0.01 EUR, 1 JPY, 0.001 KWD)."""
-    exponent = Decimal(1).scaleb(-minor_units(currency))
-    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+    return amount.quantize(_UNIT[minor_units(currency)], rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from search.selectors.hotels import (
     SORTS,
     CityInfo,
     HotelInfo,
+    HotelMatch,
     HotelResult,
     HotelSearch,
     RoomOffer,
@@ -350,14 +351,20 @@ class HotelSearchApi(PublicCacheMixin, APIView):
             ),
             now=now,
         )
+        shown: list[HotelResult] = []
+
+        def expand(page: list[HotelMatch]) -> list[HotelResult]:
+            shown.extend(hotel_results(page, stay, now=now))
+            return shown
+
         answer = page_answer(
             view=self,
             request=request,
             items=found.hotels,
             serializer_class=self.OutputSerializer,
             extra={"facets": found.facets, **index_freshness()},
-            # Offers are built for the page shown only.
-            expand=lambda page: hotel_results(page, stay, now=now),
+            # The hotels' rows and offers are read and built for the page shown only.
+            expand=expand,
             # Shown ratings are the aggregates' (the index's copy only ranks `sort=rating`);
             # a rating change makes cached answers unreachable (travelguru.results_cache).
             page_context=lambda page: {
@@ -367,8 +374,9 @@ class HotelSearchApi(PublicCacheMixin, APIView):
             },
         )
         # Kept no longer than the clock leaves it true: a check-in day ending at a hotel
-        # takes its offers away, a free-cancellation deadline passing takes that promise.
-        until = hotel_answer_true_until(found.hotels, stay)
+        # takes its offers away, a free-cancellation deadline passing takes that promise
+        # from the offers shown.
+        until = hotel_answer_true_until(found.hotels, shown, stay)
         return answer, None if until is None else (until - now).total_seconds()
 
 

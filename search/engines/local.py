@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog.models import Airport, FlightLeg
@@ -90,13 +90,13 @@ class LocalEngine:
         radius: float | None = None
         if query.city_id is not None:
             qs = qs.filter(city_id=query.city_id)
-            city = (
-                SearchDocument.objects.filter(kind=DocumentKind.CITY, object_id=query.city_id)
-                .values_list("latitude", "longitude")
-                .first()
+            # The city's centre (distances are from it) read with its hotels, in one round
+            # trip: an uncorrelated subquery, evaluated once.
+            city = SearchDocument.objects.filter(kind=DocumentKind.CITY, object_id=query.city_id)
+            qs = qs.annotate(
+                centre_latitude=Subquery(city.values("latitude")[:1]),
+                centre_longitude=Subquery(city.values("longitude")[:1]),
             )
-            if city and city[0] is not None:
-                centre = (city[0], city[1])
         elif query.latitude is not None and query.longitude is not None:
             centre = (query.latitude, query.longitude)
             radius = query.radius_km
@@ -111,20 +111,18 @@ class LocalEngine:
             qs = _matching_words(qs, query.text)
 
         hits = []
+        fields = [
+            "object_id", "stars", "amenities", "latitude", "longitude", "rating_average",
+            "rating_count", "rating_score",
+        ]  # fmt: skip
+        rows = qs.order_by().values_list(*fields)
+        if query.city_id is not None:
+            rows = qs.order_by().values_list(*fields, "centre_latitude", "centre_longitude")
         # Rows as tuples (a city has hundreds of hotels): no model instance per document, and
         # no `data` (a JSON blob per hotel): hotel search reads the hotels' rows themselves.
-        for object_id, stars, amenities, latitude, longitude, average, count, score in (
-            qs.order_by().values_list(
-                "object_id",
-                "stars",
-                "amenities",
-                "latitude",
-                "longitude",
-                "rating_average",
-                "rating_count",
-                "rating_score",
-            )  # fmt: skip
-        ):
+        for object_id, stars, amenities, latitude, longitude, average, count, score, *at in rows:
+            if at and centre is None and at[0] is not None:
+                centre = (at[0], at[1])
             distance = None
             if centre is not None and latitude is not None:
                 distance = haversine_km(centre[0], centre[1], latitude, longitude)

@@ -4,6 +4,11 @@ The engine (local or CloudSearch) answers which published hotels match the stati
 (place, stars, amenities, words); one aggregate query over `RoomNight` then keeps the room
 types that have enough rooms on *every* night of the stay, with the stay's price. The
 number of queries does not depend on the number of hotels found.
+
+A search answers a page, and its cost follows the page where the answer allows: every match
+is read only for what the count, facets, filters and order need (a narrow row per free room
+type: ids, stars, currency, zone, price); what a result shows (the hotel's and room types'
+rows, amenity names, offers and their signed ids) is read and built for the page shown.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import chain
 from typing import NamedTuple
 
 from django.db import connection
@@ -125,16 +131,20 @@ class FreeRoom:
     capacity: int
     amount: Decimal  # the stay (every night, every room) in the hotel's currency, rounded
     available: int  # rooms left on the fullest night
-    room_type: RoomTypeInfo | None = None  # read with it by hotel search
 
 
 @dataclass(slots=True)
 class HotelMatch:
-    """One hotel found: what ranking, filters, facets and paging need, and no more.
+    """One hotel found: what ranking, filters, facets, paging and the answer's lifetime
+    need, and no more.
 
-    Its offers are built (`hotel_results`) only for the page shown."""
+    What a result shows of it (`HotelInfo`, room types, offers) is read and built by
+    `hotel_results` only for the page shown."""
 
-    hotel: HotelInfo
+    hotel_id: int
+    stars: int
+    currency: str
+    timezone: str  # its city's
     hit: HotelHit
     rooms: list[FreeRoom]  # cheapest first (price, capacity, id), never empty
 
@@ -219,8 +229,113 @@ def amenity_codes() -> set[str]:
     return set(Amenity.objects.values_list("code", flat=True))
 
 
-class _StayRow(NamedTuple):
-    """A room type free on every night of the stay, priced, with its hotel and city."""
+class _MatchRow(NamedTuple):
+    """A room type free on every night of the stay, priced, with what ranking, filtering and
+    counting its hotel need (read for every match: nothing a result only shows)."""
+
+    hotel_id: int
+    stars: int
+    currency: str
+    timezone: str
+    room_type_id: int
+    capacity: int
+    total: Decimal  # every night's price of one room
+    fewest: int  # rooms left on the fullest night
+
+
+def _free_params(hotel_ids: Sequence[int], stay: Stay) -> list[object]:
+    """The parameters of `_free_sql`, then True (the hotel is published)."""
+    ops = connection.ops
+    return [
+        *hotel_ids,
+        True,
+        stay.min_capacity,
+        ops.adapt_datefield_value(stay.check_in),
+        ops.adapt_datefield_value(stay.check_out),
+        stay.rooms,
+        stay.nights,
+        stay.nights,
+        True,
+    ]
+
+
+def _free_sql(hotels: int) -> str:
+    """The one rule of "free", as a derived table `f` (room_type_id, hotel_id, capacity,
+    total, fewest): a published room type of one of `hotels` hotels taking `min_capacity`
+    guests with `rooms` left on every night of the stay (a row per night: count == nights).
+    Hotel search and hotel detail both read it here. Parameters: the hotel ids, True, min
+    capacity, check-in, check-out, rooms, nights, nights."""
+    n, t = Table(RoomNight, "n"), Table(RoomType, "t")
+    # MIN() of a room type's own columns: one value per group, on every database.
+    return f"""
+        SELECT {n.c.room_type} AS room_type_id, MIN({t.c.hotel}) AS hotel_id,
+               MIN({t.c.capacity}) AS capacity, SUM({n.c.price}) AS total,
+               MIN({n.c.rooms_available}) AS fewest
+        FROM {n}
+        INNER JOIN {t} ON {t.c.id} = {n.c.room_type}
+        WHERE {t.c.hotel} IN ({marks(hotels)}) AND {t.c.is_published} = %s
+          AND {t.c.capacity} >= %s AND {n.c.date} >= %s AND {n.c.date} < %s
+          AND {n.c.rooms_available} >= %s
+          AND NOT {n.c.stop_sell} AND {n.c.min_stay} <= %s
+        GROUP BY {n.c.room_type}
+        HAVING COUNT({n.c.id}) = %s
+    """  # noqa: S608 # nosec B608
+
+
+def _free_matches(hotel_ids: Sequence[int], stay: Stay) -> dict[int, list[_MatchRow]]:
+    """Hotel id -> its free room types (`_free_sql`'s rule), hotels in the database's name
+    order, for every published hotel among `hotel_ids` with one."""
+    free: dict[int, list[_MatchRow]] = {}
+    for row in _free_matches_query(len(hotel_ids)).fetch(_free_params(hotel_ids, stay)):
+        free.setdefault(row.hotel_id, []).append(row)
+    return free
+
+
+def _free_rooms(rows: Sequence[_MatchRow], stay: Stay) -> list[FreeRoom]:
+    """One hotel's free room types priced for the stay (rounded as Money.of rounds), cheapest
+    first (price, capacity, id)."""
+    currency = rows[0].currency
+    rooms = [
+        FreeRoom(r.room_type_id, r.capacity, quantize(r.total * stay.rooms, currency), r.fewest)
+        for r in rows
+    ]
+    if len(rooms) > 1:
+        rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
+    return rooms
+
+
+# Written out: every hotel search runs it, over every match, and building it with the ORM
+# cost more CPU than everything else the search does with its rows. Its rows are narrow (no
+# name, address or room type text): a match off the page costs the index reads of its
+# nights and one hotel and city row, and no more.
+@statement((1,), (3,))
+def _free_matches_query(hotels: int) -> Query[_MatchRow]:
+    """Parameters: `_free_params`."""
+    h, c = Table(Hotel, "h"), Table(City, "c")
+    price = Table(RoomNight, "n").c.price.field
+    row = Select(
+        _MatchRow,
+        hotel_id=h.c.id, stars=h.c.stars, currency=h.c.currency, timezone=c.c.timezone,
+        room_type_id=Column("f.room_type_id"), capacity=Column("f.capacity"),
+        total=Column("f.total", price), fewest=Column("f.fewest"),
+    )  # fmt: skip
+    # On MySQL/MariaDB the free room types are joined first, whatever the statistics say:
+    # with some, the optimiser started from the cities and probed every hotel of every
+    # city for the derived table (5,957 index reads for 149 rows at scale 10, 4x the time).
+    join = "STRAIGHT_JOIN" if connection.vendor == "mysql" else "INNER JOIN"
+    sql = f"""
+        SELECT {row}
+        FROM ({_free_sql(hotels)}) f
+        {join} {h} ON {h.c.id} = f.hotel_id
+        {join} {c} ON {c.c.id} = {h.c.city}
+        WHERE {h.c.is_published} = %s
+        ORDER BY {h.c.name}, {h.c.id}
+    """  # noqa: S608 # nosec B608
+    return Query(sql, row)
+
+
+class _ShownRow(NamedTuple):
+    """What a result shows of a room type, its hotel and city."""
 
     hotel_id: int
     hotel_name: str
@@ -241,90 +356,29 @@ class _StayRow(NamedTuple):
     beds: str
     size_m2: int | None
     breakfast_included: bool
-    total: Decimal  # every night's price of one room
-    fewest: int  # rooms left on the fullest night
 
 
-def _free_stays(
-    hotel_ids: Sequence[int], stay: Stay
-) -> tuple[list[_StayRow], dict[int, list[FreeRoom]]]:
-    """The published hotels among `hotel_ids` with a room type free on every night of the
-    stay (a row each, in the database's name order), and hotel id -> those room types,
-    cheapest first, with what an offer shows of them.
-
-    The one rule of "free": a published room type taking `min_capacity` guests with
-    `rooms` left on every night of the stay (a row per night: count == nights). Hotel
-    search and hotel detail both read it here."""
-    if not hotel_ids:
-        return [], {}
-    ops = connection.ops
-    params = [
-        *hotel_ids,
-        True,
-        stay.min_capacity,
-        ops.adapt_datefield_value(stay.check_in),
-        ops.adapt_datefield_value(stay.check_out),
-        stay.rooms,
-        stay.nights,
-        stay.nights,
-        True,
-    ]
-    hotels: list[_StayRow] = []
-    free: dict[int, list[FreeRoom]] = {}
-    for row in _free_stays_query(len(hotel_ids)).fetch(params):
-        rooms = free.get(row.hotel_id)
-        if rooms is None:
-            rooms = free[row.hotel_id] = []
-            hotels.append(row)
-        room_type = RoomTypeInfo(
-            row.room_type_id, row.room_type_name, row.capacity, row.beds, row.size_m2,
-            row.breakfast_included,
-        )  # fmt: skip
-        amount = quantize(row.total * stay.rooms, row.currency)  # as Money.of rounds
-        rooms.append(FreeRoom(room_type.id, room_type.capacity, amount, row.fewest, room_type))
-    for rooms in free.values():
-        rooms.sort(key=lambda r: (r.amount, r.capacity, r.room_type_id))
-    return hotels, free
-
-
-# Written out: it runs on every hotel search, and building it with the ORM cost more CPU
-# than everything else the search does with its result.
+# Written out, as `_free_matches_query`: every hotel search runs it, for the page shown.
 @statement((1,), (3,))
-def _free_stays_query(hotels: int) -> Query[_StayRow]:
-    """Parameters: the hotel ids, True, min capacity, check-in, check-out, rooms, nights,
-    True. The outer joins read the hotel, city and room type rows by primary key."""
-    n, t = Table(RoomNight, "n"), Table(RoomType, "t")
+def _shown_query(room_types: int) -> Query[_ShownRow]:
+    """Parameters: the room type ids. Every row read by primary key."""
     rt, h, c = Table(RoomType, "rt"), Table(Hotel, "h"), Table(City, "c")
-    total, fewest = Column("f.total", n.c.price.field), Column("f.fewest")
     row = Select(
-        _StayRow,
+        _ShownRow,
         hotel_id=h.c.id, hotel_name=h.c.name, stars=h.c.stars, address=h.c.address,
         latitude=h.c.latitude, longitude=h.c.longitude, currency=h.c.currency,
         free_cancellation_days=h.c.free_cancellation_days, check_in_time=h.c.check_in_time,
         city_id=c.c.id, city_name=c.c.name, country_code=c.c.country_code,
         timezone=c.c.timezone, room_type_id=rt.c.id, room_type_name=rt.c.name,
         capacity=rt.c.capacity, beds=rt.c.beds, size_m2=rt.c.size_m2,
-        breakfast_included=rt.c.breakfast_included, total=total, fewest=fewest,
+        breakfast_included=rt.c.breakfast_included,
     )  # fmt: skip
     sql = f"""
         SELECT {row}
-        FROM (
-            SELECT {n.c.room_type} AS room_type_id, SUM({n.c.price}) AS total,
-                   MIN({n.c.rooms_available}) AS fewest
-            FROM {n}
-            INNER JOIN {t} ON {t.c.id} = {n.c.room_type}
-            WHERE {t.c.hotel} IN ({marks(hotels)}) AND {t.c.is_published} = %s
-              AND {t.c.capacity} >= %s AND {n.c.date} >= %s AND {n.c.date} < %s
-              AND {n.c.rooms_available} >= %s
-              AND NOT {n.c.stop_sell} AND {n.c.min_stay} <= %s
-            GROUP BY {n.c.room_type}
-            HAVING COUNT({n.c.id}) = %s
-        ) f
-        INNER JOIN {rt} ON {rt.c.id} = f.room_type_id
+        FROM {rt}
         INNER JOIN {h} ON {h.c.id} = {rt.c.hotel}
         INNER JOIN {c} ON {c.c.id} = {h.c.city}
-        WHERE {h.c.is_published} = %s
-        ORDER BY {h.c.name}, {h.c.id}
+        WHERE {rt.c.id} IN ({marks(room_types)})
     """  # noqa: S608 # nosec B608
     return Query(sql, row)
 
@@ -343,7 +397,7 @@ def _amenities(hotel_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     return amenities
 
 
-# Written out, as `_free_stays_query`: every hotel search runs it.
+# Written out, as `_free_matches_query`: every hotel search runs it.
 @statement((1,), (3,))
 def _amenities_query(hotels: int) -> Query[_AmenityRow]:
     """Parameters: the hotel ids."""
@@ -361,11 +415,13 @@ def _amenities_query(hotels: int) -> Query[_AmenityRow]:
 def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
     """Hotels with at least one room type free on every night, in the order asked, and facets.
 
-    Two queries whatever the number of hotels found, read as typed rows: the room types
-    free on every night with the stay's price and their hotel's row (`_free_stays`), and
-    the amenities. The offers shown are built by `hotel_results` for one page. A hotel where
-    the check-in date is already over (its city's clock at `now`) has no offer: around a
-    point the hotels found may not share one calendar."""
+    One query over every match whatever their number, read as narrow typed rows: the room
+    types free on every night with the stay's price, and what ranking and counting need of
+    their hotel (`_free_matches`). The facets count the matches' stars (their rows) and
+    amenities (the engine's, which the amenity filter matched). What the page shows is
+    read and built by `hotel_results`. A hotel where the check-in date is already over
+    (its city's clock at `now`) has no offer: around a point the hotels found may not share
+    one calendar."""
     hits = get_engine().hotels(
         HotelQuery(
             city_id=search.city_id,
@@ -382,59 +438,56 @@ def hotel_search(search: HotelSearch, *, now: datetime) -> HotelSearchResult:
     if not hits:
         return empty
     by_id = {hit.hotel_id: hit for hit in hits}
-    rows, free = _free_stays(list(by_id), search.stay)
+    free = _free_matches(list(by_id), search.stay)
     if not free:
         return empty
-    amenities = _amenities(list(free))
+    stay = search.stay
+    price_filter = search.min_price is not None or search.max_price is not None
     matches = []
     # Per zone, not per hotel: a zone conversion costs more than the rest of a row's work,
     # and a search's hotels share one zone or a few.
     sold_until: dict[str, datetime] = {}
-    for row in rows:  # the database's name order first; the sorts below are stable
-        hotel_id = row.hotel_id
-        until = sold_until.get(row.timezone)
+    for hotel_id, rows in free.items():  # the database's name order; the sorts are stable
+        first = rows[0]
+        until = sold_until.get(first.timezone)
         if until is None:
-            until = sold_until[row.timezone] = stay_sold_until(
-                check_in=search.stay.check_in, tz_name=row.timezone
+            until = sold_until[first.timezone] = stay_sold_until(
+                check_in=stay.check_in, tz_name=first.timezone
             )
         if now >= until:
             continue
-        rooms = free[hotel_id]
-        if search.min_price is not None or search.max_price is not None:
-            per_night = _per_night(Money(rooms[0].amount, row.currency), search.stay)
+        currency = first.currency
+        rooms = _free_rooms(rows, stay)
+        if price_filter:
+            per_night = _per_night(Money(rooms[0].amount, currency), stay)
             if search.min_price is not None and per_night < search.min_price:
                 continue
             if search.max_price is not None and per_night > search.max_price:
                 continue
-        hotel = HotelInfo(
-            id=hotel_id,
-            name=row.hotel_name,
-            stars=row.stars,
-            address=row.address,
-            latitude=row.latitude,
-            longitude=row.longitude,
-            city=CityInfo(row.city_id, row.city_name, row.country_code, row.timezone),
-            amenities=tuple(amenities.get(hotel_id, ())),
-            currency=row.currency,
-            free_cancellation_days=row.free_cancellation_days,
-            check_in_time=row.check_in_time,
+        matches.append(
+            HotelMatch(hotel_id, first.stars, currency, first.timezone, by_id[hotel_id], rooms)
         )
-        matches.append(HotelMatch(hotel=hotel, hit=by_id[hotel_id], rooms=rooms))
     _sort(matches, search.sort)
     return HotelSearchResult(hotels=matches, facets=_facets(matches))
 
 
-def hotel_answer_true_until(matches: Sequence[HotelMatch], stay: Stay) -> datetime | None:
-    """The first instant an answer with these matches stops being true by the clock alone:
-    a hotel's check-in day ends, or a free cancellation it shows ends (None: no match)."""
-    # Once per distinct (zone, check-in time, free days): a search's hotels share a few.
+def hotel_answer_true_until(
+    matches: Sequence[HotelMatch], shown: Sequence[HotelResult], stay: Stay
+) -> datetime | None:
+    """The first instant an answer with these matches, showing the results `shown` (its
+    page), stops being true by the clock alone: a hotel's check-in day ends (any match: it
+    leaves the count), or a free cancellation a shown offer promises ends (None: no match).
+    """
+    # Once per zone, and per distinct (zone, check-in time, free days) shown.
+    moments = [
+        stay_sold_until(check_in=stay.check_in, tz_name=tz_name)
+        for tz_name in {m.timezone for m in matches}
+    ]
     kinds = {
-        (m.hotel.city.timezone, m.hotel.check_in_time, m.hotel.free_cancellation_days)
-        for m in matches
+        (r.hotel.city.timezone, r.hotel.check_in_time, r.hotel.free_cancellation_days)
+        for r in shown
     }
-    moments = []
     for tz_name, check_in_time, free_days in kinds:
-        moments.append(stay_sold_until(check_in=stay.check_in, tz_name=tz_name))
         free_until = hotel_free_cancellation_until(
             check_in=stay.check_in, check_in_time=check_in_time, free_days=free_days,
             tz_name=tz_name,
@@ -449,22 +502,54 @@ def _per_night(price: Money, stay: Stay) -> Decimal:
 
 
 def hotel_results(matches: Sequence[HotelMatch], stay: Stay, *, now: datetime) -> list[HotelResult]:
-    """The matches (one page of them) with every free room type as an offer (no query: the
-    room types were read with the stay's prices)."""
-    return [
-        HotelResult(
-            hotel=match.hotel,
-            hit=match.hit,
-            offers=_offers(
-                match.rooms,
-                {room.room_type_id: room.room_type for room in match.rooms if room.room_type},
-                stay,
-                match.hotel,
-                now=now,
-            ),
+    """The matches (one page of them) as results: each hotel's row, amenities and every free
+    room type as an offer, read for these matches only (two queries, none for no match).
+
+    A match whose hotel or room types were deleted since the search read them is left out
+    rather than shown without an offer."""
+    room_type_ids = [room.room_type_id for match in matches for room in match.rooms]
+    if not room_type_ids:
+        return []
+    shown = {row.room_type_id: row for row in _shown_query(len(room_type_ids)).fetch(room_type_ids)}
+    amenities = _amenities([match.hotel_id for match in matches])
+    results = []
+    for match in matches:
+        rows = [shown[room.room_type_id] for room in match.rooms if room.room_type_id in shown]
+        if not rows:
+            continue
+        row = rows[0]
+        hotel = HotelInfo(
+            id=row.hotel_id,
+            name=row.hotel_name,
+            stars=row.stars,
+            address=row.address,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            city=CityInfo(row.city_id, row.city_name, row.country_code, row.timezone),
+            amenities=tuple(amenities.get(row.hotel_id, ())),
+            currency=row.currency,
+            free_cancellation_days=row.free_cancellation_days,
+            check_in_time=row.check_in_time,
         )
-        for match in matches
-    ]
+        room_types = {
+            r.room_type_id: RoomTypeInfo(
+                r.room_type_id,
+                r.room_type_name,
+                r.capacity,
+                r.beds,
+                r.size_m2,
+                r.breakfast_included,
+            )  # fmt: skip
+            for r in rows
+        }
+        results.append(
+            HotelResult(
+                hotel=hotel,
+                hit=match.hit,
+                offers=_offers(match.rooms, room_types, stay, hotel, now=now),
+            )
+        )
+    return results
 
 
 def _offers(
@@ -502,34 +587,32 @@ def _sort(results: list[HotelMatch], sort: str) -> None:
     # Hotels of one search nearly always share a currency (a city); a radius across a
     # border mixes them, and amounts are only compared within a currency: the currency
     # most results use comes first.
-    currencies = Counter(r.hotel.currency for r in results)
+    currencies = Counter(r.currency for r in results)
 
     def price_key(r: HotelMatch) -> tuple:
-        return (-currencies[r.hotel.currency], r.hotel.currency, r.cheapest.amount)
+        return (-currencies[r.currency], r.currency, r.cheapest.amount)
 
     keys = {
-        "price": lambda r: (*price_key(r), r.hotel.id),
-        "-price": lambda r: (
-            -currencies[r.hotel.currency],
-            r.hotel.currency,
-            -r.cheapest.amount,
-            r.hotel.id,
-        ),  # fmt: skip
+        "price": lambda r: (*price_key(r), r.hotel_id),
+        "-price": lambda r: (-currencies[r.currency], r.currency, -r.cheapest.amount, r.hotel_id),
         "rating": lambda r: (
             r.hit.rating_score is None,
             -(r.hit.rating_score or 0),
             -r.hit.rating_count,
             *price_key(r),
         ),
-        "distance": lambda r: (r.distance_km is None, r.distance_km or 0, r.hotel.id),
-        "stars": lambda r: (-r.hotel.stars, *price_key(r)),
+        "distance": lambda r: (r.distance_km is None, r.distance_km or 0, r.hotel_id),
+        "stars": lambda r: (-r.stars, *price_key(r)),
     }
     results.sort(key=keys[sort])
 
 
 def _facets(results: list[HotelMatch]) -> dict[str, dict[str, int]]:
-    stars = Counter(str(r.hotel.stars) for r in results)
-    amenities = Counter(code for r in results for code, _ in r.hotel.amenities)
+    """Stars and amenities over every match. The amenities are the engine's copy (what the
+    amenity filter matched, so a facet's count is what choosing it finds): a match off the
+    page costs no read of its amenities."""
+    stars = Counter(str(r.stars) for r in results)
+    amenities = Counter(chain.from_iterable(r.hit.amenities for r in results))
     return {
         "stars": {k: stars[k] for k in sorted(stars, reverse=True)},
         "amenities": dict(sorted(amenities.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -563,10 +646,15 @@ def hotel_detail(*, hotel_id: int, stay: Stay | None, now: datetime) -> HotelDet
     offers = None
     today = local_today(zone, now=now)
     if stay is not None:
-        rooms = _free_stays([hotel.pk], stay)[1].get(hotel.pk, [])
-        offers = _offers(
-            rooms, {r.room_type_id: r.room_type for r in rooms if r.room_type}, stay, hotel, now=now
-        )
+        rows = _free_matches([hotel.pk], stay).get(hotel.pk)
+        rooms = _free_rooms(rows, stay) if rows else []
+        shown = {
+            rt.pk: RoomTypeInfo(
+                rt.pk, rt.name, rt.capacity, rt.beds, rt.size_m2, rt.breakfast_included
+            )
+            for rt in room_types
+        }
+        offers = _offers(rooms, shown, stay, hotel, now=now)
     lows = (
         RoomNight.objects.filter(
             room_type__in=room_types,

@@ -15,6 +15,7 @@ from bench.growth import (
     explain_keys,
     growth_ratio,
     handler_reads,
+    hotels_p95_reason,
     missed_reason,
     reads_between,
     rows_examined,
@@ -135,8 +136,18 @@ def test_a_miss_whose_answer_grew_as_much_as_its_rows_says_a_correct_answer_read
     )
     answer_bound = missed_reason(small, {"rows_p50": 9_000, "answer_p50": 500})
     assert "100 -> 500 matches" in answer_bound
-    assert "2,000 -> 9,000 rows" in answer_bound
+    assert "2,000 -> 9,000 rows (20 -> 18 a match" in answer_bound
     assert "not met without changing the answer" in answer_bound
+
+
+def test_a_hotel_p95_miss_says_whether_the_typical_request_or_a_few_slow_ones_are_over():
+    row = {"p50": 16.0, "p95": 60.0, "cpu_p50": 11.0, "cpu_p95": 55.0}
+    assert "a few slow requests, which spent the CPU" in hotels_p95_reason(row)
+    assert "which waited for a core" in hotels_p95_reason({**row, "cpu_p95": 14.0})
+    typical = hotels_p95_reason({**row, "p50": 45.0})
+    assert "wall p50 45.0 ms is over too" in typical
+    assert "waiting for a core or for the database" in typical
+    assert "the CPU alone is over" in hotels_p95_reason({**row, "p50": 45.0, "cpu_p50": 35.0})
 
 
 def test_booking_db_report_says_whose_cpu_it_is_and_judges_both_goals():
