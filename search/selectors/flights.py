@@ -20,6 +20,7 @@ with the best `ROUND_TRIP_BOUND` return ones (by the sort asked), so the work st
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -309,7 +310,9 @@ def flight_offers_list(
     asked = [_Window.of_day(source, target, day)]
     if return_day is not None:
         asked.append(_Window.of_day(target, source, return_day))
-    outbound, *returns = search.itineraries_of(asked)
+    # A round trip combines only each direction's best (`_combinations`): none other is built.
+    best = None if return_day is None else (sort, slice_bound(2))
+    outbound, *returns = search.itineraries_of(asked, best)
     if return_day is None:
         results = [
             FlightResult(
@@ -381,7 +384,8 @@ def flight_multi_city_offers_list(
     search = _Search(party=party, cabin=cabin, max_stops=max_stops, now=now, engine=get_engine())
     # Every slice's fares in the same two queries a one-way search sends, not two per slice.
     per_slice = search.itineraries_of(
-        [_Window.of_day(places[a.origin], places[a.destination], a.day) for a in slices]
+        [_Window.of_day(places[a.origin], places[a.destination], a.day) for a in slices],
+        (sort, slice_bound(len(slices))),  # the only ones `_combinations` combines
     )
     if not all(per_slice):
         return []  # a slice without flights: no trip
@@ -578,8 +582,11 @@ class _Search:
         a day, or several at the cost of one (a calendar of prices)."""
         return self.itineraries_of([_Window(source, target, start, end)])[0]
 
-    def itineraries_of(self, asked: Sequence[_Window]) -> list[list[Itinerary]]:
-        """Direct and (when allowed) one-stop itineraries per window asked, in its order.
+    def itineraries_of(
+        self, asked: Sequence[_Window], best: tuple[FlightSort, int] | None = None
+    ) -> list[list[Itinerary]]:
+        """Direct and (when allowed) one-stop itineraries per window asked, in its order;
+        with `best` (sort, bound), only each window's `bound` best by that sort, in order.
 
         However many windows (a round trip's two, a multi-city trip's slices), two fare
         queries: every window's first legs in one, every window's second legs in the other,
@@ -614,22 +621,55 @@ class _Search:
             return found
         query = _first_legs_query(direct_only, tuple(sql for _, sql, _ in branches))
         first_rows: list[list[FareRow]] = [[] for _ in asked]
+        # Each window's itineraries as their fare rows: one for a direct flight, two for a
+        # connection; made into legs and itineraries only once chosen.
+        rows_of: list[list[tuple[FareRow, ...]]] = [[] for _ in asked]
         for row in query.fetch([p for *_, params in branches for p in params]):
             index = branches[row.part][0]
-            window = asked[index]
-            if row.far_id == window.target.id:
-                leg = self._leg(row, origin=window.source, destination=None)
-                found[index].append(Itinerary.of((leg,)))
+            if row.far_id == asked[index].target.id:
+                rows_of[index].append((row,))
             else:
                 first_rows[index].append(row)
         if not direct_only:
-            for index, itineraries in enumerate(self._connections(asked, first_rows)):
-                found[index].extend(itineraries)
+            for index, pairs in enumerate(self._connections(asked, first_rows)):
+                rows_of[index].extend(pairs)
+        for index, window in enumerate(asked):
+            chosen = rows_of[index]
+            if best is not None:
+                sort, bound = best
+                chosen = heapq.nsmallest(bound, chosen, key=lambda rows: self._key(sort, rows))
+            found[index] = [self._itinerary(rows, window) for rows in chosen]
         return found
+
+    def _key(self, sort: FlightSort, rows: tuple[FareRow, ...]) -> tuple[Any, ...]:
+        """The sort key of the itinerary these fare rows make (`_best`'s), from the rows: a
+        search that keeps only the best per window builds no leg it does not keep."""
+        amount = self._priced(rows[0])[1]
+        for row in rows[1:]:
+            amount += self._priced(row)[1]
+        return _sort_key(
+            sort,
+            amount=amount,
+            minutes=int((rows[-1].arrival_at - rows[0].departure_at).total_seconds() // 60),
+            departures=(rows[0].departure_at,),
+            fare_ids=tuple(row.fare_id for row in rows),
+        )
+
+    def _itinerary(self, rows: tuple[FareRow, ...], window: _Window) -> Itinerary:
+        first, *rest = rows
+        if not rest:
+            return Itinerary.of((self._leg(first, origin=window.source, destination=None),))
+        (second,) = rest
+        return Itinerary.of(
+            (
+                self._leg(first, origin=window.source, destination=None),
+                self._leg(second, origin=None, destination=window.target),
+            )
+        )
 
     def _connections(
         self, asked: Sequence[_Window], first_rows: list[list[FareRow]]
-    ) -> list[list[Itinerary]]:
+    ) -> list[list[tuple[FareRow, FareRow]]]:
         """Per window, its first legs joined to legs from the same airport to its target
         leaving 45 min-8 h later: one query for every window's second legs.
 
@@ -685,7 +725,7 @@ class _Search:
                     [*self._fare_params(), *params, *candidates.params],
                 )
             )
-        out: list[list[Itinerary]] = [[] for _ in asked]
+        out: list[list[tuple[FareRow, FareRow]]] = [[] for _ in asked]
         if not branches:
             return out
         query = _second_legs_query(tuple((hubs, sql) for _, hubs, sql, _ in branches))
@@ -696,19 +736,19 @@ class _Search:
                 by_hub[index].setdefault(row.far_id, []).append(row)
         for index, hubs in enumerate(by_hub):
             if hubs:
-                out[index] = self._pairs(first_rows[index], hubs, asked[index])
+                out[index] = self._pairs(first_rows[index], hubs)
         return out
 
     def _pairs(
-        self, first_rows: list[FareRow], by_hub: dict[int, list[FareRow]], window: _Window
-    ) -> list[Itinerary]:
+        self, first_rows: list[FareRow], by_hub: dict[int, list[FareRow]]
+    ) -> list[tuple[FareRow, FareRow]]:
         """First legs with the second legs of their hub leaving 45 min-8 h after they land:
         second legs sorted by departure and bisected."""
         departures: dict[int, list[datetime]] = {}
         for hub, rows in by_hub.items():
             rows.sort(key=lambda row: (row.departure_at, row.fare_id))
             departures[hub] = [row.departure_at for row in rows]
-        itineraries = []
+        pairs = []
         for first in first_rows:
             seconds = by_hub.get(first.far_id)
             if not seconds:
@@ -720,12 +760,8 @@ class _Search:
             for second in seconds[lo:hi]:
                 # Adding prices of two currencies would be a made-up number: skip the pair.
                 if second.currency == currency:
-                    legs = (
-                        self._leg(first, origin=window.source, destination=None),
-                        self._leg(second, origin=None, destination=window.target),
-                    )
-                    itineraries.append(Itinerary.of(legs))
-        return itineraries
+                    pairs.append((first, second))
+        return pairs
 
     def _fare_params(self) -> list[Any]:
         """The parameters of `_fare_query`'s own conditions, in their order."""
@@ -740,12 +776,8 @@ class _Search:
             )  # fmt: skip
         return place
 
-    def _leg(self, row: FareRow, *, origin: Place | None, destination: Place | None) -> LegFare:
-        """The leg of a fare row; its far end (the one given as None) is the row's airport."""
-        leg = self._legs.get(row.fare_id)
-        if leg is not None:
-            return leg
-        far = self._place(row)
+    def _priced(self, row: FareRow) -> tuple[Money, Decimal]:
+        """The row's adult fare, and what the party pays for that leg."""
         priced = self._party_amounts.get((row.price, row.currency))
         if priced is None:
             adult_fare = Money.of(row.price, row.currency)
@@ -754,6 +786,15 @@ class _Search:
                 adult_fare,
                 adult_fare.times(self._factor).amount,
             )
+        return priced
+
+    def _leg(self, row: FareRow, *, origin: Place | None, destination: Place | None) -> LegFare:
+        """The leg of a fare row; its far end (the one given as None) is the row's airport."""
+        leg = self._legs.get(row.fare_id)
+        if leg is not None:
+            return leg
+        far = self._place(row)
+        priced = self._priced(row)
         leg = self._legs[row.fare_id] = LegFare(
             fare_id=row.fare_id,
             adult_fare=priced[0],
