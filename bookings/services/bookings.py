@@ -1,8 +1,8 @@
 """Bookings: pay for a hold, then confirm it. Payment calls never run under a lock.
 
-hold (committed) -> claim the hold for payment (one conditional UPDATE) and write its
-Payment rows, committed together -> charge each currency -> confirm and record the
-charges (one transaction under the hold's row lock). The claim makes the database pick one attempt
+hold (committed) -> claim the hold for payment (one conditional UPDATE, committed) ->
+Payment rows (committed) -> charge each currency -> confirm and record the charges (one
+transaction under the hold's row lock). The claim makes the database pick one attempt
 among any number racing for the same hold before the provider is asked for anything: the
 others get 409 hold-being-paid and charge nothing. Every failure path refunds what was
 charged in this attempt and gives the hold back; a crash after the claim leaves a hold
@@ -17,7 +17,7 @@ import secrets
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -238,17 +238,11 @@ def booking_create(
     for policy in policies:
         policy.check_sellable(now=now)
     provider = provider or get_provider()
-    # The claim and the attempt's Payment rows commit together: one durable commit where
-    # two were (a commit costs the database server several times a statement's CPU).
-    # Nothing is charged before both exist, so every charge has a row to reconcile.
-    with lock_wait_bounded(), transaction.atomic():
-        _hold_claim(hold, now=now)
-        payments = _payments_insert(hold=hold, user=user, provider=provider, now=now)
+    _hold_claim(hold, now=now)
     try:
         return _booking_pay(
-            user=user, hold=hold, items=items, policies=policies, payments=payments,
-            travelers=travelers, payment_token=payment_token, provider=provider, now=now,
-            language=language,
+            user=user, hold=hold, items=items, policies=policies, travelers=travelers,
+            payment_token=payment_token, provider=provider, now=now, language=language,
         )  # fmt: skip
     except BaseException:
         # Declined, failed at the provider, not confirmed in time: the traveler may try
@@ -274,12 +268,11 @@ def _hold_check_payable(status: str) -> None:
 def _hold_claim(hold: Hold, *, now: datetime) -> None:
     """Claim the hold for this attempt's payment, or raise why it cannot be paid for.
 
-    One conditional UPDATE: the database lets exactly one of any number of attempts at
-    once move the hold from active (and not expired) to paying, and nothing is charged
-    before that. The caller commits the claim before the charge (with the attempt's
-    Payment rows), so losers wait on the hold's row for that commit only, never through
-    the winner's charge; while it lasts the hold neither expires nor can be released, so
-    its inventory is not sold again under the charge.
+    One conditional UPDATE in autocommit: the database lets exactly one of any number of
+    attempts at once move the hold from active (and not expired) to paying, and nothing is
+    charged before that. The claim is committed at once, so losers answer at once instead
+    of waiting on a lock through the winner's charge; while it lasts the hold neither
+    expires nor can be released, so its inventory is not sold again under the charge.
     """
     with lock_wait_bounded():
         claimed = Hold.objects.filter(
@@ -294,44 +287,39 @@ def _hold_claim(hold: Hold, *, now: datetime) -> None:
     hold.status, hold.paying_since = HoldStatus.PAYING, now
 
 
-def _payments_insert(
-    *, hold: Hold, user: User, provider: PaymentProvider, now: datetime
-) -> list[Payment]:
-    """The attempt's Payment rows, one per currency of the hold's totals, pending. Each
-    needs its id (its charge's idempotency key), which insert_rows gives on MySQL too; the
-    caller's transaction makes them all or none."""
-    return insert_rows(
-        [
-            Payment(
-                hold=hold,
-                user=user,
-                provider=provider.name,
-                amount=total.amount,
-                currency=total.currency,
-                status=PaymentStatus.PENDING,
-                created_at=now,
-                updated_at=now,
-            )
-            for total in hold.totals()
-        ]
-    )
-
-
 def _booking_pay(
     *,
     user: User,
     hold: Hold,
     items: list[HoldItem],
     policies: list[Policy],
-    payments: list[Payment],
     travelers: Sequence[TravelerIn],
     payment_token: str,
     provider: PaymentProvider,
     now: datetime,
     language: str,
 ) -> Booking:
-    """Charge the claimed hold's payments and confirm it; on failure refund this attempt's
-    charges."""
+    """Charge the claimed hold and confirm it; on failure refund this attempt's charges."""
+    # One row per currency, all or none; each needs its id (its charge's idempotency key),
+    # which insert_rows gives on MySQL too. The usual single row is one INSERT on its own.
+    # Nothing is charged before they exist, so every charge has a row to reconcile.
+    totals = hold.totals()
+    with lock_wait_bounded(), transaction.atomic() if len(totals) > 1 else nullcontext():
+        payments = insert_rows(
+            [
+                Payment(
+                    hold=hold,
+                    user=user,
+                    provider=provider.name,
+                    amount=total.amount,
+                    currency=total.currency,
+                    status=PaymentStatus.PENDING,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for total in totals
+            ]
+        )
     charged: list[Payment] = []
 
     def undo(reason: str) -> None:
