@@ -200,14 +200,14 @@ def message_send(message_id: int, *, now: datetime | None = None) -> str | None:
         return MessageStatus.SUPPRESSED if taken else None
     attempts = message.attempts + 1
     rendered: dict[str, Any] = {}
+    # A render that fails (a template broken by a deploy) is retried like a provider
+    # outage, and ends as failed with its error for staff to see.
     try:
         if message.rendered_at is None:
             subject, text, html, attachments = message_content(message)
             rendered = {"subject": subject, "text_body": text, "html_body": html,
                         "attachments": attachments, "rendered_at": now}  # fmt: skip
-    # A render that fails (a template broken by a deploy) is retried like a provider
-    # outage, and ends as failed with its error for staff to see.
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any render failure is retried
         status = MessageStatus.FAILED if attempts >= MAX_ATTEMPTS else MessageStatus.PENDING
         taken = _message_take(
             message, now=now, status=status, attempts=attempts,
