@@ -271,24 +271,30 @@ def item_places(items: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], tup
         elif item["kind"] == Product.CAR and offer.get("car_id"):
             wanted[Product.CAR].add(offer["car_id"])
     places: dict[tuple[str, int], tuple[str, str]] = {}
+    # Each read fills a dict: the models' default ordering (a sort on the server, its
+    # terms resolved in Python on every booking) is cleared with order_by().
     if wanted[Product.FLIGHT]:
         legs = {
             pk: (origin, destination)
-            for pk, origin, destination in FlightFare.objects.filter(
-                pk__in=wanted[Product.FLIGHT]
-            ).values_list("pk", "leg__origin__iata", "leg__destination__iata")
+            for pk, origin, destination in FlightFare.objects.filter(pk__in=wanted[Product.FLIGHT])
+            .order_by()
+            .values_list("pk", "leg__origin__iata", "leg__destination__iata")
         }
         for last, first in first_fare.items():
             if last in legs and first in legs:
                 places[(Product.FLIGHT, last)] = (legs[first][0], legs[last][1])
     if wanted[Product.HOTEL]:
-        for pk, city in RoomType.objects.filter(pk__in=wanted[Product.HOTEL]).values_list(
-            "pk", "hotel__city__name"
+        for pk, city in (
+            RoomType.objects.filter(pk__in=wanted[Product.HOTEL])
+            .order_by()
+            .values_list("pk", "hotel__city__name")
         ):
             places[(Product.HOTEL, pk)] = ("", city)
     if wanted[Product.CAR]:
-        for pk, iata in RentalCar.objects.filter(pk__in=wanted[Product.CAR]).values_list(
-            "pk", "office__airport__iata"
+        for pk, iata in (
+            RentalCar.objects.filter(pk__in=wanted[Product.CAR])
+            .order_by()
+            .values_list("pk", "office__airport__iata")
         ):
             places[(Product.CAR, pk)] = ("", iata)
     return places

@@ -7,8 +7,9 @@ templates and attachments, stores them on the row (what staff see is what was se
 calls the provider; one that is down leaves the row pending for the retry job, with
 exponential backoff, and a retry sends what was rendered the first time.
 
-One sender at a time: a row is claimed by a conditional UPDATE (pending -> sending) before
-the provider is called, so a retry racing a first send, or two retry jobs, send it once.
+One sender at a time: a row is claimed by a conditional UPDATE (pending -> sending, the
+render stored with it) before the provider is called, so a retry racing a first send, or
+two retry jobs, send it once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower, Trim
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -103,17 +105,6 @@ def message_content(message: Message) -> tuple[str, str, str, list[dict[str, str
     )
 
 
-def _message_render_store(message: Message, *, now: datetime) -> None:
-    """Render a claimed message once and keep the result on the row (a retry, a resend,
-    the admin read it from there)."""
-    if message.rendered_at is not None:
-        return
-    subject, text, html, attachments = message_content(message)
-    message.subject, message.text_body, message.html_body = subject, text, html
-    message.attachments, message.rendered_at = attachments, now
-    message.save(update_fields=["subject", "text_body", "html_body", "attachments", "rendered_at"])
-
-
 def resend(message: Message, *, by_user: Any, reason: str, now: datetime | None = None) -> Message:
     """Queue a copy of `message` (same content, same address) and record who asked and
     why, in the copy and in the audit trail. The copy is sent like any new message (one
@@ -158,44 +149,79 @@ def _backoff(attempts: int) -> timedelta:
     return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
-def _is_suppressed(email: str) -> bool:
-    return SuppressedAddress.objects.filter(email=email.strip().lower()).exists()
-
-
-def message_claim(message_id: int, *, now: datetime) -> bool:
-    """Take the row for this sender, or say another has it (or it is done).
-
-    One conditional UPDATE in autocommit: of any number of senders at once (the send
-    after commit, the retry job, two retry jobs), the database lets exactly one move the
-    row from pending to sending."""
+def _message_due(message_id: int, *, now: datetime) -> Message | None:
+    """The message if it is pending and due, with `suppressed` (its address bounced or
+    complained), in one read; None when it is not (sent, taken, not due, gone)."""
+    suppressed = SuppressedAddress.objects.filter(email=Lower(Trim(OuterRef("to_email"))))
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    return bool(
-        Message.objects.filter(due, pk=message_id, status=MessageStatus.PENDING).update(
-            status=MessageStatus.SENDING, claimed_at=now
+    try:
+        return (
+            Message.objects.annotate(suppressed=Exists(suppressed))
+            .filter(due, pk=message_id, status=MessageStatus.PENDING)
+            .get()
         )
+    except Message.DoesNotExist:
+        return None
+
+
+def _message_take(message: Message, *, now: datetime, **changes: Any) -> bool:
+    """Move the row from the state `message` was read in to `changes`, or say another
+    sender moved it first.
+
+    One conditional UPDATE in autocommit: of any number of senders at once (the send after
+    commit, the retry job, two retry jobs), the database lets exactly one move the row on
+    from pending and due, with the attempts (and the render, if this sender made it) it
+    was read with; the others change nothing."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    taken = Message.objects.filter(
+        due, pk=message.pk, status=MessageStatus.PENDING, attempts=message.attempts
     )
+    if message.rendered_at is None:
+        taken = taken.filter(rendered_at__isnull=True)
+    return bool(taken.update(**changes))
 
 
 def message_send(message_id: int, *, now: datetime | None = None) -> str | None:
     """Send one pending message if this caller wins its claim; returns its status after,
     or None when another sender has it or it is not due. A provider error never raises:
-    the row goes back to pending with its next attempt later (or to failed at the end)."""
+    the row goes back to pending with its next attempt later (or to failed at the end).
+
+    The row is read first (with its address's suppression), rendered if it never was, and
+    claimed with the render stored in the same UPDATE: a retry sends what was rendered the
+    first time, and the send costs one read, the claim and its outcome."""
     from notifications.sending import ProviderRefused, deliver
 
     now = now or timezone.now()
-    if not message_claim(message_id, now=now):
+    message = _message_due(message_id, now=now)
+    if message is None:
         return None
-    message = Message.objects.get(pk=message_id)
-    if _is_suppressed(message.to_email):
-        Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
-            status=MessageStatus.SUPPRESSED, claimed_at=None
-        )
-        return MessageStatus.SUPPRESSED
+    if message.suppressed:  # type: ignore[attr-defined]  # the annotation
+        taken = _message_take(message, now=now, status=MessageStatus.SUPPRESSED, claimed_at=None)
+        return MessageStatus.SUPPRESSED if taken else None
     attempts = message.attempts + 1
+    rendered: dict[str, Any] = {}
+    # A render that fails (a template broken by a deploy) is retried like a provider
+    # outage, and ends as failed with its error for staff to see.
     try:
-        # Inside the try: a render that fails (a template broken by a deploy) is retried
-        # like a provider outage, and ends as failed with its error for staff to see.
-        _message_render_store(message, now=now)
+        if message.rendered_at is None:
+            subject, text, html, attachments = message_content(message)
+            rendered = {"subject": subject, "text_body": text, "html_body": html,
+                        "attachments": attachments, "rendered_at": now}  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - any render failure is retried
+        status = MessageStatus.FAILED if attempts >= MAX_ATTEMPTS else MessageStatus.PENDING
+        taken = _message_take(
+            message, now=now, status=status, attempts=attempts,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000], claimed_at=None,
+            next_attempt_at=now + _backoff(attempts),
+        )  # fmt: skip
+        return status if taken else None
+    if not _message_take(
+        message, now=now, status=MessageStatus.SENDING, claimed_at=now, **rendered
+    ):
+        return None
+    for name, value in rendered.items():
+        setattr(message, name, value)
+    try:
         provider_id = deliver(message)
     except ProviderRefused as exc:
         # Refused for good (an address the provider will not take): retrying cannot help.

@@ -127,3 +127,55 @@ def test_racing_senders_send_a_message_once(settings):
     # then one of them sent it, the others found it taken
     assert sorted(results, key=str) == [None] * 5 + ["sent"]
     assert backends.SlowBackend.sent == [message.pk]
+
+
+@pytest.mark.django_db
+def test_a_first_send_reads_the_row_once_and_writes_it_twice(django_assert_num_queries):
+    # given a message never rendered
+    message = _queued()
+    # when it is sent: one read (with its address's suppression), the claim that stores the
+    # render, the outcome
+    with django_assert_num_queries(3):
+        status = message_send(message.pk)
+    # then it went out as rendered and stored
+    assert status == MessageStatus.SENT
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    assert message.rendered_at is not None
+    assert mail.outbox[0].subject == message.subject
+
+
+@pytest.mark.django_db
+def test_a_sender_whose_claim_is_lost_after_its_read_sends_nothing():
+    # given a message another sender claims between this sender's read and its claim
+    from notifications import services
+
+    message = _queued()
+    read = services._message_due
+
+    def read_then_lose(message_id, *, now):
+        row = read(message_id, now=now)
+        Message.objects.filter(pk=message_id).update(status=MessageStatus.SENDING, claimed_at=now)
+        return row
+
+    # when this sender goes on
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_message_due", read_then_lose)
+        status = message_send(message.pk)
+    # then it sent nothing and stored no render over the other sender's
+    assert status is None
+    assert mail.outbox == []
+    message.refresh_from_db()
+    assert (message.status, message.rendered_at, message.subject) == (
+        MessageStatus.SENDING, None, "",
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_an_address_suppressed_with_its_case_and_spaces_is_still_suppressed():
+    message = _queued(" Ada@Example.com ")
+    address_suppress(email="ada@example.com", reason="complaint", now=timezone.now())
+
+    assert message_send(message.pk) == MessageStatus.SUPPRESSED
+
+    assert mail.outbox == []
