@@ -6,6 +6,8 @@ Real commits (transaction=True), each check against a second connection of its o
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -82,3 +84,42 @@ def test_after_a_transaction_each_statement_commits_on_its_own_again():
 
     assert connection.get_autocommit()
     assert _keys_seen_by_another_connection() == ["after", "in-block"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2027-05-01 09:30:00",
+        "2027-05-01 09:30:00.5",
+        "2027-05-01 09:30:00.123",
+        "2027-05-01 09:30:00.123456",
+        "1970-01-01 00:00:01",
+        "9999-12-31 23:59:59.999999",
+        "0000-00-00 00:00:00",
+        "2027-02-30 00:00:00",
+    ],
+)
+def test_a_datetime_is_read_as_the_driver_reads_it(text):
+    from MySQLdb.constants import FIELD_TYPE
+    from MySQLdb.converters import conversions
+
+    from travelguru.db_backends.mysql.base import _datetime
+
+    driver = conversions[FIELD_TYPE.DATETIME]
+
+    assert _datetime(text, driver) == driver(text)
+
+
+def test_datetime_columns_come_back_as_stored():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CAST(%s AS DATETIME(6)), CAST(%s AS DATETIME), CAST(%s AS DATETIME(3))",
+            ["2027-05-01 09:30:00.123456", "2027-05-01 09:30:07", "2027-05-01 09:30:00.5"],
+        )
+        row = cursor.fetchone()
+
+    assert row == (
+        datetime(2027, 5, 1, 9, 30, 0, 123456),
+        datetime(2027, 5, 1, 9, 30, 7),
+        datetime(2027, 5, 1, 9, 30, 0, 500000),
+    )

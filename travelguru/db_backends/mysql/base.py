@@ -19,8 +19,12 @@ back.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db.backends.mysql import base
 from django.db.backends.utils import debug_transaction  # type: ignore[attr-defined]  # not in the stubs
+from MySQLdb.constants import FIELD_TYPE
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -29,3 +33,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # not the query log; debug_transaction logs the BEGIN as it logs that SET.
         with debug_transaction(self, "BEGIN"), self.connection.cursor() as cursor:
             cursor.execute("BEGIN")
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        conv = dict(params["conv"])
+        driver = conv[FIELD_TYPE.DATETIME]
+        conv[FIELD_TYPE.DATETIME] = lambda text: _datetime(text, driver)
+        params["conv"] = conv
+        return params
+
+
+def _datetime(text: Any, driver: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return driver(text)
