@@ -14,7 +14,9 @@ latency table's uncached rows), and reads per request:
 
 The local engine's candidate queries (autocomplete, a city's hotels, an airport's car offices,
 the flight legs of a route and day) are run alone the same way, and each is EXPLAINed: the
-index that serves it is shown next to its figures.
+index that serves it is shown next to its figures. A flight search does not embed the last
+one (the local engine's legs are the schedule, which its fare query reads by the same
+conditions): it stays as the engine's own answer to other callers.
 
 The rounds alternate scales (10, 50, 10, 50 ...) so a busy spell on the shared machine falls
 on both. The goal: p95 at the large scale <= 1.25 x p95 at the small one, per endpoint.

@@ -135,6 +135,12 @@ class IndexWriter(Protocol):
 
 
 class SearchEngine(Protocol):
+    # True when the engine's flight legs are the schedule table itself: its answer to a
+    # LegQuery is exactly what the flight selector's fare query selects by its own
+    # conditions on that table, so the selector does not ask it (an embedded subquery
+    # that only repeats the outer conditions cost the fare queries a sixth to a third).
+    legs_are_the_schedule: bool
+
     def destinations(self, *, text: str, kinds: Sequence[str], limit: int) -> list[Destination]:
         """Airports and/or cities whose code, name or city starts with `text`, best first."""
         ...

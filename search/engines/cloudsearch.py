@@ -144,6 +144,9 @@ def doc_id(kind: str, object_id: int) -> str:
 class CloudSearchEngine:
     name = ENGINE_NAME
     kinds = frozenset(DocumentKind.values)
+    # An index of its own, refreshed by the sync: its legs are candidates the flight
+    # selector re-reads from the schedule (a stale index never sells).
+    legs_are_the_schedule = False
 
     def __init__(
         self, search_client: Any = None, document_client: Any = None, *,

@@ -53,7 +53,9 @@ def _matching_words(qs: QuerySet[SearchDocument], text: str) -> QuerySet[SearchD
 
 class LocalEngine:
     name = ENGINE_NAME
-    # Flight legs are the schedule table itself (`flight_legs` reads it): no copy is kept.
+    # Flight legs are the schedule table itself (`flight_legs` reads it): no copy is kept,
+    # and a flight search reads the schedule by its own conditions without asking.
+    legs_are_the_schedule = True
     kinds = frozenset(
         {DocumentKind.AIRPORT, DocumentKind.CITY, DocumentKind.HOTEL, DocumentKind.CAR_OFFICE}
     )

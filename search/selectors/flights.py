@@ -10,9 +10,10 @@ as typed rows (`FareRow`, by name through `travelguru.sql`), not model instances
 this is the product's hot path; the page alone is turned into JSON and offer ids by the API.
 
 Candidate legs come from the search engine (`SearchEngine.flight_legs`: CloudSearch's
-flight-leg documents, or the schedule itself for the local engine, as a subquery of the
-same fare query); schedule, fares and seats are always re-read from the database, so a
-stale index can hide a leg or name a changed one but never sells one.
+flight-leg documents); schedule, fares and seats are always re-read from the database, so a
+stale index can hide a leg or name a changed one but never sells one. The local engine's
+legs are the schedule itself (`legs_are_the_schedule`): its answer would only repeat the
+fare query's own conditions, so that query reads the schedule without asking it.
 
 A round trip is one offer: the best `ROUND_TRIP_BOUND` outbound itineraries are combined
 with the best `ROUND_TRIP_BOUND` return ones (by the sort asked), so the work stays bounded.
@@ -598,14 +599,12 @@ class _Search:
             source, target = window.source, window.target
             self.places.setdefault(source.id, source)
             self.places.setdefault(target.id, target)
-            candidates = _candidates(
-                self.engine.flight_legs(
-                    LegQuery(
-                        departs_from=max(window.start, self.now),
-                        departs_until=window.end,
-                        origins=(source.code,),
-                        destination=target.code if direct_only else None,
-                    )  # fmt: skip
+            candidates = self._candidates(
+                LegQuery(
+                    departs_from=max(window.start, self.now),
+                    departs_until=window.end,
+                    origins=(source.code,),
+                    destination=target.code if direct_only else None,
                 )
             )
             if candidates is None:
@@ -696,14 +695,12 @@ class _Search:
             earliest = min(first for first, _ in arrivals.values()) + MIN_CONNECTION
             latest = max(last for _, last in arrivals.values()) + MAX_CONNECTION
             few = len(arrivals) <= _MAX_IN_LIST
-            candidates = _candidates(
-                self.engine.flight_legs(
-                    LegQuery(
-                        departs_from=earliest,
-                        departs_until=latest,
-                        destination=target.code,
-                        origins=sorted({row.far_code for row in rows}) if few else (),
-                    )  # fmt: skip
+            candidates = self._candidates(
+                LegQuery(
+                    departs_from=earliest,
+                    departs_until=latest,
+                    destination=target.code,
+                    origins=sorted({row.far_code for row in rows}) if few else (),
                 )
             )
             if candidates is None:
@@ -763,6 +760,13 @@ class _Search:
                     pairs.append((first, second))
         return pairs
 
+    def _candidates(self, query: LegQuery) -> Fragment | None:
+        """The engine's candidate legs for the fare query (`_candidates`), or every leg when
+        the engine's legs are the schedule the fare query reads anyway."""
+        if self.engine.legs_are_the_schedule:
+            return _EVERY_LEG
+        return _candidates(self.engine.flight_legs(query))
+
     def _fare_params(self) -> list[Any]:
         """The parameters of `_fare_query`'s own conditions, in their order."""
         return [self.cabin, self.party.seats, False, *adapt_datetimes(self.now)]
@@ -817,6 +821,10 @@ class _Search:
         return leg
 
 
+# No restriction: the fare query's own conditions decide (no `IN (…)` is written).
+_EVERY_LEG = Fragment("", ())
+
+
 def _candidates(ids: Iterable[int]) -> Fragment | None:
     """The engine's candidate legs as the inside of `IN (…)`: its own query as a subquery (a
     `Fragment` with its parameters) or its ids as values; None when none (nothing matches)."""
@@ -840,11 +848,12 @@ def _fare_query(
     the whole statement (a WITH clause those joins read).
 
     Parameters: the prefix's, then per branch: cabin, seats, False, now, then the
-    conditions', then the candidates'."""
+    conditions', then the candidates' (none for an empty `candidates`: every leg)."""
     f, leg, al = Table(FlightFare, "f"), Table(FlightLeg, "l"), Table(Airline, "al")
     a = Table(Airport, "a")
     selects = []
     for part, (candidates, where) in enumerate(branches):
+        among = f" AND {f.c.leg_id} IN ({candidates})" if candidates else ""
         fare = Select(
             FareRow,
             fare_id=f.c.id, price=f.c.price, currency=f.c.currency,
@@ -865,14 +874,14 @@ def _fare_query(
             INNER JOIN {a} ON {a.c.id} = {leg.column(far)}
             WHERE {f.c.cabin} = %s AND {f.c.seats_available} >= %s AND NOT {f.c.stop_sell}
               AND {leg.c.is_cancelled} = %s AND {leg.c.departure_at} > %s
-              AND {" AND ".join(where)} AND {f.c.leg_id} IN ({candidates})
+              AND {" AND ".join(where)}{among}
         """)  # noqa: S608 # nosec B608
     # Branches bare, not in parentheses: SQLite takes no parenthesised SELECT in a UNION.
     sql = prefix + " UNION ALL ".join(selects)
     return Query(sql, fare)
 
 
-@statement((False, ("%s",)), (True, ("%s, %s", "%s")))
+@statement((False, ("%s",)), (True, ("%s, %s", "%s")), (False, ("",)))
 def _first_legs_query(direct_only: bool, candidates: tuple[str, ...]) -> Query[FareRow]:
     """Fares leaving the origin in the window's range (and reaching the destination when only
     direct flights are asked), a branch per window. Parameters per window: `_fare_params`,
@@ -884,7 +893,7 @@ def _first_legs_query(direct_only: bool, candidates: tuple[str, ...]) -> Query[F
     return _fare_query("destination", [(c, tuple(where)) for c in candidates])
 
 
-@statement((((0, "%s"),),), (((2, "%s, %s"), (0, "%s")),))
+@statement((((0, "%s"),),), (((2, "%s, %s"), (0, "%s")),), (((3, ""), (0, "")),))
 def _second_legs_query(branches: tuple[tuple[int, str], ...]) -> Query[FareRow]:
     """Fares reaching the destination in the connection range, from one of the branch's hubs
     in that hub's window (0 hubs: from anywhere), a branch per window. Parameters: (hub id,
