@@ -9,27 +9,19 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
 from notifications.errors import InvalidSnsMessage, UnknownSnsTopic
 from travelguru.serializers import problem_responses
+from travelguru.webhooks import SignedWebhookApi
 
 MAX_BODY = 256 * 1024  # an SNS message is at most 256 KB
 
 
-class SesEventsApi(APIView):
+class SesEventsApi(SignedWebhookApi):
     """Amazon SNS posts SES's events here (bounces, complaints), and its subscription
     confirmation. Believed only when signed by SNS and from a topic we subscribed."""
-
-    authentication_classes: list[type[BaseAuthentication]] = []
-    permission_classes = [AllowAny]
-    # SNS sends from many addresses; the signature, checked first, keeps others out.
-    throttle_classes: list[type[BaseThrottle]] = []
 
     class OutputSerializer(serializers.Serializer[Any]):
         received = serializers.BooleanField()

@@ -8,12 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
 from bookings.errors import InvalidWebhook
 from bookings.services.webhooks import (
@@ -22,16 +18,11 @@ from bookings.services.webhooks import (
     stripe_event_unclaim,
 )
 from travelguru.serializers import problem_responses
+from travelguru.webhooks import SignedWebhookApi
 
 
-class StripeWebhookApi(APIView):
+class StripeWebhookApi(SignedWebhookApi):
     """Events from Stripe, verified by their signature (Stripe-Signature header)."""
-
-    authentication_classes: list[type[BaseAuthentication]] = []
-    permission_classes = [AllowAny]
-    # Stripe sends from a few addresses; a per-IP limit would delay payments. The signature,
-    # checked first and cheaply, is what keeps others out.
-    throttle_classes: list[type[BaseThrottle]] = []
 
     class OutputSerializer(serializers.Serializer[Any]):
         received = serializers.BooleanField()

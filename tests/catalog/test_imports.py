@@ -19,6 +19,7 @@ from audit.models import AuditEntry
 from catalog.imports import import_job_apply, import_job_create, import_job_run
 from catalog.models import CarDay, FlightFare, ImportJob, RoomNight
 from catalog.resources import RESOURCES
+from tests.catalog.imports import START, csv_file, double_on_sale, media_in_tmp  # noqa: F401
 from tests.factories.accounts import UserFactory
 from tests.factories.catalog import (
     FlightFareFactory,
@@ -29,30 +30,17 @@ from tests.factories.catalog import (
 )
 from travelguru import results_cache as cache
 
-pytestmark = pytest.mark.django_db
-START = date(2031, 3, 3)
-HEADER = "hotel,room_type,date,price,allotment,stop_sell,min_stay"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 @pytest.fixture
 def double():
-    room_type = RoomTypeFactory.create(code="DBL", hotel__code="LUT", hotel__currency="EUR")
-    room_nights(room_type, START, 3, price=Decimal("100.00"), rooms_total=10)
-    return room_type
+    return double_on_sale(nights=3)
 
 
 @pytest.fixture
 def staff():
     return UserFactory.create(is_staff=True)
-
-
-def csv_file(*lines: str, name: str = "rates.csv") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, ("\n".join([HEADER, *lines]) + "\n").encode())
 
 
 def run(staff: Any, upload: SimpleUploadedFile, *, kind: str = "room_nights",

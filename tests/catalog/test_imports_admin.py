@@ -4,7 +4,6 @@ The browser test saves test-results/import-dry-run.png."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,24 +16,18 @@ from django.urls import reverse
 from accounts import roles
 from catalog.models import ImportJob, RoomNight
 from tests.admin_browser import staff_logged_in
+from tests.catalog.imports import HEADER, START, csv_file, double_on_sale, media_in_tmp  # noqa: F401
 from tests.factories.accounts import UserFactory, log_in_verified, staff_in
-from tests.factories.catalog import RoomTypeFactory, room_nights
 
-START = date(2031, 3, 3)
-HEADER = "hotel,room_type,date,price,allotment,stop_sell,min_stay\n"
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 @pytest.fixture
 def double():
-    room_type = RoomTypeFactory.create(code="DBL", hotel__code="LUT", hotel__currency="EUR")
-    room_nights(room_type, START, 2, price=Decimal("100.00"), rooms_total=10)
-    return room_type
+    return double_on_sale(nights=2)
 
 
 def member(role: str) -> Client:
@@ -43,7 +36,7 @@ def member(role: str) -> Client:
 
 
 def upload(*lines: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile("rates.csv", (HEADER + "\n".join(lines) + "\n").encode())
+    return csv_file(*lines)
 
 
 @pytest.mark.django_db
@@ -116,14 +109,13 @@ def test_a_kind_the_member_may_not_change_is_not_offered():
 @pytest.mark.django_db(transaction=True)
 def test_import_page_shows_a_dry_runs_errors_in_the_browser(live_server, browser, tmp_path):
     # given: a revenue manager and a file with one bad row
-    room_type = RoomTypeFactory.create(code="DBL", hotel__code="LUT", hotel__currency="EUR")
-    room_nights(room_type, START, 2, price=Decimal("100.00"), rooms_total=10)
+    room_type = double_on_sale(nights=2)
     RoomNight.objects.filter(room_type=room_type, date=START).update(rooms_available=2)
     roles.roles_sync()
     boss = UserFactory.create(username="revenue", is_staff=True)
     boss.groups.add(Group.objects.get(name=roles.REVENUE_MANAGER))
     sheet = tmp_path / "rates.csv"
-    sheet.write_text(HEADER + "LUT,DBL,2031-03-03,100.00,5,false,1\n"
+    sheet.write_text(HEADER + "\nLUT,DBL,2031-03-03,100.00,5,false,1\n"
                      "LUT,DBL,2031-03-04,cheap,10,false,1\n")  # fmt: skip
 
     # when: they upload it from the import page, dry run ticked
