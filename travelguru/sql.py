@@ -7,7 +7,7 @@ are written with this module, and only with it:
 - `Table(Model, "alias")`: the model's table and columns, quoted for the connection in use.
   `t.c.price` is `f."price"` (the field's column, `db_column` included); a field the model
   does not have raises `FieldDoesNotExist` when the statement is built.
-- `@statement`: builds a statement once per database vendor (and shape) and registers it;
+- `@statement`: builds a statement once per SQL dialect (and shape) and registers it;
   tests/travelguru/test_sql_statements.py runs every registered statement against the
   migrated schema, so a renamed or dropped field fails the suite, not a traveler.
 - `Select(Row, field=column, ...)`: a select list whose columns are named as the typed row's
@@ -260,18 +260,38 @@ def adapt_datetimes(*moments: datetime) -> list[Any]:
     return [adapt(moment) for moment in moments]
 
 
+def dialect() -> str:
+    """The SQL the connection in use speaks: "mariadb", "mysql" (MySQL itself: Aurora MySQL in
+    production), else Django's vendor ("sqlite"). Django names MariaDB and MySQL alike, but
+    a few constructs are spelled differently by the two (`values_table`)."""
+    if connection.vendor == "mysql":
+        return "mariadb" if getattr(connection, "mysql_is_mariadb", False) else "mysql"
+    return connection.vendor
+
+
+def values_table(name: str, columns: Sequence[str], rows: Sequence[str]) -> str:
+    """`name (columns) AS (VALUES …)`, an entry of a `WITH` clause: a table of the rows given
+    (each as its inside, `0, %s, %s`), for a statement to join. MySQL spells each row
+    `ROW(…)`; MariaDB and SQLite take the bare parentheses and not `ROW`. The same rows as a
+    `SELECT … UNION ALL SELECT …` would be read by every dialect, but MariaDB then gives
+    the table no key to join on."""
+    spelled = "ROW({})" if dialect() == "mysql" else "({})"
+    listed = ", ".join(spelled.format(row) for row in rows)
+    return f"{name} ({', '.join(columns)}) AS (VALUES {listed})"
+
+
 class Built(Generic[Row]):
     """A registered statement builder: called with its shape, the statement for the
-    connection's vendor (built once per vendor and shape)."""
+    connection's dialect (built once per dialect and shape)."""
 
     def __init__(self, build: Callable[..., str | Query[Row]], samples: Sequence[tuple]) -> None:
         self.build = build
         self.samples = tuple(samples) or ((),)
-        self._built = lru_cache(maxsize=256)(lambda _vendor, *shape: build(*shape))
+        self._built = lru_cache(maxsize=256)(lambda _dialect, *shape: build(*shape))
         wraps(build)(self)
 
     def __call__(self, *shape: Any) -> Any:
-        return self._built(connection.vendor, *shape)
+        return self._built(dialect(), *shape)
 
     def cache_clear(self) -> None:
         self._built.cache_clear()

@@ -320,7 +320,10 @@ class FlightSearchApi(PublicCacheMixin, APIView):
 
 
 def _airline_codes(results: list[FlightResult]) -> set[str]:
-    return {leg.airline_code for result in results for leg in result.legs}
+    # Offers share itineraries (a multi-city trip's hundreds of combinations are made of a
+    # few per slice): each itinerary's legs are looked at once.
+    itineraries = {id(i): i for result in results for i in result.slices}
+    return {leg.airline_code for i in itineraries.values() for leg in i.legs}
 
 
 def _true_for(results: list[FlightResult], *, now: datetime) -> float | None:

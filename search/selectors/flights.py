@@ -30,6 +30,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
+from django.db import connection
+
 from catalog import pricing
 from catalog.local_time import day_end, started_detail
 from catalog.models import Airline, Airport, FlightFare, FlightLeg
@@ -38,7 +40,7 @@ from search.engines.base import LegQuery, SearchEngine
 from search.limits import MAX_STOPS
 from search.offers import FlightOffer
 from travelguru.errors import InvalidInput
-from travelguru.money import Money
+from travelguru.money import Money, quantize
 from travelguru.sql import (
     Column,
     Fragment,
@@ -49,6 +51,7 @@ from travelguru.sql import (
     marks,
     marks_for,
     statement,
+    values_table,
 )
 from travelguru.zones import zone
 
@@ -562,7 +565,7 @@ class _Search:
     now: datetime
     engine: SearchEngine
     places: dict[int, Place] = field(default_factory=dict)
-    _party_amounts: dict[tuple[Decimal, str], tuple[Money, Decimal]] = field(default_factory=dict)
+    _party_amounts: dict[tuple[Decimal, str], Decimal] = field(default_factory=dict)
     _legs: dict[int, LegFare] = field(default_factory=dict)
     _factor: Decimal = field(init=False)
 
@@ -643,9 +646,9 @@ class _Search:
     def _key(self, sort: FlightSort, rows: tuple[FareRow, ...]) -> tuple[Any, ...]:
         """The sort key of the itinerary these fare rows make (`_best`'s), from the rows: a
         search that keeps only the best per window builds no leg it does not keep."""
-        amount = self._priced(rows[0])[1]
+        amount = self._party_amount(rows[0])
         for row in rows[1:]:
-            amount += self._priced(row)[1]
+            amount += self._party_amount(row)
         return _sort_key(
             sort,
             amount=amount,
@@ -707,12 +710,21 @@ class _Search:
                 continue
             hubs_of[index] = arrivals
             if few:
-                # Only second legs some first leg can make: from its hub, in that hub's window.
-                for hub in sorted(arrivals):
-                    soonest, last = arrivals[hub]
-                    windows.extend(
-                        (hub, *adapt_datetimes(soonest + MIN_CONNECTION, last + MAX_CONNECTION))
+                # Only second legs some first leg can make: from its hub, in that hub's window
+                # (every hub's bounds adapted in one call: there are dozens).
+                hub_ids = sorted(arrivals)
+                bounds = adapt_datetimes(
+                    *(
+                        moment
+                        for hub in hub_ids
+                        for moment in (
+                            arrivals[hub][0] + MIN_CONNECTION,
+                            arrivals[hub][1] + MAX_CONNECTION,
+                        )
                     )
+                )
+                for i, hub in enumerate(hub_ids):
+                    windows.extend((hub, bounds[2 * i], bounds[2 * i + 1]))
             params: list[Any] = [target.id, *adapt_datetimes(earliest, latest)]
             branches.append(
                 (
@@ -780,17 +792,18 @@ class _Search:
             )  # fmt: skip
         return place
 
-    def _priced(self, row: FareRow) -> tuple[Money, Decimal]:
-        """The row's adult fare, and what the party pays for that leg."""
-        priced = self._party_amounts.get((row.price, row.currency))
-        if priced is None:
-            adult_fare = Money.of(row.price, row.currency)
-            # One leg's `pricing.flight_price`, with the party's factor computed once.
-            priced = self._party_amounts[row.price, row.currency] = (
-                adult_fare,
-                adult_fare.times(self._factor).amount,
+    def _party_amount(self, row: FareRow) -> Decimal:
+        """What the party pays for the row's leg: one leg's `pricing.flight_price`, i.e. its
+        adult fare rounded to the currency, times the party's factor (computed once), rounded.
+        Kept per price, as plain Decimals: every candidate itinerary's sort key needs it, and
+        few of them become legs that need the fare as Money."""
+        amount = self._party_amounts.get((row.price, row.currency))
+        if amount is None:
+            adult = quantize(row.price, row.currency)
+            amount = self._party_amounts[row.price, row.currency] = quantize(
+                adult * self._factor, row.currency
             )
-        return priced
+        return amount
 
     def _leg(self, row: FareRow, *, origin: Place | None, destination: Place | None) -> LegFare:
         """The leg of a fare row; its far end (the one given as None) is the row's airport."""
@@ -798,11 +811,10 @@ class _Search:
         if leg is not None:
             return leg
         far = self._place(row)
-        priced = self._priced(row)
         leg = self._legs[row.fare_id] = LegFare(
             fare_id=row.fare_id,
-            adult_fare=priced[0],
-            party_amount=priced[1],
+            adult_fare=Money.of(row.price, row.currency),
+            party_amount=self._party_amount(row),
             seats_available=row.seats_available,
             checked_bags=row.checked_bags,
             cabin_bags=row.cabin_bags,
@@ -847,13 +859,19 @@ def _fare_query(
     A branch's `joins` entry (if any) joins the leg `l` to more rows; `prefix` comes before
     the whole statement (a WITH clause those joins read).
 
+    Tables are joined in the order written, the leg first: its conditions (and a join's)
+    pick the few legs wanted before their fares, airlines and airports are looked up. MySQL
+    and MariaDB are told so (`STRAIGHT_JOIN`): left to choose, MariaDB joined a hub table
+    last, after looking up the fare, airline and airport of every leg it then dropped.
+
     Parameters: the prefix's, then per branch: cabin, seats, False, now, then the
     conditions', then the candidates' (none for an empty `candidates`: every leg)."""
     f, leg, al = Table(FlightFare, "f"), Table(FlightLeg, "l"), Table(Airline, "al")
     a = Table(Airport, "a")
+    in_order = " STRAIGHT_JOIN" if connection.vendor == "mysql" else ""
     selects = []
     for part, (candidates, where) in enumerate(branches):
-        among = f" AND {f.c.leg_id} IN ({candidates})" if candidates else ""
+        among = f" AND {leg.c.id} IN ({candidates})" if candidates else ""
         fare = Select(
             FareRow,
             fare_id=f.c.id, price=f.c.price, currency=f.c.currency,
@@ -867,9 +885,9 @@ def _fare_query(
             part=Column(str(part)),
         )  # fmt: skip
         selects.append(f"""
-            SELECT {fare}
-            FROM {f}
-            INNER JOIN {leg} ON {leg.c.id} = {f.c.leg_id}{joins[part] if part < len(joins) else ""}
+            SELECT{in_order} {fare}
+            FROM {leg}{joins[part] if part < len(joins) else ""}
+            INNER JOIN {f} ON {f.c.leg_id} = {leg.c.id}
             INNER JOIN {al} ON {al.c.id} = {leg.c.airline_id}
             INNER JOIN {a} ON {a.c.id} = {leg.column(far)}
             WHERE {f.c.cabin} = %s AND {f.c.seats_available} >= %s AND NOT {f.c.stop_sell}
@@ -904,27 +922,24 @@ def _second_legs_query(branches: tuple[tuple[int, str], ...]) -> Query[FareRow]:
     `(origin = %s AND departure_at BETWEEN %s AND %s)` per hub: MariaDB's range optimizer
     weighs every disjunct against every index of the leg, which cost more than running the
     query once the hubs were a few dozen; the join is planned in a fraction of that and
-    reads the same rows."""
+    reads the same rows. A table per branch, keyed by hub alone: one table for every branch
+    was filled once per branch and each leg's lookup read every branch's row of its hub."""
     leg = Table(FlightLeg, "l")
-    rows, joins, shaped = [], [], []
+    tables, joins, shaped = [], [], []
     for part, (hubs, candidates) in enumerate(branches):
         where = (
             f"{leg.c.destination} = %s",
             f"{leg.c.departure_at} >= %s",
             f"{leg.c.departure_at} <= %s",
         )
-        rows.extend([f"({part}, %s, %s, %s)"] * hubs)
-        joins.append(
-            f"""
-            INNER JOIN hub_window w ON w.part = {part} AND w.hub = {leg.c.origin}
-              AND {leg.c.departure_at} BETWEEN w.soonest AND w.latest"""
-            if hubs
-            else ""
-        )
+        if hubs:
+            name = f"hub_window_{part}"
+            tables.append(values_table(name, ("hub", "soonest", "latest"), ["%s, %s, %s"] * hubs))
+            joins.append(f"""
+            INNER JOIN {name} w{part} ON w{part}.hub = {leg.c.origin}
+              AND {leg.c.departure_at} BETWEEN w{part}.soonest AND w{part}.latest""")
+        else:
+            joins.append("")
         shaped.append((candidates, where))
-    prefix = (
-        f"WITH hub_window (part, hub, soonest, latest) AS (VALUES {', '.join(rows)}) "
-        if rows
-        else ""
-    )
+    prefix = f"WITH {', '.join(tables)} " if tables else ""
     return _fare_query("origin", shaped, joins=joins, prefix=prefix)
