@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from catalog import models
+from catalog import models, references
 from catalog.admin_imports import SpreadsheetExport
 from catalog.admin_rates import HotelRates, OfficeRates, RouteRates
 from travelguru.results_cache import results_changed
@@ -25,23 +25,31 @@ INLINE_DAYS = 60
 class CatalogAdmin(admin.ModelAdmin):
     """Every write through the admin makes cached search answers unreachable once committed
     (travelguru.results_cache): a price, a room, a schedule or a name edited shows in the next
-    search."""
+    search (an airport's or airline's name, in another process, within
+    `catalog.references.REFERENCE_TTL_SECONDS`)."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        results_changed()
+        _catalog_changed()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        results_changed()
+        _catalog_changed()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        results_changed()
+        _catalog_changed()
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        results_changed()
+        _catalog_changed()
+
+
+def _catalog_changed() -> None:
+    """Once committed: no cached search answer is used, and this process reads airports' and
+    airlines' names again (`catalog.references`; other processes within its TTL)."""
+    results_changed()
+    references.forget_after_commit()
 
 
 class UpcomingInline(admin.TabularInline):

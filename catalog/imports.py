@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from audit.services import audit_record
+from catalog import references
 from catalog.models import ImportJob
 from catalog.resources import RESOURCES, InventoryResource
 from catalog.selectors import INVENTORY
@@ -187,6 +188,7 @@ def _applied(job: ImportJob, resource: Any, counts: dict[str, int], now: datetim
             results_changed(INVENTORY[resource.kind][3])
         else:
             results_changed()  # names, schedules, publication: every kind of answer
+            references.forget_after_commit()  # airports' and airlines' names read again
     audit_record(
         actor=job.user, action="catalog.import", target=job, now=now,
         details={"kind": job.kind, "file": job.file_name, **counts},

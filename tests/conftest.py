@@ -27,11 +27,14 @@ settings.load_profile("default")
 
 @pytest.fixture(autouse=True)
 def _search_answers_forgotten():
-    """Each test starts without search answers cached in memory by an earlier one (their
-    rows are gone, but ids and the shared cache's versions may come back)."""
+    """Each test starts without search answers, airports or airlines kept in memory by an
+    earlier one (their rows are gone, but ids and the shared cache's versions may come
+    back)."""
+    from catalog import references
     from travelguru import results_cache as cache
 
     cache.clear()
+    references.forget()  # airports and airlines kept by id: ids come back after a rollback
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,8 @@ from django.db import connection
 
 from catalog import pricing
 from catalog.local_time import day_end, started_detail
-from catalog.models import Airline, Airport, FlightFare, FlightLeg
+from catalog.models import Airport, FlightFare, FlightLeg
+from catalog.references import Carrier, Place, carriers_by_id, places_by_id
 from search.engines import get_engine
 from search.engines.base import LegQuery, SearchEngine
 from search.limits import MAX_STOPS
@@ -85,21 +86,9 @@ class Party:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """An airport as search results show it."""
-
-    id: int
-    code: str
-    name: str
-    city: str
-    country_code: str
-    timezone: str
-
-
 class FareRow(NamedTuple):
-    """A fare row: the fare, its leg and airline, then the far airport (the near one is the
-    airport searched from or to)."""
+    """A fare row: the fare, its leg, its airline's id and the far airport's (the near one is
+    the airport searched from or to); names come from `catalog.references`."""
 
     fare_id: int
     price: Decimal
@@ -110,18 +99,12 @@ class FareRow(NamedTuple):
     refundable: bool
     change_fee: Decimal | None
     flight_number: str
-    airline_code: str
-    airline_name: str
+    airline_id: int
     departure_at: datetime
     arrival_at: datetime
     distance_km: int
     aircraft: str
     far_id: int
-    far_code: str
-    far_name: str
-    far_city: str
-    far_country_code: str
-    far_timezone: str
     part: int  # which of the statement's UNION ALL branches (one per window asked) gave it
 
 
@@ -568,6 +551,9 @@ class _Search:
     _party_amounts: dict[tuple[Decimal, str], Decimal] = field(default_factory=dict)
     _legs: dict[int, LegFare] = field(default_factory=dict)
     _factor: Decimal = field(init=False)
+    # The chosen legs' far airports and airlines (`catalog.references`), by id.
+    _airports: dict[int, Place] = field(default_factory=dict)
+    _carriers: dict[int, Carrier] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         party = self.party
@@ -635,12 +621,19 @@ class _Search:
         if not direct_only:
             for index, pairs in enumerate(self._connections(asked, first_rows)):
                 rows_of[index].extend(pairs)
+        chosen_of = rows_of
+        if best is not None:
+            sort, bound = best
+            chosen_of = [
+                heapq.nsmallest(bound, rows_of_window, key=lambda rows: self._key(sort, rows))
+                for rows_of_window in rows_of
+            ]
+        # The names of the chosen legs' airlines and far airports, read once for them all.
+        chosen_rows = [row for chosen in chosen_of for rows in chosen for row in rows]
+        self._airports = places_by_id(row.far_id for row in chosen_rows)
+        self._carriers = carriers_by_id(row.airline_id for row in chosen_rows)
         for index, window in enumerate(asked):
-            chosen = rows_of[index]
-            if best is not None:
-                sort, bound = best
-                chosen = heapq.nsmallest(bound, chosen, key=lambda rows: self._key(sort, rows))
-            found[index] = [self._itinerary(rows, window) for rows in chosen]
+            found[index] = [self._itinerary(rows, window) for rows in chosen_of[index]]
         return found
 
     def _key(self, sort: FlightSort, rows: tuple[FareRow, ...]) -> tuple[Any, ...]:
@@ -703,7 +696,7 @@ class _Search:
                     departs_from=earliest,
                     departs_until=latest,
                     destination=target.code,
-                    origins=sorted({row.far_code for row in rows}) if few else (),
+                    origins=self._codes(arrivals) if few else (),
                 )
             )
             if candidates is None:
@@ -783,14 +776,15 @@ class _Search:
         """The parameters of `_fare_query`'s own conditions, in their order."""
         return [self.cabin, self.party.seats, False, *adapt_datetimes(self.now)]
 
+    def _codes(self, airport_ids: Iterable[int]) -> list[str]:
+        """The airports' codes, sorted, for an engine that is asked for candidates by code."""
+        if self.engine.legs_are_the_schedule:
+            return []  # never asked (`_candidates`)
+        places = places_by_id(airport_ids)
+        return sorted(places[i].code for i in airport_ids if i in places)
+
     def _place(self, row: FareRow) -> Place:
-        place = self.places.get(row.far_id)
-        if place is None:
-            place = self.places[row.far_id] = Place(
-                id=row.far_id, code=row.far_code, name=row.far_name, city=row.far_city,
-                country_code=row.far_country_code, timezone=row.far_timezone,
-            )  # fmt: skip
-        return place
+        return self.places.get(row.far_id) or self._airports[row.far_id]
 
     def _party_amount(self, row: FareRow) -> Decimal:
         """What the party pays for the row's leg: one leg's `pricing.flight_price`, i.e. its
@@ -821,8 +815,8 @@ class _Search:
             refundable=row.refundable,
             change_fee=row.change_fee,
             flight_number=row.flight_number,
-            airline_code=row.airline_code,
-            airline_name=row.airline_name,
+            airline_code=self._carriers[row.airline_id].code,
+            airline_name=self._carriers[row.airline_id].name,
             origin=origin or far,
             destination=destination or far,
             departure_at=row.departure_at,
@@ -854,20 +848,21 @@ def _fare_query(
     prefix: str = "",
 ) -> Query[FareRow]:
     """Fares in the cabin with the seats asked, of legs not cancelled nor departed, among the
-    engine's candidates and matching the conditions, with the `far` airport of their leg: a
+    engine's candidates and matching the conditions, with the `far` airport's id: a
     UNION ALL branch per (candidates, conditions), its rows' `part` the branch's position.
     A branch's `joins` entry (if any) joins the leg `l` to more rows; `prefix` comes before
     the whole statement (a WITH clause those joins read).
 
     Tables are joined in the order written, the leg first: its conditions (and a join's)
-    pick the few legs wanted before their fares, airlines and airports are looked up. MySQL
+    pick the few legs wanted before their fares are looked up. MySQL
     and MariaDB are told so (`STRAIGHT_JOIN`): left to choose, MariaDB joined a hub table
     last, after looking up the fare, airline and airport of every leg it then dropped.
+    Airlines and airports are not joined: their names come from `catalog.references`, for
+    the legs kept.
 
     Parameters: the prefix's, then per branch: cabin, seats, False, now, then the
     conditions', then the candidates' (none for an empty `candidates`: every leg)."""
-    f, leg, al = Table(FlightFare, "f"), Table(FlightLeg, "l"), Table(Airline, "al")
-    a = Table(Airport, "a")
+    f, leg = Table(FlightFare, "f"), Table(FlightLeg, "l")
     in_order = " STRAIGHT_JOIN" if connection.vendor == "mysql" else ""
     selects = []
     for part, (candidates, where) in enumerate(branches):
@@ -877,19 +872,15 @@ def _fare_query(
             fare_id=f.c.id, price=f.c.price, currency=f.c.currency,
             seats_available=f.c.seats_available, checked_bags=f.c.checked_bags,
             cabin_bags=f.c.cabin_bags, refundable=f.c.refundable, change_fee=f.c.change_fee,
-            flight_number=leg.c.flight_number, airline_code=al.c.iata, airline_name=al.c.name,
+            flight_number=leg.c.flight_number, airline_id=leg.c.airline_id,
             departure_at=leg.c.departure_at, arrival_at=leg.c.arrival_at,
-            distance_km=leg.c.distance_km, aircraft=leg.c.aircraft,
-            far_id=a.c.id, far_code=a.c.iata, far_name=a.c.name, far_city=a.c.city_name,
-            far_country_code=a.c.country_code, far_timezone=a.c.timezone,
+            distance_km=leg.c.distance_km, aircraft=leg.c.aircraft, far_id=leg.column(far),
             part=Column(str(part)),
         )  # fmt: skip
         selects.append(f"""
             SELECT{in_order} {fare}
             FROM {leg}{joins[part] if part < len(joins) else ""}
             INNER JOIN {f} ON {f.c.leg_id} = {leg.c.id}
-            INNER JOIN {al} ON {al.c.id} = {leg.c.airline_id}
-            INNER JOIN {a} ON {a.c.id} = {leg.column(far)}
             WHERE {f.c.cabin} = %s AND {f.c.seats_available} >= %s AND NOT {f.c.stop_sell}
               AND {leg.c.is_cancelled} = %s AND {leg.c.departure_at} > %s
               AND {" AND ".join(where)}{among}

@@ -20,6 +20,7 @@ from tests.factories.catalog import (
     room_nights,
 )
 from tests.flows import assert_problem
+from tests.search.references import names_kept_by_this_process
 from travelguru.results_cache import results_changed_now
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,8 @@ def test_a_week_of_prices_costs_the_queries_of_one_day(places, django_assert_num
         flight_fare(places["ORG"], places["HUB"], _at(day + timedelta(days=n), "08:00"))
         flight_fare(places["HUB"], places["DST"], _at(day + timedelta(days=n), "11:00"))
         flight_fare(places["ORG"], places["DST"], _at(day + timedelta(days=n), "12:00"))
+
+    names_kept_by_this_process()
 
     # airports, first legs, second legs: the one-way search's three, for seven days
     with django_assert_num_queries(3):
