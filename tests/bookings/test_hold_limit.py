@@ -95,7 +95,7 @@ def test_a_hold_being_paid_still_counts(client_of, traveler, room_type, day, set
     now = timezone.now()
     first = make_hold(client, hotel_offer(room_type, day, 1))
     make_hold(client, hotel_offer(room_type, day, 1))
-    _hold_claim(Hold.objects.get(pk=first), now=now)
+    _hold_claim(first, now=now)
     Hold.objects.filter(pk=first).update(expires_at=now - timedelta(seconds=1))
 
     # when they hold again
