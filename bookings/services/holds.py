@@ -217,8 +217,9 @@ def _hold_take(
         for item, quote in zip(items, quotes, strict=True):
             if _item_quoted(item, quote):  # quoted again from the locked rows (rare)
                 item.save(
-                    update_fields=["description", "price_amount", "price_currency", "terms", "offer"]
-                )
+                    update_fields=["description", "price_amount", "price_currency", "terms",
+                                   "offer"]
+                )  # fmt: skip
         inventory_take((rows.model, pk, rows.needed) for rows in found for pk in rows.ids)
         HoldUnit.objects.bulk_create(
             [

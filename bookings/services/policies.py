@@ -149,11 +149,12 @@ def _terms_read(item: HoldItem) -> dict[str, Any]:
     # Each kind is one read of just the columns the terms need (values(): no model
     # instances of the wide catalog rows).
     if item.kind == ItemKind.HOTEL:
+        # The first night: its price is what late cancelling keeps.
         night = RoomNight.objects.values(
             "price", "room_type__hotel__check_in_time", "room_type__hotel__check_out_time",
             "room_type__hotel__free_cancellation_days", "room_type__hotel__city__timezone",
             "room_type__hotel__city__name",
-        ).get(room_type_id=offer["room_type_id"], date=date.fromisoformat(offer["check_in"]))  # fmt: skip
+        ).get(room_type_id=offer["room_type_id"], date=offer["check_in"])  # fmt: skip
         return terms_hotel(
             check_in_time=night["room_type__hotel__check_in_time"],
             check_out_time=night["room_type__hotel__check_out_time"],
@@ -179,7 +180,7 @@ def _terms_read(item: HoldItem) -> dict[str, Any]:
     day = CarDay.objects.values(
         "price", "car__office__opens_at", "car__office__closes_at",
         "car__office__airport__timezone", "car__office__airport__iata",
-    ).get(car_id=offer["car_id"], date=date.fromisoformat(offer["pick_up"]))  # fmt: skip
+    ).get(car_id=offer["car_id"], date=offer["pick_up"])  # fmt: skip
     return terms_car(
         opens_at=day["car__office__opens_at"],
         closes_at=day["car__office__closes_at"],

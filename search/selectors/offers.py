@@ -8,7 +8,7 @@ given rows (no query but the descriptions' parents).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -171,7 +171,7 @@ def terms_hotel(
     }
 
 
-def terms_flight(legs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def terms_flight(legs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """A flight trip's policy terms, as JSON, from one dict per fare: refundable,
     departure_at, arrival_at, flight_number, origin_timezone, destination_timezone. A
     later leg of a trip cannot leave first: the trip runs from its first departure to its

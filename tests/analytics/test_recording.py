@@ -357,9 +357,7 @@ def test_recording_the_same_events_again_writes_nothing_and_logs_nothing(count, 
         assert [q["sql"] for q in first.captured_queries if q["sql"] in ("BEGIN", "COMMIT")] == []
 
 
-def test_a_booked_flights_route_comes_from_its_hold_with_no_catalog_read(
-    client_of, traveler, day
-):
+def test_a_booked_flights_route_comes_from_its_hold_with_no_catalog_read(client_of, traveler, day):
     # given a flight CDG -> JFK held
     leg = FlightLegFactory.create(
         origin=AirportFactory.create(iata="CDG"), destination=AirportFactory.create(iata="JFK")
@@ -378,9 +376,7 @@ def test_a_booked_flights_route_comes_from_its_hold_with_no_catalog_read(
     assert [q["sql"] for q in queries.captured_queries if "catalog_" in q["sql"]] == []
 
 
-def test_items_held_before_holds_kept_their_places_still_get_them_from_the_catalog(
-    paris_room, day
-):
+def test_items_held_before_holds_kept_their_places_still_get_them_from_the_catalog(paris_room, day):
     from analytics.services import item_places
 
     leg = FlightLegFactory.create(

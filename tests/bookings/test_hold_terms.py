@@ -66,7 +66,8 @@ def round_trip(day):
     legs = [
         FlightLegFactory.create(origin=cdg, destination=jfk, departure_at=out_at,
                                 arrival_at=out_at + timedelta(hours=8)),
-        FlightLegFactory.create(origin=jfk, destination=cdg, departure_at=out_at + timedelta(days=7),
+        FlightLegFactory.create(origin=jfk, destination=cdg,
+                                departure_at=out_at + timedelta(days=7),
                                 arrival_at=out_at + timedelta(days=7, hours=7)),
     ]  # fmt: skip
     return [FlightFareFactory.create(leg=leg, refundable=True) for leg in legs]
@@ -75,7 +76,7 @@ def round_trip(day):
 def test_a_hold_keeps_each_items_terms_and_places_from_its_quote(
     traveler, room_type, car, round_trip, day
 ):
-    from search.offers import FlightOffer, offer_encode
+    from search.offers import FlightOffer
 
     now = timezone.now()
     first, back = round_trip
