@@ -255,22 +255,33 @@ def item_places(items: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], tup
 
     Flights: the IATA codes of the first departure and the last outbound arrival (the
     outbound fare ids are in travel order); hotels: the hotel's city; cars: the airport.
+    Taken from the offer where the hold kept them there (origin and destination, city,
+    airport: bookings.services.holds), read from the catalog for offers held before.
     """
     from catalog.models import FlightFare, RentalCar, RoomType
 
     wanted: dict[str, set[int]] = {Product.FLIGHT: set(), Product.HOTEL: set(), Product.CAR: set()}
     first_fare: dict[int, int] = {}
+    places: dict[tuple[str, int], tuple[str, str]] = {}
     for item in items:
         offer = item.get("offer") or {}
         if item["kind"] == Product.FLIGHT and offer.get("outbound_fare_ids"):
             fares = offer["outbound_fare_ids"]
+            if offer.get("origin") and offer.get("destination"):
+                places[(Product.FLIGHT, fares[-1])] = (offer["origin"], offer["destination"])
+                continue
             wanted[Product.FLIGHT].update((fares[0], fares[-1]))
             first_fare[fares[-1]] = fares[0]
         elif item["kind"] == Product.HOTEL and offer.get("room_type_id"):
+            if offer.get("city"):
+                places[(Product.HOTEL, offer["room_type_id"])] = ("", offer["city"])
+                continue
             wanted[Product.HOTEL].add(offer["room_type_id"])
         elif item["kind"] == Product.CAR and offer.get("car_id"):
+            if offer.get("airport"):
+                places[(Product.CAR, offer["car_id"])] = ("", offer["airport"])
+                continue
             wanted[Product.CAR].add(offer["car_id"])
-    places: dict[tuple[str, int], tuple[str, str]] = {}
     # Each read fills a dict: the models' default ordering (a sort on the server, its
     # terms resolved in Python on every booking) is cleared with order_by().
     if wanted[Product.FLIGHT]:

@@ -81,7 +81,13 @@ class HoldItem(models.Model):
     price_currency = models.CharField(max_length=3)
     units = models.PositiveSmallIntegerField(help_text="Seats, rooms or cars per inventory row")
     # What was asked (dates, party, rows), as the offer carried it: bookings build on it.
+    # Also where the trip goes, as the quote read it (a hotel's city, a car's airport, a
+    # flight's first slice's origin and destination airports).
     offer = models.JSONField()
+    # The cancellation policy's catalog terms as the quote read them (search.selectors.
+    # offers' terms_*): booking the hold computes its policy from them, reading no catalog
+    # row. Null on items held before they were kept (the policy reads the catalog then).
+    terms = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["hold_id", "position"]

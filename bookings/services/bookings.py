@@ -21,6 +21,7 @@ from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -53,7 +54,7 @@ from bookings.services.policies import Policy, item_policy
 from travelguru.db import insert_rows
 from travelguru.django_private import prefetched_rows_set
 from travelguru.errors import InvalidFields
-from travelguru.money import Money
+from travelguru.money import Money, totals_by_currency
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -218,30 +219,27 @@ def booking_create(
     books, so confirmations and refunds go to a mailbox that is theirs.
     """
     user_ensure_verified(user)
-    # The hold and its items in one read (a hold has at least one item).
-    items = list(
-        HoldItem.objects.filter(hold_id=hold_id, hold__user=user)
-        .select_related("hold")
-        .order_by("position")
+    # The traveler's own hold's items (a hold has at least one; another traveler's hold is
+    # not found). Not the hold's row: whether it can be paid for is the claim's to say
+    # (below), in the one statement that decides it. A few items: sorted here.
+    items = sorted(
+        HoldItem.objects.filter(hold_id=hold_id, hold__user=user).order_by(),
+        key=attrgetter("position"),
     )
     if not items:
         raise HoldNotFound()
-    hold = items[0].hold
-    prefetched_rows_set(hold, "items", items)
-    _hold_check_payable(hold.status_at(now))
     travelers_check(items=items, travelers=travelers)
-    # Cancellation policies come from catalog reads: done before any charge, and outside
-    # the hold's row lock taken to confirm.
+    # Cancellation policies come from the terms the hold kept: done before any charge.
     policies = [item_policy(item, booked_at=now) for item in items]
     # A hold may outlive its trip's start at the place (midnight at the hotel, a departure):
     # what has begun is refused before anything is charged (OfferStarted, 409).
     for policy in policies:
         policy.check_sellable(now=now)
     provider = provider or get_provider()
-    _hold_claim(hold, now=now)
+    _hold_claim(hold_id, now=now)
     try:
         return _booking_pay(
-            user=user, hold=hold, items=items, policies=policies, travelers=travelers,
+            user=user, hold_id=hold_id, items=items, policies=policies, travelers=travelers,
             payment_token=payment_token, provider=provider, now=now, language=language,
         )  # fmt: skip
     except BaseException:
@@ -249,7 +247,7 @@ def booking_create(
         # again (another card) until the hold expires. If even this fails (the database
         # went away), the claim runs out and the scheduled jobs end it.
         with suppress(DatabaseError):
-            Hold.objects.filter(pk=hold.pk, status=HoldStatus.PAYING, paying_since=now).update(
+            Hold.objects.filter(pk=hold_id, status=HoldStatus.PAYING, paying_since=now).update(
                 status=HoldStatus.ACTIVE, paying_since=None
             )
         raise
@@ -265,8 +263,9 @@ def _hold_check_payable(status: str) -> None:
         raise HoldNotActive(f"This hold is {status}; hold the offers again.")
 
 
-def _hold_claim(hold: Hold, *, now: datetime) -> None:
-    """Claim the hold for this attempt's payment, or raise why it cannot be paid for.
+def _hold_claim(hold_id: uuid.UUID, *, now: datetime) -> None:
+    """Claim the hold for this attempt's payment (its claim is its time, `now`), or raise
+    why it cannot be paid for (being paid, expired, released or booked).
 
     One conditional UPDATE in autocommit: the database lets exactly one of any number of
     attempts at once move the hold from active (and not expired) to paying, and nothing is
@@ -276,21 +275,20 @@ def _hold_claim(hold: Hold, *, now: datetime) -> None:
     """
     with lock_wait_bounded():
         claimed = Hold.objects.filter(
-            pk=hold.pk, status=HoldStatus.ACTIVE, expires_at__gt=now
+            pk=hold_id, status=HoldStatus.ACTIVE, expires_at__gt=now
         ).update(status=HoldStatus.PAYING, paying_since=now)
     if not claimed:
-        current = Hold.objects.filter(pk=hold.pk).values_list("status", "expires_at").first()
+        current = Hold.objects.filter(pk=hold_id).values_list("status", "expires_at").first()
         status, expires_at = current or (HoldStatus.EXPIRED, now)
         if status == HoldStatus.ACTIVE and expires_at <= now:
             status = HoldStatus.EXPIRED
         _hold_check_payable(status)
-    hold.status, hold.paying_since = HoldStatus.PAYING, now
 
 
 def _booking_pay(
     *,
     user: User,
-    hold: Hold,
+    hold_id: uuid.UUID,
     items: list[HoldItem],
     policies: list[Policy],
     travelers: Sequence[TravelerIn],
@@ -303,12 +301,12 @@ def _booking_pay(
     # One row per currency, all or none; each needs its id (its charge's idempotency key),
     # which insert_rows gives on MySQL too. The usual single row is one INSERT on its own.
     # Nothing is charged before they exist, so every charge has a row to reconcile.
-    totals = hold.totals()
+    totals = totals_by_currency(item.price for item in items)
     with lock_wait_bounded(), transaction.atomic() if len(totals) > 1 else nullcontext():
         payments = insert_rows(
             [
                 Payment(
-                    hold=hold,
+                    hold_id=hold_id,
                     user=user,
                     provider=provider.name,
                     amount=total.amount,
@@ -336,7 +334,7 @@ def _booking_pay(
                 amount=payment.money,
                 token=payment_token,
                 idempotency_key=payment.idempotency_key,
-                description=f"TravelGuru trip {hold.id}",
+                description=f"TravelGuru trip {hold_id}",
             )
         except PaymentDeclined as exc:
             payment.status = PaymentStatus.FAILED
@@ -364,7 +362,7 @@ def _booking_pay(
 
     try:
         return _booking_confirm(
-            user=user, hold=hold, items=items, policies=policies, payments=payments,
+            user=user, hold_id=hold_id, items=items, policies=policies, payments=payments,
             travelers=travelers, now=now, language=language,
         )  # fmt: skip
     except HoldNotActive:
@@ -380,7 +378,7 @@ def _booking_pay(
 def _booking_confirm(
     *,
     user: User,
-    hold: Hold,
+    hold_id: uuid.UUID,
     items: list[HoldItem],
     policies: list[Policy],
     payments: list[Payment],
@@ -395,17 +393,17 @@ def _booking_confirm(
     it is still claimed for this payment: one statement where a locked read and an update
     were two (the row lock is the UPDATE's, held until commit, as the read's was). The
     claim is told by its time: one the scheduled jobs took for abandoned is gone, even if
-    the hold was claimed again since by another attempt."""
+    the hold was claimed again since by another attempt: this attempt's claim is `now`."""
     for _ in range(5):
         try:
             with transaction.atomic(), lock_wait_bounded():
                 if not Hold.objects.filter(
-                    pk=hold.pk, status=HoldStatus.PAYING, paying_since=hold.paying_since
+                    pk=hold_id, status=HoldStatus.PAYING, paying_since=now
                 ).update(status=HoldStatus.BOOKED):
-                    current = Hold.objects.filter(pk=hold.pk).values_list("status", flat=True)
+                    current = Hold.objects.filter(pk=hold_id).values_list("status", flat=True)
                     raise HoldNotActive(f"This hold is {current.first()}; hold the offers again.")
                 booking = Booking.objects.create(
-                    reference=_reference(), user=user, hold=hold, created_at=now,
+                    reference=_reference(), user=user, hold_id=hold_id, created_at=now,
                     language=language,
                 )  # fmt: skip
                 booking_items = BookingItem.objects.bulk_create(
@@ -459,10 +457,9 @@ def _booking_confirm(
                 )  # fmt: skip
         except IntegrityError:
             # A reference collision (1 in a billion); the OneToOne on hold stops doubles.
-            if Booking.objects.filter(hold=hold).exists():
+            if Booking.objects.filter(hold_id=hold_id).exists():
                 raise HoldNotActive("This hold is booked already.") from None
             continue
-        hold.status = HoldStatus.BOOKED
         for payment in payments:
             payment.booking = booking
         prefetched_rows_set(booking, "items", booking_items)

@@ -216,7 +216,10 @@ def _hold_take(
 
         for item, quote in zip(items, quotes, strict=True):
             if _item_quoted(item, quote):  # quoted again from the locked rows (rare)
-                item.save(update_fields=["description", "price_amount", "price_currency"])
+                item.save(
+                    update_fields=["description", "price_amount", "price_currency", "terms",
+                                   "offer"]
+                )  # fmt: skip
         inventory_take((rows.model, pk, rows.needed) for rows in found for pk in rows.ids)
         HoldUnit.objects.bulk_create(
             [
@@ -232,11 +235,17 @@ def _hold_take(
 
 
 def _item_quoted(item: HoldItem, quote: Quote) -> bool:
-    """Give the item the quote's description and price; True if that changed them."""
-    fields = (quote.description[:300], quote.price.amount, quote.price.currency)
-    if fields == (item.description, item.price_amount, item.price_currency):
+    """Give the item the quote's description, price, terms and places; True if that changed
+    them."""
+    offer = {**item.offer, **quote.places}
+    fields = (quote.description[:300], quote.price.amount, quote.price.currency, quote.terms)
+    if (fields, offer) == (
+        (item.description, item.price_amount, item.price_currency, item.terms),
+        item.offer,
+    ):
         return False
-    item.description, item.price_amount, item.price_currency = fields
+    item.description, item.price_amount, item.price_currency, item.terms = fields
+    item.offer = offer
     return True
 
 

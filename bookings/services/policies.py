@@ -1,4 +1,10 @@
-"""Cancellation policy of each booked item, fixed at booking time from the catalog.
+"""Cancellation policy of each booked item, fixed at booking time from the hold's terms.
+
+The terms (check-in and check-out times, free-cancellation days, first night's or day's
+price, departure and arrival, refundable fare, the place's time zone) are the catalog's as
+the hold read them to quote the item, kept with the hold's item: booking reads no catalog
+row, and sells on the terms of the hold the traveler was shown, not on a change staff made
+in the few minutes since. An item held before holds kept terms reads them from the catalog.
 
 - Hotel: free until `free_cancellation_days` before check-in, at the hotel's check-in time
   on its clock; afterwards the first night is kept; non-refundable when the hotel offers
@@ -16,9 +22,11 @@ Every local time is the place's (catalog.local_time); instants are stored in UTC
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
+
+from django.db.models import F
 
 from bookings.models import BookingItem, HoldItem, ItemKind
 from catalog.local_time import (
@@ -29,7 +37,7 @@ from catalog.local_time import (
     stay_sold_until,
 )
 from catalog.models import CarDay, FlightFare, RoomNight
-from search.selectors.offers import OfferStarted
+from search.selectors.offers import OfferStarted, terms_car, terms_flight, terms_hotel
 from travelguru.money import Money
 
 
@@ -74,85 +82,112 @@ def item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
 def _item_policy(item: HoldItem, *, booked_at: datetime) -> Policy:
     offer = item.offer
     price = item.price
-    # Each kind is one read of just the columns the policy needs (values(): no model
-    # instances of the wide catalog rows are built on the booking path).
+    terms = item.terms or _terms_read(item)
     if item.kind == ItemKind.HOTEL:
         check_in = date.fromisoformat(offer["check_in"])
-        # The first night: its price is what late cancelling keeps.
-        night = RoomNight.objects.values(
-            "price", "room_type__hotel__check_in_time", "room_type__hotel__check_out_time",
-            "room_type__hotel__free_cancellation_days", "room_type__hotel__city__timezone",
-            "room_type__hotel__city__name",
-        ).get(room_type_id=offer["room_type_id"], date=check_in)  # fmt: skip
-        zone = night["room_type__hotel__city__timezone"]
-        check_in_time = night["room_type__hotel__check_in_time"]
+        zone = terms["timezone"]
+        check_in_time = time.fromisoformat(terms["check_in_time"])
         start = local_instant(check_in, check_in_time, zone)
         end = local_instant(
-            date.fromisoformat(offer["check_out"]), night["room_type__hotel__check_out_time"], zone
-        )
+            date.fromisoformat(offer["check_out"]), time.fromisoformat(terms["check_out_time"]),
+            zone,
+        )  # fmt: skip
         sold: _Sold = {
             "sold_until": stay_sold_until(check_in=check_in, tz_name=zone),
             "started": started_detail(
                 event=f"Check-in on {check_in.isoformat()}",
-                place=night["room_type__hotel__city__name"], tz_name=zone, now=booked_at,
+                place=terms["city"], tz_name=zone, now=booked_at,
             ),
             "start_zone": zone,
             "end_zone": zone,
         }  # fmt: skip
-        free_days = night["room_type__hotel__free_cancellation_days"]
+        free_days = terms["free_cancellation_days"]
         if free_days is None:
             return Policy(start, end, None, Decimal(0), **sold)
-        kept = Money.of(night["price"] * offer["rooms"], price.currency)
+        # The first night: its price is what late cancelling keeps.
+        kept = Money.of(Decimal(terms["first_night_price"]) * offer["rooms"], price.currency)
         free_until = hotel_free_cancellation_until(
             check_in=check_in, check_in_time=check_in_time, free_days=free_days, tz_name=zone
         )
         return Policy(start, end, free_until, max(price.amount - kept.amount, Decimal(0)), **sold)
     if item.kind == ItemKind.FLIGHT:
-        ids = [*offer["outbound_fare_ids"], *offer["return_fare_ids"]]
-        fares = list(
-            FlightFare.objects.filter(pk__in=ids).values(
-                "refundable",
-                "leg__departure_at",
-                "leg__arrival_at",
-                "leg__flight_number",
-                "leg__origin__timezone",
-                "leg__destination__timezone",
-            )
-        )
-        start = min(f["leg__departure_at"] for f in fares)
-        end = max(f["leg__arrival_at"] for f in fares)
+        start = datetime.fromisoformat(terms["departure_at"])
+        end = datetime.fromisoformat(terms["arrival_at"])
         # Every leg is sold until it leaves (a later leg of a trip cannot have left first).
-        first = min(fares, key=lambda f: f["leg__departure_at"])
-        last = max(fares, key=lambda f: f["leg__arrival_at"])
         sold = _Sold(
             sold_until=start,
-            started=f"Flight {first['leg__flight_number']} has already departed; search again.",
-            start_zone=first["leg__origin__timezone"],
-            end_zone=last["leg__destination__timezone"],
+            started=f"Flight {terms['flight_number']} has already departed; search again.",
+            start_zone=terms["start_timezone"],
+            end_zone=terms["end_timezone"],
         )
-        if all(f["refundable"] for f in fares):
+        if terms["refundable"]:
             return Policy(start, end, start, Decimal(0), **sold)
         free = booked_at + timedelta(hours=24) if start - booked_at >= timedelta(days=7) else None
         return Policy(start, end, free, Decimal(0), **sold)
     pick_up = date.fromisoformat(offer["pick_up"])
-    day = CarDay.objects.values(
-        "price", "car__office__opens_at", "car__office__closes_at",
-        "car__office__airport__timezone", "car__office__airport__iata",
-    ).get(car_id=offer["car_id"], date=pick_up)  # fmt: skip
-    zone = day["car__office__airport__timezone"]
-    opens, closes = day["car__office__opens_at"], day["car__office__closes_at"]
+    zone = terms["timezone"]
+    opens, closes = time.fromisoformat(terms["opens_at"]), time.fromisoformat(terms["closes_at"])
     start = local_instant(pick_up, opens, zone)
     end = local_instant(date.fromisoformat(offer["drop_off"]), closes, zone)
     return Policy(
-        start, end, start - timedelta(hours=48), max(price.amount - day["price"], Decimal(0)),
+        start, end, start - timedelta(hours=48),
+        max(price.amount - Decimal(terms["first_day_price"]), Decimal(0)),
         sold_until=rental_sold_until(pick_up=pick_up, opens_at=opens, closes_at=closes,
                                      tz_name=zone),
         started=started_detail(
             event=f"Pick-up on {pick_up.isoformat()} (the office closes at {closes:%H:%M})",
-            place=day["car__office__airport__iata"], tz_name=zone, now=booked_at,
+            place=terms["airport"], tz_name=zone, now=booked_at,
         ),
         start_zone=zone, end_zone=zone,
     )  # fmt: skip
+
+
+def _terms_read(item: HoldItem) -> dict[str, Any]:
+    """The item's terms from the catalog, for an item held before holds kept them (the
+    quote's reads give them to every item held since: search.selectors.offers)."""
+    offer = item.offer
+    # Each kind is one read of just the columns the terms need (values(): no model
+    # instances of the wide catalog rows).
+    if item.kind == ItemKind.HOTEL:
+        # The first night: its price is what late cancelling keeps.
+        night = RoomNight.objects.values(
+            "price", "room_type__hotel__check_in_time", "room_type__hotel__check_out_time",
+            "room_type__hotel__free_cancellation_days", "room_type__hotel__city__timezone",
+            "room_type__hotel__city__name",
+        ).get(room_type_id=offer["room_type_id"], date=offer["check_in"])  # fmt: skip
+        return terms_hotel(
+            check_in_time=night["room_type__hotel__check_in_time"],
+            check_out_time=night["room_type__hotel__check_out_time"],
+            free_cancellation_days=night["room_type__hotel__free_cancellation_days"],
+            timezone=night["room_type__hotel__city__timezone"],
+            city=night["room_type__hotel__city__name"],
+            first_night_price=night["price"],
+        )
+    if item.kind == ItemKind.FLIGHT:
+        ids = [*offer["outbound_fare_ids"], *offer["return_fare_ids"]]
+        return terms_flight(
+            list(
+                FlightFare.objects.filter(pk__in=ids).values(
+                    "refundable",
+                    departure_at=F("leg__departure_at"),
+                    arrival_at=F("leg__arrival_at"),
+                    flight_number=F("leg__flight_number"),
+                    origin_timezone=F("leg__origin__timezone"),
+                    destination_timezone=F("leg__destination__timezone"),
+                )
+            )
+        )
+    day = CarDay.objects.values(
+        "price", "car__office__opens_at", "car__office__closes_at",
+        "car__office__airport__timezone", "car__office__airport__iata",
+    ).get(car_id=offer["car_id"], date=offer["pick_up"])  # fmt: skip
+    return terms_car(
+        opens_at=day["car__office__opens_at"],
+        closes_at=day["car__office__closes_at"],
+        timezone=day["car__office__airport__timezone"],
+        airport=day["car__office__airport__iata"],
+        first_day_price=day["price"],
+    )
 
 
 def refund_due(item: BookingItem, *, now: datetime) -> Decimal:

@@ -8,9 +8,11 @@ given rows (no query but the descriptions' parents).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 
 from catalog import pricing
 from catalog.local_time import local_today, rental_sold_until, started_detail, stay_sold_until
@@ -67,6 +69,11 @@ class Quote:
     available: int  # units left for this offer (seats, rooms, cars)
     needed: int  # units the offer needs per row
     description: str
+    # What the cancellation policy is made of (terms_hotel, terms_flight, terms_car) and
+    # where the trip goes (offer_places), from the rows this quote read: a hold keeps them
+    # with its item, so booking it reads no catalog row again.
+    terms: dict[str, Any] = field(default_factory=dict)
+    places: dict[str, str] = field(default_factory=dict)
 
     @property
     def price_changed(self) -> bool:
@@ -144,14 +151,65 @@ def offer_quote(*, offer: Offer, now: datetime) -> Quote:
     return offer_quote_rows(offer=offer, rows=offer_rows(offer=offer, now=now).rows, now=now)
 
 
+def terms_hotel(
+    *,
+    check_in_time: time,
+    check_out_time: time,
+    free_cancellation_days: int | None,
+    timezone: str,
+    city: str,
+    first_night_price: Decimal,
+) -> dict[str, Any]:
+    """A stay's policy terms (bookings.services.policies), as JSON."""
+    return {
+        "check_in_time": check_in_time.isoformat(),
+        "check_out_time": check_out_time.isoformat(),
+        "free_cancellation_days": free_cancellation_days,
+        "timezone": timezone,
+        "city": city,
+        "first_night_price": str(first_night_price),
+    }
+
+
+def terms_flight(legs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A flight trip's policy terms, as JSON, from one dict per fare: refundable,
+    departure_at, arrival_at, flight_number, origin_timezone, destination_timezone. A
+    later leg of a trip cannot leave first: the trip runs from its first departure to its
+    last arrival."""
+    first = min(legs, key=lambda leg: leg["departure_at"])
+    last = max(legs, key=lambda leg: leg["arrival_at"])
+    return {
+        "departure_at": first["departure_at"].isoformat(),
+        "arrival_at": last["arrival_at"].isoformat(),
+        "flight_number": first["flight_number"],
+        "start_timezone": first["origin_timezone"],
+        "end_timezone": last["destination_timezone"],
+        "refundable": all(leg["refundable"] for leg in legs),
+    }
+
+
+def terms_car(
+    *, opens_at: time, closes_at: time, timezone: str, airport: str, first_day_price: Decimal
+) -> dict[str, Any]:
+    """A rental's policy terms, as JSON."""
+    return {
+        "opens_at": opens_at.isoformat(),
+        "closes_at": closes_at.isoformat(),
+        "timezone": timezone,
+        "airport": airport,
+        "first_day_price": str(first_day_price),
+    }
+
+
 def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime) -> Quote:
     # Quoting runs on every hold: read only the columns used (no wide model instances).
     legs = {
         leg["id"]: leg
         for leg in FlightLeg.objects.filter(pk__in={fare.leg_id for fare in fares}).values(
-            "id", "is_cancelled", "departure_at", "flight_number", "origin__timezone"
+            "id", "is_cancelled", "departure_at", "arrival_at", "flight_number",
+            "origin__timezone", "destination__timezone", "origin__iata", "destination__iata",
         )
-    }
+    }  # fmt: skip
     if any(legs[f.leg_id]["is_cancelled"] for f in fares):
         raise OfferGone("A flight of this offer was cancelled.")
     # Departure instants are the airport's clock already (stored UTC): a leg that has left
@@ -176,6 +234,26 @@ def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime
             f"{local_today(legs[f.leg_id]['origin__timezone'], now=legs[f.leg_id]['departure_at'])}"
             for f in fares
         ),
+        terms=terms_flight(
+            [
+                {
+                    "refundable": f.refundable,
+                    "departure_at": legs[f.leg_id]["departure_at"],
+                    "arrival_at": legs[f.leg_id]["arrival_at"],
+                    "flight_number": legs[f.leg_id]["flight_number"],
+                    "origin_timezone": legs[f.leg_id]["origin__timezone"],
+                    "destination_timezone": legs[f.leg_id]["destination__timezone"],
+                }
+                for f in fares
+            ]
+        ),
+        # The first slice's first departure and last arrival (a round trip's outbound).
+        places={
+            "origin": legs[fares[0].leg_id]["origin__iata"],
+            "destination": legs[fares[len(offer.outbound_fare_ids) - 1].leg_id][
+                "destination__iata"
+            ],
+        },
     )
 
 
@@ -183,7 +261,8 @@ def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight], now: datetime) 
     room_type = (
         RoomType.objects.filter(pk=offer.room_type_id, is_published=True, hotel__is_published=True)
         .values("name", "hotel__name", "hotel__currency", "hotel__city__name",
-                "hotel__city__timezone")
+                "hotel__city__timezone", "hotel__check_in_time", "hotel__check_out_time",
+                "hotel__free_cancellation_days")
         .first()
     )  # fmt: skip
     if room_type is None:
@@ -206,6 +285,15 @@ def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight], now: datetime) 
         available=min(units_sellable(n) for n in nights),
         needed=offer.rooms,
         description=f"{room_type['hotel__name']}, {room_type['name']}",
+        terms=terms_hotel(
+            check_in_time=room_type["hotel__check_in_time"],
+            check_out_time=room_type["hotel__check_out_time"],
+            free_cancellation_days=room_type["hotel__free_cancellation_days"],
+            timezone=zone,
+            city=room_type["hotel__city__name"],
+            first_night_price=nights[0].price,
+        ),
+        places={"city": room_type["hotel__city__name"]},
     )
 
 
@@ -238,4 +326,12 @@ def _car_quote(offer: CarOffer, days: Sequence[CarDay], now: datetime) -> Quote:
         available=min(units_sellable(d) for d in days),
         needed=1,
         description=f"{car['office__vendor__name']}, {car['model_name']} or similar",
+        terms=terms_car(
+            opens_at=car["office__opens_at"],
+            closes_at=car["office__closes_at"],
+            timezone=zone,
+            airport=car["office__airport__iata"],
+            first_day_price=days[0].price,
+        ),
+        places={"airport": car["office__airport__iata"]},
     )

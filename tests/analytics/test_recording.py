@@ -18,13 +18,15 @@ from bookings.models import Booking
 from tests.factories.catalog import (
     AirportFactory,
     CityFactory,
+    FlightFareFactory,
+    FlightLegFactory,
     RentalCarFactory,
     RoomTypeFactory,
     car_days,
     flight_fare,
     room_nights,
 )
-from tests.factories.offers import car_offer, hotel_offer
+from tests.factories.offers import car_offer, flight_offer, hotel_offer
 from tests.flows import assert_problem
 
 # Real commits: events are written by on_commit callbacks, as in production.
@@ -353,3 +355,46 @@ def test_recording_the_same_events_again_writes_nothing_and_logs_nothing(count, 
     assert inserts_into_events(first.captured_queries) == 1
     if count == 1:  # BEGIN/COMMIT are logged as queries when a transaction is opened
         assert [q["sql"] for q in first.captured_queries if q["sql"] in ("BEGIN", "COMMIT")] == []
+
+
+def test_a_booked_flights_route_comes_from_its_hold_with_no_catalog_read(client_of, traveler, day):
+    # given a flight CDG -> JFK held
+    leg = FlightLegFactory.create(
+        origin=AirportFactory.create(iata="CDG"), destination=AirportFactory.create(iata="JFK")
+    )
+    fare = FlightFareFactory.create(leg=leg, price=Decimal("450.00"), currency="USD")
+    client = client_of(traveler)
+    hold_id = hold(client, flight_offer(fare))
+
+    # when it is booked
+    with CaptureQueriesContext(connection) as queries:
+        assert book(client, hold_id).status_code == 201
+
+    # then the booking's event has the route the hold kept, and nothing read the catalog
+    event = Event.objects.get(kind=EventKind.BOOKING)
+    assert (event.product, event.origin, event.destination) == ("flight", "CDG", "JFK")
+    assert [q["sql"] for q in queries.captured_queries if "catalog_" in q["sql"]] == []
+
+
+def test_items_held_before_holds_kept_their_places_still_get_them_from_the_catalog(paris_room, day):
+    from analytics.services import item_places
+
+    leg = FlightLegFactory.create(
+        origin=AirportFactory.create(iata="CDG"), destination=AirportFactory.create(iata="JFK")
+    )
+    fare = FlightFareFactory.create(leg=leg)
+    items = [
+        {"kind": "flight", "offer": {"outbound_fare_ids": [fare.pk]}},
+        {"kind": "hotel", "offer": {"room_type_id": paris_room.pk}},
+        {"kind": "hotel", "offer": {"room_type_id": 10**9, "city": "Lyon"}},
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        places = item_places(items)
+
+    assert places == {
+        ("flight", fare.pk): ("CDG", "JFK"),
+        ("hotel", paris_room.pk): ("", "Paris"),
+        ("hotel", 10**9): ("", "Lyon"),  # from its offer: not read
+    }
+    assert len(queries.captured_queries) == 2  # the fares' legs, the room types' cities

@@ -5,6 +5,7 @@ runs on MariaDB with real threads (one thread, one database connection per reque
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -95,7 +96,7 @@ def test_a_hold_being_paid_still_counts(client_of, traveler, room_type, day, set
     now = timezone.now()
     first = make_hold(client, hotel_offer(room_type, day, 1))
     make_hold(client, hotel_offer(room_type, day, 1))
-    _hold_claim(Hold.objects.get(pk=first), now=now)
+    _hold_claim(uuid.UUID(first), now=now)
     Hold.objects.filter(pk=first).update(expires_at=now - timedelta(seconds=1))
 
     # when they hold again

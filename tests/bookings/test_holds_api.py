@@ -163,6 +163,9 @@ def test_a_price_moved_back_between_the_read_and_the_lock_holds_at_the_offers_pr
     assert response.json()["total"] == {"amount": "210.00", "currency": "EUR"}
     [item] = Hold.objects.get().items.all()
     assert (item.price_amount, item.price_currency) == (Decimal("210.00"), "EUR")
+    # and the cancellation terms it keeps are the locked rows' too (the first night kept
+    # after the deadline is 100, not the 150 read before the lock)
+    assert (item.terms or {}).get("first_night_price") == "100.00"
     assert rooms_left(room_type) == [2, 2, 3]
 
 

@@ -99,9 +99,9 @@ def test_of_two_attempts_that_both_saw_the_hold_active_only_one_claims_it(travel
     first, second = Hold.objects.get(), Hold.objects.get()
 
     # when both claim it
-    _hold_claim(first, now=now)
+    _hold_claim(first.pk, now=now)
     with pytest.raises(HoldBeingPaid):
-        _hold_claim(second, now=now)
+        _hold_claim(second.pk, now=now)
 
     # then it is claimed once, by the first
     hold = Hold.objects.get()
@@ -177,7 +177,7 @@ def died_while_paying(user, room_type, day, *, charged: bool, ttl: timedelta):
     now = timezone.now()
     hold = hold_create(user=user, offers=[offer_decode(hotel_offer(room_type, day, 1))], now=now)
     Hold.objects.filter(pk=hold.pk).update(expires_at=now + ttl)
-    _hold_claim(hold, now=now)
+    _hold_claim(hold.pk, now=now)
     payment = Payment.objects.create(
         hold=hold, user=user, provider="sandbox", amount=Decimal("100.00"), currency="EUR",
         status=PaymentStatus.PENDING, created_at=now, updated_at=now,
