@@ -110,9 +110,7 @@ def test_a_name_changed_by_another_process_shows_once_the_kept_one_is_old(route,
     assert "Swiss" not in later
 
 
-def test_names_are_read_again_only_once_the_edit_commits(
-    route, django_capture_on_commit_callbacks
-):
+def test_names_are_read_again_only_once_the_edit_commits(route, django_capture_on_commit_callbacks):
     _search()
     Airport.objects.filter(pk=route["ZRH"].pk).update(name="Zurich Kloten")
 
