@@ -92,6 +92,13 @@ class Airline(models.Model):
         return f"{self.iata} {self.name}"
 
 
+# The leading columns of the legs' two time-range indexes, and the columns flight search
+# reads after them (`search.selectors.flights._fare_query`).
+_LEG_FROM = ("origin", "departure_at", "destination")
+_LEG_TO = ("destination", "departure_at", "origin")
+_LEG_READ = ("arrival_at", "is_cancelled", "airline", "flight_number", "distance_km", "aircraft")
+
+
 class FlightLeg(models.Model):
     """One scheduled flight on one day: a takeoff and a landing."""
 
@@ -109,8 +116,12 @@ class FlightLeg(models.Model):
     class Meta:
         ordering = ["departure_at"]
         indexes = [
-            models.Index(fields=["origin", "departure_at"]),
-            models.Index(fields=["destination", "departure_at"]),
+            # A place's departures (or arrivals) in a time range, with every column a flight
+            # search reads of the leg after them: the fare queries read hundreds of legs per
+            # direction from the index alone, without a lookup of each leg's row, and drop
+            # those that cannot connect before reading anything else.
+            models.Index(fields=[*_LEG_FROM, *_LEG_READ], name="leg_departures_read"),
+            models.Index(fields=[*_LEG_TO, *_LEG_READ], name="leg_arrivals_read"),
             # A route's legs on a day (the local engine's leg candidates for a direct
             # flight): read alone, where either index above reads every leg from the
             # origin (or into the destination) that day, a number that grows with the
