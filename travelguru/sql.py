@@ -72,12 +72,14 @@ class _Columns:
 class Table:
     """A model's table, optionally under an alias, and its columns (`.c.<field name>`)."""
 
-    __slots__ = ("alias", "c", "model")
+    __slots__ = ("_vendor", "alias", "c", "model")
 
     def __init__(self, model: type[models.Model], alias: str = "") -> None:
         self.model = model
         self.alias = alias
         self.c = _Columns(self)
+        # Asked once: `connection` is a per-thread proxy, and a statement names dozens of columns.
+        self._vendor = connection.vendor
 
     @property
     def name(self) -> str:
@@ -93,16 +95,30 @@ class Table:
     def column(self, name: str) -> Column:
         """The column of field `name` (or of its attname, `hotel_id`); FieldDoesNotExist when
         the model has no such concrete field."""
-        field = self.model._meta.get_field(name)
-        column = getattr(field, "column", None)
-        if not column or not field.concrete:
-            raise FieldDoesNotExist(f"{self.model.__name__}.{name} has no column")
-        quoted = connection.ops.quote_name(column)
-        return Column(f"{self.alias}.{quoted}" if self.alias else quoted, cast(models.Field, field))
+        return _column(self.model, self.alias, name, self._vendor)
 
     def columns(self, *names: str) -> str:
         """`a."x", a."y"`: the columns of these fields, for an INSERT's or GROUP BY's list."""
         return ", ".join(self.column(name).sql for name in names)
+
+
+@lru_cache(maxsize=4096)
+def _column(model: type[models.Model], alias: str, name: str, vendor: str) -> Column:
+    """`Table.column`, kept: a statement whose shape varies with its values (one VALUES row
+    per connection airport) is built again for each new shape, and looking up and quoting
+    each of its columns was most of that cost. A field that does not exist raises each
+    time (an exception is not kept)."""
+    field = model._meta.get_field(name)
+    column = getattr(field, "column", None)
+    if not column or not field.concrete:
+        raise FieldDoesNotExist(f"{model.__name__}.{name} has no column")
+    quoted = connection.ops.quote_name(column)
+    return Column(f"{alias}.{quoted}" if alias else quoted, cast(models.Field, field))
+
+
+def forget_columns() -> None:
+    """Forget the columns kept by `Table.column` (a test that renames or drops a field)."""
+    _column.cache_clear()
 
 
 def _same(value: object) -> object:
