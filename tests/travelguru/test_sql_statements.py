@@ -29,6 +29,7 @@ def _columns_read_from_the_models():
     yield
     sql.forget_columns()
 
+
 ROOT = Path(__file__).resolve().parents[2]
 APPS = (
     "accounts",
