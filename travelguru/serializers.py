@@ -23,22 +23,22 @@ class MoneySerializer(serializers.Serializer):
         return instance.as_json()
 
 
+# An input serializer whose fields are built once per class, not once per request.
+#
+# DRF deep-copies every declared field (and every field of a nested child serializer,
+# re-created from its arguments) for each serializer instance, so that a view may alter
+# one instance's fields. That copy cost a booking POST more than validating its body.
+# Here each instance gets shallow copies of the declared fields, bound to it as DRF binds
+# its own, and shares what they hold: validators, choices and a ListField's child, whose
+# own fields are then built once per process. Validation, errors and the schema are
+# DRF's.
+#
+# So: for serializers whose fields nobody alters per instance, and that read nothing of
+# the request's context (no HiddenField, CurrentUserDefault or context-aware validator,
+# checked when the class is defined): a shared child's context is not the request's.
+# (Comments, not a docstring: the schema would take a docstring as each subclass's
+# description.)
 class SharedFieldsSerializer(serializers.Serializer):
-    """An input serializer whose fields are built once per class, not once per request.
-
-    DRF deep-copies every declared field (and every field of a nested child serializer,
-    re-created from its arguments) for each serializer instance, so that a view may alter
-    one instance's fields. That copy cost a booking POST more than validating its body.
-    Here each instance gets shallow copies of the declared fields, bound to it as DRF binds
-    its own, and shares what they hold: validators, choices and a ListField's child, whose
-    own fields are then built once per process. Validation, errors and the schema are
-    DRF's.
-
-    So: for serializers whose fields nobody alters per instance, and that read nothing of
-    the request's context (no HiddenField, CurrentUserDefault or context-aware validator,
-    checked when the class is defined): a shared child's context is not the request's.
-    """
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name, field in cls._declared_fields.items():
