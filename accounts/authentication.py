@@ -45,11 +45,9 @@ class SessionJWTAuthentication(JWTAuthentication):
         if known is not None:
             token_class, payload = known
             token = token_class.__new__(token_class)
-            token.token, token.current_time, token.payload = (
-                raw_token,
-                aware_utcnow(),
-                dict(payload),
-            )
+            # simplejwt keeps the bytes it was given (its annotation says a Token).
+            token.token = raw_token  # type: ignore[assignment]
+            token.current_time, token.payload = aware_utcnow(), dict(payload)
             try:
                 token.verify()
             except TokenError:
