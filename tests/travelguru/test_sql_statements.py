@@ -228,13 +228,16 @@ def test_a_model_row_is_the_instance_the_orm_reads():
     names = [f.name for f in User._meta.concrete_fields]
     statement = f"SELECT {table.columns(*names)}, 1 + 1 FROM {table} WHERE {table.c.id} = %s"  # noqa: S608
 
-    user, rest = sql.fetch_model_row(User, statement, [made.pk])
+    found = sql.fetch_model_row(User, statement, [made.pk])
+    assert found is not None
+    user, rest = found
     orm = User.objects.get(pk=made.pk)
 
     assert [getattr(user, f.attname) for f in User._meta.concrete_fields] == [
         getattr(orm, f.attname) for f in User._meta.concrete_fields
     ]
     assert user.is_active is True
+    assert user.email_verified_at is not None
     assert user.email_verified_at.tzinfo is not None
     assert not user._state.adding
     assert user._state.db == orm._state.db
