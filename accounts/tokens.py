@@ -31,7 +31,7 @@ from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import datetime_to_epoch
 
 from accounts.models import LoginSession, SessionEndReason, User
-from travelguru.sql import Table, statement
+from travelguru.sql import Table, fetch_model_row, statement
 
 SESSION_CLAIM = "sid"
 GENERATION_CLAIM = "gen"
@@ -160,11 +160,11 @@ def _ensure_live(*, live: bool, user: User, credentials: str) -> None:
 # simplejwt's own user read; the ORM's join (select_related) cost more CPU than that.
 @statement()
 def _session_user_sql() -> str:
-    """The user an access token acts for, with what its session says, in one statement
-    (read by `QuerySet.raw`: the user's columns mapped by name and converted by the ORM).
-    Parameters: session id, user id."""
+    """The user an access token acts for, with what its session says, in one statement:
+    the user's columns in the model's order (read by `fetch_model_row`), then the session's
+    credentials and whether it is live. Parameters: session id, user id."""
     s, u = Table(LoginSession, "s"), Table(User, "u")
-    columns = ", ".join(u.column(f.name).sql for f in User._meta.concrete_fields)
+    columns = u.columns(*(f.name for f in User._meta.concrete_fields))
     return f"""
         SELECT {columns}, {s.c.credentials} AS session_credentials,
                CASE WHEN {s.c.ended_at} IS NULL THEN 1 ELSE 0 END AS session_live
@@ -181,12 +181,10 @@ def session_user_get(*, user_id: Any, session_id: Any) -> User:
         params = [int(session_id), int(user_id)]
     except (TypeError, ValueError):
         raise SessionEnded() from None
-    found = list(User.objects.raw(_session_user_sql(), params))
-    if not found:
+    found = fetch_model_row(User, _session_user_sql(), params)
+    if found is None:
         raise SessionEnded()  # logged out long ago (purged), or the user was deleted
-    user = found[0]
-    # The raw query annotates the user with its session's state.
-    live, credentials = user.session_live, user.session_credentials  # type: ignore[attr-defined]
+    user, (credentials, live) = found
     _ensure_live(live=bool(live), user=user, credentials=credentials)
     return user
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
+from typing import Any
 
 from rest_framework import serializers
+from rest_framework.fields import Field
 from rest_framework.request import Request
 
 from travelguru.zones import zone
@@ -18,6 +21,49 @@ class MoneySerializer(serializers.Serializer):
 
     def to_representation(self, instance):
         return instance.as_json()
+
+
+# An input serializer whose fields are built once per class, not once per request.
+#
+# DRF deep-copies every declared field (and every field of a nested child serializer,
+# re-created from its arguments) for each serializer instance, so that a view may alter
+# one instance's fields. That copy cost a booking POST more than validating its body.
+# Here each instance gets shallow copies of the declared fields, bound to it as DRF binds
+# its own, and shares what they hold: validators, choices and a ListField's child, whose
+# own fields are then built once per process. Validation, errors and the schema are
+# DRF's.
+#
+# So: for serializers whose fields nobody alters per instance, and that read nothing of
+# the request's context (no HiddenField, CurrentUserDefault or context-aware validator,
+# checked when the class is defined): a shared child's context is not the request's.
+# (Comments, not a docstring: the schema would take a docstring as each subclass's
+# description.)
+class SharedFieldsSerializer(serializers.Serializer):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, field in cls._declared_fields.items():
+            if _reads_context(field):
+                raise TypeError(f"{cls.__qualname__}.{name} reads the serializer's context")
+
+    def get_fields(self) -> dict[str, Field]:
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+def _reads_context(field: Field) -> bool:
+    """Whether `field`, or a field within it, would read the serializer's context."""
+    if isinstance(field, serializers.HiddenField) or getattr(
+        field.default, "requires_context", False
+    ):
+        return True
+    if any(getattr(v, "requires_context", False) for v in field.validators):
+        return True
+    inner = (
+        list(field._declared_fields.values()) if isinstance(field, serializers.Serializer) else []
+    )
+    child = getattr(field, "child", None)
+    if isinstance(child, Field):
+        inner.append(child)
+    return any(_reads_context(f) for f in inner)
 
 
 def local_isoformat(moment: datetime, tz_name: str) -> str:

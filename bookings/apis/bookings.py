@@ -34,7 +34,13 @@ from bookings.services.bookings import TravelerIn, booking_create
 from bookings.services.cancellation import booking_cancel
 from travelguru.money import Money
 from travelguru.pagination import PageNumberPagination
-from travelguru.serializers import MoneySerializer, local_isoformat, page_of, problem_responses
+from travelguru.serializers import (
+    MoneySerializer,
+    SharedFieldsSerializer,
+    local_isoformat,
+    page_of,
+    problem_responses,
+)
 
 MAX_TRAVELERS = 18
 
@@ -170,7 +176,7 @@ class BookingCreateApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer[Any]):
+    class InputSerializer(SharedFieldsSerializer):
         hold_id = serializers.UUIDField()
         travelers = serializers.ListField(
             child=_TravelerSerializer,

@@ -228,6 +228,34 @@ def test_a_select_reads_rows_by_the_names_the_database_gives():
         wrong.fetch([])
 
 
+def test_a_model_row_is_the_instance_the_orm_reads():
+    from django.utils import timezone
+
+    from accounts.models import User
+    from tests.factories.accounts import UserFactory
+
+    made = UserFactory.create(email="row@example.com", email_verified_at=timezone.now())
+    table = sql.Table(User)
+    names = [f.name for f in User._meta.concrete_fields]
+    statement = f"SELECT {table.columns(*names)}, 1 + 1 FROM {table} WHERE {table.c.id} = %s"  # noqa: S608
+
+    found = sql.fetch_model_row(User, statement, [made.pk])
+    assert found is not None
+    user, rest = found
+    orm = User.objects.get(pk=made.pk)
+
+    assert [getattr(user, f.attname) for f in User._meta.concrete_fields] == [
+        getattr(orm, f.attname) for f in User._meta.concrete_fields
+    ]
+    assert user.is_active is True
+    assert user.email_verified_at is not None
+    assert user.email_verified_at.tzinfo is not None
+    assert not user._state.adding
+    assert user._state.db == orm._state.db
+    assert rest == (2,)
+    assert sql.fetch_model_row(User, statement, [made.pk + 1]) is None
+
+
 def test_app_code_runs_written_out_sql_only_through_the_helper():
     """`cursor.execute`, `.raw(` and `RawSQL` appear only in travelguru/sql.py and the
     maintenance modules listed: everything else goes through registered statements."""
