@@ -115,14 +115,19 @@ def _padded(ids: list[int]) -> Iterable[list[int]]:
         yield chunk + [chunk[-1]] * (size - len(chunk))
 
 
+def place_select(a: Table) -> Select[Place]:
+    """The select list that reads an airport row (`Table(Airport)`) as a `Place`."""
+    return Select(
+        Place, id=a.c.id, code=a.c.iata, name=a.c.name, city=a.c.city_name,
+        country_code=a.c.country_code, timezone=a.c.timezone,
+    )  # fmt: skip
+
+
 # Written out, as the flight search's own statements are: they run on its path.
 @statement((8,), (512,))
 def _airports_query(count: int) -> Query[Place]:
     a = Table(Airport)
-    place = Select(
-        Place, id=a.c.id, code=a.c.iata, name=a.c.name, city=a.c.city_name,
-        country_code=a.c.country_code, timezone=a.c.timezone,
-    )  # fmt: skip
+    place = place_select(a)
     return Query(f"SELECT {place} FROM {a} WHERE {a.c.id} IN ({marks(count)})", place)  # noqa: S608 # nosec B608
 
 

@@ -35,7 +35,7 @@ from django.db import connection
 from catalog import pricing
 from catalog.local_time import day_end, started_detail
 from catalog.models import Airport, FlightFare, FlightLeg
-from catalog.references import Carrier, Place, carriers_by_id, places_by_id
+from catalog.references import Carrier, Place, carriers_by_id, place_select, places_by_id
 from search.engines import get_engine
 from search.engines.base import LegQuery, SearchEngine
 from search.limits import MAX_STOPS
@@ -399,10 +399,7 @@ def _airports_get(*, origin: str, destination: str) -> tuple[Place, Place]:
 @statement()
 def _airports_query() -> Query[Place]:
     a = Table(Airport)
-    place = Select(
-        Place, id=a.c.id, code=a.c.iata, name=a.c.name, city=a.c.city_name,
-        country_code=a.c.country_code, timezone=a.c.timezone,
-    )  # fmt: skip
+    place = place_select(a)
     sql = f"SELECT {place} FROM {a} WHERE {a.c.iata} IN (%s, %s) AND {a.c.is_active} = %s"  # noqa: S608 # nosec B608
     return Query(sql, place)
 
@@ -411,10 +408,7 @@ def _airports_query() -> Query[Place]:
 def _airports_among_query(count: int) -> Query[Place]:
     """The active airports among `count` codes. Parameters: the codes, then True."""
     a = Table(Airport)
-    place = Select(
-        Place, id=a.c.id, code=a.c.iata, name=a.c.name, city=a.c.city_name,
-        country_code=a.c.country_code, timezone=a.c.timezone,
-    )  # fmt: skip
+    place = place_select(a)
     sql = f"SELECT {place} FROM {a} WHERE {a.c.iata} IN ({marks(count)}) AND {a.c.is_active} = %s"  # noqa: S608 # nosec B608
     return Query(sql, place)
 
