@@ -290,7 +290,10 @@ def test_search_rows_are_measured_in_rounds_interleaved_across_rows(monkeypatch)
     from bench import search_latency
     from bench.common import LoadResult
 
-    rows = {"flights (connections)": [("/one", {})], "flights, multi-city": [("/multi", {})]}
+    rows: dict[str, list[tuple[str, dict[str, str]]]] = {
+        "flights (connections)": [("/one", {})],
+        "flights, multi-city": [("/multi", {})],
+    }
     order: list[str] = []
 
     def fake_open_loop(call, **_kwargs):
