@@ -351,6 +351,28 @@ def ses_event_apply(*, message: Mapping[str, Any], now: datetime) -> str:
     return f"suppressed {len(addresses)} address(es): {reason}"
 
 
+def messages_personal_data(*, user: Any, email: str) -> dict[str, Any]:
+    """The emails sent (or to be sent) to `user` or to their address, for a personal data
+    export: as staff see them (`message_content`: a one-time link masked), oldest first."""
+    rows = Message.objects.filter(Q(user=user) | Q(to_email__iexact=email)).order_by(
+        "created_at", "pk"
+    )
+    exported = []
+    for message in rows:
+        subject, text, _html, attachments = message_content(message)
+        exported.append(
+            {
+                "kind": message.kind, "to_email": message.to_email,
+                "language": message.language, "status": message.status,
+                "created_at": message.created_at.isoformat(),
+                "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+                "subject": subject, "text_body": text,
+                "attachments": [a["filename"] for a in attachments],
+            }
+        )  # fmt: skip
+    return {"messages": exported}
+
+
 def messages_erase(*, user: Any, email: str) -> int:
     """Delete every message to or about `user` (their address, names and trips are in the
     bodies) and their address's suppression, for a personal data erasure. Returns how many
