@@ -55,6 +55,11 @@ class PaymentProvider(Protocol):
         """Refund part or all of a charge, once per idempotency key; returns the refund ref."""
         ...
 
+    def find_refund(self, *, charge_ref: str, idempotency_key: str) -> str | None:
+        """The ref of the charge's refund made with this idempotency key, if any (to settle
+        a refund whose answer was lost, at any age: the provider forgets its keys)."""
+        ...
+
     def find_charge(self, *, idempotency_key: str) -> Charge | None:
         """The charge made with this idempotency key, if any (to settle timeouts)."""
         ...

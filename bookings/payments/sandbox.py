@@ -92,6 +92,12 @@ class SandboxProvider:
             charge.save(update_fields=["refunded_amount"])
         return refund.ref
 
+    def find_refund(self, *, charge_ref: str, idempotency_key: str) -> str | None:
+        row = SandboxRefund.objects.filter(
+            idempotency_key=idempotency_key, charge__ref=charge_ref
+        ).first()
+        return row.ref if row else None
+
     def find_charge(self, *, idempotency_key: str) -> Charge | None:
         row = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
         return _charge(row) if row else None

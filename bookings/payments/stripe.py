@@ -97,11 +97,29 @@ class StripeProvider:
     def refund(self, *, charge_ref: str, amount: Money, idempotency_key: str) -> str:
         refund = self._call(
             self.client.v1.refunds.create,
-            params={"payment_intent": charge_ref, "amount": to_minor(amount)},
+            params={
+                "payment_intent": charge_ref,
+                "amount": to_minor(amount),
+                # Found again by it (`find_refund`) after Stripe has forgotten the key.
+                "metadata": {"travelguru_key": idempotency_key},
+            },
             options={"idempotency_key": idempotency_key},
         )
         refund_id: str = refund.id
         return refund_id
+
+    def find_refund(self, *, charge_ref: str, idempotency_key: str) -> str | None:
+        # A list, not a search: Stripe's search lags behind its writes, a list does not.
+        # Newest first; a payment has a handful of refunds, far under one page.
+        found = self._call(
+            self.client.v1.refunds.list, params={"payment_intent": charge_ref, "limit": 100}
+        )
+        for refund in found.data:
+            metadata = refund.metadata.to_dict() if refund.metadata else {}
+            if metadata.get("travelguru_key") == idempotency_key:
+                ref: str = refund.id
+                return ref
+        return None
 
     def find_charge(self, *, idempotency_key: str) -> Charge | None:
         found = self._call(

@@ -9,6 +9,10 @@ means nothing was charged. Only payments older than a grace period are touched, 
 booking still being paid or confirmed is left alone. Idempotency keys past their 24 hours
 are purged on the same schedule.
 
+A staff refund whose provider's answer was lost (a timeout) stays pending: each run asks
+the provider again (`refund_pending_settle`: found by its key, or sent again with it) for
+those older than the grace period, and records the outcome.
+
 A process that died while paying also leaves its hold claimed for payment: claims older
 than any request can run are ended first (as the expiry job does), and the payments made
 under them are settled at once, without the grace period: an ended claim can no longer be
@@ -22,11 +26,13 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from bookings.models import Payment, PaymentStatus
+from bookings.models import Payment, PaymentStatus, Refund, RefundStatus
 from bookings.payments import get_provider
+from bookings.payments.base import PaymentTimeout
 from bookings.services.bookings import payment_refund_full, payment_settle_unknown
 from bookings.services.holds import hold_claims_end_stale
 from bookings.services.idempotency import idempotency_purge_expired
+from bookings.services.support import refund_pending_settle
 from travelguru.errors import DomainError
 
 GRACE = timedelta(minutes=5)
@@ -40,6 +46,9 @@ class ReconcileReport:
     errors: list[int] = field(default_factory=list)  # the provider failed: next run retries
     purged_keys: int = 0
     ended_claims: list[str] = field(default_factory=list)  # hold ids
+    refunds_settled: list[int] = field(default_factory=list)  # refund ids, now succeeded
+    refunds_given_back: list[int] = field(default_factory=list)  # refused: nothing refunded
+    refunds_pending: list[int] = field(default_factory=list)  # no answer again: next run
 
     def summary(self) -> str:
         return (
@@ -49,7 +58,10 @@ class ReconcileReport:
             f"{self.still_unknown}; {len(self.errors)} failed at the provider {self.errors}; "
             f"purged {self.purged_keys} idempotency key(s) older than 24 hours; "
             f"ended {len(self.ended_claims)} abandoned claim(s) for payment on hold(s) "
-            f"{self.ended_claims}"
+            f"{self.ended_claims}; settled {len(self.refunds_settled)} pending refund(s) "
+            f"{self.refunds_settled}, gave back {len(self.refunds_given_back)} refused "
+            f"{self.refunds_given_back}, {len(self.refunds_pending)} still without an answer "
+            f"{self.refunds_pending}"
         )
 
 
@@ -93,5 +105,21 @@ def payments_reconcile(*, now: datetime) -> ReconcileReport:
             report.still_unknown.append(payment.pk)
         else:
             report.settled_unknown.append(payment.pk)
+    _refunds_settle(report, cutoff=cutoff, now=now)
     report.purged_keys = idempotency_purge_expired(now=now)
     return report
+
+
+def _refunds_settle(report: ReconcileReport, *, cutoff: datetime, now: datetime) -> None:
+    pending = Refund.objects.filter(status=RefundStatus.PENDING, created_at__lte=cutoff)
+    for refund in pending.order_by("pk"):
+        try:
+            settled = refund_pending_settle(refund, now=now)
+        except PaymentTimeout:
+            report.refunds_pending.append(refund.pk)
+            continue
+        except DomainError:  # refused for good: the reservation went back to the payment
+            report.refunds_given_back.append(refund.pk)
+            continue
+        if settled.status == RefundStatus.SUCCEEDED:
+            report.refunds_settled.append(refund.pk)

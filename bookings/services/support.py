@@ -11,6 +11,7 @@ request sent twice (its `request_key`) makes one refund.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime
@@ -108,35 +109,88 @@ def _send(
     """Ask the provider for the reserved refund (no lock held), then record its answer.
 
     A refusal gives the reservation back (nothing was refunded); a timeout leaves it pending,
-    as the money may have gone: reconciliation settles it, never a second refund."""
-    refund_booking_id = payment.booking_id or 0
+    as the money may have gone: `refund_pending_settle` (reconciliation) settles it, never a
+    second refund."""
     try:
         ref = get_provider(payment.provider).refund(
             charge_ref=payment.provider_ref,
             amount=Money.of(refund.amount, refund.currency),
-            idempotency_key=f"travelguru-refund-{refund.pk}",
+            idempotency_key=_refund_key(refund),
         )
     except PaymentTimeout:
         raise
     except DomainError:
-        with transaction.atomic(), lock_wait_bounded():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            locked.refunded_amount -= refund.amount
-            if locked.refunded_amount < locked.amount:
-                locked.status = PaymentStatus.SUCCEEDED
-            locked.updated_at = now
-            locked.save(update_fields=["refunded_amount", "status", "updated_at"])
-            refund.delete()
+        _give_back(refund, payment, now=now)
         raise
+    return _refunded(refund, payment, ref=ref, then=then)
+
+
+def _refund_key(refund: Refund) -> str:
+    return f"travelguru-refund-{refund.pk}"
+
+
+def _give_back(refund: Refund, payment: Payment, *, now: datetime) -> None:
+    """The provider refused: the reservation goes back to the payment, once (the refund row,
+    still pending, is deleted by whoever gives it back first)."""
+    with transaction.atomic(), lock_wait_bounded():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        deleted, _ = Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING).delete()
+        if not deleted:
+            return
+        locked.refunded_amount -= refund.amount
+        if locked.refunded_amount < locked.amount:
+            locked.status = PaymentStatus.SUCCEEDED
+        locked.updated_at = now
+        locked.save(update_fields=["refunded_amount", "status", "updated_at"])
+
+
+def _refunded(
+    refund: Refund, payment: Payment, *, ref: str, then: Callable[[], None] | None
+) -> Refund:
     with transaction.atomic(), lock_wait_bounded():
         # The booking's row alone, by its key, as every support action locks it first (a
         # join with payments would lock those rows first and deadlock with them).
-        list(Booking.objects.select_for_update().filter(pk=refund_booking_id))
+        list(Booking.objects.select_for_update().filter(pk=payment.booking_id or 0))
         refund.provider_ref, refund.status = ref, RefundStatus.SUCCEEDED
         refund.save(update_fields=["provider_ref", "status"])
         if then is not None:
             then()
     return refund
+
+
+def refund_pending_settle(refund: Refund, *, now: datetime) -> Refund:
+    """Settle a refund whose provider's answer was lost (a timeout left it pending).
+
+    The provider is asked for the refund made with its key first: found, it is recorded;
+    not found, nothing was refunded and it is asked for again with the same key (a request
+    racing the first one is still answered with it, not made twice). The rest of what the
+    request was for follows a refund that succeeded (an item's cancellation, by its key). A
+    refusal gives the reservation back; PaymentTimeout again leaves it pending for the next
+    run. A refund no longer pending is returned as it is."""
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if refund.status != RefundStatus.PENDING:
+        return refund
+    payment = refund.payment
+    then = _after_refund(refund, now=now)
+    found = get_provider(payment.provider).find_refund(
+        charge_ref=payment.provider_ref, idempotency_key=_refund_key(refund)
+    )
+    if found is not None:
+        return _refunded(refund, payment, ref=found, then=then)
+    return _send(refund, payment, now=now, then=then)
+
+
+def _after_refund(refund: Refund, *, now: datetime) -> Callable[[], None] | None:
+    """What a refund's request does once the money is back: an item's cancellation (its
+    request key names the item), nothing for a partial refund."""
+    match = re.fullmatch(r"booking-item-(\d+)-cancel", refund.request_key or "")
+    if match is None:
+        return None
+    item = BookingItem.objects.select_related("booking").get(pk=int(match.group(1)))
+    return lambda: _item_cancelled(
+        Booking.objects.get(pk=item.booking_id), BookingItem.objects.get(pk=item.pk),
+        refunded=refund.amount, now=now,
+    )  # fmt: skip
 
 
 def _amount(amount: Money) -> Decimal:
@@ -197,7 +251,7 @@ def booking_item_cancel(
             raise ItemNotCancellable(
                 f"Item {position} of {locked.reference} is not a confirmed item."
             )
-        request_key = f"booking-item-{item.pk}-cancel"
+        request_key = _item_cancel_key(item)
         # Its refund is with the provider now (another agent, a second click): what remains
         # paid would read as nothing due, and the item would be cancelled twice over.
         if Refund.objects.filter(request_key=request_key).exists():
@@ -233,6 +287,10 @@ def booking_item_cancel(
         )  # fmt: skip
     item.refresh_from_db()
     return item
+
+
+def _item_cancel_key(item: BookingItem) -> str:
+    return f"booking-item-{item.pk}-cancel"
 
 
 def _item_cancelled(

@@ -159,7 +159,9 @@ def test_refund_and_find_charge(stripe_settings):
     found = provider.find_charge(idempotency_key="travelguru-payment-3")
 
     assert ref == "re_9"
-    assert form(responses.calls[0]) == {"payment_intent": ["pi_123"], "amount": ["5000"]}
+    assert form(responses.calls[0]) == {
+        "payment_intent": ["pi_123"], "amount": ["5000"], "metadata[travelguru_key]": ["r"],
+    }  # fmt: skip
     assert responses.calls[0].request.headers["Idempotency-Key"] == "r"
     assert "travelguru-payment-3" in responses.calls[1].request.url
     assert found.ref == "pi_found"
@@ -329,7 +331,10 @@ def test_reconcile_refunds_a_stripe_charge_without_a_booking(stripe_settings, un
 
     call_command("reconcile_payments")
 
-    assert form(responses.calls[0]) == {"payment_intent": ["pi_orphan"], "amount": ["10000"]}
+    key = responses.calls[0].request.headers["Idempotency-Key"]
+    assert form(responses.calls[0]) == {
+        "payment_intent": ["pi_orphan"], "amount": ["10000"], "metadata[travelguru_key]": [key],
+    }  # fmt: skip
     assert (
         responses.calls[0].request.headers["Idempotency-Key"]
         == f"{unknown_payment.idempotency_key}-refund-full"
@@ -380,7 +385,10 @@ def test_cancelling_a_stripe_booking_refunds_its_payment_intent(
     refunds = [c for c in responses.calls if c.request.url.endswith("/v1/refunds")]
     assert len(refunds) == 1  # the second cancel asked Stripe nothing
     payment = Payment.objects.get()
-    assert form(refunds[0]) == {"payment_intent": ["pi_trip"], "amount": ["21000"]}
+    assert form(refunds[0]) == {
+        "payment_intent": ["pi_trip"], "amount": ["21000"],
+        "metadata[travelguru_key]": [f"{payment.idempotency_key}-cancel"],
+    }  # fmt: skip
     assert refunds[0].request.headers["Idempotency-Key"] == f"{payment.idempotency_key}-cancel"
     assert refunds[0].request.headers["Authorization"] == "Bearer sk_test_123"
     assert payment.refunds.get().provider_ref == "re_trip"

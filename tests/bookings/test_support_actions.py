@@ -500,7 +500,10 @@ def test_a_partial_refund_goes_to_stripe_in_minor_units_once_per_refund(paid_wit
     refund = refund_partial(paid_with_stripe, agent, eur("25.50"), reason="noise")
 
     (call,) = responses.calls
-    assert parse_qs(str(call.request.body)) == {"payment_intent": ["pi_3Abc"], "amount": ["2550"]}
+    assert parse_qs(str(call.request.body)) == {
+        "payment_intent": ["pi_3Abc"], "amount": ["2550"],
+        "metadata[travelguru_key]": [f"travelguru-refund-{refund.pk}"],
+    }  # fmt: skip
     assert call.request.headers["Idempotency-Key"] == f"travelguru-refund-{refund.pk}"
     assert (refund.provider_ref, refund.status) == ("re_77", RefundStatus.SUCCEEDED)
 
