@@ -318,3 +318,11 @@ def test_on_lambda_the_task_sends_the_job_id_only(double, staff, monkeypatch,
         stub.assert_no_pending_responses()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.QUEUED  # the other invocation runs it
+
+
+def test_a_night_first_imported_is_its_hotels_citys(double, staff):
+    job = run(staff, csv_file("LUT,DBL,2031-03-09,90,4,false,1"))
+
+    assert job.status == ImportJob.Status.DONE, job.errors
+    night = RoomNight.objects.get(room_type=double, date=date(2031, 3, 9))
+    assert night.city_id == double.hotel.city_id
