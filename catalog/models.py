@@ -219,7 +219,11 @@ class Hotel(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["city", "is_published"])]
+        # With the currency: a city's currencies are read from the index alone, a few
+        # entries whatever its number of hotels (the hotel price calendar asks).
+        indexes = [
+            models.Index(fields=["city", "is_published", "currency"], name="hotel_city_currency")
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="hotel_stars"),
         ]

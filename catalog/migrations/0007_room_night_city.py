@@ -35,6 +35,15 @@ class Migration(migrations.Migration):
             model_name="roomnight",
             index=models.Index(fields=["city", "date", "price"], name="room_night_city_price"),
         ),
+        # Added before the old one is removed: MySQL keeps an index leading with each foreign
+        # key, and refuses to drop the last one.
+        migrations.AddIndex(
+            model_name="hotel",
+            index=models.Index(
+                fields=["city", "is_published", "currency"], name="hotel_city_currency"
+            ),
+        ),
+        migrations.RemoveIndex(model_name="hotel", name="catalog_hot_city_id_e1d371_idx"),
         migrations.AlterField(
             model_name="roomnight",
             name="city",

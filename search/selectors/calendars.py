@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 
 from catalog.local_time import day_end, local_today
 from catalog.models import City, Hotel, RoomNight, RoomType
@@ -102,23 +102,21 @@ def hotel_calendar(
     days = [first_day + timedelta(days=n) for n in range((following - first_day).days)]
     today = local_today(city.timezone, now=now)
     check_ins = [d for d in days if d >= today]
-    currencies = list(
-        Hotel.objects.filter(city=city, is_published=True)
-        .values_list("currency", flat=True)
-        .order_by("currency")
-        .distinct()[:2]
+    # Two ends of an index (city, published, currency), whatever the number of hotels.
+    currencies = Hotel.objects.filter(city=city, is_published=True).aggregate(
+        low=Min("currency"), high=Max("currency")
     )
-    if len(currencies) > 1:
+    if currencies["low"] != currencies["high"]:
         return _calendar_read_all(city=city, days=days, nights=nights, guests=guests,
                                   rooms=rooms, today=today)  # fmt: skip
-    if not check_ins or not currencies:
+    if not check_ins or currencies["low"] is None:
         return [CalendarDay(d, None) for d in days]
     stay = Stay(first_day, first_day + timedelta(days=nights), guests=guests, rooms=rooms)
     lowest = _Cheapest(city=city, stay=stay).stays(check_ins)
     if lowest is None:  # too many rounds: a month where reading it whole costs less
         return _calendar_read_all(city=city, days=days, nights=nights, guests=guests,
                                   rooms=rooms, today=today)  # fmt: skip
-    currency = currencies[0]
+    currency = currencies["low"]
     return [
         CalendarDay(d, None if lowest.get(d) is None else Money.of(lowest[d] * rooms, currency))
         for d in days
@@ -215,8 +213,8 @@ class _Cheapest:
         for room_type, stay_nights in wanted.items():
             ranges |= Q(room_type_id=room_type, date__gte=min(stay_nights),
                         date__lte=max(stay_nights))  # fmt: skip
-        for room_type, night, price in self.sellable.filter(ranges).values_list(
-            "room_type_id", "date", "price"
+        for room_type, night, price in (
+            self.sellable.filter(ranges).order_by().values_list("room_type_id", "date", "price")
         ):
             self.price[room_type, night] = price
         for room_type, stay_nights in wanted.items():
@@ -293,7 +291,7 @@ class _HeadRow(NamedTuple):
 def _heads_params(stay: Stay, city: City, night: date) -> list[object]:
     """One date's parameters of `_heads_query`."""
     day = connection.ops.adapt_datefield_value(night)
-    return [city.pk, day, city.pk, True, True, stay.min_capacity, stay.rooms, stay.nights]
+    return [city.pk, day, True, True, stay.min_capacity, stay.rooms, stay.nights]
 
 
 # Written out: the k cheapest of each date are a LIMIT per date, which the ORM cannot put in
@@ -302,17 +300,25 @@ def _heads_params(stay: Stay, city: City, night: date) -> list[object]:
 @statement((1, 8), (3, 32))
 def _heads_query(dates: int, k: int) -> Query[_HeadRow]:
     """The k cheapest of `dates` dates (k is a shape, as a number of marks is: a few values).
-    Parameters per date: the city, the date, the city again (its hotels', read live), True,
-    True, min capacity, rooms, nights."""
+    Parameters per date: the city, the date, True, True, min capacity, rooms, nights. Its
+    hotel's city is read live too: a night whose hotel moved is never its old city's."""
     n, t, h = Table(RoomNight, "n"), Table(RoomType, "t"), Table(Hotel, "h")
     row = Select(_HeadRow, night=n.c.date, room_type_id=n.c.room_type, price=n.c.price)
+    # The nights first, whatever the statistics say: started from the city's hotels, the
+    # optimiser read every hotel's night of the date and sorted them (what this avoids).
+    # SQLite keeps the order of a CROSS JOIN.
+    # Its hotel by primary key: MySQL/MariaDB would otherwise read it through the city's
+    # hotels (an index holding all the columns asked), once per night read.
+    mysql = connection.vendor == "mysql"
+    join = "STRAIGHT_JOIN" if mysql else "CROSS JOIN"
+    hotel = f"{h} FORCE INDEX (PRIMARY)" if mysql else str(h)
     part = f"""
         SELECT * FROM (
             SELECT {row}
             FROM {n}
-            INNER JOIN {t} ON {t.c.id} = {n.c.room_type}
-            INNER JOIN {h} ON {h.c.id} = {t.c.hotel}
-            WHERE {n.c.city} = %s AND {n.c.date} = %s AND {h.c.city} = %s
+            {join} {t} ON {t.c.id} = {n.c.room_type}
+            {join} {hotel} ON {h.c.id} = {t.c.hotel}
+            WHERE {n.c.city} = %s AND {n.c.date} = %s AND {h.c.city} = {n.c.city}
               AND {h.c.is_published} = %s AND {t.c.is_published} = %s AND {t.c.capacity} >= %s
               AND {n.c.rooms_available} >= %s AND NOT {n.c.stop_sell} AND {n.c.min_stay} <= %s
             ORDER BY {n.c.price}, {n.c.id}
