@@ -2,10 +2,11 @@
 
 A flight calendar is the route's itineraries over a week around the day asked, found with
 the one-way search's own rules and queries (`_Search.itineraries_between`) once for the
-whole week, not once per day; a hotel calendar is one read of a city's room nights over a
-month, the stays priced per check-in day in Python. Both answer in a number of queries
-that does not depend on the number of days, and both are cached like searches, under the
-same versions, so a price change shows at once.
+whole week, not once per day; a hotel calendar reads a city's cheapest nights of each date
+of a month first, then the stays they make, until each day's cheapest stay is proven (a
+few rows per date, whatever the number of hotels). Both answer in a number of queries
+that does not depend on the number of days or hotels, and both are cached like searches,
+under the same versions, so a price change shows at once.
 """
 
 from __future__ import annotations
