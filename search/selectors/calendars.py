@@ -118,10 +118,11 @@ def hotel_calendar(
         return _calendar_read_all(city=city, days=days, nights=nights, guests=guests,
                                   rooms=rooms, today=today)  # fmt: skip
     currency = currencies["low"]
-    return [
-        CalendarDay(d, None if lowest.get(d) is None else Money.of(lowest[d] * rooms, currency))
-        for d in days
-    ]
+    answer = []
+    for d in days:
+        low = lowest.get(d)
+        answer.append(CalendarDay(d, None if low is None else Money.of(low * rooms, currency)))
+    return answer
 
 
 _Head = tuple[int, Decimal]  # a room type and its price on a night
@@ -211,15 +212,14 @@ class _Cheapest:
         if not wanted:
             return
         ranges = Q()
-        for room_type, stay_nights in wanted.items():
-            ranges |= Q(room_type_id=room_type, date__gte=min(stay_nights),
-                        date__lte=max(stay_nights))  # fmt: skip
+        for room_type, missing in wanted.items():
+            ranges |= Q(room_type_id=room_type, date__gte=min(missing), date__lte=max(missing))
         for room_type, night, price in (
             self.sellable.filter(ranges).order_by().values_list("room_type_id", "date", "price")
         ):
             self.price[room_type, night] = price
-        for room_type, stay_nights in wanted.items():
-            for night in stay_nights:
+        for room_type, missing in wanted.items():
+            for night in missing:
                 self.price.setdefault((room_type, night), None)
 
     def _best(
