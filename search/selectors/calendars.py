@@ -241,7 +241,8 @@ def _calendar_read_all(
 ) -> list[CalendarDay]:
     """`hotel_calendar` from every sellable night of the city over the month, in one query,
     the stays priced per check-in day in Python: for a city whose hotels use more than one
-    currency (the currency most of its room types use is the answer's)."""
+    currency (the currency most of its room types use is the answer's), and for a month
+    whose cheapest nights settle too few days in `_Cheapest`'s rounds."""
     stay = Stay(days[0], days[0] + timedelta(days=nights), guests=guests, rooms=rooms)
     rows = RoomNight.objects.filter(
         room_type__hotel__city=city,
