@@ -175,3 +175,19 @@ def test_a_hotel_moved_to_another_city_takes_its_nights_to_that_citys_calendar()
     assert nice_days[0].price is not None
     assert nice_days[0].price.amount == Decimal("80.00")
     assert lyon_days[0].price is None
+
+
+def test_a_month_its_rounds_cannot_settle_is_read_whole(monkeypatch):
+    # given a month whose cheapest nights would take more rounds than allowed
+    monkeypatch.setattr(calendars._Cheapest, "LAST_K", 0)
+    city = CityFactory.create(timezone="UTC")
+    month = _month()
+    room_type = RoomTypeFactory.create(hotel=HotelFactory.create(city=city), capacity=2)
+    room_nights(room_type, month, 3, price=Decimal(70))
+
+    days = hotel_calendar(city=city, month=month, nights=2, guests=2, rooms=1, now=NOW)
+
+    # then the prices are still there, from reading the month whole
+    assert [d.price.amount if d.price else None for d in days[:3]] == [
+        Decimal("140.00"), Decimal("140.00"), None,
+    ]  # fmt: skip
