@@ -294,7 +294,8 @@ class TokenRefreshApi(APIView):
     the session with every token it issued (401 `refresh-token-reused`): one of the two
     users of the same token was not the traveler. Two tabs refreshing with the same token
     within a few seconds (JWT_REFRESH_REUSE_GRACE_SECONDS) both get the same new tokens.
-    401 `session-ended` after logout, `credentials-changed` after a password change.
+    401 `session-ended` after logout, `credentials-changed` after a password change,
+    `session-expired` once the login is older than JWT_SESSION_MAX_DAYS (log in again).
     """
 
     authentication_classes: list[type[BaseAuthentication]] = []

@@ -7,6 +7,10 @@ concurrent exchanges of one token exactly one wins. A token whose generation the
 has already passed is reuse (OAuth 2.0 Security BCP, refresh token rotation): the whole
 session ends, the thief's tokens and the traveler's alike, and the traveler logs in again.
 
+A session lasts at most JWT_SESSION_MAX_LIFETIME from its login, however often it is
+refreshed: no token of it expires later than that (the refresh and access tokens' `exp` are
+capped), and a refresh token signed before the cap existed is refused past it.
+
 A racer that loses to the winner within JWT_REFRESH_REUSE_GRACE_SECONDS (two tabs, a
 double click, a retry after a lost answer) is handed the winner's tokens again, byte for
 byte: they are built from the row alone (ids, generation, rotated_at), so nothing secret
@@ -50,6 +54,11 @@ class RefreshTokenReused(AuthenticationFailed):
     default_code = "refresh_token_reused"
 
 
+class SessionExpired(AuthenticationFailed):
+    default_detail = "This login has reached its maximum lifetime; log in again"
+    default_code = "session_expired"
+
+
 class CredentialsChanged(AuthenticationFailed):
     default_detail = "The password changed since this login; log in again"
     default_code = "credentials_changed"
@@ -86,34 +95,49 @@ class TokenPair:
 
 
 def _encode(
-    cls: type[Token], *, lifetime: timedelta, issued_at: datetime, claims: dict[str, Any]
+    cls: type[Token],
+    *,
+    lifetime: timedelta,
+    issued_at: datetime,
+    ends_at: datetime,
+    claims: dict[str, Any],
 ) -> str:
     """A token whose every claim comes from the arguments, so the same session state always
-    signs to the same string (HS256 and the claims' order are deterministic)."""
+    signs to the same string (HS256 and the claims' order are deterministic). It expires
+    `lifetime` after `issued_at`, or when its session ends (`ends_at`) if sooner."""
     token = cls()
     token.payload = {
         api_settings.TOKEN_TYPE_CLAIM: cls.token_type,
-        "exp": datetime_to_epoch(issued_at + lifetime),
+        "exp": datetime_to_epoch(min(issued_at + lifetime, ends_at)),
         "iat": datetime_to_epoch(issued_at),
         **claims,
     }
     return str(token)
 
 
+def session_ends_at(session: LoginSession) -> datetime:
+    """When the session's login is too old to be refreshed any more."""
+    ends_at: datetime = session.created_at + settings.JWT_SESSION_MAX_LIFETIME
+    return ends_at
+
+
 def _pair(session: LoginSession) -> TokenPair:
     ids = {api_settings.USER_ID_CLAIM: str(session.user_id), SESSION_CLAIM: session.pk}
     stamp = f"{session.pk}.{session.generation}"
+    ends_at = session_ends_at(session)
     return TokenPair(
         access=_encode(
             SessionAccessToken,
             lifetime=api_settings.ACCESS_TOKEN_LIFETIME,
             issued_at=session.rotated_at,
+            ends_at=ends_at,
             claims={api_settings.JTI_CLAIM: f"{stamp}.a", **ids},
         ),
         refresh=_encode(
             SessionRefreshToken,
             lifetime=api_settings.REFRESH_TOKEN_LIFETIME,
             issued_at=session.rotated_at,
+            ends_at=ends_at,
             claims={
                 api_settings.JTI_CLAIM: f"{stamp}.r",
                 **ids,
@@ -235,6 +259,9 @@ def session_refresh(*, refresh: str, now: datetime) -> TokenPair:
     user_id, session_id, generation = _decode_refresh(refresh)
     session = _session_read(user_id=user_id, session_id=session_id)
     session_ensure_live(session)
+    if now >= session_ends_at(session):
+        # Its tokens' `exp` says so already, unless signed before the cap existed.
+        raise SessionExpired()
     if session.generation == generation:
         won = LoginSession.objects.filter(
             pk=session_id, generation=generation, ended_at__isnull=True

@@ -82,7 +82,9 @@ def _search_sections(
             " parameters inlined) replayed through a raw cursor at the same arrival rate."
             " Hotels, flights and cars are served by a gunicorn that keeps no search answers"
             " (every request searches); autocomplete and the repeated search by one that"
-            " does (travelguru.results_cache).",
+            " does (travelguru.results_cache). Each row is measured in rounds interleaved"
+            " with the other rows' (every row's first round, then every row's second), so"
+            " rows compared with each other meet the same load.",
             "",
             "| endpoint | rate/s | p50 | p95 | p99 | floor p50 | floor p95 | floor p99 |"
             " p95 / floor p95 | queries | non-2xx |",

@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print("bench: search latency", flush=True)
             figures["search"] = search_latency.run(
                 url, args.port, rate=20 if quick else 40, duration=2 if quick else 6,
-                rounds=2, only=args.search_rows,
+                rounds=2 if quick else 3, only=args.search_rows,
             )  # fmt: skip
         if is_mysql(url) and not args.no_sqlite:
             figures["sqlite"] = _on_sqlite(args)

@@ -210,32 +210,37 @@ def run(
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
             for i in range(3 * len(all_variants)):
                 warm(i, conn)
-        for name, variants in queries.items():
-            server = cached if is_cached(name) else uncached
-            make_conn = lambda s=server: http.client.HTTPConnection(  # noqa: E731
-                "127.0.0.1", s.port, timeout=30
-            )
-            http_lat: list[float] = []
-            floor_lat: list[float] = []
-            statuses: dict[int, int] = {}
-            for _ in range(rounds):
+        # Rounds interleaved across the rows (every row's first round, then every row's
+        # second...): rows compared with each other (multi-city against one way) meet the
+        # same moments of a shared machine's load, not one row the calm and the next a burst.
+        http_lat: dict[str, list[float]] = {name: [] for name in queries}
+        floor_lat: dict[str, list[float]] = {name: [] for name in queries}
+        statuses: dict[str, dict[int, int]] = {name: {} for name in queries}
+        for _ in range(rounds):
+            for name, variants in queries.items():
+                server = cached if is_cached(name) else uncached
+                make_conn = lambda s=server: http.client.HTTPConnection(  # noqa: E731
+                    "127.0.0.1", s.port, timeout=30
+                )
                 result = open_loop(
                     _http_call(server.port, variants), rate=rate, duration=duration,
                     workers=8, make_state=make_conn,
                 )  # fmt: skip
-                http_lat += result.latencies_ms
+                http_lat[name] += result.latencies_ms
+                counted = statuses[name]
                 for s, n in result.statuses.items():
-                    statuses[s] = statuses.get(s, 0) + n
-                statuses[0] = statuses.get(0, 0) + result.errors
+                    counted[s] = counted.get(s, 0) + n
+                counted[0] = counted.get(0, 0) + result.errors
                 floor = open_loop(
                     _floor_call(floors[name]), rate=rate, duration=duration, workers=8
                 )
-                floor_lat += floor.latencies_ms
+                floor_lat[name] += floor.latencies_ms
                 connections.close_all()
+        for name, variants in queries.items():
             out[name] = {
-                "http": summary(http_lat),
-                "floor": summary(floor_lat),
-                "statuses": statuses,
+                "http": summary(http_lat[name]),
+                "floor": summary(floor_lat[name]),
+                "statuses": statuses[name],
                 "queries_per_request": [len(s) for s in floors[name]],
                 "example": variants[0],
                 "rate": rate,

@@ -136,9 +136,16 @@ class MessageAdmin(admin.ModelAdmin):
                     "reason_missing": request.POST.get("post") == "yes",
                 },
             )
+        queued = 0
         for message in chosen:
-            resend(message, by_user=request.user, reason=reason)
-        self.message_user(request, f"Queued {len(chosen)} message(s) again.", messages.SUCCESS)
+            try:
+                resend(message, by_user=request.user, reason=reason)
+            except ValueError as refused:  # a one-time link: the traveler asks for a new one
+                self.message_user(request, f"{message}: {refused}.", messages.ERROR)
+            else:
+                queued += 1
+        if queued:
+            self.message_user(request, f"Queued {queued} message(s) again.", messages.SUCCESS)
         return None
 
 

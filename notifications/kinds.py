@@ -26,6 +26,10 @@ AttachmentsBuilder = Callable[[Mapping[str, object]], list[Attachment]]
 class Kind:
     name: str
     attachments: AttachmentsBuilder | None = None
+    # Context keys that are one-time credentials (a password reset link): kept apart from
+    # the context (`Message.secrets`) only until the message's send is over, never in a
+    # stored render, never shown to staff (`notifications.services`).
+    secrets: tuple[str, ...] = ()
 
     def template(self, part: str) -> str:
         return f"notifications/{self.name}/{part}"
@@ -47,9 +51,9 @@ KINDS: dict[str, Kind] = {
         Kind("trip_reminder"),
         Kind("review_invitation"),
         # Accounts' emailed links (accounts.registration).
-        Kind("verify_email"),
+        Kind("verify_email", secrets=("verify_url",)),
         Kind("register_attempt"),
-        Kind("password_reset"),
+        Kind("password_reset", secrets=("reset_url",)),
         # Templates and their translations live with reviews, which owns the message.
         Kind("review_reply"),
     ]

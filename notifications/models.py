@@ -38,6 +38,12 @@ class Message(models.Model):
     # What the kind's templates are rendered with (notifications.context): rendering is
     # templates and a calendar file, too slow for the request that queues the message.
     context = models.JSONField(default=dict, blank=True)
+    # The kind's one-time credentials (`Kind.secrets`: a password reset link), apart from
+    # the context: merged into it by each send, which renders such a message anew (its
+    # stored render shows them masked), and emptied as the send ends (sent, failed,
+    # suppressed). A database read, a backup or staff's view holds no link still usable
+    # once the message is sent.
+    secrets = models.JSONField(default=dict, blank=True)
     # Set by the first send, from the context; empty until `rendered_at`.
     subject = models.CharField(max_length=255, blank=True)
     text_body = models.TextField(blank=True)

@@ -7,6 +7,14 @@ templates and attachments, stores them on the row (what staff see is what was se
 calls the provider; one that is down leaves the row pending for the retry job, with
 exponential backoff, and a retry sends what was rendered the first time.
 
+A kind's one-time credentials (`Kind.secrets`: a password reset or verification link) are
+the exception to "what is stored is what was sent": they are kept apart from the context
+(`Message.secrets`) while the message may still be sent, merged in by each send, which
+renders such a message anew with them (its stored render shows them masked), and emptied
+in the same UPDATE that ends its sending (sent, failed, suppressed; the retry job sweeps
+any other road). Staff see it with the link replaced (`ONE_TIME_LINK_SHOWN`), and cannot
+resend it: the traveler asks for a new link.
+
 One sender at a time: a row is claimed by a conditional UPDATE (pending -> sending, the
 render stored with it) before the provider is called, so a retry racing a first send, or
 two retry jobs, send it once.
@@ -38,6 +46,9 @@ BACKOFF_MAX = timedelta(hours=1)
 # A claim older than this is from a sender that died mid-send: the row goes back to pending.
 # Far above any send's time (the SMTP and SES timeouts are seconds).
 CLAIM_ABANDONED_AFTER = timedelta(minutes=10)
+# What staff see in place of a one-time link (`Kind.secrets`), before and after the send.
+ONE_TIME_LINK_SHOWN = "(one-time link, not shown)"
+_SENDING_OVER = (MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.SUPPRESSED)
 
 
 def language_pick(*candidates: str | None) -> str:
@@ -81,14 +92,17 @@ def queue_message(
     at the send: a message that could never be rendered is not queued."""
     from notifications import dispatch
 
-    kind_get(kind)
+    spec = kind_get(kind)
+    dumped = context_dump(context)
+    secrets = {key: dumped.pop(key) for key in spec.secrets if key in dumped}
     message = Message.objects.create(
         to_email=to_email,
         user=user,
         booking=booking,
         kind=kind,
         language=language_pick(language),
-        context=context_dump(context),
+        context=dumped,
+        secrets=secrets,
         created_at=now or timezone.now(),
     )
     dispatch.send_after_commit(message.pk)
@@ -96,13 +110,25 @@ def queue_message(
 
 
 def message_content(message: Message) -> tuple[str, str, str, list[dict[str, str]]]:
-    """What `message` sends: as stored once rendered, else rendered now from its context
-    (nothing saved: the admin's view of a message not sent yet, the tests)."""
+    """What `message` sends, as staff may see it: as stored once rendered, else rendered
+    now from its context (nothing saved: the admin's view of a message not sent yet, the
+    tests); a one-time link (`Kind.secrets`) is shown as `ONE_TIME_LINK_SHOWN`."""
     if message.rendered_at is not None:
         return message.subject, message.text_body, message.html_body, message.attachments
+    hidden = dict.fromkeys(kind_get(message.kind).secrets, ONE_TIME_LINK_SHOWN)
     return message_render(
-        kind=message.kind, language=message.language, context=context_load(message.context)
+        kind=message.kind,
+        language=message.language,
+        context=context_load(message.context) | hidden,
     )
+
+
+def _content_sent(message: Message) -> tuple[str, str, str, list[dict[str, str]]]:
+    """What the provider is given: `message_content`, with the one-time links themselves."""
+    if not kind_get(message.kind).secrets:
+        return message_content(message)
+    context = context_load(message.context) | context_load(message.secrets)
+    return message_render(kind=message.kind, language=message.language, context=context)
 
 
 def resend(message: Message, *, by_user: Any, reason: str, now: datetime | None = None) -> Message:
@@ -114,6 +140,11 @@ def resend(message: Message, *, by_user: Any, reason: str, now: datetime | None 
 
     if not reason.strip():
         raise ValueError("a resend needs a reason")
+    if kind_get(message.kind).secrets:
+        raise ValueError(
+            "this message carried a one-time link, which is not kept: the traveler asks for "
+            "a new one"
+        )
     now = now or timezone.now()
     with transaction.atomic():
         copy = Message.objects.create(
@@ -196,30 +227,34 @@ def message_send(message_id: int, *, now: datetime | None = None) -> str | None:
     if message is None:
         return None
     if message.suppressed:  # type: ignore[attr-defined]  # the annotation
-        taken = _message_take(message, now=now, status=MessageStatus.SUPPRESSED, claimed_at=None)
+        taken = _message_take(
+            message, now=now, status=MessageStatus.SUPPRESSED, claimed_at=None, secrets={}
+        )
         return MessageStatus.SUPPRESSED if taken else None
     attempts = message.attempts + 1
-    rendered: dict[str, Any] = {}
+    rendered: dict[str, Any] = {}  # stored with the claim: what staff will see
+    sent: dict[str, Any] = {}  # what the provider is given, if not what is stored
     # A render that fails (a template broken by a deploy) is retried like a provider
     # outage, and ends as failed with its error for staff to see.
     try:
         if message.rendered_at is None:
-            subject, text, html, attachments = message_content(message)
-            rendered = {"subject": subject, "text_body": text, "html_body": html,
-                        "attachments": attachments, "rendered_at": now}  # fmt: skip
+            rendered = _render_fields(message_content(message), now=now)
+        if kind_get(message.kind).secrets:
+            # Rendered anew by each attempt with its links; stored with them shown masked.
+            sent = _render_fields(_content_sent(message), now=now)
     except Exception as exc:  # noqa: BLE001 - any render failure is retried
         status = MessageStatus.FAILED if attempts >= MAX_ATTEMPTS else MessageStatus.PENDING
         taken = _message_take(
             message, now=now, status=status, attempts=attempts,
             last_error=f"{type(exc).__name__}: {exc}"[:2000], claimed_at=None,
-            next_attempt_at=now + _backoff(attempts),
+            next_attempt_at=now + _backoff(attempts), **_sending_over(status),
         )  # fmt: skip
         return status if taken else None
     if not _message_take(
         message, now=now, status=MessageStatus.SENDING, claimed_at=now, **rendered
     ):
         return None
-    for name, value in rendered.items():
+    for name, value in (sent or rendered).items():
         setattr(message, name, value)
     try:
         provider_id = deliver(message)
@@ -227,21 +262,35 @@ def message_send(message_id: int, *, now: datetime | None = None) -> str | None:
         # Refused for good (an address the provider will not take): retrying cannot help.
         Message.objects.filter(pk=message_id).update(
             status=MessageStatus.FAILED, attempts=attempts, last_error=str(exc)[:2000],
-            claimed_at=None, next_attempt_at=None,
+            claimed_at=None, next_attempt_at=None, secrets={},
         )  # fmt: skip
         return MessageStatus.FAILED
     except Exception as exc:  # noqa: BLE001 - any provider or network failure is retried
         status = MessageStatus.FAILED if attempts >= MAX_ATTEMPTS else MessageStatus.PENDING
         Message.objects.filter(pk=message_id).update(
             status=status, attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            claimed_at=None, next_attempt_at=now + _backoff(attempts),
+            claimed_at=None, next_attempt_at=now + _backoff(attempts), **_sending_over(status),
         )  # fmt: skip
         return status
     Message.objects.filter(pk=message_id).update(
         status=MessageStatus.SENT, attempts=attempts, provider_message_id=provider_id[:255],
         sent_at=timezone.now(), claimed_at=None, next_attempt_at=None, last_error="",
+        secrets={},
     )  # fmt: skip
     return MessageStatus.SENT
+
+
+def _render_fields(
+    content: tuple[str, str, str, list[dict[str, str]]], *, now: datetime
+) -> dict[str, Any]:
+    subject, text, html, attachments = content
+    return {"subject": subject, "text_body": text, "html_body": html,
+            "attachments": attachments, "rendered_at": now}  # fmt: skip
+
+
+def _sending_over(status: str) -> dict[str, Any]:
+    """What an UPDATE to `status` also sets: a message no longer sent keeps no secret."""
+    return {"secrets": {}} if status in _SENDING_OVER else {}
 
 
 def messages_send_due(*, now: datetime, limit: int = 200) -> dict[str, int]:
@@ -250,6 +299,8 @@ def messages_send_due(*, now: datetime, limit: int = 200) -> dict[str, int]:
     Message.objects.filter(
         status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_ABANDONED_AFTER
     ).update(status=MessageStatus.PENDING, claimed_at=None)
+    # One-time links of messages whose sending is over, by whatever road it ended.
+    Message.objects.filter(status__in=_SENDING_OVER).exclude(secrets={}).update(secrets={})
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     ids = list(
         Message.objects.filter(due, status=MessageStatus.PENDING)
@@ -272,7 +323,7 @@ def address_suppress(*, email: str, reason: str, detail: str = "", now: datetime
         email=email, defaults={"reason": reason, "detail": detail[:2000], "created_at": now}
     )
     Message.objects.filter(to_email__iexact=email, status=MessageStatus.PENDING).update(
-        status=MessageStatus.SUPPRESSED
+        status=MessageStatus.SUPPRESSED, secrets={}
     )
     return created
 
@@ -298,6 +349,28 @@ def ses_event_apply(*, message: Mapping[str, Any], now: datetime) -> str:
     for address in addresses:
         address_suppress(email=address, reason=reason, detail=detail, now=now)
     return f"suppressed {len(addresses)} address(es): {reason}"
+
+
+def messages_personal_data(*, user: Any, email: str) -> dict[str, Any]:
+    """The emails sent (or to be sent) to `user` or to their address, for a personal data
+    export: as staff see them (`message_content`: a one-time link masked), oldest first."""
+    rows = Message.objects.filter(Q(user=user) | Q(to_email__iexact=email)).order_by(
+        "created_at", "pk"
+    )
+    exported = []
+    for message in rows:
+        subject, text, _html, attachments = message_content(message)
+        exported.append(
+            {
+                "kind": message.kind, "to_email": message.to_email,
+                "language": message.language, "status": message.status,
+                "created_at": message.created_at.isoformat(),
+                "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+                "subject": subject, "text_body": text,
+                "attachments": [a["filename"] for a in attachments],
+            }
+        )  # fmt: skip
+    return {"messages": exported}
 
 
 def messages_erase(*, user: Any, email: str) -> int:

@@ -29,6 +29,7 @@ def user_export(*, user: Any, actor: Any, now: datetime) -> dict[str, Any]:
     from accounts.personal_data import user_personal_data
     from audit.services import audit_entries_about, audit_record
     from bookings.services.personal_data import bookings_personal_data
+    from notifications.services import messages_personal_data
     from reviews.services import reviews_personal_data
 
     document = {
@@ -37,6 +38,7 @@ def user_export(*, user: Any, actor: Any, now: datetime) -> dict[str, Any]:
         **user_personal_data(user=user),
         **bookings_personal_data(user=user),
         **reviews_personal_data(user=user),
+        **messages_personal_data(user=user, email=user.email),
         "staff_actions": audit_entries_about(targets=_targets(user)),
     }
     audit_record(actor=actor, action="user.export", target=user, now=now)

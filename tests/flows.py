@@ -43,9 +43,9 @@ def emailed_link(to_email: str, kind: str) -> dict[str, str]:
     from urllib.parse import parse_qsl, urlsplit
 
     from notifications.models import Message
-    from tests.notifications.rendered import rendered
+    from tests.notifications.rendered import as_sent
 
     message = Message.objects.filter(to_email__iexact=to_email, kind=kind).latest("pk")
-    links = re.findall(r"https?://\S+", rendered(message).text_body)
+    links = re.findall(r"https?://\S+", as_sent(message).text_body)
     assert links, f"no link in the {kind} message to {to_email}"
     return dict(parse_qsl(urlsplit(links[0]).query))

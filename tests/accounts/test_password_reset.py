@@ -17,7 +17,7 @@ from accounts.registration import password_reset_confirm
 from notifications.models import Message
 from tests.factories.accounts import PASSWORD, UserFactory, log_in_verified, tokens_for
 from tests.flows import assert_problem, emailed_link
-from tests.notifications.rendered import rendered
+from tests.notifications.rendered import as_sent, rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_an_address_with_and_without_an_account_get_the_same_answer_and_work(api
     # Grace got her link; the other address learned it has no account
     to_grace = Message.objects.get(to_email="grace@example.com")
     assert (to_grace.kind, to_grace.user_id) == ("password_reset", grace.pk)
-    assert "/reset-password?uid=" in rendered(to_grace).text_body
+    assert "/reset-password?uid=" in as_sent(to_grace).text_body
     to_nobody = Message.objects.get(to_email="nobody@example.com")
     assert (to_nobody.kind, to_nobody.user_id) == ("password_reset", None)
     assert "no account can sign in with it" in rendered(to_nobody).text_body

@@ -279,3 +279,41 @@ def test_a_three_slice_trip_is_judged_against_twice_the_one_way_search():
 def test_search_rows_pick_rows_by_words():
     assert parse(["--search-rows", "multi-city,calendar"]).search_rows == ("multi-city", "calendar")
     assert parse([]).search_rows == ()
+
+
+def test_search_rows_are_measured_in_rounds_interleaved_across_rows(monkeypatch):
+    """Multi-city is judged against one way: each round of one meets the same moment of the
+    machine's load as a round of the other, not one row the calm and the next a burst."""
+    from contextlib import nullcontext
+    from types import SimpleNamespace
+
+    from bench import search_latency
+    from bench.common import LoadResult
+
+    rows: dict[str, list[tuple[str, dict[str, str]]]] = {
+        "flights (connections)": [("/one", {})],
+        "flights, multi-city": [("/multi", {})],
+    }
+    order: list[str] = []
+
+    def fake_open_loop(call, **_kwargs):
+        return LoadResult(latencies_ms=[1.0], service_ms=[1.0], statuses={200: 1})
+
+    def http_call(_port, variants):
+        order.append(variants[0][0])
+        return lambda i, conn: 200
+
+    monkeypatch.setattr(search_latency, "pick_queries", lambda only: rows)
+    monkeypatch.setattr(search_latency, "capture_sql", lambda variants, cached: [["SELECT 1"]])
+    monkeypatch.setattr(
+        search_latency, "Gunicorn", lambda *a, **k: nullcontext(SimpleNamespace(port=1))
+    )
+    monkeypatch.setattr(search_latency, "_http_call", http_call)
+    monkeypatch.setattr(search_latency, "open_loop", fake_open_loop)
+    monkeypatch.setattr(search_latency.http.client, "HTTPConnection", lambda *a, **k: None)
+    out = search_latency.run("sqlite://", 1, rate=1, duration=0.1, rounds=3)
+
+    measured = order[2:]  # after the warm-up's, one per server
+    assert measured == ["/one", "/multi"] * 3
+    assert set(out) == set(rows)
+    assert all(row["http"]["n"] == 3 for row in out.values())

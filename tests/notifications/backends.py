@@ -21,3 +21,12 @@ class SlowBackend(BaseEmailBackend):
             # our Message-ID is <...{pk}@travelguru>
             self.sent.append(int(email.extra_headers["Message-ID"].split("@")[0].split(".")[-1]))
         return len(email_messages)
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A provider that will never take the recipient (refused for good, no retry)."""
+
+    def send_messages(self, email_messages):
+        from smtplib import SMTPRecipientsRefused
+
+        raise SMTPRecipientsRefused({"x@example.com": (550, b"no such user")})

@@ -1,13 +1,14 @@
 """What a queued message says, before or after its send: rendering moved to the send, so
 a test that has not run the send (no commit in a `db` test) asks for the same render the
-send would store (`message_content`), never a weaker check."""
+send would store (`message_content`, what staff see), never a weaker check; or for what
+the traveler receives (`as_sent`: with its one-time links, which nothing stores)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from notifications.models import Message
-from notifications.services import message_content
+from notifications.services import _content_sent, message_content
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,9 @@ class Rendered:
 def rendered(message: Message) -> Rendered:
     message.refresh_from_db()
     return Rendered(*message_content(message))
+
+
+def as_sent(message: Message) -> Rendered:
+    """What the send gives the provider for `message` while it may still be sent."""
+    message.refresh_from_db()
+    return Rendered(*_content_sent(message))

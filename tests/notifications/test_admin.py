@@ -80,3 +80,26 @@ def test_resend_needs_a_reason_and_is_audited(support_agent, confirmation):
     assert (entry.actor, entry.target_id, entry.reason) == (
         agent, str(confirmation.pk), "traveler lost the first one",
     )  # fmt: skip
+
+
+def test_a_password_reset_is_not_resent_and_the_agent_is_told_why(support_agent):
+    from django.utils import timezone
+
+    from accounts.registration import password_reset_request
+    from notifications.services import ONE_TIME_LINK_SHOWN, message_send
+
+    client, _agent = support_agent
+    UserFactory.create(email="lost@example.com")
+    password_reset_request(email="lost@example.com", language="en", now=timezone.now())
+    reset = Message.objects.get(kind="password_reset")
+    message_send(reset.pk)
+    url = reverse("admin:notifications_message_changelist")
+    form = {"action": "resend_messages", "_selected_action": [reset.pk], "post": "yes"}
+
+    response = client.post(url, {**form, "reason": "traveler lost it"}, follow=True)
+
+    assert response.status_code == 200
+    assert "one-time link" in response.content.decode()
+    assert Message.objects.filter(kind="password_reset").count() == 1
+    page = client.get(reverse("admin:notifications_message_change", args=[reset.pk]))
+    assert ONE_TIME_LINK_SHOWN in page.content.decode()

@@ -121,3 +121,29 @@ def test_both_requests_are_in_the_openapi_schema():
     assert {"204", "403", "409", "429"} <= set(erase["responses"])
     body = erase["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert schema["components"]["schemas"][body.split("/")[-1]]["required"] == ["password"]
+
+
+def test_the_export_holds_the_emails_sent_to_the_traveler_with_no_usable_link(tess, room_type, day):
+    from django.utils import timezone
+
+    from accounts.registration import password_reset_request
+    from notifications.models import Message
+    from notifications.services import ONE_TIME_LINK_SHOWN
+
+    person, api = tess
+    trip = book(api, make_hold(api, hotel_offer(room_type, day, 1))).json()
+    password_reset_request(email=person.email, language="en", now=timezone.now())
+    reset = Message.objects.get(kind="password_reset")
+
+    data = api.get("/api/me/export").json()
+
+    kinds = [m["kind"] for m in data["messages"]]
+    assert "booking_confirmed" in kinds
+    assert kinds[-1] == "password_reset"
+    confirmed = data["messages"][kinds.index("booking_confirmed")]
+    assert confirmed["to_email"] == "tessa.m@example.org"
+    assert trip["reference"] in confirmed["subject"]
+    assert f"/trips/{trip['reference']}" in confirmed["text_body"]
+    assert [name.endswith(".ics") for name in confirmed["attachments"]] == [True]
+    assert ONE_TIME_LINK_SHOWN in data["messages"][-1]["text_body"]
+    assert reset.secrets["reset_url"] not in str(data)

@@ -250,6 +250,9 @@ SIMPLE_JWT = {
 # a racer of the same exchange this many seconds after the winner (two tabs, a retry after
 # a lost answer) gets the winner's tokens again instead. 0: any second use ends the session.
 JWT_REFRESH_REUSE_GRACE_SECONDS = env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=10)
+# However often its tokens are refreshed, a login lasts at most this long: a token taken
+# from a device (or a session nobody ended) does not keep an account open for ever.
+JWT_SESSION_MAX_LIFETIME = timedelta(days=env.int("JWT_SESSION_MAX_DAYS", default=30))
 
 # One cache shared by every process (failed-login counters, throttles): the database by
 # default, so a laptop and Lambda need nothing more; CACHE_URL=redis://… to use Redis.
