@@ -47,6 +47,7 @@ def _data() -> None:
         (
             RoomNight(
                 room_type=rt,
+                city_id=hotel.city_id,
                 date=START + timedelta(days=d),
                 price=Decimal("100.00"),
                 rooms_total=10,

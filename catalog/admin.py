@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -17,6 +18,7 @@ from django.utils import timezone
 from catalog import models, references
 from catalog.admin_imports import SpreadsheetExport
 from catalog.admin_rates import HotelRates, OfficeRates, RouteRates
+from catalog.services import room_nights_place
 from travelguru.results_cache import results_changed
 
 INLINE_DAYS = 60
@@ -30,6 +32,9 @@ class CatalogAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change and isinstance(obj, models.Hotel | models.RoomType):
+            # Moved to another city (hotel) or hotel (room type): its nights follow.
+            room_nights_place(hotel_ids=[obj.pk if isinstance(obj, models.Hotel) else obj.hotel_id])
         _catalog_changed()
 
     def save_related(self, request, form, formsets, change):
@@ -155,8 +160,22 @@ class HotelAdmin(SpreadsheetExport, HotelRates, CatalogAdmin):
     inlines = [RoomTypeInline]
 
 
+class RoomNightForm(forms.ModelForm):
+    """A night is its room type's hotel's city's (never chosen: it is a copy)."""
+
+    class Meta:
+        model = models.RoomNight
+        fields = ["room_type", "date", "price", "rooms_total", "rooms_available", "stop_sell",
+                  "min_stay"]  # fmt: skip
+
+    def save(self, commit: bool = True) -> models.RoomNight:
+        self.instance.city_id = self.instance.room_type.hotel.city_id
+        return super().save(commit)
+
+
 class RoomNightInline(UpcomingInline):
     model = models.RoomNight
+    form = RoomNightForm
     fields = ["date", "price", "rooms_total", "rooms_available"]
 
 
@@ -174,6 +193,7 @@ class RoomTypeAdmin(SpreadsheetExport, CatalogAdmin):
 @admin.register(models.RoomNight)
 class RoomNightAdmin(SpreadsheetExport, CatalogAdmin):
     kind = "room_nights"
+    form = RoomNightForm
     list_display = [
         "room_type", "date", "price", "rooms_available", "rooms_total", "stop_sell", "min_stay",
     ]  # fmt: skip

@@ -219,7 +219,11 @@ class Hotel(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["city", "is_published"])]
+        # With the currency: a city's currencies are read from the index alone, a few
+        # entries whatever its number of hotels (the hotel price calendar asks).
+        indexes = [
+            models.Index(fields=["city", "is_published", "currency"], name="hotel_city_currency")
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="hotel_stars"),
         ]
@@ -255,6 +259,11 @@ class RoomNight(models.Model):
     """Rooms of one type for one night (the date is the night's check-in date)."""
 
     room_type = models.ForeignKey(RoomType, on_delete=models.CASCADE, related_name="nights")
+    # The room type's hotel's city, copied so that a city's nights of one date can be read
+    # cheapest first through one index (the price calendar reads a few per date, not every
+    # hotel's). Set wherever a night is created and moved with its hotel
+    # (catalog.services.room_nights_place); never null, so a road that forgets it fails.
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+", db_index=False)
     date = models.DateField()
     price = models.DecimalField(max_digits=12, decimal_places=2, help_text="Per room, per night")
     rooms_total = models.PositiveSmallIntegerField()
@@ -266,6 +275,7 @@ class RoomNight(models.Model):
 
     class Meta:
         ordering = ["room_type_id", "date"]
+        indexes = [models.Index(fields=["city", "date", "price"], name="room_night_city_price")]
         constraints = [
             models.UniqueConstraint(fields=["room_type", "date"], name="room_night_unique"),
             models.CheckConstraint(

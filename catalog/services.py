@@ -23,6 +23,7 @@ from django.db import OperationalError, transaction
 from django.db.models import QuerySet
 
 from audit.services import AuditTarget, audit_record
+from catalog.models import Hotel, RoomNight
 from catalog.selectors import INVENTORY, Cell, Scope, inventory_cells
 from travelguru.errors import DomainError
 from travelguru.money import quantize
@@ -232,3 +233,21 @@ def _describe(change: BulkChange) -> dict[str, Any]:
         "sale": change.sale,
         "min_stay": change.min_stay,
     }
+
+
+def room_nights_place(*, hotel_ids: Sequence[int]) -> int:
+    """Copy each of these hotels' city onto its room types' nights where it differs (a hotel
+    moved to another city, a room type moved to another hotel); the number of nights moved.
+
+    A night's `city` is what the price calendar finds a city's cheapest nights by: one left
+    behind would be missing from its city's calendar. Runs in the caller's transaction."""
+    moved = 0
+    for hotel_id, city_id in Hotel.objects.filter(pk__in=hotel_ids).values_list("pk", "city_id"):
+        moved += (
+            RoomNight.objects.filter(room_type__hotel_id=hotel_id)
+            .exclude(city_id=city_id)
+            .update(city_id=city_id)
+        )
+    if moved:
+        results_changed("hotel")
+    return moved

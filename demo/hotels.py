@@ -206,6 +206,7 @@ def load_hotels(
                     available = max(0, total - round(total * night_rng.betavariate(2, 3)))
                 yield RoomNight(
                     room_type=room_type,
+                    city_id=hotel.city_id,
                     date=day,
                     price=local_price(usd, hotel.currency),
                     rooms_total=total,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from import_export import fields, widgets
 
 from catalog import models
@@ -15,6 +17,7 @@ from catalog.resources.keys import (
     parent_column,
     text,
 )
+from catalog.services import room_nights_place
 
 
 def _hotel_widget() -> KeyWidget:
@@ -44,6 +47,10 @@ class HotelResource(CatalogResource):
             "check_in_time", "check_out_time", "free_cancellation_days", "is_published",
         ]  # fmt: skip
 
+    def after_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        super().after_save_instance(instance, row, **kwargs)
+        room_nights_place(hotel_ids=[instance.pk])  # moved to another city: its nights too
+
 
 class RoomTypeResource(CatalogResource):
     key_widgets = ("hotel",)
@@ -58,6 +65,10 @@ class RoomTypeResource(CatalogResource):
             "hotel", "code", "name", "capacity", "beds", "size_m2", "breakfast_included",
             "is_published",
         ]  # fmt: skip
+
+    def after_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        super().after_save_instance(instance, row, **kwargs)
+        room_nights_place(hotel_ids=[instance.hotel_id])  # moved to another hotel: its nights
 
 
 class RentalOfficeResource(CatalogResource):

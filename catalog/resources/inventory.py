@@ -201,6 +201,13 @@ class RoomNightResource(InventoryResource):
     def currency_of(self, instance: Any) -> str:
         return self.line_of(instance).hotel.currency
 
+    def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        # A new night is its hotel's city's; an existing one keeps its own (moved with its
+        # hotel by catalog.services.room_nights_place, and not a column bulk_update writes).
+        if instance.pk is None:
+            instance.city_id = self.line_of(instance).hotel.city_id
+
 
 def _car_widget() -> KeyWidget:
     return KeyWidget(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from catalog import models
 from tests.factories.accounts import log_in_verified
 from tests.factories.catalog import (
+    CityFactory,
     FlightFareFactory,
     HotelFactory,
     RentalCarFactory,
@@ -177,3 +178,39 @@ def test_travelers_cannot_open_the_admin(client, catalog):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_a_hotel_moved_to_another_city_in_the_admin_takes_its_nights_along(staff_client, catalog):
+    # given the hotel's nights in its city, and another city
+    hotel = catalog[models.Hotel]
+    elsewhere = CityFactory.create()
+    page = staff_client.get(_url(models.Hotel, "change", hotel.pk))
+    data = {k: v for k, v in page.context["adminform"].form.initial.items() if v is not None}
+    data.update(
+        city=elsewhere.pk, amenities=[a.pk for a in hotel.amenities.all()],
+        check_in_time="15:00", check_out_time="11:00", is_published="on",
+        **{"room_types-TOTAL_FORMS": "0", "room_types-INITIAL_FORMS": "0"},
+    )  # fmt: skip
+
+    # when staff move it there
+    response = staff_client.post(_url(models.Hotel, "change", hotel.pk), data)
+
+    # then every night of its room types is that city's (the price calendar reads them so)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    nights = models.RoomNight.objects.filter(room_type__hotel=hotel)
+    assert set(nights.values_list("city", flat=True)) == {elsewhere.pk}
+
+
+def test_a_night_added_in_the_admin_is_its_hotels_citys(staff_client, catalog):
+    room_type = catalog[models.RoomType]
+    day = timezone.now().date() + timedelta(days=300)
+
+    response = staff_client.post(
+        _url(models.RoomNight, "add"),
+        {"room_type": room_type.pk, "date": day.isoformat(), "price": "99.00",
+         "rooms_total": "4", "rooms_available": "4", "min_stay": "1"},
+    )  # fmt: skip
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    night = models.RoomNight.objects.get(room_type=room_type, date=day)
+    assert night.city_id == room_type.hotel.city_id

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,6 +23,7 @@ from catalog.resources import RESOURCES
 from tests.catalog.imports import START, csv_file, double_on_sale, media_in_tmp  # noqa: F401
 from tests.factories.accounts import UserFactory
 from tests.factories.catalog import (
+    CityFactory,
     FlightFareFactory,
     RentalCarFactory,
     RoomTypeFactory,
@@ -318,3 +320,33 @@ def test_on_lambda_the_task_sends_the_job_id_only(double, staff, monkeypatch,
         stub.assert_no_pending_responses()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.QUEUED  # the other invocation runs it
+
+
+def test_a_night_first_imported_is_its_hotels_citys(double, staff):
+    job = run(staff, csv_file("LUT,DBL,2031-03-09,90,4,false,1"))
+
+    assert job.status == ImportJob.Status.DONE, job.errors
+    night = RoomNight.objects.get(room_type=double, date=date(2031, 3, 9))
+    assert night.city_id == double.hotel.city_id
+
+
+def test_a_hotel_imported_into_another_city_takes_its_nights_along(double, staff):
+    # given hotel LUT's sheet, its city changed to another one
+    elsewhere = CityFactory.create()
+    exported = RESOURCES["hotels"]().export()
+    column = exported.headers.index("city_geonameid")
+    rows = [list(row) for row in exported]
+    for row in rows:
+        row[column] = elsewhere.geonameid
+    edited = tablib.Dataset(*rows, headers=exported.headers)
+    upload = SimpleUploadedFile("hotels.csv", edited.csv.encode())
+
+    # when imported
+    job = run(staff, upload, kind="hotels")
+
+    # then its nights are that city's (the price calendar finds them there)
+    assert job.status == ImportJob.Status.DONE, job.errors
+    assert job.counts["updated"] == 1
+    assert set(RoomNight.objects.filter(room_type=double).values_list("city", flat=True)) == {
+        elsewhere.pk
+    }

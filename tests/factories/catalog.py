@@ -136,6 +136,7 @@ class RoomNightFactory(DjangoModelFactory[models.RoomNight]):
         model = models.RoomNight
 
     room_type = factory.SubFactory(RoomTypeFactory)
+    city = factory.LazyAttribute(lambda o: o.room_type.hotel.city)
     date = factory.LazyFunction(lambda: datetime.now(UTC).date() + timedelta(days=1))
     price = Decimal("120.00")
     rooms_total = 10

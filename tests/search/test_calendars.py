@@ -175,12 +175,14 @@ def test_the_hotel_calendar_is_the_lowest_stay_per_check_in_day_of_the_month(api
     assert response.json()["search"]["month"] == month.isoformat()
 
 
-def test_a_month_of_hotel_prices_is_one_query(month, django_assert_num_queries):
+def test_a_month_of_hotel_prices_costs_the_queries_of_a_day(month, django_assert_num_queries):
+    # a city's currencies, then its cheapest nights of every date (more rounds only when the
+    # cheapest nights do not settle a day: tests/search/test_hotel_calendar_cheapest.py)
     city = CityFactory.create()
     for _ in range(3):
         room_nights(RoomTypeFactory.create(hotel=HotelFactory.create(city=city)), month, 35)
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         days = hotel_calendar(city=city, month=month, nights=3, guests=2, rooms=1, now=NOW)
 
     assert days[0].day == month

@@ -123,7 +123,7 @@ def test_every_page_is_the_brute_force_answer_in_order(api_client, hotels, q):
                 hotel=hotel, capacity=rt["capacity"], is_published=rt["published"]
             )
             RoomNight.objects.bulk_create(
-                RoomNight(room_type=room_type, date=check_in + timedelta(days=i),
+                RoomNight(room_type=room_type, city=city, date=check_in + timedelta(days=i),
                           price=Decimal(price), rooms_total=3, rooms_available=left)
                 for i, (left, price) in enumerate(rt["nights"]) if left is not None
             )  # fmt: skip
