@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import tablib
+import tablib  # type: ignore[import-untyped]  # no type information shipped
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
