@@ -236,29 +236,11 @@ def booking_create(
     for policy in policies:
         policy.check_sellable(now=now)
     provider = provider or get_provider()
-    # One row per currency; each charge's idempotency key is its row's id.
-    payments = _hold_claim(
-        hold_id,
-        now=now,
-        payments=[
-            Payment(
-                hold_id=hold_id,
-                user=user,
-                provider=provider.name,
-                amount=total.amount,
-                currency=total.currency,
-                status=PaymentStatus.PENDING,
-                created_at=now,
-                updated_at=now,
-            )
-            for total in totals_by_currency(item.price for item in items)
-        ],
-    )
+    _hold_claim(hold_id, now=now)
     try:
         return _booking_pay(
-            user=user, hold_id=hold_id, items=items, policies=policies, payments=payments,
-            travelers=travelers, payment_token=payment_token, provider=provider, now=now,
-            language=language,
+            user=user, hold_id=hold_id, items=items, policies=policies, travelers=travelers,
+            payment_token=payment_token, provider=provider, now=now, language=language,
         )  # fmt: skip
     except BaseException:
         # Declined, failed at the provider, not confirmed in time: the traveler may try
@@ -281,39 +263,26 @@ def _hold_check_payable(status: str) -> None:
         raise HoldNotActive(f"This hold is {status}; hold the offers again.")
 
 
-def _hold_claim(
-    hold_id: uuid.UUID, *, now: datetime, payments: Sequence[Payment] = ()
-) -> list[Payment]:
-    """Claim the hold for this attempt's payment (its claim is its time, `now`) and write
-    its `payments` rows (returned with their ids), or raise why it cannot be paid for
-    (being paid, expired, released or booked).
+def _hold_claim(hold_id: uuid.UUID, *, now: datetime) -> None:
+    """Claim the hold for this attempt's payment (its claim is its time, `now`), or raise
+    why it cannot be paid for (being paid, expired, released or booked).
 
-    One conditional UPDATE: the database lets exactly one of any number of attempts at
-    once move the hold from active (and not expired) to paying, and nothing is charged
-    before that. The claim commits with the attempt's Payment rows, in one transaction
-    (one durable commit where two were), before any charge: every charge has a row to
-    reconcile, and losers answer once that commit is done instead of waiting on a lock
-    through the winner's charge. While the claim lasts the hold neither expires nor can be
-    released, so its inventory is not sold again under the charge.
+    One conditional UPDATE in autocommit: the database lets exactly one of any number of
+    attempts at once move the hold from active (and not expired) to paying, and nothing is
+    charged before that. The claim is committed at once, so losers answer at once instead
+    of waiting on a lock through the winner's charge; while it lasts the hold neither
+    expires nor can be released, so its inventory is not sold again under the charge.
     """
-    # No savepoint: nothing in it is rolled back on its own (in autocommit, as in
-    # production, it is the transaction itself).
-    with lock_wait_bounded(), transaction.atomic(savepoint=False) if payments else nullcontext():
+    with lock_wait_bounded():
         claimed = Hold.objects.filter(
             pk=hold_id, status=HoldStatus.ACTIVE, expires_at__gt=now
         ).update(status=HoldStatus.PAYING, paying_since=now)
-        if claimed:
-            # insert_rows gives each row its id on MySQL too.
-            return insert_rows(list(payments))
-    current = Hold.objects.filter(pk=hold_id).values_list("status", "expires_at").first()
-    status, expires_at = current or (HoldStatus.EXPIRED, now)
-    if status == HoldStatus.ACTIVE and expires_at <= now:
-        status = HoldStatus.EXPIRED
-    _hold_check_payable(status)
-    # Active again by the time it was read (the claim's holder gave it back): the rows are
-    # written on their own, and confirming (which needs this attempt's claim) refunds.
-    with lock_wait_bounded(), transaction.atomic() if len(payments) > 1 else nullcontext():
-        return insert_rows(list(payments))
+    if not claimed:
+        current = Hold.objects.filter(pk=hold_id).values_list("status", "expires_at").first()
+        status, expires_at = current or (HoldStatus.EXPIRED, now)
+        if status == HoldStatus.ACTIVE and expires_at <= now:
+            status = HoldStatus.EXPIRED
+        _hold_check_payable(status)
 
 
 def _booking_pay(
@@ -322,15 +291,33 @@ def _booking_pay(
     hold_id: uuid.UUID,
     items: list[HoldItem],
     policies: list[Policy],
-    payments: list[Payment],
     travelers: Sequence[TravelerIn],
     payment_token: str,
     provider: PaymentProvider,
     now: datetime,
     language: str,
 ) -> Booking:
-    """Charge the claimed hold (its Payment rows are written) and confirm it; on failure
-    refund this attempt's charges."""
+    """Charge the claimed hold and confirm it; on failure refund this attempt's charges."""
+    # One row per currency, all or none; each needs its id (its charge's idempotency key),
+    # which insert_rows gives on MySQL too. The usual single row is one INSERT on its own.
+    # Nothing is charged before they exist, so every charge has a row to reconcile.
+    totals = totals_by_currency(item.price for item in items)
+    with lock_wait_bounded(), transaction.atomic() if len(totals) > 1 else nullcontext():
+        payments = insert_rows(
+            [
+                Payment(
+                    hold_id=hold_id,
+                    user=user,
+                    provider=provider.name,
+                    amount=total.amount,
+                    currency=total.currency,
+                    status=PaymentStatus.PENDING,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for total in totals
+            ]
+        )
     charged: list[Payment] = []
 
     def undo(reason: str) -> None:
