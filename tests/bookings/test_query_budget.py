@@ -24,11 +24,12 @@ def _without_counts(sql: str) -> str:
     """`sql` less its count subqueries, `(SELECT COUNT(...) ...)`: a count reads no row."""
     while (start := sql.find("(SELECT COUNT(")) >= 0:
         depth, end = 0, start
-        for end, char in enumerate(sql[start:], start):
-            depth += {"(": 1, ")": -1}.get(char, 0)
+        while True:
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            end += 1
             if depth == 0:
                 break
-        sql = sql[:start] + sql[end + 1 :]
+        sql = sql[:start] + sql[end:]
     return sql
 
 
