@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import transaction
 
+if TYPE_CHECKING:
+    from notifications.models import Message
+
 _local = threading.local()
 logger = logging.getLogger(__name__)
 
 
-def send_after_commit(message_id: int) -> None:
-    transaction.on_commit(lambda: _dispatch(message_id))
+def send_after_commit(message_id: int, *, queued: Message | None = None) -> None:
+    """Send the message once the caller's transaction commits; `queued`: the row as just
+    written, if the send in this process may start from it (message_send)."""
+    transaction.on_commit(lambda: _dispatch(message_id, queued))
 
 
-def _dispatch(message_id: int) -> None:
+def _dispatch(message_id: int, queued: Message | None = None) -> None:
     if settings.NOTIFICATIONS_DISPATCH == "zappa":
         from notifications.tasks import message_send_task
 
@@ -36,17 +42,17 @@ def _dispatch(message_id: int) -> None:
         return
     waiting = getattr(_local, "waiting", None)
     if waiting is not None:  # inside a request: after its response
-        waiting.append(message_id)
+        waiting.append((message_id, queued))
         return
-    _send_now([message_id])
+    _send_now([(message_id, queued)])
 
 
-def _send_now(message_ids: list[int]) -> None:
+def _send_now(messages: list[tuple[int, Message | None]]) -> None:
     from notifications.services import message_send
 
-    for message_id in message_ids:
+    for message_id, queued in messages:
         try:
-            message_send(message_id)
+            message_send(message_id, queued=queued)
         except Exception:
             # A database hiccup after the response: the retry job sends it later.
             logger.exception("message %s: not sent now, left for the retry job", message_id)

@@ -105,7 +105,7 @@ def queue_message(
         secrets=secrets,
         created_at=now or timezone.now(),
     )
-    dispatch.send_after_commit(message.pk)
+    dispatch.send_after_commit(message.pk, queued=message)
     return message
 
 
@@ -180,14 +180,18 @@ def _backoff(attempts: int) -> timedelta:
     return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
+def _suppressed() -> Exists:
+    """Whether a message's address bounced or complained (OuterRef: the message)."""
+    return Exists(SuppressedAddress.objects.filter(email=Lower(Trim(OuterRef("to_email")))))
+
+
 def _message_due(message_id: int, *, now: datetime) -> Message | None:
     """The message if it is pending and due, with `suppressed` (its address bounced or
     complained), in one read; None when it is not (sent, taken, not due, gone)."""
-    suppressed = SuppressedAddress.objects.filter(email=Lower(Trim(OuterRef("to_email"))))
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     try:
         return (
-            Message.objects.annotate(suppressed=Exists(suppressed))
+            Message.objects.annotate(suppressed=_suppressed())
             .filter(due, pk=message_id, status=MessageStatus.PENDING)
             .get()
         )
@@ -195,9 +199,11 @@ def _message_due(message_id: int, *, now: datetime) -> Message | None:
         return None
 
 
-def _message_take(message: Message, *, now: datetime, **changes: Any) -> bool:
+def _message_take(
+    message: Message, *, now: datetime, unsuppressed: bool = False, **changes: Any
+) -> bool:
     """Move the row from the state `message` was read in to `changes`, or say another
-    sender moved it first.
+    sender moved it first (with `unsuppressed`, or that its address is suppressed).
 
     One conditional UPDATE in autocommit: of any number of senders at once (the send after
     commit, the retry job, two retry jobs), the database lets exactly one move the row on
@@ -209,24 +215,34 @@ def _message_take(message: Message, *, now: datetime, **changes: Any) -> bool:
     )
     if message.rendered_at is None:
         taken = taken.filter(rendered_at__isnull=True)
+    if unsuppressed:
+        taken = taken.filter(~_suppressed())
     return bool(taken.update(**changes))
 
 
-def message_send(message_id: int, *, now: datetime | None = None) -> str | None:
+def message_send(
+    message_id: int, *, now: datetime | None = None, queued: Message | None = None
+) -> str | None:
     """Send one pending message if this caller wins its claim; returns its status after,
     or None when another sender has it or it is not due. A provider error never raises:
     the row goes back to pending with its next attempt later (or to failed at the end).
 
     The row is read first (with its address's suppression), rendered if it never was, and
     claimed with the render stored in the same UPDATE: a retry sends what was rendered the
-    first time, and the send costs one read, the claim and its outcome."""
+    first time, and the send costs one read, the claim and its outcome.
+
+    `queued`: the row as queue_message wrote it, sent by the process that queued it right
+    after its commit (pending, never tried nor rendered). It stands in for the read: the
+    claim itself requires the address not suppressed, and a claim refused sends the way
+    any other does, from a read (suppressed, or another sender has it)."""
     from notifications.sending import ProviderRefused, deliver
 
     now = now or timezone.now()
-    message = _message_due(message_id, now=now)
+    message = queued if queued is not None else _message_due(message_id, now=now)
     if message is None:
         return None
-    if message.suppressed:  # type: ignore[attr-defined]  # the annotation
+    unsuppressed = queued is not None
+    if not unsuppressed and message.suppressed:  # type: ignore[attr-defined]  # the annotation
         taken = _message_take(
             message, now=now, status=MessageStatus.SUPPRESSED, claimed_at=None, secrets={}
         )
@@ -245,15 +261,18 @@ def message_send(message_id: int, *, now: datetime | None = None) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any render failure is retried
         status = MessageStatus.FAILED if attempts >= MAX_ATTEMPTS else MessageStatus.PENDING
         taken = _message_take(
-            message, now=now, status=status, attempts=attempts,
+            message, now=now, unsuppressed=unsuppressed, status=status, attempts=attempts,
             last_error=f"{type(exc).__name__}: {exc}"[:2000], claimed_at=None,
             next_attempt_at=now + _backoff(attempts), **_sending_over(status),
         )  # fmt: skip
+        if not taken and unsuppressed:
+            return message_send(message_id, now=now)
         return status if taken else None
     if not _message_take(
-        message, now=now, status=MessageStatus.SENDING, claimed_at=now, **rendered
-    ):
-        return None
+        message, now=now, unsuppressed=unsuppressed, status=MessageStatus.SENDING,
+        claimed_at=now, **rendered,
+    ):  # fmt: skip
+        return message_send(message_id, now=now) if unsuppressed else None
     for name, value in (sent or rendered).items():
         setattr(message, name, value)
     try:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery
 
 from bookings.errors import (
     AccountClosed,
@@ -110,7 +110,7 @@ def hold_create(*, user: User, offers: Sequence[Offer], now: datetime) -> Hold:
     # Quoted from the rows as read: the quote's catalog reads (room type, legs, car) need no
     # lock, so the locked window holds the inventory statements only (see _hold_take).
     read_quotes = [
-        offer_quote_rows(offer=offer, rows=rows.rows, now=now)
+        offer_quote_rows(offer=offer, rows=rows.rows, now=now, parent=rows.parent)
         for offer, rows in zip(offers, found, strict=True)
     ]
     take = functools.partial(
@@ -257,20 +257,34 @@ def _holds_limit_check(*, user: User, now: datetime) -> None:
     traveler's parallel holds count one after the other, each seeing the ones committed
     before it, where counts made side by side all saw room for one more. Holds past their
     expiry do not count, released or not; holds being paid do, they still hold inventory.
+
+    The count is a subquery of the locking read itself (one round trip where two were). It
+    is correlated with the traveler's row, so it runs once that row is read, i.e. locked,
+    and as a plain read (read committed) sees every hold committed before the lock was
+    granted; it locks none of the holds. (Uncorrelated, MariaDB would count once before
+    reading the row, before the lock: the race test lets parallel holds through then.)
     """
+    held = (
+        Hold.objects.filter(
+            Q(status=HoldStatus.ACTIVE, expires_at__gt=now) | Q(status=HoldStatus.PAYING),
+            user=OuterRef("pk"),
+        )
+        .order_by()
+        # COUNT over the subquery's rows, no GROUP BY: one row, 0 when none match.
+        .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        .values("n")
+    )
     with lock_wait_bounded():
-        active = list(
+        rows = list(
             get_user_model().objects.select_for_update().filter(pk=user.pk)
-            .values_list("is_active", flat=True)
+            .annotate(held=Subquery(held))
+            .values_list("is_active", "held")
         )  # fmt: skip
     # Re-read under the lock an erasure takes too: a request authenticated just before
     # the account was erased (or closed) starts no trip for it.
-    if active != [True]:
+    if [active for active, _ in rows] != [True]:
         raise AccountClosed()
-    held = Hold.objects.filter(
-        Q(status=HoldStatus.ACTIVE, expires_at__gt=now) | Q(status=HoldStatus.PAYING), user=user
-    )
-    if held.count() >= settings.MAX_ACTIVE_HOLDS:
+    if rows[0][1] >= settings.MAX_ACTIVE_HOLDS:
         raise TooManyHolds(
             f"You may hold {settings.MAX_ACTIVE_HOLDS} trips at once; book or release one first."
         )

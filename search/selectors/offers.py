@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
+
 from catalog import pricing
 from catalog.local_time import local_today, rental_sold_until, started_detail, stay_sold_until
 from catalog.models import CarDay, FlightFare, FlightLeg, RentalCar, RoomNight, RoomType
@@ -91,6 +93,9 @@ class OfferRows:
     model: type[FlightFare] | type[RoomNight] | type[CarDay]
     rows: Sequence[FlightFare | RoomNight | CarDay]
     needed: int
+    # What the quote reads of the rows' parents (a stay's room type, hotel and city), read
+    # with the rows in the same statement; None: the quote reads it itself.
+    parent: Mapping[str, Any] | None = None
 
     @property
     def ids(self) -> list[int]:
@@ -105,6 +110,18 @@ def units_needed(offer: Offer) -> int:
     if isinstance(offer, HotelOffer):
         return offer.rooms
     return 1
+
+
+# What a stay's quote reads of its room type (and its hotel and city), by field path from
+# the room type, with the name it is annotated under on a night read with it.
+_STAY_PARENT = {
+    name: "quote_" + name.replace("__", "_")
+    for name in (
+        "name", "is_published", "hotel__name", "hotel__is_published", "hotel__currency",
+        "hotel__city__name", "hotel__city__timezone", "hotel__check_in_time",
+        "hotel__check_out_time", "hotel__free_cancellation_days",
+    )
+}  # fmt: skip
 
 
 def _dates(start: date, end: date) -> list[date]:
@@ -122,14 +139,17 @@ def offer_rows(*, offer: Offer, now: datetime) -> OfferRows:
         return OfferRows(FlightFare, [fares[pk] for pk in fare_ids], needed)
     if isinstance(offer, HotelOffer):
         dates = _dates(offer.check_in, offer.check_out)
+        # The room type's, hotel's and city's columns the quote needs come joined to the
+        # nights (one round trip where two were).
         nights = list(
-            RoomNight.objects.filter(room_type_id=offer.room_type_id, date__in=dates).order_by(
-                "date"
-            )
+            RoomNight.objects.filter(room_type_id=offer.room_type_id, date__in=dates)
+            .annotate(**{alias: F(f"room_type__{name}") for name, alias in _STAY_PARENT.items()})
+            .order_by("date")
         )
         if len(nights) != len(dates):
             raise OfferGone("This room is no longer sold for these dates.")
-        return OfferRows(RoomNight, nights, needed)
+        parent = {name: getattr(nights[0], alias) for name, alias in _STAY_PARENT.items()}
+        return OfferRows(RoomNight, nights, needed, parent=parent)
     dates = _dates(offer.pick_up, offer.drop_off)
     days = list(CarDay.objects.filter(car_id=offer.car_id, date__in=dates).order_by("date"))
     if len(days) != len(dates):
@@ -137,18 +157,22 @@ def offer_rows(*, offer: Offer, now: datetime) -> OfferRows:
     return OfferRows(CarDay, days, needed)
 
 
-def offer_quote_rows(*, offer: Offer, rows: Sequence, now: datetime) -> Quote:
-    """Price and availability of `offer` from its rows (as read, or as locked)."""
+def offer_quote_rows(
+    *, offer: Offer, rows: Sequence, now: datetime, parent: Mapping[str, Any] | None = None
+) -> Quote:
+    """Price and availability of `offer` from its rows (as read, or as locked); `parent`
+    as offer_rows read it with them (OfferRows.parent), else read here."""
     if isinstance(offer, FlightOffer):
         return _flight_quote(offer, rows, now)
     if isinstance(offer, HotelOffer):
-        return _hotel_quote(offer, rows, now)
+        return _hotel_quote(offer, rows, now, parent)
     return _car_quote(offer, rows, now)
 
 
 def offer_quote(*, offer: Offer, now: datetime) -> Quote:
     """Price and availability of `offer` now. Raises OfferGone when its rows are gone."""
-    return offer_quote_rows(offer=offer, rows=offer_rows(offer=offer, now=now).rows, now=now)
+    found = offer_rows(offer=offer, now=now)
+    return offer_quote_rows(offer=offer, rows=found.rows, now=now, parent=found.parent)
 
 
 def terms_hotel(
@@ -257,15 +281,18 @@ def _flight_quote(offer: FlightOffer, fares: Sequence[FlightFare], now: datetime
     )
 
 
-def _hotel_quote(offer: HotelOffer, nights: Sequence[RoomNight], now: datetime) -> Quote:
+def _hotel_quote(
+    offer: HotelOffer,
+    nights: Sequence[RoomNight],
+    now: datetime,
+    parent: Mapping[str, Any] | None = None,
+) -> Quote:
     room_type = (
-        RoomType.objects.filter(pk=offer.room_type_id, is_published=True, hotel__is_published=True)
-        .values("name", "hotel__name", "hotel__currency", "hotel__city__name",
-                "hotel__city__timezone", "hotel__check_in_time", "hotel__check_out_time",
-                "hotel__free_cancellation_days")
-        .first()
-    )  # fmt: skip
-    if room_type is None:
+        parent
+        if parent is not None
+        else RoomType.objects.filter(pk=offer.room_type_id).values(*_STAY_PARENT).first()
+    )
+    if room_type is None or not (room_type["is_published"] and room_type["hotel__is_published"]):
         raise OfferGone("This room is no longer sold.")
     zone = room_type["hotel__city__timezone"]
     if now >= stay_sold_until(check_in=offer.check_in, tz_name=zone):

@@ -47,6 +47,23 @@ def test_a_hold_takes_the_rooms_of_every_night(client_of, traveler, room_type, d
     assert rooms_left(room_type) == [1, 1, 3]
 
 
+@pytest.mark.parametrize("unpublished", ["room type", "hotel"])
+def test_a_stay_taken_off_sale_after_the_search_is_gone_and_nothing_is_held(
+    client_of, traveler, room_type, day, unpublished
+):
+    # given a stay found by a search, whose room type or hotel staff then unpublish
+    offer = hotel_offer(room_type, day, 2)
+    row = room_type if unpublished == "room type" else room_type.hotel
+    row.is_published = False
+    row.save(update_fields=["is_published"])
+
+    response = hold(client_of(traveler), offer)
+
+    assert_problem(response, 404, "offer-gone")
+    assert rooms_left(room_type) == [3, 3, 3]
+    assert not Hold.objects.filter(user=traveler).exists()
+
+
 def test_a_trip_holds_flight_stay_and_car_with_a_total_per_currency(
     client_of, traveler, room_type, car, fare, day
 ):

@@ -200,3 +200,23 @@ def test_messages_queued_before_keep_no_usable_link_after_the_migration():
     pending.refresh_from_db()
     assert pending.secrets == {"reset_url": link}  # still to be sent: kept apart
     assert "abc-123" not in repr(pending.context)
+
+
+def test_the_send_right_after_the_request_sends_the_link_and_keeps_none(
+    api_client, django_capture_on_commit_callbacks
+):
+    """The usual road: the API request queues the reset, its process sends it after the
+    response from the row it wrote (no read back)."""
+    UserFactory.create(email="quick@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(
+            "/api/auth/password-reset", {"email": "quick@example.com"}, format="json"
+        )
+
+    assert response.status_code == 202
+    (email,) = mail.outbox
+    token = _token_in(str(email.body))
+    message = Message.objects.get(kind="password_reset")
+    assert message.status == MessageStatus.SENT
+    assert token not in _row_text(message)

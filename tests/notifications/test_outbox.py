@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.models import Message, MessageStatus
@@ -179,3 +180,56 @@ def test_an_address_suppressed_with_its_case_and_spaces_is_still_suppressed():
     assert message_send(message.pk) == MessageStatus.SUPPRESSED
 
     assert mail.outbox == []
+
+
+# --- the send right after the commit, from the row just written -------------------------
+
+
+@pytest.mark.django_db
+def test_the_send_after_the_commit_goes_out_once_without_reading_the_row_back(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks() as sends:
+        message = _queued()
+
+    with CaptureQueriesContext(connection) as queries:
+        for send in sends:
+            send()
+
+    assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
+    assert [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")] == []
+
+
+@pytest.mark.django_db
+def test_the_send_after_the_commit_never_mails_a_suppressed_address(
+    django_capture_on_commit_callbacks,
+):
+    address_suppress(email="ada@example.com", reason="complaint", now=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message = _queued(" Ada@Example.com ")
+
+    assert mail.outbox == []
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SUPPRESSED
+
+
+@pytest.mark.django_db
+def test_the_send_after_the_commit_leaves_a_message_another_sender_took(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks() as sends:
+        message = _queued()
+    # the retry job claimed it between the commit and this send
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENDING, claimed_at=timezone.now()
+    )
+
+    for send in sends:
+        send()
+
+    assert mail.outbox == []
+    message.refresh_from_db()
+    assert (message.status, message.rendered_at) == (MessageStatus.SENDING, None)
