@@ -25,6 +25,18 @@ def rendered(message: Message) -> Rendered:
 
 
 def as_sent(message: Message) -> Rendered:
-    """What the send gives the provider for `message` while it may still be sent."""
+    """What the traveler receives for `message`: the email the provider was given (Django's
+    test outbox) once it was sent, else what its send will give it (with its one-time
+    links, which no row keeps after the send)."""
+    from django.core import mail
+
     message.refresh_from_db()
+    for email in reversed(mail.outbox):
+        # Our Message-ID is <...{pk}@travelguru> (notifications.sending).
+        if email.extra_headers.get("Message-ID", "").split("@")[0].split(".")[-1] == str(
+            message.pk
+        ):
+            html = next((body for body, kind in getattr(email, "alternatives", [])
+                         if kind == "text/html"), "")  # fmt: skip
+            return Rendered(str(email.subject), str(email.body), str(html), [])
     return Rendered(*_content_sent(message))
