@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 import requests
@@ -70,7 +71,16 @@ def hold_and_book(client, *offers, travelers=None):
 
 
 def refunds_posted() -> list[str]:
-    return [c.request.body for c in responses.calls if c.request.url == f"{API}/refunds"]
+    """The refunds asked of Stripe (intent and amount); each carries its idempotency key in
+    its metadata too, where reconciliation finds it again (`find_refund`)."""
+    posted = []
+    for call in responses.calls:
+        if call.request.url != f"{API}/refunds":
+            continue
+        form = parse_qs(str(call.request.body))
+        assert form.pop("metadata[travelguru_key]") == [call.request.headers["Idempotency-Key"]]
+        posted.append(urlencode({k: v[0] for k, v in form.items()}))
+    return posted
 
 
 def assert_no_charge_without_booking_and_no_booking_without_charge() -> None:
