@@ -183,12 +183,11 @@ def refund_pending_settle(refund: Refund, *, now: datetime) -> Refund:
 def _after_refund(refund: Refund, *, now: datetime) -> Callable[[], None] | None:
     """What a refund's request does once the money is back: an item's cancellation (its
     request key names the item), nothing for a partial refund."""
-    match = re.fullmatch(r"booking-item-(\d+)-cancel", refund.request_key or "")
+    match = _ITEM_CANCEL_KEY.fullmatch(refund.request_key or "")
     if match is None:
         return None
-    item = BookingItem.objects.select_related("booking").get(pk=int(match.group(1)))
-    return lambda: _item_cancelled(
-        Booking.objects.get(pk=item.booking_id), BookingItem.objects.get(pk=item.pk),
+    return _item_cancel_then(
+        booking_id=refund.payment.booking_id or 0, item_id=int(match.group(1)),
         refunded=refund.amount, now=now,
     )  # fmt: skip
 
@@ -280,17 +279,29 @@ def booking_item_cancel(
     if refund is not None and payment is not None:
         _send(
             refund, payment, now=now,
-            then=lambda: _item_cancelled(
-                Booking.objects.get(pk=booking.pk), BookingItem.objects.get(pk=item.pk),
-                refunded=due, now=now,
-            ),
+            then=_item_cancel_then(booking_id=booking.pk, item_id=item.pk, refunded=due, now=now),
         )  # fmt: skip
     item.refresh_from_db()
     return item
 
 
+# An item's cancellation's refund key: the item's, so it is cancelled once, and found again
+# by reconciliation when its refund's answer was lost.
+_ITEM_CANCEL_KEY = re.compile(r"booking-item-(\d+)-cancel")
+
+
 def _item_cancel_key(item: BookingItem) -> str:
     return f"booking-item-{item.pk}-cancel"
+
+
+def _item_cancel_then(
+    *, booking_id: int, item_id: int, refunded: Decimal, now: datetime
+) -> Callable[[], None]:
+    """The item's cancellation once its refund succeeded (run under the booking's lock)."""
+    return lambda: _item_cancelled(
+        Booking.objects.get(pk=booking_id), BookingItem.objects.get(pk=item_id),
+        refunded=refunded, now=now,
+    )  # fmt: skip
 
 
 def _item_cancelled(

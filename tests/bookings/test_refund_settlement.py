@@ -11,7 +11,6 @@ import pytest
 import responses
 from django.utils import timezone
 
-from accounts import roles
 from bookings.models import (
     BookingItem,
     BookingStatus,
@@ -26,30 +25,11 @@ from bookings.payments.sandbox import SandboxProvider
 from bookings.payments.stripe import StripeProvider
 from bookings.services import support
 from bookings.services.reconcile import GRACE, payments_reconcile
-from tests.factories.accounts import UserFactory, staff_in
-from tests.factories.trips import stay_and_car_for
 from travelguru.money import Money
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("support_roles")]
 
 REAL_REFUND = SandboxProvider.refund
-
-
-@pytest.fixture(autouse=True)
-def _roles(settings):
-    settings.SUPPORT_REFUND_LIMITS = {"EUR": "150", "USD": "1000"}
-    roles.roles_sync()
-
-
-@pytest.fixture
-def agent():
-    return staff_in(roles.SUPPORT_AGENT)
-
-
-@pytest.fixture
-def trip(room_type, car, day):
-    """A hotel stay (one night, 100 EUR, free to cancel) and a car (2 days, 80 EUR)."""
-    return stay_and_car_for(UserFactory.create(email="pat@example.com"), room_type, car, day)
 
 
 def _answer_lost(monkeypatch, *, after_refunding: bool) -> None:

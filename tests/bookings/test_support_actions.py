@@ -43,29 +43,11 @@ from bookings.services import support
 from bookings.services.support import edit_distance, name_correction_allowed
 from catalog.models import CarDay, RoomNight
 from notifications.models import Message
-from tests.factories.accounts import UserFactory, log_in_verified, staff_in
-from tests.factories.trips import stay_and_car_for
+from tests.factories.accounts import log_in_verified, staff_in
 from tests.notifications.rendered import rendered
 from travelguru.money import Money
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _roles(settings):
-    settings.SUPPORT_REFUND_LIMITS = {"EUR": "150", "USD": "1000"}
-    roles.roles_sync()
-
-
-@pytest.fixture
-def agent():
-    return staff_in(roles.SUPPORT_AGENT)
-
-
-@pytest.fixture
-def trip(room_type, car, day):
-    """A hotel stay (one night, 100 EUR, free to cancel) and a car (2 days, 80 EUR)."""
-    return stay_and_car_for(UserFactory.create(email="pat@example.com"), room_type, car, day)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("support_roles")]
 
 
 def eur(amount: str) -> Money:
