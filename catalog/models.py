@@ -19,8 +19,12 @@ from django.db.models import F, Q
 
 def new_code(prefix: str) -> str:
     """A fresh code for a row staff did not name: spreadsheets name hotels and room types by
-    code (imports match rows by it, never by database id)."""
-    return f"{prefix}{secrets.token_hex(4).upper()}"
+    code (imports match rows by it, never by database id).
+
+    64 random bits: hotel codes are unique across the catalog, and with 32 bits two of a
+    catalog of tens of thousands of hotels share one in a few percent of catalogs (the
+    birthday bound), which failed a large demo load and would fail a staff member's save."""
+    return f"{prefix}{secrets.token_hex(8).upper()}"
 
 
 def new_hotel_code() -> str:
