@@ -18,6 +18,14 @@ are the minimum and median over `--posts` POSTs after a warm-up.
     DATABASE_URL=mysql://root@127.0.0.1:3306/tg_x .venv/bin/python bench/booking_post_cpu.py
     ... bench/booking_post_cpu.py --profile 200   # cProfile of 200 POSTs, top functions
 
+Instructions per POST, which the machine's load does not move (`--callgrind N`: N POSTs,
+each inside `sys.call_tracing`, the only code valgrind counts; divide its total by N):
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=sys_call_tracing \
+        --callgrind-out-file=/tmp/post.out .venv/bin/python bench/booking_post_cpu.py \
+        --send lambda-task --callgrind 20
+    grep totals: /tmp/post.out   # / 20
+
 The database needs the demo catalog (`manage.py load_demo_data --scale 1 --days 5` is
 plenty): the bench raises the counts of the room nights it books so nothing sells out.
 """
@@ -35,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, idempotency_key, setup_django  # noqa: E402
+from bench.common import ROOT, THROTTLES_OFF, idempotency_key, setup_django  # noqa: E402
 
 USERNAME = "bench-post-cpu"
 NIGHTS = 50
@@ -221,6 +229,19 @@ def profile(posts: int, top: int, out: str | None = None) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def callgrind(posts: int, warm: int = 30) -> None:
+    """Warm up, then `posts` POSTs each inside `sys.call_tracing` (valgrind's
+    --toggle-collect=sys_call_tracing counts them and nothing else: not the holds, not the
+    start-up). Without valgrind it runs the same POSTs, counted by nothing."""
+    booker = Booker()
+    for _ in range(warm):
+        booker.booked(booker.post(booker.hold()))
+    for _ in range(posts):
+        hold_id = booker.hold()
+        booker.booked(sys.call_tracing(booker.post, (hold_id,)))
+    print(f"{posts} POSTs counted (valgrind's total / {posts} = instructions per POST)")
+
+
 def _send_as_lambda_task() -> None:
     """The dispatch production uses (a Zappa task per message), with the task recorded
     instead of invoking Lambda: the request pays what it pays on Lambda, and no more."""
@@ -247,6 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile-out", help="also write the cProfile stats (pstats) here")
     p.add_argument("--statements", action="store_true", help="list one POST's statements")
     p.add_argument(
+        "--callgrind",
+        type=int,
+        metavar="POSTS",
+        help="this many POSTs for valgrind's callgrind to count (see above); the throttle's\n"
+        "window is an hour: under valgrind a POST takes most of a second, and a per-second\n"
+        "window would send most POSTs down the path that opens a new one",
+    )
+    p.add_argument(
         "--send",
         choices=["after-response", "lambda-task"],
         default="after-response",
@@ -255,11 +284,16 @@ def main(argv: list[str] | None = None) -> int:
         "is a Zappa task for another invocation, recorded here and not run",
     )
     args = p.parse_args(argv)
+    if args.callgrind:
+        THROTTLES_OFF.update({"API_ANON_RATE": "10000000/hour", "API_USER_RATE": "10000000/hour"})
     setup_django(args.database_url)
     if args.send == "lambda-task":
         _send_as_lambda_task()
     if args.profile:
         profile(args.profile, args.top, args.profile_out)
+        return 0
+    if args.callgrind:
+        callgrind(args.callgrind)
         return 0
     figures = run(posts=args.posts)
     print(

@@ -4,6 +4,7 @@ index, a server process's CPU from /proc, statement counts, and the goals the re
 from __future__ import annotations
 
 import math
+import time
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -176,3 +177,18 @@ def test_a_statement_behind_a_with_clause_is_a_read_the_bench_replays():
     assert is_read("\n   select id from t")
     assert not is_read("INSERT INTO t VALUES (1)")
     assert not is_read("UPDATE t SET x = 1")
+
+
+def test_a_cheap_query_is_sampled_for_its_second_and_a_slow_one_its_repeats():
+    from bench.growth import passes
+
+    # A query that costs nothing: passes continue to the cap while the second lasts.
+    assert len(list(passes(3, seconds=60, most=40))) == 40
+    # A slow one: the repeats asked, and no more once the time is up.
+    assert len(list(passes(3, seconds=0, most=40))) == 3
+    # Time running out mid-way stops after the pass that crossed it.
+    slow = []
+    for n in passes(2, seconds=0.05, most=1000):
+        slow.append(n)
+        time.sleep(0.02)
+    assert 3 <= len(slow) <= 5
