@@ -267,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--top", type=int, default=40)
     p.add_argument("--profile-out", help="also write the cProfile stats (pstats) here")
     p.add_argument("--statements", action="store_true", help="list one POST's statements")
+    p.add_argument("--json", metavar="PATH", help="also write the figures (JSON) here")
     p.add_argument(
         "--callgrind",
         type=int,
@@ -296,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         callgrind(args.callgrind)
         return 0
     figures = run(posts=args.posts)
+    if args.json:
+        kept = {k: v for k, v in figures.items() if k != "statement_list"}
+        Path(args.json).write_text(json.dumps({**kept, "send": args.send}))
     print(
         f"booking POST ({figures['database']}, {figures['n']} POSTs): CPU "
         f"min {figures['cpu_ms_min']:.2f} / median {figures['cpu_ms_median']:.2f} ms, "

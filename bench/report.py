@@ -310,6 +310,7 @@ def render(figures: dict[str, Any]) -> str:
                 ("lock not had in 3 s -> 409/503", str(lock["status"]),
                  _verdict(lock["status"] in (409, 503)))
             )  # fmt: skip
+    goals: list[tuple[str, str, str]] = []  # issue 20's
     post = figures.get("booking_post_cpu")
     if post:
         server = post.get("server_cpu_ms_mean")
@@ -329,6 +330,28 @@ def render(figures: dict[str, Any]) -> str:
             + ". 200 POSTs/s on 2 cores leave 10 ms per POST for everything.",
             "",
         ]
+    lam = figures.get("booking_post_cpu_lambda")
+    if lam:
+        ok = lam["cpu_ms_min"] <= POST_CPU_GOAL_MS
+        lines += [
+            f"As on Lambda ({lam['n']} POSTs, in a process of their own): the confirmation's send"
+            " is a task of another invocation, recorded and not run, so the POST pays what it"
+            f" pays there: CPU min {_ms(lam['cpu_ms_min'])} / median"
+            f" {_ms(lam['cpu_ms_median'])} ms per POST, {lam['statements']} statements.",
+            "",
+        ]
+        goals.append((
+            f"booking POST Python CPU <= {POST_CPU_GOAL_MS:g} ms (as on Lambda, the least of"
+            f" {lam['n']})",
+            _ms(lam["cpu_ms_min"]),
+            "goal met" if ok else (
+                f"goal **missed** (median {_ms(lam['cpu_ms_median'])} ms: Django's ORM"
+                " preparing and quoting each INSERT's and UPDATE's values, DRF and the"
+                " middleware; the goal is an absolute figure from the machine of its day, and"
+                " the same code runs at different speeds on others: issue 20's before and after"
+                " on one machine are in bench/results)"
+            ),
+        ))  # fmt: skip
     cold = figures.get("cold_start")
     if cold:
         lines += ["## Cold start (process start -> first response)", ""]
@@ -351,7 +374,6 @@ def render(figures: dict[str, Any]) -> str:
         from bench.rates_grid import lines as rates_lines
 
         lines += rates_lines(rates)
-    goals: list[tuple[str, str, str]] = []
     growth = figures.get("growth")
     if growth:
         from bench.growth import lines as growth_lines
@@ -372,6 +394,8 @@ def render(figures: dict[str, Any]) -> str:
         lines.append("")
     return "\n".join(lines)
 
+
+POST_CPU_GOAL_MS = 5.0
 
 COLD_PROCESSES = (
     ("package", "Zappa handler, our unpacked package (`python -S`)"),
