@@ -1,16 +1,18 @@
 """Price calendars for flexible travelers: the lowest price per day, from live inventory.
 
-A flight calendar is the route's itineraries over a week around the day asked, found with
-the one-way search's own rules and queries (`_Search.itineraries_between`) once for the
-whole week, not once per day; a hotel calendar reads a city's cheapest nights of each date
-of a month first, then the stays they make, until each day's cheapest stay is proven (a
-few rows per date, whatever the number of hotels). Both answer in a number of queries
+A flight calendar is the lowest of the route's itineraries over a week around the day
+asked, found with the one-way search's own rules and queries (`_Search.lowest_between`)
+once for the whole week, not once per day, and without making the itineraries; a hotel
+calendar reads a city's cheapest nights of each date of a month first, then the stays they
+make, until each day's cheapest stay is proven (a few rows per date, whatever the number of
+hotels). Both answer in a number of queries
 that does not depend on the number of days or hotels, and both are cached like searches,
 under the same versions, so a price change shows at once.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,17 +72,32 @@ def flight_calendar(
     if not days:
         return []
     search = _Search(party=party, cabin=cabin, max_stops=max_stops, now=now, engine=get_engine())
-    start = _local_day_in_utc(days[0], source.timezone)[0]
+    # Each day's first instant, UTC: a departure's day is found by bisection (rows: hundreds).
+    starts = [_local_day_in_utc(d, source.timezone)[0] for d in days]
     end = day_end(days[-1], source.timezone)
-    lowest: dict[date, Money] = {}
-    for itinerary in search.itineraries_between(source=source, target=target, start=start, end=end):
-        leaves = local_today(source.timezone, now=itinerary.departure_at)
-        price = Money.of(itinerary.amount, itinerary.currency)
-        seen = lowest.get(leaves)
-        # Amounts of two currencies are not compared: the first one seen stays.
-        if seen is None or (seen.currency == price.currency and price.amount < seen.amount):
-            lowest[leaves] = price
-    return [CalendarDay(d, lowest.get(d)) for d in days]
+    # Per day, the lowest in each currency: amounts of two currencies are not compared.
+    lowest: dict[date, dict[str, Decimal]] = defaultdict(dict)
+    sold: Counter[str] = Counter()
+    for departure, amount, currency in search.lowest_between(
+        source=source, target=target, start=starts[0], end=end
+    ):
+        leaves = days[bisect_right(starts, departure) - 1]
+        seen = lowest[leaves].get(currency)
+        if seen is None or amount < seen:
+            lowest[leaves][currency] = amount
+        sold[currency] += 1
+    # A day sold in several currencies shows the one most of the week's departures use,
+    # so the strip of days reads in one currency where it can (ties: the first code).
+    rank = {c: (-n, c) for c, n in sold.items()}
+    answer = []
+    for d in days:
+        prices = lowest.get(d)
+        if not prices:
+            answer.append(CalendarDay(d, None))
+            continue
+        currency = min(prices, key=rank.__getitem__)
+        answer.append(CalendarDay(d, Money.of(prices[currency], currency)))
+    return answer
 
 
 def hotel_calendar(

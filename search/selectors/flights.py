@@ -24,7 +24,8 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -527,6 +528,67 @@ class _Window:
         return cls(source, target, *_local_day_in_utc(day, source.timezone))
 
 
+class _WindowRows(NamedTuple):
+    """A window's fare rows: direct legs, first legs of a connection, and by hub the second
+    legs that might follow them, sorted by departure."""
+
+    direct: list[FareRow]
+    first: list[FareRow]
+    by_hub: dict[int, list[FareRow]]
+
+
+def _pairs(
+    first_rows: list[FareRow], by_hub: dict[int, list[FareRow]]
+) -> list[tuple[FareRow, FareRow]]:
+    """First legs with the second legs of their hub leaving 45 min-8 h after they land, in
+    their currency (adding prices of two currencies would be a made-up number): each hub's
+    second legs, sorted by departure, bisected."""
+    departures = {hub: [row.departure_at for row in rows] for hub, rows in by_hub.items()}
+    pairs: list[tuple[FareRow, FareRow]] = []
+    for first in first_rows:
+        seconds = by_hub.get(first.far_id)
+        if not seconds:
+            continue
+        times = departures[first.far_id]
+        lo = bisect_left(times, first.arrival_at + MIN_CONNECTION)
+        hi = bisect_right(times, first.arrival_at + MAX_CONNECTION)
+        currency = first.currency
+        pairs.extend((first, second) for second in seconds[lo:hi] if second.currency == currency)
+    return pairs
+
+
+def _cheapest_connections(
+    firsts: list[FareRow], seconds: list[FareRow], amount: Callable[[FareRow], Decimal]
+) -> Iterator[tuple[FareRow, FareRow]]:
+    """Each first leg (all landing at one hub) with the cheapest second leg `_pairs` would
+    pair it with, if any: in time linear in the rows, not in the pairs.
+
+    Taken by arrival, a first leg's window of second legs (45 min-8 h after it lands) only
+    moves forward through `seconds` (sorted by departure); the window's candidates for its
+    lowest, cheapest first, are kept in a deque per currency (a sliding-window minimum)."""
+    by_currency: dict[str, list[FareRow]] = {}
+    for second in seconds:
+        by_currency.setdefault(second.currency, []).append(second)
+    for currency, legs in by_currency.items():
+        ahead = 0  # legs[:ahead] have entered some window
+        window: deque[FareRow] = deque()  # by departure, amounts increasing
+        for first in sorted(
+            (row for row in firsts if row.currency == currency), key=lambda row: row.arrival_at
+        ):
+            soonest = first.arrival_at + MIN_CONNECTION
+            latest = first.arrival_at + MAX_CONNECTION
+            while ahead < len(legs) and legs[ahead].departure_at <= latest:
+                price = amount(legs[ahead])
+                while window and amount(window[-1]) >= price:
+                    window.pop()
+                window.append(legs[ahead])
+                ahead += 1
+            while window and window[0].departure_at < soonest:
+                window.popleft()
+            if window:
+                yield first, window[0]
+
+
 @dataclass
 class _Search:
     """What one search asks of every direction: cabin, seats, stops, and now.
@@ -553,17 +615,6 @@ class _Search:
             adults=party.adults, children=party.children, infants=party.infants
         )
 
-    def itineraries(self, *, source: Place, target: Place, day: date) -> list[Itinerary]:
-        """Direct and (when allowed) one-stop itineraries leaving `source` on local `day`."""
-        return self.itineraries_of([_Window.of_day(source, target, day)])[0]
-
-    def itineraries_between(
-        self, *, source: Place, target: Place, start: datetime, end: datetime
-    ) -> list[Itinerary]:
-        """Direct and (when allowed) one-stop itineraries leaving `source` in [start, end):
-        a day, or several at the cost of one (a calendar of prices)."""
-        return self.itineraries_of([_Window(source, target, start, end)])[0]
-
     def itineraries_of(
         self, asked: Sequence[_Window], best: tuple[FlightSort, int] | None = None
     ) -> list[list[Itinerary]]:
@@ -573,8 +624,55 @@ class _Search:
         However many windows (a round trip's two, a multi-city trip's slices), two fare
         queries: every window's first legs in one, every window's second legs in the other,
         each window a UNION ALL branch served by the same index as a lone search's."""
+        # Each window's itineraries as their fare rows: one for a direct flight, two for a
+        # connection; made into legs and itineraries only once chosen.
+        rows_of: list[list[tuple[FareRow, ...]]] = [
+            [*((row,) for row in rows.direct), *_pairs(rows.first, rows.by_hub)]
+            for rows in self._rows_of(asked)
+        ]
+        chosen_of = rows_of
+        if best is not None:
+            sort, bound = best
+            chosen_of = [
+                heapq.nsmallest(bound, rows_of_window, key=lambda rows: self._key(sort, rows))
+                for rows_of_window in rows_of
+            ]
+        # The names of the chosen legs' airlines and far airports, read once for them all.
+        chosen_rows = [row for chosen in chosen_of for rows in chosen for row in rows]
+        self._airports = places_by_id(row.far_id for row in chosen_rows)
+        self._carriers = carriers_by_id(row.airline_id for row in chosen_rows)
+        return [
+            [self._itinerary(rows, window) for rows in chosen]
+            for window, chosen in zip(asked, chosen_of, strict=True)
+        ]
+
+    def lowest_between(
+        self, *, source: Place, target: Place, start: datetime, end: datetime
+    ) -> list[tuple[datetime, Decimal, str]]:
+        """(departure, the party's amount, currency) of the cheapest itinerary starting with
+        each leg that leaves `source` in [start, end) and makes one: a direct leg's own, a
+        first leg's with the cheapest second leg it connects to.
+
+        The same rows as `itineraries_of`'s, but no pair is made: a calendar wants a lowest
+        price per day, and the pairs of a hub number its first legs times its second legs,
+        which grows as the square of its flights while these rows grow as their sum."""
+        (rows,) = self._rows_of([_Window(source, target, start, end)])
+        lowest = [(row.departure_at, self._party_amount(row), row.currency) for row in rows.direct]
+        firsts_at: dict[int, list[FareRow]] = {}
+        for row in rows.first:
+            firsts_at.setdefault(row.far_id, []).append(row)
+        for hub, seconds in rows.by_hub.items():
+            firsts = firsts_at.get(hub, [])
+            for first, second in _cheapest_connections(firsts, seconds, self._party_amount):
+                amount = self._party_amount(first) + self._party_amount(second)
+                lowest.append((first.departure_at, amount, first.currency))
+        return lowest
+
+    def _rows_of(self, asked: Sequence[_Window]) -> list[_WindowRows]:
+        """Per window asked, its fare rows: direct legs, first legs of a connection, and the
+        second legs they might connect to by hub (two queries, whatever the windows)."""
         direct_only = self.max_stops == 0
-        found: list[list[Itinerary]] = [[] for _ in asked]
+        found = [_WindowRows([], [], {}) for _ in asked]
         branches: list[tuple[int, str, list[Any]]] = []  # (window, candidates, parameters)
         for index, window in enumerate(asked):
             source, target = window.source, window.target
@@ -600,32 +698,15 @@ class _Search:
         if not branches:
             return found
         query = _first_legs_query(direct_only, tuple(sql for _, sql, _ in branches))
-        first_rows: list[list[FareRow]] = [[] for _ in asked]
-        # Each window's itineraries as their fare rows: one for a direct flight, two for a
-        # connection; made into legs and itineraries only once chosen.
-        rows_of: list[list[tuple[FareRow, ...]]] = [[] for _ in asked]
         for row in query.fetch([p for *_, params in branches for p in params]):
             index = branches[row.part][0]
             if row.far_id == asked[index].target.id:
-                rows_of[index].append((row,))
+                found[index].direct.append(row)
             else:
-                first_rows[index].append(row)
+                found[index].first.append(row)
         if not direct_only:
-            for index, pairs in enumerate(self._connections(asked, first_rows)):
-                rows_of[index].extend(pairs)
-        chosen_of = rows_of
-        if best is not None:
-            sort, bound = best
-            chosen_of = [
-                heapq.nsmallest(bound, rows_of_window, key=lambda rows: self._key(sort, rows))
-                for rows_of_window in rows_of
-            ]
-        # The names of the chosen legs' airlines and far airports, read once for them all.
-        chosen_rows = [row for chosen in chosen_of for rows in chosen for row in rows]
-        self._airports = places_by_id(row.far_id for row in chosen_rows)
-        self._carriers = carriers_by_id(row.airline_id for row in chosen_rows)
-        for index, window in enumerate(asked):
-            found[index] = [self._itinerary(rows, window) for rows in chosen_of[index]]
+            for rows, by_hub in zip(found, self._connections(asked, found), strict=True):
+                rows.by_hub.update(by_hub)
         return found
 
     def _key(self, sort: FlightSort, rows: tuple[FareRow, ...]) -> tuple[Any, ...]:
@@ -655,17 +736,19 @@ class _Search:
         )
 
     def _connections(
-        self, asked: Sequence[_Window], first_rows: list[list[FareRow]]
-    ) -> list[list[tuple[FareRow, FareRow]]]:
-        """Per window, its first legs joined to legs from the same airport to its target
-        leaving 45 min-8 h later: one query for every window's second legs.
+        self, asked: Sequence[_Window], found: Sequence[_WindowRows]
+    ) -> list[dict[int, list[FareRow]]]:
+        """Per window, by hub, the legs from an airport its first legs reach to its target
+        leaving in that hub's connection window (45 min-8 h after one of them lands): one
+        query for every window's second legs.
 
         Second legs all end at the target, never at the origin, so no pair goes back home.
         """
         branches: list[tuple[int, int, str, list[Any]]] = []  # window, hubs, candidates, params
         windows: list[Any] = []  # (hub id, from, until) per hub of every branch, in order
         hubs_of: dict[int, dict[int, tuple[datetime, datetime]]] = {}
-        for index, rows in enumerate(first_rows):
+        for index, window_rows in enumerate(found):
+            rows = window_rows.first
             if not rows:
                 continue
             target = asked[index].target
@@ -719,43 +802,19 @@ class _Search:
                     [*self._fare_params(), *params, *candidates.params],
                 )
             )
-        out: list[list[tuple[FareRow, FareRow]]] = [[] for _ in asked]
-        if not branches:
-            return out
-        query = _second_legs_query(tuple((hubs, sql) for _, hubs, sql, _ in branches))
         by_hub: list[dict[int, list[FareRow]]] = [{} for _ in asked]
+        if not branches:
+            return by_hub
+        query = _second_legs_query(tuple((hubs, sql) for _, hubs, sql, _ in branches))
         for row in query.fetch([*windows, *(p for *_, params in branches for p in params)]):
             index = branches[row.part][0]
             if row.far_id in hubs_of[index]:
                 by_hub[index].setdefault(row.far_id, []).append(row)
-        for index, hubs in enumerate(by_hub):
-            if hubs:
-                out[index] = self._pairs(first_rows[index], hubs)
-        return out
-
-    def _pairs(
-        self, first_rows: list[FareRow], by_hub: dict[int, list[FareRow]]
-    ) -> list[tuple[FareRow, FareRow]]:
-        """First legs with the second legs of their hub leaving 45 min-8 h after they land:
-        second legs sorted by departure and bisected."""
-        departures: dict[int, list[datetime]] = {}
-        for hub, rows in by_hub.items():
-            rows.sort(key=lambda row: (row.departure_at, row.fare_id))
-            departures[hub] = [row.departure_at for row in rows]
-        pairs = []
-        for first in first_rows:
-            seconds = by_hub.get(first.far_id)
-            if not seconds:
-                continue
-            times = departures[first.far_id]
-            lo = bisect_left(times, first.arrival_at + MIN_CONNECTION)
-            hi = bisect_right(times, first.arrival_at + MAX_CONNECTION)
-            currency = first.currency
-            for second in seconds[lo:hi]:
-                # Adding prices of two currencies would be a made-up number: skip the pair.
-                if second.currency == currency:
-                    pairs.append((first, second))
-        return pairs
+        # By departure: a first leg's seconds are a slice of its hub's (`_pairs`).
+        for hubs in by_hub:
+            for rows in hubs.values():
+                rows.sort(key=lambda row: (row.departure_at, row.fare_id))
+        return by_hub
 
     def _candidates(self, query: LegQuery) -> Fragment | None:
         """The engine's candidate legs for the fare query (`_candidates`), or every leg when

@@ -137,8 +137,16 @@ def test_a_miss_whose_answer_grew_as_much_as_its_rows_says_a_correct_answer_read
     )
     answer_bound = missed_reason(small, {"rows_p50": 9_000, "answer_p50": 500})
     assert "100 -> 500 matches" in answer_bound
-    assert "2,000 -> 9,000 rows (20 -> 18 a match" in answer_bound
+    assert "2,000 -> 9,000 rows (20.0 -> 18.0 a match" in answer_bound
     assert "not met without changing the answer" in answer_bound
+    # a flight calendar's answer is taken over the week's itineraries, not matches
+    calendar = missed_reason(
+        {"rows_p50": 3_000, "answer_p50": 2_000},
+        {"rows_p50": 4_600, "answer_p50": 4_600},
+        "flights, price calendar (7 days)",
+    )
+    assert "2,000 -> 4,600 itineraries in the week" in calendar
+    assert "(1.5 -> 1.0 an itinerary" in calendar
 
 
 def test_a_hotel_p95_miss_says_whether_the_typical_request_or_a_few_slow_ones_are_over():
