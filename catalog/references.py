@@ -1,4 +1,5 @@
-"""Airports and airlines by id, as flight results name them, kept in each process.
+"""Airports and airlines by id, as flight results name them, and the city a name means, kept
+in each process.
 
 A flight search reads hundreds of fare rows, each naming its leg's airline and far airport.
 Joining both tables to every row cost the fare queries a fifth of their time and made each
@@ -10,13 +11,19 @@ rows carry ids, and the names come from here:
   or a CDN copy may show an old name), and at once, once committed, in the process that
   edits or imports the catalog (`forget_after_commit`): another Lambda instance shows an
   airport's or airline's new name within that time.
+
+A hotel search names its city as the traveler typed it ("Paris, FR"); which city that is
+comes from the search engine (biggest first), a network round trip with CloudSearch. The
+answer is kept the same way, by folded name and country, so a process asks once per name
+and TTL; a name that meant no city is not kept (it may be added, and misses would let
+anyone grow the dict).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -52,11 +59,12 @@ class Carrier(NamedTuple):
 
 
 class _Kept:
-    __slots__ = ("airports", "carriers", "since")
+    __slots__ = ("airports", "carriers", "cities", "since")
 
     def __init__(self) -> None:
         self.airports: dict[int, Place] = {}
         self.carriers: dict[int, Carrier] = {}
+        self.cities: dict[tuple[str, str], int] = {}
         self.since = time.monotonic()
 
 
@@ -76,7 +84,7 @@ def _current() -> _Kept:
 
 
 def forget() -> None:
-    """Forget every airport and airline kept by this process."""
+    """Forget every airport, airline and city name kept by this process."""
     global _kept
     with _lock:
         _kept = _Kept()
@@ -104,6 +112,21 @@ def carriers_by_id(ids: Iterable[int]) -> dict[int, Carrier]:
         for carrier in _airlines_query(len(chunk)).fetch(chunk):
             kept[carrier.id] = carrier
     return kept
+
+
+def city_id_named(
+    name: str, country_code: str, find: Callable[[str, str], int | None]
+) -> int | None:
+    """The id of the city `name` (folded) in `country_code` ("" for any) means: `find`'s
+    answer, asked once per process and TTL for a name that meant a city."""
+    cities = _current().cities
+    key = (name, country_code)
+    city_id = cities.get(key)
+    if city_id is None:
+        city_id = find(name, country_code)
+        if city_id is not None:
+            cities[key] = city_id
+    return city_id
 
 
 def _padded(ids: list[int]) -> Iterable[list[int]]:

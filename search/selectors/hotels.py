@@ -25,6 +25,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Min
 
+from catalog import references
 from catalog.local_time import (
     hotel_free_cancellation_until,
     local_today,
@@ -201,12 +202,20 @@ def city_resolve(value: str) -> City:
         city = City.objects.filter(pk=int(value)).first()
     else:
         name, _, country = (part.strip() for part in value.partition(","))
-        wanted = fold(name)
-        suggestions = get_engine().destinations(text=name, kinds=[DocumentKind.CITY], limit=50)
-        for suggestion in suggestions:  # biggest first: "London" is London, GB
-            if fold(suggestion.name) == wanted and country.upper() in ("", suggestion.country_code):
-                city = City.objects.filter(pk=suggestion.id).first()
-                break
+        wanted, country = fold(name), country.upper()
+
+        def named(wanted: str, country: str) -> int | None:
+            suggestions = get_engine().destinations(text=name, kinds=[DocumentKind.CITY], limit=50)
+            for suggestion in suggestions:  # biggest first: "London" is London, GB
+                if fold(suggestion.name) == wanted and country in ("", suggestion.country_code):
+                    return suggestion.id
+            return None
+
+        # Kept per process: with CloudSearch the engine is a network round trip. A city
+        # deleted since is unknown until forgotten, as it is in the engine until its sync.
+        city_id = references.city_id_named(wanted, country, named)
+        if city_id is not None:
+            city = City.objects.filter(pk=city_id).first()
     if city is None:
         raise InvalidInput("Unknown city; pick one from /api/cities?q=…", field="city")
     return city
