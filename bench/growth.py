@@ -399,7 +399,7 @@ def _child(url: str, repeats: int, out: Path) -> dict:
 
 def _merge(runs: list[dict]) -> dict:
     """Rounds of one scale as one: the figures of every round's samples are not kept, so
-    take the per-round summaries' medians (p95 the worse-of-two would punish noise)."""
+    take the per-round summaries' medians (the worst round's p95 would punish noise)."""
     import statistics
 
     merged: dict = {"catalog": runs[-1]["catalog"]}
