@@ -114,16 +114,14 @@ def carriers_by_id(ids: Iterable[int]) -> dict[int, Carrier]:
     return kept
 
 
-def city_id_named(
-    name: str, country_code: str, find: Callable[[str, str], int | None]
-) -> int | None:
-    """The id of the city `name` (folded) in `country_code` ("" for any) means: `find`'s
+def city_id_named(name: str, country_code: str, find: Callable[[], int | None]) -> int | None:
+    """The id of the city `name` (folded) in `country_code` ("" for any) means: `find()`'s
     answer, asked once per process and TTL for a name that meant a city."""
     cities = _current().cities
     key = (name, country_code)
     city_id = cities.get(key)
     if city_id is None:
-        city_id = find(name, country_code)
+        city_id = find()
         if city_id is not None:
             cities[key] = city_id
     return city_id

@@ -203,22 +203,26 @@ def city_resolve(value: str) -> City:
     else:
         name, _, country = (part.strip() for part in value.partition(","))
         wanted, country = fold(name), country.upper()
-
-        def named(wanted: str, country: str) -> int | None:
-            suggestions = get_engine().destinations(text=name, kinds=[DocumentKind.CITY], limit=50)
-            for suggestion in suggestions:  # biggest first: "London" is London, GB
-                if fold(suggestion.name) == wanted and country in ("", suggestion.country_code):
-                    return suggestion.id
-            return None
-
         # Kept per process: with CloudSearch the engine is a network round trip. A city
         # deleted since is unknown until forgotten, as it is in the engine until its sync.
-        city_id = references.city_id_named(wanted, country, named)
+        city_id = references.city_id_named(
+            wanted, country, lambda: _city_id_in_engine(name, wanted, country)
+        )
         if city_id is not None:
             city = City.objects.filter(pk=city_id).first()
     if city is None:
         raise InvalidInput("Unknown city; pick one from /api/cities?q=…", field="city")
     return city
+
+
+def _city_id_in_engine(text: str, wanted: str, country: str) -> int | None:
+    """The biggest city the engine suggests for `text` whose folded name is `wanted`, in
+    `country` ("" for any): "London" is London, GB."""
+    suggestions = get_engine().destinations(text=text, kinds=[DocumentKind.CITY], limit=50)
+    for suggestion in suggestions:  # biggest first
+        if fold(suggestion.name) == wanted and country in ("", suggestion.country_code):
+            return suggestion.id
+    return None
 
 
 def stay_check(stay: Stay, *, tz_name: str, place: str, now: datetime) -> None:
